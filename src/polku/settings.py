@@ -1,0 +1,112 @@
+"""One registry of settings: read from the environment, then `.env`, then the default.
+
+Each setting has a name, a default and a help text; `docs/operations.md` lists them and
+a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from polku.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "POLKU_DATA_DIR",
+        "~/.local/share/polku",
+        "Folder for the store and generated outputs when no path is given on the command line.",
+    ),
+    Setting(
+        "POLKU_STORE",
+        "",
+        "Path of the DuckDB store file; empty means `$POLKU_DATA_DIR/polku.duckdb`.",
+    ),
+    Setting(
+        "POLKU_PSEUDONYM_KEY",
+        "",
+        "Pseudonymisation key as hex (at least 64 hex digits = 32 bytes). Takes precedence over the key file.",
+    ),
+    Setting(
+        "POLKU_PSEUDONYM_KEY_FILE",
+        "~/.config/polku/pseudonym.key",
+        "File holding the pseudonymisation key (hex). Keep it outside the data folder and out of version control.",
+    ),
+    Setting(
+        "POLKU_PSEUDONYM_KEY_VERSION",
+        "1",
+        "Version number stored beside every pseudonym, so that a key rotation can be traced.",
+    ),
+    Setting(
+        "POLKU_MIN_CELL_SIZE",
+        "10",
+        "Smallest group size shown in aggregates people see; smaller cells are suppressed. Never below 3.",
+    ),
+    Setting("POLKU_LANG", "en", "Language of reports and messages: fi, sv or en."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _dotenv(path: Path = Path(".env")) -> dict[str, str]:
+    """Read KEY=VALUE lines of a `.env` file in the working directory, if there is one."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def get(name: str) -> str:
+    """Value of a registered setting: environment, then `.env`, then default."""
+    if name not in _BY_NAME:
+        raise KeyError(f"unknown setting {name}; registered: {', '.join(_BY_NAME)}")
+    if name in os.environ:
+        return os.environ[name]
+    return _dotenv().get(name, _BY_NAME[name].default)
+
+
+def data_dir() -> Path:
+    return Path(get("POLKU_DATA_DIR")).expanduser()
+
+
+def store_path() -> Path:
+    explicit = get("POLKU_STORE")
+    return Path(explicit).expanduser() if explicit else data_dir() / "polku.duckdb"
+
+
+def min_cell_size() -> int:
+    raw = get("POLKU_MIN_CELL_SIZE")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 3:
+        raise ConfigurationError(
+            f"POLKU_MIN_CELL_SIZE is {raw!r}",
+            why="groups smaller than 3 people can identify a person (Statistics Finland, Eurostat).",
+            fix="set POLKU_MIN_CELL_SIZE to a whole number of at least 3 (default 10).",
+        )
+    return value
+
+
+def language() -> str:
+    lang = get("POLKU_LANG")
+    if lang not in ("fi", "sv", "en"):
+        raise ConfigurationError(
+            f"POLKU_LANG is {lang!r}", fix="set POLKU_LANG to fi, sv or en."
+        )
+    return lang
