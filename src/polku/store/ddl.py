@@ -42,7 +42,8 @@ META_TABLES = {
         column_name VARCHAR,
         value VARCHAR,
         reason_code VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL
+        reason VARCHAR NOT NULL,
+        record VARCHAR
     """,
 }
 

@@ -1,0 +1,196 @@
+"""The `polku` command: a thin layer over the library; each command's docstring is its help.
+
+Exit codes: 0 ok, 1 validation failed (bad data: rows quarantined, invalid file content),
+2 usage error (bad options, missing files, missing or unsafe settings).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+
+from polku import settings
+from polku.errors import PolkuError
+from polku.progress import progress_bar
+
+console = Console(stderr=True)
+out = Console()
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB store file (default: setting POLKU_STORE, else $POLKU_DATA_DIR/polku.duckdb).",
+)
+
+
+def _run(action: Callable[[], int | None]) -> None:
+    """Turn Polku errors into their exit codes with a readable message on stderr."""
+    try:
+        code = action() or 0
+    except PolkuError as error:
+        console.print(f"[bold red]error:[/bold red] {error.render()}", highlight=False)
+        sys.exit(error.exit_code)
+    sys.exit(code)
+
+
+def _emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="polku")
+def main() -> None:
+    """Polku: which employment services work, for whom, at what cost.
+
+    Start with `polku demo`: it generates a synthetic employment area, imports it,
+    runs every analysis and writes the report.
+    """
+
+
+@main.command()
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
+@click.option("--out", "out_dir", default=Path("polku-demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for every output of the demo.")
+@click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
+@click.option("--serve/--no-serve", default=False, show_default=True, help="Serve the dashboard after the run (the dashboard is not built yet; --serve is refused).")
+def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) -> None:
+    """Generate a synthetic area, import it, analyse it and write the report.
+
+    Everything lands in OUT: the synthetic files, the pseudonymisation key (in
+    OUT/secrets, apart from the store), the store and report.html.
+    """
+    from polku.demo import run_demo
+
+    def action() -> int:
+        if serve:
+            raise PolkuError(
+                "the dashboard does not exist yet",
+                fix="run `polku demo --no-serve`; the report is a self-contained HTML file.",
+            )
+        started = time.perf_counter()
+        with progress_bar(console, "demo") as progress:
+            result = run_demo(out_dir, clients=clients, seed=seed, lang=lang or settings.language(), progress=progress)
+        out.print(result.render(time.perf_counter() - started), highlight=False)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to.")
+def generate(clients: int, seed: int, out_dir: Path) -> None:
+    """Write a synthetic employment area in the import format, with its ground truth.
+
+    One CSV per table of the data model, plus ground_truth_episodes.csv,
+    ground_truth_effects.csv and manifest.json.
+    """
+    from polku.synth import generate as generate_area
+
+    def action() -> int:
+        with progress_bar(console, "generate") as progress:
+            result = generate_area(clients=clients, seed=seed, out_dir=out_dir, progress=progress)
+        for name, count in result.rows.items():
+            out.print(f"{name:<22} {count:>10,} rows")
+        out.print(f"written to {result.out_dir}")
+        return 0
+
+    _run(action)
+
+
+@main.command(name="import")
+@click.argument("table")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).")
+@click.option("--source", default=None, help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file (default: setting POLKU_PSEUDONYM_KEY, else POLKU_PSEUDONYM_KEY_FILE).")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@STORE_OPTION
+def import_(table: str, file: Path, mapping: Path | None, source: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:
+    """Import FILE (CSV, XLSX or Parquet) into TABLE, validating every row.
+
+    Rows that fail validation go to the quarantine table with file, line, column and
+    reason; nothing is dropped. The whole import is one transaction. Exit code 1 when
+    any row was quarantined (the accepted rows are imported).
+    """
+    from polku.identity import load_key
+    from polku.ingest import import_file
+    from polku.store import open_store
+
+    def action() -> int:
+        key = load_key(key_file=key_file)
+        with open_store(store_path) as store, progress_bar(console, "import") as progress:
+            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress)
+        if as_json:
+            _emit_json(report.to_dict())
+        else:
+            out.print(report.render(), highlight=False)
+        return 1 if report.rows_quarantined else 0
+
+    _run(action)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@STORE_OPTION
+def status(as_json: bool, store_path: Path | None) -> None:
+    """What the store holds: tables, imports, quarantine by reason, data-quality findings."""
+    from polku.quality import summarise
+    from polku.store import open_store
+
+    def action() -> int:
+        with open_store(store_path, read_only=True) as store:
+            summary = summarise(store)
+        if as_json:
+            _emit_json(summary.to_dict())
+        else:
+            out.print(summary.render(), highlight=False)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+@click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
+@STORE_OPTION
+def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
+    """Write the self-contained HTML report of what the store holds."""
+    from polku.reports import build_report
+    from polku.store import open_store
+
+    def action() -> int:
+        with open_store(store_path, read_only=True) as store:
+            path = build_report(store, out_path, lang=lang or settings.language())
+        out.print(f"report written to {path}")
+        return 0
+
+    _run(action)
+
+
+@main.command(name="key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace an existing key file (every earlier pseudonym stops matching).")
+def key_(path: Path, overwrite: bool) -> None:
+    """Create a new pseudonymisation key file at PATH (32 random bytes, mode 0600).
+
+    Keep it outside the data folder and out of version control; point
+    POLKU_PSEUDONYM_KEY_FILE at it.
+    """
+    from polku.identity import create_key_file
+
+    def action() -> int:
+        key = create_key_file(path, overwrite=overwrite)
+        out.print(f"key written to {path} (version {key.version}, fingerprint {key.fingerprint})")
+        return 0
+
+    _run(action)
