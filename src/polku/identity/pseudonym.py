@@ -1,0 +1,201 @@
+"""Keyed pseudonyms for personal identity codes: HMAC-SHA-256, in Python and in DuckDB SQL.
+
+An unkeyed hash of a hetu is not a pseudonym: there are only about 4.3 x 10^8 plausible
+codes, which one GPU hashes in under a minute. A secret key of at least 32 bytes (from
+`secrets`) makes that search useless for anyone without the key (ENISA 2019 §3.3, EDPB
+Guidelines 01/2025). The key therefore lives outside the store: in the environment or a
+key file with mode 0600, never in the database, the repository or a log.
+
+    pseudonym = hex(HMAC-SHA-256(key, "FI-HETU:v1:" + code))
+
+The full canonical code, century sign included, is hashed, so `100190-999P` and
+`100190Y999P` get different pseudonyms. The prefix names the scheme, so a later scheme can
+never collide with this one. `pseudonym_sql` computes the same HMAC inside DuckDB with the
+key's pads passed as prepared-statement parameters: key material never appears in SQL text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from polku import settings
+from polku.errors import ConfigurationError
+
+PREFIX = "FI-HETU:v1:"
+"""Scheme tag hashed in front of every code (domain separation between schemes)."""
+
+MIN_KEY_BYTES = 32
+KEY_FILE_BYTES = 32
+_BLOCK = 64  # SHA-256 block size in bytes (RFC 2104)
+_KEY_FIX = (
+    "create one with `polku key PATH` and point POLKU_PSEUDONYM_KEY_FILE at it, "
+    "or set POLKU_PSEUDONYM_KEY to 64 or more hex digits."
+)
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """A pseudonymisation secret and the version number stored beside each pseudonym.
+
+    The secret is left out of `repr`, so a key in a traceback or log shows only its version;
+    `fingerprint` identifies a key in output without revealing it.
+    """
+
+    secret: bytes = field(repr=False)
+    version: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secret, bytes) or len(self.secret) < MIN_KEY_BYTES:
+            raise ConfigurationError(
+                f"the pseudonymisation key is shorter than {MIN_KEY_BYTES} bytes",
+                why="a short key can be found by trying keys, and then every pseudonym can be reversed.",
+                fix=_KEY_FIX,
+            )
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            raise ConfigurationError(
+                "the pseudonymisation key version is not a whole number of at least 1",
+                why="the version is stored beside every pseudonym so that a key rotation can be traced.",
+                fix="set POLKU_PSEUDONYM_KEY_VERSION to 1, 2, ...",
+            )
+
+    @property
+    def fingerprint(self) -> str:
+        """First 8 hex digits of SHA-256(secret): safe to show, tells two keys apart."""
+        return hashlib.sha256(self.secret).hexdigest()[:8]
+
+    def sql_parameters(self) -> dict[str, bytes]:
+        """Named parameters for `pseudonym_sql`: the HMAC inner and outer padded keys (BLOBs)."""
+        block_key = self.secret
+        if len(block_key) > _BLOCK:
+            block_key = hashlib.sha256(block_key).digest()
+        block_key = block_key.ljust(_BLOCK, b"\x00")
+        return {
+            "hmac_ipad": bytes(b ^ 0x36 for b in block_key),
+            "hmac_opad": bytes(b ^ 0x5C for b in block_key),
+        }
+
+
+def pseudonym(code: str, key: PseudonymKey) -> str:
+    """Lowercase hex HMAC-SHA-256 of PREFIX + code: the person's stable, keyed pseudonym."""
+    message = (PREFIX + code).encode("utf-8")
+    return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+def pseudonym_sql(column: str) -> str:
+    """DuckDB expression computing `pseudonym` for a VARCHAR `column`, fully vectorised.
+
+    Execute it with `key.sql_parameters()` as the statement's parameters. HMAC(K, m) =
+    SHA256((K0 xor opad) || SHA256((K0 xor ipad) || m)) (RFC 2104); the padded keys are
+    computed once in Python, so SQL only concatenates and hashes.
+    """
+    inner = f"unhex(sha256($hmac_ipad || encode('{PREFIX}' || ({column}))))"
+    return f"sha256($hmac_opad || {inner})"
+
+
+def _key_version() -> int:
+    raw = settings.get("POLKU_PSEUDONYM_KEY_VERSION").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(
+            "POLKU_PSEUDONYM_KEY_VERSION is not a whole number of at least 1",
+            why="the version is stored beside every pseudonym so that a key rotation can be traced.",
+            fix="set POLKU_PSEUDONYM_KEY_VERSION to 1, 2, ...",
+        )
+    return int(raw)
+
+
+def _parse_hex(text: str, source: str) -> bytes:
+    """Key bytes from hex text; the error names the source, never the content."""
+    try:
+        secret = bytes.fromhex(text.strip())
+    except ValueError:
+        raise ConfigurationError(
+            "the pseudonymisation key is not hexadecimal",
+            where=source,
+            why="the key must be written as hex digits (0-9, a-f), two per byte.",
+            fix=_KEY_FIX,
+        ) from None
+    if len(secret) < MIN_KEY_BYTES:
+        raise ConfigurationError(
+            f"the pseudonymisation key has {len(secret)} bytes; at least {MIN_KEY_BYTES} are needed",
+            where=source,
+            why="a short key can be found by trying keys, and then every pseudonym can be reversed.",
+            fix=_KEY_FIX,
+        )
+    return secret
+
+
+def _read_key_file(path: Path) -> str:
+    if not path.is_file():
+        raise ConfigurationError(
+            "no pseudonymisation key was found",
+            where=str(path),
+            why="identity codes are replaced by keyed pseudonyms at import; without the key nothing is imported.",
+            fix=_KEY_FIX,
+        )
+    return path.read_text(encoding="ascii", errors="replace")
+
+
+def load_key(*, key_file: Path | None = None) -> PseudonymKey:
+    """The configured key: POLKU_PSEUDONYM_KEY (hex) first, else the key file.
+
+    The file is `key_file` when given, else setting POLKU_PSEUDONYM_KEY_FILE. The version
+    comes from POLKU_PSEUDONYM_KEY_VERSION. Errors never contain key material.
+    """
+    version = _key_version()
+    from_env = settings.get("POLKU_PSEUDONYM_KEY")
+    if from_env.strip():
+        return PseudonymKey(_parse_hex(from_env, "setting POLKU_PSEUDONYM_KEY"), version)
+    path = Path(key_file if key_file is not None else settings.get("POLKU_PSEUDONYM_KEY_FILE")).expanduser()
+    return PseudonymKey(_parse_hex(_read_key_file(path), str(path)), version)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a new file that only the owner can read; O_EXCL refuses an existing file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)  # the umask may have narrowed it; never widened
+
+
+def _replace_private(path: Path, text: str) -> None:
+    """Swap in a new private file atomically, so no reader sees a half-written key."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    _write_private(temporary, text)
+    os.replace(temporary, path)
+
+
+def _exists_error(path: Path) -> ConfigurationError:
+    return ConfigurationError(
+        "a pseudonymisation key file already exists",
+        where=str(path),
+        why="replacing the key makes every pseudonym made with the old key unmatchable.",
+        fix="keep the existing key, choose another path, or pass --overwrite during a planned key rotation.",
+    )
+
+
+def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
+    """Create a new key file: 32 random bytes from `secrets`, as hex, mode 0600.
+
+    Refuses to replace an existing file unless `overwrite`, because a new key makes every
+    earlier pseudonym unmatchable. Parent folders are created (mode 0700).
+    """
+    path = Path(path).expanduser()
+    version = _key_version()
+    if path.exists() and not overwrite:
+        raise _exists_error(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret = secrets.token_bytes(KEY_FILE_BYTES)
+    text = secret.hex() + "\n"
+    try:
+        if overwrite:
+            _replace_private(path, text)
+        else:
+            _write_private(path, text)
+    except FileExistsError:
+        raise _exists_error(path) from None
+    return PseudonymKey(secret, version)

@@ -1,0 +1,185 @@
+"""Keyed pseudonyms: HMAC-SHA-256 in Python and in DuckDB SQL, keys and key files.
+
+Known answer: `openssl dgst -sha256 -mac HMAC -macopt hexkey:000102...1f` of
+`FI-HETU:v1:131052-308T` (OpenSSL 3) gives the value in `test_known_answer_from_openssl`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polku.errors import ConfigurationError
+from polku.identity import PREFIX, PseudonymKey, create_key_file, load_key, pseudonym, pseudonym_sql
+
+KEY = PseudonymKey(bytes(range(32)), 1)
+
+
+@pytest.fixture(scope="module")
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def clean_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No key settings from the environment or a `.env`; returns an empty working folder."""
+    for name in ("POLKU_PSEUDONYM_KEY", "POLKU_PSEUDONYM_KEY_FILE", "POLKU_PSEUDONYM_KEY_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _sql_pseudonyms(con: duckdb.DuckDBPyConnection, codes: list[str], key: PseudonymKey) -> dict[str, str]:
+    query = f"SELECT x, {pseudonym_sql('x')} FROM (SELECT unnest($codes) AS x)"
+    return dict(con.execute(query, {"codes": codes, **key.sql_parameters()}).fetchall())
+
+
+def test_known_answer_from_openssl() -> None:
+    assert pseudonym("131052-308T", KEY) == "529c7d603f9bc11e3be7f624e3ffcb249a3425bd5a404d3ecbfc6f935e3532a4"
+
+
+def test_separator_is_part_of_the_pseudonym(con: duckdb.DuckDBPyConnection) -> None:
+    dash, y = pseudonym("100190-999P", KEY), pseudonym("100190Y999P", KEY)
+    assert dash == "8c1e8a8d6d124f8bd4976143ce9704891a24bcdf9b46abd238992a8ee747749f"
+    assert y == "8c664266f231198d96d85b53e14646b98ade709bc1e978d4c3d85afc909a15b0"
+    assert _sql_pseudonyms(con, ["100190-999P", "100190Y999P"], KEY) == {"100190-999P": dash, "100190Y999P": y}
+
+
+def test_pseudonym_is_not_an_unkeyed_hash() -> None:
+    code = "131052-308T"
+    value = pseudonym(code, KEY)
+    assert value != hashlib.sha256(code.encode()).hexdigest()
+    assert value != hashlib.sha256((PREFIX + code).encode()).hexdigest()
+    assert len(value) == 64 and value == value.lower()
+
+
+def test_pseudonym_changes_with_the_key(con: duckdb.DuckDBPyConnection) -> None:
+    other = PseudonymKey(bytes(range(1, 33)), 1)
+    assert pseudonym("131052-308T", KEY) != pseudonym("131052-308T", other)
+    assert _sql_pseudonyms(con, ["131052-308T"], KEY) != _sql_pseudonyms(con, ["131052-308T"], other)
+
+
+@pytest.mark.parametrize("size", [32, 64, 65, 100])
+def test_sql_matches_python_for_key_sizes(con: duckdb.DuckDBPyConnection, size: int) -> None:
+    key = PseudonymKey(bytes((7 * i + size) % 256 for i in range(size)), 1)
+    codes = ["131052-308T", "100190-999P", "100190Y999P", "010594Y9032", ""]
+    expected = {c: hmac.new(key.secret, (PREFIX + c).encode(), hashlib.sha256).hexdigest() for c in codes}
+    assert _sql_pseudonyms(con, codes, key) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    secret=st.integers(32, 130).flatmap(lambda n: st.binary(min_size=n, max_size=n)),
+    codes=st.lists(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=20), min_size=1, max_size=20, unique=True
+    ),
+)
+def test_sql_matches_python_hmac(con: duckdb.DuckDBPyConnection, secret: bytes, codes: list[str]) -> None:
+    key = PseudonymKey(secret, 1)
+    expected = {c: hmac.new(secret, (PREFIX + c).encode("utf-8"), hashlib.sha256).hexdigest() for c in codes}
+    assert _sql_pseudonyms(con, codes, key) == expected
+    assert {c: pseudonym(c, key) for c in codes} == expected
+
+
+def test_sql_text_holds_no_key_material() -> None:
+    sql = pseudonym_sql("hetu")
+    assert "$hmac_ipad" in sql and "$hmac_opad" in sql
+    assert KEY.secret.hex() not in sql
+    assert set(KEY.sql_parameters()) == {"hmac_ipad", "hmac_opad"}
+    assert all(len(pad) == 64 for pad in KEY.sql_parameters().values())
+
+
+def test_key_repr_hides_the_secret_and_fingerprint_is_short() -> None:
+    assert KEY.secret.hex() not in repr(KEY)
+    assert "secret" not in repr(KEY)
+    assert KEY.fingerprint == "630dcd29"  # sha256(bytes 0..31)[:8]
+
+
+@pytest.mark.parametrize(
+    ("secret", "version", "words"),
+    [(b"x" * 31, 1, "shorter than 32 bytes"), (b"x" * 32, 0, "at least 1")],
+)
+def test_key_validation(secret: bytes, version: int, words: str) -> None:
+    with pytest.raises(ConfigurationError, match=words):
+        PseudonymKey(secret, version)
+
+
+def test_load_key_from_environment_wins_over_file(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_settings / "file.key").write_text(bytes(range(1, 33)).hex())
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY_VERSION", "3")
+    key = load_key(key_file=clean_settings / "file.key")
+    assert key.secret == KEY.secret and key.version == 3
+
+
+def test_load_key_from_argument_then_setting(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_settings / "a.key").write_text(KEY.secret.hex() + "\n")
+    (clean_settings / "b.key").write_text(bytes(range(1, 33)).hex())
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY_FILE", str(clean_settings / "b.key"))
+    assert load_key(key_file=clean_settings / "a.key").secret == KEY.secret
+    assert load_key().secret == bytes(range(1, 33))
+    assert load_key().version == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [("zz" * 32, "not hexadecimal"), ("ab" * 31, "has 31 bytes"), (None, "no pseudonymisation key")],
+)
+def test_load_key_errors_never_show_the_key(clean_settings: Path, content: str | None, words: str) -> None:
+    path = clean_settings / "bad.key"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigurationError, match=words) as caught:
+        load_key(key_file=path)
+    assert "polku key" in str(caught.value)
+    if content is not None:
+        assert content not in str(caught.value)
+
+
+def test_bad_key_in_environment_is_refused_without_echo(
+    clean_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY", "131052-308T")
+    with pytest.raises(ConfigurationError, match="POLKU_PSEUDONYM_KEY") as caught:
+        load_key()
+    assert "131052" not in str(caught.value)
+
+
+def test_bad_version_setting_is_refused(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY_VERSION", "two")
+    with pytest.raises(ConfigurationError, match="POLKU_PSEUDONYM_KEY_VERSION"):
+        load_key()
+
+
+def test_create_key_file_is_private_and_loads_back(clean_settings: Path) -> None:
+    path = clean_settings / "deep" / "er" / "pseudonym.key"
+    key = create_key_file(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(key.secret) == 32 and path.read_text().strip() == key.secret.hex()
+    assert load_key(key_file=path) == key
+
+
+def test_create_key_file_refuses_to_overwrite_unless_asked(clean_settings: Path) -> None:
+    path = clean_settings / "pseudonym.key"
+    first = create_key_file(path)
+    with pytest.raises(ConfigurationError, match="already exists"):
+        create_key_file(path)
+    assert load_key(key_file=path) == first
+    os.chmod(path, 0o644)
+    second = create_key_file(path, overwrite=True)
+    assert second.secret != first.secret
+    assert load_key(key_file=path) == second
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in clean_settings.iterdir()] == ["pseudonym.key"]
