@@ -1,0 +1,133 @@
+"""Ground truth: each participant's outcomes with and without the service, and true effects.
+
+Outcomes count open-market (unsubsidised) employment only, from the day the service
+started: employed at some point within 3, 6, 12 and 24 months; days employed and earnings
+in the first 12 and 24 months. "With" is the observed world; "without" is the world where
+that client's episode never started, run on the same random numbers. The simulation runs
+26 months past the extraction, so every window is complete even for the latest starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from polku.synth import codes
+from polku.synth.area import Area
+from polku.synth.core_tables import episode_ids, episode_status
+from polku.synth.csvout import dates, flags, labels, money, numbers
+from polku.synth.records import NO_DAY, Jobs
+from polku.synth.services import AVERAGE_MONTH_DAYS, providers
+
+WINDOWS = (3, 6, 12, 24)
+AMOUNT_WINDOWS = (12, 24)
+OUTCOMES = tuple(f"employed_{k}m" for k in WINDOWS) + tuple(
+    f"{what}_{k}m" for what in ("days_employed", "earnings") for k in AMOUNT_WINDOWS
+)
+
+
+def _window_days(months: int) -> int:
+    return int(round(months * AVERAGE_MONTH_DAYS))
+
+
+def outcomes(jobs: Jobs, person: np.ndarray, start: np.ndarray, horizon_end: int) -> dict[str, np.ndarray]:
+    """Outcomes of the sorted clients `person` whose follow-up starts on `start`."""
+    open_market = np.flatnonzero(~jobs.subsidised)
+    pos = np.searchsorted(person, jobs.person[open_market])
+    ok = pos < len(person)
+    ok[ok] = person[pos[ok]] == jobs.person[open_market][ok]
+    j, p = open_market[ok], pos[ok]
+    job_end = np.where(jobs.end[j] == NO_DAY, horizon_end, jobs.end[j])
+    out: dict[str, np.ndarray] = {}
+    for k in WINDOWS:
+        last = start[p] + _window_days(k) - 1
+        first_day = np.maximum(jobs.start[j], start[p])
+        days = np.maximum(np.minimum(job_end, last) - first_day + 1, 0)
+        out[f"employed_{k}m"] = np.bincount(p, weights=(days > 0), minlength=len(person)) > 0
+        if k in AMOUNT_WINDOWS:
+            out[f"days_employed_{k}m"] = np.bincount(p, weights=days, minlength=len(person)).astype(np.int64)
+            pay = days * jobs.wage[j] / AVERAGE_MONTH_DAYS
+            out[f"earnings_{k}m"] = np.round(np.bincount(p, weights=pay, minlength=len(person)), 2)
+    return {name: out[name] for name in OUTCOMES}
+
+
+def potential_outcomes(area: Area) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(with service, without service) outcomes of every exported episode, in episode order."""
+    person = area.episodes
+    start = area.services.start_day[person]
+    end = area.timeline.horizon_end
+    return outcomes(area.jobs, person, start, end), outcomes(area.counterfactual_jobs, person, start, end)
+
+
+def episodes_table(area: Area) -> dict[str, pa.Array]:
+    """ground_truth_episodes.csv: linkage by episode id and client sequence, never the hetu."""
+    person = area.episodes
+    s = area.services
+    with_, without = potential_outcomes(area)
+    columns: dict[str, pa.Array] = {
+        "episode_id": episode_ids(person),
+        "person_seq": numbers(person + 1, integer=True),
+        "service_code": labels(codes.SERVICES, s.service[person]),
+        "provider_id": labels(providers().ids, s.provider[person]),
+        "client_group": labels(codes.GROUPS, s.group[person]),
+        "start_date": dates(s.start_day[person]),
+        "completion_status": labels(codes.COMPLETION, episode_status(area, person)),
+    }
+    for name in OUTCOMES:
+        for world, values in (("with", with_[name]), ("without", without[name])):
+            columns[f"{name}_{world}"] = _column(name, values)
+    return columns
+
+
+def _column(name: str, values: np.ndarray) -> pa.Array:
+    if name.startswith("employed"):
+        return flags(values)
+    if name.startswith("earnings"):
+        return money(values)
+    return numbers(values, integer=True)
+
+
+def _rows(level: str, service: str, group: str, provider: str, with_: dict, without: dict, mask: np.ndarray) -> list:
+    rows = []
+    for name in OUTCOMES:
+        a, b = with_[name][mask].astype(np.float64), without[name][mask].astype(np.float64)
+        rows.append((level, service, group, provider, name, int(mask.sum()), a.mean(), b.mean(), a.mean() - b.mean()))
+    return rows
+
+
+def effect_rows(area: Area) -> list[tuple]:
+    """True ATTs by service, service x client group, provider and service x provider."""
+    s, person = area.services, area.episodes
+    with_, without = potential_outcomes(area)
+    service, group, provider = s.service[person], s.group[person], s.provider[person]
+    ids = providers().ids
+    rows: list[tuple] = []
+    for si, name in enumerate(codes.SERVICES):
+        mine = service == si
+        if mine.any():
+            rows += _rows("service", name, "", "", with_, without, mine)
+        for gi, gname in enumerate(codes.GROUPS):
+            if (mine & (group == gi)).any():
+                rows += _rows("service_group", name, gname, "", with_, without, mine & (group == gi))
+        for pi, pname in enumerate(ids):
+            if (mine & (provider == pi)).any():
+                rows += _rows("service_provider", name, "", pname, with_, without, mine & (provider == pi))
+    for pi, pname in enumerate(ids):
+        if (provider == pi).any():
+            rows += _rows("provider", "", "", pname, with_, without, provider == pi)
+    return rows
+
+
+EFFECT_COLUMNS = ("level", "service_code", "client_group", "provider_id", "outcome", "participants",
+                  "mean_with", "mean_without", "att")
+
+
+def effects_table(area: Area) -> dict[str, pa.Array]:
+    rows = effect_rows(area)
+    cols = list(zip(*rows)) if rows else [[] for _ in EFFECT_COLUMNS]
+    text = {name: pa.array([v or None for v in cols[i]], type=pa.string()) for i, name in enumerate(EFFECT_COLUMNS[:5])}
+    return {
+        **text,
+        "participants": pa.array(cols[5], type=pa.int64()),
+        **{name: pa.array(np.round(np.asarray(cols[i], dtype=np.float64), 6)) for i, name in enumerate(EFFECT_COLUMNS[6:], 6)},
+    }
