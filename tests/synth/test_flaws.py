@@ -69,3 +69,20 @@ def test_zero_rate_writes_no_flaws(clean_dir: Path) -> None:
 
 def test_person_flaws_never_add_a_person() -> None:
     assert kinds("person") == ["invalid_hetu_check_character", "duplicate_key"]
+
+
+def test_a_flawed_row_is_its_source_row_with_one_column_changed(area_dir: Path) -> None:
+    """Regression: each column once copied a different random row, making impossible rows
+    (earnings-related allowance paid by Kela) that were not what the flaw list said."""
+    for name in ("benefit_spell", "employment_spell", "service_episode"):
+        frame = read(area_dir / f"{name}.csv").astype(str)
+        key = frame.columns[0]
+        originals = frame.set_index(key)
+        copies = frame[frame[key].str.contains("F")]
+        assert len(copies) > 0
+        for _, copy in copies.iterrows():
+            source = originals.loc[copy[key].split("F")[0]]
+            if source.ndim > 1:  # the source row also has a duplicate-key copy
+                source = source.iloc[0]
+            changed = [c for c in originals.columns if c != "__line" and copy[c] != source[c]]
+            assert len(changed) == 1, (name, copy[key], changed)

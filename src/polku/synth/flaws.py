@@ -108,7 +108,8 @@ def flawed_rows(name: str, columns: dict[str, pa.Array], rate: float, seed: int,
     if not count:
         return {}, []
     g = rng(seed, "organisation", 1000 + IMPORT_ORDER.index(name))
-    picked = stringify({k: v.take(pa.array(g.integers(0, rows, count))) for k, v in columns.items()})
+    source_rows = pa.array(g.integers(0, rows, count))  # one draw: every column copies the same row
+    picked = stringify({k: v.take(source_rows) for k, v in columns.items()})
     available = kinds(name)
     key = IDENTITY_COLUMN if name == "person" else schema_table(name).key[0]
     out: dict[str, list[str | None]] = {k: [] for k in columns}
