@@ -16,11 +16,11 @@ import click
 from rich.console import Console
 
 from polku import settings
-from polku.errors import PolkuError
+from polku.errors import PolkuError, UsageError
 from polku.progress import progress_bar
 
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 STORE_OPTION = click.option(
     "--store",
@@ -71,7 +71,7 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 
     def action() -> int:
         if serve:
-            raise PolkuError(
+            raise UsageError(
                 "the dashboard does not exist yet",
                 fix="run `polku demo --no-serve`; the report is a self-contained HTML file.",
             )

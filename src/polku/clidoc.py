@@ -21,7 +21,10 @@ Exit codes: `0` ok; `1` validation failed (rows quarantined or invalid file cont
 
 
 def _help(command: click.Command, name: str) -> str:
-    with click.Context(command, info_name=name, terminal_width=100, max_content_width=100) as ctx:
+    # The real CLI's help option names (click caches a command's help option on first use,
+    # so a context without them would render differently depending on what ran before).
+    names = main.context_settings["help_option_names"]
+    with click.Context(command, info_name=name, terminal_width=100, max_content_width=100, help_option_names=names) as ctx:
         return command.get_help(ctx)
 
 

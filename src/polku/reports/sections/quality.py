@@ -1,0 +1,70 @@
+"""Data quality: what was imported, what was refused and why, and what to fix.
+
+The numbers come from `polku.quality.summarise` (exact, for `polku status`); here they pass
+disclosure control like every other count in the report.
+"""
+
+from __future__ import annotations
+
+from polku import sdc
+from polku.quality import QualitySummary, summarise
+from polku.reports.blocks import Block, Note, Table, sdc_note
+from polku.reports.context import ReportContext
+from polku.reports.registry import register
+from polku.schema.tables import TABLES
+from polku.store import Store
+
+
+def _about_people(table: str) -> bool:
+    """Rows of this table describe people (it has an identity field), so counts are protected."""
+    return table not in TABLES or TABLES[table].identity_field is not None
+
+
+def _import_table(summary: QualitySummary, ctx: ReportContext) -> Table:
+    """Each import as a line read = accepted + quarantined, protected as a whole.
+
+    Tables that hold no people (service catalogue, providers, teams, case workers) are
+    organisation data, so their row counts are shown exactly (`sdc.organisation_counts`).
+    """
+    rows, applied = [], False
+    for e in summary.imports:
+        if not _about_people(e.table):
+            shown: tuple[int | None, ...] = sdc.organisation_counts([e.rows_read, e.rows_accepted, e.rows_quarantined])
+        else:
+            line = sdc.count_table([[e.rows_accepted, e.rows_quarantined]], ["r"], ["a", "q"], t=ctx.threshold)
+            applied = applied or line.sdc_applied
+            shown = (line.row_totals[0], *line.cells[0])
+        rows.append((e.table, e.file.rsplit("/", 1)[-1], e.sha256[:12], e.status, *(ctx.num(v) for v in shown)))
+    header = tuple(ctx.t(f"status.col.{c}") for c in ("table", "file", "sha256", "status", "read", "accepted", "quarantined"))
+    return Table("quality-imports", ctx.t("quality.imports"), header, tuple(rows), note=sdc_note(ctx, applied))
+
+
+def _quarantine_table(summary: QualitySummary, ctx: ReportContext) -> Table:
+    """Quarantined rows by table and reason; no total is shown, so the primary rule suffices."""
+    people = {str(i): q.rows for i, q in enumerate(summary.quarantine) if _about_people(q.table)}
+    shown, applied = sdc.separate_counts(people, t=ctx.threshold)
+    counts = [shown[str(i)] if str(i) in shown else sdc.organisation_counts([q.rows])[0] for i, q in enumerate(summary.quarantine)]
+    rows = tuple((q.table, q.reason_code, q.reason, ctx.num(n)) for q, n in zip(summary.quarantine, counts))
+    header = (ctx.t("status.col.table"), ctx.t("quality.reason_code"), ctx.t("quality.reason"), ctx.t("unit.rows"))
+    return Table("quality-quarantine", ctx.t("quality.quarantine"), header, rows, note=sdc_note(ctx, applied))
+
+
+def _findings_table(summary: QualitySummary, ctx: ReportContext) -> Table:
+    shown, applied = sdc.separate_counts({str(i): f.count for i, f in enumerate(summary.findings)}, t=ctx.threshold)
+    rows = tuple((ctx.t(f"quality.severity.{f.severity}"), f.table, ctx.num(shown[str(i)]), f.explanation(ctx.lang))
+                 for i, f in enumerate(summary.findings))
+    header = (ctx.t("quality.severity"), ctx.t("status.col.table"), ctx.t("unit.rows"), ctx.t("quality.explanation"))
+    return Table("quality-findings", ctx.t("quality.findings"), header, rows, note=sdc_note(ctx, applied))
+
+
+@register("quality", "section.quality", 90)
+def quality_section(store: Store, ctx: ReportContext) -> list[Block]:
+    """Imports, quarantine by reason and the findings a manager should act on."""
+    summary = summarise(store)
+    blocks: list[Block] = [Note(ctx.t("quality.status_hint"))]
+    blocks.append(_import_table(summary, ctx) if summary.imports else Note(ctx.t("quality.no_imports")))
+    blocks.append(_quarantine_table(summary, ctx) if summary.quarantine else Note(ctx.t("quality.no_quarantine")))
+    blocks.append(_findings_table(summary, ctx) if summary.findings else Note(ctx.t("quality.no_findings")))
+    if not summary.invariant_holds:
+        blocks.append(Note(ctx.t("status.invariant_broken"), tone="warning"))
+    return blocks
