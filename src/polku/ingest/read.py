@@ -1,0 +1,322 @@
+"""Read a source file as text, keeping every row's line.
+
+Every value is read as text first (all columns VARCHAR), because a type error is a finding
+about one row, not a reason to stop reading the file: validation and conversion happen
+later in SQL, where each bad value can be sent to quarantine with its line and column. CSV
+goes through DuckDB's own reader (`materialise` reads it once into a temporary table
+inside the import's transaction); XLSX goes through openpyxl (read-only) and Parquet
+through DuckDB into temporary tables.
+
+The result is a `RawFile`: an SQL relation with the source columns plus `_line` (header =
+line 1), the number of rows it must yield, the rows that could not be split into the
+header's number of fields, and the file's SHA-256 for idempotent re-imports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from polku.errors import Location, UsageError, ValidationFailed
+from polku.ingest.lines import CARRIAGE_RETURN, NEWLINE, QUOTE, guess_delimiter, scan_records
+from polku.ingest.mapping import FileOptions
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+RAW = "_polku_raw"
+LINES = "_polku_lines"
+TEMPORARIES = (RAW, f"{RAW}_xlsx", f"{RAW}_parquet", LINES)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A source file as an SQL relation of text plus `_line`, ready for validation."""
+
+    path: Path
+    format: str
+    sha256: str
+    columns: tuple[str, ...]
+    relation: str
+    rows: int
+    malformed: tuple[tuple[int, int], ...]  # (line, number of fields) of unsplittable rows
+    fallback: Callable[[], "RawFile"] | None = None  # careful re-reading if `rows` proves wrong
+
+
+def file_format(path: Path) -> str:
+    """'csv', 'xlsx' or 'parquet' from the file name; a UsageError for anything else."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"cannot import a '{path.suffix or 'suffix-less'}' file",
+            where=str(path),
+            why="Polku reads CSV (.csv, .txt), Excel (.xlsx) and Parquet (.parquet) files.",
+            fix="export the data as CSV, XLSX or Parquet.",
+        )
+    return fmt
+
+
+def _content_error(path: Path, what: str, why: str, fix: str, line: int | None = None, column: str | None = None) -> ValidationFailed:
+    return ValidationFailed(what, where=Location(str(path), line, column), why=why, fix=fix)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
+    """(text, encoding used). 'auto' takes UTF-8 when the bytes are valid, else Windows-1252."""
+    candidates = ["utf-8", "windows-1252", "latin-1"] if encoding == "auto" else [encoding]
+    for name in candidates:
+        try:
+            return data.decode("utf-8-sig" if name == "utf-8" else name), name
+        except UnicodeDecodeError as error:
+            failure = error
+    raise _content_error(
+        path,
+        f"the file is not readable as {encoding}",
+        f"byte {failure.start} cannot be decoded, so text values would be corrupted.",
+        "save the file as UTF-8, or set `file: {encoding: latin-1}` (or windows-1252) in the mapping.",
+        line=_line_of(data, failure.start),
+    )
+
+
+def _csv_header(text_head: str, path: Path, delimiter: str) -> tuple[str, ...]:
+    return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
+
+
+def _header(row: Any, path: Path) -> tuple[str, ...]:
+    """Column names of a header row; an error for a missing, empty or repeated name."""
+    names = tuple("" if name is None else str(name).strip() for name in row)
+    if not names or all(not n for n in names):
+        raise _content_error(path, "the file is empty", "there is no header row naming the columns.", "export the file again with a header row.", line=1)
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise _content_error(path, f"column {position} of the header has no name", "every column must be named so it can be mapped.", "name the column or remove it.", line=1)
+        if names.count(name) > 1:
+            raise _content_error(path, f"the column '{name}' appears twice in the header", "a value could then come from either column.", "remove or rename one of them.", line=1, column=name)
+    return names
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _csv_scan_sql(path: Path, columns: tuple[str, ...], delimiter: str) -> str:
+    types = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in columns)
+    return (
+        f"read_csv({_sql_text(str(path))}, auto_detect=false, header=true, columns={{{types}}}, "
+        f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', ignore_errors=true, encoding='utf-8')"
+    )
+
+
+def _line_count_if_simple(data: bytes) -> int | None:
+    """Data lines of a file without quotes or empty lines (each line one row), else None."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if (buf == QUOTE).any():
+        return None
+    newlines = np.flatnonzero(buf == NEWLINE)
+    gaps = np.diff(newlines)
+    carriage = buf[np.maximum(newlines[1:] - 1, 0)] == CARRIAGE_RETURN
+    if (len(newlines) and newlines[0] == 0) or (gaps == 1).any() or ((gaps == 2) & carriage).any():
+        return None
+    return len(newlines) - (1 if data.endswith(b"\n") else 0)
+
+
+def _utf8_copy(data: bytes, text: str, encoding: str, folder: Path) -> tuple[Path | None, bytes]:
+    """A UTF-8 copy of a non-UTF-8 file for DuckDB (None when the original will do)."""
+    if encoding == "utf-8":
+        return None, data
+    encoded = text.encode("utf-8")
+    copy = folder / "source-utf8.csv"
+    copy.write_bytes(encoded)
+    return copy, encoded
+
+
+def _scanned(con: duckdb.DuckDBPyConnection, raw: RawFile, data: bytes, scan: str, delimiter: str) -> RawFile:
+    """The careful reading: lines from the record scan, malformed rows set apart.
+
+    DuckDB skips rows with the wrong number of fields (`ignore_errors`); the scan knows
+    which they are, so the n-th row DuckDB returns is the n-th well-formed record.
+    """
+    records = scan_records(data, delimiter)
+    good = records.fields[1:] == len(raw.columns)
+    lines = records.lines[1:][good]
+    con.register(f"{LINES}_arrow", pa.table({"idx": np.arange(len(lines)), "line": lines}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT * FROM {LINES}_arrow")
+    con.unregister(f"{LINES}_arrow")
+    numbered = f"(SELECT row_number() OVER () - 1 AS _idx, * FROM {scan})"
+    relation = f"(SELECT l.line AS _line, r.* EXCLUDE (_idx) FROM {numbered} r JOIN {LINES} l ON r._idx = l.idx)"
+    malformed = tuple(zip(records.lines[1:][~good].tolist(), records.fields[1:][~good].tolist()))
+    return replace(raw, relation=relation, rows=len(lines), malformed=malformed, fallback=None)
+
+
+def _first_record(data: bytes, delimiter: str, simple: bool) -> str:
+    if simple:
+        end = data.find(b"\n")
+        return data[: end if end >= 0 else len(data)].decode("utf-8-sig")
+    records = scan_records(data, delimiter)
+    return data[records.starts[0] : records.ends[0]].decode("utf-8-sig")
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, options: FileOptions, workdir: Path) -> RawFile:
+    """A relation over DuckDB's CSV reader (all text) with each row's line.
+
+    Nothing is read into a table yet (see `materialise`). For a file without quotes or
+    empty lines, line = row number + 1, and `fallback` gives the scanned reading in case
+    DuckDB returns fewer rows than lines (then some rows were malformed).
+    """
+    text, encoding = decode(data, path, options.encoding)
+    if not text or text.isspace():
+        raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
+    copy, utf8 = _utf8_copy(data, text, encoding, workdir)
+    first_line = utf8[: max(utf8.find(b"\n"), 0) or len(utf8)].removeprefix(b"\xef\xbb\xbf")
+    delimiter = guess_delimiter(first_line) if options.delimiter == "auto" else options.delimiter
+    lines = _line_count_if_simple(utf8)
+    columns = _csv_header(_first_record(utf8, delimiter, lines is not None), path, delimiter)
+    scan = _csv_scan_sql(copy or path, columns, delimiter)
+    raw = RawFile(path, "csv", "", columns, "", 0, ())
+    if lines is None:
+        return _scanned(con, raw, utf8, scan, delimiter)
+    relation = f"(SELECT row_number() OVER () + 1 AS _line, * FROM {scan})"
+    return replace(raw, relation=relation, rows=lines, fallback=lambda: _scanned(con, raw, utf8, scan, delimiter))
+
+
+def quoting_error(path: Path, expected: int, read: int) -> ValidationFailed:
+    """DuckDB and the record scan disagree on the number of rows: quotes are unbalanced."""
+    return _content_error(
+        path, "the file's quoting could not be read consistently",
+        f"{expected} rows were expected from the line structure but {read} were read; a quote is probably unbalanced.",
+        "check that every quoted value starts and ends with a double quote and that quotes inside values are doubled.",
+    )
+
+
+def _cell_text(value: Any, options: FileOptions) -> str | None:
+    """A typed spreadsheet cell written the way the mapping expects text to look."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return options.true_words[0] if value else options.false_words[0]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+        return text.replace(".", options.decimal_separator)
+    return str(value)
+
+
+def _sheet_rows(path: Path, options: FileOptions) -> Any:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise _content_error(path, "the file is not a readable Excel workbook", type(error).__name__, "save it again as .xlsx from Excel or LibreOffice.") from None
+    if options.sheet is not None and options.sheet not in book.sheetnames:
+        raise _content_error(path, f"the workbook has no sheet '{options.sheet}'", f"it has: {', '.join(book.sheetnames)}.", "fix `file: {sheet: ...}` in the mapping.")
+    sheet = book[options.sheet] if options.sheet else book.worksheets[0]
+    return book, sheet.iter_rows(values_only=True)
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) -> RawFile:
+    """Load the first (or the mapping's) sheet; row 1 is the header, empty rows are skipped."""
+    book, rows = _sheet_rows(path, options)
+    header = next(rows, None)
+    header = list(header or ())
+    while len(header) > 1 and header[-1] in (None, ""):
+        header.pop()  # spreadsheets often report empty cells right of the table
+    columns = _header(header, path)
+    values: list[list[str | None]] = [[] for _ in columns]
+    lines, malformed = [], []
+    for line, row in enumerate(rows, start=2):
+        cells = [_cell_text(v, options) for v in row]
+        if not any(c not in (None, "") for c in cells):
+            continue
+        if any(c not in (None, "") for c in cells[len(columns):]):
+            malformed.append((line, len(cells)))
+            continue
+        cells += [None] * (len(columns) - len(cells))
+        for target, cell in zip(values, cells):
+            target.append(cell)
+        lines.append(line)
+    book.close()
+    arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)}, "_line": pa.array(lines, pa.int64())})
+    con.register(f"{RAW}_arrow", arrow)
+    con.execute(f"CREATE TEMP TABLE {RAW}_xlsx AS SELECT * FROM {RAW}_arrow")
+    con.unregister(f"{RAW}_arrow")
+    return RawFile(path, "xlsx", "", columns, f"{RAW}_xlsx", len(lines), tuple(malformed))
+
+
+def _parquet_text(name: str, sql_type: str, options: FileOptions) -> str:
+    """SQL rendering a typed Parquet column as the text the mapping expects."""
+    col = '"' + name.replace('"', '""') + '"'
+    if sql_type == "BOOLEAN":
+        return f"CASE WHEN {col} THEN {_sql_text(options.true_words[0])} WHEN NOT {col} THEN {_sql_text(options.false_words[0])} END"
+    if sql_type == "DATE" or sql_type.startswith("TIMESTAMP"):
+        return f"strftime({col}, '%Y-%m-%d')"
+    if sql_type in ("DOUBLE", "FLOAT") or sql_type.startswith("DECIMAL"):
+        return f"replace(CAST({col} AS VARCHAR), '.', {_sql_text(options.decimal_separator)})"
+    return f"CAST({col} AS VARCHAR)"
+
+
+def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) -> RawFile:
+    """Load a Parquet file; the line of row n is n + 1, as if the file had a header line."""
+    scan = f"read_parquet({_sql_text(str(path))})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.Error as error:
+        raise _content_error(path, "the file is not a readable Parquet file", str(error).splitlines()[0][:200], "write the file again as Parquet, or export CSV.") from None
+    columns = tuple(name for name, *_ in described)
+    _header(columns, path)
+    texts = ", ".join(f'{_parquet_text(n, t, options)} AS "{n}"' for n, t, *_ in described)
+    numbered = f"read_parquet({_sql_text(str(path))}, file_row_number=true)"
+    con.execute(f"CREATE TEMP TABLE {RAW}_parquet AS SELECT {texts}, file_row_number + 2 AS _line FROM {numbered}")
+    rows = con.execute(f"SELECT count(*) FROM {RAW}_parquet").fetchall()[0][0]
+    return RawFile(path, "parquet", "", columns, f"{RAW}_parquet", rows, ())
+
+
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, workdir: Path) -> RawFile:
+    """A relation of text with line numbers over any supported file.
+
+    `workdir` holds temporary copies (a UTF-8 copy of a Latin-1 file) until the import ends.
+    """
+    if not path.is_file():
+        raise UsageError("the file to import does not exist", where=str(path), fix="check the path and the file name.")
+    fmt = file_format(path)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not data or data.isspace():
+        raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
+    if fmt == "csv":
+        raw = read_csv(con, path, data, options, workdir)
+    elif fmt == "xlsx":
+        raw = read_xlsx(con, path, options)
+    else:
+        raw = read_parquet(con, path, options)
+    return replace(raw, sha256=digest)
+
+
+def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile) -> RawFile:
+    """Read a CSV relation once into the temporary table RAW, checking its row count.
+
+    Validation reads the rows more than once (distinct codes, then every field), and a
+    table is read in parallel where the CSV relation, numbered in file order, is not. If
+    the fast reading yields fewer rows than lines, some rows were malformed: read again
+    with the record scan.
+    """
+    if raw.format != "csv":
+        return raw
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {raw.relation}")
+    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
+    if rows != raw.rows and raw.fallback is not None:
+        return materialise(con, raw.fallback())
+    if rows != raw.rows:
+        raise quoting_error(raw.path, raw.rows, rows)
+    return replace(raw, relation=RAW, fallback=None)

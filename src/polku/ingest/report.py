@@ -1,0 +1,55 @@
+"""What one import did, as a frozen result that the CLI prints and `--json` serialises."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUS_TEXT = {
+    "imported": "imported",
+    "replaced": "imported, replacing the earlier file of this source",
+    "unchanged": "unchanged: this file was already imported under this source; nothing was written",
+}
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Counts of one import. Invariant: rows_read = rows_accepted + rows_quarantined.
+
+    `quarantined_by_reason` counts problems, not rows: a row with two problems adds one to
+    each of its reasons but only one to `rows_quarantined`.
+    """
+
+    table: str
+    source: str
+    file: str
+    import_id: int
+    status: str
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    rows_replaced: int
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    mapping: str = ""
+    file_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values."""
+        return asdict(self)
+
+    def render(self) -> str:
+        """A few readable lines for the terminal."""
+        lines = [
+            f"{self.table} <- {self.file} (source '{self.source}', import {self.import_id}): {STATUS_TEXT.get(self.status, self.status)}",
+            f"  rows read {self.rows_read:,}, accepted {self.rows_accepted:,}, quarantined {self.rows_quarantined:,}"
+            + (f", replaced {self.rows_replaced:,} earlier rows" if self.rows_replaced else "")
+            + f" ({self.seconds:.1f} s)",
+        ]
+        for reason, count in sorted(self.quarantined_by_reason.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"  {count:>8,}  {reason}")
+        if self.rows_quarantined:
+            lines.append(
+                f"  see: SELECT line, column_name, value, reason FROM quarantine WHERE import_id = {self.import_id} ORDER BY line"
+            )
+        return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Reading files: encodings, BOM, separators, quoted newlines, XLSX, Parquet, whole-file errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from ingest_helpers import FIXTURES, header, quarantine_rows, row, write_csv
+
+from polku.errors import UsageError, ValidationFailed
+from polku.identity import PseudonymKey
+from polku.ingest import import_file
+from polku.ingest.mapping import FileOptions
+from polku.ingest.read import decode
+from polku.store import Store
+
+ERRORS = FIXTURES / "errors"
+AUTO = FIXTURES / "mappings" / "auto_detect.yaml"
+
+
+def _teams(store: Store) -> list[tuple]:
+    return store.con.execute("SELECT team_id, area_id, name, _line FROM team ORDER BY _line").fetchall()
+
+
+def test_utf8_with_bom_reads_the_first_column_by_its_name(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_bytes("\ufeffteam_id,area_id,name\nT1,A1,Säräisniemi\n".encode("utf-8"))
+    report = import_file(store, "team", path, key=key)
+    assert report.rows_accepted == 1
+    assert _teams(store) == [("T1", "A1", "Säräisniemi", 2)]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "windows-1252"])
+def test_non_utf8_files_are_detected_and_decoded(store: Store, key: PseudonymKey, tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "team.csv"
+    path.write_bytes("team_id;area_id;name\nT1;A1;Säräisniemi – Åbo\n".replace("–", "-" if encoding == "latin-1" else "–").encode(encoding))
+    import_file(store, "team", path, key=key, mapping=AUTO)
+    expected = "Säräisniemi - Åbo" if encoding == "latin-1" else "Säräisniemi – Åbo"
+    assert _teams(store) == [("T1", "A1", expected, 2)]
+
+
+def test_decode_prefers_utf8_then_windows_1252() -> None:
+    assert decode("ä".encode("utf-8"), Path("x.csv"), "auto") == ("ä", "utf-8")
+    assert decode("€ä".encode("windows-1252"), Path("x.csv"), "auto") == ("€ä", "windows-1252")
+
+
+def test_latin1_file_under_the_utf8_synthetic_mapping_stops_with_line_and_fix(store: Store, key: PseudonymKey) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        import_file(store, "team", ERRORS / "latin1_team.csv", key=key)
+    text = str(caught.value)
+    assert "not readable as utf-8" in text
+    assert "latin1_team.csv, line 3" in text
+    assert "encoding: latin-1" in text
+    assert store.con.execute("SELECT count(*) FROM import_log").fetchall() == [(0,)]
+
+
+def test_quoted_newlines_keep_true_line_numbers(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_text('team_id,area_id,name\nT1,A1,"two\nlines"\n\nT2,A1,"say ""hi"""\nT3,,x\n', encoding="utf-8")
+    report = import_file(store, "team", path, key=key)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (3, 2, 1)
+    assert _teams(store) == [("T1", "A1", "two\nlines", 2), ("T2", "A1", 'say "hi"', 5)]
+    [problem] = quarantine_rows(store)
+    assert (problem["line"], problem["column_name"], problem["reason_code"]) == (6, "area_id", "missing_value")
+
+
+def test_crlf_line_endings(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_bytes(b"team_id,area_id,name\r\nT1,A1,x\r\nT2,A1,y\r\n")
+    import_file(store, "team", path, key=key)
+    assert _teams(store) == [("T1", "A1", "x", 2), ("T2", "A1", "y", 3)]
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for values in rows:
+        sheet.append(values)
+    book.save(path)
+    return path
+
+
+def test_xlsx_typed_cells_are_read_as_text_and_validated(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    columns = header("employment_spell")
+    good = row("employment_spell", 1)
+    typed = [good["employment_id"], good["hetu"], dt.date(2023, 4, 1), None, 37.5, 2800, "private", False, "income_register"]
+    bad = list(typed)
+    bad[0], bad[4] = "W2", "full time"
+    path = _workbook(tmp_path / "employment_spell.xlsx", [columns, typed, [], bad])
+    report = import_file(store, "employment_spell", path, key=key)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (2, 1, 1)
+    stored = store.con.execute("SELECT start_date, end_date, weekly_hours, monthly_wage, subsidised, _line FROM employment_spell").fetchall()
+    assert stored == [(dt.date(2023, 4, 1), None, 37.5, pytest.approx(2800), False, 2)]
+    [problem] = quarantine_rows(store)
+    assert (problem["line"], problem["column_name"], problem["value"]) == (4, "weekly_hours", "full time")
+
+
+def test_parquet_is_read_with_row_lines(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"team_id": ["T1", "T2", "T3"], "area_id": ["A1", None, "A2"], "name": ["a", "b", "c"]})
+    path = tmp_path / "team.parquet"
+    frame.to_parquet(path)
+    report = import_file(store, "team", path, key=key)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (3, 2, 1)
+    assert _teams(store) == [("T1", "A1", "a", 2), ("T3", "A2", "c", 4)]
+    assert quarantine_rows(store)[0]["line"] == 3
+
+
+def test_parquet_typed_columns_follow_the_mapping(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    frame = pd.DataFrame([row("employment_spell", 1)])
+    frame["start_date"] = pd.to_datetime(frame["start_date"]).dt.date
+    frame["weekly_hours"] = 37.5
+    frame["subsidised"] = True
+    path = tmp_path / "employment_spell.parquet"
+    frame.to_parquet(path)
+    report = import_file(store, "employment_spell", path, key=key)
+    assert report.rows_accepted == 1
+    assert store.con.execute("SELECT start_date, weekly_hours, subsidised FROM employment_spell").fetchall() == [
+        (dt.date(2023, 4, 1), 37.5, True)
+    ]
+
+
+WHOLE_FILE_ERRORS = {
+    "empty.csv": ("the file is empty", "line 1", "header row"),
+    "unknown_column.csv": ("does not map: colour", "line 1, column 'colour'", "tables.team.columns"),
+    "missing_column.csv": ("required column 'area_id' is missing", "line 1, column 'area_id'", "add the column"),
+    "duplicate_header.csv": ("'name' appears twice", "line 1, column 'name'", "rename one"),
+    "unbalanced_quote.csv": ("quoting could not be read", "unbalanced", "doubled"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WHOLE_FILE_ERRORS))
+def test_whole_file_errors_name_what_where_and_fix(store: Store, key: PseudonymKey, name: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        import_file(store, "team", ERRORS / name, key=key)
+    text = str(caught.value)
+    for words in WHOLE_FILE_ERRORS[name]:
+        assert words in text, (words, text)
+    assert name in text
+    assert store.con.execute("SELECT count(*) FROM import_log").fetchall() == [(0,)]
+    assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(0,)]
+
+
+def test_missing_file_unknown_table_and_format_are_usage_errors(store: Store, key: PseudonymKey) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        import_file(store, "team", ERRORS / "nope.csv", key=key)
+    with pytest.raises(UsageError, match="unknown table 'teams'") as caught:
+        import_file(store, "teams", ERRORS / "unknown_column.csv", key=key)
+    assert "case_worker" in str(caught.value)
+    with pytest.raises(UsageError, match="cannot import a '.json' file"):
+        import_file(store, "team", ERRORS / "team.json", key=key)
+
+
+def test_semicolon_is_detected_when_the_mapping_says_auto(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "team.csv", "team", [row("team", 1)], delimiter=";")
+    import_file(store, "team", path, key=key, mapping=AUTO)
+    assert _teams(store) == [("T1", "A1", "Rovaniemi 1", 2)]
+    assert FileOptions().delimiter == "auto"
+
+
+def test_header_only_file_imports_zero_rows(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_text("team_id,area_id,name\n", encoding="utf-8")
+    report = import_file(store, "team", path, key=key)
+    assert (report.status, report.rows_read, report.rows_accepted, report.rows_quarantined) == ("imported", 0, 0, 0)
