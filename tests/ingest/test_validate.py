@@ -94,3 +94,16 @@ def test_a_row_with_several_problems_records_each_but_counts_once(store: Store, 
     assert [(p["line"], p["column_name"]) for p in problems] == [(3, "hetu"), (3, "subsidised"), (3, "weekly_hours")]
     assert problems[0]["record"] == problems[1]["record"]
     assert '"hetu":"x"' in problems[0]["record"] and '"weekly_hours":"lots"' in problems[0]["record"]
+
+
+def test_a_bad_iso_date_names_one_form_and_a_finnish_date_both() -> None:
+    """Regression: the message said 'in the form yyyy-mm-dd (or yyyy-mm-dd)'."""
+    from polku.ingest.mapping import FileOptions
+    from polku.ingest.reasons import field_reason
+    from polku.schema.tables import table
+
+    start = table("employment_spell").field("start_date")
+    iso = field_reason("not_a_date", start, "start_date", FileOptions())
+    assert "in the form yyyy-mm-dd;" in iso and "(or" not in iso
+    finnish = field_reason("not_a_date", start, "alkupvm", FileOptions(date_format="d.m.yyyy"))
+    assert "in the form d.m.yyyy (or yyyy-mm-dd)" in finnish

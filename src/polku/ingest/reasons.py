@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from polku.identity import REASONS as HETU_REASONS
 from polku.ingest.mapping import FileOptions
+from polku.ingest.rules import ISO
 from polku.schema.codelists import codelist
 from polku.schema.tables import TABLES, Check, Field
 
@@ -19,7 +20,7 @@ FIELD_REASONS: dict[str, str] = {
     "not_a_number": "{column} is not a number; write e.g. 12{sep}5 (decimal separator '{sep}', no thousands separators)",
     "not_money": "{column} is not an amount of euros; write e.g. 1234{sep}50 without currency sign or thousands separators",
     "too_many_decimals": "{column} has more than two decimals; round the amount to whole cents",
-    "not_a_date": "{column} is not a real date in the form {date_format} (or yyyy-mm-dd); write e.g. {example}",
+    "not_a_date": "{column} is not a real date in the form {date_forms}; write e.g. {example}",
     "not_a_boolean": "{column} is not a yes/no word; write one of: {words}",
     "below_minimum": "{column} is below the smallest allowed value {minimum}; check the value in the source system",
     "above_maximum": "{column} is above the largest allowed value {maximum}; check the value in the source system",
@@ -61,6 +62,11 @@ def _codes_text(field: Field) -> str:
     return ", ".join(codes.codes)
 
 
+def _date_forms(date_format: str) -> str:
+    """The forms a date may take: ISO is always accepted beside the mapping's own form."""
+    return date_format if date_format == ISO else f"{date_format} (or {ISO})"
+
+
 def field_reason(code: str, field: Field, column: str, options: FileOptions) -> str:
     """The text for `code` on `field` (read from source `column`) under these file options."""
     if code in HETU_REASONS:
@@ -69,7 +75,7 @@ def field_reason(code: str, field: Field, column: str, options: FileOptions) -> 
     return FIELD_REASONS[code].format(
         column=column,
         sep=options.decimal_separator,
-        date_format=options.date_format,
+        date_forms=_date_forms(options.date_format),
         example=DATE_EXAMPLES[options.date_format],
         words=words,
         minimum=f"{field.minimum:g}" if field.minimum is not None else "",
