@@ -80,3 +80,11 @@ def test_same_seed_reimport_changes_nothing(demo: DemoResult) -> None:
         after = store.con.execute("SELECT count(*), sum(hash(person_id)) FROM person").fetchone()
     assert before == after
     assert {r.status for r in reports} == {"unchanged"}
+
+
+def test_the_summary_says_whether_a_rerun_changed_anything(demo: DemoResult) -> None:
+    from dataclasses import replace
+
+    assert "rows imported" in demo.render(1.0)
+    rerun = replace(demo, imports=tuple(replace(r, status="unchanged") for r in demo.imports))
+    assert "unchanged since the last run" in rerun.render(1.0)

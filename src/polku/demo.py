@@ -42,10 +42,12 @@ class DemoResult:
             if self.key_path
             else "  pseudonym key:   from POLKU_PSEUDONYM_KEY"
         )
+        unchanged = all(r.status == "unchanged" for r in self.imports)
+        verb = "in the store, unchanged since the last run" if unchanged else "imported"
         return "\n".join(
             [
                 f"Polku demo finished in {seconds:.1f} s: "
-                f"{self.rows_accepted:,} rows imported, {self.rows_quarantined:,} quarantined.",
+                f"{self.rows_accepted:,} rows {verb}, {self.rows_quarantined:,} quarantined.",
                 "",
                 f"  report:          {self.report_path}",
                 f"  store (DuckDB):  {self.store_path}",
