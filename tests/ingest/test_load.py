@@ -42,6 +42,19 @@ def test_reimporting_the_same_file_changes_no_table(store: Store, key: Pseudonym
     assert log[0][2] == log[1][2] and len(log[0][2]) == 64
 
 
+def test_a_file_read_the_careful_way_keeps_its_digest_and_reimports_unchanged(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """Regression: a row with the wrong number of fields sends the file down the careful
+    reading, which used to drop the SHA-256, so the same file came back as 'replaced'."""
+    path = _spells(tmp_path, "spells.csv", [row("employment_spell", 1), row("employment_spell", 2)])
+    path.write_text(path.read_text(encoding="utf-8") + "E9,too,few\n", encoding="utf-8")
+    first = import_file(store, "employment_spell", path, key=key)
+    again = import_file(store, "employment_spell", path, key=key)
+    assert (first.rows_read, first.rows_accepted, first.rows_quarantined) == (3, 2, 1)
+    assert (first.status, again.status) == ("imported", "unchanged")
+    digests = [d for (d,) in store.con.execute("SELECT file_sha256 FROM import_log ORDER BY import_id").fetchall()]
+    assert len(digests[0]) == 64 and digests[0] == digests[1]
+
+
 def test_a_new_file_under_the_same_source_replaces_rows_and_quarantine(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
     old = _spells(tmp_path / "v1", "spells.csv", [row("employment_spell", 1), row("employment_spell", 2), row("employment_spell", 3, subsidised="?")])
     new = _spells(tmp_path / "v2", "spells.csv", [row("employment_spell", 4)])

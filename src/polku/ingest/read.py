@@ -318,7 +318,7 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile) -> RawFile:
     rows, first, last = con.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {RAW}").fetchall()[0]
     contiguous = not raw.lines_from_rowid or rows == 0 or last - first + 1 == rows
     if (rows != raw.rows or not contiguous) and raw.fallback is not None:
-        return materialise(con, raw.fallback())
+        return materialise(con, replace(raw.fallback(), sha256=raw.sha256))  # the digest is set after reading
     if rows != raw.rows:
         raise quoting_error(raw.path, raw.rows, rows)
     return replace(raw, relation=_numbered(raw, first or 0), fallback=None, lines_from_rowid=False)
