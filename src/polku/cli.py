@@ -112,7 +112,7 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).")
 @click.option("--source", default=None, help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file (default: setting POLKU_PSEUDONYM_KEY, else POLKU_PSEUDONYM_KEY_FILE).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @STORE_OPTION
 def import_(table: str, file: Path, mapping: Path | None, source: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:

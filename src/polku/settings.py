@@ -34,7 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "POLKU_PSEUDONYM_KEY",
         "",
-        "Pseudonymisation key as hex (at least 64 hex digits = 32 bytes). Takes precedence over the key file.",
+        "Pseudonymisation key as hex (at least 64 hex digits = 32 bytes). Takes precedence over POLKU_PSEUDONYM_KEY_FILE; a key file named with --key-file wins over it.",
     ),
     Setting(
         "POLKU_PSEUDONYM_KEY_FILE",

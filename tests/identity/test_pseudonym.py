@@ -115,12 +115,21 @@ def test_key_validation(secret: bytes, version: int, words: str) -> None:
         PseudonymKey(secret, version)
 
 
-def test_load_key_from_environment_wins_over_file(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_key_file_wins_over_the_environment(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key the user names must be the key used: taking the environment's instead would
+    give every person a second pseudonym under the same key version (review finding)."""
     (clean_settings / "file.key").write_text(bytes(range(1, 33)).hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY_VERSION", "3")
     key = load_key(key_file=clean_settings / "file.key")
-    assert key.secret == KEY.secret and key.version == 3
+    assert key.secret == bytes(range(1, 33)) and key.version == 3
+
+
+def test_the_environment_key_wins_over_the_key_file_setting(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_settings / "file.key").write_text(bytes(range(1, 33)).hex())
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY_FILE", str(clean_settings / "file.key"))
+    monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
+    assert load_key().secret == KEY.secret
 
 
 def test_load_key_from_argument_then_setting(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:

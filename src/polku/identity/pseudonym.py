@@ -141,16 +141,22 @@ def _read_key_file(path: Path) -> str:
 
 
 def load_key(*, key_file: Path | None = None) -> PseudonymKey:
-    """The configured key: POLKU_PSEUDONYM_KEY (hex) first, else the key file.
+    """The key to use: an explicit `key_file` first, else POLKU_PSEUDONYM_KEY (hex), else
+    the file named by POLKU_PSEUDONYM_KEY_FILE.
 
-    The file is `key_file` when given, else setting POLKU_PSEUDONYM_KEY_FILE. The version
-    comes from POLKU_PSEUDONYM_KEY_VERSION. Errors never contain key material.
+    A key file the user names must win over the environment: silently taking another key
+    would give the same person a second pseudonym under the same key version, and neither
+    idempotent re-import nor replacement could notice. The version comes from
+    POLKU_PSEUDONYM_KEY_VERSION. Errors never contain key material.
     """
     version = _key_version()
+    if key_file is not None:
+        path = Path(key_file).expanduser()
+        return PseudonymKey(_parse_hex(_read_key_file(path), str(path)), version)
     from_env = settings.get("POLKU_PSEUDONYM_KEY")
     if from_env.strip():
         return PseudonymKey(_parse_hex(from_env, "setting POLKU_PSEUDONYM_KEY"), version)
-    path = Path(key_file if key_file is not None else settings.get("POLKU_PSEUDONYM_KEY_FILE")).expanduser()
+    path = Path(settings.get("POLKU_PSEUDONYM_KEY_FILE")).expanduser()
     return PseudonymKey(_parse_hex(_read_key_file(path), str(path)), version)
 
 
