@@ -47,13 +47,26 @@ def test_decode_prefers_utf8_then_windows_1252() -> None:
     assert decode("€ä".encode("windows-1252"), Path("x.csv"), "auto") == ("€ä", "windows-1252")
 
 
+def test_a_utf8_file_under_a_latin1_mapping_stops_instead_of_storing_mojibake(tmp_path: Path) -> None:
+    """Review finding: a UTF-8 provider name was stored as 'Ã\x84Ã¤nekoski'."""
+    for data in ("name\nÄänekoski\n".encode("utf-8"), b"\xef\xbb\xbfname\nx\n"):
+        with pytest.raises(ValidationFailed, match="looks like UTF-8, but the mapping says latin-1"):
+            decode(data, Path("x.csv"), "latin-1")
+
+
+def test_the_latin1_label_reads_windows_1252_punctuation() -> None:
+    """Review finding: € and – from Excel were stored as control characters U+0080, U+0096."""
+    assert decode("€ – Åbo".encode("windows-1252"), Path("x.csv"), "latin-1") == ("€ – Åbo", "windows-1252")
+    assert decode(b"\x81", Path("x.csv"), "latin-1") == ("\x81", "latin-1")  # undefined in 1252
+
+
 def test_latin1_file_under_the_utf8_synthetic_mapping_stops_with_line_and_fix(store: Store, key: PseudonymKey) -> None:
     with pytest.raises(ValidationFailed) as caught:
         import_file(store, "team", ERRORS / "latin1_team.csv", key=key)
     text = str(caught.value)
     assert "not readable as utf-8" in text
     assert "latin1_team.csv, line 3" in text
-    assert "encoding: latin-1" in text
+    assert "encoding: auto" in text and "0xE4 at offset" in text
     assert store.con.execute("SELECT count(*) FROM import_log").fetchall() == [(0,)]
 
 

@@ -72,10 +72,43 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+SINGLE_BYTE = ("latin-1", "windows-1252")
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _looks_like_utf8(data: bytes) -> bool:
+    """A BOM, or non-ASCII bytes that form valid UTF-8: real Latin-1 text almost never does
+    (ä is one byte 0xE4 there, which UTF-8 cannot read on its own)."""
+    if data.startswith(UTF8_BOM):
+        return True
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _candidates(encoding: str) -> list[str]:
+    """Decoders to try. The label latin-1 is read as Windows-1252, as the WHATWG Encoding
+    Standard does: their printable characters agree, and the bytes 0x80-0x9F that differ are
+    control characters in Latin-1 that real text never holds (€, – and ” in Windows-1252)."""
+    if encoding == "auto":
+        return ["utf-8", "windows-1252", "latin-1"]
+    return ["windows-1252", "latin-1"] if encoding in SINGLE_BYTE else [encoding]
+
+
 def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
     """(text, encoding used). 'auto' takes UTF-8 when the bytes are valid, else Windows-1252."""
-    candidates = ["utf-8", "windows-1252", "latin-1"] if encoding == "auto" else [encoding]
-    for name in candidates:
+    if encoding in SINGLE_BYTE and _looks_like_utf8(data):
+        raise _content_error(
+            path,
+            f"the file looks like UTF-8, but the mapping says {encoding}",
+            "reading UTF-8 as a single-byte encoding would store every ä, ö and å as two wrong characters.",
+            "set `file: {encoding: auto}` (or utf-8) in the mapping.",
+        )
+    for name in _candidates(encoding):
         try:
             return data.decode("utf-8-sig" if name == "utf-8" else name), name
         except UnicodeDecodeError as error:
@@ -83,8 +116,8 @@ def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
     raise _content_error(
         path,
         f"the file is not readable as {encoding}",
-        f"byte {failure.start} cannot be decoded, so text values would be corrupted.",
-        "save the file as UTF-8, or set `file: {encoding: latin-1}` (or windows-1252) in the mapping.",
+        f"the byte 0x{data[failure.start]:02X} at offset {failure.start} cannot be decoded, so text values would be corrupted.",
+        "save the file as UTF-8, or set `file: {encoding: auto}` (or latin-1, windows-1252) in the mapping.",
         line=_line_of(data, failure.start),
     )
 
