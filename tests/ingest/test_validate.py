@@ -27,6 +27,7 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "not_money": ("benefit_spell", "amount", "37,21 EUR", ("amount is not an amount of euros", "without currency sign")),
     "too_many_decimals": ("service", "unit_cost", "1200.555", ("more than two decimals", "whole cents")),
     "not_a_date": ("registration_spell", "start_date", "2023-02-30", ("not a real date", "yyyy-mm-dd", "2024-03-01")),
+    "implausible_date": ("registration_spell", "end_date", "2999-12-31", ("end_date is not between 1900 and 2099", "check the year")),
     "not_a_boolean": ("employment_spell", "subsidised", "yes", ("not a yes/no word", "true, false")),
     "below_minimum": ("employment_spell", "weekly_hours", "0.1", ("below the smallest allowed value 0.5",)),
     "above_maximum": ("registration_spell", "months_unemployed_prev36", "37", ("above the largest allowed value 36",)),

@@ -22,6 +22,7 @@ FIELD_REASONS: dict[str, str] = {
     "too_many_decimals": "{column} has more than two decimals; round the amount to whole cents",
     "not_a_date": "{column} is not a real date in the form {date_forms}; write e.g. {example}",
     "not_a_boolean": "{column} is not a yes/no word; write one of: {words}",
+    "implausible_date": "{column} is not between 1900 and 2099; check the year in the source system",
     "below_minimum": "{column} is below the smallest allowed value {minimum}; check the value in the source system",
     "above_maximum": "{column} is above the largest allowed value {maximum}; check the value in the source system",
     "pattern_mismatch": "{column} does not have the required form {pattern}; correct it in the source system",

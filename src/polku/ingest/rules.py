@@ -124,8 +124,16 @@ CONVERSION_REASONS = {
 }
 
 
+PLAUSIBLE_DATES = ("1900-01-01", "2099-12-31")
+"""Dates outside these are typing mistakes (1.3.0024, 31.12.2999), not service paths: they
+would put "data up to 2999" in a report and make every duration nonsense."""
+
+
 def _range_arms(field: Field, v: str) -> list[str]:
     arms = []
+    if field.kind == "date":
+        first, last = PLAUSIBLE_DATES
+        arms.append(f"WHEN {v} < DATE '{first}' OR {v} > DATE '{last}' THEN 'implausible_date'")
     if field.minimum is not None:
         arms.append(f"WHEN {v} < {field.minimum!r} THEN 'below_minimum'")
     if field.maximum is not None:
