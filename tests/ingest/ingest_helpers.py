@@ -34,7 +34,7 @@ VALID: dict[str, dict[str, str]] = {
                         "referral_date": "2023-01-01", "start_date": "2023-01-10", "planned_end_date": "2023-03-10",
                         "end_date": "2023-03-01", "completion_status": "completed", "cost": "1200.00",
                         "case_worker_id": "CW1", "team_id": "T1"},
-    "provider": {"provider_id": "P1", "name": "Valmennus Oy", "business_id": "1234567-8", "provider_type": "private",
+    "provider": {"provider_id": "P1", "name": "Valmennus Oy", "business_id": "1234567-1", "provider_type": "private",
                  "municipality_code": "698"},
     "team": {"team_id": "T1", "area_id": "A1", "name": "Rovaniemi 1"},
     "case_worker": {"case_worker_id": "CW1", "team_id": "T1", "title": "asiakasvastaava"},

@@ -41,6 +41,7 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "hetu_temporary": ("employment_spell", "hetu", "999999X999X", ("900-999", "temporary")),
     "hetu_check_character": ("employment_spell", "hetu", "999999X999X", ("check character does not match",)),
     "duplicate_key": ("team", "team_id", "T1", ("repeats the row on line 2", "keep one row per key")),
+    "check_business_id_check_digit": ("provider", "business_id", "1234567-2", ("wrong check digit", "mod-11")),
     "check_isced_matches_education_level": ("person", "isced_level", "3", ("isced_level does not belong to education_level",)),
     "check_basis_only_with_partial_work_ability": ("person", "partial_work_ability_basis", "medical_statement", ("partial_work_ability is false",)),
     "check_end_date_not_before_start_date": ("benefit_spell", "end_date", "2023-04-30", ("end_date is before start_date",)),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from polku.schema.business_id import check_digit_holds_sql
+
 KINDS = ("identity", "code", "text", "integer", "number", "money", "date", "boolean")
 
 SQL_TYPES = {
@@ -218,11 +220,19 @@ PROVIDER = Table(
     (
         Field("provider_id", "text", "Identifier used in service episodes."),
         Field("name", "text", "Name of the provider."),
-        Field("business_id", "text", "Finnish business ID (Y-tunnus, 1234567-8) with its check digit.", required=False, pattern=r"^[0-9]{7}-[0-9]$"),
+        Field("business_id", "text", "Finnish business ID (Y-tunnus, e.g. 1234567-1) with its mod-11 check digit.", required=False, pattern=r"^[0-9]{7}-[0-9]$"),
         Field("provider_type", "code", "Public, private or third sector.", codelist="provider_type"),
         Field("municipality_code", "code", "Where the provider operates.", required=False, codelist="municipality"),
     ),
     key=("provider_id",),
+    checks=(
+        Check(
+            "business_id_check_digit",
+            ("business_id",),
+            check_digit_holds_sql("business_id"),
+            "business_id has the wrong check digit (Y-tunnus mod-11 rule), so it is not a real business ID",
+        ),
+    ),
 )
 
 TEAM = Table(
