@@ -37,7 +37,7 @@ def test_demo_writes_report_store_key_and_files(demo: DemoResult) -> None:
     assert demo.report_path.is_file() and demo.report_path.stat().st_size > 10_000
     assert demo.store_path.is_file()
     assert demo.key_path is not None and (demo.key_path.stat().st_mode & 0o777) == 0o600
-    assert demo.key_path.parent != demo.store_path.parent
+    assert not demo.key_path.is_relative_to(demo.store_path.parent), "the key must live outside the store's folder"
     assert (demo.data_dir / "ground_truth_effects.csv").is_file()
 
 

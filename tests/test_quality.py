@@ -50,8 +50,9 @@ def _fill(store: Store) -> None:
     _insert(store, "provider", [{"provider_id": "pr1", "name": "P", "provider_type": "private"}])
     _insert(store, "service", [{"service_code": "S1", "name_fi": "a", "name_sv": "b", "name_en": "c", "category": "coaching",
                                 "unit_cost": 1, "cost_unit": "per_episode", "price_year": 2024}])
-    _insert(store, "person", [{"person_id": p, "birth_year": 1980, "sex": "male", "municipality_code": m}
-                              for p, m in (("p1", "698"), ("p2", "999"), ("p3", None))])  # 999: unlabelled
+    _insert(store, "person", [{"person_id": p, "birth_year": y, "sex": "male", "municipality_code": m}
+                              for p, y, m in (("p1", 1980, "698"), ("p2", 2035, "999"), ("p3", 1980, None))])
+    # 999: unlabelled municipality; 2035: born after registering in 2023
     _insert(store, "registration_spell", [
         _spell("r1", "p1", date(2023, 1, 1), date(2023, 6, 30)),
         _spell("r2", "p1", date(2023, 6, 1), None),                 # overlaps r1 and is open
@@ -99,6 +100,7 @@ def test_findings_are_counted_exactly(summary: QualitySummary) -> None:
         ("unknown_team", "case_worker"): 1,
         ("overlapping_registration", "registration_spell"): 2,
         ("person_without_registration", "person"): 1,
+        ("born_after_registration", "person"): 1,
         ("employment_without_wage", "employment_spell"): 2,
         ("open_registration", "registration_spell"): 1,
         ("unlabelled_municipality", "person"): 1,

@@ -89,7 +89,7 @@ def run_demo(
     data_dir = out_dir / "synthetic"
     generate(clients=clients, seed=seed, out_dir=data_dir, progress=_scaled(progress, 0.0, 0.35))
     key, key_path = _demo_key(out_dir)
-    store_path = out_dir / "polku.duckdb"
+    store_path = out_dir / "store" / "polku.duckdb"  # apart from secrets/: never one folder for both
     with open_store(store_path) as store:
         reports = import_folder(store, data_dir, key=key, progress=_scaled(progress, 0.35, 0.85))
         report_path = build_report(store, out_dir / "report.html", lang=lang)

@@ -207,6 +207,15 @@ def _persons_without_registration(store: Store) -> int:
     return _count(person.anti_join(spell, person.person_id == spell.person_id))
 
 
+def _born_after_registration(store: Store) -> int:
+    """Clients whose birth (year and month, the 1st) is after one of their registrations
+    began: a mistyped birth year or identity code. Clock-free, unlike "born in the future"."""
+    person, spell = store.table("person"), store.table("registration_spell")
+    born = ibis.date(person.birth_year, person.birth_month.fill_null(1), 1)
+    late = person.join(spell, person.person_id == spell.person_id).filter(born > spell.start_date)
+    return int(late.select("person_id").distinct().count().execute())
+
+
 def _unlabelled_municipalities(store: Store, table: str) -> int:
     """Rows whose municipality code is well formed but not in the shipped list (it is open)."""
     known = list(codelist("municipality").codes)
@@ -237,6 +246,7 @@ def findings(store: Store, imports: tuple[ImportEntry, ...]) -> tuple[Finding, .
     found += [
         Finding("overlapping_registration", "registration_spell", "warning", overlapping_registrations(store)),
         Finding("person_without_registration", "person", "warning", _persons_without_registration(store)),
+        Finding("born_after_registration", "person", "error", _born_after_registration(store)),
         Finding("employment_without_wage", "employment_spell", "warning",
                 _rows_where(store, "employment_spell", lambda r: r.monthly_wage.isnull())),
         *(Finding("unlabelled_municipality", table, "info", _unlabelled_municipalities(store, table))
