@@ -13,21 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from polku.schema.business_id import check_digit
 from polku.synth.csvout import constant, identifiers, money
 from polku.synth.params import value
 from polku.synth.population import Population
 from polku.synth.records import Registrations
 from polku.synth.streams import rng
 
-_Y_TUNNUS_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
-
 
 def business_id(body: str) -> str:
-    """Finnish business ID with its check digit (weights 7 9 10 5 8 4 2, mod 11)."""
-    remainder = sum(int(d) * w for d, w in zip(body, _Y_TUNNUS_WEIGHTS)) % 11
-    if remainder == 1:
+    """Finnish business ID with its check digit (`polku.schema.business_id`)."""
+    digit = check_digit(body)
+    if digit is None:
         raise ValueError(f"business ID body {body} has no valid check digit; choose another")
-    return f"{body}-{0 if remainder == 0 else 11 - remainder}"
+    return f"{body}-{digit}"
 
 
 def service_table() -> dict[str, pa.Array]:
