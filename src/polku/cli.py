@@ -113,9 +113,10 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).")
 @click.option("--source", default=None, help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).")
+@click.option("--allow-empty", is_flag=True, help="Let a file without data rows replace (delete) the rows of its source; refused otherwise.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @STORE_OPTION
-def import_(table: str, file: Path, mapping: Path | None, source: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:
+def import_(table: str, file: Path, mapping: Path | None, source: str | None, key_file: Path | None, allow_empty: bool, as_json: bool, store_path: Path | None) -> None:
     """Import FILE (CSV, XLSX or Parquet) into TABLE, validating every row.
 
     Rows that fail validation go to the quarantine table with file, line, column and
@@ -129,7 +130,7 @@ def import_(table: str, file: Path, mapping: Path | None, source: str | None, ke
     def action() -> int:
         key = load_key(key_file=key_file)
         with open_store(store_path) as store, progress_bar(console, "import") as progress:
-            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress)
+            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress, allow_empty=allow_empty)
         if as_json:
             _emit_json(report.to_dict())
         else:

@@ -173,6 +173,21 @@ def test_semicolon_is_detected_when_the_mapping_says_auto(store: Store, key: Pse
     assert FileOptions().delimiter == "auto"
 
 
+def test_a_header_only_file_cannot_silently_empty_a_source(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """Review finding: a failed (empty) monthly export replaced the source's rows with nothing."""
+    path = tmp_path / "team.csv"
+    path.write_text("team_id,area_id,name\nT1,A1,x\nT2,A1,y\n", encoding="utf-8")
+    import_file(store, "team", path, key=key)
+    path.write_text("team_id,area_id,name\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="would delete the 2 rows imported earlier from source 'team.csv'") as caught:
+        import_file(store, "team", path, key=key)
+    assert "--allow-empty" in str(caught.value)
+    assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(2,)]
+    report = import_file(store, "team", path, key=key, allow_empty=True)
+    assert (report.status, report.rows_replaced) == ("replaced", 2)
+    assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(0,)]
+
+
 def test_header_only_file_imports_zero_rows(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
     path = tmp_path / "team.csv"
     path.write_text("team_id,area_id,name\n", encoding="utf-8")

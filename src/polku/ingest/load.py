@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from polku.errors import PolkuError, UsageError
+from polku.errors import Location, PolkuError, UsageError, ValidationFailed
 from polku.identity import PseudonymKey
 from polku.ingest import read, validate
 from polku.ingest.mapping import Mapping, TableMapping, load_mapping
@@ -70,6 +70,7 @@ class Job:
     mapping: Mapping
     key: PseudonymKey
     progress: ProgressCallback
+    allow_empty: bool = False
 
     @property
     def table_mapping(self) -> TableMapping:
@@ -204,7 +205,24 @@ def _check_no_loss(read: int, accepted: int, quarantined: int, job: Job) -> None
         )
 
 
+def _refuse_emptying(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile) -> None:
+    """A file without data rows would delete every row of its source: far more often a
+    failed export than an intended deletion, so it needs `allow_empty`."""
+    if raw.rows + len(raw.malformed) or job.allow_empty:
+        return
+    stored = con.execute(f"SELECT count(*) FROM {quote(job.table)} WHERE _source = ?", [job.source]).fetchall()[0][0]
+    if stored:
+        raise ValidationFailed(
+            f"the file has no data rows; importing it would delete the {stored:,} rows imported earlier from source '{job.source}'",
+            where=Location(str(job.file), 1),
+            why="an empty export is more often a failed export than a real deletion, and deleted rows are lost from every analysis.",
+            fix="check the export; to empty the source on purpose, import again with --allow-empty.",
+        )
+
+
 def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime) -> ImportReport:
+    if previous is not None:
+        _refuse_emptying(con, job, raw)
     import_id = _next_import_id(con)
     replaced = _replace(con, job) if previous is not None else 0
     job.progress(f"validating {raw.rows:,} rows", 0.3)
@@ -265,12 +283,14 @@ def import_file(
     source: str | None = None,
     key: PseudonymKey,
     progress: ProgressCallback | None = None,
+    allow_empty: bool = False,
 ) -> ImportReport:
     """Import one file into `table`; all or nothing, in one transaction.
 
     `source` (default: the file's name) identifies where the rows came from: a new file
     under the same source replaces the earlier one's rows, the same file again changes
-    nothing. Rows that fail validation go to `quarantine`; the report counts both.
+    nothing. Rows that fail validation go to `quarantine`; the report counts both. A file
+    without data rows may replace a source's rows only with `allow_empty`.
     """
     _check_table(table)
     file = Path(file)
@@ -278,7 +298,7 @@ def import_file(
         raise UsageError("the file to import does not exist", where=str(file), fix="check the path and the file name.")
     file_format(file)
     began = time.perf_counter()
-    job = Job(table, file, source or file.name, load_mapping(mapping), key, progress or _silent)
+    job = Job(table, file, source or file.name, load_mapping(mapping), key, progress or _silent, allow_empty)
     report = _run(store, job)
     job.progress("done", 1.0)
     return _with_seconds(report, time.perf_counter() - began)
