@@ -161,6 +161,7 @@ def adjusted_benefits(area: Area, spells: Spells) -> None:
     amount = np.where(kind == EARNINGS, np.maximum(capped, basic - 0.5 * wage_daily), full - 0.5 * wage_daily)
     limit = j.start[idx] + np.round(value("benefits.adjusted_max_months") * AVERAGE_MONTH_DAYS).astype(np.int64) - 1
     end = np.where(j.end[idx] == NO_DAY, limit, np.minimum(j.end[idx], limit))
+    end = np.minimum(end, area.pop.retirement_day[j.person[idx]] - 1)  # no unemployment benefit from 65
     pay = amount >= 0.01
     payer = np.where(kind == EARNINGS, FUND, KELA)
     spells.add(j.person[idx][pay], kind[pay], payer[pay], amount[pay], 0, j.start[idx][pay], end[pay], adjusted=True)

@@ -30,6 +30,7 @@ from polku.synth.world import World
 _EXIT_REASONS = np.array([codes.OPEN_JOB, codes.EDUCATION_EXIT, codes.OUT_OF_LF, codes.PENSION, codes.MOVED,
                           codes.SELF_EMPLOYMENT, codes.UNKNOWN], dtype=np.int8)
 _MAX_EXIT = 0.9
+_PENSION_EXIT = int(np.flatnonzero(_EXIT_REASONS == codes.PENSION)[0])
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,20 @@ class Month:
 
     def age(self, idx: np.ndarray) -> np.ndarray:
         return np.floor((self.first_day - self.pop.birth_day[idx]) / 365.25)
+
+    @property
+    def next_first_day(self) -> int:
+        return int(self.timeline.month_starts[self.m + 1])
+
+    def retiring(self, idx: np.ndarray, day: np.ndarray | None = None) -> np.ndarray:
+        """Who turns 65 (the pension age limit) by the start of the month after `day`'s month
+        (default: this month): such a person retires rather than registers, and a registered
+        person retires on the birthday (see `unemployed_step`)."""
+        if day is None:
+            return self.pop.retirement_day[idx] <= self.next_first_day
+        starts = self.timeline.month_starts
+        month = np.minimum(self.timeline.month_of(day) + 1, len(starts) - 1)
+        return self.pop.retirement_day[idx] <= starts[month]
 
     def ips_active(self, idx: np.ndarray, treated: bool) -> np.ndarray:
         if not treated:
@@ -110,7 +125,11 @@ def register_again(world: World, idx: np.ndarray, day: np.ndarray, activity: np.
 
 
 def enter(world: World, mo: Month) -> None:
-    """First registration of the clients whose entry month this is."""
+    """First registration of the clients whose entry month this is.
+
+    A client who turns 65 before the next month begins retires on the birthday: the spell
+    ends at once (one day before it), since entrants take no step in their entry month.
+    """
     pop = mo.pop
     idx = np.flatnonzero(pop.entry_month == mo.m)
     if not len(idx):
@@ -128,6 +147,10 @@ def enter(world: World, mo: Month) -> None:
     world.wage_basis[idx] = world.last_wage[idx] = np.round(wage, 2)
     _set_benefit(world, idx, mo)
     world.start_registration(idx, pop.entry_day[idx], mo.m)
+    old = idx[mo.retiring(idx)]
+    retire = pop.retirement_day[old]
+    world.end_registration(old, retire - 1, codes.PENSION)
+    _leave(world, old, retire, np.full(len(old), codes.PENSION, dtype=np.int8))
 
 
 def count_month(world: World, idx: np.ndarray, m: int) -> None:
@@ -166,11 +189,17 @@ def unemployed_step(world: World, idx: np.ndarray, mo: Month, treated: bool) -> 
     probs = np.where(total > _MAX_EXIT, probs * _MAX_EXIT / total, probs)
     u = mo.draws.u("exit")[idx]
     dest = (u[:, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
-    leaving = dest < probs.shape[1]
-    idx, dest = idx[leaving], dest[leaving]
     s = mo.services
     after = np.where(s.start_month[idx] == mo.m, s.start_day[idx], -1)
     day = mo.timeline.day_in(mo.m, mo.draws.u("exit_day")[idx], after)
+    # From the 65th birthday nobody is registered: retire on it unless gone before.
+    retire = mo.pop.retirement_day[idx]
+    leaving = dest < probs.shape[1]
+    forced = mo.retiring(idx) & (~leaving | (day >= retire))
+    dest = np.where(forced, _PENSION_EXIT, dest)
+    day = np.where(forced, retire, day)
+    leaving |= forced
+    idx, dest, day = idx[leaving], dest[leaving], day[leaving]
     reason = _EXIT_REASONS[dest]
     world.end_registration(idx, day - 1, reason)
     job = reason == codes.OPEN_JOB
@@ -218,6 +247,8 @@ def employed_step(world: World, idx: np.ndarray, mo: Month, treated: bool) -> tu
     if treated and subsidised.any():
         mo.services.finish(idx[subsidised], day[subsidised], completed[subsidised])
     follow = _after_job(idx, mo, treated, subsidised & completed)
+    # Nobody registers in the month of turning 65 or later: retirement instead.
+    follow = np.where((follow == _REGISTER) & mo.retiring(idx, day + 1), _PENSION, follow)
     _follow_job(world, idx, day, follow, mo, treated)
     return idx, day, follow
 
@@ -261,7 +292,10 @@ def _follow_job(world: World, idx: np.ndarray, day: np.ndarray, follow: np.ndarr
 
 
 def inactive_step(world: World, idx: np.ndarray, mo: Month) -> None:
-    """Registration again from education, care, self-employment or an unknown activity."""
+    """Registration again from education, care, self-employment or an unknown activity.
+
+    A person turning 65 by the start of the next month retires instead (state gone, pension).
+    """
     rates = value("hazards.reentry")
     kind = world.inactive_kind[idx]
     p = np.select(
@@ -281,7 +315,9 @@ def inactive_step(world: World, idx: np.ndarray, mo: Month) -> None:
         [codes.ACTIVITY.index("study"), olf, codes.ACTIVITY.index("work")],
         codes.ACTIVITY.index("other"),
     ).astype(np.int8)
-    register_again(world, idx, day, activity, mo)
+    old = mo.retiring(idx, day)
+    _leave(world, idx[old], day[old], np.full(int(old.sum()), codes.PENSION, dtype=np.int8))
+    register_again(world, idx[~old], day[~old], activity[~old], mo)
 
 
 # --- the month loop ------------------------------------------------------------------------

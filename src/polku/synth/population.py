@@ -8,6 +8,7 @@ selection model can use it and an analyst can adjust for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +53,24 @@ class Population:
         """Age in completed years on the given day(s)."""
         return np.floor((day - self.birth_day) / _DAYS_PER_YEAR)
 
+    @cached_property
+    def retirement_day(self) -> np.ndarray:
+        """The exact birthday of the pension age limit (65): from this day on nobody is
+        registered unemployed or paid an unemployment benefit (the identity code's birth date)."""
+        return birthday(self.birth_day, pension_age())
+
+
+def pension_age() -> int:
+    return int(value("hazards.other_exits")["pension"]["age_limit"])
+
+
+def birthday(birth_day: np.ndarray, years: int) -> np.ndarray:
+    """Day number on which persons born on `birth_day` turn `years` (29 February: 1 March)."""
+    born = np.asarray(birth_day, dtype=np.int64).astype("datetime64[D]")
+    month = born.astype("datetime64[M]")
+    offset = (born - month.astype("datetime64[D]")).astype(np.int64)
+    return (month + 12 * years).astype("datetime64[D]").astype(np.int64) + offset
+
 
 def _entry(timeline: Timeline, n: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     years, year_w = weights(value("population.entry_year_weights"))
@@ -74,7 +93,12 @@ def _birth(entry_day: np.ndarray, g: np.random.Generator) -> np.ndarray:
     low = np.array([b[0] for b in bands], dtype=np.float64)[band]
     high = np.array([b[1] for b in bands], dtype=np.float64)[band] + 1
     age = low + g.random(len(entry_day)) * (high - low)
-    return entry_day - np.floor(age * _DAYS_PER_YEAR).astype(np.int64)
+    birth = entry_day - np.floor(age * _DAYS_PER_YEAR).astype(np.int64)
+    # Exact (calendar) age at entry stays below the pension age: a day later at the edge.
+    limit = pension_age()
+    while (late := birthday(birth, limit) <= entry_day).any():
+        birth = np.where(late, birth + 1, birth)
+    return birth
 
 
 def _education(group: np.ndarray, language: np.ndarray, g: np.random.Generator) -> np.ndarray:

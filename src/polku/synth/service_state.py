@@ -113,9 +113,11 @@ class ServiceState:
 
 
 def _candidates(world: World, mo: Month) -> np.ndarray:
-    """Unemployed clients settled before this month who have never had a service."""
+    """Unemployed clients settled before this month who have never had a service and do not
+    retire this month (turn 65 by the next month's start)."""
     unemployed = (world.state == codes.UNEMPLOYED) & (world.since < mo.first_day)
-    return np.flatnonzero(unemployed & (mo.services.service < 0))
+    idx = np.flatnonzero(unemployed & (mo.services.service < 0))
+    return idx[~mo.retiring(idx)]
 
 
 def _choose(world: World, idx: np.ndarray, mo: Month) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
