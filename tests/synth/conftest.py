@@ -40,6 +40,14 @@ def clean_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def views(folder: Path, *names: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per written table, read as the files are."""
+    con = duckdb.connect()
+    for name in names:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{folder / (name + '.csv')}', header = true)")
+    return con
+
+
 def read(path: Path) -> pd.DataFrame:
     """A file as text; `__line` counts the header as line 1."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")

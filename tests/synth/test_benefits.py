@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from conftest import views
 
 from polku.synth.benefits import earnings_related_daily
 
@@ -16,10 +17,7 @@ UNEMPLOYMENT = "('basic_unemployment_allowance', 'labour_market_subsidy', 'earni
 
 @pytest.fixture(scope="module")
 def con(clean_dir: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for name in ("benefit_spell", "employment_spell", "registration_spell", "person"):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{clean_dir / (name + '.csv')}', header = true)")
-    return con
+    return views(clean_dir, "benefit_spell", "employment_spell", "registration_spell", "person")
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

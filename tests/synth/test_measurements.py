@@ -7,14 +7,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import views
 
 
 @pytest.fixture(scope="module")
 def con(clean_dir: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for name in ("measurement", "service_episode", "goal", "provider"):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{clean_dir / (name + '.csv')}', header = true)")
-    return con
+    return views(clean_dir, "measurement", "service_episode", "goal", "provider")
 
 
 def test_participants_are_measured_at_start_and_about_every_three_months(con: duckdb.DuckDBPyConnection) -> None:

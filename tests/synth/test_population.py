@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from conftest import views
 
 from polku.synth import generate
 
@@ -14,10 +15,7 @@ from polku.synth import generate
 def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     out = tmp_path_factory.mktemp("seed0")
     generate(clients=20_000, seed=0, out_dir=out, flaw_rate=0)
-    con = duckdb.connect()
-    for name in ("person", "registration_spell", "service_episode", "employment_spell"):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{out / (name + '.csv')}', header = true)")
-    return con
+    return views(out, "person", "registration_spell", "service_episode", "employment_spell")
 
 
 def _shares(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, float]:
