@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,7 +17,8 @@ from polku.store import Store, open_store
 def _insert(store: Store, table: str, rows: list[dict[str, Any]]) -> None:
     for line, row in enumerate(rows, start=2):
         full = row | {"_import_id": 1, "_source": f"{table}.csv", "_line": line}
-        full |= {"key_version": 1} if "person_id" in row else {}
+        if "person_id" in row:  # readable names in the fixture; the store keeps 128-bit pseudonyms
+            full |= {"person_id": uuid.uuid5(uuid.NAMESPACE_OID, row["person_id"]), "key_version": 1}
         store.con.execute(f"INSERT INTO {table} ({', '.join(full)}) VALUES ({', '.join('?' * len(full))})", list(full.values()))
 
 

@@ -41,27 +41,40 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _sql_pseudonyms(con: duckdb.DuckDBPyConnection, codes: list[str], key: PseudonymKey) -> dict[str, str]:
-    query = f"SELECT x, {pseudonym_sql('x')} FROM (SELECT unnest($codes) AS x)"
+    """Code -> pseudonym computed by DuckDB, as the text a UUID column casts to."""
+    query = f"SELECT x, CAST({pseudonym_sql('x')} AS VARCHAR) FROM (SELECT unnest($codes) AS x)"
     return dict(con.execute(query, {"codes": codes, **key.sql_parameters()}).fetchall())
 
 
+def _uuid_text(hmac_hex: str) -> str:
+    """The pseudonym of a full HMAC-SHA-256 hex digest: its first 32 digits, 8-4-4-4-12."""
+    h = hmac_hex[:32]
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _hmac_pseudonym(secret: bytes, code: str) -> str:
+    return _uuid_text(hmac.new(secret, (PREFIX + code).encode("utf-8"), hashlib.sha256).hexdigest())
+
+
 def test_known_answer_from_openssl() -> None:
-    assert pseudonym("131052-308T", KEY) == "529c7d603f9bc11e3be7f624e3ffcb249a3425bd5a404d3ecbfc6f935e3532a4"
+    # printf 'FI-HETU:v1:131052-308T' | openssl dgst -sha256 -hmac "$(KEY)": the first 128 bits
+    full = "529c7d603f9bc11e3be7f624e3ffcb249a3425bd5a404d3ecbfc6f935e3532a4"
+    assert str(pseudonym("131052-308T", KEY)) == "529c7d60-3f9b-c11e-3be7-f624e3ffcb24" == _uuid_text(full)
 
 
 def test_separator_is_part_of_the_pseudonym(con: duckdb.DuckDBPyConnection) -> None:
-    dash, y = pseudonym("100190-999P", KEY), pseudonym("100190Y999P", KEY)
-    assert dash == "8c1e8a8d6d124f8bd4976143ce9704891a24bcdf9b46abd238992a8ee747749f"
-    assert y == "8c664266f231198d96d85b53e14646b98ade709bc1e978d4c3d85afc909a15b0"
+    dash, y = str(pseudonym("100190-999P", KEY)), str(pseudonym("100190Y999P", KEY))
+    assert dash == _uuid_text("8c1e8a8d6d124f8bd4976143ce9704891a24bcdf9b46abd238992a8ee747749f")
+    assert y == _uuid_text("8c664266f231198d96d85b53e14646b98ade709bc1e978d4c3d85afc909a15b0")
     assert _sql_pseudonyms(con, ["100190-999P", "100190Y999P"], KEY) == {"100190-999P": dash, "100190Y999P": y}
 
 
 def test_pseudonym_is_not_an_unkeyed_hash() -> None:
     code = "131052-308T"
-    value = pseudonym(code, KEY)
-    assert value != hashlib.sha256(code.encode()).hexdigest()
-    assert value != hashlib.sha256((PREFIX + code).encode()).hexdigest()
-    assert len(value) == 64 and value == value.lower()
+    value = str(pseudonym(code, KEY))
+    assert value != _uuid_text(hashlib.sha256(code.encode()).hexdigest())
+    assert value != _uuid_text(hashlib.sha256((PREFIX + code).encode()).hexdigest())
+    assert len(value.replace("-", "")) == 32 and value == value.lower()
 
 
 def test_pseudonym_changes_with_the_key(con: duckdb.DuckDBPyConnection) -> None:
@@ -74,7 +87,7 @@ def test_pseudonym_changes_with_the_key(con: duckdb.DuckDBPyConnection) -> None:
 def test_sql_matches_python_for_key_sizes(con: duckdb.DuckDBPyConnection, size: int) -> None:
     key = PseudonymKey(bytes((7 * i + size) % 256 for i in range(size)), 1)
     codes = ["131052-308T", "100190-999P", "100190Y999P", "010594Y9032", ""]
-    expected = {c: hmac.new(key.secret, (PREFIX + c).encode(), hashlib.sha256).hexdigest() for c in codes}
+    expected = {c: _hmac_pseudonym(key.secret, c) for c in codes}
     assert _sql_pseudonyms(con, codes, key) == expected
 
 
@@ -87,9 +100,9 @@ def test_sql_matches_python_for_key_sizes(con: duckdb.DuckDBPyConnection, size: 
 )
 def test_sql_matches_python_hmac(con: duckdb.DuckDBPyConnection, secret: bytes, codes: list[str]) -> None:
     key = PseudonymKey(secret, 1)
-    expected = {c: hmac.new(secret, (PREFIX + c).encode("utf-8"), hashlib.sha256).hexdigest() for c in codes}
+    expected = {c: _hmac_pseudonym(secret, c) for c in codes}
     assert _sql_pseudonyms(con, codes, key) == expected
-    assert {c: pseudonym(c, key) for c in codes} == expected
+    assert {c: str(pseudonym(c, key)) for c in codes} == expected
 
 
 def test_sql_text_holds_no_key_material() -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from polku.ingest.lines import guess_delimiter, scan_records
+from polku.ingest.read import _line_count_if_simple
 
 
 def test_quoted_newlines_blank_lines_and_field_counts() -> None:
@@ -24,3 +28,23 @@ def test_guess_delimiter() -> None:
     assert guess_delimiter(b"a,b,c") == ","
     assert guess_delimiter(b"single") == ","
     assert guess_delimiter(b"a\tb") == "\t"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.sampled_from(["", "1", "ab", "x y", "a\rb", "\"q\""]), min_size=1, max_size=3), max_size=8),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    final=st.booleans(),
+)
+def test_simple_line_count_agrees_with_the_record_scan(rows: list[list[str]], ending: str, final: bool) -> None:
+    """The fast count (each line one row) is given only when it equals the careful scan's.
+
+    Empty lines or quotes make it decline (None), and then the scan is used instead.
+    """
+    data = (ending.join(",".join(r) for r in [["h"], *rows]) + (ending if final else "")).encode()
+    count = _line_count_if_simple(data)
+    if count is None:
+        return
+    records = scan_records(data, ",")
+    assert count == len(records) - 1
+    assert records.lines.tolist() == list(range(1, len(records) + 1))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,13 +25,18 @@ def insert(store: Store, table: str, rows: list[dict[str, Any]]) -> None:
         store.con.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(full))})", list(full.values()))
 
 
+def pid(i: int) -> uuid.UUID:
+    """Person i's pseudonym: any 128-bit value is one (the store keeps UUIDs)."""
+    return uuid.UUID(int=i + 1)
+
+
 def _tongue(i: int) -> str:
     return "sv" if i < 3 else "other" if i < 13 else "fi"
 
 
 def persons(n: int = 40) -> list[dict[str, Any]]:
     return [
-        {"person_id": f"p{i:02d}", "birth_year": 1970 + i % 30, "birth_month": 1 + i % 12,
+        {"person_id": pid(i), "birth_year": 1970 + i % 30, "birth_month": 1 + i % 12,
          "sex": "female" if i % 2 else "male", "mother_tongue_group": _tongue(i),
          "municipality_code": "698", "education_level": "upper_secondary",
          "partial_work_ability": i % 4 == 0}
@@ -47,22 +53,22 @@ def fill(store: Store) -> None:
                                "cost_unit": "per_episode", "price_year": 2024}])
     insert(store, "person", persons())
     insert(store, "registration_spell", [
-        {"spell_id": f"r{i}", "person_id": f"p{i:02d}", "start_date": date(2023 + i % 2, 3, 1),
+        {"spell_id": f"r{i}", "person_id": pid(i), "start_date": date(2023 + i % 2, 3, 1),
          "end_date": None if i % 2 else date(2024, 9, 30), "end_reason": None if i % 2 else "open_market_job",
          "activity_before": "work", "months_unemployed_prev36": 6, "current_spell_months": 14 if i < 20 else 2}
         for i in range(40)])
     insert(store, "service_episode", [
-        {"episode_id": f"e{i}", "person_id": f"p{i:02d}", "service_code": "S1", "provider_id": "pr1",
+        {"episode_id": f"e{i}", "person_id": pid(i), "service_code": "S1", "provider_id": "pr1",
          "start_date": date(2024, 1, 10), "end_date": date(2024, 4, 10), "completion_status": "completed",
          "cost": 1000, "case_worker_id": None, "team_id": "t1"}
         for i in range(30)])
     insert(store, "employment_spell", [
-        {"employment_id": f"w{i}", "person_id": f"p{i:02d}", "start_date": date(2024, 10, 1), "end_date": None,
+        {"employment_id": f"w{i}", "person_id": pid(i), "start_date": date(2024, 10, 1), "end_date": None,
          "weekly_hours": 20 if i < 10 else 37.5, "monthly_wage": 2500, "employer_sector": "private",
          "subsidised": False, "source": "income_register"}
         for i in range(20)])
     insert(store, "goal", [
-        {"goal_id": f"g{i}", "person_id": f"p{i:02d}", "domain": "job_search", "set_on": date(2024, 1, 10),
+        {"goal_id": f"g{i}", "person_id": pid(i), "domain": "job_search", "set_on": date(2024, 1, 10),
          "status": "achieved" if i < 12 else "open"}
         for i in range(25)])
 

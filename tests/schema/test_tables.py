@@ -32,7 +32,7 @@ def test_keys_are_required_fields() -> None:
 
 def test_person_keyed_tables_store_key_version_and_lineage() -> None:
     cols = dict(column_definitions(table("employment_spell")))
-    assert cols["person_id"] == "VARCHAR"
+    assert cols["person_id"] == "UUID"
     assert cols["key_version"] == "INTEGER NOT NULL"
     assert {"_import_id", "_source", "_line"} <= set(cols)
     assert "key_version" not in dict(column_definitions(table("service")))

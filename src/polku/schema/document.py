@@ -21,8 +21,8 @@ unemployment) and **benefit spells** (what unemployment costs); a case worker in
 refers the person to a **service episode** from the **service catalogue**, delivered by a
 **provider**; **measurements** and **goals** follow progress that is not yet employment;
 **employment spells** are the outcome. Every table keyed by person carries `person_id`, a
-keyed HMAC-SHA-256 pseudonym of the personal identity code (see `docs/identity.md`), and the
-`key_version` it was made with.
+keyed HMAC-SHA-256 pseudonym of the personal identity code (its first 128 bits, stored as a
+DuckDB `UUID`; see `docs/identity.md`), and the `key_version` it was made with.
 
 Field kinds: `identity` (a personal identity code in the source file, stored only as its
 pseudonym), `code` (a value of the named code list), `text`, `integer`, `number` (real),

@@ -20,7 +20,7 @@ from polku.schema.business_id import check_digit_holds_sql
 KINDS = ("identity", "code", "text", "integer", "number", "money", "date", "boolean")
 
 SQL_TYPES = {
-    "identity": "VARCHAR",
+    "identity": "UUID",
     "code": "VARCHAR",
     "text": "VARCHAR",
     "integer": "INTEGER",
