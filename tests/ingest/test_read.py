@@ -193,3 +193,52 @@ def test_header_only_file_imports_zero_rows(store: Store, key: PseudonymKey, tmp
     path.write_text("team_id,area_id,name\n", encoding="utf-8")
     report = import_file(store, "team", path, key=key)
     assert (report.status, report.rows_read, report.rows_accepted, report.rows_quarantined) == ("imported", 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("team_id,area_id,name\nT1 ,A1,Kemi\nT2,A1,Tornio\n", [("T1", "A1", "Kemi", 2), ("T2", "A1", "Tornio", 3)]),
+        ("team_id,area_id,name\nT1\u00a0,A1,Kemi\nT2,A1,Tornio\n", [("T1", "A1", "Kemi", 2), ("T2", "A1", "Tornio", 3)]),
+        ("team_id,area_id,name\nT1,A1,Kemi\nT2,A1,Tornio\n", [("T1", "A1", "Kemi", 2), ("T2", "A1", "Tornio", 3)]),
+    ],
+    ids=["space", "only-a-no-break-space", "no-space-at-all"],
+)
+def test_values_are_trimmed_whether_or_not_the_file_needs_it(
+    store: Store, key: PseudonymKey, tmp_path: Path, content: str, expected: list[tuple]
+) -> None:
+    """A file without spaces skips the trim check; one no-break space anywhere turns it on."""
+    path = tmp_path / "team.csv"
+    path.write_bytes(content.encode("utf-8"))
+    import_file(store, "team", path, key=key)
+    assert _teams(store) == expected
+
+
+def test_space_detection_looks_for_spaces_and_no_break_spaces_only() -> None:
+    from polku.ingest.read import _has_spaces
+
+    assert not _has_spaces(b"a,b\n1,2\n")
+    assert not _has_spaces("a,b\nà,2\n".encode())  # 0xA0 as part of another character
+    assert _has_spaces(b"a,b\n1, 2\n")
+    assert _has_spaces("a,b\n1,2\u00a0\n".encode())
+
+
+def test_a_carriage_return_inside_a_value_stops_with_its_line(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """Found by the line-number property test: DuckDB's strict parser refused the file with
+    an internal error. Its lenient mode would silently cut the value at the CR."""
+    path = tmp_path / "team.csv"
+    path.write_bytes(b"team_id,area_id,name\r\nT1,A1,Kemi\r\nT2,A1,Ke\rmi\r\n")
+    with pytest.raises(ValidationFailed, match="carriage return") as caught:
+        import_file(store, "team", path, key=key)
+    assert caught.value.where.line == 3
+    assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(0,)]
+
+
+def test_blank_lines_in_an_unquoted_file_keep_true_line_numbers(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """No quotes, so the fast count is tried first; DuckDB skips the blank lines, the counts
+    differ, and the record scan numbers the rows."""
+    path = tmp_path / "team.csv"
+    path.write_bytes(b"team_id,area_id,name\nT1,A1,Kemi\n\nT2,A1,Tornio\r\n\r\nT3,A1,Oulu\n\n")
+    report = import_file(store, "team", path, key=key)
+    assert (report.rows_read, report.rows_accepted) == (3, 3)
+    assert [line for *_, line in _teams(store)] == [2, 4, 6]

@@ -28,7 +28,7 @@ def test_unknown_parameter_is_a_clear_error() -> None:
 
 def test_a_parameter_without_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     params.assumptions.cache_clear()
-    monkeypatch.setattr(params.yaml, "safe_load", lambda text: {"s": {"p": {"value": 1}}})
+    monkeypatch.setattr(params, "load_yaml", lambda text: {"s": {"p": {"value": 1}}})
     try:
         with pytest.raises(ValidationFailed, match="lacks a value or a source"):
             params.assumptions()

@@ -11,7 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from polku.yamlio import load_yaml
+
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -22,7 +23,7 @@ def catalog(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise KeyError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
     text = (resources.files("polku.i18n") / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
-    return {str(k): str(v) for k, v in yaml.safe_load(text).items()}
+    return {str(k): str(v) for k, v in load_yaml(text).items()}
 
 
 def t(key: str, lang: str = "en", **values: Any) -> str:

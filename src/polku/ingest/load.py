@@ -269,7 +269,7 @@ def _run(store: Store, job: Job) -> ImportReport:
 
 def _read_and_write(store: Store, job: Job, workdir: Path) -> ImportReport:
     raw = read_source(store.con, job.file, job.table_mapping.file, workdir)
-    plan = plan_columns(raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path)
+    plan = plan_columns(raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces)
     with store.transaction() as con:
         return _write(con, job, raw, plan)
 

@@ -34,6 +34,7 @@ import yaml
 from polku.errors import Location, UsageError, ValidationFailed
 from polku.schema.codelists import LANGUAGES, all_codelists
 from polku.schema.tables import TABLES, Table
+from polku.yamlio import load_yaml
 
 ENCODINGS = ("auto", "utf-8", "latin-1", "windows-1252")
 DELIMITERS = ("auto", ",", ";", "\t", "|")
@@ -282,7 +283,7 @@ def parse_mapping(raw: Any, *, name: str, path: str, sha256: str) -> Mapping:
 
 def _read_yaml(text: str, path: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ValidationFailed(

@@ -37,6 +37,7 @@ class ColumnPlan:
 
     sources: dict[str, str | None]
     derived: frozenset[str]
+    trim: bool = True  # False when the file is known to hold no value with surrounding spaces
 
     def source_of(self, field: str) -> str | None:
         return self.sources.get(field)
@@ -67,8 +68,13 @@ def _expected_name(field: str, mapping: TableMapping) -> str:
     return next((s for s, f in mapping.columns.items() if f == field), field)
 
 
-def plan_columns(columns: tuple[str, ...], mapping: TableMapping, *, file: str, mapping_path: str) -> ColumnPlan:
-    """Map the file's header onto the table; unknown or missing required columns stop the file."""
+def plan_columns(
+    columns: tuple[str, ...], mapping: TableMapping, *, file: str, mapping_path: str, trim: bool = True
+) -> ColumnPlan:
+    """Map the file's header onto the table; unknown or missing required columns stop the file.
+
+    `trim=False` (the reader found no spaces in the file) leaves values as they are.
+    """
     sources: dict[str, str | None] = {}
     unknown = []
     for column in columns:
@@ -84,7 +90,7 @@ def plan_columns(columns: tuple[str, ...], mapping: TableMapping, *, file: str, 
         if field.required and field.name not in sources and field.name not in derived:
             raise _missing_column_error(file, _expected_name(field.name, mapping), mapping, mapping_path)
         sources.setdefault(field.name, None)
-    return ColumnPlan(sources, derived)
+    return ColumnPlan(sources, derived, trim)
 
 
 def _identity_name(mapping: TableMapping) -> str | None:
@@ -95,12 +101,13 @@ def _identity_name(mapping: TableMapping) -> str | None:
 def texts_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     """SELECT `_line` and each field's trimmed text (empty = NULL; a missing code = '')."""
     columns = ["_line"]
+    cleaned = trimmed_sql if plan.trim else (lambda expr: expr)
     for field in mapping.table.fields:
         source = plan.source_of(field.name)
         if field.kind == "identity":
-            columns.append(f"coalesce({trimmed_sql(quote(source or ''))}, '') AS {text_col(field.name)}")
+            columns.append(f"coalesce({cleaned(quote(source or ''))}, '') AS {text_col(field.name)}")
         elif source is not None:
-            columns.append(f"NULLIF({trimmed_sql(quote(source))}, '') AS {text_col(field.name)}")
+            columns.append(f"NULLIF({cleaned(quote(source))}, '') AS {text_col(field.name)}")
         elif field.name not in plan.derived:
             columns.append(f"CAST(NULL AS VARCHAR) AS {text_col(field.name)}")
     return f"SELECT {', '.join(columns)} FROM {raw}"

@@ -12,7 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from polku.yamlio import load_yaml
+
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -67,7 +68,7 @@ def all_codelists() -> dict[str, CodeList]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".yaml"):
             name = entry.name.removesuffix(".yaml")
-            lists[name] = _parse(name, yaml.safe_load(entry.read_text(encoding="utf-8")))
+            lists[name] = _parse(name, load_yaml(entry.read_text(encoding="utf-8")))
     return lists
 
 

@@ -11,9 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Iterator
 
-import yaml
-
 from polku.errors import ValidationFailed
+from polku.yamlio import load_yaml
 
 ASSUMPTIONS_FILE = "assumptions.yaml"
 
@@ -22,7 +21,7 @@ ASSUMPTIONS_FILE = "assumptions.yaml"
 def assumptions() -> dict[str, Any]:
     """The parsed assumptions file; every parameter checked to carry a value and a source."""
     text = (resources.files("polku.synth") / ASSUMPTIONS_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     for path, node in parameters(data):
         if set(node) != {"value", "source"} or not str(node["source"]).strip():
             raise ValidationFailed(
