@@ -1,0 +1,66 @@
+"""Balance and overlap diagnostics: does the comparison group look like the participants?
+
+A weighting or matching estimate is only as good as the balance it achieves on the
+covariates it was given (it can say nothing about those it was not given). The balance
+table is the data of a love plot: each covariate's standardised mean difference before
+adjustment and after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polku.impact.results import BalanceRow, Overlap
+
+BINS = tuple(float(b) for b in np.linspace(0.0, 1.0, 21))
+
+
+def _smd(mean_t: float, mean_c: float, var_t: float, var_c: float) -> float:
+    pooled = np.sqrt((var_t + var_c) / 2.0)
+    if pooled == 0:
+        return 0.0 if mean_t == mean_c else float(np.sign(mean_t - mean_c) * np.inf)
+    return float((mean_t - mean_c) / pooled)
+
+
+def balance_table(
+    X: np.ndarray, t: np.ndarray, names: tuple[str, ...], treated_weights: np.ndarray, control_weights: np.ndarray
+) -> tuple[BalanceRow, ...]:
+    """SMD of every covariate before (unweighted) and after (weighted) adjustment.
+
+    `treated_weights` and `control_weights` are the weights each group carries in the
+    estimate (all ones for the treated under the ATT; matching counts for matched controls).
+    """
+    rows = []
+    xt, xc = X[t], X[~t]
+    wt, wc = treated_weights[t], control_weights[~t]
+    for j, name in enumerate(names):
+        var_t, var_c = float(xt[:, j].var()), float(xc[:, j].var())
+        mean_t, mean_c = float(xt[:, j].mean()), float(xc[:, j].mean())
+        adj_t = float(np.average(xt[:, j], weights=wt)) if wt.sum() > 0 else np.nan
+        adj_c = float(np.average(xc[:, j], weights=wc)) if wc.sum() > 0 else np.nan
+        rows.append(BalanceRow(name, mean_t, mean_c, adj_c, _smd(mean_t, mean_c, var_t, var_c), _smd(adj_t, adj_c, var_t, var_c)))
+    return tuple(rows)
+
+
+def kish_ess(weights: np.ndarray) -> float:
+    """(sum w)^2 / sum w^2: how many equally weighted units the weights are worth."""
+    total = float(weights.sum())
+    squares = float((weights**2).sum())
+    return total * total / squares if squares > 0 else 0.0
+
+
+def overlap(scores: np.ndarray, t: np.ndarray, control_weights: np.ndarray | None = None) -> Overlap:
+    """Propensity ranges and histograms by group (the data of an overlap plot)."""
+    treated, control = scores[t], scores[~t]
+    hist_t, _ = np.histogram(treated, bins=BINS)
+    hist_c, _ = np.histogram(control, bins=BINS)
+    return Overlap(
+        propensity_min_treated=float(treated.min()) if len(treated) else np.nan,
+        propensity_max_treated=float(treated.max()) if len(treated) else np.nan,
+        propensity_min_control=float(control.min()) if len(control) else np.nan,
+        propensity_max_control=float(control.max()) if len(control) else np.nan,
+        bins=BINS,
+        histogram_treated=tuple(int(v) for v in hist_t),
+        histogram_control=tuple(int(v) for v in hist_c),
+        ess_control=kish_ess(control_weights[~t]) if control_weights is not None else None,
+    )

@@ -1,0 +1,177 @@
+"""What every comparison-group estimator shares: checks, trimming, diagnostics, bootstrap.
+
+Estimators follow scikit-learn's conventions: settings in `__init__` (stored unchanged),
+`fit(X, t, y)` returns the estimator, learned values end in `_` (`result_`,
+`propensity_`, `kept_`). A subclass supplies two steps: `_scores` (propensity scores,
+in-sample or cross-fitted) and `_estimate` (the effect among the units kept, with its
+standard error and the weights each unit carries, which the balance table reuses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+import numpy as np
+
+from polku.errors import UsageError
+from polku.impact.balance import balance_table, overlap
+from polku.impact.design import MIN_PARTICIPANTS, Design, is_binary
+from polku.impact.propensity import trimming_mask
+from polku.impact.results import EffectEstimate
+
+Z95 = 1.959963984540054
+ESTIMANDS = ("att", "ate")
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """One estimator's numbers among the kept units (before diagnostics are attached)."""
+
+    estimate: float
+    std_error: float
+    treated_weights: np.ndarray  # weight of each kept unit in the treated mean (0 for controls)
+    control_weights: np.ndarray  # weight of each kept unit in the comparison mean (0 for treated)
+    extra: dict[str, Any] = field(default_factory=dict)
+    unmatched: np.ndarray | None = None  # kept units that still found no counterpart (matching)
+
+
+class ImpactEstimator:
+    """Base class; see the module docstring."""
+
+    method: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        estimand: str = "att",
+        *,
+        trim: float = 0.01,
+        min_participants: int = MIN_PARTICIPANTS,
+        bootstrap: int = 0,
+        seed: int = 0,
+        propensity_model: Any | None = None,
+    ) -> None:
+        self.estimand = estimand
+        self.trim = trim
+        self.min_participants = min_participants
+        self.bootstrap = bootstrap
+        self.seed = seed
+        self.propensity_model = propensity_model
+
+    # -- to be supplied by subclasses -------------------------------------------------
+    def _scores(self, design: Design) -> np.ndarray:
+        raise NotImplementedError
+
+    def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
+        raise NotImplementedError
+
+    # -- shared -----------------------------------------------------------------------
+    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None) -> "ImpactEstimator":
+        """Estimate the effect of `t` on `y` adjusting for `X`; the result is in `result_`."""
+        design = _design(X, t, y, covariate_names)
+        self._check_settings()
+        too_small = _size_note(design, self.min_participants)
+        if too_small:
+            self.result_ = self._suppressed(design, too_small)
+            return self
+        self.propensity_ = self._scores(design)
+        self.kept_ = trimming_mask(self.propensity_, self.estimand, self.trim)
+        kept = design.subset(self.kept_)
+        if _size_note(kept, 1):
+            self.result_ = self._suppressed(design, "no participants or no comparison units are left after trimming")
+            return self
+        fitted = self._estimate(kept, self.propensity_[self.kept_])
+        self.result_ = self._result(design, fitted)
+        if self.bootstrap > 0 and self.result_.estimate is not None:
+            self.result_ = replace(self.result_, **self._bootstrap(design))
+        return self
+
+    def _check_settings(self) -> None:
+        if self.estimand not in ESTIMANDS:
+            raise UsageError(f"unknown estimand '{self.estimand}'", fix="use 'att' (effect on participants) or 'ate' (effect on everybody).")
+        if not 0 <= self.trim < 0.5:
+            raise UsageError(f"trim must be at least 0 and below 0.5, not {self.trim}")
+
+    def _suppressed(self, design: Design, note: str) -> EffectEstimate:
+        return EffectEstimate(
+            self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control,
+            naive_difference=_naive(design), note=note,
+        )
+
+    def _result(self, design: Design, fitted: Fitted) -> EffectEstimate:
+        kept = self.kept_.copy()
+        if fitted.unmatched is not None:
+            kept[np.flatnonzero(kept)[fitted.unmatched]] = False
+        treated_w = np.zeros(len(design.t))
+        control_w = np.zeros(len(design.t))
+        treated_w[self.kept_] = fitted.treated_weights
+        control_w[self.kept_] = fitted.control_weights
+        half = Z95 * fitted.std_error
+        return EffectEstimate(
+            method=self.method,
+            estimand=self.estimand,
+            estimate=fitted.estimate,
+            std_error=fitted.std_error,
+            ci_low=fitted.estimate - half,
+            ci_high=fitted.estimate + half,
+            n_treated=int((design.t & kept).sum()),
+            n_control=int((~design.t & kept).sum()),
+            n_trimmed=int((~kept).sum()),
+            outcome_mean_treated=float(design.y[design.t].mean()),
+            outcome_mean_control=float(design.y[~design.t].mean()),
+            naive_difference=_naive(design),
+            balance=balance_table(design.X, design.t, design.covariates, treated_w, control_w),
+            overlap=overlap(self.propensity_, design.t, control_w),
+            extra=fitted.extra,
+        )
+
+    def _bootstrap(self, design: Design) -> dict[str, Any]:
+        """Percentile interval from refitting everything (propensity, trimming, outcome models)
+        on resamples drawn within each group, so each replicate keeps the group sizes."""
+        rng = np.random.default_rng(self.seed)
+        treated, control = np.flatnonzero(design.t), np.flatnonzero(~design.t)
+        estimates = []
+        for _ in range(self.bootstrap):
+            rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])
+            sample = design.subset(rows)
+            scores = self._scores(sample)
+            keep = trimming_mask(scores, self.estimand, self.trim)
+            if _size_note(sample.subset(keep), 1):
+                continue
+            estimates.append(self._estimate(sample.subset(keep), scores[keep]).estimate)
+        low, high = np.percentile(estimates, [2.5, 97.5])
+        return {"bootstrap_ci": (float(low), float(high)), "bootstrap_replications": len(estimates)}
+
+
+def _design(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None) -> Design:
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    t = np.asarray(t)
+    y = np.asarray(y, dtype=float)
+    if not (len(X) == len(t) == len(y)):
+        raise UsageError(f"X, t and y have different lengths ({len(X)}, {len(t)}, {len(y)})")
+    if not np.isin(t, (0, 1, True, False)).all():
+        raise UsageError("the treatment must be 0/1 or true/false")
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise UsageError("X and y must be finite numbers (no missing values)")
+    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(X.shape[1]))
+    return Design(X, t.astype(bool), y, names)
+
+
+def _size_note(design: Design, minimum: int) -> str:
+    if design.n_treated < minimum:
+        return f"too few participants for an estimate ({design.n_treated}; at least {minimum} are needed)"
+    if design.n_control < minimum:
+        return f"too few comparison units for an estimate ({design.n_control}; at least {minimum} are needed)"
+    return ""
+
+
+def _naive(design: Design) -> float | None:
+    if design.n_treated == 0 or design.n_control == 0:
+        return None
+    return float(design.y[design.t].mean() - design.y[~design.t].mean())
+
+
+def binary(design: Design) -> bool:
+    return is_binary(design.y)
