@@ -35,7 +35,7 @@ def run(*args: str) -> Result:
 def test_help_lists_every_command(env: Path) -> None:
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("demo", "generate", "import", "status", "report", "key"):
+    for command in ("demo", "generate", "import", "status", "report", "estimate", "key"):
         assert command in result.output
 
 

@@ -178,6 +178,71 @@ def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
     _run(action)
 
 
+def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
+    """Human-readable summary of one estimate (the JSON carries every field)."""
+    if result.estimate is None:
+        return sentences
+    lines = [
+        f"method {result.method}, estimand {result.estimand}",
+        f"estimate {result.estimate:,.4g}  95% CI [{result.ci_low:,.4g}, {result.ci_high:,.4g}]"
+        + (f"  bootstrap CI [{result.bootstrap_ci[0]:,.4g}, {result.bootstrap_ci[1]:,.4g}]" if result.bootstrap_ci else ""),
+        f"participants {result.n_treated:,}, comparison {result.n_control:,}, trimmed or unmatched {result.n_trimmed:,}",
+        f"naive difference {result.naive_difference:,.4g}",
+    ]
+    if result.observed is not None:
+        low, high = result.extra["additional_ci"]
+        lines.append(f"observed {result.observed:,.4g}, expected {result.expected:,.4g}, additional {result.observed - result.expected:,.4g} [{low:,.4g}, {high:,.4g}]")
+    if result.balance:
+        lines.append(f"max |SMD| before {result.max_smd_before:.3f}, after {result.max_smd_after:.3f}")
+    return lines + [""] + sentences
+
+
+@main.command()
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Flat CSV or Parquet file, one row per person (or person and start).")
+@click.option("--treatment", default=None, help="Column with 1 for participants and 0 for comparison people.")
+@click.option("--outcome", default=None, help="Outcome column (0/1 such as employed, or a number such as earnings).")
+@click.option("--covariates", default="", help="Comma-separated covariate columns; text columns become indicators.")
+@click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour).")
+@click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (cross-fitting folds, bootstrap).")
+@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI; baseline: model uncertainty, default 100).")
+@click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, as_json: bool) -> None:
+    """Estimate a service's effect on an outcome, with its interval and diagnostics.
+
+    With --data, from any flat file: for example the NSW/LaLonde benchmark or an
+    employment area's own extract. Estimates over the store by service, provider and
+    client group come with the cohort builder.
+    """
+    from polku.impact.flatfile import estimate_file
+
+    def action() -> int:
+        if data_path is None:
+            raise UsageError(
+                "estimates over the store are not available yet; give a flat file with --data",
+                why="the cohort builder that turns the store into participants and comparison people is still being built (issue 3).",
+                fix="export a table with treatment, outcome and covariate columns and pass it with --data.",
+            )
+        if not treatment or not outcome:
+            raise UsageError("--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns.")
+        options: dict[str, Any] = {}
+        if bootstrap is not None:
+            options["bootstrap"] = bootstrap
+        if trim is not None and method != "baseline":
+            options["trim"] = trim
+        names = [c.strip() for c in covariates.split(",") if c.strip()]
+        result, sentences = estimate_file(data_path, treatment=treatment, outcome=outcome, covariates=names, method=method, estimand=estimand, seed=seed, settings=options)
+        if as_json:
+            _emit_json(result.to_dict() | {"data": str(data_path), "treatment": treatment, "outcome": outcome, "covariates": names, "seed": seed, "sentences": sentences})
+        else:
+            for line in _estimate_lines(result, sentences):
+                out.print(line, highlight=False)
+        return 0
+
+    _run(action)
+
+
 @main.command(name="key")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace an existing key file (every earlier pseudonym stops matching).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
-from conftest import confounded
+from impact_data import confounded
 
 from polku.impact import AIPW, IPW, Matching
 from polku.impact.balance import balance_table, kish_ess

@@ -40,6 +40,7 @@ class ImpactEstimator:
     """Base class; see the module docstring."""
 
     method: ClassVar[str] = ""
+    estimands: ClassVar[tuple[str, ...]] = ESTIMANDS
 
     def __init__(
         self,

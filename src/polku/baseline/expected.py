@@ -1,0 +1,143 @@
+"""Expected versus observed: the seed method (Rovaniemi model, BRIEF.md seed 000).
+
+A model of the outcome without the service is learned from a reference population (here:
+the comparison rows, T = 0) and applied to each participant i, giving p_i, the chance that
+i would have found work anyway. Then
+    observed O = sum of participants' outcomes,  expected E = sum of p_i,
+    additional = O - E,  ratio = O / E,  effect per participant = (O - E) / n.
+This is regression imputation of the ATT: it needs no comparison group of similar
+people, only that the reference population's outcome model carries over to the
+participants (no unmeasured differences, and participants inside the range the model
+has seen). Its weak point is exactly that assumption, so the same data should also be run
+through a comparison-group estimator (`polku.impact`).
+
+Two intervals, because two questions are asked of the same numbers:
+  - How many additional employments did *this cohort* get? The participants' outcomes
+    without the service would have varied around E even with a perfect model (Poisson-
+    binomial variance sum p_i (1 - p_i); for a continuous outcome n times the held-out
+    residual variance), and the model itself is estimated (variance of E over `bootstrap`
+    refits on resampled reference populations):
+        Var = sum p_i (1 - p_i) + Var_bootstrap(E),  `extra['additional_ci']` = (O - E) +/- 1.96 sqrt(Var).
+    Equivalently, O falling outside E +/- 1.96 sqrt(Var) is unlikely to be chance.
+  - What is the service's effect per participant for people like these (the ATT, the same
+    estimand as the comparison-group estimators)? The influence function of
+    mean(Y - p | T = 1) plus the model variance:
+        Var = var(Y_i - p_i) / n + Var_bootstrap(E) / n^2,  `ci_low`, `ci_high`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from polku.baseline.model import ModelQuality, held_out_quality, make_model, predict
+from polku.errors import UsageError
+from polku.impact.base import Z95, _design, _naive, _size_note
+from polku.impact.design import MIN_PARTICIPANTS, Design, is_binary
+from polku.impact.results import EffectEstimate
+
+
+class ExpectedVersusObserved:
+    """The seed method with scikit-learn conventions: `fit(X, t, y)` sets `result_`,
+    `quality_` (held-out model quality) and `expected_` (p_i for each participant)."""
+
+    method = "baseline"
+    estimands = ("att",)
+
+    def __init__(
+        self,
+        estimand: str = "att",
+        *,
+        model: str = "logistic",
+        bootstrap: int = 100,
+        min_participants: int = MIN_PARTICIPANTS,
+        seed: int = 0,
+    ) -> None:
+        self.estimand = estimand
+        self.model = model
+        self.bootstrap = bootstrap
+        self.min_participants = min_participants
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None) -> "ExpectedVersusObserved":
+        if self.estimand != "att":
+            raise UsageError(
+                "the baseline method estimates the effect on participants only (att)",
+                why="it predicts what participants would have done without the service; it says nothing about non-participants.",
+                fix="use --estimand att, or ipw, aipw or match for the ate.",
+            )
+        design = _design(X, t, y, covariate_names)
+        note = _size_note(design, self.min_participants)
+        if note:
+            self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, naive_difference=_naive(design), note=note)
+            return self
+        binary = is_binary(design.y)
+        reference, participants = design.subset(~design.t), design.subset(design.t)
+        self.quality_ = held_out_quality(reference.X, reference.y, self.model, self.seed)
+        fitted = clone(make_model(self.model, binary, self.seed)).fit(reference.X, reference.y)
+        self.expected_ = predict(fitted, participants.X, binary)
+        self.result_ = self._result(design, participants, binary)
+        return self
+
+    def _cohort_variance(self, binary: bool) -> float:
+        """Variance of the cohort's outcomes without the service around E (Poisson-binomial)."""
+        if binary:
+            return float((self.expected_ * (1 - self.expected_)).sum())
+        return float(len(self.expected_) * (self.quality_.residual_variance or 0.0))
+
+    def _model_variance(self, reference: Design, participants: Design, binary: bool) -> float:
+        if self.bootstrap < 2:
+            return 0.0
+        rng = np.random.default_rng(self.seed)
+        totals = []
+        for _ in range(self.bootstrap):
+            rows = rng.integers(0, len(reference.y), len(reference.y))
+            if binary and len(np.unique(reference.y[rows])) < 2:
+                continue
+            refit = clone(make_model(self.model, binary, self.seed)).fit(reference.X[rows], reference.y[rows])
+            totals.append(predict(refit, participants.X, binary).sum())
+        return float(np.var(totals, ddof=1))
+
+    def _result(self, design: Design, participants: Design, binary: bool) -> EffectEstimate:
+        n = len(participants.y)
+        observed, expected = float(participants.y.sum()), float(self.expected_.sum())
+        model_var = self._model_variance(design.subset(~design.t), participants, binary)
+        cohort_var = self._cohort_variance(binary) + model_var
+        additional = observed - expected
+        se = float(np.sqrt((participants.y - self.expected_).var() / n + model_var / n**2))
+        return EffectEstimate(
+            method=self.method,
+            estimand="att",
+            estimate=additional / n,
+            std_error=se,
+            ci_low=additional / n - Z95 * se,
+            ci_high=additional / n + Z95 * se,
+            n_treated=n,
+            n_control=design.n_control,
+            outcome_mean_treated=observed / n,
+            outcome_mean_control=float(design.y[~design.t].mean()),
+            naive_difference=_naive(design),
+            bootstrap_replications=self.bootstrap,
+            observed=observed,
+            expected=expected,
+            extra=self._extra(additional, Z95 * np.sqrt(cohort_var), observed, expected, cohort_var - model_var, model_var),
+        )
+
+    def _extra(self, additional: float, half: float, observed: float, expected: float, cohort_var: float, model_var: float) -> dict[str, Any]:
+        quality: ModelQuality = self.quality_
+        return {
+            "additional": additional,
+            "additional_ci": [additional - half, additional + half],
+            "expected_band": [self.expected_.sum() - half, self.expected_.sum() + half],
+            "ratio": observed / expected if expected else None,
+            "variance_outcome": cohort_var,
+            "variance_model": model_var,
+            "model": self.model,
+            "auc": quality.auc,
+            "brier": quality.brier,
+            "r2": quality.r2,
+            "rmse": quality.rmse,
+            "calibration": [vars(b) for b in quality.calibration],
+        }
