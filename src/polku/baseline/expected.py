@@ -36,6 +36,7 @@ from polku.baseline.model import ModelQuality, held_out_quality, make_model, pre
 from polku.errors import UsageError
 from polku.impact.base import Z95, _design, _naive, _size_note
 from polku.impact.design import MIN_PARTICIPANTS, Design, is_binary
+from polku.impact.propensity import fit_weighted
 from polku.impact.results import EffectEstimate
 
 
@@ -61,14 +62,19 @@ class ExpectedVersusObserved:
         self.min_participants = min_participants
         self.seed = seed
 
-    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None) -> "ExpectedVersusObserved":
+    def fit(
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None, sample_weight: np.ndarray | None = None
+    ) -> "ExpectedVersusObserved":
+        """Learn the no-service model on the comparison rows (weighted by `sample_weight`,
+        e.g. inverse probability of censoring; rows with weight 0 are left out) and compare
+        participants' observed outcomes with their expected ones."""
         if self.estimand != "att":
             raise UsageError(
                 "the baseline method estimates the effect on participants only (att)",
                 why="it predicts what participants would have done without the service; it says nothing about non-participants.",
                 fix="use --estimand att, or ipw, aipw or match for the ate.",
             )
-        design = _design(X, t, y, covariate_names)
+        design = _design(X, t, y, covariate_names, sample_weight)
         note = _size_note(design, self.min_participants)
         if note:
             self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, naive_difference=_naive(design), note=note)
@@ -76,7 +82,7 @@ class ExpectedVersusObserved:
         binary = is_binary(design.y)
         reference, participants = design.subset(~design.t), design.subset(design.t)
         self.quality_ = held_out_quality(reference.X, reference.y, self.model, self.seed)
-        fitted = clone(make_model(self.model, binary, self.seed)).fit(reference.X, reference.y)
+        fitted = fit_weighted(clone(make_model(self.model, binary, self.seed)), reference.X, reference.y, reference.w)
         self.expected_ = predict(fitted, participants.X, binary)
         self.result_ = self._result(design, participants, binary)
         return self
@@ -96,7 +102,7 @@ class ExpectedVersusObserved:
             rows = rng.integers(0, len(reference.y), len(reference.y))
             if binary and len(np.unique(reference.y[rows])) < 2:
                 continue
-            refit = clone(make_model(self.model, binary, self.seed)).fit(reference.X[rows], reference.y[rows])
+            refit = fit_weighted(clone(make_model(self.model, binary, self.seed)), reference.X[rows], reference.y[rows], None if reference.w is None else reference.w[rows])
             totals.append(predict(refit, participants.X, binary).sum())
         return float(np.var(totals, ddof=1))
 

@@ -67,9 +67,15 @@ class ImpactEstimator:
         raise NotImplementedError
 
     # -- shared -----------------------------------------------------------------------
-    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None) -> "ImpactEstimator":
-        """Estimate the effect of `t` on `y` adjusting for `X`; the result is in `result_`."""
-        design = _design(X, t, y, covariate_names)
+    def fit(
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None, sample_weight: np.ndarray | None = None
+    ) -> "ImpactEstimator":
+        """Estimate the effect of `t` on `y` adjusting for `X`; the result is in `result_`.
+
+        `sample_weight` (case weights, e.g. inverse probability of censoring) multiplies
+        every unit's weight in the models and the estimate; rows with weight 0 are left out.
+        """
+        design = _design(X, t, y, covariate_names, sample_weight)
         self._check_settings()
         too_small = _size_note(design, self.min_participants)
         if too_small:
@@ -133,7 +139,7 @@ class ImpactEstimator:
         treated, control = np.flatnonzero(design.t), np.flatnonzero(~design.t)
         estimates = []
         for _ in range(self.bootstrap):
-            rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])
+            rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])  # weights travel with rows
             sample = design.subset(rows)
             scores = self._scores(sample)
             keep = trimming_mask(scores, self.estimand, self.trim)
@@ -144,7 +150,7 @@ class ImpactEstimator:
         return {"bootstrap_ci": (float(low), float(high)), "bootstrap_replications": len(estimates)}
 
 
-def _design(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None) -> Design:
+def _design(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None) -> Design:
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
@@ -157,7 +163,13 @@ def _design(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] 
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise UsageError("X and y must be finite numbers (no missing values)")
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(X.shape[1]))
-    return Design(X, t.astype(bool), y, names)
+    design = Design(X, t.astype(bool), y, names)
+    if weights is None:
+        return design
+    weights = np.asarray(weights, dtype=float)
+    if len(weights) != len(y) or not np.isfinite(weights).all() or (weights < 0).any():
+        raise UsageError("sample_weight must hold one finite, non-negative weight per row")
+    return Design(X, t.astype(bool), y, names, weights).subset(weights > 0)
 
 
 def _size_note(design: Design, minimum: int) -> str:

@@ -24,12 +24,22 @@ disclosure."""
 
 @dataclass(frozen=True)
 class Design:
-    """Covariate matrix (n x p), treatment (bool, n) and outcome (float, n), with names."""
+    """Covariate matrix (n x p), treatment (bool, n), outcome (float, n), names, and case
+    weights `w` (n, positive; all ones unless given, e.g. inverse probability of censoring)."""
 
     X: np.ndarray
     t: np.ndarray
     y: np.ndarray
     covariates: tuple[str, ...]
+    w: np.ndarray | None = None
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.w if self.w is not None else np.ones(len(self.y))
+
+    @property
+    def weighted(self) -> bool:
+        return self.w is not None and not np.all(self.w == 1.0)
 
     @property
     def n_treated(self) -> int:
@@ -44,7 +54,7 @@ class Design:
         return is_binary(self.y)
 
     def subset(self, keep: np.ndarray) -> "Design":
-        return Design(self.X[keep], self.t[keep], self.y[keep], self.covariates)
+        return Design(self.X[keep], self.t[keep], self.y[keep], self.covariates, None if self.w is None else self.w[keep])
 
 
 def is_binary(values: np.ndarray) -> bool:

@@ -87,6 +87,12 @@ class Matching(ImpactEstimator):
             )
 
     def _scores(self, design: Design) -> np.ndarray:
+        if design.weighted:
+            raise UsageError(
+                "matching does not take case weights",
+                why="nearest-neighbour matching and its Abadie-Imbens variance assume every unit counts once.",
+                fix="use ipw or aipw with weights (e.g. for censored comparison people).",
+            )
         return fit_propensity(design.X, design.t, self.propensity_model)
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:

@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 CLIP = 1e-6
@@ -49,9 +49,18 @@ def _with_intercept_only(X: np.ndarray) -> np.ndarray:
     return X if X.shape[1] else np.zeros((len(X), 1))
 
 
-def fit_propensity(X: np.ndarray, t: np.ndarray, model: Any | None = None) -> np.ndarray:
+def fit_weighted(model: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Any:
+    """`model.fit(X, y)` with case weights routed to a pipeline's last step when given."""
+    if w is None or np.all(w == 1.0):
+        return model.fit(X, y)
+    if isinstance(model, Pipeline):
+        return model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": w})
+    return model.fit(X, y, sample_weight=w)
+
+
+def fit_propensity(X: np.ndarray, t: np.ndarray, model: Any | None = None, w: np.ndarray | None = None) -> np.ndarray:
     """In-sample propensity scores (the classic choice for weighting and matching)."""
-    fitted = clone(model if model is not None else default_propensity_model()).fit(_with_intercept_only(X), t)
+    fitted = fit_weighted(clone(model if model is not None else default_propensity_model()), _with_intercept_only(X), t, w)
     return np.clip(fitted.predict_proba(_with_intercept_only(X))[:, 1], CLIP, 1 - CLIP)
 
 
@@ -61,12 +70,14 @@ def folds(t: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.n
     return list(splitter.split(np.zeros(len(t)), t))
 
 
-def cross_fit_propensity(X: np.ndarray, t: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], model: Any | None = None) -> np.ndarray:
+def cross_fit_propensity(
+    X: np.ndarray, t: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], model: Any | None = None, w: np.ndarray | None = None
+) -> np.ndarray:
     """Out-of-fold propensity scores."""
     X = _with_intercept_only(X)
     scores = np.empty(len(t))
     for train, test in splits:
-        fitted = clone(model if model is not None else default_propensity_model()).fit(X[train], t[train])
+        fitted = fit_weighted(clone(model if model is not None else default_propensity_model()), X[train], t[train], None if w is None else w[train])
         scores[test] = fitted.predict_proba(X[test])[:, 1]
     return np.clip(scores, CLIP, 1 - CLIP)
 
@@ -76,7 +87,13 @@ def _predict(model: Any, X: np.ndarray, binary: bool) -> np.ndarray:
 
 
 def cross_fit_outcome(
-    X: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], binary: bool, model: Any | None = None
+    X: np.ndarray,
+    y: np.ndarray,
+    fit_rows: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    binary: bool,
+    model: Any | None = None,
+    w: np.ndarray | None = None,
 ) -> np.ndarray:
     """Out-of-fold predictions of E[Y | X] fitted on the rows in `fit_rows` (one group).
 
@@ -90,7 +107,7 @@ def cross_fit_outcome(
         if binary and len(np.unique(y[rows])) < 2:
             predictions[test] = y[rows].mean() if len(rows) else 0.0
             continue
-        fitted = clone(model if model is not None else default_outcome_model(binary)).fit(X[rows], y[rows])
+        fitted = fit_weighted(clone(model if model is not None else default_outcome_model(binary)), X[rows], y[rows], None if w is None else w[rows])
         predictions[test] = _predict(fitted, X[test], binary)
     return predictions
 

@@ -32,30 +32,34 @@ from polku.impact.design import Design
 from polku.impact.propensity import cross_fit_outcome, cross_fit_propensity, fit_propensity, folds
 
 
-def _ratio_att(t: np.ndarray, r: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """theta = mean(r | T=1) - weighted mean(r | T=0) and its IF standard error."""
+def _ratio_att(t: np.ndarray, r: np.ndarray, w: np.ndarray, s: np.ndarray | None = None) -> tuple[float, float]:
+    """theta = (weighted) mean(r | T=1) - weighted mean(r | T=0) and its IF standard error.
+
+    `w` weights the comparison units; `s` (case weights, default 1) the participants."""
     n = len(t)
-    a = r[t].mean()
+    wt = np.where(t, 1.0 if s is None else s, 0.0)
+    a = float((wt * r).sum() / wt.sum())
     wc = np.where(t, 0.0, w)
     b = float((wc * r).sum() / wc.sum())
-    influence = t * (r - a) / t.mean() - wc * (r - b) / wc.mean()
-    return float(a - b), float(np.sqrt((influence**2).sum()) / n)
+    influence = wt * (r - a) / wt.mean() - wc * (r - b) / wc.mean()
+    return a - b, float(np.sqrt((influence**2).sum()) / n)
 
 
-def _ratio_ate(t: np.ndarray, y: np.ndarray, e: np.ndarray) -> tuple[float, float]:
+def _ratio_ate(t: np.ndarray, y: np.ndarray, e: np.ndarray, s: np.ndarray | None = None) -> tuple[float, float]:
     n = len(t)
-    w1, w0 = t / e, (~t) / (1 - e)
+    s = np.ones(n) if s is None else s
+    w1, w0 = s * t / e, s * (~t) / (1 - e)
     mu1, mu0 = (w1 * y).sum() / w1.sum(), (w0 * y).sum() / w0.sum()
     influence = w1 * (y - mu1) / w1.mean() - w0 * (y - mu0) / w0.mean()
     return float(mu1 - mu0), float(np.sqrt((influence**2).sum()) / n)
 
 
-def _ate_weights(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.where(t, 1 / e, 0.0), np.where(t, 0.0, 1 / (1 - e))
+def _ate_weights(t: np.ndarray, e: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.where(t, s / e, 0.0), np.where(t, 0.0, s / (1 - e))
 
 
-def _att_weights(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return t.astype(float), np.where(t, 0.0, e / (1 - e))
+def _att_weights(t: np.ndarray, e: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.where(t, s, 0.0), np.where(t, 0.0, s * e / (1 - e))
 
 
 class IPW(ImpactEstimator):
@@ -64,16 +68,16 @@ class IPW(ImpactEstimator):
     method = "ipw"
 
     def _scores(self, design: Design) -> np.ndarray:
-        return fit_propensity(design.X, design.t, self.propensity_model)
+        return fit_propensity(design.X, design.t, self.propensity_model, design.w)
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
-        t, y = design.t, design.y
+        t, y, s = design.t, design.y, design.weights
         if self.estimand == "att":
-            tw, cw = _att_weights(t, scores)
-            estimate, se = _ratio_att(t, y, cw)
+            tw, cw = _att_weights(t, scores, s)
+            estimate, se = _ratio_att(t, y, cw, s)
         else:
-            tw, cw = _ate_weights(t, scores)
-            estimate, se = _ratio_ate(t, y, scores)
+            tw, cw = _ate_weights(t, scores, s)
+            estimate, se = _ratio_ate(t, y, scores, s)
         return Fitted(estimate, se, tw, cw)
 
 
@@ -88,20 +92,20 @@ class AIPW(ImpactEstimator):
         self.outcome_model = outcome_model
 
     def _scores(self, design: Design) -> np.ndarray:
-        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.seed), self.propensity_model)
+        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.seed), self.propensity_model, design.w)
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
-        t, y, X = design.t, design.y, design.X
+        t, y, X, s = design.t, design.y, design.X, design.weights
         splits = folds(t, self.n_folds, self.seed + 1)
         is_binary = binary(design)
-        m0 = cross_fit_outcome(X, y, ~t, splits, is_binary, self.outcome_model)
+        m0 = cross_fit_outcome(X, y, ~t, splits, is_binary, self.outcome_model, design.w)
         if self.estimand == "att":
-            tw, cw = _att_weights(t, scores)
-            estimate, se = _ratio_att(t, y - m0, cw)
+            tw, cw = _att_weights(t, scores, s)
+            estimate, se = _ratio_att(t, y - m0, cw, s)
             return Fitted(estimate, se, tw, cw, {"outcome_model_mean_control": float(m0[t].mean())})
-        m1 = cross_fit_outcome(X, y, t, splits, is_binary, self.outcome_model)
+        m1 = cross_fit_outcome(X, y, t, splits, is_binary, self.outcome_model, design.w)
         psi = m1 - m0 + t * (y - m1) / scores - (~t) * (y - m0) / (1 - scores)
-        estimate = float(psi.mean())
-        se = float(psi.std() / np.sqrt(len(psi)))
-        tw, cw = _ate_weights(t, scores)
+        estimate = float((s * psi).sum() / s.sum())
+        se = float(np.sqrt((s**2 * (psi - estimate) ** 2).sum()) / s.sum())
+        tw, cw = _ate_weights(t, scores, s)
         return Fitted(estimate, se, tw, cw)

@@ -1,0 +1,241 @@
+"""Analysis cohorts from the store: participants of a service and comparable non-participants.
+
+Design (risk-set sampling in calendar time, as in Sianesi 2004 and the UK Employment Data
+Lab): a participant enters on the day their episode starts. For each participant, up to
+`controls_per_participant` comparison people are drawn at random from those who, on that
+same day, are registered job seekers and have not yet started any service. So every
+comparison person is measured on a reference date drawn exactly like the participants'
+start dates, with the same unemployment-duration clock, and never on information from
+after that date.
+
+The estimand this design supports is "starting the service now versus not starting it now":
+comparison people may start a service later, as real job seekers do. A comparison person
+can be drawn on several dates (as several rows), and a later participant can be a
+comparison person before their own start. The analysis row carries `person_id`, so
+clustered checks are possible.
+
+Covariates are measured on the start or reference date: age (to the month), sex, mother
+tongue, education, partial work ability, municipality, activity before registration,
+months unemployed in the previous 36, current unemployment spell length (months, carried
+from the spell's start plus time since), the unemployment benefit being paid (type and
+payer follow from it), earlier service episodes, calendar year and quarter.
+
+Outcomes over windows of W months (W x 365.25 / 12 days, rounded, the synthetic area's
+convention): open-market (unsubsidised) employment on any day of the window, the same at
+`min_hours` hours a week or more, days employed, earnings (monthly wage prorated by day),
+and exits from the register to education or out of the labour force. Outcomes whose window
+reaches past `as_of` are NULL (right-censored) and `followed_{W}m` is false.
+
+For the "never started" comparison (`polku.cohort.censoring`), each row also carries the
+end of the registration spell it was drawn from (`spell_end`), the first service start
+after the reference date (`first_service_after`) and the first day of open-market work on
+or after it (`first_job_day`, within the longest window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from polku.errors import UsageError
+from polku.store.connection import Store
+
+WINDOWS = (3, 6, 12, 24)
+DAYS_PER_MONTH = 365.25 / 12
+NOT_YET_SERVED = "not_yet_served"
+
+COVARIATES = (
+    "age", "sex", "mother_tongue_group", "education_level", "partial_work_ability", "municipality_code",
+    "activity_before", "months_unemployed_prev36", "spell_months", "benefit", "prior_episodes", "year", "quarter",
+)
+"""Columns an estimator adjusts for (text columns become indicators)."""
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """Which cohort to build and how."""
+
+    service_code: str
+    controls_per_participant: int = 5
+    windows: tuple[int, ...] = WINDOWS
+    min_hours: float = 18.0
+    as_of: dt.date | None = None
+    seed: int = 0
+
+
+def window_days(months: int) -> int:
+    return int(round(months * DAYS_PER_MONTH))
+
+
+def data_end(store: Store) -> dt.date:
+    """The last date the store knows about: a conservative extraction date."""
+    parts = [
+        f"SELECT max(greatest(start_date, coalesce(end_date, start_date))) AS d FROM {table}"
+        for table in ("registration_spell", "employment_spell", "benefit_spell", "service_episode")
+    ]
+    value = store.con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
+    if value is None:
+        raise UsageError("the store holds no dated rows", fix="import the area's files first (polku import or polku demo).")
+    return value
+
+
+def _participants_sql() -> str:
+    return """
+        SELECT e.person_id, e.episode_id, e.provider_id, e.start_date AS ref_date, true AS treated
+        FROM service_episode e
+        WHERE e.service_code = $service AND e.start_date <= $as_of AND e.completion_status <> 'did_not_start'
+    """
+
+
+def _first_service_sql() -> str:
+    return """
+        SELECT person_id, min(start_date) AS first_start
+        FROM service_episode WHERE completion_status <> 'did_not_start' GROUP BY person_id
+    """
+
+
+def _controls_sql() -> str:
+    """Risk-set sampling: for each start date, `k` draws per participant starting that day
+    from people registered that day who have not started any service by then."""
+    return f"""
+        WITH dates AS (
+            SELECT ref_date, count(*) AS starting FROM participants GROUP BY ref_date
+        ),
+        at_risk AS (
+            SELECT d.ref_date, d.starting, r.person_id
+            FROM dates d
+            JOIN registration_spell r
+              ON r.start_date <= d.ref_date AND (r.end_date IS NULL OR r.end_date >= d.ref_date)
+            LEFT JOIN ({_first_service_sql()}) f ON f.person_id = r.person_id
+            WHERE f.first_start IS NULL OR f.first_start > d.ref_date
+        ),
+        ranked AS (
+            SELECT *, row_number() OVER (
+                PARTITION BY ref_date ORDER BY hash(person_id, ref_date, $seed)
+            ) AS draw
+            FROM at_risk
+        )
+        SELECT person_id, CAST(NULL AS VARCHAR) AS episode_id, CAST(NULL AS VARCHAR) AS provider_id,
+               ref_date, false AS treated
+        FROM ranked WHERE draw <= starting * $k
+    """
+
+
+def _covariates_sql(windows: tuple[int, ...]) -> str:
+    outcome_columns = ",\n".join(_outcome_columns(w) for w in windows)
+    return f"""
+        WITH spell AS (
+            SELECT u.row_id, r.activity_before, r.months_unemployed_prev36, r.end_date AS spell_end,
+                   r.current_spell_months + date_diff('month', r.start_date, u.ref_date) AS spell_months,
+                   row_number() OVER (PARTITION BY u.row_id ORDER BY r.start_date DESC) AS latest
+            FROM units u JOIN registration_spell r
+              ON r.person_id = u.person_id AND r.start_date <= u.ref_date
+        ),
+        benefit AS (
+            SELECT u.row_id, b.benefit_type,
+                   row_number() OVER (PARTITION BY u.row_id ORDER BY b.start_date DESC) AS latest
+            FROM units u JOIN benefit_spell b
+              ON b.person_id = u.person_id AND b.start_date <= u.ref_date
+             AND (b.end_date IS NULL OR b.end_date >= u.ref_date)
+             AND b.benefit_type IN ('earnings_related_allowance', 'basic_unemployment_allowance', 'labour_market_subsidy')
+        ),
+        prior AS (
+            SELECT u.row_id, count(e.episode_id) AS prior_episodes
+            FROM units u JOIN service_episode e ON e.person_id = u.person_id AND e.start_date < u.ref_date
+            GROUP BY u.row_id
+        ),
+        jobs AS (
+            SELECT u.row_id, u.ref_date, j.start_date, coalesce(j.end_date, DATE '9999-12-31') AS end_date,
+                   j.weekly_hours, j.monthly_wage
+            FROM units u JOIN employment_spell j
+              ON j.person_id = u.person_id AND NOT j.subsidised
+             AND coalesce(j.end_date, DATE '9999-12-31') >= u.ref_date
+             AND j.start_date < u.ref_date + {window_days(max(windows))}
+        ),
+        later_service AS (
+            SELECT u.row_id, min(e.start_date) AS first_service_after
+            FROM units u JOIN service_episode e ON e.person_id = u.person_id AND e.start_date > u.ref_date
+             AND e.completion_status <> 'did_not_start'
+            GROUP BY u.row_id
+        ),
+        first_job AS (
+            SELECT row_id, min(greatest(start_date, ref_date)) AS first_job_day
+            FROM jobs GROUP BY row_id
+        ),
+        exits AS (
+            SELECT u.row_id, r.end_date, r.end_reason
+            FROM units u JOIN registration_spell r
+              ON r.person_id = u.person_id AND r.end_date >= u.ref_date
+             AND r.end_reason IN ('education', 'out_of_labour_force')
+        )
+        SELECT u.row_id, u.person_id, u.episode_id, u.provider_id, u.ref_date, u.treated,
+               (year(u.ref_date) - p.birth_year) + (month(u.ref_date) - p.birth_month) / 12.0 AS age,
+               p.sex, p.mother_tongue_group, p.education_level, p.partial_work_ability, p.municipality_code,
+               coalesce(s.activity_before, 'other') AS activity_before,
+               coalesce(s.months_unemployed_prev36, 0) AS months_unemployed_prev36,
+               coalesce(s.spell_months, 0) AS spell_months,
+               coalesce(b.benefit_type, 'none') AS benefit,
+               coalesce(pr.prior_episodes, 0) AS prior_episodes,
+               s.spell_end, ls.first_service_after, fj.first_job_day,
+               CAST(year(u.ref_date) AS VARCHAR) AS year,
+               'Q' || quarter(u.ref_date) AS quarter,
+               {outcome_columns}
+        FROM units u
+        JOIN person p ON p.person_id = u.person_id
+        LEFT JOIN spell s ON s.row_id = u.row_id AND s.latest = 1
+        LEFT JOIN benefit b ON b.row_id = u.row_id AND b.latest = 1
+        LEFT JOIN prior pr ON pr.row_id = u.row_id
+        LEFT JOIN later_service ls ON ls.row_id = u.row_id
+        LEFT JOIN first_job fj ON fj.row_id = u.row_id
+        ORDER BY u.row_id
+    """
+
+
+def _outcome_columns(w: int) -> str:
+    """Window [ref, ref + days - 1]; NULL when the window is not yet over on `as_of`."""
+    days = window_days(w)
+    last = f"u.ref_date + {days - 1}"
+    overlap = f"greatest(least(j.end_date, {last}) - greatest(j.start_date, u.ref_date) + 1, 0)"
+    followed = f"({last} <= $as_of)"
+    def observed(expr: str) -> str:
+        return f"CASE WHEN {followed} THEN {expr} END"
+    jobs = f"(SELECT {{agg}} FROM jobs j WHERE j.row_id = u.row_id AND j.start_date <= {last})"
+    exits = f"(SELECT count(*) > 0 FROM exits x WHERE x.row_id = u.row_id AND x.end_date <= {last} AND x.end_reason = '{{reason}}')"
+    return ",\n".join([
+        f"{followed} AS followed_{w}m",
+        observed(jobs.format(agg=f"count(*) FILTER ({overlap} > 0) > 0")) + f" AS employed_{w}m",
+        observed(jobs.format(agg=f"count(*) FILTER ({overlap} > 0 AND j.weekly_hours >= $min_hours) > 0")) + f" AS employed_hours_{w}m",
+        observed(jobs.format(agg=f"coalesce(sum({overlap}), 0)")) + f" AS days_employed_{w}m",
+        observed(jobs.format(agg=f"round(coalesce(sum({overlap} * coalesce(j.monthly_wage, 0) / {DAYS_PER_MONTH}), 0), 2)")) + f" AS earnings_{w}m",
+        observed(exits.format(reason="education")) + f" AS exit_education_{w}m",
+        observed(exits.format(reason="out_of_labour_force")) + f" AS exit_out_of_labour_force_{w}m",
+    ])
+
+
+def build_cohort(store: Store, spec: CohortSpec) -> pd.DataFrame:
+    """One row per participant episode and per sampled comparison (person, reference date)."""
+    if spec.controls_per_participant < 1:
+        raise UsageError("controls_per_participant must be at least 1")
+    known = {code for (code,) in store.con.execute("SELECT service_code FROM service").fetchall()}
+    if spec.service_code not in known:
+        raise UsageError(f"unknown service '{spec.service_code}'", fix=f"use one of: {', '.join(sorted(known))}.")
+    as_of = spec.as_of or data_end(store)
+    params = {"service": spec.service_code, "as_of": as_of, "seed": spec.seed, "k": spec.controls_per_participant}
+    con = store.con.cursor()
+    try:
+        con.execute(f"CREATE TEMP TABLE participants AS {_participants_sql()}", {k: params[k] for k in ("service", "as_of")})
+        con.execute(f"CREATE TEMP TABLE controls AS {_controls_sql()}", {k: params[k] for k in ("seed", "k")})
+        con.execute(
+            "CREATE TEMP TABLE units AS SELECT row_number() OVER (ORDER BY treated DESC, ref_date, person_id) AS row_id, * "
+            "FROM (SELECT * FROM participants UNION ALL SELECT * FROM controls)"
+        )
+        frame = con.execute(_covariates_sql(spec.windows), {"as_of": as_of, "min_hours": spec.min_hours}).df()
+    finally:
+        for name in ("participants", "controls", "units"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.close()
+    frame.attrs["as_of"] = as_of
+    frame.attrs["service_code"] = spec.service_code
+    return frame.drop(columns="row_id")

@@ -1,0 +1,108 @@
+"""Comparison people who start a service later: censor them then, and weight the rest.
+
+The synthetic area's truth, and the question "what if they had not taken part", compare
+with never starting the service. Comparison people drawn on a reference date are not yet
+served, but about four in ten start some service within a year; their later outcomes then
+mix in other services' effects. Dropping them would keep the ones who found work before a
+referral came (biased the other way).
+
+Artificial censoring with inverse probability of censoring weights (IPCW; Robins and
+Finkelstein 2000; Hernan and Robins, Causal Inference: What If, ch. 12 and 17): a
+comparison person is censored when a service starts before their outcome in the window is
+settled (before their first day of work, within the window). A person whose outcome is
+settled first (a job, or the window ending) stays, weighted by 1 / P(not censored until
+settled | covariates), so the people who stay also stand for those like them who were
+referred. The monthly censoring hazard is a pooled logistic regression over the
+comparison people's months at risk, on the baseline covariates, the month since the
+reference date, and whether the person is still registered that month (only registered
+job seekers are referred). Participants keep weight 1.
+
+Weights are truncated at the 99th percentile (`truncate`).
+
+Assumption: referral depends on nothing outside these covariates (no unmeasured reason
+for being referred that also drives finding work).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from polku.cohort.build import DAYS_PER_MONTH, window_days
+
+
+def _days(later: pd.Series, ref: pd.Series) -> np.ndarray:
+    """Days from the reference date to `later` (infinity where there is none)."""
+    delta = (pd.to_datetime(later) - pd.to_datetime(ref)).dt.days
+    return delta.to_numpy(dtype=float, na_value=np.inf)
+
+
+def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int) -> np.ndarray:
+    """Case weights for a window of `months`: 1 for participants, 0 for censored
+    comparison people, 1 / P(uncensored until settled) for the others.
+
+    `X` is the covariate matrix of `frame`'s rows (the estimators' design matrix).
+    """
+    treated = frame["treated"].to_numpy(dtype=bool)
+    horizon = window_days(months)
+    service = _days(frame["first_service_after"], frame["ref_date"])
+    job = _days(frame["first_job_day"], frame["ref_date"])
+    censored = ~treated & (service < job) & (service < horizon)
+    settled = np.where(censored, service, np.minimum(job, horizon))
+    months_at_risk = np.maximum(np.ceil(settled / DAYS_PER_MONTH).astype(int), 1)
+    spell_end = _days(frame["spell_end"], frame["ref_date"])
+    controls = np.flatnonzero(~treated)
+    last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
+    hazard = _monthly_hazards(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls])
+    weights = np.ones(len(frame))
+    weights[censored] = 0.0
+    keep = controls[~censored[controls]]
+    weights[keep] = 1.0 / hazard.survival[~censored[controls]]
+    return truncate(weights)
+
+
+TRUNCATE_AT = 99.0
+"""Weights above this percentile of the positive weights are set to it (Cole and Hernan
+2008): a handful of people with a tiny chance of staying unreferred would otherwise
+carry a small cohort's estimate. Trades a little bias for much less variance."""
+
+
+def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray:
+    positive = weights[weights > 0]
+    if len(positive) == 0:
+        return weights
+    return np.minimum(weights, np.percentile(positive, percentile))
+
+
+class _Hazards:
+    def __init__(self, survival: np.ndarray) -> None:
+        self.survival = survival
+
+
+def _person_months(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Long format: one row per person and month at risk, with the month's features."""
+    owner = np.repeat(np.arange(len(at_risk)), at_risk)
+    month = np.arange(len(owner)) - np.repeat(np.cumsum(at_risk) - at_risk, at_risk)
+    registered = spell_end[owner] >= month * DAYS_PER_MONTH
+    last = month == at_risk[owner] - 1
+    outcome = last & event[owner]
+    features = np.column_stack([X[owner], month, month**2, registered])
+    return features, outcome, owner
+
+
+def _monthly_hazards(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray) -> _Hazards:
+    features, outcome, owner = _person_months(X, at_risk, event, spell_end)
+    if outcome.all() or not outcome.any():
+        return _Hazards(np.ones(len(at_risk)))
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000)).fit(features, outcome)
+    h = model.predict_proba(features)[:, 1]
+    # survival through every month at risk; of the settling month only the part before the
+    # outcome was settled (a job on day 3 of a month was exposed to 3/30 of that month's risk)
+    log_keep = np.log1p(-np.clip(h, 0, 1 - 1e-9))
+    last = np.r_[np.diff(owner) != 0, True]
+    log_keep[last] *= last_share
+    survival = np.exp(np.bincount(owner, weights=log_keep, minlength=len(at_risk)))
+    return _Hazards(survival)

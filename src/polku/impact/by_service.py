@@ -1,0 +1,104 @@
+"""Effects over the store: by service, by service and client group, by service and provider.
+
+For each service: the cohort (participants and risk-set-sampled comparison people,
+`polku.cohort`), rows whose follow-up window is complete, comparison people who start a
+service later censored and the rest weighted (`polku.cohort.censoring`), client groups by
+employment potential (`polku.groups`), then one estimate for the whole service, one per
+client group (participants and comparison people of that group) and one per provider
+(that provider's participants against all comparison people). Every estimate below the
+minimum cohort size is kept, with its note, so a table shows the gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from polku.cohort.build import COVARIATES, CohortSpec, build_cohort
+from polku.cohort.censoring import censoring_weights
+from polku.errors import UsageError
+from polku.groups import GROUPS, potential_groups
+from polku.impact.design import design_from_frame
+from polku.impact.results import EffectEstimate
+from polku.store.connection import Store
+
+OUTCOMES = ("employed", "employed_hours", "days_employed", "earnings", "exit_education", "exit_out_of_labour_force")
+
+
+@dataclass(frozen=True)
+class ServiceEstimate:
+    """One row of the effects table."""
+
+    level: str  # service | service_group | service_provider
+    service_code: str
+    client_group: str | None
+    provider_id: str | None
+    outcome: str
+    result: EffectEstimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "service_code": self.service_code, "client_group": self.client_group,
+                "provider_id": self.provider_id, "outcome": self.outcome} | self.result.to_dict()
+
+
+def _window(outcome: str) -> int:
+    name, _, months = outcome.rpartition("_")
+    if name not in OUTCOMES or not months.endswith("m") or not months[:-1].isdigit():
+        raise UsageError(f"unknown outcome '{outcome}'", fix=f"use one of {', '.join(OUTCOMES)} with a window, e.g. employed_12m.")
+    return int(months[:-1])
+
+
+def _fit(method: str, frame: pd.DataFrame, X: np.ndarray, y: np.ndarray, weights: np.ndarray, settings: dict[str, Any], names: tuple[str, ...]) -> EffectEstimate:
+    from polku.estimators import METHODS
+
+    t = frame["treated"].to_numpy(dtype=bool)
+    return METHODS[method]("att", **settings).fit(X, t, y, names, sample_weight=weights).result_
+
+
+def service_estimates(
+    store: Store,
+    service_code: str,
+    *,
+    outcome: str = "employed_12m",
+    method: str = "aipw",
+    censor_later_services: bool = True,
+    controls_per_participant: int = 5,
+    seed: int = 0,
+    settings: dict[str, Any] | None = None,
+) -> tuple[list[ServiceEstimate], pd.DataFrame]:
+    """The service's effect on `outcome` overall, by client group and by provider, and the
+    analysis rows (with `client_group`, `potential` and `weight`) they were estimated on."""
+    months = _window(outcome)
+    settings = {"seed": seed, **(settings or {})}
+    cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
+    frame = cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True)
+    design = design_from_frame(frame, "treated", outcome, list(COVARIATES), source=f"cohort {service_code}")
+    weights = censoring_weights(frame, design.X, months) if censor_later_services else np.ones(len(frame))
+    employed = frame[f"employed_{months}m"].to_numpy(dtype=float)
+    potential, group = potential_groups(design.X, design.t, employed, weights)
+    frame = frame.assign(client_group=group, potential=potential, weight=weights)
+    names = design.covariates
+    rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, frame, design.X, design.y, weights, settings, names))]
+    for label in GROUPS:
+        keep = group == label
+        result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
+        rows.append(ServiceEstimate("service_group", service_code, label, None, outcome, result))
+    providers = sorted(frame.loc[frame["treated"], "provider_id"].dropna().unique())
+    for provider in providers:
+        keep = (frame["provider_id"] == provider).to_numpy() | ~design.t
+        result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
+        rows.append(ServiceEstimate("service_provider", service_code, None, provider, outcome, result))
+    return rows, frame
+
+
+def store_estimates(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceEstimate]:
+    """`service_estimates` for every service in the catalogue that has participants."""
+    codes = services or [c for (c,) in store.con.execute(
+        "SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
+    rows: list[ServiceEstimate] = []
+    for code in codes:
+        rows += service_estimates(store, code, **options)[0]
+    return rows
