@@ -198,39 +198,38 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 
 
 @main.command()
-@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Flat CSV or Parquet file, one row per person (or person and start).")
-@click.option("--treatment", default=None, help="Column with 1 for participants and 0 for comparison people.")
-@click.option("--outcome", default=None, help="Outcome column (0/1 such as employed, or a number such as earnings).")
-@click.option("--covariates", default="", help="Comma-separated covariate columns; text columns become indicators.")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Flat CSV or Parquet file, one row per person (or person and start). Without it: estimates over the store.")
+@click.option("--treatment", default=None, help="With --data: column with 1 for participants and 0 for comparison people.")
+@click.option("--outcome", default=None, help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).")
+@click.option("--covariates", default="", help="With --data: comma-separated covariate columns; text columns become indicators.")
+@click.option("--service", "services", multiple=True, help="Over the store: service code(s) to estimate (default: every service with participants).")
 @click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour).")
-@click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (cross-fitting folds, bootstrap).")
+@click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
 @click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI; baseline: model uncertainty, default 100).")
 @click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, as_json: bool) -> None:
-    """Estimate a service's effect on an outcome, with its interval and diagnostics.
+@click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
+@STORE_OPTION
+def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, as_json: bool, store_path: Path | None) -> None:
+    """Estimate services' effects on an outcome, with intervals and diagnostics.
 
-    With --data, from any flat file: for example the NSW/LaLonde benchmark or an
-    employment area's own extract. Estimates over the store by service, provider and
-    client group come with the cohort builder.
+    Over the store: by service, by service and client group, and by service and provider,
+    comparing participants with job seekers registered on the same day who had not yet
+    started a service. With --data: from any flat file, for example the NSW/LaLonde
+    benchmark or an area's own extract.
     """
-    from polku.impact.flatfile import estimate_file
+    options: dict[str, Any] = {}
+    if bootstrap is not None:
+        options["bootstrap"] = bootstrap
+    if trim is not None and method != "baseline":
+        options["trim"] = trim
 
-    def action() -> int:
-        if data_path is None:
-            raise UsageError(
-                "estimates over the store are not available yet; give a flat file with --data",
-                why="the cohort builder that turns the store into participants and comparison people is still being built (issue 3).",
-                fix="export a table with treatment, outcome and covariate columns and pass it with --data.",
-            )
+    def from_file() -> int:
+        from polku.impact.flatfile import estimate_file
+
         if not treatment or not outcome:
             raise UsageError("--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns.")
-        options: dict[str, Any] = {}
-        if bootstrap is not None:
-            options["bootstrap"] = bootstrap
-        if trim is not None and method != "baseline":
-            options["trim"] = trim
         names = [c.strip() for c in covariates.split(",") if c.strip()]
         result, sentences = estimate_file(data_path, treatment=treatment, outcome=outcome, covariates=names, method=method, estimand=estimand, seed=seed, settings=options)
         if as_json:
@@ -240,7 +239,38 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
                 out.print(line, highlight=False)
         return 0
 
-    _run(action)
+    def from_store() -> int:
+        from polku.impact.by_service import store_estimates
+        from polku.store import open_store
+
+        if estimand != "att":
+            raise UsageError("estimates over the store are for participants (att)", fix="leave out --estimand, or use --data for the ate.")
+        with open_store(store_path, read_only=True) as store:
+            rows = store_estimates(store, services=list(services) or None, outcome=outcome or "employed_12m", method=method,
+                                   censor_later_services=not keep_later_services, seed=seed, settings=options)
+        if as_json:
+            _emit_json([row.to_dict() for row in rows])
+        else:
+            _print_effects(rows)
+        return 0
+
+    _run(from_file if data_path is not None else from_store)
+
+
+def _print_effects(rows: list[Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"effect on {rows[0].outcome if rows else ''} (ATT, 95% CI)")
+    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive"):
+        table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
+    for row in rows:
+        r = row.result
+        shown = ("-", "too few to show", "") if r.estimate is None else (f"{r.estimate:+.3f}", f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", f"{r.naive_difference:+.3f}")
+        table.add_row(row.service_code, row.client_group or "", row.provider_id or "", f"{r.n_treated:,}", *shown)
+    out.print(table)
+    from polku.impact.explain import WARNING
+
+    out.print(WARNING, highlight=False)
 
 
 @main.command(name="key")

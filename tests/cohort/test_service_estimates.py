@@ -32,3 +32,20 @@ def test_unknown_outcome_is_refused(store: Store) -> None:
 
     with pytest.raises(UsageError, match="unknown outcome 'happiness_12m'"):
         service_estimates(store, "COACH", outcome="happiness_12m")
+
+
+def test_cli_over_the_store_prints_a_json_row_per_estimate(area) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from polku.cli import main
+
+    result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", "WTRIAL", "--outcome", "employed_6m", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["level"] for r in rows[:4]] == ["service", "service_group", "service_group", "service_group"]
+    assert {r["service_code"] for r in rows} == {"WTRIAL"} and {r["outcome"] for r in rows} == {"employed_6m"}
+    assert rows[0]["estimate"] is not None and rows[0]["ci_low"] < rows[0]["estimate"] < rows[0]["ci_high"]
+    human = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", "WTRIAL"])
+    assert human.exit_code == 0 and "WTRIAL" in human.output and "observational estimate" in human.output

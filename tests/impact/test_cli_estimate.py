@@ -83,8 +83,8 @@ def test_bad_input_names_the_column_and_fix(tmp_path: Path) -> None:
     assert bad_treatment.exit_code == 1 and "must hold only 0 and 1" in bad_treatment.output
     no_file = run("--data", str(tmp_path / "none.csv"), "--treatment", "t", "--outcome", "y")
     assert no_file.exit_code == 2 and "does not exist" in no_file.output
-    no_data = run("--treatment", "t", "--outcome", "y")
-    assert no_data.exit_code == 2 and "--data" in no_data.output
+    over_store_ate = run("--estimand", "ate", "--store", str(tmp_path / "none.duckdb"))
+    assert over_store_ate.exit_code == 2 and "participants (att)" in over_store_ate.output
 
 
 def test_small_cohort_prints_no_estimate(tmp_path: Path) -> None:
