@@ -25,7 +25,7 @@ def nsw_cps() -> pd.DataFrame:
     frame["u74"] = (frame.re74 == 0).astype(int)
     frame["u75"] = (frame.re75 == 0).astype(int)
     for column in ("age", "educ", "re74", "re75"):
-        frame[f"{column}_sq"] = frame[column] ** 2
+        frame[f"{column}_sq"] = frame[column].astype(float) ** 2  # causaldata stores age and educ as int8
     return frame
 
 

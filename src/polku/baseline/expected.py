@@ -77,7 +77,7 @@ class ExpectedVersusObserved:
         design = _design(X, t, y, covariate_names, sample_weight)
         note = _size_note(design, self.min_participants)
         if note:
-            self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, naive_difference=_naive(design), note=note)
+            self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, note=note)
             return self
         binary = is_binary(design.y)
         reference, participants = design.subset(~design.t), design.subset(design.t)
@@ -94,6 +94,7 @@ class ExpectedVersusObserved:
         return float(len(self.expected_) * (self.quality_.residual_variance or 0.0))
 
     def _model_variance(self, reference: Design, participants: Design, binary: bool) -> float:
+        self.replications_ = 0
         if self.bootstrap < 2:
             return 0.0
         rng = np.random.default_rng(self.seed)
@@ -104,7 +105,8 @@ class ExpectedVersusObserved:
                 continue
             refit = fit_weighted(clone(make_model(self.model, binary, self.seed)), reference.X[rows], reference.y[rows], None if reference.w is None else reference.w[rows])
             totals.append(predict(refit, participants.X, binary).sum())
-        return float(np.var(totals, ddof=1))
+        self.replications_ = len(totals)
+        return float(np.var(totals, ddof=1)) if len(totals) > 1 else 0.0
 
     def _result(self, design: Design, participants: Design, binary: bool) -> EffectEstimate:
         n = len(participants.y)
@@ -125,7 +127,7 @@ class ExpectedVersusObserved:
             outcome_mean_treated=observed / n,
             outcome_mean_control=float(design.y[~design.t].mean()),
             naive_difference=_naive(design),
-            bootstrap_replications=self.bootstrap,
+            bootstrap_replications=self.replications_,
             observed=observed,
             expected=expected,
             extra=self._extra(additional, Z95 * np.sqrt(cohort_var), observed, expected, cohort_var - model_var, model_var),

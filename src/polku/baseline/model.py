@@ -2,7 +2,9 @@
 
 Two kinds, as the seed method asks:
   - `logistic` (default): logistic regression on standardised covariates; each
-    coefficient can be read and defended, and it is well calibrated by construction.
+    coefficient can be read and defended, and its predictions match the observed rate on
+    average (calibration in the large), though not necessarily in every tenth of risk:
+    the calibration table shows where it is off.
   - `boosting`: scikit-learn's HistGradientBoosting with isotonic calibration (3-fold
     `CalibratedClassifierCV`), for non-linear patterns in large reference populations.
 A continuous outcome (earnings, days employed) uses linear regression or boosting regression.

@@ -30,7 +30,10 @@ def potential_groups(
     use = ~treated & np.isfinite(employed)
     if weights is not None:
         use &= weights > 0
-    model = fit_weighted(make_model("logistic", True, 0), X[use], employed[use], None if weights is None else weights[use])
-    chance = predict(model, X, True)
+    if len(np.unique(employed[use])) < 2:  # nothing to learn: everybody gets the common rate
+        chance = np.full(len(X), float(employed[use].mean()) if use.any() else np.nan)
+    else:
+        model = fit_weighted(make_model("logistic", True, 0), X[use], employed[use], None if weights is None else weights[use])
+        chance = predict(model, X, True)
     labels = np.where(chance >= high, "high", np.where(chance < low, "low", "medium"))
     return chance, labels

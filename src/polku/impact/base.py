@@ -100,10 +100,7 @@ class ImpactEstimator:
             raise UsageError(f"trim must be at least 0 and below 0.5, not {self.trim}")
 
     def _suppressed(self, design: Design, note: str) -> EffectEstimate:
-        return EffectEstimate(
-            self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control,
-            naive_difference=_naive(design), note=note,
-        )
+        return EffectEstimate(self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control, note=note)
 
     def _result(self, design: Design, fitted: Fitted) -> EffectEstimate:
         kept = self.kept_.copy()
@@ -146,6 +143,8 @@ class ImpactEstimator:
             if _size_note(sample.subset(keep), 1):
                 continue
             estimates.append(self._estimate(sample.subset(keep), scores[keep]).estimate)
+        if len(estimates) < 2:
+            return {"bootstrap_replications": len(estimates)}
         low, high = np.percentile(estimates, [2.5, 97.5])
         return {"bootstrap_ci": (float(low), float(high)), "bootstrap_replications": len(estimates)}
 

@@ -42,10 +42,11 @@ def describe(result: EffectEstimate, outcome: str = "the outcome", binary: bool 
     if result.estimate is None:
         return [f"No estimate: {result.note}."]
     sentences = []
-    sentence = per_hundred(result) if binary else None
+    sentence = per_hundred(result) if binary and result.estimand == "att" else None
     if sentence is None:
+        who = "Participants'" if result.estimand == "att" else "Across everybody, the"
         sentence = (
-            f"Participants' {outcome} was {result.estimate:,.2f} higher on average than it would have been without the "
+            f"{who} {outcome} was {result.estimate:,.2f} higher on average than it would have been without the "
             f"service (95 % interval {result.ci_low:,.2f} to {result.ci_high:,.2f})."
         )
     sentences.append(sentence)

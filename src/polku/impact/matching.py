@@ -2,7 +2,8 @@
 
 Each participant is matched, with replacement, to the `n_matches` (M) comparison units
 closest on the logit of the propensity score. A participant whose nearest comparison unit
-is farther than the caliper (default 0.2 standard deviations of the logit, Austin 2011)
+is farther than the caliper (default 0.2 pooled standard deviations of the logit,
+sqrt((s1^2 + s0^2) / 2), Austin 2011)
 is left unmatched, counted in `n_trimmed`, and the estimate is about the matched
 participants. For the ATE the comparison units are matched to participants the same way.
 
@@ -97,7 +98,8 @@ class Matching(ImpactEstimator):
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
         logit = _logit(scores)
-        width = self.caliper * float(logit.std()) if self.caliper > 0 else np.inf
+        pooled_sd = float(np.sqrt((logit[design.t].var() + logit[~design.t].var()) / 2))
+        width = self.caliper * pooled_sd if self.caliper > 0 else np.inf
         treated, control = np.flatnonzero(design.t), np.flatnonzero(~design.t)
         forward = _Matches(logit, treated, control, self.n_matches, width)
         if self.estimand == "att":

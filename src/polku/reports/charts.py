@@ -72,3 +72,41 @@ def bar_chart(
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def forest_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    intervals: Sequence[tuple[float, float]],
+    naive: Sequence[float | None],
+    *,
+    value_label: str,
+    estimate_label: str,
+    naive_label: str,
+) -> str | None:
+    """Effects with their 95 % intervals (dots and bars) and the naive differences (open
+    marks) on one axis around zero, so a reader sees both the effect and how far a plain
+    comparison would have been off."""
+    if not labels:
+        return None
+    figure = Figure(figsize=(7.0, max(2.4, 0.45 * len(labels) + 1.3)))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    rows = list(range(len(labels)))[::-1]
+    for row, value, (low, high) in zip(rows, estimates, intervals):
+        axes.plot([low, high], [row, row], color=COLOUR, linewidth=2)
+    axes.plot(estimates, rows, "o", color=COLOUR, label=estimate_label)
+    shown = [(row, v) for row, v in zip(rows, naive) if v is not None]
+    if shown:
+        axes.plot([v for _, v in shown], [r for r, _ in shown], "D", markerfacecolor="none", color="#b3541e", label=naive_label)
+    axes.axvline(0, color="#777777", linewidth=0.8)
+    axes.set_yticks(rows, labels)
+    axes.set_xlabel(value_label)
+    axes.set_title(title, loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="lower right", fontsize=8, frameon=False)
+    figure.tight_layout()
+    svg = _svg_text(figure, chart_id)
+    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)

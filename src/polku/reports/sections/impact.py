@@ -1,0 +1,104 @@
+"""Impact: what each service added to employment within 12 months, with intervals.
+
+Doubly robust AIPW estimates over the store (`polku.impact.by_service`): participants
+against job seekers registered on the same day who had not yet started a service, those
+who start one later censored and weighted. Effects are shown in percentage points with
+their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
+for fewer than 60 participants are not shown (the row says so).
+"""
+
+from __future__ import annotations
+
+from polku.impact.by_service import ServiceEstimate, store_estimates
+from polku.reports.blocks import Block, Chart, Note, Table, no_data
+from polku.reports.charts import forest_chart
+from polku.reports.context import ReportContext
+from polku.reports.registry import register
+from polku.reports.sections.services import provider_labeler, service_labeler
+from polku.store import Store
+
+OUTCOME = "employed_12m"
+
+
+def _points(ctx: ReportContext, value: float | None, sign: bool = True) -> str:
+    if value is None:
+        return "–"
+    text = ctx.num(100 * value, 1)
+    return ("+" + text) if sign and value > 0 else text
+
+
+def _interval(ctx: ReportContext, row: ServiceEstimate) -> str:
+    r = row.result
+    return "–" if r.estimate is None else f"{_points(ctx, r.ci_low)} … {_points(ctx, r.ci_high)}"
+
+
+def _effect_cells(ctx: ReportContext, row: ServiceEstimate) -> tuple[str, ...]:
+    r = row.result
+    if r.estimate is None:
+        return (ctx.num(r.n_treated) if r.n_treated >= ctx.threshold else "..", ctx.t("impact.too_few"), "", "")
+    return (ctx.num(r.n_treated), _points(ctx, r.estimate), _interval(ctx, row), _points(ctx, r.naive_difference))
+
+
+def _service_table(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Table:
+    body = []
+    for row in rows:
+        r = row.result
+        balance = "–" if r.max_smd_after is None else ctx.num(r.max_smd_after, 2)
+        body.append((service(row.service_code), *_effect_cells(ctx, row), ctx.num(r.n_control), balance))
+    return Table(
+        id="impact-services",
+        caption=ctx.t("impact.by_service"),
+        header=(ctx.t("services.service"), ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"),
+                ctx.t("impact.naive"), ctx.t("impact.comparison"), ctx.t("impact.balance")),
+        rows=tuple(body),
+        note=ctx.t("impact.table_note"),
+    )
+
+
+def _detail_table(ctx: ReportContext, rows: list[ServiceEstimate], service, label, table_id: str, caption: str, head: str) -> Table:
+    body = tuple((service(row.service_code), label(row), *_effect_cells(ctx, row)) for row in rows)
+    return Table(
+        id=table_id,
+        caption=caption,
+        header=(ctx.t("services.service"), head, ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"), ctx.t("impact.naive")),
+        rows=body,
+    )
+
+
+def _forest(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Chart | None:
+    shown = [row for row in rows if row.result.estimate is not None]
+    svg = forest_chart(
+        "impact-forest",
+        ctx.t("impact.chart_title"),
+        [service(row.service_code) for row in shown],
+        [100 * row.result.estimate for row in shown],
+        [(100 * row.result.ci_low, 100 * row.result.ci_high) for row in shown],
+        [None if row.result.naive_difference is None else 100 * row.result.naive_difference for row in shown],
+        value_label=ctx.t("impact.points"),
+        estimate_label=ctx.t("impact.legend_estimate"),
+        naive_label=ctx.t("impact.legend_naive"),
+    )
+    return None if svg is None else Chart(svg, ctx.t("impact.chart_caption"))
+
+
+@register("impact", "section.impact", 55)
+def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
+    """Effects by service, by client group and by provider on employment within 12 months."""
+    if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
+        return no_data(ctx)
+    rows = store_estimates(store, outcome=OUTCOME)
+    service = service_labeler(store, ctx)
+    provider = provider_labeler(store, ctx)
+    overall = [r for r in rows if r.level == "service"]
+    blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
+    blocks.append(_service_table(ctx, overall, service))
+    chart = _forest(ctx, overall, service)
+    if chart is not None:
+        blocks.append(chart)
+    groups = [r for r in rows if r.level == "service_group"]
+    blocks.append(_detail_table(ctx, groups, service, lambda r: ctx.t(f"impact.group.{r.client_group}"), "impact-groups",
+                                ctx.t("impact.by_group"), ctx.t("impact.group")))
+    providers = [r for r in rows if r.level == "service_provider"]
+    blocks.append(_detail_table(ctx, providers, service, lambda r: provider(r.provider_id), "impact-providers",
+                                ctx.t("impact.by_provider"), ctx.t("impact.provider")))
+    return blocks
