@@ -49,3 +49,20 @@ def test_cli_over_the_store_prints_a_json_row_per_estimate(area) -> None:
     assert rows[0]["estimate"] is not None and rows[0]["ci_low"] < rows[0]["estimate"] < rows[0]["ci_high"]
     human = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", "WTRIAL"])
     assert human.exit_code == 0 and "WTRIAL" in human.output and "observational estimate" in human.output
+
+
+def test_time_to_work_curves_on_the_area_agree_with_the_window_outcome(store: Store) -> None:
+    """Participants fully followed for a year: the share in work by day 365 on the
+    Aalen-Johansen curve is at most the share employed within 12 months (a job after an
+    exit to education counts in the window outcome, not on the curve), and close to it."""
+    from polku.cohort.build import CohortSpec, build_cohort, data_end
+    from polku.impact.survival import cumulative_incidence, kaplan_meier, time_to_work
+
+    cohort = build_cohort(store, CohortSpec("COACH"))
+    followed = cohort[cohort.treated & cohort.followed_12m]
+    events = time_to_work(followed, data_end(store))
+    incidence = cumulative_incidence(events.duration.to_numpy(), events.event.to_numpy())
+    share = followed.employed_12m.astype(float).mean()
+    assert share - 0.05 <= incidence.at(365) <= share + 1e-9
+    still_without = kaplan_meier(events.duration.to_numpy(), events.event.to_numpy())
+    assert 1 - still_without.at(365) >= incidence.at(365) - 1e-9

@@ -28,8 +28,10 @@ reaches past `as_of` are NULL (right-censored) and `followed_{W}m` is false.
 
 For the "never started" comparison (`polku.cohort.censoring`), each row also carries the
 end of the registration spell it was drawn from (`spell_end`), the first service start
-after the reference date (`first_service_after`) and the first day of open-market work on
-or after it (`first_job_day`, within the longest window).
+after the reference date (`first_service_after`), the first day of open-market work on
+or after it (`first_job_day`, within the longest window) and the first exit from the
+register to education or out of the labour force (`first_exit_day`), for the
+time-to-employment curves (`polku.impact.survival`).
 """
 
 from __future__ import annotations
@@ -169,6 +171,9 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
             FROM units u JOIN registration_spell r
               ON r.person_id = u.person_id AND r.end_date >= u.ref_date
              AND r.end_reason IN ('education', 'out_of_labour_force')
+        ),
+        first_exit AS (
+            SELECT row_id, min(end_date) AS first_exit_day FROM exits GROUP BY row_id
         )
         SELECT u.row_id, u.person_id, u.episode_id, u.provider_id, u.ref_date, u.treated,
                (year(u.ref_date) - p.birth_year) + (month(u.ref_date) - p.birth_month) / 12.0 AS age,
@@ -178,7 +183,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
                coalesce(s.spell_months, 0) AS spell_months,
                coalesce(b.benefit_type, 'none') AS benefit,
                coalesce(pr.prior_episodes, 0) AS prior_episodes,
-               s.spell_end, ls.first_service_after, fj.first_job_day,
+               s.spell_end, ls.first_service_after, fj.first_job_day, fx.first_exit_day,
                CAST(year(u.ref_date) AS VARCHAR) AS year,
                'Q' || quarter(u.ref_date) AS quarter,
                {outcome_columns}
@@ -189,6 +194,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
         LEFT JOIN prior pr ON pr.row_id = u.row_id
         LEFT JOIN later_service ls ON ls.row_id = u.row_id
         LEFT JOIN first_job fj ON fj.row_id = u.row_id
+        LEFT JOIN first_exit fx ON fx.row_id = u.row_id
         ORDER BY u.row_id
     """
 

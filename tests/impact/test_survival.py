@@ -1,0 +1,68 @@
+"""Time-to-employment curves against hand-computed Kaplan-Meier and Aalen-Johansen values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier, time_to_work
+
+# days 1..5: work, other exit, work, censored, work
+DURATION = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+EVENT = np.array([WORK, OTHER_EXIT, WORK, CENSORED, WORK])
+
+
+def test_kaplan_meier_by_hand() -> None:
+    """S(1) = 4/5; day 2's exit is censored here; S(3) = 0.8 * 2/3; S(5) = 0."""
+    curve = kaplan_meier(DURATION, EVENT)
+    assert curve.at(1) == pytest.approx(0.8)
+    assert curve.at(2.5) == pytest.approx(0.8)
+    assert curve.at(3) == pytest.approx(0.8 * 2 / 3)
+    assert curve.at(5) == pytest.approx(0.0)
+    assert curve.n == 5
+
+
+def test_cumulative_incidence_by_hand() -> None:
+    """Aalen-Johansen: F(1) = 1/5; the exit on day 2 leaves S = 0.6; F(3) = 0.2 + 0.6/3;
+    F(5) = 0.4 + 0.4 * 1/1 = 0.8 (the remaining 0.2 left for other reasons)."""
+    curve = cumulative_incidence(DURATION, EVENT)
+    assert curve.at(1) == pytest.approx(0.2, abs=1e-4)
+    assert curve.at(3) == pytest.approx(0.4, abs=1e-4)
+    assert curve.at(5) == pytest.approx(0.8, abs=1e-4)
+    banded = np.isfinite(curve.low) & np.isfinite(curve.high)  # no band where nobody is at risk
+    assert banded.sum() >= 4
+    assert (curve.low[banded] <= curve.value[banded]).all() and (curve.value[banded] <= curve.high[banded]).all()
+
+
+def test_weights_count_as_copies() -> None:
+    """A weight of 2 is the same as the row twice."""
+    weighted = kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([WORK, WORK, CENSORED]), weights=np.array([2.0, 1.0, 1.0]))
+    copied = kaplan_meier(np.array([1.0, 1.0, 2.0, 3.0]), np.array([WORK, WORK, WORK, CENSORED]))
+    assert weighted.at(1) == pytest.approx(copied.at(1)) and weighted.at(2) == pytest.approx(copied.at(2))
+
+
+def test_time_to_work_codes_events_and_censoring() -> None:
+    ref = pd.Timestamp("2024-01-01")
+    day = lambda n: ref + pd.Timedelta(days=n)  # noqa: E731
+    frame = pd.DataFrame({
+        "ref_date": [ref] * 5,
+        "treated": [True, True, False, False, True],
+        "first_job_day": [day(40), day(90), day(200), pd.NaT, pd.NaT],
+        "first_exit_day": [pd.NaT, day(30), pd.NaT, pd.NaT, pd.NaT],
+        "first_service_after": [pd.NaT, pd.NaT, day(100), pd.NaT, day(10)],
+    })
+    out = time_to_work(frame, dt.date(2024, 12, 31))
+    assert out.event.tolist() == [WORK, OTHER_EXIT, CENSORED, CENSORED, CENSORED]
+    # job at 40; exit at 30 before the job; comparison person's later service censors at 100;
+    # no event: censored at the data end (365 days); a participant's later service does not censor
+    assert out.duration.tolist() == [40, 30, 100, 365, 365]
+
+
+def test_ties_are_spread_deterministically_within_a_day() -> None:
+    from polku.impact.survival import untie
+
+    spread = untie(np.array([3.0, 3.0, 1.0, 3.0, 2.0]), np.array([WORK, OTHER_EXIT, WORK, CENSORED, WORK]))
+    assert spread.tolist() == pytest.approx([3.0, 3.000001, 1.0, 3.0, 2.0])
