@@ -110,7 +110,7 @@ def main() -> None:
     print(f"DuckDB read_csv into a table: {raw:6.2f} s  {args.rows / raw:>12,.0f} rows/s   (runs: {_seconds(raws)})")
     print(f"polku import (full):          {imported:6.2f} s  {args.rows / imported:>12,.0f} rows/s   (runs: {_seconds(imports)};"
           f" {accepted:,} accepted, {quarantined:,} quarantined)")
-    print(f"import throughput / raw throughput: {raw / imported:.0%} (target >= 50%)")
+    print(f"import throughput / raw throughput: {raw / imported:.1%} (target >= 50%)")
 
 
 def _seconds(values: list[float]) -> str:
