@@ -48,6 +48,7 @@ def test_aipw_json_on_the_nsw_benchmark(nsw_csv: Path) -> None:
     assert payload["naive_difference"] == pytest.approx(-8498, abs=1)
     assert payload["max_smd_before"] > 1.5 > 0.2 > payload["max_smd_after"]
     assert any("observational" in s for s in payload["sentences"])
+    assert payload["extra"]["e_value"]["estimate"] > 1 and any("E-value" in s for s in payload["sentences"])
 
 
 def test_baseline_json_has_observed_and_expected(nsw_csv: Path) -> None:

@@ -52,5 +52,11 @@ def describe(result: EffectEstimate, outcome: str = "the outcome", binary: bool 
     sentences.append(sentence)
     if result.ci_low is not None and result.ci_low <= 0 <= (result.ci_high or 0):
         sentences.append("The interval includes zero: the data cannot tell this effect apart from no effect.")
+    evalue = result.extra.get("e_value", {}).get("estimate")
+    if evalue is not None and evalue == evalue:  # not NaN
+        sentences.append(
+            f"A difference the registers do not record would have to raise both the chance of taking part and the outcome "
+            f"about {evalue:.1f}-fold to explain this estimate away (E-value)."
+        )
     sentences.append(WARNING)
     return sentences

@@ -7,6 +7,7 @@ data or on published benchmarks (NSW/LaLonde) without building a store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from polku.errors import UsageError, ValidationFailed
 from polku.impact.design import design_from_frame, is_binary
 from polku.impact.explain import describe
+from polku.impact.refute import e_value, outcome_sd
 from polku.impact.results import EffectEstimate
 
 
@@ -56,4 +58,7 @@ def estimate_file(
     design = design_from_frame(frame, treatment, outcome, covariates, source=str(path))
     estimator = METHODS[method](estimand, seed=seed, **(settings or {}))
     result = estimator.fit(design.X, design.t, design.y, design.covariates).result_
+    evalues = e_value(result, outcome_sd(design.y))
+    if evalues:
+        result = replace(result, extra={**result.extra, "e_value": evalues})
     return result, describe(result, outcome, binary=is_binary(design.y))
