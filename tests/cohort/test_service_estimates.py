@@ -66,3 +66,17 @@ def test_time_to_work_curves_on_the_area_agree_with_the_window_outcome(store: St
     assert share - 0.05 <= incidence.at(365) <= share + 1e-9
     still_without = kaplan_meier(events.duration.to_numpy(), events.event.to_numpy())
     assert 1 - still_without.at(365) >= incidence.at(365) - 1e-9
+
+
+def test_negative_control_outcome_shows_no_effect_after_adjustment(store: Store) -> None:
+    """Work in the year before the start: coaching's participants differ from the comparison
+    people before adjustment (they are picked for being employable), not after."""
+    from polku.cohort.build import COVARIATES, CohortSpec, build_cohort
+    from polku.impact import AIPW, design_from_frame
+    from polku.impact.refute import negative_control
+
+    cohort = build_cohort(store, CohortSpec("COACH"))
+    design = design_from_frame(cohort, "treated", "employed_before_12m", list(COVARIATES))
+    check = negative_control(AIPW("att", seed=0), design.X, design.t, design.y)
+    assert check.passed, check
+    assert abs(check.new) < 0.05

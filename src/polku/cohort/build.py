@@ -23,7 +23,9 @@ payer follow from it), earlier service episodes, calendar year and quarter.
 Outcomes over windows of W months (W x 365.25 / 12 days, rounded, the synthetic area's
 convention): open-market (unsubsidised) employment on any day of the window, the same at
 `min_hours` hours a week or more, days employed, earnings (monthly wage prorated by day),
-and exits from the register to education or out of the labour force. Outcomes whose window
+and exits from the register to education or out of the labour force; and, as a
+negative-control outcome, open-market work in the 365 days before the date
+(`employed_before_12m`), which no service can have changed. Outcomes whose window
 reaches past `as_of` are NULL (right-censored) and `followed_{W}m` is false.
 
 For the "never started" comparison (`polku.cohort.censoring`), each row also carries the
@@ -156,6 +158,13 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
              AND coalesce(j.end_date, DATE '9999-12-31') >= u.ref_date
              AND j.start_date < u.ref_date + {window_days(max(windows))}
         ),
+        past_work AS (
+            SELECT u.row_id, count(*) > 0 AS employed_before
+            FROM units u JOIN employment_spell j
+              ON j.person_id = u.person_id AND NOT j.subsidised
+             AND j.start_date < u.ref_date AND coalesce(j.end_date, DATE '9999-12-31') >= u.ref_date - 365
+            GROUP BY u.row_id
+        ),
         later_service AS (
             SELECT u.row_id, min(e.start_date) AS first_service_after
             FROM units u JOIN service_episode e ON e.person_id = u.person_id AND e.start_date > u.ref_date
@@ -184,6 +193,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
                coalesce(b.benefit_type, 'none') AS benefit,
                coalesce(pr.prior_episodes, 0) AS prior_episodes,
                s.spell_end, ls.first_service_after, fj.first_job_day, fx.first_exit_day,
+               coalesce(pw.employed_before, false) AS employed_before_12m,
                CAST(year(u.ref_date) AS VARCHAR) AS year,
                'Q' || quarter(u.ref_date) AS quarter,
                {outcome_columns}
@@ -195,6 +205,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
         LEFT JOIN later_service ls ON ls.row_id = u.row_id
         LEFT JOIN first_job fj ON fj.row_id = u.row_id
         LEFT JOIN first_exit fx ON fx.row_id = u.row_id
+        LEFT JOIN past_work pw ON pw.row_id = u.row_id
         ORDER BY u.row_id
     """
 

@@ -9,8 +9,9 @@ None of these proves an estimate right; each can show it wrong.
     be, associated with both participation and the outcome by this risk ratio, to explain
     the estimate away (and to move its interval to include no effect). A small E-value
     (near 1) means a weak hidden difference between participants and others would suffice.
-The negative-control outcome (employment in the year before the start must show no
-effect) needs that outcome in the cohort and is not built yet.
+  - Negative-control outcome: the same estimate on an outcome the service cannot have
+    changed (open-market work in the 365 days before the start, `employed_before_12m` in
+    the cohort). An "effect" there is imbalance the adjustment left behind.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ def random_common_cause(estimator: Any, X: np.ndarray, t: np.ndarray, y: np.ndar
     passed = original.std_error is not None and moved < tolerance * original.std_error
     return Refutation("random_common_cause", original.estimate, new.estimate, new.ci_low, new.ci_high, passed,
                       f"an irrelevant covariate should move the estimate by under {tolerance} standard errors")
+
+
+def negative_control(estimator: Any, X: np.ndarray, t: np.ndarray, y_before: np.ndarray) -> Refutation:
+    """Estimate on an outcome measured before the start; passes when the interval covers zero."""
+    result = estimator.fit(X, t, y_before).result_
+    covers = result.ci_low is not None and result.ci_low <= 0 <= result.ci_high
+    return Refutation("negative_control_outcome", 0.0, result.estimate, result.ci_low, result.ci_high, covers,
+                      "work before the start cannot be an effect of the service")
 
 
 def outcome_sd(y: np.ndarray) -> float | None:
