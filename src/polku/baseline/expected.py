@@ -34,8 +34,8 @@ from sklearn.base import clone
 
 from polku.baseline.model import ModelQuality, held_out_quality, make_model, predict
 from polku.errors import UsageError
-from polku.impact.base import Z95, _design, _naive, _size_note
-from polku.impact.design import MIN_PARTICIPANTS, Design, is_binary
+from polku.impact.base import Z95
+from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_arrays, is_binary, naive_difference, size_note
 from polku.impact.propensity import fit_weighted
 from polku.impact.results import EffectEstimate
 
@@ -74,8 +74,8 @@ class ExpectedVersusObserved:
                 why="it predicts what participants would have done without the service; it says nothing about non-participants.",
                 fix="use --estimand att, or ipw, aipw or match for the ate.",
             )
-        design = _design(X, t, y, covariate_names, sample_weight)
-        note = _size_note(design, self.min_participants)
+        design = design_from_arrays(X, t, y, covariate_names, sample_weight)
+        note = size_note(design, self.min_participants)
         if note:
             self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, note=note)
             return self
@@ -126,7 +126,7 @@ class ExpectedVersusObserved:
             n_control=design.n_control,
             outcome_mean_treated=observed / n,
             outcome_mean_control=float(design.y[~design.t].mean()),
-            naive_difference=_naive(design),
+            naive_difference=naive_difference(design),
             bootstrap_replications=self.replications_,
             observed=observed,
             expected=expected,

@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from polku.errors import UsageError
@@ -71,6 +72,12 @@ class CohortSpec:
 
 def window_days(months: int) -> int:
     return int(round(months * DAYS_PER_MONTH))
+
+
+def days_after(later: pd.Series, ref: pd.Series) -> np.ndarray:
+    """Days from each row's reference date to a later date column (infinity where none)."""
+    delta = (pd.to_datetime(later) - pd.to_datetime(ref)).dt.days
+    return delta.to_numpy(dtype=float, na_value=np.inf)
 
 
 def data_end(store: Store) -> dt.date:

@@ -31,13 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from polku.cohort.build import DAYS_PER_MONTH, window_days
-
-
-def _days(later: pd.Series, ref: pd.Series) -> np.ndarray:
-    """Days from the reference date to `later` (infinity where there is none)."""
-    delta = (pd.to_datetime(later) - pd.to_datetime(ref)).dt.days
-    return delta.to_numpy(dtype=float, na_value=np.inf)
+from polku.cohort.build import DAYS_PER_MONTH, days_after, window_days
 
 
 def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int) -> np.ndarray:
@@ -48,19 +42,19 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int) -> np.nda
     """
     treated = frame["treated"].to_numpy(dtype=bool)
     horizon = window_days(months)
-    service = _days(frame["first_service_after"], frame["ref_date"])
-    job = _days(frame["first_job_day"], frame["ref_date"])
+    service = days_after(frame["first_service_after"], frame["ref_date"])
+    job = days_after(frame["first_job_day"], frame["ref_date"])
     censored = ~treated & (service < job) & (service < horizon)
     settled = np.where(censored, service, np.minimum(job, horizon))
     months_at_risk = np.maximum(np.ceil(settled / DAYS_PER_MONTH).astype(int), 1)
-    spell_end = _days(frame["spell_end"], frame["ref_date"])
+    spell_end = days_after(frame["spell_end"], frame["ref_date"])
     controls = np.flatnonzero(~treated)
     last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
-    hazard = _monthly_hazards(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls])
+    survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls])
     weights = np.ones(len(frame))
     weights[censored] = 0.0
     keep = controls[~censored[controls]]
-    weights[keep] = 1.0 / hazard.survival[~censored[controls]]
+    weights[keep] = 1.0 / survival[~censored[controls]]
     return truncate(weights)
 
 
@@ -77,11 +71,6 @@ def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray
     return np.minimum(weights, np.percentile(positive, percentile))
 
 
-class _Hazards:
-    def __init__(self, survival: np.ndarray) -> None:
-        self.survival = survival
-
-
 def _person_months(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Long format: one row per person and month at risk, with the month's features."""
     owner = np.repeat(np.arange(len(at_risk)), at_risk)
@@ -93,10 +82,11 @@ def _person_months(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_
     return features, outcome, owner
 
 
-def _monthly_hazards(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray) -> _Hazards:
+def _survival(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray) -> np.ndarray:
+    """Each person's modelled probability of staying uncensored through their months at risk."""
     features, outcome, owner = _person_months(X, at_risk, event, spell_end)
     if outcome.all() or not outcome.any():
-        return _Hazards(np.ones(len(at_risk)))
+        return np.ones(len(at_risk))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000)).fit(features, outcome)
     h = model.predict_proba(features)[:, 1]
     # survival through every month at risk; of the settling month only the part before the
@@ -104,5 +94,4 @@ def _monthly_hazards(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spel
     log_keep = np.log1p(-np.clip(h, 0, 1 - 1e-9))
     last = np.r_[np.diff(owner) != 0, True]
     log_keep[last] *= last_share
-    survival = np.exp(np.bincount(owner, weights=log_keep, minlength=len(at_risk)))
-    return _Hazards(survival)
+    return np.exp(np.bincount(owner, weights=log_keep, minlength=len(at_risk)))

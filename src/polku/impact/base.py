@@ -16,7 +16,7 @@ import numpy as np
 
 from polku.errors import UsageError
 from polku.impact.balance import balance_table, overlap
-from polku.impact.design import MIN_PARTICIPANTS, Design, is_binary
+from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_arrays, naive_difference, size_note
 from polku.impact.propensity import trimming_mask
 from polku.impact.results import EffectEstimate
 
@@ -75,16 +75,16 @@ class ImpactEstimator:
         `sample_weight` (case weights, e.g. inverse probability of censoring) multiplies
         every unit's weight in the models and the estimate; rows with weight 0 are left out.
         """
-        design = _design(X, t, y, covariate_names, sample_weight)
+        design = design_from_arrays(X, t, y, covariate_names, sample_weight)
         self._check_settings()
-        too_small = _size_note(design, self.min_participants)
+        too_small = size_note(design, self.min_participants)
         if too_small:
             self.result_ = self._suppressed(design, too_small)
             return self
         self.propensity_ = self._scores(design)
         self.kept_ = trimming_mask(self.propensity_, self.estimand, self.trim)
         kept = design.subset(self.kept_)
-        if _size_note(kept, 1):
+        if size_note(kept, 1):
             self.result_ = self._suppressed(design, "no participants or no comparison units are left after trimming")
             return self
         fitted = self._estimate(kept, self.propensity_[self.kept_])
@@ -123,7 +123,7 @@ class ImpactEstimator:
             n_trimmed=int((~kept).sum()),
             outcome_mean_treated=float(design.y[design.t].mean()),
             outcome_mean_control=float(design.y[~design.t].mean()),
-            naive_difference=_naive(design),
+            naive_difference=naive_difference(design),
             balance=balance_table(design.X, design.t, design.covariates, treated_w, control_w),
             overlap=overlap(self.propensity_, design.t, control_w),
             extra=fitted.extra,
@@ -140,50 +140,10 @@ class ImpactEstimator:
             sample = design.subset(rows)
             scores = self._scores(sample)
             keep = trimming_mask(scores, self.estimand, self.trim)
-            if _size_note(sample.subset(keep), 1):
+            if size_note(sample.subset(keep), 1):
                 continue
             estimates.append(self._estimate(sample.subset(keep), scores[keep]).estimate)
         if len(estimates) < 2:
             return {"bootstrap_replications": len(estimates)}
         low, high = np.percentile(estimates, [2.5, 97.5])
         return {"bootstrap_ci": (float(low), float(high)), "bootstrap_replications": len(estimates)}
-
-
-def _design(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None) -> Design:
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    t = np.asarray(t)
-    y = np.asarray(y, dtype=float)
-    if not (len(X) == len(t) == len(y)):
-        raise UsageError(f"X, t and y have different lengths ({len(X)}, {len(t)}, {len(y)})")
-    if not np.isin(t, (0, 1, True, False)).all():
-        raise UsageError("the treatment must be 0/1 or true/false")
-    if not (np.isfinite(X).all() and np.isfinite(y).all()):
-        raise UsageError("X and y must be finite numbers (no missing values)")
-    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(X.shape[1]))
-    design = Design(X, t.astype(bool), y, names)
-    if weights is None:
-        return design
-    weights = np.asarray(weights, dtype=float)
-    if len(weights) != len(y) or not np.isfinite(weights).all() or (weights < 0).any():
-        raise UsageError("sample_weight must hold one finite, non-negative weight per row")
-    return Design(X, t.astype(bool), y, names, weights).subset(weights > 0)
-
-
-def _size_note(design: Design, minimum: int) -> str:
-    if design.n_treated < minimum:
-        return f"too few participants for an estimate ({design.n_treated}; at least {minimum} are needed)"
-    if design.n_control < minimum:
-        return f"too few comparison units for an estimate ({design.n_control}; at least {minimum} are needed)"
-    return ""
-
-
-def _naive(design: Design) -> float | None:
-    if design.n_treated == 0 or design.n_control == 0:
-        return None
-    return float(design.y[design.t].mean() - design.y[~design.t].mean())
-
-
-def binary(design: Design) -> bool:
-    return is_binary(design.y)

@@ -21,8 +21,7 @@ from polku.cohort.build import COVARIATES, CohortSpec, build_cohort
 from polku.cohort.censoring import censoring_weights
 from polku.errors import UsageError
 from polku.groups import GROUPS, potential_groups
-from polku.impact.base import _size_note
-from polku.impact.design import MIN_PARTICIPANTS, design_from_frame
+from polku.impact.design import MIN_PARTICIPANTS, design_from_frame, size_note
 from polku.impact.results import EffectEstimate
 from polku.store.connection import Store
 
@@ -77,7 +76,7 @@ def service_estimates(
     cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
     frame = cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True)
     design = design_from_frame(frame, "treated", outcome, list(COVARIATES), source=f"cohort {service_code}")
-    too_small = _size_note(design, MIN_PARTICIPANTS)
+    too_small = size_note(design, MIN_PARTICIPANTS)
     if too_small:  # no models are fitted on a cohort this small; the row says why
         result = EffectEstimate(method, "att", None, None, None, None, design.n_treated, design.n_control, note=too_small)
         return [ServiceEstimate("service", service_code, None, None, outcome, result)], frame

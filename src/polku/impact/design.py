@@ -135,3 +135,42 @@ def design_from_frame(frame: pd.DataFrame, treatment: str, outcome: str, covaria
     """The estimators' input from a table with one row per person (or person and start)."""
     X, names = covariate_matrix(frame, covariates, source)
     return Design(X, _treatment(frame, treatment, source), _outcome(frame, outcome, source), names)
+
+
+def design_from_arrays(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None) -> Design:
+    """The estimators' input from arrays, checked; rows with weight 0 are left out."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    t = np.asarray(t)
+    y = np.asarray(y, dtype=float)
+    if not (len(X) == len(t) == len(y)):
+        raise UsageError(f"X, t and y have different lengths ({len(X)}, {len(t)}, {len(y)})")
+    if not np.isin(t, (0, 1, True, False)).all():
+        raise UsageError("the treatment must be 0/1 or true/false")
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise UsageError("X and y must be finite numbers (no missing values)")
+    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(X.shape[1]))
+    design = Design(X, t.astype(bool), y, names)
+    if weights is None:
+        return design
+    weights = np.asarray(weights, dtype=float)
+    if len(weights) != len(y) or not np.isfinite(weights).all() or (weights < 0).any():
+        raise UsageError("sample_weight must hold one finite, non-negative weight per row")
+    return Design(X, t.astype(bool), y, names, weights).subset(weights > 0)
+
+
+def size_note(design: Design, minimum: int) -> str:
+    """Why no estimate may be shown (too few participants or comparison units), or ''."""
+    if design.n_treated < minimum:
+        return f"too few participants for an estimate ({design.n_treated}; at least {minimum} are needed)"
+    if design.n_control < minimum:
+        return f"too few comparison units for an estimate ({design.n_control}; at least {minimum} are needed)"
+    return ""
+
+
+def naive_difference(design: Design) -> float | None:
+    """Participants' mean outcome minus the others', without any adjustment."""
+    if design.n_treated == 0 or design.n_control == 0:
+        return None
+    return float(design.y[design.t].mean() - design.y[~design.t].mean())

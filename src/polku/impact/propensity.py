@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -119,8 +119,3 @@ def trimming_mask(scores: np.ndarray, estimand: str, alpha: float) -> np.ndarray
     if estimand == "att":
         return scores <= 1 - alpha
     return (scores >= alpha) & (scores <= 1 - alpha)
-
-
-def plain_folds(n: int, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Unstratified folds (for a reference sample that has only one group)."""
-    return list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(n)))

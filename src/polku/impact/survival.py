@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
+from polku.cohort.build import days_after
+
 WORK, OTHER_EXIT, CENSORED = 1, 2, 0
 
 
@@ -47,17 +49,12 @@ class Curve:
         return float(self.value[max(index, 0)])
 
 
-def _days(later: pd.Series, ref: pd.Series) -> np.ndarray:
-    delta = (pd.to_datetime(later) - pd.to_datetime(ref)).dt.days
-    return delta.to_numpy(dtype=float, na_value=np.inf)
-
-
 def time_to_work(frame: pd.DataFrame, as_of: dt.date, horizon_days: int = 730) -> pd.DataFrame:
     """(duration in days, event code) for each cohort row; see the module docstring."""
-    job = _days(frame["first_job_day"], frame["ref_date"])
-    other = _days(frame["first_exit_day"], frame["ref_date"])
-    data_end = _days(pd.Series([pd.Timestamp(as_of)] * len(frame), index=frame.index), frame["ref_date"])
-    service = np.where(frame["treated"].to_numpy(dtype=bool), np.inf, _days(frame["first_service_after"], frame["ref_date"]))
+    job = days_after(frame["first_job_day"], frame["ref_date"])
+    other = days_after(frame["first_exit_day"], frame["ref_date"])
+    data_end = days_after(pd.Series([pd.Timestamp(as_of)] * len(frame), index=frame.index), frame["ref_date"])
+    service = np.where(frame["treated"].to_numpy(dtype=bool), np.inf, days_after(frame["first_service_after"], frame["ref_date"]))
     censor = np.minimum(np.minimum(data_end, horizon_days), service)
     first = np.minimum(job, other)
     event = np.where(first <= censor, np.where(job <= other, WORK, OTHER_EXIT), CENSORED)

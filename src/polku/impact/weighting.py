@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from polku.impact.base import Fitted, ImpactEstimator, binary
+from polku.impact.base import Fitted, ImpactEstimator
 from polku.impact.design import Design
 from polku.impact.propensity import cross_fit_outcome, cross_fit_propensity, fit_propensity, folds
 
@@ -97,7 +97,7 @@ class AIPW(ImpactEstimator):
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
         t, y, X, s = design.t, design.y, design.X, design.weights
         splits = folds(t, self.n_folds, self.seed + 1)
-        is_binary = binary(design)
+        is_binary = design.binary_outcome
         m0 = cross_fit_outcome(X, y, ~t, splits, is_binary, self.outcome_model, design.w)
         if self.estimand == "att":
             tw, cw = _att_weights(t, scores, s)
