@@ -63,6 +63,29 @@ def test_covariates_are_complete_and_sensible(store: Store) -> None:
     assert (cohort.spell_months >= 0).all()
 
 
+def test_benefit_at_spell_start_is_the_spells_first_unemployment_benefit(store: Store) -> None:
+    """An earnings-related allowance can only be paid from the spell's start; once it runs
+    out the person moves to labour market subsidy, and only the start column still shows
+    the earlier work history."""
+    cohort = build_cohort(store, CohortSpec("WSUB"))
+    pairs = pd.crosstab(cohort.benefit, cohort.benefit_at_spell_start)
+    assert pairs.loc["earnings_related_allowance"].drop("earnings_related_allowance", errors="ignore").sum() == 0
+    assert pairs.loc["labour_market_subsidy", "earnings_related_allowance"] > 0
+    assert pairs.loc["labour_market_subsidy", "basic_unemployment_allowance"] > 0
+    # where the spell has no unemployment benefit yet, none is being paid either
+    assert (cohort.loc[cohort.benefit_at_spell_start == "none", "benefit"] == "none").all()
+
+
+def test_the_benefit_is_measured_before_the_start_changes_it(store: Store) -> None:
+    """A wage-subsidised job ends the unemployment benefit the day it begins; measured on
+    the start day itself, every participant would show 'none' and the covariate would
+    separate them from the comparison people perfectly."""
+    cohort = build_cohort(store, CohortSpec("WSUB"))
+    paid = cohort.benefit != "none"
+    assert paid[cohort.treated].mean() > 0.5
+    assert abs(paid[cohort.treated].mean() - paid[~cohort.treated].mean()) < 0.25
+
+
 def test_same_seed_same_comparison_people(store: Store) -> None:
     first = build_cohort(store, CohortSpec("REHAB", seed=4))
     second = build_cohort(store, CohortSpec("REHAB", seed=4))

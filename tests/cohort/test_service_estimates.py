@@ -71,12 +71,13 @@ def test_time_to_work_curves_on_the_area_agree_with_the_window_outcome(store: St
 def test_negative_control_outcome_shows_no_effect_after_adjustment(store: Store) -> None:
     """Work in the year before the start: coaching's participants differ from the comparison
     people before adjustment (they are picked for being employable), not after."""
-    from polku.cohort.build import COVARIATES, CohortSpec, build_cohort
+    from polku.cohort.build import CohortSpec, build_cohort
+    from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
     from polku.impact import AIPW, design_from_frame
     from polku.impact.refute import negative_control
 
-    cohort = build_cohort(store, CohortSpec("COACH"))
-    design = design_from_frame(cohort, "treated", "employed_before_12m", list(COVARIATES))
+    cohort = with_labour_market_terms(build_cohort(store, CohortSpec("COACH")))
+    design = design_from_frame(cohort, "treated", "employed_before_12m", list(ADJUSTMENT))
     check = negative_control(AIPW("att", seed=0), design.X, design.t, design.y)
     assert check.passed, check
     assert abs(check.new) < 0.05

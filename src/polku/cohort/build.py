@@ -14,11 +14,16 @@ can be drawn on several dates (as several rows), and a later participant can be 
 comparison person before their own start. The analysis row carries `person_id`, so
 clustered checks are possible.
 
-Covariates are measured on the start or reference date: age (to the month), sex, mother
+Covariates are measured on the start or reference date, and those that change from day to
+day (the benefit being paid) on the day before it, so that nothing the start itself
+changes leaks in: a wage-subsidised job, for one, stops the unemployment benefit on the
+day it begins. They are: age (to the month), sex, mother
 tongue, education, partial work ability, municipality, activity before registration,
 months unemployed in the previous 36, current unemployment spell length (months, carried
 from the spell's start plus time since), the unemployment benefit being paid (type and
-payer follow from it), earlier service episodes, calendar year and quarter.
+payer follow from it) and the one the spell began on (an earnings-related allowance at the
+start marks a recent work history even after it has run out and turned into labour market
+subsidy), earlier service episodes, calendar year and quarter.
 
 Outcomes over windows of W months (W x 365.25 / 12 days, rounded, the synthetic area's
 convention): open-market (unsubsidised) employment on any day of the window, the same at
@@ -53,7 +58,8 @@ NOT_YET_SERVED = "not_yet_served"
 
 COVARIATES = (
     "age", "sex", "mother_tongue_group", "education_level", "partial_work_ability", "municipality_code",
-    "activity_before", "months_unemployed_prev36", "spell_months", "benefit", "prior_episodes", "year", "quarter",
+    "activity_before", "months_unemployed_prev36", "spell_months", "benefit", "benefit_at_spell_start",
+    "prior_episodes", "year", "quarter",
 )
 """Columns an estimator adjusts for (text columns become indicators)."""
 
@@ -136,9 +142,11 @@ def _controls_sql() -> str:
 
 def _covariates_sql(windows: tuple[int, ...]) -> str:
     outcome_columns = ",\n".join(_outcome_columns(w) for w in windows)
+    job_aggregates = ",\n".join(_window_aggregates(w) for w in windows)
+    exit_aggregates = ",\n".join(_exit_aggregates(w) for w in windows)
     return f"""
         WITH spell AS (
-            SELECT u.row_id, r.activity_before, r.months_unemployed_prev36, r.end_date AS spell_end,
+            SELECT u.row_id, r.activity_before, r.months_unemployed_prev36, r.start_date AS spell_start, r.end_date AS spell_end,
                    r.current_spell_months + date_diff('month', r.start_date, u.ref_date) AS spell_months,
                    row_number() OVER (PARTITION BY u.row_id ORDER BY r.start_date DESC) AS latest
             FROM units u JOIN registration_spell r
@@ -148,8 +156,16 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
             SELECT u.row_id, b.benefit_type,
                    row_number() OVER (PARTITION BY u.row_id ORDER BY b.start_date DESC) AS latest
             FROM units u JOIN benefit_spell b
-              ON b.person_id = u.person_id AND b.start_date <= u.ref_date
-             AND (b.end_date IS NULL OR b.end_date >= u.ref_date)
+              ON b.person_id = u.person_id AND b.start_date < u.ref_date
+             AND (b.end_date IS NULL OR b.end_date >= u.ref_date - 1)
+             AND b.benefit_type IN ('earnings_related_allowance', 'basic_unemployment_allowance', 'labour_market_subsidy')
+        ),
+        spell_benefit AS (
+            SELECT u.row_id, b.benefit_type,
+                   row_number() OVER (PARTITION BY u.row_id ORDER BY b.start_date) AS first
+            FROM units u JOIN spell s ON s.row_id = u.row_id AND s.latest = 1
+            JOIN benefit_spell b
+              ON b.person_id = u.person_id AND b.start_date >= s.spell_start AND b.start_date < u.ref_date
              AND b.benefit_type IN ('earnings_related_allowance', 'basic_unemployment_allowance', 'labour_market_subsidy')
         ),
         prior AS (
@@ -183,13 +199,19 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
             FROM jobs GROUP BY row_id
         ),
         exits AS (
-            SELECT u.row_id, r.end_date, r.end_reason
+            SELECT u.row_id, u.ref_date, r.end_date, r.end_reason
             FROM units u JOIN registration_spell r
               ON r.person_id = u.person_id AND r.end_date >= u.ref_date
              AND r.end_reason IN ('education', 'out_of_labour_force')
         ),
         first_exit AS (
             SELECT row_id, min(end_date) AS first_exit_day FROM exits GROUP BY row_id
+        ),
+        job_outcomes AS (
+            SELECT j.row_id, {job_aggregates} FROM jobs j GROUP BY j.row_id
+        ),
+        exit_outcomes AS (
+            SELECT x.row_id, {exit_aggregates} FROM exits x GROUP BY x.row_id
         )
         SELECT u.row_id, u.person_id, u.episode_id, u.provider_id, u.ref_date, u.treated,
                (year(u.ref_date) - p.birth_year) + (month(u.ref_date) - p.birth_month) / 12.0 AS age,
@@ -198,6 +220,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
                coalesce(s.months_unemployed_prev36, 0) AS months_unemployed_prev36,
                coalesce(s.spell_months, 0) AS spell_months,
                coalesce(b.benefit_type, 'none') AS benefit,
+               coalesce(sb.benefit_type, 'none') AS benefit_at_spell_start,
                coalesce(pr.prior_episodes, 0) AS prior_episodes,
                s.spell_end, ls.first_service_after, fj.first_job_day, fx.first_exit_day,
                coalesce(pw.employed_before, false) AS employed_before_12m,
@@ -208,33 +231,47 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
         JOIN person p ON p.person_id = u.person_id
         LEFT JOIN spell s ON s.row_id = u.row_id AND s.latest = 1
         LEFT JOIN benefit b ON b.row_id = u.row_id AND b.latest = 1
+        LEFT JOIN spell_benefit sb ON sb.row_id = u.row_id AND sb.first = 1
         LEFT JOIN prior pr ON pr.row_id = u.row_id
         LEFT JOIN later_service ls ON ls.row_id = u.row_id
         LEFT JOIN first_job fj ON fj.row_id = u.row_id
         LEFT JOIN first_exit fx ON fx.row_id = u.row_id
         LEFT JOIN past_work pw ON pw.row_id = u.row_id
+        LEFT JOIN job_outcomes jo ON jo.row_id = u.row_id
+        LEFT JOIN exit_outcomes xo ON xo.row_id = u.row_id
         ORDER BY u.row_id
     """
 
 
+def _window_aggregates(w: int) -> str:
+    """Per analysis row, the jobs' and exits' contributions to window W (no censoring yet)."""
+    last = f"j.ref_date + {window_days(w) - 1}"
+    overlap = f"greatest(least(j.end_date, {last}) - greatest(j.start_date, j.ref_date) + 1, 0)"
+    return ",\n".join([
+        f"count(*) FILTER ({overlap} > 0) > 0 AS employed_{w}m",
+        f"count(*) FILTER ({overlap} > 0 AND j.weekly_hours >= $min_hours) > 0 AS employed_hours_{w}m",
+        f"sum({overlap}) AS days_employed_{w}m",
+        f"round(sum({overlap} * coalesce(j.monthly_wage, 0) / {DAYS_PER_MONTH}), 2) AS earnings_{w}m",
+    ])
+
+
+def _exit_aggregates(w: int) -> str:
+    last = f"x.ref_date + {window_days(w) - 1}"
+    return ",\n".join(
+        f"bool_or(x.end_date <= {last} AND x.end_reason = '{reason}') AS exit_{reason}_{w}m"
+        for reason in ("education", "out_of_labour_force")
+    )
+
+
 def _outcome_columns(w: int) -> str:
     """Window [ref, ref + days - 1]; NULL when the window is not yet over on `as_of`."""
-    days = window_days(w)
-    last = f"u.ref_date + {days - 1}"
-    overlap = f"greatest(least(j.end_date, {last}) - greatest(j.start_date, u.ref_date) + 1, 0)"
-    followed = f"({last} <= $as_of)"
-    def observed(expr: str) -> str:
-        return f"CASE WHEN {followed} THEN {expr} END"
-    jobs = f"(SELECT {{agg}} FROM jobs j WHERE j.row_id = u.row_id AND j.start_date <= {last})"
-    exits = f"(SELECT count(*) > 0 FROM exits x WHERE x.row_id = u.row_id AND x.end_date <= {last} AND x.end_reason = '{{reason}}')"
-    return ",\n".join([
-        f"{followed} AS followed_{w}m",
-        observed(jobs.format(agg=f"count(*) FILTER ({overlap} > 0) > 0")) + f" AS employed_{w}m",
-        observed(jobs.format(agg=f"count(*) FILTER ({overlap} > 0 AND j.weekly_hours >= $min_hours) > 0")) + f" AS employed_hours_{w}m",
-        observed(jobs.format(agg=f"coalesce(sum({overlap}), 0)")) + f" AS days_employed_{w}m",
-        observed(jobs.format(agg=f"round(coalesce(sum({overlap} * coalesce(j.monthly_wage, 0) / {DAYS_PER_MONTH}), 0), 2)")) + f" AS earnings_{w}m",
-        observed(exits.format(reason="education")) + f" AS exit_education_{w}m",
-        observed(exits.format(reason="out_of_labour_force")) + f" AS exit_out_of_labour_force_{w}m",
+    followed = f"(u.ref_date + {window_days(w) - 1} <= $as_of)"
+    defaults = {"employed": "false", "employed_hours": "false", "days_employed": "0", "earnings": "0",
+                "exit_education": "false", "exit_out_of_labour_force": "false"}
+    source = {"exit_education": "xo", "exit_out_of_labour_force": "xo"}
+    return ",\n".join([f"{followed} AS followed_{w}m"] + [
+        f"CASE WHEN {followed} THEN coalesce({source.get(name, 'jo')}.{name}_{w}m, {default}) END AS {name}_{w}m"
+        for name, default in defaults.items()
     ])
 
 

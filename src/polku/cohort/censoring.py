@@ -15,7 +15,12 @@ settled | covariates), so the people who stay also stand for those like them who
 referred. The monthly censoring hazard is a pooled logistic regression over the
 comparison people's months at risk, on the baseline covariates, the month since the
 reference date, and whether the person is still registered that month (only registered
-job seekers are referred). Participants keep weight 1.
+job seekers are referred). When the frame carries the spell clock (`age`, `spell_months`,
+`months_unemployed_prev36`, as every cohort does), the labour-market terms of
+`polku.cohort.features` are also updated month by month: a job seeker who passes 12
+months in the spell during follow-up becomes long-term unemployed and, with that,
+eligible for services such as rehabilitative work activity, and the referral hazard
+jumps then, not at the reference date. Participants keep weight 1.
 
 Weights are truncated at the 99th percentile (`truncate`).
 
@@ -25,20 +30,27 @@ for being referred that also drives finding work).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from polku.cohort.build import DAYS_PER_MONTH, days_after, window_days
+from polku.cohort.features import TERMS, with_labour_market_terms
+
+CLOCK = ("age", "spell_months", "months_unemployed_prev36")
 
 
-def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int) -> np.ndarray:
+def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: Any | None = None) -> np.ndarray:
     """Case weights for a window of `months`: 1 for participants, 0 for censored
     comparison people, 1 / P(uncensored until settled) for the others.
 
-    `X` is the covariate matrix of `frame`'s rows (the estimators' design matrix).
+    `X` is the covariate matrix of `frame`'s rows (the estimators' design matrix); `model`
+    a scikit-learn classifier for the monthly hazard (default: logistic regression).
     """
     treated = frame["treated"].to_numpy(dtype=bool)
     horizon = window_days(months)
@@ -50,7 +62,8 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int) -> np.nda
     spell_end = days_after(frame["spell_end"], frame["ref_date"])
     controls = np.flatnonzero(~treated)
     last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
-    survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls])
+    clock = frame.loc[controls, list(CLOCK)].to_numpy(dtype=float) if set(CLOCK) <= set(frame.columns) else None
+    survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls], clock, model)
     weights = np.ones(len(frame))
     weights[censored] = 0.0
     keep = controls[~censored[controls]]
@@ -71,23 +84,44 @@ def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray
     return np.minimum(weights, np.percentile(positive, percentile))
 
 
-def _person_months(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _person_months(
+    X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, clock: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Long format: one row per person and month at risk, with the month's features."""
     owner = np.repeat(np.arange(len(at_risk)), at_risk)
     month = np.arange(len(owner)) - np.repeat(np.cumsum(at_risk) - at_risk, at_risk)
     registered = spell_end[owner] >= month * DAYS_PER_MONTH
     last = month == at_risk[owner] - 1
     outcome = last & event[owner]
-    features = np.column_stack([X[owner], month, month**2, registered])
-    return features, outcome, owner
+    features = [X[owner], month, month**2, registered]
+    if clock is not None:
+        features.append(_terms_in_month(clock[owner], month, registered))
+    return np.column_stack(features), outcome, owner
 
 
-def _survival(X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray) -> np.ndarray:
+def _terms_in_month(clock: np.ndarray, month: np.ndarray, registered: np.ndarray) -> np.ndarray:
+    """The labour-market terms as they stand `month` months after the reference date: age
+    grows, and while the person stays registered so do the spell and the months unemployed
+    of the last 36 (capped at 36)."""
+    grown = np.where(registered, month, 0)
+    now = pd.DataFrame({
+        "age": clock[:, 0] + month / 12,
+        "spell_months": clock[:, 1] + grown,
+        "months_unemployed_prev36": np.minimum(clock[:, 2] + grown, 36),
+    })
+    return with_labour_market_terms(now)[list(TERMS)].to_numpy(dtype=float)
+
+
+def _survival(
+    X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray,
+    clock: np.ndarray | None = None, model: Any | None = None,
+) -> np.ndarray:
     """Each person's modelled probability of staying uncensored through their months at risk."""
-    features, outcome, owner = _person_months(X, at_risk, event, spell_end)
+    features, outcome, owner = _person_months(X, at_risk, event, spell_end, clock)
     if outcome.all() or not outcome.any():
         return np.ones(len(at_risk))
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000)).fit(features, outcome)
+    model = clone(model) if model is not None else make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000))
+    model.fit(features, outcome)
     h = model.predict_proba(features)[:, 1]
     # survival through every month at risk; of the settling month only the part before the
     # outcome was settled (a job on day 3 of a month was exposed to 3/30 of that month's risk)

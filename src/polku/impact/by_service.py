@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.cohort.build import COVARIATES, CohortSpec, build_cohort
+from polku.cohort.build import CohortSpec, build_cohort
 from polku.cohort.censoring import censoring_weights
+from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
 from polku.groups import GROUPS, potential_groups
 from polku.impact.design import MIN_PARTICIPANTS, design_from_frame, size_note
@@ -68,14 +69,16 @@ def service_estimates(
     controls_per_participant: int = 5,
     seed: int = 0,
     settings: dict[str, Any] | None = None,
+    by_provider: bool = True,
 ) -> tuple[list[ServiceEstimate], pd.DataFrame]:
-    """The service's effect on `outcome` overall, by client group and by provider, and the
-    analysis rows (with `client_group`, `potential` and `weight`) they were estimated on."""
+    """The service's effect on `outcome` overall, by client group and (unless `by_provider`
+    is false) by provider, and the analysis rows (with `client_group`, `potential` and
+    `weight`) they were estimated on."""
     months = _window(outcome)
     settings = {"seed": seed, **(settings or {})}
     cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
-    frame = cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True)
-    design = design_from_frame(frame, "treated", outcome, list(COVARIATES), source=f"cohort {service_code}")
+    frame = with_labour_market_terms(cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True))
+    design = design_from_frame(frame, "treated", outcome, list(ADJUSTMENT), source=f"cohort {service_code}")
     too_small = size_note(design, MIN_PARTICIPANTS)
     if too_small:  # no models are fitted on a cohort this small; the row says why
         result = EffectEstimate(method, "att", None, None, None, None, design.n_treated, design.n_control, note=too_small)
@@ -90,7 +93,7 @@ def service_estimates(
         keep = group == label
         result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
         rows.append(ServiceEstimate("service_group", service_code, label, None, outcome, result))
-    providers = sorted(frame.loc[frame["treated"], "provider_id"].dropna().unique())
+    providers = sorted(frame.loc[frame["treated"], "provider_id"].dropna().unique()) if by_provider else []
     for provider in providers:
         keep = (frame["provider_id"] == provider).to_numpy() | ~design.t
         result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
