@@ -209,15 +209,18 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI; baseline: model uncertainty, default 100).")
 @click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
+@click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the rows of the estimate on --outcome.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
 @STORE_OPTION
-def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, as_json: bool, store_path: Path | None) -> None:
+def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, survival: bool, as_json: bool, store_path: Path | None) -> None:
     """Estimate services' effects on an outcome, with intervals and diagnostics.
 
     Over the store: by service, by service and client group, and by service and provider,
     comparing participants with job seekers registered on the same day who had not yet
     started a service. With --data: from any flat file, for example the NSW/LaLonde
-    benchmark or an area's own extract.
+    benchmark or an area's own extract. With --survival: time to open-market work for
+    participants and for the comparison group weighted by the estimate's propensity
+    score (exact numbers, for analysts; the report shows them under disclosure control).
     """
     options: dict[str, Any] = {}
     if bootstrap is not None:
@@ -228,6 +231,8 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
     def from_file() -> int:
         from polku.impact.flatfile import estimate_file
 
+        if survival:
+            raise UsageError("--survival works over the store, not with --data", fix="leave out --data (or --survival).")
         if not treatment or not outcome:
             raise UsageError("--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns.")
         names = [c.strip() for c in covariates.split(",") if c.strip()]
@@ -245,6 +250,8 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
 
         if estimand != "att":
             raise UsageError("estimates over the store are for participants (att)", fix="leave out --estimand, or use --data for the ate.")
+        if survival:
+            return survival_curves()
         with open_store(store_path, read_only=True) as store:
             rows = store_estimates(store, services=list(services) or None, outcome=outcome or "employed_12m", method=method,
                                    censor_later_services=not keep_later_services, seed=seed, settings=options)
@@ -254,7 +261,61 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
             _print_effects(rows)
         return 0
 
+    def survival_curves() -> int:
+        from polku.impact.store_views import store_views
+        from polku.store import open_store
+
+        with open_store(store_path, read_only=True) as store:
+            views = store_views(store, services=list(services) or None, outcome=outcome or "employed_12m", method=method, seed=seed,
+                                settings=options, censor_later_services=not keep_later_services, checks=False, expected=False, kaplan=True)
+        payload = [_survival_record(view, outcome or "employed_12m") for view in views]
+        if as_json:
+            _emit_json(payload)
+        else:
+            _print_survival(payload)
+        return 0
+
     _run(from_file if data_path is not None else from_store)
+
+
+def _survival_record(view: Any, outcome: str) -> dict[str, Any]:
+    """One service's curves as JSON-ready values (or why there are none)."""
+    if view.survival is None:
+        result = view.overall.result
+        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True, "note": result.note or "no estimate"}
+    return view.survival.to_dict() | {"outcome": outcome, "suppressed": False, "note": ""}
+
+
+def _print_survival(records: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    def percent(value: float | None, sign: str = "") -> str:
+        return "-" if value is None else f"{100 * value:{sign}.1f}"
+
+    for record in records:
+        if record["suppressed"]:
+            out.print(f"{record['service_code']}: no curves ({record['note']})", highlight=False)
+            continue
+        months = [str(m) for m in record["months"]]
+        table = Table(title=f"{record['service_code']}: in open-market work by months since the start, % (cumulative incidence)")
+        table.add_column("group")
+        table.add_column("rows", justify="right")
+        for m in months:
+            table.add_column(f"{m} mo", justify="right")
+        for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
+            group = record[key]
+            table.add_row(name, f"{group['n']:,}", *(percent(group["cumulative_incidence"][m]) for m in months))
+            table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
+        table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
+        out.print(table)
+        last = months[-1]
+        out.print(
+            f"censored before {last} months: {record['participants']['censored_before'][last]:,} participants, "
+            f"{record['comparison']['censored_before'][last]:,} comparison rows. Comparison weighted to resemble the participants: "
+            f"effective size {record['comparison']['effective_n']:,.0f} of {record['comparison']['n']:,} rows; "
+            f"{record['n_trimmed']:,} rows left out by trimming; data up to {record['as_of']}.",
+            highlight=False,
+        )
 
 
 def _print_effects(rows: list[Any]) -> None:

@@ -63,11 +63,13 @@ class ExpectedVersusObserved:
         self.seed = seed
 
     def fit(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None, sample_weight: np.ndarray | None = None
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
     ) -> "ExpectedVersusObserved":
         """Learn the no-service model on the comparison rows (weighted by `sample_weight`,
         e.g. inverse probability of censoring; rows with weight 0 are left out) and compare
-        participants' observed outcomes with their expected ones."""
+        participants' observed outcomes with their expected ones. `clusters` is accepted for
+        a common interface; the interval takes the participants as independent."""
         if self.estimand != "att":
             raise UsageError(
                 "the baseline method estimates the effect on participants only (att)",

@@ -41,6 +41,8 @@ class ImpactEstimator:
 
     method: ClassVar[str] = ""
     estimands: ClassVar[tuple[str, ...]] = ESTIMANDS
+    cluster_robust: ClassVar[bool] = True
+    """Whether the standard error uses `clusters` (else the rows are taken as independent)."""
 
     def __init__(
         self,
@@ -68,14 +70,17 @@ class ImpactEstimator:
 
     # -- shared -----------------------------------------------------------------------
     def fit(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None, sample_weight: np.ndarray | None = None
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
     ) -> "ImpactEstimator":
         """Estimate the effect of `t` on `y` adjusting for `X`; the result is in `result_`.
 
         `sample_weight` (case weights, e.g. inverse probability of censoring) multiplies
         every unit's weight in the models and the estimate; rows with weight 0 are left out.
+        `clusters` (e.g. person ids) makes influence-function intervals cluster-robust;
+        an estimator whose variance cannot use them says so in `result_.extra`.
         """
-        design = design_from_arrays(X, t, y, covariate_names, sample_weight)
+        design = design_from_arrays(X, t, y, covariate_names, sample_weight, clusters)
         self._check_settings()
         too_small = size_note(design, self.min_participants)
         if too_small:
@@ -126,8 +131,14 @@ class ImpactEstimator:
             naive_difference=naive_difference(design),
             balance=balance_table(design.X, design.t, design.covariates, treated_w, control_w),
             overlap=overlap(self.propensity_, design.t, control_w),
-            extra=fitted.extra,
+            extra=fitted.extra | self._cluster_note(design),
         )
+
+    def _cluster_note(self, design: Design) -> dict[str, int]:
+        if design.clusters is None:
+            return {}
+        count = int(len(np.unique(design.clusters)))
+        return {"clusters": count} if self.cluster_robust else {"clusters_ignored": count}
 
     def _bootstrap(self, design: Design) -> dict[str, Any]:
         """Percentile interval from refitting everything (propensity, trimming, outcome models)

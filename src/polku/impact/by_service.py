@@ -6,7 +6,9 @@ service later censored and the rest weighted (`polku.cohort.censoring`), client 
 employment potential (`polku.groups`), then one estimate for the whole service, one per
 client group (participants and comparison people of that group) and one per provider
 (that provider's participants against all comparison people). Every estimate below the
-minimum cohort size is kept, with its note, so a table shows the gap.
+minimum cohort size is kept, with its note, so a table shows the gap. Intervals are
+clustered by person: one person can be a comparison on several dates, and a comparison
+before their own start.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def _fit(method: str, frame: pd.DataFrame, X: np.ndarray, y: np.ndarray, weights
     from polku.estimators import METHODS
 
     t = frame["treated"].to_numpy(dtype=bool)
-    return METHODS[method]("att", **settings).fit(X, t, y, names, sample_weight=weights).result_
+    people = frame["person_id"].astype(str).to_numpy()  # one person can be drawn on several dates
+    return METHODS[method]("att", **settings).fit(X, t, y, names, sample_weight=weights, clusters=people).result_
 
 
 def service_estimates(

@@ -24,14 +24,17 @@ disclosure."""
 
 @dataclass(frozen=True)
 class Design:
-    """Covariate matrix (n x p), treatment (bool, n), outcome (float, n), names, and case
-    weights `w` (n, positive; all ones unless given, e.g. inverse probability of censoring)."""
+    """Covariate matrix (n x p), treatment (bool, n), outcome (float, n), names, case
+    weights `w` (n, positive; all ones unless given, e.g. inverse probability of censoring)
+    and `clusters` (n labels; rows with one label, such as one person drawn as a comparison
+    on several dates, are not independent)."""
 
     X: np.ndarray
     t: np.ndarray
     y: np.ndarray
     covariates: tuple[str, ...]
     w: np.ndarray | None = None
+    clusters: np.ndarray | None = None
 
     @property
     def weights(self) -> np.ndarray:
@@ -54,7 +57,8 @@ class Design:
         return is_binary(self.y)
 
     def subset(self, keep: np.ndarray) -> "Design":
-        return Design(self.X[keep], self.t[keep], self.y[keep], self.covariates, None if self.w is None else self.w[keep])
+        pick = lambda a: None if a is None else a[keep]  # noqa: E731
+        return Design(self.X[keep], self.t[keep], self.y[keep], self.covariates, pick(self.w), pick(self.clusters))
 
 
 def is_binary(values: np.ndarray) -> bool:
@@ -137,7 +141,10 @@ def design_from_frame(frame: pd.DataFrame, treatment: str, outcome: str, covaria
     return Design(X, _treatment(frame, treatment, source), _outcome(frame, outcome, source), names)
 
 
-def design_from_arrays(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None) -> Design:
+def design_from_arrays(
+    X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None,
+    clusters: np.ndarray | None = None,
+) -> Design:
     """The estimators' input from arrays, checked; rows with weight 0 are left out."""
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
@@ -151,13 +158,29 @@ def design_from_arrays(X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise UsageError("X and y must be finite numbers (no missing values)")
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(X.shape[1]))
-    design = Design(X, t.astype(bool), y, names)
+    if clusters is not None:
+        clusters = np.unique(np.asarray(clusters), return_inverse=True)[1].ravel()
+        if len(clusters) != len(y):
+            raise UsageError("clusters must hold one label per row")
+    design = Design(X, t.astype(bool), y, names, None, clusters)
     if weights is None:
         return design
     weights = np.asarray(weights, dtype=float)
     if len(weights) != len(y) or not np.isfinite(weights).all() or (weights < 0).any():
         raise UsageError("sample_weight must hold one finite, non-negative weight per row")
-    return Design(X, t.astype(bool), y, names, weights).subset(weights > 0)
+    return Design(X, t.astype(bool), y, names, weights, clusters).subset(weights > 0)
+
+
+def influence_se(influence: np.ndarray, clusters: np.ndarray | None = None) -> float:
+    """Standard error of a mean-zero influence function: sqrt(sum IF^2) / n, or with
+    clusters the cluster-robust sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (Liang and
+    Zeger 1986; G clusters), which allows rows of one cluster to be correlated."""
+    n = len(influence)
+    if clusters is None:
+        return float(np.sqrt((influence**2).sum()) / n)
+    sums = np.bincount(clusters, weights=influence)
+    g = int((np.bincount(clusters) > 0).sum())
+    return float(np.sqrt(g / max(g - 1, 1) * (sums**2).sum()) / n)
 
 
 def size_note(design: Design, minimum: int) -> str:

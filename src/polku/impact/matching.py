@@ -71,6 +71,7 @@ class _Matches:
 class Matching(ImpactEstimator):
     """Nearest-neighbour matching on the logit propensity score, with replacement."""
 
+    cluster_robust = False  # the Abadie-Imbens variance takes the rows as independent
     method = "match"
 
     def __init__(self, estimand: str = "att", *, n_matches: int = 1, caliper: float = 0.2, **settings: Any) -> None:

@@ -44,7 +44,17 @@ class Table:
 class Chart:
     svg: str
     caption: str
+    id: str | None = None
     kind: str = "chart"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A sub-heading inside a section (an `<h3>` with an id to link to)."""
+
+    text: str
+    id: str
+    kind: str = "heading"
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class Note:
     kind: str = "note"
 
 
-Block = Figures | Table | Chart | Note
+Block = Figures | Table | Chart | Note | Heading
 Labeler = Callable[[str], str]
 
 

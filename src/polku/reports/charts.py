@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from typing import Sequence
+
+import numpy as np
 
 import matplotlib
 
@@ -17,8 +20,13 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 COLOUR = "#2f6f8f"
+SECOND = "#b3541e"  # the comparison group, naive differences: orange against the blue
+MUTED = "#8c99a3"
 _SVG_START = re.compile(r"^.*?(?=<svg)", re.S)
 _NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
@@ -110,3 +118,197 @@ def forest_chart(
     figure.tight_layout()
     svg = _svg_text(figure, chart_id)
     return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+
+
+# --- small multiples: one panel per service ---------------------------------------------
+
+
+def _titled(figure: Figure, chart_id: str, title: str) -> str:
+    svg = _svg_text(figure, chart_id)
+    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+
+
+def _panels(n: int, ncols: int, width: float, row_height: float, *, sharey: bool = False, top: float = 0.35) -> tuple[Figure, list]:
+    """A figure with `n` panels in rows of `ncols` (unused cells removed), its title space on top."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    figure = Figure(figsize=(width, nrows * row_height + top))
+    FigureCanvasAgg(figure)
+    grid = figure.subplots(nrows, ncols, sharey=sharey, squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[n:]:
+        ax.remove()
+    for ax in axes[:n]:
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=8)
+    return figure, axes[:n]
+
+
+def _heading(figure: Figure, title: str, legend: list | None = None, ncol: int = 3) -> None:
+    figure.suptitle(title, x=0.01, y=0.995, ha="left", va="top", fontsize=11)
+    if legend:
+        figure.legend(handles=legend, loc="upper right", bbox_to_anchor=(0.995, 1.0), ncol=ncol, fontsize=8, frameon=False)
+
+
+def _layout(figure: Figure) -> None:
+    """Tight panels below the title (tight_layout leaves room for a suptitle; the legend
+    shares its line)."""
+    figure.tight_layout()
+
+
+def love_plot(
+    chart_id: str,
+    title: str,
+    covariates: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[float | None], Sequence[float | None]]],
+    *,
+    before_label: str,
+    after_label: str,
+    axis_label: str,
+    threshold: float = 0.1,
+) -> str | None:
+    """Absolute standardised mean differences per covariate before (open) and after (filled)
+    weighting, one panel per (name, before, after), covariates shared down the rows."""
+    if not panels or not covariates:
+        return None
+    rows = np.arange(len(covariates))[::-1]
+    figure, axes = _panels(len(panels), 6, 9.8, 0.16 * len(covariates) + 1.1, sharey=True)
+    for ax, (name, before, after) in zip(axes, panels):
+        for values, style in ((before, {"marker": "o", "markerfacecolor": "none", "color": MUTED}),
+                              (after, {"marker": "o", "color": COLOUR})):
+            shown = [(r, abs(v)) for r, v in zip(rows, values) if v is not None and np.isfinite(v)]
+            ax.plot([v for _, v in shown], [r for r, _ in shown], linestyle="none", markersize=3.5, **style)
+        largest = max([abs(v) for v in (*before, *after) if v is not None and np.isfinite(v)], default=0.0)
+        ax.set_xlim(0, max(0.3, 1.08 * largest))
+        ax.axvline(threshold, color=SECOND, linewidth=0.8, linestyle="--")
+        ax.set_title(textwrap.fill(name, 18), fontsize=8, loc="left")
+        ax.set_xlabel(axis_label, fontsize=8)
+        ax.grid(axis="y", color="#e6eaee", linewidth=0.5)
+    axes[0].set_yticks(rows, covariates, fontsize=7)
+    axes[0].set_ylim(-0.7, len(covariates) - 0.3)
+    legend = [Line2D([], [], marker="o", markerfacecolor="none", color=MUTED, linestyle="none", label=before_label),
+              Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=after_label),
+              Line2D([], [], color=SECOND, linestyle="--", label=f"{threshold:g}")]
+    _heading(figure, title, legend)
+    _layout(figure)
+    return _titled(figure, chart_id, title)
+
+
+def overlap_plot(
+    chart_id: str,
+    title: str,
+    bins: Sequence[float],
+    panels: Sequence[tuple[str, Sequence[float | None], Sequence[float | None]]],
+    *,
+    treated_label: str,
+    control_label: str,
+    axis_label: str,
+    share_label: str,
+    trim: float | None = None,
+) -> str | None:
+    """Mirrored histograms of the propensity score: each group's share (%) per bin,
+    participants above the axis and comparison people below; hidden bins (None) are not drawn."""
+    if not panels:
+        return None
+    edges = np.asarray(bins, dtype=float)
+    width, left = np.diff(edges), edges[:-1]
+    figure, axes = _panels(len(panels), 3, 9.0, 2.1)
+    for ax, (name, treated, control) in zip(axes, panels):
+        for values, sign, colour in ((treated, 1, COLOUR), (control, -1, SECOND)):
+            keep = [i for i, v in enumerate(values) if v is not None]
+            ax.bar(left[keep], [sign * values[i] for i in keep], width=width[keep], align="edge", color=colour, alpha=0.85)
+        ax.axhline(0, color="#555555", linewidth=0.6)
+        if trim is not None:
+            ax.axvline(1 - trim, color="#555555", linewidth=0.6, linestyle=":")
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_title(name, fontsize=8.5, loc="left")
+        ax.set_xlabel(axis_label, fontsize=8)
+        ax.yaxis.set_major_formatter(_absolute)
+    for ax in axes[:: min(3, len(axes))]:
+        ax.set_ylabel(share_label, fontsize=8)
+    _heading(figure, title, [Patch(color=COLOUR, label=treated_label), Patch(color=SECOND, label=control_label)], ncol=2)
+    _layout(figure)
+    return _titled(figure, chart_id, title)
+
+
+def _absolute_format(value: float, _position: int) -> str:
+    return f"{abs(value):g}"
+
+
+_absolute = FuncFormatter(_absolute_format)
+
+Series = tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
+"""(label, x, value, band low, band high) of one curve."""
+
+
+def curve_panels(
+    chart_id: str,
+    title: str,
+    panels: Sequence[tuple[str, Sequence[Series]]],
+    *,
+    x_label: str,
+    y_label: str,
+    x_max: float,
+    x_ticks: Sequence[float] = (),
+) -> str | None:
+    """Curves with pointwise bands, one panel per (name, series); the first series solid in
+    the main colour, the second dashed in the second colour. Empty series are skipped."""
+    if not panels:
+        return None
+    styles = ({"color": COLOUR, "linestyle": "-"}, {"color": SECOND, "linestyle": "--"})
+    figure, axes = _panels(len(panels), 3, 9.0, 2.2, sharey=True)
+    labels: dict[str, dict] = {}
+    for ax, (name, series) in zip(axes, panels):
+        for (label, x, value, low, high), style in zip(series, styles):
+            labels.setdefault(label, style)
+            if len(x) < 2:
+                continue
+            ax.fill_between(x, low, high, color=style["color"], alpha=0.15, linewidth=0)
+            ax.plot(x, value, linewidth=1.6, **style)
+        ax.set_xlim(0, x_max)
+        if x_ticks:
+            ax.set_xticks(list(x_ticks))
+        ax.set_ylim(0, 100)
+        ax.grid(color="#e6eaee", linewidth=0.5)
+        ax.set_title(name, fontsize=8.5, loc="left")
+        ax.set_xlabel(x_label, fontsize=8)
+    for ax in axes[:: min(3, len(axes))]:
+        ax.set_ylabel(y_label, fontsize=8)
+    _heading(figure, title, [Line2D([], [], linewidth=1.6, label=k, **v) for k, v in labels.items()], ncol=2)
+    _layout(figure)
+    return _titled(figure, chart_id, title)
+
+
+def expected_panels(
+    chart_id: str,
+    title: str,
+    panels: Sequence[tuple[str, Sequence[str], Sequence[float | None], Sequence[float | None], Sequence[tuple[float, float] | None]]],
+    *,
+    observed_label: str,
+    expected_label: str,
+    axis_label: str,
+) -> str | None:
+    """Observed (dot) against expected without the service (bar, with the band in which the
+    observed value would fall by chance) for each row of each panel; None is not drawn."""
+    if not panels:
+        return None
+    figure, axes = _panels(len(panels), 3, 9.0, 0.32 * max(len(p[1]) for p in panels) + 0.9)
+    for ax, (name, labels, observed, expected, bands) in zip(axes, panels):
+        rows = np.arange(len(labels))[::-1]
+        for row, e, band in zip(rows, expected, bands):
+            if e is None:
+                continue
+            ax.barh(row, e, height=0.55, color="#c9d6df")
+            if band is not None:
+                ax.plot(band, [row, row], color="#555555", linewidth=1.2)
+        shown = [(r, o) for r, o in zip(rows, observed) if o is not None]
+        ax.plot([o for _, o in shown], [r for r, _ in shown], "o", color=COLOUR, markersize=5)
+        ax.set_yticks(rows, labels, fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_title(name, fontsize=8.5, loc="left")
+        ax.set_xlabel(axis_label, fontsize=8)
+    legend = [Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=observed_label),
+              Patch(color="#c9d6df", label=expected_label)]
+    _heading(figure, title, legend, ncol=2)
+    _layout(figure)
+    return _titled(figure, chart_id, title)

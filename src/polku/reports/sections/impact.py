@@ -5,15 +5,22 @@ against job seekers registered on the same day who had not yet started a service
 who start one later censored and weighted. Effects are shown in percentage points with
 their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
 for fewer than 60 participants are not shown (the row says so).
+
+Then, from the same fitted rows (`polku.impact.store_views`, blocks in `impact_views`):
+time to employment for participants and the weighted comparison group, observed versus
+expected employment by client group (the seed method), and the checks: balance (love
+plot), overlap of propensity scores, the negative-control outcome and placebo treatment.
 """
 
 from __future__ import annotations
 
-from polku.impact.by_service import ServiceEstimate, store_estimates
+from polku.impact.by_service import ServiceEstimate
+from polku.impact.store_views import store_views
 from polku.reports.blocks import Block, Chart, Note, Table, no_data
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
+from polku.reports.sections.impact_views import view_blocks
 from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
@@ -83,10 +90,12 @@ def _forest(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Chart |
 
 @register("impact", "section.impact", 55)
 def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
-    """Effects by service, by client group and by provider on employment within 12 months."""
+    """Effects by service, by client group and by provider on employment within 12 months,
+    then time to work, observed versus expected and the checks behind the estimates."""
     if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
         return no_data(ctx)
-    rows = store_estimates(store, outcome=OUTCOME)
+    views = store_views(store, outcome=OUTCOME)
+    rows = [row for view in views for row in view.rows]
     service = service_labeler(store, ctx)
     provider = provider_labeler(store, ctx)
     overall = [r for r in rows if r.level == "service"]
@@ -101,4 +110,4 @@ def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
     providers = [r for r in rows if r.level == "service_provider"]
     blocks.append(_detail_table(ctx, providers, service, lambda r: provider(r.provider_id), "impact-providers",
                                 ctx.t("impact.by_provider"), ctx.t("impact.provider")))
-    return blocks
+    return blocks + view_blocks(ctx, views, service)

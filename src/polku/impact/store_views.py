@@ -1,0 +1,419 @@
+"""What is shown beside each service's estimate over the store: checks, curves, O versus E.
+
+`service_estimates` (`polku.impact.by_service`) gives a service's effects and the analysis
+rows they rest on (followed rows with their censoring `weight` and `client_group`). This
+module reads those same rows, without rebuilding the cohort, for three views:
+
+  - **Refutation checks** (`refutation_checks`): the negative-control outcome (work in the
+    365 days before the start, `employed_before_12m`) and the placebo treatment
+    (`polku.impact.refute`), with the same estimator, the same rows and the same case
+    weights as the estimate, and its E-value. The placebo check's "original" is the fitted
+    estimate itself (not fitted again). The negative-control fit shares the estimate's
+    covariates, treatment, weights and folds, so its propensity scores are the estimate's
+    (`Checks.scores`), which the curves reuse.
+  - **Time to employment** (`survival_view`): Aalen-Johansen cumulative incidence of
+    open-market work (exits to education or out of the labour force compete), and
+    Kaplan-Meier when asked, for participants and for the comparison group weighted to resemble them:
+    each comparison row carries its censoring weight times the ATT weight e/(1 - e), e the
+    estimate's propensity score, and units the trimming rule drops are left out on both
+    sides. The comparison weights are scaled to sum to their Kish effective sample size,
+    which leaves the curve unchanged and keeps its pointwise band from treating the
+    weights as that many people.
+  - **Observed versus expected by client group** (`expected_by_group`): the seed method
+    (`polku.baseline`, logistic model) fitted once per service on the weighted comparison
+    rows; each group's O and E are sums over that group's participants of the same model's
+    p_i. The model part of each interval is the delta-method variance of E from the
+    model's sandwich covariance (`seed_model`), the quantity the seed method's bootstrap
+    estimates, at the cost of one fit instead of B.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from polku.baseline.model import make_model
+from polku.cohort.build import data_end, window_days
+from polku.cohort.features import ADJUSTMENT
+from polku.errors import UsageError
+from polku.groups import GROUPS
+from polku.impact.balance import kish_ess
+from polku.impact.base import Z95
+from polku.impact.by_service import ServiceEstimate, service_estimates
+from polku.impact.design import MIN_PARTICIPANTS, covariate_matrix, is_binary
+from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
+from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
+from polku.impact.results import EffectEstimate
+from polku.impact.survival import CENSORED, WORK, Curve, cumulative_incidence, kaplan_meier, time_to_work
+from polku.store.connection import Store
+
+MONTHS = (3, 6, 12, 24)
+"""Months at which curves are read (the cohort's windows)."""
+
+NEGATIVE_CONTROL = "employed_before_12m"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The rows an estimate over the store was fitted on (censoring weight above 0), as
+    the estimators see them: covariates built on the whole followed frame, as in
+    `service_estimates`, then restricted to the weighted rows."""
+
+    frame: pd.DataFrame
+    X: np.ndarray
+    t: np.ndarray
+    w: np.ndarray
+    covariates: tuple[str, ...]
+
+    def outcome(self, column: str) -> np.ndarray:
+        return self.frame[column].to_numpy(dtype=float)
+
+
+def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None) -> Analysis | None:
+    """The weighted analysis rows of `service_estimates`' frame for its estimate `result`;
+    None when the cohort was too small for any model (the frame then has no weights)."""
+    if "weight" not in frame.columns:
+        return None
+    X, names = covariate_matrix(frame, list(ADJUSTMENT), source="cohort")
+    if result is not None and result.balance and names != tuple(row.covariate for row in result.balance):
+        raise RuntimeError("the covariates rebuilt from the cohort differ from the estimate's; see polku.impact.store_views")
+    weights = frame["weight"].to_numpy(dtype=float)
+    keep = weights > 0
+    return Analysis(frame[keep].reset_index(drop=True), X[keep], frame["treated"].to_numpy(dtype=bool)[keep], weights[keep], names)
+
+
+def att_scores(analysis: Analysis, seed: int = 0, n_folds: int = 5) -> np.ndarray:
+    """The out-of-fold propensity scores AIPW uses on these rows (same folds and weights)."""
+    return cross_fit_propensity(analysis.X, analysis.t, folds(analysis.t, n_folds, seed), None, analysis.w)
+
+
+# --- refutation checks -------------------------------------------------------------------
+
+
+class _WithCaseWeights:
+    """An estimator as `polku.impact.refute` calls it, `fit(X, t, y)`, with the store's case
+    weights and covariate names attached; a fit on the estimate's own (t, y) returns the
+    estimate already made instead of fitting it again."""
+
+    def __init__(self, estimator: Any, names: tuple[str, ...], weights: np.ndarray, t: np.ndarray, y: np.ndarray, result: EffectEstimate) -> None:
+        self.estimator = estimator
+        self.names = names
+        self.weights = weights
+        self._known = (t, y, result)
+
+    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "_WithCaseWeights":
+        known_t, known_y, result = self._known
+        if np.array_equal(t, known_t) and np.array_equal(y, known_y):
+            self.result_ = result
+        else:
+            self.result_ = self.estimator.fit(X, t, y, self.names, sample_weight=self.weights).result_
+        return self
+
+
+@dataclass(frozen=True)
+class Checks:
+    """A service's refutation checks, and the propensity scores of its estimate."""
+
+    negative_control: Refutation
+    placebo: Refutation
+    e_value: dict[str, float]
+    scores: np.ndarray | None = field(default=None, repr=False)
+
+
+def refutation_checks(
+    analysis: Analysis, outcome: str, result: EffectEstimate, *, method: str = "aipw", seed: int = 0, settings: dict[str, Any] | None = None
+) -> Checks:
+    """Negative-control outcome and placebo treatment for the estimate `result` of `outcome`
+    on these rows (fitted with `method` and `settings`, as `service_estimates` did)."""
+    from polku.estimators import METHODS
+
+    y = analysis.outcome(outcome)
+    estimator = METHODS[method]("att", **{"seed": seed, **(settings or {})})
+    wrapped = _WithCaseWeights(estimator, analysis.covariates, analysis.w, analysis.t, y, result)
+    negative = negative_control(wrapped, analysis.X, analysis.t, analysis.outcome(NEGATIVE_CONTROL))
+    scores = getattr(estimator, "propensity_", None)
+    scores = None if scores is None else scores.copy()
+    placebo = placebo_treatment(wrapped, analysis.X, analysis.t, y, seed=seed)
+    return Checks(negative, placebo, e_value(result, outcome_sd(y)), scores)
+
+
+# --- time to employment ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCurves:
+    """One group's curves and the unweighted rows behind them (for disclosure control)."""
+
+    label: str
+    incidence: Curve
+    still_without: Curve | None  # Kaplan-Meier, when asked for
+    duration: np.ndarray = field(repr=False)
+    event: np.ndarray = field(repr=False)
+    effective_n: float  # Kish's effective size of the (weighted) rows
+
+    @property
+    def n(self) -> int:
+        return len(self.duration)
+
+    def at_risk(self, day: float) -> int:
+        """Rows still without an event and followed on `day`."""
+        return int((self.duration >= day).sum())
+
+    def events_by(self, day: float) -> int:
+        """Rows whose first work came on or before `day` (unweighted)."""
+        return int(((self.event == WORK) & (self.duration <= day)).sum())
+
+    def censored_before(self, day: float) -> int:
+        return int(((self.event == CENSORED) & (self.duration < day)).sum())
+
+    def read(self, day: float) -> tuple[float, float, float]:
+        """The share in work by `day` with its 95 % band (Aalen-Johansen)."""
+        return self.incidence.at(day), _read(self.incidence.low, self.incidence, day), _read(self.incidence.high, self.incidence, day)
+
+    def summary(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
+        """JSON-ready values at `months` (NaN, e.g. a band where nobody is at risk, as None)."""
+        days = {m: month_day(m) for m in months}
+        return {
+            "n": self.n,
+            "effective_n": self.effective_n,
+            "cumulative_incidence": {str(m): _finite(self.incidence.at(d)) for m, d in days.items()},
+            "ci_low": {str(m): _finite(_read(self.incidence.low, self.incidence, d)) for m, d in days.items()},
+            "ci_high": {str(m): _finite(_read(self.incidence.high, self.incidence, d)) for m, d in days.items()},
+            "employed_ignoring_competing_exits": None if self.still_without is None
+            else {str(m): _finite(1.0 - self.still_without.at(d)) for m, d in days.items()},
+            "at_risk": {str(m): self.at_risk(d) for m, d in days.items()},
+            "events": {str(m): self.events_by(d) for m, d in days.items()},
+            "censored_before": {str(m): self.censored_before(d) for m, d in days.items()},
+        }
+
+
+def month_day(months: int) -> int:
+    """The last day of a window of `months` (days 0 .. window - 1), so that the share in
+    work by then matches the window outcome `employed_{months}m`."""
+    return window_days(months) - 1
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
+def _read(values: np.ndarray, curve: Curve, day: float) -> float:
+    index = np.searchsorted(curve.days, day, side="right") - 1
+    return float(values[max(index, 0)])
+
+
+@dataclass(frozen=True)
+class SurvivalView:
+    """Time to open-market work for a service's participants and its weighted comparison group."""
+
+    service_code: str
+    as_of: dt.date
+    participants: GroupCurves
+    comparison: GroupCurves
+    n_trimmed: int
+    horizon_days: int
+
+    def to_dict(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
+        part, comp = self.participants.summary(months), self.comparison.summary(months)
+        difference = {m: None if part["cumulative_incidence"][m] is None or comp["cumulative_incidence"][m] is None
+                      else part["cumulative_incidence"][m] - comp["cumulative_incidence"][m] for m in part["cumulative_incidence"]}
+        return {"service_code": self.service_code, "as_of": self.as_of.isoformat(), "months": list(months),
+                "day_of_month": {str(m): month_day(m) for m in months}, "horizon_days": self.horizon_days,
+                "n_trimmed": self.n_trimmed, "participants": part, "comparison": comp, "difference": difference}
+
+
+def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.ndarray | None, kaplan: bool) -> GroupCurves:
+    with warnings.catch_warnings():  # lifelines: non-integer weights give approximate bands (docs/methods.md, section 8)
+        warnings.simplefilter("ignore")
+        incidence = cumulative_incidence(duration, event, weights, label=label)
+        still = kaplan_meier(duration, event, weights, label=label) if kaplan else None
+    return GroupCurves(label, incidence, still, duration, event, kish_ess(weights) if weights is not None else float(len(duration)))
+
+
+def survival_view(
+    analysis: Analysis, as_of: dt.date, scores: np.ndarray, *, service_code: str = "", trim: float = 0.01, horizon_days: int = 730,
+    kaplan: bool = True,
+) -> SurvivalView:
+    """Curves of participants and of the comparison rows weighted by censoring weight x
+    e/(1 - e), after the estimate's trimming rule (see the module docstring); Kaplan-Meier
+    as well as Aalen-Johansen when `kaplan`."""
+    kept = trimming_mask(scores, "att", trim)
+    events = time_to_work(analysis.frame, as_of, horizon_days)
+    duration, event = events["duration"].to_numpy(dtype=float), events["event"].to_numpy()
+    treated, control = analysis.t & kept, ~analysis.t & kept
+    weights = analysis.w[control] * scores[control] / (1 - scores[control])
+    weights = weights * kish_ess(weights) / weights.sum()
+    return SurvivalView(
+        service_code, as_of,
+        _curves("participants", duration[treated], event[treated], None, kaplan),
+        _curves("comparison", duration[control], event[control], weights, kaplan),
+        int((~kept).sum()), horizon_days,
+    )
+
+
+# --- observed versus expected by client group --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedRow:
+    """Observed and expected employment of one client group's participants (None: all).
+
+    `observed` is always filled (disclosure control needs it); `expected` and the interval
+    are None when the group has too few participants for an estimate (`note` says so)."""
+
+    client_group: str | None
+    n: int
+    observed: float | None = None
+    expected: float | None = None
+    ci_low: float | None = None  # interval of O - E (this cohort's additional employments)
+    ci_high: float | None = None
+    note: str = ""
+
+    @property
+    def suppressed(self) -> bool:
+        return self.expected is None
+
+    @property
+    def additional(self) -> float | None:
+        return None if self.expected is None or self.observed is None else self.observed - self.expected
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.expected or self.observed is None else self.observed / self.expected
+
+
+@dataclass(frozen=True)
+class SeedModel:
+    """The seed method's no-service model on a service's rows: each participant's p_i and
+    the sandwich covariance of the model's coefficients (for the delta method)."""
+
+    expected: np.ndarray  # p_i of each participant, in row order
+    gradient_rows: np.ndarray  # p_i (1 - p_i) z_i of each participant
+    covariance: np.ndarray  # V = H^-1 M H^-1
+
+    def model_variance(self, mask: np.ndarray) -> float:
+        """Var(E) of the participants in `mask` from the model's own uncertainty."""
+        g = self.gradient_rows[mask].sum(axis=0)
+        return float(g @ self.covariance @ g)
+
+
+def seed_model(analysis: Analysis, y: np.ndarray, seed: int = 0) -> SeedModel:
+    """The seed method's logistic model (`make_model('logistic')`, fitted on the weighted
+    reference rows as `ExpectedVersusObserved` fits it) with the delta-method pieces.
+
+    With p = expit(z'b), z the model's standardised covariates with a leading 1, and w the
+    case weights of the reference rows:
+        H = sum_ref w p (1 - p) z z',  M = sum_ref w^2 (y - p)^2 z z',  V = H^-1 M H^-1,
+        Var(E_g) = g' V g  with  g = sum_{i in g} p_i (1 - p_i) z_i  over participants in g.
+    This is the variance the seed method's bootstrap (refits on reference rows resampled
+    with their weights) estimates, without refitting; a test compares the two."""
+    reference = ~analysis.t
+    model = fit_weighted(clone(make_model("logistic", True, seed)), analysis.X[reference], y[reference], analysis.w[reference])
+    X_ref, X_part = analysis.X[reference], analysis.X[analysis.t]
+    Z_ref = np.column_stack([np.ones(len(X_ref)), model[0].transform(X_ref)])  # model[0]: its StandardScaler
+    Z_part = np.column_stack([np.ones(len(X_part)), model[0].transform(X_part)])
+    p_ref, p_part = model.predict_proba(X_ref)[:, 1], model.predict_proba(X_part)[:, 1]
+    w = analysis.w[reference]
+    H = (Z_ref * (w * p_ref * (1 - p_ref))[:, None]).T @ Z_ref
+    M = (Z_ref * (w**2 * (y[reference] - p_ref) ** 2)[:, None]).T @ Z_ref
+    H_inv = np.linalg.pinv(H)
+    return SeedModel(p_part, Z_part * (p_part * (1 - p_part))[:, None], H_inv @ M @ H_inv)
+
+
+def expected_by_group(
+    analysis: Analysis, outcome: str, *, seed: int = 0, min_participants: int = MIN_PARTICIPANTS,
+) -> list[ExpectedRow]:
+    """O, E and the interval of O - E for all participants, then for each client group:
+    the seed method with its logistic model (`seed_model`), the model part of the variance
+    by the delta method instead of bootstrap refits.
+
+    Sizes follow `ExpectedVersusObserved`: no estimate below `min_participants`
+    participants or comparison rows (with weight > 0)."""
+    y = analysis.outcome(outcome)
+    if not is_binary(y):
+        raise UsageError(f"observed versus expected by client group needs a 0/1 outcome, not '{outcome}'", fix="use employed_12m or another employed_ outcome.")
+    labels = analysis.frame.loc[analysis.t, "client_group"].to_numpy().astype(str)
+    observed = y[analysis.t]
+    keys = (None, *GROUPS)
+    members = [np.ones(len(labels), dtype=bool) if key is None else labels == key for key in keys]
+    n_treated, n_reference = int(analysis.t.sum()), int((~analysis.t).sum())
+    if n_treated < min_participants or n_reference < min_participants:
+        note = (f"too few participants for an estimate ({n_treated}; at least {min_participants} are needed)" if n_treated < min_participants
+                else f"too few comparison units for an estimate ({n_reference}; at least {min_participants} are needed)")
+        return [ExpectedRow(key, int(m.sum()), float(observed[m].sum()), note=note) for key, m in zip(keys, members)]
+    model = seed_model(analysis, y, seed)
+    p = model.expected
+    rows = []
+    for key, inside in zip(keys, members):
+        n, o = int(inside.sum()), float(observed[inside].sum())
+        if n < min_participants:
+            rows.append(ExpectedRow(key, n, o, note=f"too few participants for an estimate ({n}; at least {min_participants} are needed)"))
+            continue
+        e = float(p[inside].sum())
+        half = Z95 * float(np.sqrt((p[inside] * (1 - p[inside])).sum() + model.model_variance(inside)))
+        rows.append(ExpectedRow(key, n, o, e, o - e - half, o - e + half))
+    return rows
+
+
+# --- one service, everything ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service's estimates over the store with what the report shows beside them."""
+
+    service_code: str
+    rows: list[ServiceEstimate]
+    frame: pd.DataFrame = field(repr=False)
+    checks: Checks | None = None
+    survival: SurvivalView | None = None
+    expected: list[ExpectedRow] = field(default_factory=list)
+
+    @property
+    def overall(self) -> ServiceEstimate:
+        return self.rows[0]
+
+
+def service_view(
+    store: Store,
+    service_code: str,
+    *,
+    outcome: str = "employed_12m",
+    method: str = "aipw",
+    seed: int = 0,
+    settings: dict[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    checks: bool = True,
+    survival: bool = True,
+    expected: bool = True,
+    kaplan: bool = False,
+    **options: Any,
+) -> ServiceView:
+    """`service_estimates` and, when the service has an estimate, the views asked for
+    (Kaplan-Meier curves only with `kaplan`; the report shows cumulative incidence)."""
+    rows, frame = service_estimates(store, service_code, outcome=outcome, method=method, seed=seed, settings=settings, **options)
+    result = rows[0].result
+    analysis = analysis_rows(frame, result)
+    if analysis is None or result.suppressed:
+        return ServiceView(service_code, rows, frame)
+    found = refutation_checks(analysis, outcome, result, method=method, seed=seed, settings=settings) if checks else None
+    curves = None
+    if survival:
+        scores = found.scores if found is not None and found.scores is not None and method == "aipw" else att_scores(analysis, seed)
+        trim = (settings or {}).get("trim", 0.01)
+        curves = survival_view(analysis, as_of or data_end(store), scores, service_code=service_code, trim=trim, kaplan=kaplan)
+    by_group = expected_by_group(analysis, outcome, seed=seed) if expected else []
+    return ServiceView(service_code, rows, frame, found, curves, by_group)
+
+
+def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
+    """`service_view` for every service with participants (or those asked for)."""
+    codes = services or [c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
+    as_of = options.pop("as_of", None) or data_end(store)
+    return [service_view(store, code, as_of=as_of, **options) for code in codes]

@@ -1,0 +1,288 @@
+"""What the report and `polku estimate --survival` show beside each estimate, recomputed
+independently on the shared synthetic area: curves from `polku.impact.survival`, checks from
+`polku.impact.refute`, O and E from the seed method, and the report's tables and figures."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from polku.cli import _print_survival, main
+from polku.cohort.build import data_end, window_days
+from polku.demo import DemoResult
+from polku.estimators import METHODS
+from polku.impact import AIPW
+from polku.impact.balance import kish_ess
+from polku.impact.by_service import service_estimates
+from polku.impact.design import covariate_matrix
+from polku.impact.refute import negative_control, placebo_treatment
+from polku.impact.store_views import (
+    MONTHS,
+    ServiceView,
+    analysis_rows,
+    att_scores,
+    expected_by_group,
+    refutation_checks,
+)
+from polku.impact.survival import cumulative_incidence, kaplan_meier, time_to_work
+from polku.store import Store, open_store
+
+SERVICE = "COACH"
+OUTCOME = "employed_12m"
+
+
+class Weighted:
+    """AIPW with the store's case weights, as the refute functions call an estimator."""
+
+    def __init__(self, names: tuple[str, ...], weights: np.ndarray) -> None:
+        self.names, self.weights = names, weights
+
+    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "Weighted":
+        self.result_ = AIPW("att", seed=0).fit(X, t, y, self.names, sample_weight=self.weights).result_
+        return self
+
+
+@pytest.fixture(scope="module")
+def estimate(area: DemoResult) -> tuple[list, pd.DataFrame]:
+    with open_store(area.store_path, read_only=True) as store:
+        return service_estimates(store, SERVICE, outcome=OUTCOME)
+
+
+@pytest.fixture(scope="module")
+def weighted_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
+    """The estimate's rows rebuilt by hand: its covariates (named in its balance table) over
+    the followed frame, rows with weight > 0."""
+    rows, frame = estimate
+    columns = list(dict.fromkeys(b.covariate.partition("=")[0] for b in rows[0].result.balance))
+    X, names = covariate_matrix(frame, columns)
+    keep = frame.weight.to_numpy() > 0
+    return {"frame": frame[keep].reset_index(drop=True), "X": X[keep], "t": frame.treated.to_numpy(bool)[keep],
+            "w": frame.weight.to_numpy()[keep], "names": names}
+
+
+@pytest.fixture(scope="module")
+def refuted(weighted_rows: dict[str, Any]) -> tuple[Any, Any]:
+    """Negative control and placebo by `polku.impact.refute` itself on the estimate's rows."""
+    d = weighted_rows
+    y = d["frame"][OUTCOME].to_numpy(float)
+    before = d["frame"]["employed_before_12m"].to_numpy(float)
+    return (negative_control(Weighted(d["names"], d["w"]), d["X"], d["t"], before),
+            placebo_treatment(Weighted(d["names"], d["w"]), d["X"], d["t"], y, seed=0))
+
+
+def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) -> None:
+    rows, frame = estimate
+    analysis = analysis_rows(frame, rows[0].result)
+    assert analysis is not None
+    np.testing.assert_array_equal(analysis.X, weighted_rows["X"])
+    np.testing.assert_array_equal(analysis.t, weighted_rows["t"])
+    assert analysis.covariates == weighted_rows["names"]
+    y = analysis.outcome(OUTCOME)
+    refit = AIPW("att", seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w).result_
+    assert refit.estimate == pytest.approx(rows[0].result.estimate, abs=1e-12)
+
+
+def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estimate: tuple[list, pd.DataFrame], refuted: tuple[Any, Any]) -> None:
+    rows, frame = estimate
+    expected_nc, expected_pl = refuted
+    analysis = analysis_rows(frame, rows[0].result)
+    checks = refutation_checks(analysis, OUTCOME, rows[0].result, seed=0)
+    for got, want in ((checks.negative_control, expected_nc), (checks.placebo, expected_pl)):
+        assert (got.check, got.passed) == (want.check, want.passed)
+        assert got.new == pytest.approx(want.new, abs=1e-12)
+        assert (got.ci_low, got.ci_high) == pytest.approx((want.ci_low, want.ci_high), abs=1e-12)
+    # the placebo's "original" is the estimate itself, not fitted again, and equals a refit
+    assert checks.placebo.original == rows[0].result.estimate
+    assert expected_pl.original == pytest.approx(rows[0].result.estimate, abs=1e-12)
+    # the negative-control fit's propensity scores are the estimate's (reused for the curves)
+    np.testing.assert_array_equal(checks.scores, att_scores(analysis, seed=0))
+
+
+def _expected_curves(d: dict[str, Any], as_of: Any) -> dict[str, dict[str, Any]]:
+    """Participants and weighted comparison curves from the survival functions directly."""
+    y = d["frame"][OUTCOME].to_numpy(float)
+    fitted = AIPW("att", seed=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"])
+    e, kept = fitted.propensity_, fitted.kept_
+    events = time_to_work(d["frame"], as_of)
+    duration, event = events.duration.to_numpy(), events.event.to_numpy()
+    treated, control = d["t"] & kept, ~d["t"] & kept
+    w = d["w"][control] * e[control] / (1 - e[control])
+    w = w * kish_ess(w) / w.sum()
+    out = {}
+    for key, rows, weights in (("participants", treated, None), ("comparison", control, w)):
+        with warnings.catch_warnings():  # lifelines: non-integer weights give approximate bands
+            warnings.simplefilter("ignore")
+            incidence = cumulative_incidence(duration[rows], event[rows], weights)
+            km = kaplan_meier(duration[rows], event[rows], weights)
+        day = {str(m): window_days(m) - 1 for m in MONTHS}
+        out[key] = {"n": int(rows.sum()), "cif": {m: incidence.at(x) for m, x in day.items()},
+                    "employed_km": {m: 1 - km.at(x) for m, x in day.items()}}
+    return out
+
+
+def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, weighted_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    result = CliRunner().invoke(main,
+                                ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json"])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.output)
+    with open_store(area.store_path, read_only=True) as store:
+        as_of = data_end(store)
+    want = _expected_curves(weighted_rows, as_of)
+    assert record["service_code"] == SERVICE and record["months"] == list(MONTHS) and not record["suppressed"]
+    assert record["as_of"] == as_of.isoformat()
+    for key in ("participants", "comparison"):
+        assert record[key]["n"] == want[key]["n"]
+        assert record[key]["cumulative_incidence"] == pytest.approx(want[key]["cif"], abs=1e-12)
+        assert record[key]["employed_ignoring_competing_exits"] == pytest.approx(want[key]["employed_km"], abs=1e-12)
+    for m in map(str, MONTHS):
+        assert record["difference"][m] == pytest.approx(want["participants"]["cif"][m] - want["comparison"]["cif"][m], abs=1e-12)
+    # the participants' share in work by day 364 cannot exceed their window outcome, and is close to it
+    participants = weighted_rows["frame"][weighted_rows["t"]]
+    share = participants[OUTCOME].astype(float).mean()
+    assert share - 0.06 <= record["participants"]["cumulative_incidence"]["12"] <= share + 0.01
+    _print_survival([record])
+    printed = capsys.readouterr().out
+    assert "comparison, weighted" in printed and "effective size" in printed
+    assert f"{100 * record['participants']['cumulative_incidence']['12']:.1f}" in printed
+
+
+def test_survival_is_refused_with_a_flat_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["estimate", "--data", str(tmp_path / "x.csv"), "--survival"])
+    assert result.exit_code == 2 and "--survival" in result.stderr
+
+
+def test_observed_and_expected_by_group_are_the_seed_methods(estimate: tuple[list, pd.DataFrame]) -> None:
+    rows, frame = estimate
+    analysis = analysis_rows(frame, rows[0].result)
+    y = analysis.outcome(OUTCOME)
+    rows = expected_by_group(analysis, OUTCOME, seed=0)
+    assert [r.client_group for r in rows] == [None, "high", "medium", "low"]
+    seed = METHODS["baseline"]("att", bootstrap=0, seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
+    overall = rows[0]
+    assert overall.observed == seed.result_.observed and overall.expected == pytest.approx(seed.result_.expected, rel=1e-12)
+    assert overall.n == int(analysis.t.sum())
+    # the groups split the participants: counts and O add up exactly; E adds up over the estimated groups
+    assert sum(r.n for r in rows[1:]) == overall.n and sum(r.observed for r in rows[1:]) == overall.observed
+    shown = [r for r in rows[1:] if not r.suppressed]
+    small = [r for r in rows[1:] if r.suppressed]
+    assert all(r.n >= 60 for r in shown) and all(r.n < 60 and "too few" in r.note for r in small)
+    labels = analysis.frame.loc[analysis.t, "client_group"].to_numpy()
+    for r in shown:
+        assert r.expected == pytest.approx(seed.expected_[labels == r.client_group].sum(), rel=1e-9)
+        assert r.ci_low < r.additional < r.ci_high
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report(area: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[ServiceView]]:
+    """The English report of the area, and the views its impact section computed (for two
+    services: coaching, and supported employment, whose small client groups are suppressed)."""
+    from polku.reports import build_report
+    from polku.reports.sections import impact
+
+    seen: list[ServiceView] = []
+    original = impact.store_views
+
+    def recording(store: Store, **options: Any) -> list[ServiceView]:
+        seen.extend(original(store, services=[SERVICE, "IPS"], **options))
+        return seen
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(impact, "store_views", recording)
+    try:
+        with open_store(area.store_path, read_only=True) as store:
+            path = build_report(store, tmp_path_factory.mktemp("impact") / "en.html", lang="en")
+    finally:
+        mp.undo()
+    return path.read_text(encoding="utf-8"), seen
+
+
+def _table(html: str, table_id: str) -> str:
+    found = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+    assert found, table_id
+    return found.group(1)
+
+
+def _rows(html: str, table_id: str) -> list[list[str]]:
+    body = re.search(r"<tbody>(.*?)</tbody>", _table(html, table_id), re.S).group(1)
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def _pp(value: float) -> str:
+    text = f"{100 * value:,.1f}".replace(",", "\u202f")
+    return "+" + text if value > 0 else text
+
+
+def test_report_shows_every_new_view(report: tuple[str, list[ServiceView]]) -> None:
+    html, views = report
+    for heading in ("impact-h-survival", "impact-h-expected", "impact-h-checks"):
+        assert f'<h3 id="{heading}">' in html
+    for chart in ("impact-survival-chart", "impact-expected-chart", "impact-balance-chart", "impact-overlap-chart"):
+        figure = re.search(rf'<figure class="chart" id="{chart}"><svg (.*?)</svg>', html, re.S)
+        assert figure and f'aria-labelledby="{chart}-title"' in figure.group(0)
+    shown = [v for v in views if v.checks is not None]
+    assert {v.service_code for v in shown} == {SERVICE, "IPS"}
+    assert len(_rows(html, "impact-refutation")) == len(shown)
+    assert len(_rows(html, "impact-survival")) == 2 * len(shown)
+    assert len(_rows(html, "impact-expected")) == 4 * len(shown)
+    # the love plot names covariates in words
+    assert "Sex: male" in html and "Education: tertiary" in html
+
+
+def test_report_refutation_table_holds_the_refute_outputs(report: tuple[str, list[ServiceView]], refuted: tuple[Any, Any]) -> None:
+    html, _ = report
+    nc, pl = refuted
+    (row,) = [r for r in _rows(html, "impact-refutation") if r[0] == "Job-search coaching"]
+    verdict = lambda check: "passed" if check.passed else "failed"  # noqa: E731
+    assert row[1] == _pp(pl.original)
+    assert row[2:5] == [_pp(nc.new), f"{_pp(nc.ci_low)} … {_pp(nc.ci_high)}", verdict(nc)]
+    assert row[5:8] == [_pp(pl.new), f"{_pp(pl.ci_low)} … {_pp(pl.ci_high)}", verdict(pl)]
+
+
+def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceView]], weighted_rows: dict[str, Any], area: DemoResult) -> None:
+    html, _ = report
+    with open_store(area.store_path, read_only=True) as store:
+        want = _expected_curves(weighted_rows, data_end(store))
+    rows = {r[1]: r for r in _rows(html, "impact-survival") if r[0] == "Job-search coaching"}
+    for label, key in (("Participants", "participants"), ("Comparison, weighted", "comparison")):
+        row = rows[label]
+        assert row[2] == f"{want[key]['n']:,}".replace(",", "\u202f")
+        cells = dict(zip(map(str, MONTHS), row[3:7]))
+        assert cells["12"] != ".."  # a year after the start is shown for a service this size
+        for month, cell in cells.items():
+            if cell != "..":
+                assert cell == f"{100 * want[key]['cif'][month]:.1f}"
+
+
+def test_report_expected_table_holds_the_seed_methods_numbers(report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]) -> None:
+    html, _ = report
+    rows, frame = estimate
+    analysis = analysis_rows(frame, rows[0].result)
+    seed = METHODS["baseline"]("att", bootstrap=0, seed=0).fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates,
+                                                              sample_weight=analysis.w).result_
+    (row,) = [r for r in _rows(html, "impact-expected") if r[:2] == ["Job-search coaching", "all participants"]]
+    assert row[2] == f"{seed.n_treated:,}".replace(",", "\u202f")
+    assert row[3] == f"{seed.observed:,.0f}".replace(",", "\u202f")
+    assert row[4] == f"{seed.expected:,.1f}".replace(",", "\u202f")
+    assert row[5] == f"{seed.observed - seed.expected:,.1f}".replace(",", "\u202f")
+
+
+def test_report_impact_tables_show_no_small_count_of_people(report: tuple[str, list[ServiceView]]) -> None:
+    html, _ = report
+    for table_id in ("impact-survival", "impact-expected", "impact-balance", "impact-refutation"):
+        for row in _rows(html, table_id):
+            for cell in row[1:]:
+                digits = cell.replace("\u202f", "")
+                if digits.isdigit():
+                    assert not 0 < int(digits) < 10, (table_id, row)
