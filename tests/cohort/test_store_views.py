@@ -40,13 +40,13 @@ OUTCOME = "employed_12m"
 
 
 class Weighted:
-    """AIPW with the store's case weights, as the refute functions call an estimator."""
+    """AIPW with the store's case weights and person clusters, as the refute functions call an estimator."""
 
-    def __init__(self, names: tuple[str, ...], weights: np.ndarray) -> None:
-        self.names, self.weights = names, weights
+    def __init__(self, names: tuple[str, ...], weights: np.ndarray, people: np.ndarray) -> None:
+        self.names, self.weights, self.people = names, weights, people
 
     def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "Weighted":
-        self.result_ = AIPW("att", seed=0).fit(X, t, y, self.names, sample_weight=self.weights).result_
+        self.result_ = AIPW("att", seed=0).fit(X, t, y, self.names, sample_weight=self.weights, clusters=self.people).result_
         return self
 
 
@@ -74,8 +74,9 @@ def refuted(weighted_rows: dict[str, Any]) -> tuple[Any, Any]:
     d = weighted_rows
     y = d["frame"][OUTCOME].to_numpy(float)
     before = d["frame"]["employed_before_12m"].to_numpy(float)
-    return (negative_control(Weighted(d["names"], d["w"]), d["X"], d["t"], before),
-            placebo_treatment(Weighted(d["names"], d["w"]), d["X"], d["t"], y, seed=0))
+    people = d["frame"]["person_id"].astype(str).to_numpy()
+    return (negative_control(Weighted(d["names"], d["w"], people), d["X"], d["t"], before),
+            placebo_treatment(Weighted(d["names"], d["w"], people), d["X"], d["t"], y, seed=0))
 
 
 def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) -> None:

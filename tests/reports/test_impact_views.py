@@ -166,3 +166,24 @@ def test_a_store_without_estimates_gets_no_views(filled_store: Store) -> None:
     blocks = impact_section(filled_store, ctx())
     assert not any(isinstance(b, Heading) for b in blocks)
     assert any(getattr(b, "id", None) == "impact-services" for b in blocks)
+
+
+def test_a_hidden_group_size_hides_expected_and_leaves_the_chart() -> None:
+    """Sizes 263 = 3 + 60 + 200 at threshold 10: high is hidden, so medium's size is hidden as
+    its partner; showing medium's E beside E / n in the chart would give n (and high) back."""
+    import pandas as pd
+
+    from polku.impact.store_views import ServiceView
+    from polku.reports.sections.impact_views import expected_blocks
+
+    rows = [ExpectedRow(None, 263, 120.0, 100.0, 8.0, 32.0), ExpectedRow("high", 3, None, note="too few"),
+            ExpectedRow("medium", 60, 30.0, 22.0, 1.0, 15.0), ExpectedRow("low", 200, 88.0, 76.0, 2.0, 22.0)]
+    sizes, _, _ = protect_groups(rows, T)
+    assert sizes["high"] is None and sizes["medium"] is None and sizes["low"] == 200
+    view = ServiceView("COACH", [], pd.DataFrame(), expected=rows)
+    blocks = expected_blocks(ctx(), [view], lambda code: code)
+    table = next(b for b in blocks if getattr(b, "id", "") == "impact-expected")
+    medium = next(r for r in table.rows if r[1] == ctx().t("impact.group.medium"))
+    assert medium[2] == sdc.MARKER and medium[4] == sdc.MARKER  # n and E
+    chart = next(b for b in blocks if getattr(b, "id", "") == "impact-expected-chart")
+    assert ctx().t("impact.group.medium") not in chart.svg and ctx().t("impact.group.low") in chart.svg

@@ -76,7 +76,7 @@ class ExpectedVersusObserved:
                 why="it predicts what participants would have done without the service; it says nothing about non-participants.",
                 fix="use --estimand att, or ipw, aipw or match for the ate.",
             )
-        design = design_from_arrays(X, t, y, covariate_names, sample_weight)
+        design = design_from_arrays(X, t, y, covariate_names, sample_weight, clusters)
         note = size_note(design, self.min_participants)
         if note:
             self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, note=note)
@@ -132,7 +132,8 @@ class ExpectedVersusObserved:
             bootstrap_replications=self.replications_,
             observed=observed,
             expected=expected,
-            extra=self._extra(additional, Z95 * np.sqrt(cohort_var), observed, expected, cohort_var - model_var, model_var),
+            extra=self._extra(additional, Z95 * np.sqrt(cohort_var), observed, expected, cohort_var - model_var, model_var)
+            | ({} if design.clusters is None else {"clusters_ignored": int(len(np.unique(design.clusters)))}),
         )
 
     def _extra(self, additional: float, half: float, observed: float, expected: float, cohort_var: float, model_var: float) -> dict[str, Any]:

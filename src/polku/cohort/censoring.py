@@ -62,7 +62,7 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     spell_end = days_after(frame["spell_end"], frame["ref_date"])
     controls = np.flatnonzero(~treated)
     last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
-    clock = frame.loc[controls, list(CLOCK)].to_numpy(dtype=float) if set(CLOCK) <= set(frame.columns) else None
+    clock = frame.iloc[controls][list(CLOCK)].to_numpy(dtype=float) if set(CLOCK) <= set(frame.columns) else None
     survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls], clock, model)
     weights = np.ones(len(frame))
     weights[censored] = 0.0
@@ -95,15 +95,16 @@ def _person_months(
     outcome = last & event[owner]
     features = [X[owner], month, month**2, registered]
     if clock is not None:
-        features.append(_terms_in_month(clock[owner], month, registered))
+        months_registered = np.minimum(month, np.ceil(spell_end[owner] / DAYS_PER_MONTH))
+        features.append(_terms_in_month(clock[owner], month, months_registered))
     return np.column_stack(features), outcome, owner
 
 
-def _terms_in_month(clock: np.ndarray, month: np.ndarray, registered: np.ndarray) -> np.ndarray:
+def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.ndarray) -> np.ndarray:
     """The labour-market terms as they stand `month` months after the reference date: age
-    grows, and while the person stays registered so do the spell and the months unemployed
-    of the last 36 (capped at 36)."""
-    grown = np.where(registered, month, 0)
+    grows, and so, by the months the person has stayed registered since (not beyond the
+    spell's end), do the spell and the months unemployed of the last 36 (capped at 36)."""
+    grown = months_registered
     now = pd.DataFrame({
         "age": clock[:, 0] + month / 12,
         "spell_months": clock[:, 1] + grown,

@@ -131,10 +131,11 @@ class ImpactEstimator:
             naive_difference=naive_difference(design),
             balance=balance_table(design.X, design.t, design.covariates, treated_w, control_w),
             overlap=overlap(self.propensity_, design.t, control_w),
-            extra=fitted.extra | self._cluster_note(design),
+            extra=fitted.extra | self._cluster_note(design.subset(kept)),
         )
 
     def _cluster_note(self, design: Design) -> dict[str, int]:
+        """How many clusters the interval rests on (among the units kept)."""
         if design.clusters is None:
             return {}
         count = int(len(np.unique(design.clusters)))

@@ -74,6 +74,11 @@ class Analysis:
     def outcome(self, column: str) -> np.ndarray:
         return self.frame[column].to_numpy(dtype=float)
 
+    @property
+    def people(self) -> np.ndarray:
+        """Person ids, the clusters of the estimate's interval (one person, several dates)."""
+        return self.frame["person_id"].astype(str).to_numpy()
+
 
 def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None) -> Analysis | None:
     """The weighted analysis rows of `service_estimates`' frame for its estimate `result`;
@@ -101,10 +106,14 @@ class _WithCaseWeights:
     weights and covariate names attached; a fit on the estimate's own (t, y) returns the
     estimate already made instead of fitting it again."""
 
-    def __init__(self, estimator: Any, names: tuple[str, ...], weights: np.ndarray, t: np.ndarray, y: np.ndarray, result: EffectEstimate) -> None:
+    def __init__(
+        self, estimator: Any, names: tuple[str, ...], weights: np.ndarray, t: np.ndarray, y: np.ndarray, result: EffectEstimate,
+        clusters: np.ndarray | None = None,
+    ) -> None:
         self.estimator = estimator
         self.names = names
         self.weights = weights
+        self.clusters = clusters
         self._known = (t, y, result)
 
     def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "_WithCaseWeights":
@@ -112,7 +121,7 @@ class _WithCaseWeights:
         if np.array_equal(t, known_t) and np.array_equal(y, known_y):
             self.result_ = result
         else:
-            self.result_ = self.estimator.fit(X, t, y, self.names, sample_weight=self.weights).result_
+            self.result_ = self.estimator.fit(X, t, y, self.names, sample_weight=self.weights, clusters=self.clusters).result_
         return self
 
 
@@ -135,7 +144,7 @@ def refutation_checks(
 
     y = analysis.outcome(outcome)
     estimator = METHODS[method]("att", **{"seed": seed, **(settings or {})})
-    wrapped = _WithCaseWeights(estimator, analysis.covariates, analysis.w, analysis.t, y, result)
+    wrapped = _WithCaseWeights(estimator, analysis.covariates, analysis.w, analysis.t, y, result, analysis.people)
     negative = negative_control(wrapped, analysis.X, analysis.t, analysis.outcome(NEGATIVE_CONTROL))
     scores = getattr(estimator, "propensity_", None)
     scores = None if scores is None else scores.copy()

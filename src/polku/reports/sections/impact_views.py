@@ -185,12 +185,13 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
             if row.suppressed:
                 cells = (ctx.t("impact.too_few"), "", "", "", "")
             else:
-                visible = o is not None
+                # a hidden group size hides E too: E with its share of n would give n back
+                visible = o is not None and n is not None
                 interval = f"{ctx.num(row.ci_low, 1)} … {ctx.num(row.ci_high, 1)}" if visible else sdc.MARKER
-                cells = (ctx.num(o), ctx.num(row.expected, 1), ctx.num(row.additional, 1) if visible else sdc.MARKER, interval,
-                         ctx.num(row.ratio, 2) if visible else sdc.MARKER)
+                cells = (ctx.num(o), ctx.num(row.expected, 1) if n is not None else sdc.MARKER,
+                         ctx.num(row.additional, 1) if visible else sdc.MARKER, interval, ctx.num(row.ratio, 2) if visible else sdc.MARKER)
             body.append((service(view.service_code), group_label(row.client_group), ctx.num(n), *cells))
-            if not row.suppressed and row.n:
+            if not row.suppressed and row.n and n is not None:
                 half = (row.ci_high - row.ci_low) / 2
                 labels.append(group_label(row.client_group))
                 obs_pct.append(None if o is None else 100 * o / row.n)
