@@ -47,3 +47,21 @@ def test_ignoring_the_case_weights_would_be_caught() -> None:
     unweighted = Analysis(analysis.frame, analysis.X, analysis.t, np.ones(len(y)), analysis.covariates)
     everybody = np.ones(int(analysis.t.sum()), dtype=bool)
     assert seed_model(analysis, y).model_variance(everybody) != pytest.approx(seed_model(unweighted, y).model_variance(everybody), rel=0.05)
+
+
+def test_one_person_on_several_dates_is_one_cluster_in_the_model_variance() -> None:
+    """Every row twice: the fit is the same, H doubles and (participants doubled too) g
+    doubles. With the two copies of a row as one person the scores add up, M is four times
+    one copy's and Var(E) four times the original's; taken as independent rows M only
+    doubles and Var(E) is twice the original's, a false gain in precision."""
+    analysis, y = _weighted_area(n=2000, seed=1)
+    n = len(y)
+    twice = lambda frame: Analysis(frame, np.vstack([analysis.X] * 2), np.r_[analysis.t, analysis.t],  # noqa: E731
+                                   np.r_[analysis.w, analysis.w], analysis.covariates)
+    people = pd.DataFrame({"person_id": np.r_[np.arange(n), np.arange(n)]})
+    everybody = lambda a: np.ones(int(a.t.sum()), dtype=bool)  # noqa: E731
+    once = seed_model(analysis, y).model_variance(everybody(analysis))
+    clustered = twice(people)
+    rowwise = twice(pd.DataFrame(index=range(2 * n)))
+    assert seed_model(clustered, np.r_[y, y]).model_variance(everybody(clustered)) == pytest.approx(4 * once, rel=1e-4)
+    assert seed_model(rowwise, np.r_[y, y]).model_variance(everybody(rowwise)) == pytest.approx(2 * once, rel=1e-4)

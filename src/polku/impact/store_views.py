@@ -75,9 +75,10 @@ class Analysis:
         return self.frame[column].to_numpy(dtype=float)
 
     @property
-    def people(self) -> np.ndarray:
-        """Person ids, the clusters of the estimate's interval (one person, several dates)."""
-        return self.frame["person_id"].astype(str).to_numpy()
+    def people(self) -> np.ndarray | None:
+        """Person ids, the clusters of the estimate's interval (one person, several dates);
+        None for rows without them (taken as independent)."""
+        return self.frame["person_id"].astype(str).to_numpy() if "person_id" in self.frame else None
 
 
 def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None) -> Analysis | None:
@@ -318,10 +319,12 @@ def seed_model(analysis: Analysis, y: np.ndarray, seed: int = 0) -> SeedModel:
 
     With p = expit(z'b), z the model's standardised covariates with a leading 1, and w the
     case weights of the reference rows:
-        H = sum_ref w p (1 - p) z z',  M = sum_ref w^2 (y - p)^2 z z',  V = H^-1 M H^-1,
-        Var(E_g) = g' V g  with  g = sum_{i in g} p_i (1 - p_i) z_i  over participants in g.
-    This is the variance the seed method's bootstrap (refits on reference rows resampled
-    with their weights) estimates, without refitting; a test compares the two."""
+        H = sum_ref w p (1 - p) z z',  M = sum_c s_c s_c',  s_c = sum_{i in c} w (y - p) z,
+        V = H^-1 M H^-1,  Var(E_g) = g' V g  with  g = sum_{i in g} p_i (1 - p_i) z_i  over
+    participants in g, and c the people (one person drawn on several dates is one cluster;
+    without person ids every row is its own). This is the variance the seed method's
+    bootstrap (refits on reference rows resampled with their weights) estimates, without
+    refitting; a test compares the two."""
     reference = ~analysis.t
     model = fit_weighted(clone(make_model("logistic", True, seed)), analysis.X[reference], y[reference], analysis.w[reference])
     X_ref, X_part = analysis.X[reference], analysis.X[analysis.t]
@@ -330,7 +333,11 @@ def seed_model(analysis: Analysis, y: np.ndarray, seed: int = 0) -> SeedModel:
     p_ref, p_part = model.predict_proba(X_ref)[:, 1], model.predict_proba(X_part)[:, 1]
     w = analysis.w[reference]
     H = (Z_ref * (w * p_ref * (1 - p_ref))[:, None]).T @ Z_ref
-    M = (Z_ref * (w**2 * (y[reference] - p_ref) ** 2)[:, None]).T @ Z_ref
+    scores = Z_ref * (w * (y[reference] - p_ref))[:, None]
+    people = analysis.people
+    if people is not None:  # sum each person's score rows
+        scores = pd.DataFrame(scores).groupby(people[reference], sort=False).sum().to_numpy()
+    M = scores.T @ scores
     H_inv = np.linalg.pinv(H)
     return SeedModel(p_part, Z_part * (p_part * (1 - p_part))[:, None], H_inv @ M @ H_inv)
 
