@@ -47,6 +47,9 @@ def _truth(frame: pd.DataFrame, episodes: pd.DataFrame, outcome: str) -> pd.Data
 
 
 def _naive(frame: pd.DataFrame, outcome: str) -> float:
+    """Participants minus comparison people with only the censoring weights: unlike the
+    result's `naive_difference` (rows with weight > 0, unweighted), it compares with the
+    same never-served comparison the estimate targets, so the gap is all confounding."""
     t = frame["treated"].to_numpy(bool)
     y = frame[outcome].to_numpy(float)
     w = frame["weight"].to_numpy(float) if "weight" in frame else np.ones(len(frame))

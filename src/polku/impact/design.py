@@ -185,10 +185,15 @@ def influence_se(influence: np.ndarray, clusters: np.ndarray | None = None) -> f
 
 def size_note(design: Design, minimum: int) -> str:
     """Why no estimate may be shown (too few participants or comparison units), or ''."""
-    if design.n_treated < minimum:
-        return f"too few participants for an estimate ({design.n_treated}; at least {minimum} are needed)"
-    if design.n_control < minimum:
-        return f"too few comparison units for an estimate ({design.n_control}; at least {minimum} are needed)"
+    return count_note(design.n_treated, design.n_control, minimum)
+
+
+def count_note(n_treated: int, n_control: int, minimum: int) -> str:
+    """`size_note` from the two counts (for views that hold no Design)."""
+    if n_treated < minimum:
+        return f"too few participants for an estimate ({n_treated}; at least {minimum} are needed)"
+    if n_control < minimum:
+        return f"too few comparison units for an estimate ({n_control}; at least {minimum} are needed)"
     return ""
 
 

@@ -46,7 +46,7 @@ from polku.groups import GROUPS
 from polku.impact.balance import kish_ess
 from polku.impact.base import Z95
 from polku.impact.by_service import ServiceEstimate, service_estimates
-from polku.impact.design import MIN_PARTICIPANTS, covariate_matrix, is_binary
+from polku.impact.design import MIN_PARTICIPANTS, count_note, covariate_matrix, is_binary
 from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
 from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
 from polku.impact.results import EffectEstimate
@@ -358,10 +358,8 @@ def expected_by_group(
     observed = y[analysis.t]
     keys = (None, *GROUPS)
     members = [np.ones(len(labels), dtype=bool) if key is None else labels == key for key in keys]
-    n_treated, n_reference = int(analysis.t.sum()), int((~analysis.t).sum())
-    if n_treated < min_participants or n_reference < min_participants:
-        note = (f"too few participants for an estimate ({n_treated}; at least {min_participants} are needed)" if n_treated < min_participants
-                else f"too few comparison units for an estimate ({n_reference}; at least {min_participants} are needed)")
+    note = count_note(int(analysis.t.sum()), int((~analysis.t).sum()), min_participants)
+    if note:
         return [ExpectedRow(key, int(m.sum()), float(observed[m].sum()), note=note) for key, m in zip(keys, members)]
     model = seed_model(analysis, y, seed)
     p = model.expected
@@ -369,7 +367,7 @@ def expected_by_group(
     for key, inside in zip(keys, members):
         n, o = int(inside.sum()), float(observed[inside].sum())
         if n < min_participants:
-            rows.append(ExpectedRow(key, n, o, note=f"too few participants for an estimate ({n}; at least {min_participants} are needed)"))
+            rows.append(ExpectedRow(key, n, o, note=count_note(n, min_participants, min_participants)))
             continue
         e = float(p[inside].sum())
         half = Z95 * float(np.sqrt((p[inside] * (1 - p[inside])).sum() + model.model_variance(inside)))
