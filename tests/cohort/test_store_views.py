@@ -87,7 +87,7 @@ def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame
     np.testing.assert_array_equal(analysis.t, weighted_rows["t"])
     assert analysis.covariates == weighted_rows["names"]
     y = analysis.outcome(OUTCOME)
-    refit = AIPW("att", seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w).result_
+    refit = AIPW("att", seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people).result_
     assert refit.estimate == pytest.approx(rows[0].result.estimate, abs=1e-12)
 
 
@@ -110,7 +110,8 @@ def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estima
 def _expected_curves(d: dict[str, Any], as_of: Any) -> dict[str, dict[str, Any]]:
     """Participants and weighted comparison curves from the survival functions directly."""
     y = d["frame"][OUTCOME].to_numpy(float)
-    fitted = AIPW("att", seed=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"])
+    people = d["frame"]["person_id"].astype(str).to_numpy()
+    fitted = AIPW("att", seed=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"], clusters=people)
     e, kept = fitted.propensity_, fitted.kept_
     events = time_to_work(d["frame"], as_of)
     duration, event = events.duration.to_numpy(), events.event.to_numpy()

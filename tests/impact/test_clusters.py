@@ -1,13 +1,15 @@
-"""Cluster-robust standard errors: by hand, and on data whose rows are copied."""
+"""Cluster-robust standard errors and cross-fitting folds by person: by hand, and on data whose rows are copied."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.neighbors import KNeighborsRegressor
 
 from polku.errors import UsageError
 from polku.impact import IPW, Matching
 from polku.impact.design import influence_se
+from polku.impact.propensity import cross_fit_outcome, folds
 
 
 def test_influence_se_by_hand() -> None:
@@ -47,3 +49,32 @@ def test_matching_says_it_ignores_clusters_and_lengths_are_checked() -> None:
     assert result.extra["clusters_ignored"] == 300
     with pytest.raises(UsageError, match="one label per row"):
         IPW("att").fit(x, t, y, clusters=np.arange(10))
+
+
+def test_person_folds_keep_a_persons_rows_together_and_deal_participants_evenly() -> None:
+    rng = np.random.default_rng(3)
+    people = rng.integers(0, 700, 2000)
+    t = np.zeros(2000, dtype=bool)
+    t[rng.choice(2000, 150, replace=False)] = True
+    splits = folds(t, 5, seed=0, clusters=people)
+    tests = [test for _, test in splits]
+    assert np.array_equal(np.sort(np.concatenate(tests)), np.arange(2000))  # a partition of the rows
+    for train, test in splits:
+        assert not set(people[train]) & set(people[test])
+        assert len(train) + len(test) == 2000
+    with_participant = [len(np.unique(people[test][t[test]])) for test in tests]
+    assert max(with_participant) - min(with_participant) <= 1
+
+
+def test_cross_fitting_by_person_keeps_a_copied_row_out_of_its_own_model() -> None:
+    """Every unit twice and a 1-nearest-neighbour outcome model: with folds by row, most
+    comparison rows find their own copy in the training folds and are predicted without
+    error (their residuals, which AIPW's correction rests on, vanish); by person, none do."""
+    x, t, y = _confounded(1000, seed=4)
+    X2, t2, y2, people = np.vstack([x, x]), np.r_[t, t], np.r_[y, y], np.r_[np.arange(1000), np.arange(1000)]
+    model = KNeighborsRegressor(n_neighbors=1)
+    by_row = cross_fit_outcome(X2, y2, ~t2, folds(t2, 5, 0), False, model)
+    by_person = cross_fit_outcome(X2, y2, ~t2, folds(t2, 5, 0, people), False, model)
+    controls = ~t2
+    assert np.mean(by_row[controls] == y2[controls]) > 0.7
+    assert np.mean(by_person[controls] == y2[controls]) == 0.0

@@ -15,8 +15,10 @@ is large: in 20 synthetic areas, groups cut on an in-sample boosting model biase
 coaching's effect by -23 points in "high" and +27 in "low"; with the logistic model the
 bias was -7 and +5, and -4.5 and +4.2 once cross-fitted (benchmarks and docs/methods.md,
 section 7). So each comparison row's chance comes from a model fitted on the other folds
-(cross-fitting, `n_folds`); participants, whose outcomes no model sees, get the model
-fitted on all comparison rows.
+(cross-fitting, `n_folds`). With `clusters` (person ids) the folds keep each person's
+rows together and every row, a participant's too, gets the model of the other folds:
+a participant drawn as a comparison person on earlier dates must not have those rows'
+outcomes, which are nearly their own, in their model.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ GROUPS = ("high", "medium", "low")
 
 def potential_groups(
     X: np.ndarray, treated: np.ndarray, employed: np.ndarray, weights: np.ndarray | None = None, *,
-    high: float = HIGH, low: float = LOW, n_folds: int = 5, seed: int = 0,
+    high: float = HIGH, low: float = LOW, n_folds: int = 5, seed: int = 0, clusters: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(chance of work without the service, group label) for every row.
 
@@ -49,8 +51,8 @@ def potential_groups(
         chance = np.full(len(X), float(employed[use].mean()) if use.any() else np.nan)
     else:
         chance = predict(_fit(X, employed, weights, use), X, True)
-        for train, test in folds(treated, n_folds, seed):
-            fit_rows, own = train[use[train]], test[~treated[test]]
+        for train, test in folds(treated, n_folds, seed, clusters):
+            fit_rows, own = train[use[train]], (test if clusters is not None else test[~treated[test]])
             if len(own) and len(np.unique(employed[fit_rows])) == 2:
                 chance[own] = predict(_fit(X, employed, weights, np.isin(np.arange(len(X)), fit_rows)), X[own], True)
     labels = np.where(chance >= high, "high", np.where(chance < low, "low", "medium"))

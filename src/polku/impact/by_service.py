@@ -88,7 +88,8 @@ def service_estimates(
         return [ServiceEstimate("service", service_code, None, None, outcome, result)], frame
     weights = censoring_weights(frame, design.X, months) if censor_later_services else np.ones(len(frame))
     employed = frame[f"employed_{months}m"].to_numpy(dtype=float)
-    potential, group = potential_groups(design.X, design.t, employed, weights)
+    people = frame["person_id"].astype(str).to_numpy()
+    potential, group = potential_groups(design.X, design.t, employed, weights, clusters=people)
     frame = frame.assign(client_group=group, potential=potential, weight=weights)
     names = design.covariates
     rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, frame, design.X, design.y, weights, settings, names))]

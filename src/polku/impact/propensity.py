@@ -112,10 +112,25 @@ def fit_propensity(X: np.ndarray, t: np.ndarray, model: Any | None = None, w: np
     return np.clip(fitted.predict_proba(_with_intercept_only(X))[:, 1], CLIP, 1 - CLIP)
 
 
-def folds(t: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Train/test index pairs, stratified by treatment so that every fold has both groups."""
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(t)), t))
+def folds(t: np.ndarray, n_folds: int, seed: int, clusters: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/test index pairs, stratified by treatment so that every fold has both groups.
+
+    With `clusters` (person ids), all rows of one person fall in the same fold: a person
+    drawn on several dates has nearly the same outcome on each, and cross-fitting only
+    keeps a row's own outcome out of its nuisance models if those rows go together.
+    Persons with a participant row are dealt to the folds first, round-robin in random
+    order, then the others, so each fold gets its share of both.
+    """
+    if clusters is None:
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(t)), t))
+    _, person = np.unique(clusters, return_inverse=True)
+    participant = np.bincount(person, weights=t.astype(float)) > 0
+    deal = np.lexsort((np.random.default_rng(seed).random(len(participant)), ~participant))
+    fold_of_person = np.empty(len(participant), dtype=np.int64)
+    fold_of_person[deal] = np.arange(len(participant)) % n_folds
+    fold = fold_of_person[person]
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_folds)]
 
 
 def _standardised(X: np.ndarray) -> np.ndarray:

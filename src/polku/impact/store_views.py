@@ -96,7 +96,7 @@ def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None) -> 
 
 def att_scores(analysis: Analysis, seed: int = 0, n_folds: int = 5) -> np.ndarray:
     """The out-of-fold propensity scores AIPW uses on these rows (same folds and weights)."""
-    return cross_fit_propensity(analysis.X, analysis.t, folds(analysis.t, n_folds, seed), None, analysis.w)
+    return cross_fit_propensity(analysis.X, analysis.t, folds(analysis.t, n_folds, seed, analysis.people), None, analysis.w)
 
 
 # --- refutation checks -------------------------------------------------------------------

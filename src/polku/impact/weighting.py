@@ -95,11 +95,11 @@ class AIPW(ImpactEstimator):
         self.outcome_model = outcome_model
 
     def _scores(self, design: Design) -> np.ndarray:
-        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.seed), self.propensity_model, design.w)
+        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.seed, design.clusters), self.propensity_model, design.w)
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
         t, y, X, s = design.t, design.y, design.X, design.weights
-        splits = folds(t, self.n_folds, self.seed + 1)
+        splits = folds(t, self.n_folds, self.seed + 1, design.clusters)
         is_binary = design.binary_outcome
         m0 = cross_fit_outcome(X, y, ~t, splits, is_binary, self.outcome_model, design.w)
         if self.estimand == "att":
