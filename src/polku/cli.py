@@ -283,39 +283,47 @@ def _survival_record(view: Any, outcome: str) -> dict[str, Any]:
     if view.survival is None:
         result = view.overall.result
         return {"service_code": view.service_code, "outcome": outcome, "suppressed": True, "note": result.note or "no estimate"}
-    return view.survival.to_dict() | {"outcome": outcome, "suppressed": False, "note": ""}
+    groups = [g.to_dict() for g in view.group_survival]
+    return view.survival.to_dict() | {"outcome": outcome, "suppressed": False, "note": "", "client_groups": groups}
 
 
 def _print_survival(records: list[dict[str, Any]]) -> None:
+    """Each service's curves, then its client groups' (groups too small for an estimate have none)."""
+    for record in records:
+        if record["suppressed"]:
+            out.print(f"{record['service_code']}: no curves ({record['note']})", highlight=False)
+            continue
+        for curves in (record, *record.get("client_groups", [])):
+            _print_curves(curves)
+
+
+def _print_curves(record: dict[str, Any]) -> None:
     from rich.table import Table
 
     def percent(value: float | None, sign: str = "") -> str:
         return "-" if value is None else f"{100 * value:{sign}.1f}"
 
-    for record in records:
-        if record["suppressed"]:
-            out.print(f"{record['service_code']}: no curves ({record['note']})", highlight=False)
-            continue
-        months = [str(m) for m in record["months"]]
-        table = Table(title=f"{record['service_code']}: in open-market work by months since the start, % (cumulative incidence)")
-        table.add_column("group")
-        table.add_column("rows", justify="right")
-        for m in months:
-            table.add_column(f"{m} mo", justify="right")
-        for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
-            group = record[key]
-            table.add_row(name, f"{group['n']:,}", *(percent(group["cumulative_incidence"][m]) for m in months))
-            table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
-        table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
-        out.print(table)
-        last = months[-1]
-        out.print(
-            f"censored before {last} months: {record['participants']['censored_before'][last]:,} participants, "
-            f"{record['comparison']['censored_before'][last]:,} comparison rows. Comparison weighted to resemble the participants: "
-            f"effective size {record['comparison']['effective_n']:,.0f} of {record['comparison']['n']:,} rows; "
-            f"{record['n_trimmed']:,} rows left out by trimming; data up to {record['as_of']}.",
-            highlight=False,
-        )
+    months = [str(m) for m in record["months"]]
+    who = record["service_code"] + (f", client group {record['client_group']}" if record.get("client_group") else "")
+    table = Table(title=f"{who}: in open-market work by months since the start, % (cumulative incidence)")
+    table.add_column("group")
+    table.add_column("rows", justify="right")
+    for m in months:
+        table.add_column(f"{m} mo", justify="right")
+    for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
+        group = record[key]
+        table.add_row(name, f"{group['n']:,}", *(percent(group["cumulative_incidence"][m]) for m in months))
+        table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
+    table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
+    out.print(table)
+    last = months[-1]
+    out.print(
+        f"censored before {last} months: {record['participants']['censored_before'][last]:,} participants, "
+        f"{record['comparison']['censored_before'][last]:,} comparison rows. Comparison weighted to resemble the participants: "
+        f"effective size {record['comparison']['effective_n']:,.0f} of {record['comparison']['n']:,} rows; "
+        f"{record['n_trimmed']:,} rows left out by trimming; data up to {record['as_of']}.",
+        highlight=False,
+    )
 
 
 def _print_effects(rows: list[Any]) -> None:

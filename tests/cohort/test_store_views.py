@@ -19,6 +19,7 @@ from polku.cli import _print_survival, main
 from polku.cohort.build import data_end, window_days
 from polku.demo import DemoResult
 from polku.estimators import METHODS
+from polku.groups import GROUPS
 from polku.impact import AIPW
 from polku.impact.balance import kish_ess
 from polku.impact.by_service import service_estimates
@@ -107,12 +108,15 @@ def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estima
     np.testing.assert_array_equal(checks.scores, att_scores(analysis, seed=0))
 
 
-def _expected_curves(d: dict[str, Any], as_of: Any) -> dict[str, dict[str, Any]]:
-    """Participants and weighted comparison curves from the survival functions directly."""
+def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = None) -> dict[str, dict[str, Any]]:
+    """Participants and weighted comparison curves from the survival functions directly
+    (with `client_group`, that group's rows, weighted by the service's scores)."""
     y = d["frame"][OUTCOME].to_numpy(float)
     people = d["frame"]["person_id"].astype(str).to_numpy()
     fitted = AIPW("att", seed=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"], clusters=people)
     e, kept = fitted.propensity_, fitted.kept_
+    if client_group is not None:
+        kept = kept & (d["frame"]["client_group"] == client_group).to_numpy()
     events = time_to_work(d["frame"], as_of)
     duration, event = events.duration.to_numpy(), events.event.to_numpy()
     treated, control = d["t"] & kept, ~d["t"] & kept
@@ -154,6 +158,23 @@ def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, weigh
     printed = capsys.readouterr().out
     assert "comparison, weighted" in printed and "effective size" in printed
     assert f"{100 * record['participants']['cumulative_incidence']['12']:.1f}" in printed
+
+
+def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(area: DemoResult, weighted_rows: dict[str, Any]) -> None:
+    result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json"])
+    (record,) = json.loads(result.output)
+    frame, t = weighted_rows["frame"], weighted_rows["t"]
+    with open_store(area.store_path, read_only=True) as store:
+        as_of = data_end(store)
+    sizes = {g: (int((t & (frame.client_group == g)).sum()), int((~t & (frame.client_group == g)).sum())) for g in GROUPS}
+    assert [g["client_group"] for g in record["client_groups"]] == [g for g in GROUPS if min(sizes[g]) >= 60]
+    assert len(record["client_groups"]) >= 2 and record["client_group"] is None
+    for curves in record["client_groups"]:
+        want = _expected_curves(weighted_rows, as_of, curves["client_group"])
+        for key in ("participants", "comparison"):
+            assert curves[key]["n"] == want[key]["n"] > 0
+            assert curves[key]["cumulative_incidence"] == pytest.approx(want[key]["cif"], abs=1e-12)
+    assert sum(g["participants"]["n"] for g in record["client_groups"]) <= record["participants"]["n"]
 
 
 def test_survival_is_refused_with_a_flat_file(tmp_path: Path) -> None:
@@ -236,7 +257,8 @@ def test_report_shows_every_new_view(report: tuple[str, list[ServiceView]]) -> N
     shown = [v for v in views if v.checks is not None]
     assert {v.service_code for v in shown} == {SERVICE, "IPS"}
     assert len(_rows(html, "impact-refutation")) == len(shown)
-    assert len(_rows(html, "impact-survival")) == 2 * len(shown)
+    assert len(_rows(html, "impact-survival")) == 2 * sum(1 + len(v.group_survival) for v in shown)
+    assert any(r[0] == "Job-search coaching: medium potential" for r in _rows(html, "impact-survival"))
     assert len(_rows(html, "impact-expected")) == 4 * len(shown)
     # the love plot names covariates in words
     assert "Sex: male" in html and "Education: tertiary" in html

@@ -18,7 +18,9 @@ module reads those same rows, without rebuilding the cohort, for three views:
     estimate's propensity score, and units the trimming rule drops are left out on both
     sides. The comparison weights are scaled to sum to their Kish effective sample size,
     which leaves the curve unchanged and keeps its pointwise band from treating the
-    weights as that many people.
+    weights as that many people. The same curves per client group
+    (`group_survival_views`) take the group's rows with the service's scores, for each
+    group with enough participants and comparison rows for an estimate.
   - **Observed versus expected by client group** (`expected_by_group`): the seed method
     (`polku.baseline`, logistic model) fitted once per service on the weighted comparison
     rows; each group's O and E are sums over that group's participants of the same model's
@@ -228,12 +230,13 @@ class SurvivalView:
     comparison: GroupCurves
     n_trimmed: int
     horizon_days: int
+    client_group: str | None = None  # None: all the service's rows
 
     def to_dict(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
         part, comp = self.participants.summary(months), self.comparison.summary(months)
         difference = {m: None if part["cumulative_incidence"][m] is None or comp["cumulative_incidence"][m] is None
                       else part["cumulative_incidence"][m] - comp["cumulative_incidence"][m] for m in part["cumulative_incidence"]}
-        return {"service_code": self.service_code, "as_of": self.as_of.isoformat(), "months": list(months),
+        return {"service_code": self.service_code, "client_group": self.client_group, "as_of": self.as_of.isoformat(), "months": list(months),
                 "day_of_month": {str(m): month_day(m) for m in months}, "horizon_days": self.horizon_days,
                 "n_trimmed": self.n_trimmed, "participants": part, "comparison": comp, "difference": difference}
 
@@ -248,12 +251,16 @@ def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.nda
 
 def survival_view(
     analysis: Analysis, as_of: dt.date, scores: np.ndarray, *, service_code: str = "", trim: float = 0.01, horizon_days: int = 730,
-    kaplan: bool = True,
+    kaplan: bool = True, client_group: str | None = None,
 ) -> SurvivalView:
     """Curves of participants and of the comparison rows weighted by censoring weight x
     e/(1 - e), after the estimate's trimming rule (see the module docstring); Kaplan-Meier
-    as well as Aalen-Johansen when `kaplan`."""
+    as well as Aalen-Johansen when `kaplan`. With `client_group`, only that group's rows,
+    weighted by the service's scores: the group is a function of the covariates, so the
+    scores' balance holds within it."""
     kept = trimming_mask(scores, "att", trim)
+    in_group = np.ones(len(kept), dtype=bool) if client_group is None else (analysis.frame["client_group"] == client_group).to_numpy()
+    kept &= in_group
     events = time_to_work(analysis.frame, as_of, horizon_days)
     duration, event = events["duration"].to_numpy(dtype=float), events["event"].to_numpy()
     treated, control = analysis.t & kept, ~analysis.t & kept
@@ -263,8 +270,19 @@ def survival_view(
         service_code, as_of,
         _curves("participants", duration[treated], event[treated], None, kaplan),
         _curves("comparison", duration[control], event[control], weights, kaplan),
-        int((~kept).sum()), horizon_days,
+        int((~trimming_mask(scores, "att", trim) & in_group).sum()), horizon_days, client_group,
     )
+
+
+def group_survival_views(analysis: Analysis, as_of: dt.date, scores: np.ndarray, **options: Any) -> list[SurvivalView]:
+    """`survival_view` for each client group with at least `MIN_PARTICIPANTS` participants
+    and comparison rows (smaller groups get no curves, as they get no estimate)."""
+    views = []
+    for label in GROUPS:
+        rows = (analysis.frame["client_group"] == label).to_numpy()
+        if min((analysis.t & rows).sum(), (~analysis.t & rows).sum()) >= MIN_PARTICIPANTS:
+            views.append(survival_view(analysis, as_of, scores, client_group=label, **options))
+    return views
 
 
 # --- observed versus expected by client group --------------------------------------------
@@ -388,6 +406,7 @@ class ServiceView:
     checks: Checks | None = None
     survival: SurvivalView | None = None
     expected: list[ExpectedRow] = field(default_factory=list)
+    group_survival: list[SurvivalView] = field(default_factory=list)
 
     @property
     def overall(self) -> ServiceEstimate:
@@ -417,13 +436,15 @@ def service_view(
     if analysis is None or result.suppressed:
         return ServiceView(service_code, rows, frame)
     found = refutation_checks(analysis, outcome, result, method=method, seed=seed, settings=settings) if checks else None
-    curves = None
+    curves, group_curves = None, []
     if survival:
         scores = found.scores if found is not None and found.scores is not None and method == "aipw" else att_scores(analysis, seed)
         trim = (settings or {}).get("trim", 0.01)
-        curves = survival_view(analysis, as_of or data_end(store), scores, service_code=service_code, trim=trim, kaplan=kaplan)
+        curve_options = {"service_code": service_code, "trim": trim, "kaplan": kaplan}
+        curves = survival_view(analysis, as_of or data_end(store), scores, **curve_options)
+        group_curves = group_survival_views(analysis, as_of or data_end(store), scores, **curve_options)
     by_group = expected_by_group(analysis, outcome, seed=seed) if expected else []
-    return ServiceView(service_code, rows, frame, found, curves, by_group)
+    return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 
 
 def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:

@@ -116,16 +116,20 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
     participants, comparison = ctx.t("impact.survival.participants"), ctx.t("impact.survival.comparison")
     panels, rows, applied = [], [], False
     for view in shown:
-        curves = view.survival
-        series = []
-        for label, group in ((participants, curves.participants), (comparison, curves.comparison)):
-            points = curve_points(group, t)
-            series.append(_series(label, points))
-            values = [ctx.num(100 * points[m][0], 1) if m in points else sdc.MARKER for m in MONTHS]
-            censored = sdc.share(group.censored_before(window_days(MONTHS[-1])), group.n, t=t)
-            applied = applied or sdc.MARKER in values or censored.sdc_applied
-            rows.append((service(view.service_code), label, count_text(ctx, group.n), *values, ctx.stat(censored)))
-        panels.append((service(view.service_code), series))
+        for curves in (view.survival, *view.group_survival):
+            name = service(view.service_code)
+            if curves.client_group is not None:
+                name = f"{name}: {ctx.t(f'impact.group.{curves.client_group}')}"
+            series = []
+            for label, group in ((participants, curves.participants), (comparison, curves.comparison)):
+                points = curve_points(group, t)
+                series.append(_series(label, points))
+                values = [ctx.num(100 * points[m][0], 1) if m in points else sdc.MARKER for m in MONTHS]
+                censored = sdc.share(group.censored_before(window_days(MONTHS[-1])), group.n, t=t)
+                applied = applied or sdc.MARKER in values or censored.sdc_applied
+                rows.append((name, label, count_text(ctx, group.n), *values, ctx.stat(censored)))
+            if curves.client_group is None:  # the chart shows each service once; groups are in the table
+                panels.append((name, series))
     title = ctx.t("impact.survival.chart_title")
     svg = curve_panels("impact-survival-chart", title, panels, x_label=ctx.t("impact.survival.x"), y_label=ctx.t("impact.survival.y"),
                        x_max=CURVE_MONTHS, x_ticks=(0, *MONTHS))
