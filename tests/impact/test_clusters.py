@@ -78,3 +78,16 @@ def test_cross_fitting_by_person_keeps_a_copied_row_out_of_its_own_model() -> No
     controls = ~t2
     assert np.mean(by_row[controls] == y2[controls]) > 0.7
     assert np.mean(by_person[controls] == y2[controls]) == 0.0
+
+
+def test_bootstrap_draws_persons_when_rows_are_clustered() -> None:
+    """Every unit twice: a bootstrap of rows sees twice the data and gives an interval about
+    sqrt(2) narrower than the original's; drawing persons gives about the original's."""
+    x, t, y = _confounded(1500, seed=5)
+    width = lambda r: r.bootstrap_ci[1] - r.bootstrap_ci[0]  # noqa: E731
+    once = IPW("att", bootstrap=300, seed=1).fit(x, t, y).result_
+    twice = lambda **kw: IPW("att", bootstrap=300, seed=1).fit(np.vstack([x, x]), np.r_[t, t], np.r_[y, y], **kw).result_  # noqa: E731
+    by_row, by_person = twice(), twice(clusters=np.r_[np.arange(1500), np.arange(1500)])
+    assert width(by_row) / width(once) == pytest.approx(1 / np.sqrt(2), abs=0.12)
+    assert width(by_person) / width(once) == pytest.approx(1.0, abs=0.15)
+    assert by_person.bootstrap_replications == 300

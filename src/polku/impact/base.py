@@ -10,7 +10,7 @@ standard error and the weights each unit carries, which the balance table reuses
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -143,12 +143,18 @@ class ImpactEstimator:
 
     def _bootstrap(self, design: Design) -> dict[str, Any]:
         """Percentile interval from refitting everything (propensity, trimming, outcome models)
-        on resamples drawn within each group, so each replicate keeps the group sizes."""
+        on resamples drawn within each group, so each replicate keeps the group sizes; with
+        clusters, whole persons are drawn (all their rows), since a person's rows are not
+        independent draws (Cameron, Gelbach and Miller 2008)."""
         rng = np.random.default_rng(self.seed)
+        draw = _person_draws(design.clusters, rng) if design.clusters is not None and self.cluster_robust else None
         treated, control = np.flatnonzero(design.t), np.flatnonzero(~design.t)
         estimates = []
         for _ in range(self.bootstrap):
-            rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])  # weights travel with rows
+            if draw is not None:
+                rows = draw()
+            else:
+                rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])  # weights travel with rows
             sample = design.subset(rows)
             scores = self._scores(sample)
             keep = trimming_mask(scores, self.estimand, self.trim)
@@ -159,3 +165,16 @@ class ImpactEstimator:
             return {"bootstrap_replications": len(estimates)}
         low, high = np.percentile(estimates, [2.5, 97.5])
         return {"bootstrap_ci": (float(low), float(high)), "bootstrap_replications": len(estimates)}
+
+
+def _person_draws(clusters: np.ndarray, rng: np.random.Generator) -> Callable[[], np.ndarray]:
+    """A function giving the rows of as many persons as there are, drawn with replacement
+    (each row repeated as often as its person was drawn)."""
+    _, person = np.unique(clusters, return_inverse=True)
+    persons = int(person.max()) + 1
+
+    def draw() -> np.ndarray:
+        times = np.bincount(rng.integers(0, persons, persons), minlength=persons)
+        return np.repeat(np.arange(len(person)), times[person])
+
+    return draw
