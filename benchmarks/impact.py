@@ -22,7 +22,7 @@ specified for these data.
 Each is timed `--repeat` times, alternating which goes first, after an untimed warm-up on
 5,000 rows; prints both estimates with their 95 % intervals, the truth, every time, the
 medians and the ratio of the medians, EconML / Polku (goal: at least 5). Polku's fits run
-BLAS on one thread whatever the setting (see `polku.impact.propensity`); `--blas-threads 1`
+BLAS on one thread whatever the setting (see `polku.impact.fast_fits`); `--blas-threads 1`
 limits BLAS for both, the comparison that does not depend on how a busy machine treats
 BLAS's threads.
 

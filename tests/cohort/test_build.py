@@ -44,6 +44,14 @@ def test_comparison_people_are_registered_and_not_yet_served_on_their_reference_
     assert (served["first"].isna() | (pd.to_datetime(served["first"]) > pd.to_datetime(served["ref_date"]))).all()
     # the registration spell they were drawn from is still open on the reference date
     assert (controls.spell_end.isna() | (pd.to_datetime(controls.spell_end) >= pd.to_datetime(controls.ref_date))).all()
+    # the first later service and its code are that person's first episode after the date
+    later = controls.dropna(subset=["first_service_after"]).merge(
+        store.con.execute("SELECT person_id, start_date, service_code FROM service_episode WHERE completion_status <> 'did_not_start'").df(), on="person_id")
+    later = later[pd.to_datetime(later.start_date) > pd.to_datetime(later.ref_date)].sort_values(["start_date", "service_code"])
+    first_later = later.groupby(["person_id", "ref_date"]).first()
+    assert len(first_later) > 0
+    assert (pd.to_datetime(first_later.first_service_after) == pd.to_datetime(first_later.start_date)).all()
+    assert (first_later.first_service_code_after == first_later.service_code).all()
 
 
 def test_windows_past_the_data_end_are_censored(store: Store) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -257,11 +258,29 @@ def test_report_shows_every_new_view(report: tuple[str, list[ServiceView]]) -> N
     shown = [v for v in views if v.checks is not None]
     assert {v.service_code for v in shown} == {SERVICE, "IPS"}
     assert len(_rows(html, "impact-refutation")) == len(shown)
-    assert len(_rows(html, "impact-survival")) == 2 * sum(1 + len(v.group_survival) for v in shown)
-    assert any(r[0] == "Job-search coaching: medium potential" for r in _rows(html, "impact-survival"))
+    # client groups only for a service where every group has curves (none here: coaching's
+    # and IPS's smallest groups have no estimate); see the next test
+    assert len(_rows(html, "impact-survival")) == 2 * sum(1 + (len(v.group_survival) == len(GROUPS)) * len(GROUPS) for v in shown)
     assert len(_rows(html, "impact-expected")) == 4 * len(shown)
     # the love plot names covariates in words
     assert "Sex: male" in html and "Education: tertiary" in html
+
+
+def test_report_shows_client_group_curves_only_when_every_group_has_them(report: tuple[str, list[ServiceView]]) -> None:
+    """A group left out could be counted as the service's rows minus the groups shown."""
+    from datetime import datetime, timezone
+
+    from polku.reports.context import ReportContext
+    from polku.reports.sections.impact_views import survival_blocks
+
+    _, views = report
+    (coach,) = [v for v in views if v.service_code == SERVICE]
+    assert 0 < len(coach.group_survival) < len(GROUPS)
+    ctx = ReportContext("en", 10, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    names = lambda view: [row[0] for row in survival_blocks(ctx, [view], lambda code: code)[-1].rows]  # noqa: E731
+    assert names(coach) == [SERVICE] * 2
+    complete = replace(coach, group_survival=[replace(coach.group_survival[0], client_group=g) for g in GROUPS])
+    assert names(complete) == [SERVICE] * 2 + [f"{SERVICE}: {g} potential" for g in GROUPS for _ in range(2)]
 
 
 def test_report_refutation_table_holds_the_refute_outputs(report: tuple[str, list[ServiceView]], refuted: tuple[Any, Any]) -> None:

@@ -35,7 +35,8 @@ reaches past `as_of` are NULL (right-censored) and `followed_{W}m` is false.
 
 For the "never started" comparison (`polku.cohort.censoring`), each row also carries the
 end of the registration spell it was drawn from (`spell_end`), the first service start
-after the reference date (`first_service_after`) and its service (`first_service_code_after`), the first day of open-market work on
+after the reference date (`first_service_after`) and its service
+(`first_service_code_after`), the first day of open-market work on
 or after it (`first_job_day`, within the longest window) and the first exit from the
 register to education or out of the labour force (`first_exit_day`), for the
 time-to-employment curves (`polku.impact.survival`).
@@ -190,7 +191,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
         ),
         later_service AS (
             SELECT u.row_id, min(e.start_date) AS first_service_after,
-                   arg_min(e.service_code, e.start_date) AS first_service_code_after
+                   first(e.service_code ORDER BY e.start_date, e.service_code) AS first_service_code_after
             FROM units u JOIN service_episode e ON e.person_id = u.person_id AND e.start_date > u.ref_date
              AND e.completion_status <> 'did_not_start'
             GROUP BY u.row_id

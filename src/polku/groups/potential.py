@@ -43,7 +43,8 @@ def potential_groups(
 
     Fitted on the comparison rows (weights: e.g. inverse probability of censoring; rows with
     weight 0 or a missing outcome are left out of the fit but still get a group); each
-    comparison row's chance is out-of-fold (see the module docstring)."""
+    comparison row's chance is out-of-fold, and with `clusters` every row's, by person (see
+    the module docstring)."""
     use = ~treated & np.isfinite(employed)
     if weights is not None:
         use &= weights > 0

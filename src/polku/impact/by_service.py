@@ -89,7 +89,7 @@ def service_estimates(
     weights = censoring_weights(frame, design.X, months) if censor_later_services else np.ones(len(frame))
     employed = frame[f"employed_{months}m"].to_numpy(dtype=float)
     people = frame["person_id"].astype(str).to_numpy()
-    potential, group = potential_groups(design.X, design.t, employed, weights, clusters=people)
+    potential, group = potential_groups(design.X, design.t, employed, weights, seed=seed, clusters=people)
     frame = frame.assign(client_group=group, potential=potential, weight=weights)
     names = design.covariates
     rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, frame, design.X, design.y, weights, settings, names))]

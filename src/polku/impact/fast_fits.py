@@ -15,7 +15,7 @@ the predictions to scikit-learn's solved to a tolerance of 1e-12), where the L-B
 of the pipelines stops at a gradient tolerance of 1e-4; estimates differ from those of
 the pipelines by what that tolerance leaves open. A logistic fit that does not converge,
 or a least-squares system that is nearly singular, falls back to the scikit-learn model.
-`fit_propensity` (in-sample, for IPW and matching) still uses the pipeline.
+`polku.impact.propensity.fit_propensity` (in-sample, for IPW and matching) still uses the pipeline.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
+from polku.errors import UsageError
 from polku.impact.fast_fits import cross_fit_linear, cross_fit_logistic, one_blas_thread
 from polku.impact.models import default_outcome_model, default_propensity_model, fit_weighted, with_intercept_only
 
@@ -54,13 +55,18 @@ def folds(t: np.ndarray, n_folds: int, seed: int, clusters: np.ndarray | None = 
     drawn on several dates has nearly the same outcome on each, and cross-fitting only
     keeps a row's own outcome out of its nuisance models if those rows go together.
     Persons with a participant row are dealt to the folds first, round-robin in random
-    order, then the others, so each fold gets its share of both.
+    order, then the others, so each fold gets its share of both (which needs at least
+    `n_folds` persons of each kind). The deal follows the sorted order of the labels, so
+    the same ids must be passed as the same type (the store passes strings).
     """
     if clusters is None:
         splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros(len(t)), t))
     _, person = np.unique(clusters, return_inverse=True)
     participant = np.bincount(person, weights=t.astype(float)) > 0
+    if min(participant.sum(), (~participant).sum()) < n_folds:
+        raise UsageError(f"{n_folds} folds by person need at least {n_folds} persons with a participant row and {n_folds} without",
+                         fix="use fewer folds or more data.")
     deal = np.lexsort((np.random.default_rng(seed).random(len(participant)), ~participant))
     fold_of_person = np.empty(len(participant), dtype=np.int64)
     fold_of_person[deal] = np.arange(len(participant)) % n_folds

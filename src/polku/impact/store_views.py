@@ -20,7 +20,7 @@ module reads those same rows, without rebuilding the cohort, for three views:
     which leaves the curve unchanged and keeps its pointwise band from treating the
     weights as that many people. The same curves per client group
     (`group_survival_views`) take the group's rows with the service's scores, for each
-    group with enough participants and comparison rows for an estimate.
+    group that has an estimate.
   - **Observed versus expected by client group** (`expected_by_group`): the seed method
     (`polku.baseline`, logistic model) fitted once per service on the weighted comparison
     rows; each group's O and E are sums over that group's participants of the same model's
@@ -258,9 +258,9 @@ def survival_view(
     as well as Aalen-Johansen when `kaplan`. With `client_group`, only that group's rows,
     weighted by the service's scores: the group is a function of the covariates, so the
     scores' balance holds within it."""
-    kept = trimming_mask(scores, "att", trim)
-    in_group = np.ones(len(kept), dtype=bool) if client_group is None else (analysis.frame["client_group"] == client_group).to_numpy()
-    kept &= in_group
+    in_group = np.ones(len(scores), dtype=bool) if client_group is None else (analysis.frame["client_group"] == client_group).to_numpy()
+    trimmed = ~trimming_mask(scores, "att", trim) & in_group
+    kept = ~trimmed & in_group
     events = time_to_work(analysis.frame, as_of, horizon_days)
     duration, event = events["duration"].to_numpy(dtype=float), events["event"].to_numpy()
     treated, control = analysis.t & kept, ~analysis.t & kept
@@ -270,17 +270,18 @@ def survival_view(
         service_code, as_of,
         _curves("participants", duration[treated], event[treated], None, kaplan),
         _curves("comparison", duration[control], event[control], weights, kaplan),
-        int((~trimming_mask(scores, "att", trim) & in_group).sum()), horizon_days, client_group,
+        int(trimmed.sum()), horizon_days, client_group,
     )
 
 
-def group_survival_views(analysis: Analysis, as_of: dt.date, scores: np.ndarray, **options: Any) -> list[SurvivalView]:
-    """`survival_view` for each client group with at least `MIN_PARTICIPANTS` participants
-    and comparison rows (smaller groups get no curves, as they get no estimate)."""
+def group_survival_views(analysis: Analysis, as_of: dt.date, scores: np.ndarray, groups: list[str], **options: Any) -> list[SurvivalView]:
+    """`survival_view` for each of `groups` (those with an estimate) that keeps participants
+    and comparison rows after trimming."""
     views = []
-    for label in GROUPS:
-        rows = (analysis.frame["client_group"] == label).to_numpy()
-        if min((analysis.t & rows).sum(), (~analysis.t & rows).sum()) >= MIN_PARTICIPANTS:
+    kept = trimming_mask(scores, "att", options.get("trim", 0.01))
+    for label in groups:
+        rows = kept & (analysis.frame["client_group"] == label).to_numpy()
+        if (analysis.t & rows).any() and (~analysis.t & rows).any():
             views.append(survival_view(analysis, as_of, scores, client_group=label, **options))
     return views
 
@@ -441,8 +442,10 @@ def service_view(
         scores = found.scores if found is not None and found.scores is not None and method == "aipw" else att_scores(analysis, seed)
         trim = (settings or {}).get("trim", 0.01)
         curve_options = {"service_code": service_code, "trim": trim, "kaplan": kaplan}
-        curves = survival_view(analysis, as_of or data_end(store), scores, **curve_options)
-        group_curves = group_survival_views(analysis, as_of or data_end(store), scores, **curve_options)
+        as_of = as_of or data_end(store)
+        curves = survival_view(analysis, as_of, scores, **curve_options)
+        estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
+        group_curves = group_survival_views(analysis, as_of, scores, estimated, **curve_options)
     by_group = expected_by_group(analysis, outcome, seed=seed) if expected else []
     return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 

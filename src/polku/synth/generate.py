@@ -31,7 +31,7 @@ from polku.synth.population import draw_population
 from polku.synth.timeline import Timeline
 from polku.synth.truth import effects_table, episodes_table
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 Progress = Callable[[str, float], None]
 
 

@@ -219,7 +219,7 @@ def _rest_of_month(mo: Month, after: np.ndarray, total: np.ndarray) -> np.ndarra
     left made every participant a little more likely to leave than a comparison person
     registered on the same day with the same covariates: a hidden advantage (worth 1-3
     points of employment within a year for services started late in a month) that no
-    estimator could see and the ground truth carried into both worlds.
+    estimator could see and the ground truth carried into both worlds (docs/synthetic.md).
     """
     first, span = mo.first_day, mo.timeline.days_in(mo.m)
     q = (first + span - 1 - after) / span

@@ -116,7 +116,9 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
     participants, comparison = ctx.t("impact.survival.participants"), ctx.t("impact.survival.comparison")
     panels, rows, applied = [], [], False
     for view in shown:
-        for curves in (view.survival, *view.group_survival):
+        # groups only when all have curves: a group left out could be counted by subtraction
+        groups = view.group_survival if len(view.group_survival) == len(GROUPS) else []
+        for curves in (view.survival, *groups):
             name = service(view.service_code)
             if curves.client_group is not None:
                 name = f"{name}: {ctx.t(f'impact.group.{curves.client_group}')}"
