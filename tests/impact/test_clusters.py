@@ -91,3 +91,25 @@ def test_bootstrap_draws_persons_when_rows_are_clustered() -> None:
     assert width(by_row) / width(once) == pytest.approx(1 / np.sqrt(2), abs=0.12)
     assert width(by_person) / width(once) == pytest.approx(1.0, abs=0.15)
     assert by_person.bootstrap_replications == 300
+
+
+def test_a_row_bootstrap_keeps_copies_of_a_row_in_one_fold() -> None:
+    """Each replicate draws rows with replacement; its cross-fitting folds are dealt by the
+    drawn row, so a row's copies never predict one another."""
+    from polku.impact import AIPW
+
+    seen: list[np.ndarray | None] = []
+
+    class Watched(AIPW):
+        def _scores(self, design):  # type: ignore[no-untyped-def]
+            seen.append(design.clusters)
+            return super()._scores(design)
+
+    x, t, y = _confounded(800, seed=6)
+    Watched("att", bootstrap=3, seed=2).fit(x, t, y)
+    original, *replicates = seen
+    assert original is None and len(replicates) == 3
+    for rows in replicates:
+        assert rows is not None and len(np.unique(rows)) < len(rows)  # drawn with replacement
+        for _, test in folds(t[rows], 5, 2, rows):
+            assert not set(rows[test]) & set(np.delete(rows, test))

@@ -153,9 +153,11 @@ class ImpactEstimator:
         for _ in range(self.bootstrap):
             if draw is not None:
                 rows = draw()
+                sample = design.subset(rows)
             else:
                 rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])  # weights travel with rows
-            sample = design.subset(rows)
+                # copies of one row are one unit: cross-fitting keeps them in one fold
+                sample = replace(design.subset(rows), clusters=rows)
             scores = self._scores(sample)
             keep = trimming_mask(scores, self.estimand, self.trim)
             if size_note(sample.subset(keep), 1):
