@@ -43,12 +43,10 @@ import numpy as np
 from econml.dr import LinearDRLearner
 from scipy.special import expit
 from sklearn.exceptions import DataConversionWarning
-from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from polku.impact import AIPW
+from polku.impact.models import default_outcome_model, default_propensity_model
 
 # EconML hands the outcome to a classifier as a column vector (n x 1); scikit-learn warns.
 warnings.filterwarnings("ignore", message="A column-vector y was passed", category=DataConversionWarning)
@@ -68,10 +66,6 @@ def generate(rows: int, seed: int, outcome: str = "binary") -> tuple[np.ndarray,
     return X, t, y, 2.0
 
 
-def logistic() -> Any:
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000))
-
-
 def run_polku(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int) -> tuple[float, float, float, float]:
     result = AIPW("ate", n_folds=folds, trim=0, seed=seed).fit(X, t, y).result_
     return result.estimate, result.std_error, result.ci_low, result.ci_high  # type: ignore[return-value]
@@ -79,8 +73,8 @@ def run_polku(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int
 
 def run_econml(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int, binary: bool) -> tuple[float, float, float, float]:
     learner = LinearDRLearner(
-        model_propensity=logistic(),
-        model_regression=logistic() if binary else make_pipeline(StandardScaler(), LinearRegression()),
+        model_propensity=default_propensity_model(),
+        model_regression=default_outcome_model(binary),
         discrete_outcome=binary,
         cv=folds,
         random_state=seed,

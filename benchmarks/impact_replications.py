@@ -79,9 +79,7 @@ def replicate(seed: int, clients: int, outcome: str, method: str) -> list[dict]:
                 estimates, frame = service_estimates(store, service, outcome=outcome, method=method, seed=seed, by_provider=False)
                 seconds = time.perf_counter() - started
                 part = _truth(frame, episodes, outcome)
-                for row in estimates:
-                    if row.level == "service_provider":
-                        continue
+                for row in estimates:  # the service and its client groups (no providers asked for)
                     group = row.client_group
                     chosen = part if group is None else part[part["client_group"] == group]
                     rows_frame = frame if group is None else frame[frame["client_group"] == group]

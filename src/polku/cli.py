@@ -206,10 +206,10 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour).")
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
-@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI; baseline: model uncertainty, default 100).")
+@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
 @click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
-@click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the rows of the estimate on --outcome.")
+@click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
 @STORE_OPTION
 def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, survival: bool, as_json: bool, store_path: Path | None) -> None:
@@ -227,6 +227,7 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         options["bootstrap"] = bootstrap
     if trim is not None and method != "baseline":
         options["trim"] = trim
+    store_outcome = outcome or "employed_12m"
 
     def from_file() -> int:
         from polku.impact.flatfile import estimate_file
@@ -253,7 +254,7 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         if survival:
             return survival_curves()
         with open_store(store_path, read_only=True) as store:
-            rows = store_estimates(store, services=list(services) or None, outcome=outcome or "employed_12m", method=method,
+            rows = store_estimates(store, services=list(services) or None, outcome=store_outcome, method=method,
                                    censor_later_services=not keep_later_services, seed=seed, settings=options)
         if as_json:
             _emit_json([row.to_dict() for row in rows])
@@ -265,10 +266,12 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         from polku.impact.store_views import store_views
         from polku.store import open_store
 
+        if keep_later_services:  # the curves stop following a comparison person at a later start
+            raise UsageError("--survival censors comparison people at a later service start", fix="leave out --keep-later-services.")
         with open_store(store_path, read_only=True) as store:
-            views = store_views(store, services=list(services) or None, outcome=outcome or "employed_12m", method=method, seed=seed,
-                                settings=options, censor_later_services=not keep_later_services, checks=False, expected=False, kaplan=True)
-        payload = [_survival_record(view, outcome or "employed_12m") for view in views]
+            views = store_views(store, services=list(services) or None, outcome=store_outcome, method=method, seed=seed,
+                                settings=options, checks=False, expected=False, kaplan=True, by_provider=False)
+        payload = [_survival_record(view, store_outcome) for view in views]
         if as_json:
             _emit_json(payload)
         else:

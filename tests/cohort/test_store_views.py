@@ -183,6 +183,12 @@ def test_survival_is_refused_with_a_flat_file(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--survival" in result.stderr
 
 
+def test_survival_is_refused_with_later_services_kept(area: DemoResult) -> None:
+    """The curves censor comparison people at a later start; without the weights for it they would be biased."""
+    result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--survival", "--keep-later-services"])
+    assert result.exit_code == 2 and "--keep-later-services" in result.stderr
+
+
 def test_observed_and_expected_by_group_are_the_seed_methods(estimate: tuple[list, pd.DataFrame]) -> None:
     rows, frame = estimate
     analysis = analysis_rows(frame, rows[0].result)

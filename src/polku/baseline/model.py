@@ -24,14 +24,12 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import brier_score_loss, mean_squared_error, r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from polku.errors import UsageError
 from polku.impact.design import is_binary
+from polku.impact.models import default_outcome_model
 
 KINDS = ("logistic", "boosting")
 
@@ -66,9 +64,7 @@ def make_model(kind: str, binary: bool, seed: int) -> Any:
     if kind not in KINDS:
         raise UsageError(f"unknown baseline model '{kind}'", fix=f"use one of: {', '.join(KINDS)}.")
     if kind == "logistic":
-        if binary:
-            return make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000))
-        return make_pipeline(StandardScaler(), LinearRegression())
+        return default_outcome_model(binary)
     if binary:
         return CalibratedClassifierCV(HistGradientBoostingClassifier(random_state=seed), method="isotonic", cv=3)
     return HistGradientBoostingRegressor(random_state=seed)

@@ -196,24 +196,18 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
              AND e.completion_status <> 'did_not_start'
             GROUP BY u.row_id
         ),
-        first_job AS (
-            SELECT row_id, min(greatest(start_date, ref_date)) AS first_job_day
-            FROM jobs GROUP BY row_id
-        ),
         exits AS (
             SELECT u.row_id, u.ref_date, r.end_date, r.end_reason
             FROM units u JOIN registration_spell r
               ON r.person_id = u.person_id AND r.end_date >= u.ref_date
              AND r.end_reason IN ('education', 'out_of_labour_force')
         ),
-        first_exit AS (
-            SELECT row_id, min(end_date) AS first_exit_day FROM exits GROUP BY row_id
-        ),
         job_outcomes AS (
-            SELECT j.row_id, {job_aggregates} FROM jobs j GROUP BY j.row_id
+            SELECT j.row_id, min(greatest(j.start_date, j.ref_date)) AS first_job_day, {job_aggregates}
+            FROM jobs j GROUP BY j.row_id
         ),
         exit_outcomes AS (
-            SELECT x.row_id, {exit_aggregates} FROM exits x GROUP BY x.row_id
+            SELECT x.row_id, min(x.end_date) AS first_exit_day, {exit_aggregates} FROM exits x GROUP BY x.row_id
         )
         SELECT u.row_id, u.person_id, u.episode_id, u.provider_id, u.ref_date, u.treated,
                (year(u.ref_date) - p.birth_year) + (month(u.ref_date) - p.birth_month) / 12.0 AS age,
@@ -224,7 +218,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
                coalesce(b.benefit_type, 'none') AS benefit,
                coalesce(sb.benefit_type, 'none') AS benefit_at_spell_start,
                coalesce(pr.prior_episodes, 0) AS prior_episodes,
-               s.spell_end, ls.first_service_after, ls.first_service_code_after, fj.first_job_day, fx.first_exit_day,
+               s.spell_end, ls.first_service_after, ls.first_service_code_after, jo.first_job_day, xo.first_exit_day,
                coalesce(pw.employed_before, false) AS employed_before_12m,
                CAST(year(u.ref_date) AS VARCHAR) AS year,
                'Q' || quarter(u.ref_date) AS quarter,
@@ -236,8 +230,6 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
         LEFT JOIN spell_benefit sb ON sb.row_id = u.row_id AND sb.first = 1
         LEFT JOIN prior pr ON pr.row_id = u.row_id
         LEFT JOIN later_service ls ON ls.row_id = u.row_id
-        LEFT JOIN first_job fj ON fj.row_id = u.row_id
-        LEFT JOIN first_exit fx ON fx.row_id = u.row_id
         LEFT JOIN past_work pw ON pw.row_id = u.row_id
         LEFT JOIN job_outcomes jo ON jo.row_id = u.row_id
         LEFT JOIN exit_outcomes xo ON xo.row_id = u.row_id

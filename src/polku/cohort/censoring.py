@@ -35,12 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from polku.cohort.build import DAYS_PER_MONTH, days_after, window_days
 from polku.cohort.features import TERMS, with_labour_market_terms
+from polku.impact.models import default_propensity_model
 
 CLOCK = ("age", "spell_months", "months_unemployed_prev36")
 
@@ -104,11 +102,10 @@ def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.
     """The labour-market terms as they stand `month` months after the reference date: age
     grows, and so, by the months the person has stayed registered since (not beyond the
     spell's end), do the spell and the months unemployed of the last 36 (capped at 36)."""
-    grown = months_registered
     now = pd.DataFrame({
         "age": clock[:, 0] + month / 12,
-        "spell_months": clock[:, 1] + grown,
-        "months_unemployed_prev36": np.minimum(clock[:, 2] + grown, 36),
+        "spell_months": clock[:, 1] + months_registered,
+        "months_unemployed_prev36": np.minimum(clock[:, 2] + months_registered, 36),
     })
     return with_labour_market_terms(now)[list(TERMS)].to_numpy(dtype=float)
 
@@ -121,7 +118,7 @@ def _survival(
     features, outcome, owner = _person_months(X, at_risk, event, spell_end, clock)
     if outcome.all() or not outcome.any():
         return np.ones(len(at_risk))
-    model = clone(model) if model is not None else make_pipeline(StandardScaler(), LogisticRegression(C=1e6, max_iter=5000))
+    model = clone(model if model is not None else default_propensity_model())
     model.fit(features, outcome)
     h = model.predict_proba(features)[:, 1]
     # survival through every month at risk; of the settling month only the part before the

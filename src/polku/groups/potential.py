@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from polku.baseline.model import make_model, predict
-from polku.impact.propensity import fit_weighted, folds
+from polku.impact.propensity import cross_fit_outcome, fit_weighted, folds
 
 HIGH = 0.55
 LOW = 0.30
@@ -51,11 +51,10 @@ def potential_groups(
     if len(np.unique(employed[use])) < 2:  # nothing to learn: everybody gets the common rate
         chance = np.full(len(X), float(employed[use].mean()) if use.any() else np.nan)
     else:
-        chance = predict(_fit(X, employed, weights, use), X, True)
-        for train, test in folds(treated, n_folds, seed, clusters):
-            fit_rows, own = train[use[train]], (test if clusters is not None else test[~treated[test]])
-            if len(own) and len(np.unique(employed[fit_rows])) == 2:
-                chance[own] = predict(_fit(X, employed, weights, np.isin(np.arange(len(X)), fit_rows)), X[own], True)
+        splits = folds(treated, n_folds, seed, clusters)
+        chance = cross_fit_outcome(X, employed, use, splits, True, make_model("logistic", True, 0), weights)
+        if clusters is None:  # rows taken as independent: participants get the model of all comparison rows
+            chance[treated] = predict(_fit(X, employed, weights, use), X[treated], True)
     labels = np.where(chance >= high, "high", np.where(chance < low, "low", "medium"))
     return chance, labels
 

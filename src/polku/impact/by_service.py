@@ -24,7 +24,7 @@ from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
 from polku.groups import GROUPS, potential_groups
-from polku.impact.design import MIN_PARTICIPANTS, design_from_frame, size_note
+from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame, size_note
 from polku.impact.results import EffectEstimate
 from polku.store.connection import Store
 
@@ -54,12 +54,12 @@ def _window(outcome: str) -> int:
     return int(months[:-1])
 
 
-def _fit(method: str, frame: pd.DataFrame, X: np.ndarray, y: np.ndarray, weights: np.ndarray, settings: dict[str, Any], names: tuple[str, ...]) -> EffectEstimate:
+def _fit(method: str, design: Design, keep: np.ndarray | slice, weights: np.ndarray, people: np.ndarray, settings: dict[str, Any]) -> EffectEstimate:
+    """The estimate on rows `keep`, clustered by person (one person can be drawn on several dates)."""
     from polku.estimators import METHODS
 
-    t = frame["treated"].to_numpy(dtype=bool)
-    people = frame["person_id"].astype(str).to_numpy()  # one person can be drawn on several dates
-    return METHODS[method]("att", **settings).fit(X, t, y, names, sample_weight=weights, clusters=people).result_
+    estimator = METHODS[method]("att", **settings)
+    return estimator.fit(design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]).result_
 
 
 def service_estimates(
@@ -91,16 +91,14 @@ def service_estimates(
     people = frame["person_id"].astype(str).to_numpy()
     potential, group = potential_groups(design.X, design.t, employed, weights, seed=seed, clusters=people)
     frame = frame.assign(client_group=group, potential=potential, weight=weights)
-    names = design.covariates
-    rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, frame, design.X, design.y, weights, settings, names))]
+    rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, design, slice(None), weights, people, settings))]
     for label in GROUPS:
-        keep = group == label
-        result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
+        result = _fit(method, design, group == label, weights, people, settings)
         rows.append(ServiceEstimate("service_group", service_code, label, None, outcome, result))
     providers = sorted(frame.loc[frame["treated"], "provider_id"].dropna().unique()) if by_provider else []
     for provider in providers:
         keep = (frame["provider_id"] == provider).to_numpy() | ~design.t
-        result = _fit(method, frame[keep], design.X[keep], design.y[keep], weights[keep], settings, names)
+        result = _fit(method, design, keep, weights, people, settings)
         rows.append(ServiceEstimate("service_provider", service_code, None, provider, outcome, result))
     return rows, frame
 

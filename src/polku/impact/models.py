@@ -25,7 +25,7 @@ def default_propensity_model() -> Any:
 
 def default_outcome_model(binary: bool) -> Any:
     if binary:
-        return make_pipeline(StandardScaler(), LogisticRegression(C=PENALTY_C, max_iter=5000))
+        return default_propensity_model()
     return make_pipeline(StandardScaler(), LinearRegression())
 
 

@@ -11,16 +11,15 @@ module reads those same rows, without rebuilding the cohort, for three views:
     estimate itself (not fitted again). The negative-control fit shares the estimate's
     covariates, treatment, weights and folds, so its propensity scores are the estimate's
     (`Checks.scores`), which the curves reuse.
-  - **Time to employment** (`survival_view`): Aalen-Johansen cumulative incidence of
+  - **Time to employment** (`survival_views`): Aalen-Johansen cumulative incidence of
     open-market work (exits to education or out of the labour force compete), and
     Kaplan-Meier when asked, for participants and for the comparison group weighted to resemble them:
     each comparison row carries its censoring weight times the ATT weight e/(1 - e), e the
     estimate's propensity score, and units the trimming rule drops are left out on both
     sides. The comparison weights are scaled to sum to their Kish effective sample size,
     which leaves the curve unchanged and keeps its pointwise band from treating the
-    weights as that many people. The same curves per client group
-    (`group_survival_views`) take the group's rows with the service's scores, for each
-    group that has an estimate.
+    weights as that many people. The same curves per client group take the group's
+    rows with the service's scores, for each group that has an estimate.
   - **Observed versus expected by client group** (`expected_by_group`): the seed method
     (`polku.baseline`, logistic model) fitted once per service on the weighted comparison
     rows; each group's O and E are sums over that group's participants of the same model's
@@ -53,6 +52,7 @@ from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, t
 from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
 from polku.impact.results import EffectEstimate
 from polku.impact.survival import CENSORED, WORK, Curve, cumulative_incidence, kaplan_meier, time_to_work
+from polku.impact.weighting import _att_weights
 from polku.store.connection import Store
 
 MONTHS = (3, 6, 12, 24)
@@ -249,41 +249,37 @@ def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.nda
     return GroupCurves(label, incidence, still, duration, event, kish_ess(weights) if weights is not None else float(len(duration)))
 
 
-def survival_view(
-    analysis: Analysis, as_of: dt.date, scores: np.ndarray, *, service_code: str = "", trim: float = 0.01, horizon_days: int = 730,
-    kaplan: bool = True, client_group: str | None = None,
-) -> SurvivalView:
+def survival_views(
+    analysis: Analysis, as_of: dt.date, scores: np.ndarray, *, groups: tuple[str, ...] | list[str] = (), service_code: str = "",
+    trim: float = 0.01, horizon_days: int = 730, kaplan: bool = True,
+) -> tuple[SurvivalView, list[SurvivalView]]:
     """Curves of participants and of the comparison rows weighted by censoring weight x
-    e/(1 - e), after the estimate's trimming rule (see the module docstring); Kaplan-Meier
-    as well as Aalen-Johansen when `kaplan`. With `client_group`, only that group's rows,
-    weighted by the service's scores: the group is a function of the covariates, so the
-    scores' balance holds within it."""
-    in_group = np.ones(len(scores), dtype=bool) if client_group is None else (analysis.frame["client_group"] == client_group).to_numpy()
-    trimmed = ~trimming_mask(scores, "att", trim) & in_group
-    kept = ~trimmed & in_group
+    e/(1 - e), after the estimate's trimming rule (see the module docstring), for the
+    service and for each of `groups` (those with an estimate) that keeps rows on both
+    sides; Kaplan-Meier as well as Aalen-Johansen when `kaplan`. A group's curves take the
+    service's scores: the group is a function of the covariates, so their balance holds
+    within it."""
     events = time_to_work(analysis.frame, as_of, horizon_days)
     duration, event = events["duration"].to_numpy(dtype=float), events["event"].to_numpy()
-    treated, control = analysis.t & kept, ~analysis.t & kept
-    weights = analysis.w[control] * scores[control] / (1 - scores[control])
-    weights = weights * kish_ess(weights) / weights.sum()
-    return SurvivalView(
-        service_code, as_of,
-        _curves("participants", duration[treated], event[treated], None, kaplan),
-        _curves("comparison", duration[control], event[control], weights, kaplan),
-        int(trimmed.sum()), horizon_days, client_group,
-    )
+    kept = trimming_mask(scores, "att", trim)
+    _, att = _att_weights(analysis.t, scores, analysis.w)
 
+    def view(rows: np.ndarray, client_group: str | None) -> SurvivalView:
+        treated, control = analysis.t & kept & rows, ~analysis.t & kept & rows
+        weights = att[control] * kish_ess(att[control]) / att[control].sum()
+        return SurvivalView(
+            service_code, as_of,
+            _curves("participants", duration[treated], event[treated], None, kaplan),
+            _curves("comparison", duration[control], event[control], weights, kaplan),
+            int((~kept & rows).sum()), horizon_days, client_group,
+        )
 
-def group_survival_views(analysis: Analysis, as_of: dt.date, scores: np.ndarray, groups: list[str], **options: Any) -> list[SurvivalView]:
-    """`survival_view` for each of `groups` (those with an estimate) that keeps participants
-    and comparison rows after trimming."""
-    views = []
-    kept = trimming_mask(scores, "att", options.get("trim", 0.01))
+    by_group = []
     for label in groups:
-        rows = kept & (analysis.frame["client_group"] == label).to_numpy()
-        if (analysis.t & rows).any() and (~analysis.t & rows).any():
-            views.append(survival_view(analysis, as_of, scores, client_group=label, **options))
-    return views
+        rows = (analysis.frame["client_group"] == label).to_numpy()
+        if (analysis.t & kept & rows).any() and (~analysis.t & kept & rows).any():
+            by_group.append(view(rows, label))
+    return view(np.ones(len(kept), dtype=bool), None), by_group
 
 
 # --- observed versus expected by client group --------------------------------------------
@@ -441,11 +437,9 @@ def service_view(
     if survival:
         scores = found.scores if found is not None and found.scores is not None and method == "aipw" else att_scores(analysis, seed)
         trim = (settings or {}).get("trim", 0.01)
-        curve_options = {"service_code": service_code, "trim": trim, "kaplan": kaplan}
-        as_of = as_of or data_end(store)
-        curves = survival_view(analysis, as_of, scores, **curve_options)
         estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
-        group_curves = group_survival_views(analysis, as_of, scores, estimated, **curve_options)
+        curves, group_curves = survival_views(analysis, as_of or frame.attrs.get("as_of") or data_end(store), scores, groups=estimated,
+                                              service_code=service_code, trim=trim, kaplan=kaplan)
     by_group = expected_by_group(analysis, outcome, seed=seed) if expected else []
     return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 

@@ -20,30 +20,23 @@ from polku.reports.blocks import Block, Chart, Note, Table, no_data
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
-from polku.reports.sections.impact_views import view_blocks
+from polku.reports.sections.impact_views import percent_points, percent_points_interval, view_blocks
 from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 OUTCOME = "employed_12m"
 
 
-def _points(ctx: ReportContext, value: float | None, sign: bool = True) -> str:
-    if value is None:
-        return "–"
-    text = ctx.num(100 * value, 1)
-    return ("+" + text) if sign and value > 0 else text
-
-
 def _interval(ctx: ReportContext, row: ServiceEstimate) -> str:
     r = row.result
-    return "–" if r.estimate is None else f"{_points(ctx, r.ci_low)} … {_points(ctx, r.ci_high)}"
+    return "–" if r.estimate is None else percent_points_interval(ctx, r.ci_low, r.ci_high)
 
 
 def _effect_cells(ctx: ReportContext, row: ServiceEstimate) -> tuple[str, ...]:
     r = row.result
     if r.estimate is None:
         return (ctx.num(r.n_treated) if r.n_treated >= ctx.threshold else "..", ctx.t("impact.too_few"), "", "")
-    return (ctx.num(r.n_treated), _points(ctx, r.estimate), _interval(ctx, row), _points(ctx, r.naive_difference))
+    return (ctx.num(r.n_treated), percent_points(ctx, r.estimate), _interval(ctx, row), percent_points(ctx, r.naive_difference))
 
 
 def _service_table(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Table:

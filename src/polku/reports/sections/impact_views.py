@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Callable
 
 from polku import sdc
-from polku.cohort.build import window_days
 from polku.groups import GROUPS
 from polku.i18n import catalog
 from polku.impact.store_views import MONTHS, ExpectedRow, GroupCurves, ServiceView, month_day
@@ -59,15 +58,16 @@ def covariate_labeler(ctx: ReportContext) -> Labeler:
     return label
 
 
-def _points(ctx: ReportContext, value: float | None) -> str:
+def percent_points(ctx: ReportContext, value: float | None) -> str:
+    """A share difference in percentage points, signed; a dash when there is none."""
     if value is None:
         return "–"
     text = ctx.num(100 * value, 1)
     return ("+" + text) if value > 0 else text
 
 
-def _shown(views: list[ServiceView]) -> list[ServiceView]:
-    return [v for v in views if v.checks is not None or v.survival is not None or v.expected]
+def percent_points_interval(ctx: ReportContext, low: float | None, high: float | None) -> str:
+    return "–" if low is None else f"{percent_points(ctx, low)} … {percent_points(ctx, high)}"
 
 
 # --- time to employment --------------------------------------------------------------------
@@ -119,18 +119,18 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
         # groups only when all have curves: a group left out could be counted by subtraction
         groups = view.group_survival if len(view.group_survival) == len(GROUPS) else []
         for curves in (view.survival, *groups):
-            name = service(view.service_code)
-            if curves.client_group is not None:
-                name = f"{name}: {ctx.t(f'impact.group.{curves.client_group}')}"
+            overall = curves.client_group is None  # the chart shows each service once; groups are in the table
+            name = service(view.service_code) if overall else f"{service(view.service_code)}: {ctx.t(f'impact.group.{curves.client_group}')}"
             series = []
             for label, group in ((participants, curves.participants), (comparison, curves.comparison)):
                 points = curve_points(group, t)
-                series.append(_series(label, points))
+                if overall:
+                    series.append(_series(label, points))
                 values = [ctx.num(100 * points[m][0], 1) if m in points else sdc.MARKER for m in MONTHS]
-                censored = sdc.share(group.censored_before(window_days(MONTHS[-1])), group.n, t=t)
+                censored = sdc.share(group.censored_before(month_day(MONTHS[-1])), group.n, t=t)
                 applied = applied or sdc.MARKER in values or censored.sdc_applied
                 rows.append((name, label, count_text(ctx, group.n), *values, ctx.stat(censored)))
-            if curves.client_group is None:  # the chart shows each service once; groups are in the table
+            if overall:
                 panels.append((name, series))
     title = ctx.t("impact.survival.chart_title")
     svg = curve_panels("impact-survival-chart", title, panels, x_label=ctx.t("impact.survival.x"), y_label=ctx.t("impact.survival.y"),
@@ -299,11 +299,11 @@ def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labe
         checks = view.checks
         cells: list[str] = []
         for check in (checks.negative_control, checks.placebo):
-            interval = "–" if check.ci_low is None else f"{_points(ctx, check.ci_low)} … {_points(ctx, check.ci_high)}"
-            cells += [_points(ctx, check.new), interval, _verdict(ctx, check.passed)]
+            interval = percent_points_interval(ctx, check.ci_low, check.ci_high)
+            cells += [percent_points(ctx, check.new), interval, _verdict(ctx, check.passed)]
         evalue = checks.e_value
         e_text = "–" if not evalue else f"{ctx.num(evalue['estimate'], 2)} ({ctx.num(evalue['ci'], 2)})"
-        rows.append((service(view.service_code), _points(ctx, view.overall.result.estimate), *cells, e_text))
+        rows.append((service(view.service_code), percent_points(ctx, view.overall.result.estimate), *cells, e_text))
     return Table(
         id="impact-refutation",
         caption=ctx.t("impact.refute.table"),
@@ -330,5 +330,4 @@ def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler,
 
 def view_blocks(ctx: ReportContext, views: list[ServiceView], service: Callable[[str], str]) -> list[Block]:
     """Every block of this module, in the order the section shows them."""
-    shown = _shown(views)
-    return [*survival_blocks(ctx, shown, service), *expected_blocks(ctx, shown, service), *check_blocks(ctx, shown, service)]
+    return [*survival_blocks(ctx, views, service), *expected_blocks(ctx, views, service), *check_blocks(ctx, views, service)]
