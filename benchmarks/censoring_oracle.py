@@ -1,0 +1,204 @@
+"""Store estimates with Polku's censoring weights beside the generator's true ones.
+
+Comparison people who start a service later are censored then, and the others weighted
+by 1 / P(not referred until their outcome is settled) (`polku.cohort.censoring`). Polku
+must *estimate* that probability; the synthetic generator *knows* it: every month it
+draws each candidate's referral from `start_probabilities`. This script records those
+monthly probabilities while generating each area, turns them into each comparison row's
+true probability of staying unreferred (the "oracle" weights), and runs exactly the
+estimation `polku estimate` runs (`service_estimates`, AIPW, by service and client group)
+three times: with Polku's weights, with the oracle weights, and with the oracle weights
+truncated at their 99th percentile as Polku's are.
+
+What it tells: where the oracle is unbiased and Polku is not, Polku's censoring model is
+to blame; where even the oracle has a large spread or bias, the data cannot answer the
+question well (few comparison people stay unreferred, so the few who do carry heavy
+weights). docs/methods.md section 7 gives a run's figures.
+
+    uv run --frozen python benchmarks/censoring_oracle.py [--areas 40] [--jobs 2]
+        [--services COACH,TRAIN,IPS,REHAB] [--csv FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from impact_replications import KEY, _naive, _print, _truth, summarise  # noqa: E402
+
+WEIGHTS = ("polku", "oracle", "oracle_truncated")
+
+
+@contextlib.contextmanager
+def recorded_referral_probabilities() -> Iterator[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """While active, every month's referral candidates and their total referral
+    probability (the chance `service_state._choose` draws against) are kept by month."""
+    from polku.synth import service_state as ss
+
+    record: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    original = ss._choose
+
+    def choose(world, idx, mo):  # type: ignore[no-untyped-def]
+        spell = world.spell_state(idx, mo.m)
+        lp = ss.potential_lp(mo.pop, idx, mo.age(idx), spell)
+        basic = np.isin(world.benefit[idx], (ss.codes.BENEFIT_SUBSIDY, ss.codes.BENEFIT_NONE))
+        p = ss.start_probabilities(ss.standardised_potential(lp), mo.pop.pwa[idx], mo.pop.rural[idx], mo.age(idx),
+                                   mo.pop.education[idx], mo.pop.language[idx], spell.duration, spell.prev36, basic,
+                                   mo.first_day)
+        record[mo.m] = (idx.copy(), p.sum(axis=1))
+        return original(world, idx, mo)
+
+    ss._choose = choose
+    try:
+        yield record
+    finally:
+        ss._choose = original
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """Day numbers of a date column (NaT becomes +infinity)."""
+    v = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+    out = v.astype(np.int64).astype(float)
+    out[np.isnat(v)] = np.inf
+    return out
+
+
+def _start_day_share(month_starts: np.ndarray, month: int, day: float, after: bool) -> float:
+    """Share of the month's possible service start days after (or up to) `day`: the
+    generator draws a start uniformly over the month's days but the last."""
+    first, span = month_starts[month], month_starts[month + 1] - month_starts[month] - 1
+    later = np.clip((first + span - 1 - day) / span, 0.0, 1.0)
+    return float(later if after else 1.0 - later)
+
+
+def oracle_weights(frame: pd.DataFrame, person: np.ndarray, hazard: np.ndarray, month_starts: np.ndarray, months: int) -> np.ndarray:
+    """1 for participants, 0 for censored comparison rows, 1 / true P(unreferred until
+    settled) for the others. Referral is drawn at a month's start for that month, with the
+    start day later in it; an exit can only follow the start, so a job in a month means
+    no referral that month, and in the reference month only starts after the reference
+    date censor (the person was not served on it)."""
+    from polku.cohort.build import window_days
+
+    horizon = window_days(months)
+    ref = _days(frame["ref_date"])
+    service, job = _days(frame["first_service_after"]) - ref, _days(frame["first_job_day"]) - ref
+    treated = frame["treated"].to_numpy(dtype=bool)
+    censored = ~treated & (service < job) & (service < horizon)
+    found_job = job < horizon
+    settle = ref + np.where(found_job, job, horizon - 1)
+    first_month = np.searchsorted(month_starts, ref, side="right") - 1
+    last_month = np.searchsorted(month_starts, settle, side="right") - 1
+    weights = np.ones(len(frame))
+    weights[censored] = 0.0
+    for k in np.flatnonzero(~treated & ~censored):
+        h, m0, m1 = hazard[person[k]], first_month[k], last_month[k]
+        later = _start_day_share(month_starts, m0, ref[k], after=True)
+        not_before = 1.0 - h[m0] * (1.0 - later)  # not started by the reference date
+        keep = (1.0 - h[m0]) / not_before  # no referral in the reference month
+        if m1 > m0:
+            keep *= np.prod(1.0 - h[m0 + 1:m1])
+            keep *= 1.0 - h[m1] * (1.0 if found_job[k] else _start_day_share(month_starts, m1, settle[k], after=False))
+        weights[k] = 1.0 / keep
+    return weights
+
+
+def replicate(seed: int, clients: int, services: tuple[str, ...], outcome: str = "employed_12m") -> list[dict]:
+    """One area: each service's rows with each kind of censoring weights."""
+    from polku.cohort.censoring import truncate
+    from polku.identity import PseudonymKey
+    from polku.identity.pseudonym import pseudonym
+    from polku.impact import by_service
+    from polku.ingest import import_folder
+    from polku.store import open_store
+    from polku.synth import generate
+    from polku.synth.timeline import Timeline
+
+    key = PseudonymKey(KEY, 1)
+    months = int(outcome.rsplit("_", 1)[1][:-1])
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "area"
+        with recorded_referral_probabilities() as record:
+            generate(clients=clients, seed=seed, out_dir=data)
+        timeline = Timeline.from_assumptions()
+        hazard = np.zeros((clients, timeline.months))
+        for m, (idx, total) in record.items():
+            hazard[idx, m] = total
+        hetus = pd.read_csv(data / "person.csv", usecols=["hetu"], dtype=str)["hetu"].iloc[:clients]
+        index = {str(pseudonym(h, key)): i for i, h in enumerate(hetus)}
+        episodes = pd.read_csv(data / "ground_truth_episodes.csv",
+                               usecols=["episode_id", "service_code", f"{outcome}_with", f"{outcome}_without"])
+        polku_weights = by_service.censoring_weights
+        with open_store(Path(tmp) / "store.duckdb") as store:
+            import_folder(store, data, key=key)
+            for service in services:
+                for kind in WEIGHTS:
+                    def weights(frame: pd.DataFrame, X: np.ndarray, window: int, kind: str = kind) -> np.ndarray:
+                        if kind == "polku":
+                            return polku_weights(frame, X, window)
+                        person = frame["person_id"].astype(str).map(index).to_numpy(dtype=int)
+                        w = oracle_weights(frame, person, hazard, np.asarray(timeline.month_starts), window)
+                        return truncate(w) if kind == "oracle_truncated" else w
+
+                    by_service.censoring_weights = weights
+                    try:
+                        estimates, frame = by_service.service_estimates(store, service, outcome=outcome, seed=seed, by_provider=False)
+                    finally:
+                        by_service.censoring_weights = polku_weights
+                    part = _truth(frame, episodes, outcome)
+                    for row in estimates:
+                        group = row.client_group or "all"
+                        chosen = part if group == "all" else part[part["client_group"] == group]
+                        comparison = frame[~frame["treated"] & ((frame["client_group"] == group) if group != "all" else True)]
+                        w = comparison["weight"].to_numpy(dtype=float)
+                        rows.append({
+                            "seed": seed, "service": f"{service} {kind}", "group": group, "participants": len(chosen),
+                            "truth": chosen["effect"].mean() if len(chosen) else np.nan, "estimate": row.result.estimate,
+                            "ci_low": row.result.ci_low, "ci_high": row.result.ci_high,
+                            "naive": _naive(frame if group == "all" else frame[frame["client_group"] == group], outcome),
+                            "censored_share": float((w == 0).mean()) if len(w) else np.nan,
+                            "weight_sum_ratio": float(w.sum() / len(w)) if len(w) else np.nan,
+                        })
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--areas", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=20_000)
+    parser.add_argument("--first-seed", type=int, default=2000)
+    parser.add_argument("--services", default="COACH,TRAIN,IPS,REHAB")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--csv", type=Path, default=Path(tempfile.gettempdir()) / "polku_censoring_oracle.csv")
+    args = parser.parse_args()
+    services = tuple(args.services.split(","))
+    started = time.perf_counter()
+    rows: list[dict] = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(replicate, s, args.clients, services) for s in range(args.first_seed, args.first_seed + args.areas)]
+        for done, future in enumerate(futures, 1):
+            rows += future.result()
+            pd.DataFrame(rows).to_csv(args.csv, index=False)
+            print(f"\r{done}/{args.areas} areas, {time.perf_counter() - started:,.0f} s", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    table = pd.DataFrame(rows)
+    print(f"{args.areas} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {args.csv}")
+    _print(summarise(table), table)
+    shares = table.groupby(["service", "group"], sort=False)[["censored_share", "weight_sum_ratio"]].mean()
+    print("\ncomparison rows censored, and sum of weights / comparison rows (1 when the weights are right):")
+    print(shares.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
