@@ -28,14 +28,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from impact_replications import KEY, _naive, _print, _truth, summarise  # noqa: E402
+from impact_replications import KEY, _naive, _print, _truth, run_areas, summarise  # noqa: E402
 
 WEIGHTS = ("polku", "oracle", "oracle_truncated")
 
@@ -197,15 +196,8 @@ def main() -> None:
     args = parser.parse_args()
     services = tuple(args.services.split(","))
     started = time.perf_counter()
-    rows: list[dict] = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(replicate, s, args.clients, services) for s in range(args.first_seed, args.first_seed + args.areas)]
-        for done, future in enumerate(futures, 1):
-            rows += future.result()
-            pd.DataFrame(rows).to_csv(args.csv, index=False)
-            print(f"\r{done}/{args.areas} areas, {time.perf_counter() - started:,.0f} s", end="", file=sys.stderr)
-    print(file=sys.stderr)
-    table = pd.DataFrame(rows)
+    seeds = range(args.first_seed, args.first_seed + args.areas)
+    table = run_areas(replicate, seeds, args.jobs, args.csv, args.clients, services)
     print(f"{args.areas} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {args.csv}")
     _print(summarise(table), table)
     shares = table.groupby(["service", "group"], sort=False)[["censored_share", "weight_sum_ratio"]].mean()

@@ -27,6 +27,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,21 @@ def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
     print(f"naive difference: mean |bias| {100 * summary['naive_bias'].abs().mean():.1f} pp")
 
 
+def run_areas(replicate_one: Callable[..., list[dict]], seeds: range, jobs: int, csv: Path, *arguments: Any) -> pd.DataFrame:
+    """`replicate_one(seed, *arguments)` for every seed, `jobs` areas at a time; the rows so
+    far are rewritten to `csv` after each area, so a long run can be summarised if stopped."""
+    started = time.perf_counter()
+    rows: list[dict] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(replicate_one, seed, *arguments) for seed in seeds]
+        for done, future in enumerate(futures, 1):
+            rows += future.result()
+            pd.DataFrame(rows).to_csv(csv, index=False)
+            print(f"\r{done}/{len(seeds)} areas, {time.perf_counter() - started:,.0f} s", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=100)
@@ -152,15 +168,7 @@ def main() -> None:
     csv = args.csv or Path(tempfile.gettempdir()) / f"polku_replications_{args.method}_{args.outcome}.csv"
     seeds = range(args.first_seed, args.first_seed + args.replications)
     started = time.perf_counter()
-    rows: list[dict] = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(replicate, s, args.clients, args.outcome, args.method) for s in seeds]
-        for done, future in enumerate(futures, 1):
-            rows += future.result()
-            pd.DataFrame(rows).to_csv(csv, index=False)
-            print(f"\r{done}/{args.replications} areas, {time.perf_counter() - started:,.0f} s", end="", file=sys.stderr)
-    print(file=sys.stderr)
-    table = pd.DataFrame(rows)
+    table = run_areas(replicate, seeds, args.jobs, csv, args.clients, args.outcome, args.method)
     print(f"{args.replications} areas of {args.clients:,} clients, outcome {args.outcome}, method {args.method}; "
           f"{time.perf_counter() - started:,.0f} s; rows in {csv}")
     _print(summarise(table), table)
