@@ -16,7 +16,10 @@ question well (few comparison people stay unreferred, so the few who do carry he
 weights). docs/methods.md section 7 gives a run's figures.
 
     uv run --frozen python benchmarks/censoring_oracle.py [--areas 40] [--jobs 2]
-        [--services COACH,TRAIN,IPS,REHAB] [--csv FILE]
+        [--services COACH,TRAIN,IPS,REHAB] [--weights polku,oracle,oracle_truncated] [--csv FILE]
+
+The oracle weights do not depend on Polku's code, so a change to the censoring model
+needs only `--weights polku` on the same seeds to compare with an earlier run.
 """
 
 from __future__ import annotations
@@ -123,7 +126,8 @@ def oracle_weights(frame: pd.DataFrame, person: np.ndarray, hazard: np.ndarray, 
     return weights
 
 
-def replicate(seed: int, clients: int, services: tuple[str, ...], outcome: str = "employed_12m") -> list[dict]:
+def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[str, ...] = WEIGHTS,
+              outcome: str = "employed_12m") -> list[dict]:
     """One area: each service's rows with each kind of censoring weights."""
     from polku.cohort.censoring import truncate
     from polku.identity import PseudonymKey
@@ -154,7 +158,7 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], outcome: str =
         with open_store(Path(tmp) / "store.duckdb") as store:
             import_folder(store, data, key=key)
             for service in services:
-                for kind in WEIGHTS:
+                for kind in kinds:
                     def weights(frame: pd.DataFrame, X: np.ndarray, window: int, kind: str = kind) -> np.ndarray:
                         if kind == "polku":
                             return polku_weights(frame, X, window)
@@ -191,13 +195,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20_000)
     parser.add_argument("--first-seed", type=int, default=2000)
     parser.add_argument("--services", default="COACH,TRAIN,IPS,REHAB")
+    parser.add_argument("--weights", default=",".join(WEIGHTS), help="which kinds of weights to run")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--csv", type=Path, default=Path(tempfile.gettempdir()) / "polku_censoring_oracle.csv")
     args = parser.parse_args()
     services = tuple(args.services.split(","))
     started = time.perf_counter()
     seeds = range(args.first_seed, args.first_seed + args.areas)
-    table = run_areas(replicate, seeds, args.jobs, args.csv, args.clients, services)
+    table = run_areas(replicate, seeds, args.jobs, args.csv, args.clients, services, tuple(args.weights.split(",")))
     print(f"{args.areas} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {args.csv}")
     _print(summarise(table), table)
     shares = table.groupby(["service", "group"], sort=False)[["censored_share", "weight_sum_ratio"]].mean()

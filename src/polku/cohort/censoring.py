@@ -20,7 +20,17 @@ job seekers are referred). When the frame carries the spell clock (`age`, `spell
 `polku.cohort.features` are also updated month by month: a job seeker who passes 12
 months in the spell during follow-up becomes long-term unemployed and, with that,
 eligible for services such as rehabilitative work activity, and the referral hazard
-jumps then, not at the reference date. Participants keep weight 1.
+jumps then, not at the reference date. The services' eligibility rules enter the same
+way (`ELIGIBILITY`): long-term unemployment in the employment services' sense (12 months
+in the spell, or 24 of the last 36), alone and with basic support (labour market subsidy
+or no benefit, at the spell's start or on the reference date: rehabilitative work
+activity, kuntouttava työtoiminta, is for long-term unemployed people on basic support,
+Act 189/2001 s. 2-3) and with partial work ability (the target of IPS and rehabilitation).
+Without them the pooled model spreads a referral jump that only some people face over
+everyone like them, and under-weights the people who stay unreferred in the group that
+faces it: in the synthetic area the weights of coaching's most employable comparison
+people summed to 0.57 of their number instead of 1 (docs/methods.md section 7).
+Participants keep weight 1.
 
 Weights are truncated at the 99th percentile (`truncate`).
 
@@ -41,6 +51,14 @@ from polku.cohort.features import TERMS, with_labour_market_terms
 from polku.impact.models import default_propensity_model
 
 CLOCK = ("age", "spell_months", "months_unemployed_prev36")
+BASIC_SUPPORT = ("labour_market_subsidy", "none")
+ELIGIBILITY = {
+    "basic_support_at_spell_start": ("benefit_at_spell_start", lambda column: column.isin(BASIC_SUPPORT)),
+    "basic_support_on_reference_date": ("benefit", lambda column: column.isin(BASIC_SUPPORT)),
+    "partial_work_ability": ("partial_work_ability", lambda column: column.astype(bool)),
+}
+"""Flags (name: source column, rule) whose interaction with long-term unemployment, as it
+stands each month, enters the monthly hazard when the frame has the source column."""
 
 
 def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: Any | None = None) -> np.ndarray:
@@ -60,7 +78,7 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     spell_end = days_after(frame["spell_end"], frame["ref_date"])
     controls = np.flatnonzero(~treated)
     last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
-    clock = frame.iloc[controls][list(CLOCK)].to_numpy(dtype=float) if set(CLOCK) <= set(frame.columns) else None
+    clock = _clock(frame.iloc[controls])
     survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls], clock, model)
     weights = np.ones(len(frame))
     weights[censored] = 0.0
@@ -82,6 +100,16 @@ def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray
     return np.minimum(weights, np.percentile(positive, percentile))
 
 
+def _clock(frame: pd.DataFrame) -> np.ndarray | None:
+    """The spell clock's columns followed by the `ELIGIBILITY` flags (None without a clock;
+    flags the frame cannot give are left out)."""
+    if not set(CLOCK) <= set(frame.columns):
+        return None
+    columns = [frame[c].to_numpy(dtype=float) for c in CLOCK]
+    columns += [rule(frame[source]).to_numpy(dtype=float) for source, rule in ELIGIBILITY.values() if source in frame.columns]
+    return np.column_stack(columns)
+
+
 def _person_months(
     X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, clock: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,13 +129,17 @@ def _person_months(
 def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.ndarray) -> np.ndarray:
     """The labour-market terms as they stand `month` months after the reference date: age
     grows, and so, by the months the person has stayed registered since (not beyond the
-    spell's end), do the spell and the months unemployed of the last 36 (capped at 36)."""
-    now = pd.DataFrame({
+    spell's end), do the spell and the months unemployed of the last 36 (capped at 36).
+    Then long-term unemployment (either definition) alone and times each eligibility flag
+    (the columns of `clock` after the three clock columns)."""
+    now = with_labour_market_terms(pd.DataFrame({
         "age": clock[:, 0] + month / 12,
         "spell_months": clock[:, 1] + months_registered,
         "months_unemployed_prev36": np.minimum(clock[:, 2] + months_registered, 36),
-    })
-    return with_labour_market_terms(now)[list(TERMS)].to_numpy(dtype=float)
+    }))
+    long_term = np.maximum(now["long_term_unemployed"], now["recurrently_unemployed"]).to_numpy(dtype=float)
+    flags = clock[:, len(CLOCK):]
+    return np.column_stack([now[list(TERMS)].to_numpy(dtype=float), long_term, long_term[:, None] * flags])
 
 
 def _survival(
