@@ -345,6 +345,43 @@ def _print_effects(rows: list[Any]) -> None:
     out.print(WARNING, highlight=False)
 
 
+@main.command()
+@click.option("--year", required=True, type=int, help="Tax year (the shipped parameters cover 2023-2026).")
+@click.option("--persons", "persons_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, adjusted_benefit_months.")
+@click.option("--explain", "explain_id", default=None, help="Print this person's calculation line by line: each amount, its law, and every parameter with its value and source.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per person.")
+def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool) -> None:
+    """Taxes, contributions, benefits and net income of each person for one year, under
+    that year's Finnish rules (docs/fiscal.md).
+    """
+
+    def action() -> int:
+        import pandas as pd
+
+        from polku.fiscal.person_year import OUTPUT, calculate
+
+        if not persons_path.is_file():
+            raise UsageError(f"no such file: {persons_path}", fix="give the persons CSV with --persons.")
+        persons = pd.read_csv(persons_path, dtype={"person_id": str})
+        if explain_id is not None:
+            from polku.fiscal.explain import breakdown, render
+
+            chosen = persons[persons["person_id"].astype(str) == explain_id] if "person_id" in persons else persons.iloc[:0]
+            if chosen.empty:
+                raise UsageError(f"no person {explain_id!r} in {persons_path}", fix="use a person_id of the file.")
+            out.print(render(breakdown(chosen.reset_index(drop=True), year)), highlight=False, markup=False)
+            return 0
+        result = calculate(persons, year, source=str(persons_path))
+        columns = ["person_id", *OUTPUT]
+        if as_json:
+            _emit_json([{k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()} for row in result[columns].to_dict("records")])
+        else:
+            out.print(result[columns].round(2).to_string(index=False), highlight=False, markup=False)
+        return 0
+
+    _run(action)
+
+
 @main.command(name="key")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace an existing key file (every earlier pseudonym stops matching).")

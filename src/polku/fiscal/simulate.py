@@ -1,0 +1,97 @@
+"""The value of an employment to the public finances: each person-year both unemployed and
+employed, and the difference split by payer and by kind.
+
+Unemployed: the year's unemployment benefit for `unemployed_benefit_days` paid days
+(default a full year, 12 x 21.5) and the taxes on it. Employed: the wage at the person's
+hours (`annual_wage_income`), with the adjusted benefit still paid in the months of
+part-time work of at most 80 % of full time (as the unemployment funds and Kela do), and
+the taxes and contributions on both. The difference, employed minus unemployed, is the
+fiscal gain of the employment, reported the way seed 000 reports it: taxes and benefit
+savings, with the pension contributions apart (they are public revenue in the national
+accounts but also create future pension liabilities).
+
+Who gains (`PAYERS`): the state (state income tax, broadcasting tax), municipalities
+(municipal income tax), Kela (health insurance contributions; the basic allowance and
+labour market subsidy it pays), the unemployment insurance (the Employment Fund's
+contributions; the earnings-related allowance the funds pay) and the pension system
+(TyEL contributions). Church tax goes to parishes, outside general government, and is
+left out of the sums. The financing shares behind Kela's and the funds' payments (the
+state's share of basic benefits, municipalities' share of long spells) are not split
+further: docs/fiscal.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from polku.fiscal.legislation import Legislation, legislation
+from polku.fiscal.person_year import calculate
+
+FULL_TIME_HOURS = 37.5
+ADJUSTED_UP_TO_SHARE = 0.8
+"""Part-time work of at most 80 % of full time keeps the adjusted benefit (Työttömyysturvalaki
+4 luku 1 §; the funds' "80 % of the industry's maximum working time")."""
+
+PAYERS = {
+    "state": ("state_income_tax", "broadcasting_tax"),
+    "municipalities": ("municipal_income_tax",),
+    "kela": ("health_insurance_medical_care_contribution", "health_insurance_daily_allowance_contribution",
+             "employer_health_insurance_contribution", "-kela_benefit"),
+    "unemployment_insurance": ("employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution",
+                               "-fund_benefit"),
+    "pension_system": ("employee_pension_contribution", "employer_pension_contribution"),
+}
+"""Each payer's lines; a leading '-' marks a payment (its fall is the payer's gain)."""
+
+KINDS = {
+    "taxes": ("state_income_tax", "broadcasting_tax", "municipal_income_tax", "health_insurance_medical_care_contribution",
+              "health_insurance_daily_allowance_contribution", "employer_health_insurance_contribution",
+              "employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution"),
+    "benefit_savings": ("-kela_benefit", "-fund_benefit"),
+    "pension_contributions": ("employee_pension_contribution", "employer_pension_contribution"),
+}
+
+
+def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) -> pd.DataFrame:
+    """A new frame: per person, both states' public revenue and payments and the gain of
+    employment by payer (`gain_<payer>`) and kind (`gain_<kind>`), with the totals
+    `gain_without_pension` and `gain_total`."""
+    tree = tree or legislation()
+    unemployed = frame.assign(
+        annual_wage_income=0.0,
+        unemployment_benefit_days=frame.get("unemployed_benefit_days", pd.Series(12 * 21.5, index=frame.index)),
+    )
+    hours = pd.to_numeric(frame.get("weekly_hours", pd.Series(FULL_TIME_HOURS, index=frame.index)), errors="coerce").fillna(FULL_TIME_HOURS)
+    part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (frame["unemployment_benefit_type"].fillna("none") != "none")
+    employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
+    states = {"unemployed": _accounts(calculate(unemployed, year, tree)), "employed": _accounts(calculate(employed, year, tree))}
+    out = frame.copy()
+    for state, accounts in states.items():
+        for column in ("kela_benefit", "fund_benefit", "public_revenue"):
+            out[f"{state}_{column}"] = accounts[column].to_numpy()
+        out[f"{state}_net_income"] = accounts["net_income"].to_numpy()
+    for name, lines in {**PAYERS, **KINDS}.items():
+        out[f"gain_{name}"] = _signed_sum(states["employed"], lines) - _signed_sum(states["unemployed"], lines)
+    out["gain_without_pension"] = out["gain_taxes"] + out["gain_benefit_savings"]
+    out["gain_total"] = out["gain_without_pension"] + out["gain_pension_contributions"]
+    return out
+
+
+def _accounts(result: pd.DataFrame) -> pd.DataFrame:
+    """Who paid the benefit (Kela: basic allowance and labour market subsidy; the funds:
+    the earnings-related allowance) and the public revenue of the person-year."""
+    earnings_related = (result["unemployment_benefit_type"].fillna("none") == "earnings_related").to_numpy()
+    benefit = result["unemployment_benefit"].to_numpy()
+    revenue = _signed_sum(result, KINDS["taxes"] + KINDS["pension_contributions"])
+    return result.assign(kela_benefit=np.where(earnings_related, 0.0, benefit), fund_benefit=np.where(earnings_related, benefit, 0.0),
+                         public_revenue=revenue)
+
+
+def _signed_sum(frame: pd.DataFrame, lines: tuple[str, ...]) -> np.ndarray:
+    total = np.zeros(len(frame))
+    for line in lines:
+        sign, name = (-1.0, line[1:]) if line.startswith("-") else (1.0, line)
+        total += sign * frame[name].to_numpy(dtype=float)
+    return total
+
