@@ -363,15 +363,15 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
         if not persons_path.is_file():
             raise UsageError(f"no such file: {persons_path}", fix="give the persons CSV with --persons.")
         persons = pd.read_csv(persons_path, dtype={"person_id": str})
+        result = calculate(persons, year, source=str(persons_path))  # checks every row, with its line
         if explain_id is not None:
             from polku.fiscal.explain import breakdown, render
 
-            chosen = persons[persons["person_id"].astype(str) == explain_id] if "person_id" in persons else persons.iloc[:0]
+            chosen = persons[persons["person_id"].astype(str) == explain_id]
             if chosen.empty:
                 raise UsageError(f"no person {explain_id!r} in {persons_path}", fix="use a person_id of the file.")
-            out.print(render(breakdown(chosen.reset_index(drop=True), year)), highlight=False, markup=False)
+            out.print(render(breakdown(chosen, year, source=str(persons_path))), highlight=False, markup=False)
             return 0
-        result = calculate(persons, year, source=str(persons_path))
         columns = ["person_id", *OUTPUT]
         if as_json:
             _emit_json([{k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()} for row in result[columns].to_dict("records")])

@@ -64,7 +64,9 @@ def test_asking_before_the_first_date_or_after_validity_raises(tmp_path: Path) -
 @pytest.mark.parametrize(("bad", "message"), [
     (GOOD.replace("EUR/year", "euros"), "unit 'euros' is not one of"),
     (GOOD.replace("{value: 100}", "{value: -1}"), "must not be negative"),
-    (GOOD.replace("{value: 100}", "{value: '100'}"), "must be a number"),
+    (GOOD.replace("{value: 100}", "{value: '100'}"), "must be a finite number"),
+    (GOOD.replace("{value: 100}", "{value: .inf}"), "must be a finite number"),
+    (GOOD.replace("unit: EUR/year", "unit: EUR/year: x"), r"not valid YAML: mapping values are not allowed in this context\n  in \"amount.yaml\", line 2"),
     (GOOD.replace("{value: 100}", "100"), "must be a mapping with 'value'"),
     (GOOD.replace("2024-01-01:\n    - {title", "2024-02-01:\n    - {title"), "has no reference dated on or before it"),
     (GOOD.replace("2025-12-31", "2024-01-31"), "is before the last value's date"),

@@ -40,14 +40,24 @@ def test_a_year_on_labour_market_subsidy() -> None:
 
 
 def test_earnings_related_days_use_each_months_rules() -> None:
-    """In 2024 the step-down began on 2 September: a spell already 200 days long was paid
+    """The step-down began on 2 September 2024 and applies only to spells whose employment
+    condition was met from then on. A spell with 200 days paid before 2024 began in 2023:
+    it is paid in full all year. Told that the step-down applies, the same days are paid
     in full until August and at 75 % from September (4 of 12 months)."""
     person = _person(unemployment_benefit_days=120, unemployment_benefit_type="earnings_related",
                      earnings_related_daily_wage_basis=100.0, benefit_days_used_before=200)
-    result = calculate(person, 2024).iloc[0]
-    basic = 37.21
-    full = basic + 0.45 * (100.0 - basic)
-    assert result["unemployment_benefit"] == pytest.approx(120 * full * (8 + 4 * 0.75) / 12, abs=0.01)
+    full = 37.21 + 0.45 * (100.0 - 37.21)
+    assert calculate(person, 2024)["unemployment_benefit"].iloc[0] == pytest.approx(120 * full, abs=0.01)
+    stepped = calculate(person.assign(step_down_applies=1), 2024)["unemployment_benefit"].iloc[0]
+    assert stepped == pytest.approx(120 * full * (8 + 4 * 0.75) / 12, abs=0.01)
+
+
+def test_a_new_spell_is_stepped_down_after_40_days() -> None:
+    """A spell starting with 2025: 120 days, 40 in full and 80 at 80 %."""
+    person = _person(unemployment_benefit_days=120, unemployment_benefit_type="earnings_related",
+                     earnings_related_daily_wage_basis=100.0)
+    full = 37.21 + 0.45 * (100.0 - 37.21)
+    assert calculate(person, 2025)["unemployment_benefit"].iloc[0] == pytest.approx((40 + 80 * 0.8) * full, abs=0.01)
 
 
 def test_bad_rows_are_named_by_line_and_column() -> None:
@@ -59,6 +69,10 @@ def test_bad_rows_are_named_by_line_and_column() -> None:
         calculate(_person(annual_wage_income="lots"), 2025, source="people.csv")
     with pytest.raises(ValidationFailed, match="not a rate in per cent"):
         calculate(_person(municipal_tax_rate=0.075), 2025)
+    with pytest.raises(ValidationFailed, match="unemployment_benefit_days must be between 0 and 262, not '400'"):
+        calculate(_person(unemployment_benefit_days=400, unemployment_benefit_type="basic"), 2025)
+    with pytest.raises(ValidationFailed, match="earnings-related allowance needs its daily wage"):
+        calculate(_person(unemployment_benefit_days=10, unemployment_benefit_type="earnings_related"), 2025)
     with pytest.raises(ValidationFailed, match=r"lacks column\(s\) \['age'\]"):
         calculate(_person().drop(columns=["age"]), 2025)
 
@@ -147,6 +161,10 @@ def test_fiscal_command_prints_the_issue_fields_as_json(tmp_path) -> None:  # ty
 
     explained = CliRunner().invoke(main, ["fiscal", "--year", "2026", "--persons", str(persons), "--explain", "a"])
     assert explained.exit_code == 0 and "work_income_credit" in explained.output and "vero.fi" in explained.output.lower()
+    twice = persons.read_text() + "a,41,1000,0,none,5.30,1.00\n"
+    persons.write_text(twice)
+    doubled = CliRunner().invoke(main, ["fiscal", "--year", "2026", "--persons", str(persons), "--explain", "a"])
+    assert doubled.exit_code == 2 and "2 rows were given" in doubled.output
 
     persons.write_text("person_id,age,annual_wage_income,unemployment_benefit_days,unemployment_benefit_type\na,40,x,0,none\n")
     bad = CliRunner().invoke(main, ["fiscal", "--year", "2026", "--persons", str(persons)])

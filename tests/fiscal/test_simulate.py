@@ -18,7 +18,17 @@ def _people() -> pd.DataFrame:
 
 
 def test_gain_is_split_completely_by_payer_and_by_kind() -> None:
+    """Every line in exactly one payer and one kind; the state gains its taxes, the
+    municipality its tax, the pension system the TyEL contributions, the fund the
+    earnings-related allowance it no longer pays, Kela the labour market subsidy."""
     result = simulate(_people(), 2025)
+    full, part = result.iloc[0], result.iloc[1]
+    assert full["gain_pension_system"] == pytest.approx(full["gain_pension_contributions"])
+    assert full["gain_unemployment_insurance"] > full["unemployed_fund_benefit"] > 0  # saving plus contributions
+    assert full["gain_kela"] > 0 and part["gain_kela"] > 0 and part["unemployed_fund_benefit"] == 0
+    lines = [line.lstrip("-") for lines in PAYERS.values() for line in lines]
+    assert sorted(lines) == sorted(line.lstrip("-") for lines in KINDS.values() for line in lines)
+    assert len(lines) == len(set(lines))
     by_payer = sum(result[f"gain_{p}"] for p in PAYERS)
     by_kind = sum(result[f"gain_{k}"] for k in KINDS)
     assert by_payer.tolist() == pytest.approx(result["gain_total"].tolist())
@@ -49,3 +59,19 @@ def test_part_time_work_keeps_an_adjusted_benefit() -> None:
     row = simulate(_people(), 2025).iloc[1]
     assert row["employed_kela_benefit"] == pytest.approx(12 * (37.21 * 21.5 - 500), abs=0.01)
     assert row["gain_benefit_savings"] == pytest.approx(37.21 * 258 - 12 * (37.21 * 21.5 - 500), abs=0.01)
+
+
+def test_part_time_earnings_related_keeps_the_stepped_down_adjusted_allowance() -> None:
+    """2025, an earnings-related spell already 200 days long and stepped down (75 %): 20 h a
+    week at 12 000 EUR a year leaves 12 x (0.75 x 65.4655 x 21.5 - 500) = 6 667.57 of
+    adjusted allowance; a year unemployed would have paid 258 x 49.0991 = 12 667.58. The
+    unemployed state ignores the input's adjusted months (no double benefit)."""
+    person = pd.DataFrame([{"person_id": "p", "age": 40, "annual_wage_income": 12000.0, "weekly_hours": 20.0,
+                            "unemployment_benefit_type": " earnings_related", "earnings_related_daily_wage_basis": 100.0,
+                            "benefit_days_used_before": 200, "step_down_applies": 1, "unemployment_benefit_days": 0,
+                            "adjusted_benefit_months": 12}])
+    row = simulate(person, 2025).iloc[0]
+    daily = 0.75 * (37.21 + 0.45 * (100 - 37.21))
+    assert row["employed_fund_benefit"] == pytest.approx(12 * (daily * 21.5 - 500), abs=0.01)
+    assert row["unemployed_fund_benefit"] == pytest.approx(258 * daily, abs=0.01)
+    assert row["employed_kela_benefit"] == 0 and row["unemployed_kela_benefit"] == 0

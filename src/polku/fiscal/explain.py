@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from polku.errors import UsageError
 from polku.fiscal.legislation import Legislation, Reading, legislation
 from polku.fiscal.person_year import calculate
 from polku.fiscal.rules.contributions import EMPLOYER
@@ -34,12 +35,13 @@ class Line:
     readings: tuple[Reading, ...]
 
 
-def breakdown(person: pd.DataFrame, year: int, tree: Legislation | None = None) -> list[Line]:
+def breakdown(person: pd.DataFrame, year: int, tree: Legislation | None = None, source: str = "persons") -> list[Line]:
     """The lines of one person's calculation (`person`: a one-row persons table)."""
     if len(person) != 1:
-        raise ValueError(f"breakdown explains one person, got {len(person)} rows")
+        raise UsageError(f"an explanation is for one person, and {len(person)} rows were given", where=source,
+                         fix="give each person one row with a unique person_id")
     trace: dict[str, list[Reading]] = {}
-    values = calculate(person, year, tree or legislation(), trace=trace, every_step=True).iloc[0]
+    values = calculate(person, year, tree or legislation(), source=source, trace=trace, every_step=True).iloc[0]
     return [Line(name, *LAWS[name], float(values[name]), _unique(trace.get(name, []))) for name in LAWS]
 
 
@@ -59,9 +61,9 @@ def render(lines: list[Line]) -> str:
 
 def _unique(readings: list[Reading]) -> tuple[Reading, ...]:
     """Each parameter once per value it had (a monthly rule reads the same value 12 times)."""
-    seen: dict[tuple[str, str], Reading] = {}
+    seen: dict[tuple[str, str, object], Reading] = {}
     for r in readings:
-        seen.setdefault((r.parameter.name, repr(r.value)), r)
+        seen.setdefault((r.parameter.name, repr(r.value), r.parameter.entry_on(r.date).start), r)
     return tuple(seen.values())
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from polku.errors import Location, UsageError, ValidationFailed
 from polku.yamlio import load_yaml
@@ -227,13 +228,16 @@ def _as_date(value: Any, what: str, where: Location | None = None) -> dt.date:
 
 
 def _fail(file: Path, key: str, what: str) -> ValidationFailed:
-    return ValidationFailed(what, where=Location(str(file), column=key),
+    return ValidationFailed(what, where=Location(str(file), column=key or None),
                             fix="see the format in polku/fiscal/legislation.py and docs/fiscal.md")
 
 
 def _parameter(file: Path, root: Path) -> Parameter:
     name = ".".join(file.relative_to(root).with_suffix("").parts)
-    data = load_yaml(file.read_text(encoding="utf-8"))
+    try:
+        data = load_yaml(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise _fail(file, "", f"not valid YAML: {str(error).replace('<unicode string>', file.name)}") from None
     if not isinstance(data, dict):
         raise _fail(file, "", "a parameter file must be a mapping")
     for key in ("description", "unit", "reference", "values", "last_value_still_valid_on"):
@@ -279,8 +283,8 @@ def _dated_value(file: Path, unit: str, date: Any, raw: Any) -> DatedValue:
     value = raw["value"]
     if unit == "scale":
         value = _scale(file, key, value)
-    elif not isinstance(value, int | float) or isinstance(value, bool):
-        raise _fail(file, key, f"value must be a number, not {value!r}")
+    elif not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
+        raise _fail(file, key, f"value must be a finite number, not {value!r}")
     elif unit == "/1" and not 0 <= value <= 1:
         raise _fail(file, key, f"a share must lie in [0, 1], not {value}")
     elif value < 0:

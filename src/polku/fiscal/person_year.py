@@ -8,6 +8,7 @@ value an employment.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,11 @@ from polku.fiscal.legislation import Legislation, Reading, legislation
 from polku.fiscal.rules import run
 from polku.fiscal.rules.contributions import EMPLOYER
 from polku.fiscal.rules.income_tax import RULES as INCOME_TAX
-from polku.fiscal.rules.unemployment import BENEFIT_TYPES, annual_unemployment_benefit
+from polku.fiscal.rules.unemployment import BENEFIT_TYPES, annual_unemployment_benefit, step_down_start
+
+UPPER_BOUNDS = {"age": 120, "unemployment_benefit_days": 262, "adjusted_benefit_months": 12, "children": 20,
+                "benefit_days_used_before": 2000, "single_parent": 1, "step_down_applies": 1}
+"""Largest plausible value per column (a year has at most 262 weekdays to pay a benefit for)."""
 
 PER_CENT = {"municipal_tax_rate": (1.0, 20.0), "church_tax_rate": (0.0, 5.0)}
 """Rate columns, given in per cent as tax cards show them (7.54), with their plausible range."""
@@ -32,6 +37,7 @@ OPTIONAL = {
     "single_parent": 0.0,
     "benefit_days_used_before": 0.0,
     "adjusted_benefit_months": 0.0,  # months of part-time work with an adjusted benefit
+    "step_down_applies": None,  # default: inferred from the spell's start (see inputs)
 }
 OUTPUT = (
     "state_income_tax", "municipal_income_tax", "church_tax", "broadcasting_tax",
@@ -49,7 +55,7 @@ def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "per
     if missing:
         raise ValidationFailed(f"the persons table lacks column(s) {missing}", where=Location(source),
                                fix=f"give at least {list(REQUIRED)}")
-    types = _benefit_types(frame["unemployment_benefit_type"])
+    types = benefit_type_codes(frame["unemployment_benefit_type"])
     if types.isna().any():
         row = int(np.flatnonzero(types.isna().to_numpy())[0])
         raise ValidationFailed(f"unknown unemployment_benefit_type {frame['unemployment_benefit_type'].iloc[row]!r}",
@@ -61,7 +67,6 @@ def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "per
         "benefit_days": _numbers(frame, "unemployment_benefit_days", source),
         "benefit_type": types.to_numpy(dtype=float),
     }
-    average_rate = None
     for name, default in OPTIONAL.items():
         if name in frame.columns:
             columns[name] = _numbers(frame, name, source, allow_missing=True)
@@ -69,11 +74,17 @@ def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "per
                 columns[name] = _per_cent(frame, columns[name], name, source)
         else:
             columns[name] = np.full(len(frame), np.nan)
-        if default is None:
-            average_rate = average_rate if average_rate is not None else tree.year(year).income_tax.municipal.average_rate
-            default = average_rate
+        if name == "municipal_tax_rate":
+            default = tree.year(year).income_tax.municipal.average_rate
+        if name == "step_down_applies":
+            default = _step_down_applies(columns, year, tree)
         columns[name] = np.where(np.isnan(columns[name]), default, columns[name])
     columns["daily_wage"] = columns.pop("earnings_related_daily_wage_basis")
+    missing_wage = (columns["benefit_type"] == BENEFIT_TYPES["earnings_related"]) & (columns["daily_wage"] <= 0)
+    if missing_wage.any():
+        row = int(np.flatnonzero(missing_wage)[0])
+        raise ValidationFailed("an earnings-related allowance needs its daily wage", where=Location(source, row + 2, "earnings_related_daily_wage_basis"),
+                               fix="give the fund's daily wage (päiväpalka) in earnings_related_daily_wage_basis")
     return columns
 
 
@@ -99,7 +110,15 @@ def evaluate(columns: dict[str, Any], year: int, tree: Legislation, trace: dict[
     return columns
 
 
-def _benefit_types(raw: pd.Series) -> pd.Series:
+def _step_down_applies(columns: dict[str, Any], year: int, tree: Legislation) -> np.ndarray:
+    """1 where the step-down applies: only to spells whose employment condition was met on
+    or after the day it came into force (HE 13/2024). Without the column, a spell is taken
+    to have begun `benefit_days_used_before` paid days (five a week) before the year."""
+    start = np.datetime64(dt.date(year, 1, 1)) - (columns["benefit_days_used_before"] * 7 / 5).astype("timedelta64[D]")
+    return (start >= np.datetime64(step_down_start(tree))).astype(float)
+
+
+def benefit_type_codes(raw: pd.Series) -> pd.Series:
     """`BENEFIT_TYPES` codes (NaN where unknown); an empty cell means none. The plain
     lookup serves a million rows in a tenth of a second; only cells it misses are
     stripped of spaces and looked up again."""
@@ -115,16 +134,18 @@ def _per_cent(frame: pd.DataFrame, values: np.ndarray, column: str, source: str)
     bad = ~np.isnan(values) & ((values < low) | (values > high))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValidationFailed(f"{column} {frame[column].iloc[row]!r} is not a rate in per cent between {low:g} and {high:g}",
+        raise ValidationFailed(f"{column} {str(frame[column].iloc[row])!r} is not a rate in per cent between {low:g} and {high:g}",
                                where=Location(source, row + 2, column), fix="give the rate in per cent, e.g. 7.54 (not 0.0754)")
     return values / 100.0
 
 
 def _numbers(frame: pd.DataFrame, column: str, source: str, allow_missing: bool = False) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce")
-    bad = (values.isna() & (frame[column].notna() | (not allow_missing))) | (values < 0)
+    high = UPPER_BOUNDS.get(column, np.inf)
+    bad = (values.isna() & (frame[column].notna() | (not allow_missing))) | (values < 0) | (values > high) | np.isinf(values)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValidationFailed(f"{column} must be a number of at least 0, not {frame[column].iloc[row]!r}",
+        limit = f"between 0 and {high:g}" if np.isfinite(high) else "a finite number of at least 0"
+        raise ValidationFailed(f"{column} must be {limit}, not {str(frame[column].iloc[row])!r}",
                                where=Location(source, row + 2, column))
     return values.to_numpy(dtype=float)

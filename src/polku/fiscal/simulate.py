@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from polku.fiscal.legislation import Legislation, legislation
-from polku.fiscal.person_year import calculate
+from polku.fiscal.person_year import benefit_type_codes, calculate
+from polku.fiscal.rules.unemployment import BENEFIT_TYPES
 
 FULL_TIME_HOURS = 37.5
 ADJUSTED_UP_TO_SHARE = 0.8
@@ -60,10 +61,12 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     tree = tree or legislation()
     unemployed = frame.assign(
         annual_wage_income=0.0,
+        adjusted_benefit_months=0.0,
         unemployment_benefit_days=frame.get("unemployed_benefit_days", pd.Series(12 * 21.5, index=frame.index)),
     )
     hours = pd.to_numeric(frame.get("weekly_hours", pd.Series(FULL_TIME_HOURS, index=frame.index)), errors="coerce").fillna(FULL_TIME_HOURS)
-    part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (frame["unemployment_benefit_type"].fillna("none") != "none")
+    types = benefit_type_codes(frame["unemployment_benefit_type"])
+    part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (types > BENEFIT_TYPES["none"])
     employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
     states = {"unemployed": _accounts(calculate(unemployed, year, tree)), "employed": _accounts(calculate(employed, year, tree))}
     out = frame.copy()
@@ -81,7 +84,7 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
 def _accounts(result: pd.DataFrame) -> pd.DataFrame:
     """Who paid the benefit (Kela: basic allowance and labour market subsidy; the funds:
     the earnings-related allowance) and the public revenue of the person-year."""
-    earnings_related = (result["unemployment_benefit_type"].fillna("none") == "earnings_related").to_numpy()
+    earnings_related = (benefit_type_codes(result["unemployment_benefit_type"]) == BENEFIT_TYPES["earnings_related"]).to_numpy()
     benefit = result["unemployment_benefit"].to_numpy()
     revenue = _signed_sum(result, KINDS["taxes"] + KINDS["pension_contributions"])
     return result.assign(kela_benefit=np.where(earnings_related, 0.0, benefit), fund_benefit=np.where(earnings_related, benefit, 0.0),

@@ -19,7 +19,7 @@ from polku.fiscal.rules import Columns, Rule, between
 def employee_pension_contribution(c: Columns, p: Snapshot) -> np.ndarray:
     """Employee's earnings-related pension contribution (työntekijän työeläkemaksu, TyEL)."""
     e = p.contributions.employee.pension
-    rate = np.where(between(c["age"], 53, 62), e.rate_53_to_62, e.rate)
+    rate = np.where(between(c["age"], e.higher_rate_from_age, e.higher_rate_to_age), e.rate_53_to_62, e.rate)
     return np.where(between(c["age"], e.minimum_age, e.maximum_age), rate * c["wage_income"], 0.0)
 
 

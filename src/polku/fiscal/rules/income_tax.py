@@ -13,7 +13,8 @@ The order is the law's (fiscal-parameters.md 2.1, which reproduces the Tax Admin
    municipal tax, church tax and medical-care contribution in proportion;
 5. the public broadcasting tax is computed on net earned income.
 
-Inputs per person: `age`, `wage_income` and `benefit_income` (EUR a year; unemployment
+Inputs per person: `age` (at the end of the tax year, as the law counts the broadcasting
+tax's 18 years), `wage_income` and `benefit_income` (EUR a year; unemployment
 benefits are taxable earned income), `municipal_tax_rate` and `church_tax_rate` (shares;
 0 for a person outside the church), `children` (minors) and `single_parent` (0/1).
 Capital income, travel and other claimed deductions are out of scope: the people Polku
@@ -88,7 +89,7 @@ def medical_care_contribution_before_credit(c: Columns, p: Snapshot) -> np.ndarr
     proportion to gross income; exact for wage-only and benefit-only people)."""
     m = p.contributions.employee.health_medical_care
     gross = c["wage_income"] + c["benefit_income"]
-    benefit_share = np.divide(c["benefit_income"], gross, out=np.zeros_like(gross), where=gross > 0)
+    benefit_share = np.divide(c["benefit_income"], gross, out=np.zeros_like(gross, dtype=float), where=gross > 0)
     return c["taxable_earned_income"] * (m.wage_rate + (m.other_income_rate - m.wage_rate) * benefit_share)
 
 
@@ -98,7 +99,8 @@ def work_income_credit(c: Columns, p: Snapshot) -> np.ndarray:
     earned income (benefits included) in one or two steps."""
     w = p.work_income_credit
     children = c["children"] * w.child_increase * np.where(c["single_parent"] > 0, w.single_parent_factor, 1.0)
-    maximum = np.where(c["age"] >= 65, w.maximum_65_or_over, w.maximum) + children
+    # `age` is the age at the end of the tax year; the higher maximum needs the age reached before it began
+    maximum = np.where(c["age"] - 1 >= w.higher_maximum_from_age, w.maximum_65_or_over, w.maximum) + children
     income = c["net_earned_income"]
     phase_out = w.phase_out_rate * positive(np.minimum(income, w.second_phase_out_start) - w.phase_out_start)
     phase_out += w.second_phase_out_rate * positive(income - w.second_phase_out_start)
@@ -110,7 +112,7 @@ def share_left_after_credit(c: Columns, p: Snapshot) -> np.ndarray:
     after the part of the work income credit the state tax could not absorb."""
     excess = positive(c["work_income_credit"] - c["state_tax_before_credit"])
     others = c["municipal_tax_before_credit"] + c["church_tax_before_credit"] + c["medical_care_contribution_before_credit"]
-    used = np.divide(excess, others, out=np.zeros_like(others), where=others > 0)
+    used = np.divide(excess, others, out=np.zeros_like(others, dtype=float), where=others > 0)
     return 1.0 - np.minimum(used, 1.0)
 
 

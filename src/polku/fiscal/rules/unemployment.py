@@ -11,8 +11,10 @@ over its months.
 Inputs per person: `benefit_type` (a `BENEFIT_TYPES` code), `children` (minors),
 `daily_wage` (the earnings-related allowance's daily wage, päiväpalka, as the fund
 decided it: the monthly wage of the basis after the statutory deduction, divided by 21.5;
-0 for other benefits), and for the year: `benefit_days` and `benefit_days_used_before`
-(paid days of the same spell before the year, for the step-down).
+0 for other benefits), and for the year: `benefit_days`, `benefit_days_used_before`
+(paid days of the same spell before the year, for the step-down), `step_down_applies`
+(0 for a spell whose employment condition was met before the step-down came into force,
+see `polku.fiscal.person_year`) and `adjusted_benefit_months`.
 
 Approximations (docs/fiscal.md): the labour market subsidy's means test and the
 yleistuki's test of other income are not applied (the full amount is paid); the
@@ -60,33 +62,54 @@ def earnings_related_part(c: Columns, p: Snapshot) -> np.ndarray:
     return part + e.rate_above_break_point * positive(wage - break_point)
 
 
+def floor_daily_amount(c: Columns, p: Snapshot) -> np.ndarray:
+    """The least an allowance pays a day: the basic amount with the child increase; an
+    earnings-related allowance, however capped or stepped down, never pays less."""
+    return np.where(c["benefit_type"] > 0, c["basic_daily_amount"] + c["child_increase"], 0.0)
+
+
 def full_daily_amount(c: Columns, p: Snapshot) -> np.ndarray:
     """The full daily allowance before any step-down: the basic amount, the earnings part
-    and the child increase, the earnings-related allowance at most 90 % of the daily wage
-    but never under the basic amount."""
-    amount = c["basic_daily_amount"] + c["earnings_related_part"] + np.where(c["benefit_type"] > 0, c["child_increase"], 0.0)
+    and the child increase; the earnings-related allowance at most 90 % of the daily wage
+    but never under the floor."""
+    amount = c["floor_daily_amount"] + c["earnings_related_part"]
     earnings_related = c["benefit_type"] == BENEFIT_TYPES["earnings_related"]
-    ceiling = np.maximum(p.unemployment.earnings_related.maximum_share_of_daily_wage * c["daily_wage"], c["basic_daily_amount"])
+    ceiling = np.maximum(p.unemployment.earnings_related.maximum_share_of_daily_wage * c["daily_wage"], c["floor_daily_amount"])
     return np.where(earnings_related, np.minimum(amount, ceiling), amount)
 
 
-def step_down_share(c: Columns, p: Snapshot) -> np.ndarray:
-    """Average share of the full earnings-related allowance paid over the year's days after
-    the step-down (porrastus: 80 % after 40 paid days, 75 % after 170), given the days of
-    the spell paid before the year. 1 for other benefits."""
+def _step_down_bands(c: Columns, p: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares of the year's paid days at 100 %, at the first and at the second step-down
+    share, given the spell's days paid before the year. Days of adjusted benefit count as
+    full days (the law converts them to fewer; an approximation that steps down a little
+    early). Zero for spells the step-down does not apply to (`step_down_applies` 0)."""
     s = p.unemployment.step_down
-    start, days = c["benefit_days_used_before"], c["benefit_days"]
+    days = c["benefit_days"] + c["adjusted_benefit_months"] * p.unemployment.days_per_month
+    start = c["benefit_days_used_before"]
     end = start + days
-    full = positive(np.minimum(end, s.first_after_days) - start)
-    first = positive(np.minimum(end, s.second_after_days) - np.maximum(start, s.first_after_days))
-    second = positive(end - np.maximum(start, s.second_after_days))
-    share = np.divide(full + s.first_share * first + s.second_share * second, days, out=np.ones_like(days), where=days > 0)
-    return np.where(c["benefit_type"] == BENEFIT_TYPES["earnings_related"], share, 1.0)
+    applies = (c["benefit_type"] == BENEFIT_TYPES["earnings_related"]) & (c["step_down_applies"] > 0) & (days > 0)
+    safe = np.where(days > 0, days, 1.0)
+    first = np.where(applies, positive(np.minimum(end, s.second_after_days) - np.maximum(start, s.first_after_days)) / safe, 0.0)
+    second = np.where(applies, positive(end - np.maximum(start, s.second_after_days)) / safe, 0.0)
+    return 1.0 - first - second, first, second
+
+
+def step_down_share(c: Columns, p: Snapshot) -> np.ndarray:
+    """Average share of the full earnings-related allowance over the year's paid days after
+    the step-down (porrastus: 80 % after 40 paid days, 75 % after 170; before the floor).
+    1 for other benefits and for spells the step-down does not apply to."""
+    s = p.unemployment.step_down
+    full, first, second = _step_down_bands(c, p)
+    return full + s.first_share * first + s.second_share * second
 
 
 def daily_amount(c: Columns, p: Snapshot) -> np.ndarray:
-    """The day's allowance after the step-down, never under the basic amount."""
-    return np.maximum(c["full_daily_amount"] * c["step_down_share"], np.where(c["benefit_type"] > 0, c["basic_daily_amount"], 0.0))
+    """The day's allowance averaged over the year's paid days, each stepped-down day at
+    least the floor."""
+    s = p.unemployment.step_down
+    full, first, second = _step_down_bands(c, p)
+    amount, floor = c["full_daily_amount"], c["floor_daily_amount"]
+    return full * amount + first * np.maximum(s.first_share * amount, floor) + second * np.maximum(s.second_share * amount, floor)
 
 
 def adjusted_monthly_amount(c: Columns, p: Snapshot) -> np.ndarray:
@@ -101,7 +124,7 @@ def adjusted_monthly_amount(c: Columns, p: Snapshot) -> np.ndarray:
     adjusted = positive(c["daily_amount"] * per_month - reduction)
     basis = c["daily_wage"] * per_month / (1.0 - p.unemployment.earnings_related.wage_basis_deduction)
     capped = np.minimum(adjusted, positive(a.maximum_share_of_wage_basis * basis - c["monthly_earnings"]))
-    floor = positive(p.unemployment.basic_allowance.daily_amount * per_month - reduction)
+    floor = positive(c["floor_daily_amount"] * per_month - reduction)
     return np.where(c["benefit_type"] == BENEFIT_TYPES["earnings_related"], np.maximum(capped, floor), adjusted)
 
 
@@ -110,12 +133,18 @@ DAILY = (
     Rule("child_increase", child_increase, f"{TTL}, 6 luku 3 § (repealed 1.4.2024)"),
     Rule("basic_daily_amount", basic_daily_amount, f"{TTL}, 6 luku 1 § and 7 luku 1 §"),
     Rule("earnings_related_part", earnings_related_part, f"{TTL}, 6 luku 2 §"),
+    Rule("floor_daily_amount", floor_daily_amount, f"{TTL}, 6 luku 2 §"),
     Rule("full_daily_amount", full_daily_amount, f"{TTL}, 6 luku 2 §"),
     Rule("step_down_share", step_down_share, f"{TTL}, 6 luku 2 a § (from 2.9.2024)"),
     Rule("daily_amount", daily_amount, TTL),
 )
 ADJUSTED = (*DAILY, Rule("adjusted_monthly_amount", adjusted_monthly_amount, f"{TTL}, 4 luku 3 §"))
 RULES = ADJUSTED
+
+
+def step_down_start(legislation: Legislation) -> dt.date:
+    """The date the step-down came into force: the first value of its first share under 1."""
+    return next(v.start for v in legislation.parameter("unemployment.step_down.first_share").values if v.value < 1)
 
 
 def monthly_dates(year: int) -> list[dt.date]:
@@ -126,12 +155,14 @@ def monthly_dates(year: int) -> list[dt.date]:
 def annual_unemployment_benefit(columns: Columns, year: int, legislation: Legislation,
                                 trace: dict[str, list[Reading]] | None = None) -> np.ndarray:
     """The year's unemployment benefit: `benefit_days` full days plus
-    `adjusted_benefit_months` months of adjusted benefit (with a twelfth of
-    `wage_income` earned in each), the amounts averaged over the year's months (each
+    `adjusted_benefit_months` months of adjusted benefit (the year's wage earned in those
+    months, evenly), the amounts averaged over the year's months (each
     month under its own rules). With `trace`, the parameters read are recorded under the
     name `unemployment_benefit`."""
     reads = trace.setdefault("unemployment_benefit", []) if trace is not None else None
-    month = {**columns, "monthly_earnings": np.asarray(columns["wage_income"], dtype=float) / 12}
+    months = np.asarray(columns["adjusted_benefit_months"], dtype=float)
+    wage = np.asarray(columns["wage_income"], dtype=float)
+    month = {**columns, "monthly_earnings": wage / np.where(months > 0, months, 12.0)}
     daily, adjusted = 0.0, 0.0
     for date, months in _regimes(year, legislation).items():
         result = run(ADJUSTED, dict(month), legislation.on(date).recording(reads))
