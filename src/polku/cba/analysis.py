@@ -1,0 +1,237 @@
+"""The cost-benefit calculation, its Monte Carlo and its tornado (see `polku.cba`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from polku.yamlio import load_yaml
+
+ASSUMPTIONS_FILE = Path(__file__).parent / "assumptions.yaml"
+Z95 = 1.959963984540054
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    return load_yaml(ASSUMPTIONS_FILE.read_text(encoding="utf-8"))
+
+
+def default(name: str) -> Any:
+    return _defaults()[name]["value"]
+
+
+def default_range(name: str) -> tuple[float, float]:
+    low, high = _defaults()[name]["range"]
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """The analysis's choices; defaults and their sources in `cba/assumptions.yaml`."""
+
+    horizon_years: int = default("horizon_years")
+    persistence: float = default("persistence")
+    discount_rate: float = default("discount_rate")
+    optimism_bias: float = default("optimism_bias")
+    wage_uncertainty: float = default("wage_uncertainty")
+
+    def __post_init__(self) -> None:
+        if self.horizon_years < 1:
+            raise ValueError("horizon_years must be at least 1")
+        for name in ("persistence", "optimism_bias"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must lie in [0, 1]")
+
+    def present_value_factor(self) -> float:
+        """Sum over the horizon of the effect's remaining share, discounted (year 1 is not)."""
+        years = np.arange(self.horizon_years)
+        return float(np.sum(self.persistence**years / (1 + self.discount_rate) ** years))
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Additional employments of the cohort (above what would have happened anyway)."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def se(self) -> float:
+        return (self.ci_high - self.ci_low) / (2 * Z95)
+
+    @classmethod
+    def from_rate(cls, participants: int, estimate: float, ci_low: float, ci_high: float) -> Effect:
+        """From an effect on the employment rate (e.g. an AIPW ATT) and the cohort size."""
+        return cls(participants * estimate, participants * ci_low, participants * ci_high)
+
+
+@dataclass(frozen=True)
+class FiscalGain:
+    """The annual fiscal gain of one employment (EUR), without pension contributions and the
+    pension contributions apart, each with the standard error of its mean."""
+
+    without_pension: float
+    pension: float
+    se_without_pension: float = 0.0
+    se_pension: float = 0.0
+
+    @classmethod
+    def from_simulation(cls, simulated: pd.DataFrame) -> FiscalGain:
+        """Mean gain over the people of a `polku.fiscal.simulate` result (the employed
+        participants, at their own hours and wages)."""
+        n = len(simulated)
+        if n == 0:
+            raise ValueError("no people to average the fiscal gain over")
+        a, b = simulated["gain_without_pension"].to_numpy(float), simulated["gain_pension_contributions"].to_numpy(float)
+        se = (lambda x: float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0)  # noqa: E731
+        return cls(float(a.mean()), float(b.mean()), se(a), se(b))
+
+
+@dataclass(frozen=True)
+class CostBenefit:
+    """The analysis's results, in euros unless said otherwise."""
+
+    participants: int
+    cost: float
+    additional_employments: float
+    gain_per_employment: float
+    gain_per_employment_with_pension: float
+    present_value_factor: float
+    benefit: float
+    benefit_with_pension: float
+
+    @property
+    def net(self) -> float:
+        return self.benefit - self.cost
+
+    @property
+    def net_with_pension(self) -> float:
+        return self.benefit_with_pension - self.cost
+
+    @property
+    def ratio(self) -> float:
+        return self.benefit / self.cost if self.cost else float("inf")
+
+    @property
+    def ratio_with_pension(self) -> float:
+        return self.benefit_with_pension / self.cost if self.cost else float("inf")
+
+    @property
+    def break_even_employments(self) -> float:
+        """Additional employments at which the benefit (without pensions) equals the cost."""
+        per_employment = self.benefit / self.additional_employments if self.additional_employments else 0.0
+        return self.cost / per_employment if per_employment > 0 else float("inf")
+
+    def per_participant(self, amount: float) -> float:
+        return amount / self.participants
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "participants": self.participants, "cost": self.cost, "additional_employments": self.additional_employments,
+            "gain_per_employment": self.gain_per_employment,
+            "gain_per_employment_with_pension": self.gain_per_employment_with_pension,
+            "present_value_factor": self.present_value_factor, "benefit": self.benefit,
+            "benefit_with_pension": self.benefit_with_pension, "net": self.net, "net_with_pension": self.net_with_pension,
+            "ratio": self.ratio, "ratio_with_pension": self.ratio_with_pension,
+            "benefit_per_participant": self.per_participant(self.benefit),
+            "net_per_participant": self.per_participant(self.net),
+            "break_even_employments": self.break_even_employments,
+        }
+
+
+def analyse(participants: int, effect: Effect, gain: FiscalGain, cost: float,
+            assumptions: Assumptions | None = None) -> CostBenefit:
+    """The point result: the effect's estimate times the mean gain, over the horizon."""
+    a = assumptions or Assumptions()
+    factor = a.present_value_factor() * (1 - a.optimism_bias)
+    return CostBenefit(
+        participants, float(cost), effect.estimate, gain.without_pension, gain.without_pension + gain.pension,
+        a.present_value_factor(), effect.estimate * gain.without_pension * factor,
+        effect.estimate * (gain.without_pension + gain.pension) * factor,
+    )
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    draws: int
+    probability_benefit_exceeds_cost: float
+    probability_with_pension: float
+    net_percentiles: dict[int, float]
+    net_with_pension_percentiles: dict[int, float]
+
+
+def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float,
+                assumptions: Assumptions | None = None, draws: int | None = None, seed: int = 0) -> MonteCarlo:
+    """Draws of the net benefit: the effect from its interval (normal), the gain per
+    employment from its standard error times a lognormal wage factor, and, over a horizon
+    longer than a year, the persistence uniformly from its range."""
+    a = assumptions or Assumptions()
+    draws = int(draws or default("draws"))
+    rng = np.random.default_rng(seed)
+    employments = rng.normal(effect.estimate, effect.se, draws)
+    wage = np.exp(rng.normal(-a.wage_uncertainty**2 / 2, a.wage_uncertainty, draws))  # mean 1
+    without = rng.normal(gain.without_pension, gain.se_without_pension, draws) * wage
+    pension = rng.normal(gain.pension, gain.se_pension, draws) * wage
+    if a.horizon_years > 1:
+        low, high = default_range("persistence")
+        persistence = rng.uniform(low, high, draws)
+        years = np.arange(a.horizon_years)
+        factor = (persistence[:, None] ** years / (1 + a.discount_rate) ** years).sum(axis=1)
+    else:
+        factor = np.ones(draws)
+    factor = factor * (1 - a.optimism_bias)
+    net = employments * without * factor - cost
+    net_pension = employments * (without + pension) * factor - cost
+    points = (5, 25, 50, 75, 95)
+    return MonteCarlo(
+        draws, float((net > 0).mean()), float((net_pension > 0).mean()),
+        dict(zip(points, np.percentile(net, points).tolist(), strict=True)),
+        dict(zip(points, np.percentile(net_pension, points).tolist(), strict=True)),
+    )
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    name: str
+    low_input: float
+    high_input: float
+    net_at_low: float
+    net_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.net_at_high - self.net_at_low)
+
+
+def tornado(participants: int, effect: Effect, gain: FiscalGain, cost: float,
+            assumptions: Assumptions | None = None) -> list[TornadoBar]:
+    """The net benefit (without pensions) with one input at a time at its low and high
+    value, the others at their point values; widest swing first."""
+    a = assumptions or Assumptions()
+
+    def net(e: Effect = effect, g: FiscalGain = gain, c: float = cost, x: Assumptions = a) -> float:
+        return analyse(participants, e, g, c, x).net
+
+    se_gain = max(gain.se_without_pension, a.wage_uncertainty * abs(gain.without_pension))
+    bars = [
+        TornadoBar("additional employments (95 % interval)", effect.ci_low, effect.ci_high,
+                   net(e=replace(effect, estimate=effect.ci_low)), net(e=replace(effect, estimate=effect.ci_high))),
+        TornadoBar("fiscal gain per employment (+/- 1.96 SE or the wage uncertainty)",
+                   gain.without_pension - Z95 * se_gain, gain.without_pension + Z95 * se_gain,
+                   net(g=replace(gain, without_pension=gain.without_pension - Z95 * se_gain)),
+                   net(g=replace(gain, without_pension=gain.without_pension + Z95 * se_gain))),
+        TornadoBar("programme cost (+/- 20 %)", 0.8 * cost, 1.2 * cost, net(c=0.8 * cost), net(c=1.2 * cost)),
+    ]
+    low, high = default_range("optimism_bias")
+    bars.append(TornadoBar("optimism bias", low, high, net(x=replace(a, optimism_bias=low)), net(x=replace(a, optimism_bias=high))))
+    if a.horizon_years > 1:
+        for name in ("persistence", "discount_rate"):
+            low, high = default_range(name)
+            bars.append(TornadoBar(name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))))
+    return sorted(bars, key=lambda b: b.swing, reverse=True)
