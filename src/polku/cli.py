@@ -382,6 +382,82 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
     _run(action)
 
 
+@main.command()
+@click.option("--year", required=True, type=int, help="Year whose tax and benefit rules value the employments.")
+@click.option("--employed", "employed_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours and annual_wage_income (when missing: imputed from education_level, isced_level, sex and age).")
+@click.option("--participants", required=True, type=click.IntRange(min=1), help="Participants in the cohort.")
+@click.option("--cost", required=True, type=click.FloatRange(min=0), help="Programme cost of the cohort in euros.")
+@click.option("--additional", required=True, type=float, help="Additional employments: employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
+@click.option("--interval", required=True, help="95 % interval of the additional employments, LOW,HIGH.")
+@click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")
+@click.option("--persistence", default=None, type=click.FloatRange(0, 1), help="Share of the effect left in each further year (default 0.5).")
+@click.option("--discount", default=None, type=click.FloatRange(0, 0.2), help="Discount rate a year (default 0.035).")
+@click.option("--optimism-bias", default=None, type=click.FloatRange(0, 1), help="Haircut on the benefits (default 0).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the Monte Carlo.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def cba(year: int, employed_path: Path, participants: int, cost: float, additional: float, interval: str, horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool) -> None:
+    """Cost-benefit analysis of a cohort: its additional employments times the fiscal gain
+    of an employment at the participants' own hours and wages, against the programme
+    cost, with a Monte Carlo and a tornado (docs/fiscal.md, section 7).
+    """
+
+    def action() -> int:
+        import pandas as pd
+
+        from polku.cba import Assumptions, Effect, analyse, monte_carlo, tornado
+        from polku.cba.cohort import employed_gain
+
+        if not employed_path.is_file():
+            raise UsageError(f"no such file: {employed_path}", fix="give the employed participants' CSV with --employed.")
+        try:
+            low, high = (float(x) for x in interval.split(","))
+        except ValueError:
+            raise UsageError(f"--interval must be LOW,HIGH, not {interval!r}", fix="for example --interval 8,24") from None
+        if not low <= additional <= high:
+            raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
+        chosen = {k: v for k, v in {"horizon_years": horizon, "persistence": persistence, "discount_rate": discount,
+                                    "optimism_bias": optimism_bias}.items() if v is not None}
+        assumptions = Assumptions(**chosen)
+        gain, simulated = employed_gain(pd.read_csv(employed_path, dtype={"person_id": str}), year, source=str(employed_path))
+        effect = Effect(additional, low, high)
+        result = analyse(participants, effect, gain, cost, assumptions)
+        draws = monte_carlo(participants, effect, gain, cost, assumptions, seed=seed)
+        bars = tornado(participants, effect, gain, cost, assumptions)
+        payers = {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
+                  if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
+        payload = {**result.to_dict(), "year": year, "employed_rows": len(simulated),
+                   "wages_imputed": int(simulated["wage_imputed"].sum()), "assumptions": assumptions.__dict__,
+                   "gain_per_employment_by": payers,
+                   "monte_carlo": {"draws": draws.draws, "probability_benefit_exceeds_cost": draws.probability_benefit_exceeds_cost,
+                                   "probability_with_pension": draws.probability_with_pension,
+                                   "net_percentiles": draws.net_percentiles},
+                   "tornado": [b.__dict__ for b in bars]}
+        if as_json:
+            _emit_json(payload)
+        else:
+            _print_cba(payload)
+        return 0
+
+    _run(action)
+
+
+def _print_cba(p: dict[str, Any]) -> None:
+    out.print(f"{p['participants']} participants, {p['additional_employments']:.1f} additional employments, "
+              f"cost {p['cost']:,.0f} EUR ({p['year']} rules; {p['employed_rows']} employed, {p['wages_imputed']} wages imputed)", highlight=False)
+    out.print(f"fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
+              f"{p['gain_per_employment_with_pension']:,.0f} with pension contributions", highlight=False)
+    out.print(f"benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f} EUR, ratio {p['ratio']:.2f}; with pension contributions "
+              f"{p['benefit_with_pension']:,.0f}, net {p['net_with_pension']:+,.0f}, ratio {p['ratio_with_pension']:.2f}", highlight=False)
+    out.print(f"per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f} EUR; "
+              f"break-even at {p['break_even_employments']:.1f} additional employments", highlight=False)
+    mc = p["monte_carlo"]
+    out.print(f"Monte Carlo ({mc['draws']:,} draws): P(benefit > cost) = {mc['probability_benefit_exceeds_cost']:.2f} "
+              f"({mc['probability_with_pension']:.2f} with pension contributions); net 5-95 %: "
+              f"{mc['net_percentiles'][5]:+,.0f} to {mc['net_percentiles'][95]:+,.0f} EUR", highlight=False)
+    for bar in p["tornado"]:
+        out.print(f"  {bar['name']}: net {bar['net_at_low']:+,.0f} to {bar['net_at_high']:+,.0f} EUR", highlight=False)
+
+
 @main.command(name="key")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace an existing key file (every earlier pseudonym stops matching).")
