@@ -75,3 +75,40 @@ def test_part_time_earnings_related_keeps_the_stepped_down_adjusted_allowance() 
     assert row["employed_fund_benefit"] == pytest.approx(12 * (daily * 21.5 - 500), abs=0.01)
     assert row["unemployed_fund_benefit"] == pytest.approx(258 * daily, abs=0.01)
     assert row["employed_kela_benefit"] == 0 and row["unemployed_kela_benefit"] == 0
+
+
+def _single_on_subsidy(**values: object) -> pd.DataFrame:
+    base = {"person_id": "h", "age": 35, "annual_wage_income": 12000.0, "weekly_hours": 20.0,
+            "unemployment_benefit_type": "labour_market_subsidy", "unemployment_benefit_days": 0,
+            "housing_allowance_monthly": 300.0, "social_assistance_monthly": 200.0}
+    return pd.DataFrame([{**base, **values}])
+
+
+def test_part_time_work_leaves_part_of_the_housing_allowance() -> None:
+    """2025: 1 000 EUR a month of part-time earnings, the adjusted subsidy 300.02 instead
+    of 800.02: gross income rises by 500.00 a month; the allowance falls by 0.7 x 0.5 x 500
+    = 175 to 125 a month, 1 500 a year (no earnings disregard since April 2024). In 2023
+    (300 EUR disregard, 80 % and 42 %, adjusted subsidy 450.02): the income counted rises
+    by 700 + 450.02 - 800.02 = 350, the allowance falls by 0.336 x 350 = 117.60 to 182.40."""
+    row = simulate(_single_on_subsidy(), 2025).iloc[0]
+    assert row["unemployed_housing_allowance"] == pytest.approx(3600)
+    assert row["employed_housing_allowance"] == pytest.approx(12 * (300 - 0.35 * 500), abs=0.01)
+    row_2023 = simulate(_single_on_subsidy(), 2023).iloc[0]
+    assert row_2023["employed_housing_allowance"] == pytest.approx(12 * (300 - 0.8 * 0.42 * 350), abs=0.01)
+
+
+def test_social_assistance_falls_by_net_income_gained_beyond_the_disregard() -> None:
+    """Basic social assistance tops up net income: it falls by the net income and housing
+    allowance gained, less 150 EUR a month of earnings disregarded (2025)."""
+    row = simulate(_single_on_subsidy(), 2025).iloc[0]
+    gained = (row["employed_net_income"] - row["unemployed_net_income"]) / 12 + (125 - 300)
+    expected = max(0.0, 200 - max(0.0, gained - 150))
+    assert row["employed_social_assistance"] == pytest.approx(12 * expected, abs=0.01)
+    assert row["gain_benefit_savings"] == pytest.approx(
+        (row["unemployed_kela_benefit"] - row["employed_kela_benefit"]) + (3600 - 1500) + (2400 - 12 * expected), abs=0.01)
+
+
+def test_full_time_work_ends_both_household_benefits() -> None:
+    row = simulate(_single_on_subsidy(annual_wage_income=30000.0, weekly_hours=37.5), 2025).iloc[0]
+    assert row["employed_housing_allowance"] == 0 and row["employed_social_assistance"] == 0
+    assert row["gain_kela"] > 9600 + 3600 + 2400 - 1  # the subsidy, allowance and assistance saved, plus contributions

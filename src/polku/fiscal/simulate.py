@@ -2,17 +2,21 @@
 employed, and the difference split by payer and by kind.
 
 Unemployed: the year's unemployment benefit for `unemployed_benefit_days` paid days
-(default a full year, 12 x 21.5) and the taxes on it. Employed: the wage at the person's
+(default a full year, 12 x 21.5) and the taxes on it, and the housing allowance and basic
+social assistance the person received (`housing_allowance_monthly`,
+`social_assistance_monthly`, EUR a month; default none). Employed: the wage at the person's
 hours (`annual_wage_income`), with the adjusted benefit still paid in the months of
 part-time work of at most 80 % of full time (as the unemployment funds and Kela do), and
-the taxes and contributions on both. The difference, employed minus unemployed, is the
+the taxes and contributions on both, and what work leaves of the housing allowance and
+social assistance (`polku.fiscal.rules.household`). The difference, employed minus unemployed, is the
 fiscal gain of the employment, reported the way seed 000 reports it: taxes and benefit
 savings, with the pension contributions apart (they are public revenue in the national
 accounts but also create future pension liabilities).
 
 Who gains (`PAYERS`): the state (state income tax, broadcasting tax), municipalities
 (municipal income tax), Kela (health insurance contributions; the basic allowance and
-labour market subsidy it pays), the unemployment insurance (the Employment Fund's
+labour market subsidy, the housing allowance and basic social assistance it pays), the
+unemployment insurance (the Employment Fund's
 contributions; the earnings-related allowance the funds pay) and the pension system
 (TyEL contributions). Church tax goes to parishes, outside general government, and is
 left out of the sums. The financing shares behind Kela's and the funds' payments (the
@@ -27,7 +31,9 @@ import pandas as pd
 
 from polku.fiscal.legislation import Legislation, legislation
 from polku.fiscal.person_year import benefit_type_codes, calculate
-from polku.fiscal.rules.unemployment import BENEFIT_TYPES
+from polku.fiscal.rules import run
+from polku.fiscal.rules.household import RULES as HOUSEHOLD
+from polku.fiscal.rules.unemployment import BENEFIT_TYPES, monthly_dates
 
 FULL_TIME_HOURS = 37.5
 ADJUSTED_UP_TO_SHARE = 0.8
@@ -38,7 +44,7 @@ PAYERS = {
     "state": ("state_income_tax", "broadcasting_tax"),
     "municipalities": ("municipal_income_tax",),
     "kela": ("health_insurance_medical_care_contribution", "health_insurance_daily_allowance_contribution",
-             "employer_health_insurance_contribution", "-kela_benefit"),
+             "employer_health_insurance_contribution", "-kela_benefit", "-housing_allowance", "-social_assistance"),
     "unemployment_insurance": ("employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution",
                                "-fund_benefit"),
     "pension_system": ("employee_pension_contribution", "employer_pension_contribution"),
@@ -49,7 +55,7 @@ KINDS = {
     "taxes": ("state_income_tax", "broadcasting_tax", "municipal_income_tax", "health_insurance_medical_care_contribution",
               "health_insurance_daily_allowance_contribution", "employer_health_insurance_contribution",
               "employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution"),
-    "benefit_savings": ("-kela_benefit", "-fund_benefit"),
+    "benefit_savings": ("-kela_benefit", "-fund_benefit", "-housing_allowance", "-social_assistance"),
     "pension_contributions": ("employee_pension_contribution", "employer_pension_contribution"),
 }
 
@@ -69,9 +75,10 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (types > BENEFIT_TYPES["none"])
     employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
     states = {"unemployed": _accounts(calculate(unemployed, year, tree)), "employed": _accounts(calculate(employed, year, tree))}
+    _household_benefits(frame, states, year, tree)
     out = frame.copy()
     for state, accounts in states.items():
-        for column in ("kela_benefit", "fund_benefit", "public_revenue"):
+        for column in ("kela_benefit", "fund_benefit", "housing_allowance", "social_assistance", "public_revenue"):
             out[f"{state}_{column}"] = accounts[column].to_numpy()
         out[f"{state}_net_income"] = accounts["net_income"].to_numpy()
     for name, lines in {**PAYERS, **KINDS}.items():
@@ -79,6 +86,30 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     out["gain_without_pension"] = out["gain_taxes"] + out["gain_benefit_savings"]
     out["gain_total"] = out["gain_without_pension"] + out["gain_pension_contributions"]
     return out
+
+
+def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], year: int, tree: Legislation) -> None:
+    """Add each state's `housing_allowance` and `social_assistance` for the year: the
+    monthly amounts received while unemployed (inputs, default 0) against what a month of
+    work leaves of them, under each month's rules (`polku.fiscal.rules.household`)."""
+    def monthly(column: str) -> np.ndarray:
+        return pd.to_numeric(frame.get(column, pd.Series(0.0, index=frame.index)), errors="coerce").fillna(0.0).to_numpy(float)
+
+    u, e = states["unemployed"], states["employed"]
+    columns = {
+        "housing_allowance_monthly": monthly("housing_allowance_monthly"),
+        "social_assistance_monthly": monthly("social_assistance_monthly"),
+        "monthly_earnings": e["annual_wage_income"].to_numpy(float) / 12,
+        "unemployed_benefit_monthly": u["unemployment_benefit"].to_numpy(float) / 12,
+        "employed_benefit_monthly": e["unemployment_benefit"].to_numpy(float) / 12,
+        "unemployed_net_monthly": u["net_income"].to_numpy(float) / 12,
+        "employed_net_monthly": e["net_income"].to_numpy(float) / 12,
+    }
+    months = [run(HOUSEHOLD, dict(columns), tree.on(date)) for date in monthly_dates(year)]
+    states["unemployed"] = u.assign(housing_allowance=12 * columns["housing_allowance_monthly"],
+                                    social_assistance=12 * columns["social_assistance_monthly"])
+    states["employed"] = e.assign(housing_allowance=sum(m["housing_allowance_when_employed"] for m in months),
+                                  social_assistance=sum(m["social_assistance_when_employed"] for m in months))
 
 
 def _accounts(result: pd.DataFrame) -> pd.DataFrame:
