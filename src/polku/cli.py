@@ -383,30 +383,45 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 
 
 @main.command()
-@click.option("--year", required=True, type=int, help="Year whose tax and benefit rules value the employments.")
-@click.option("--employed", "employed_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours and annual_wage_income (when missing: imputed from education_level, isced_level, sex and age).")
-@click.option("--participants", required=True, type=click.IntRange(min=1), help="Participants in the cohort.")
-@click.option("--cost", required=True, type=click.FloatRange(min=0), help="Programme cost of the cohort in euros.")
-@click.option("--additional", required=True, type=float, help="Additional employments: employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
-@click.option("--interval", required=True, help="95 % interval of the additional employments, LOW,HIGH.")
+@click.option("--year", default=None, type=int, help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).")
+@click.option("--employed", "employed_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.")
+@click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
+@click.option("--cost", default=None, type=click.FloatRange(min=0), help="With --employed: programme cost of the cohort in euros.")
+@click.option("--additional", default=None, type=float, help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
+@click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
+@click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
 @click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")
 @click.option("--persistence", default=None, type=click.FloatRange(0, 1), help="Share of the effect left in each further year (default 0.5).")
 @click.option("--discount", default=None, type=click.FloatRange(0, 0.2), help="Discount rate a year (default 0.035).")
 @click.option("--optimism-bias", default=None, type=click.FloatRange(0, 1), help="Haircut on the benefits (default 0).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the Monte Carlo.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def cba(year: int, employed_path: Path, participants: int, cost: float, additional: float, interval: str, horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool) -> None:
-    """Cost-benefit analysis of a cohort: its additional employments times the fiscal gain
-    of an employment at the participants' own hours and wages, against the programme
-    cost, with a Monte Carlo and a tornado (docs/fiscal.md, section 7).
-    """
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store).")
+@STORE_OPTION
+def cba(year: int | None, employed_path: Path | None, participants: int | None, cost: float | None, additional: float | None, interval: str | None, services: tuple[str, ...], horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool, store_path: Path | None) -> None:
+    """Cost-benefit analysis: additional employments times the fiscal gain of an employment
+    at the participants' own hours and wages, against the programme cost, with a Monte
+    Carlo and a tornado (docs/fiscal.md, section 7).
 
-    def action() -> int:
+    Over the store, for each service: the effect of `polku estimate` on employment within
+    12 months, the participants who found work valued at their first open-market job, and
+    the episodes' recorded costs. With --employed: a cohort described by a file and options.
+    """
+    from polku.cba import Assumptions
+
+    chosen = {k: v for k, v in {"horizon_years": horizon, "persistence": persistence, "discount_rate": discount,
+                                "optimism_bias": optimism_bias}.items() if v is not None}
+    assumptions = Assumptions(**chosen)
+
+    def from_file() -> int:
         import pandas as pd
 
-        from polku.cba import Assumptions, Effect, analyse, monte_carlo, tornado
+        from polku.cba import Effect, analyse, monte_carlo, tornado
         from polku.cba.cohort import employed_gain
+        from polku.cba.store import ServiceCostBenefit
 
+        if None in (year, participants, cost, additional, interval):
+            raise UsageError("--employed needs --year, --participants, --cost, --additional and --interval",
+                             fix="give all five, or leave out --employed to analyse the store")
         if not employed_path.is_file():
             raise UsageError(f"no such file: {employed_path}", fix="give the employed participants' CSV with --employed.")
         try:
@@ -415,47 +430,58 @@ def cba(year: int, employed_path: Path, participants: int, cost: float, addition
             raise UsageError(f"--interval must be LOW,HIGH, not {interval!r}", fix="for example --interval 8,24") from None
         if not low <= additional <= high:
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
-        chosen = {k: v for k, v in {"horizon_years": horizon, "persistence": persistence, "discount_rate": discount,
-                                    "optimism_bias": optimism_bias}.items() if v is not None}
-        assumptions = Assumptions(**chosen)
         gain, simulated = employed_gain(pd.read_csv(employed_path, dtype={"person_id": str}), year, source=str(employed_path))
         effect = Effect(additional, low, high)
-        result = analyse(participants, effect, gain, cost, assumptions)
-        draws = monte_carlo(participants, effect, gain, cost, assumptions, seed=seed)
-        bars = tornado(participants, effect, gain, cost, assumptions)
-        payers = {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
-                  if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
-        payload = {**result.to_dict(), "year": year, "employed_rows": len(simulated),
-                   "wages_imputed": int(simulated["wage_imputed"].sum()), "assumptions": assumptions.__dict__,
-                   "gain_per_employment_by": payers,
-                   "monte_carlo": {"draws": draws.draws, "probability_benefit_exceeds_cost": draws.probability_benefit_exceeds_cost,
-                                   "probability_with_pension": draws.probability_with_pension,
-                                   "net_percentiles": draws.net_percentiles},
-                   "tornado": [b.__dict__ for b in bars]}
-        if as_json:
-            _emit_json(payload)
-        else:
-            _print_cba(payload)
+        gain_by = {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
+                   if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
+        row = ServiceCostBenefit(str(employed_path), year, analyse(participants, effect, gain, cost, assumptions),
+                                 monte_carlo(participants, effect, gain, cost, assumptions, seed=seed),
+                                 tornado(participants, effect, gain, cost, assumptions), len(simulated),
+                                 int(simulated["wage_imputed"].sum()), 0, gain_by)
+        _emit_json(row.to_dict()) if as_json else _print_cba(row)
         return 0
 
-    _run(action)
+    def from_store() -> int:
+        from polku.cba.store import store_cost_benefit
+        from polku.store import open_store
+
+        if any(v is not None for v in (participants, cost, additional, interval)):
+            raise UsageError("--participants, --cost, --additional and --interval go with --employed",
+                             fix="over the store they come from the data; leave them out")
+        with open_store(store_path, read_only=True) as store:
+            rows = store_cost_benefit(store, list(services) or None, year=year, seed=seed, assumptions=assumptions)
+        if as_json:
+            _emit_json([row.to_dict() for row in rows])
+        else:
+            for row in rows:
+                _print_cba(row)
+        return 0
+
+    _run(from_file if employed_path is not None else from_store)
 
 
-def _print_cba(p: dict[str, Any]) -> None:
-    out.print(f"{p['participants']} participants, {p['additional_employments']:.1f} additional employments, "
-              f"cost {p['cost']:,.0f} EUR ({p['year']} rules; {p['employed_rows']} employed, {p['wages_imputed']} wages imputed)", highlight=False)
-    out.print(f"fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
+def _print_cba(row: Any) -> None:
+    out.print(f"[bold]{row.service_code}[/bold] ({row.year} rules)")
+    if row.result is None:
+        out.print(f"  no analysis: {row.note}", highlight=False)
+        return
+    p = row.to_dict()
+    out.print(f"  {p['participants']:,} participants, {p['additional_employments']:.1f} additional employments, cost "
+              f"{p['cost']:,.0f} EUR ({p['employed']:,} employed valued, {p['wages_imputed']} wages imputed)", highlight=False)
+    out.print(f"  fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
               f"{p['gain_per_employment_with_pension']:,.0f} with pension contributions", highlight=False)
-    out.print(f"benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f} EUR, ratio {p['ratio']:.2f}; with pension contributions "
+    out.print(f"  benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f}, ratio {p['ratio']:.2f}; with pension contributions "
               f"{p['benefit_with_pension']:,.0f}, net {p['net_with_pension']:+,.0f}, ratio {p['ratio_with_pension']:.2f}", highlight=False)
-    out.print(f"per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f} EUR; "
+    out.print(f"  per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f}; "
               f"break-even at {p['break_even_employments']:.1f} additional employments", highlight=False)
-    mc = p["monte_carlo"]
-    out.print(f"Monte Carlo ({mc['draws']:,} draws): P(benefit > cost) = {mc['probability_benefit_exceeds_cost']:.2f} "
-              f"({mc['probability_with_pension']:.2f} with pension contributions); net 5-95 %: "
-              f"{mc['net_percentiles'][5]:+,.0f} to {mc['net_percentiles'][95]:+,.0f} EUR", highlight=False)
-    for bar in p["tornado"]:
-        out.print(f"  {bar['name']}: net {bar['net_at_low']:+,.0f} to {bar['net_at_high']:+,.0f} EUR", highlight=False)
+    mc = row.monte_carlo
+    out.print(f"  Monte Carlo ({mc.draws:,} draws): P(benefit > cost) = {mc.probability_benefit_exceeds_cost:.2f} "
+              f"({mc.probability_with_pension:.2f} with pension contributions); net 5-95 %: "
+              f"{mc.net_percentiles[5]:+,.0f} to {mc.net_percentiles[95]:+,.0f} EUR", highlight=False)
+    for bar in row.tornado:
+        out.print(f"    {bar.name}: net {bar.net_at_low:+,.0f} to {bar.net_at_high:+,.0f} EUR", highlight=False)
+    if row.note:
+        out.print(f"  note: {row.note}", highlight=False)
 
 
 @main.command(name="key")
