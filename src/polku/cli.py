@@ -437,7 +437,7 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
         row = ServiceCostBenefit(str(employed_path), year, analyse(participants, effect, gain, cost, assumptions),
                                  monte_carlo(participants, effect, gain, cost, assumptions, seed=seed),
                                  tornado(participants, effect, gain, cost, assumptions), len(simulated),
-                                 int(simulated["wage_imputed"].sum()), 0, gain_by)
+                                 int(simulated["wage_imputed"].sum()), 0, gain_by, effect=effect)
         _emit_json(row.to_dict()) if as_json else _print_cba(row)
         return 0
 

@@ -60,3 +60,21 @@ def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.Monkey
     assert all("monte_carlo" in r or r["note"] for r in rows)
     refused = CliRunner().invoke(main, ["cba", "--cost", "100"])
     assert refused.exit_code == 2 and "go with --employed" in refused.output
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang: str) -> None:
+    from datetime import date, datetime, timezone
+
+    from polku.reports.blocks import Chart, Table
+    from polku.reports.context import ReportContext
+    from polku.reports.sections.cost_benefit import cost_benefit_section
+
+    ctx = ReportContext(lang, 5, datetime(2026, 1, 1, tzinfo=timezone.utc), date(2025, 12, 31))
+    with open_store(area.store_path, read_only=True) as store:
+        blocks = cost_benefit_section(store, ctx)
+        services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
+    tables = {b.id: b for b in blocks if isinstance(b, Table)}
+    assert len(tables["cba-services"].rows) == services
+    assert any(isinstance(b, Chart) and "<svg" in b.svg for b in blocks)
+    assert tables["cba-tornado"].rows and "{" not in blocks[0].text  # the year is filled in

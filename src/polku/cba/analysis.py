@@ -198,6 +198,7 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
 
 @dataclass(frozen=True)
 class TornadoBar:
+    key: str
     name: str
     low_input: float
     high_input: float
@@ -220,18 +221,18 @@ def tornado(participants: int, effect: Effect, gain: FiscalGain, cost: float,
 
     se_gain = max(gain.se_without_pension, a.wage_uncertainty * abs(gain.without_pension))
     bars = [
-        TornadoBar("additional employments (95 % interval)", effect.ci_low, effect.ci_high,
+        TornadoBar("effect", "additional employments (95 % interval)", effect.ci_low, effect.ci_high,
                    net(e=replace(effect, estimate=effect.ci_low)), net(e=replace(effect, estimate=effect.ci_high))),
-        TornadoBar("fiscal gain per employment (+/- 1.96 SE or the wage uncertainty)",
+        TornadoBar("gain", "fiscal gain per employment (+/- 1.96 SE or the wage uncertainty)",
                    gain.without_pension - Z95 * se_gain, gain.without_pension + Z95 * se_gain,
                    net(g=replace(gain, without_pension=gain.without_pension - Z95 * se_gain)),
                    net(g=replace(gain, without_pension=gain.without_pension + Z95 * se_gain))),
-        TornadoBar("programme cost (+/- 20 %)", 0.8 * cost, 1.2 * cost, net(c=0.8 * cost), net(c=1.2 * cost)),
+        TornadoBar("cost", "programme cost (+/- 20 %)", 0.8 * cost, 1.2 * cost, net(c=0.8 * cost), net(c=1.2 * cost)),
     ]
     low, high = default_range("optimism_bias")
-    bars.append(TornadoBar("optimism bias", low, high, net(x=replace(a, optimism_bias=low)), net(x=replace(a, optimism_bias=high))))
+    bars.append(TornadoBar("optimism_bias", "optimism bias", low, high, net(x=replace(a, optimism_bias=low)), net(x=replace(a, optimism_bias=high))))
     if a.horizon_years > 1:
         for name in ("persistence", "discount_rate"):
             low, high = default_range(name)
-            bars.append(TornadoBar(name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))))
+            bars.append(TornadoBar(name, name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))))
     return sorted(bars, key=lambda b: b.swing, reverse=True)

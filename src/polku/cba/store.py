@@ -46,12 +46,15 @@ class ServiceCostBenefit:
     costs_missing: int = 0
     gain_by: dict[str, float] = field(default_factory=dict)
     note: str | None = None
+    effect: Effect | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"service": self.service_code, "year": self.year, "note": self.note, "employed": self.employed,
                                "wages_imputed": self.wages_imputed, "costs_missing": self.costs_missing}
         if self.result is not None:
             out |= self.result.to_dict() | {"gain_per_employment_by": self.gain_by, "tornado": [b.__dict__ for b in self.tornado]}
+        if self.effect is not None:
+            out |= {"additional_ci_low": self.effect.ci_low, "additional_ci_high": self.effect.ci_high}
         if self.monte_carlo is not None:
             out["monte_carlo"] = self.monte_carlo.__dict__
         return out
@@ -70,6 +73,13 @@ def service_cost_benefit(store: Store, service_code: str, year: int | None = Non
     from polku.impact.by_service import service_estimates
 
     estimates, frame = service_estimates(store, service_code, outcome=OUTCOME, seed=seed, by_provider=False)
+    return cost_benefit_of(store, service_code, estimates, frame, year, seed, assumptions, draws)
+
+
+def cost_benefit_of(store: Store, service_code: str, estimates: list[Any], frame: pd.DataFrame, year: int | None = None,
+                    seed: int = 0, assumptions: Assumptions | None = None, draws: int | None = None) -> ServiceCostBenefit:
+    """The analysis from a service's estimates over the store (`service_estimates` on
+    `employed_12m`: the service-level row first) and their analysis rows."""
     effect_on_rate = estimates[0].result
     participants = frame[frame["treated"]].reset_index(drop=True)
     year = year or rules_year(participants["ref_date"]) if len(participants) else year or 2025
@@ -89,6 +99,7 @@ def service_cost_benefit(store: Store, service_code: str, year: int | None = Non
         service_code, year, analyse(n, effect, gain, cost, a), monte_carlo(n, effect, gain, cost, a, draws, seed),
         tornado(n, effect, gain, cost, a), len(employed), int(simulated["wage_imputed"].sum()), missing, gain_by,
         note=f"{missing} of {n} episodes without a recorded cost (counted at the mean of the others)" if missing else None,
+        effect=effect,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ class ReportContext:
     threshold: int
     generated_at: datetime
     extraction_date: date | None = None
+    computed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Results that several sections show, computed once per report (e.g. the impact views)."""
 
     def t(self, key: str, **values: Any) -> str:
         return t(key, self.lang, **values)

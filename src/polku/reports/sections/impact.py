@@ -15,7 +15,7 @@ plot), overlap of propensity scores, the negative-control outcome and placebo tr
 from __future__ import annotations
 
 from polku.impact.by_service import ServiceEstimate
-from polku.impact.store_views import store_views
+from polku.impact.store_views import ServiceView, store_views
 from polku.reports.blocks import Block, Chart, Note, Table, no_data
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
@@ -25,6 +25,14 @@ from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 OUTCOME = "employed_12m"
+
+
+def report_views(store: Store, ctx: ReportContext) -> list[ServiceView]:
+    """The services' estimates and views on employment within 12 months, computed once per
+    report for every section that shows them (impact, cost-benefit)."""
+    if "impact_views" not in ctx.computed:
+        ctx.computed["impact_views"] = store_views(store, outcome=OUTCOME)
+    return ctx.computed["impact_views"]
 
 
 def _interval(ctx: ReportContext, row: ServiceEstimate) -> str:
@@ -87,7 +95,7 @@ def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
     then time to work, observed versus expected and the checks behind the estimates."""
     if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
         return no_data(ctx)
-    views = store_views(store, outcome=OUTCOME)
+    views = report_views(store, ctx)
     rows = [row for view in views for row in view.rows]
     service = service_labeler(store, ctx)
     provider = provider_labeler(store, ctx)
