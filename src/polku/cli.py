@@ -347,7 +347,7 @@ def _print_effects(rows: list[Any]) -> None:
 
 @main.command()
 @click.option("--year", required=True, type=int, help="Tax year (the shipped parameters cover 2023-2026).")
-@click.option("--persons", "persons_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, adjusted_benefit_months.")
+@click.option("--persons", "persons_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), adjusted_benefit_months.")
 @click.option("--explain", "explain_id", default=None, help="Print this person's calculation line by line: each amount, its law, and every parameter with its value and source.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per person.")
 def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool) -> None:

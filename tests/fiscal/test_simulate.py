@@ -112,3 +112,9 @@ def test_full_time_work_ends_both_household_benefits() -> None:
     row = simulate(_single_on_subsidy(annual_wage_income=30000.0, weekly_hours=37.5), 2025).iloc[0]
     assert row["employed_housing_allowance"] == 0 and row["employed_social_assistance"] == 0
     assert row["gain_kela"] > 9600 + 3600 + 2400 - 1  # the subsidy, allowance and assistance saved, plus contributions
+
+
+def test_a_housing_allowance_of_unknown_amount_takes_kelas_average() -> None:
+    """2025: Kela's average general housing allowance per household, 333 EUR a month."""
+    person = _single_on_subsidy(housing_allowance_monthly=None, receives_housing_allowance=1)
+    assert simulate(person, 2025).iloc[0]["unemployed_housing_allowance"] == pytest.approx(12 * 333)

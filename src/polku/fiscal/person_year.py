@@ -38,6 +38,7 @@ OPTIONAL = {
     "benefit_days_used_before": 0.0,
     "adjusted_benefit_months": 0.0,  # months of part-time work with an adjusted benefit
     "step_down_applies": None,  # default: inferred from the spell's start (see inputs)
+    "employer_payroll": 0.0,  # EUR a year; above the threshold the higher unemployment insurance rate
 }
 OUTPUT = (
     "state_income_tax", "municipal_income_tax", "church_tax", "broadcasting_tax",

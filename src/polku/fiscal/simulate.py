@@ -96,8 +96,13 @@ def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], ye
         return pd.to_numeric(frame.get(column, pd.Series(0.0, index=frame.index)), errors="coerce").fillna(0.0).to_numpy(float)
 
     u, e = states["unemployed"], states["employed"]
+    housing = monthly("housing_allowance_monthly")
+    if "receives_housing_allowance" in frame.columns:  # amount unknown: Kela's average per household of the year
+        flagged = pd.to_numeric(frame["receives_housing_allowance"], errors="coerce").fillna(0).to_numpy() > 0
+        average = tree.on(monthly_dates(year)[6]).housing_allowance.average_monthly.all_households
+        housing = np.where(flagged & (housing == 0), average, housing)
     columns = {
-        "housing_allowance_monthly": monthly("housing_allowance_monthly"),
+        "housing_allowance_monthly": housing,
         "social_assistance_monthly": monthly("social_assistance_monthly"),
         "monthly_earnings": e["annual_wage_income"].to_numpy(float) / 12,
         "unemployed_benefit_monthly": u["unemployment_benefit"].to_numpy(float) / 12,

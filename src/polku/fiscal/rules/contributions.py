@@ -45,12 +45,14 @@ def employer_pension_contribution(c: Columns, p: Snapshot) -> np.ndarray:
 
 
 def employer_unemployment_insurance_contribution(c: Columns, p: Snapshot) -> np.ndarray:
-    """Employer's unemployment insurance contribution at the lower rate: the rate of
-    employers whose payroll stays under the threshold (most who hire from employment
-    services; a larger employer pays the higher rate on the payroll above it)."""
+    """Employer's unemployment insurance contribution: the lower rate for an employer whose
+    payroll (`employer_payroll`, EUR a year; 0 when unknown) stays under the threshold, the
+    higher rate on this wage when the payroll is above it (the wage then falls in the part
+    of the payroll above the threshold)."""
     e = p.contributions.employee.unemployment_insurance
-    return np.where(between(c["age"], e.minimum_age, e.maximum_age),
-                    p.contributions.employer.unemployment_insurance.lower_rate * c["wage_income"], 0.0)
+    u = p.contributions.employer.unemployment_insurance
+    rate = np.where(c["employer_payroll"] > u.payroll_threshold, u.higher_rate, u.lower_rate)
+    return np.where(between(c["age"], e.minimum_age, e.maximum_age), rate * c["wage_income"], 0.0)
 
 
 def employer_health_insurance_contribution(c: Columns, p: Snapshot) -> np.ndarray:
@@ -74,3 +76,6 @@ EMPLOYER = (
     Rule("employer_health_insurance_contribution", employer_health_insurance_contribution,
          "Sairausvakuutuslaki 1224/2004, ch. 18 (employer's contribution)"),
 )
+
+RULES = (*EMPLOYEE, *EMPLOYER)
+"""Every contribution rule (for the sentence-style test cases)."""
