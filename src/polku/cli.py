@@ -416,9 +416,11 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
         import pandas as pd
 
         from polku.cba import Effect, analyse, monte_carlo, tornado
-        from polku.cba.cohort import employed_gain
+        from polku.cba.cohort import employed_gain, gain_by_payer
         from polku.cba.store import ServiceCostBenefit
 
+        if services:
+            raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
         if None in (year, participants, cost, additional, interval):
             raise UsageError("--employed needs --year, --participants, --cost, --additional and --interval",
                              fix="give all five, or leave out --employed to analyse the store")
@@ -432,19 +434,21 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
         gain, simulated = employed_gain(pd.read_csv(employed_path, dtype={"person_id": str}), year, source=str(employed_path))
         effect = Effect(additional, low, high)
-        gain_by = {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
-                   if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
-        row = ServiceCostBenefit(str(employed_path), year, analyse(participants, effect, gain, cost, assumptions),
+        row = ServiceCostBenefit(employed_path.stem, year, analyse(participants, effect, gain, cost, assumptions),
                                  monte_carlo(participants, effect, gain, cost, assumptions, seed=seed),
                                  tornado(participants, effect, gain, cost, assumptions), len(simulated),
-                                 int(simulated["wage_imputed"].sum()), 0, gain_by, effect=effect)
+                                 int(simulated["wage_imputed"].sum()), 0, gain_by_payer(simulated), effect=effect,
+                                 assumptions=assumptions, seed=seed)
         _emit_json(row.to_dict()) if as_json else _print_cba(row)
         return 0
 
     def from_store() -> int:
-        from polku.cba.store import store_cost_benefit
+        from polku.cba.store import covered_years, store_cost_benefit
         from polku.store import open_store
 
+        low, high = covered_years()
+        if year is not None and not low <= year <= high:
+            raise UsageError(f"the tax and benefit parameters cover {low}-{high}, not {year}", fix=f"choose --year between {low} and {high}")
         if any(v is not None for v in (participants, cost, additional, interval)):
             raise UsageError("--participants, --cost, --additional and --interval go with --employed",
                              fix="over the store they come from the data; leave them out")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -77,4 +78,58 @@ def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang
     tables = {b.id: b for b in blocks if isinstance(b, Table)}
     assert len(tables["cba-services"].rows) == services
     assert any(isinstance(b, Chart) and "<svg" in b.svg for b in blocks)
-    assert tables["cba-tornado"].rows and "{" not in blocks[0].text  # the year is filled in
+    assert tables["cba-tornado"].rows
+    assert re.search(r"\b202[3-6]\b", blocks[0].text)  # the rules' year is filled in
+
+
+def test_first_job_and_benefits_are_read_from_one_row_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Hand-made store rows: the first open-market job has no wage (it is imputed, not
+    taken from the next job); two housing allowance decisions overlap (the latest counts,
+    not their sum); the earnings-related allowance is recorded per month (divided by
+    21.5); a subsidised job and a job ended before the start are not the first job."""
+    import uuid
+
+    import pandas as pd
+
+    from polku.cba.store import _employed_persons
+
+    person = uuid.UUID(int=1)
+    start = pd.Timestamp("2024-03-01")
+    with open_store(tmp_path / "s.duckdb") as store:
+        meta = "1, 1, 'test', 1"
+        store.con.execute(f"""INSERT INTO employment_spell VALUES
+            ('old', '{person}', DATE '2023-01-01', DATE '2024-01-31', 37.5, 3000, 'private', false, 'case_record', {meta}),
+            ('sub', '{person}', DATE '2024-04-01', NULL, 37.5, 2500, 'private', true, 'case_record', {meta}),
+            ('first', '{person}', DATE '2024-05-01', DATE '2024-08-31', 20, NULL, 'private', false, 'case_record', {meta}),
+            ('second', '{person}', DATE '2024-10-01', NULL, 37.5, 4600, 'private', false, 'case_record', {meta})""")
+        store.con.execute(f"""INSERT INTO benefit_spell VALUES
+            ('h1', '{person}', 'housing_allowance', 'kela', 300, 'month', DATE '2023-06-01', NULL, false, {meta}),
+            ('h2', '{person}', 'housing_allowance', 'kela', 320, 'month', DATE '2024-01-01', NULL, false, {meta}),
+            ('e1', '{person}', 'earnings_related_allowance', 'unemployment_fund', 1305.54, 'month', DATE '2023-12-01', NULL, false, {meta})""")
+        employed = pd.DataFrame({"person_id": [person], "ref_date": [start], "age": [40.0], "sex": ["female"],
+                                 "education_level": ["upper_secondary"], "benefit": ["earnings_related_allowance"]})
+        rows, fallbacks = _employed_persons(store, employed)
+    row = rows.iloc[0]
+    assert row["weekly_hours"] == 20 and pd.isna(row["annual_wage_income"])  # imputed later, never 4 600 x 12
+    assert row["housing_allowance_monthly"] == 320
+    assert row["unemployment_benefit_type"] == "earnings_related" and fallbacks == 0
+    # 1 305.54 a month = 60.7228 a day: the 2026 TYJ row, inverted with the rules of 29 February 2024
+    p = legislation().on("2024-02-29")
+    assert row["earnings_related_daily_wage_basis"] == pytest.approx(daily_wage_from_allowance(np.array([1305.54 / 21.5]), p)[0])
+
+
+def test_report_computes_the_impact_views_once_for_both_sections(area: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date, datetime, timezone
+
+    from polku.reports.context import ReportContext
+    from polku.reports.sections import impact
+    from polku.reports.sections.cost_benefit import cost_benefit_section
+
+    calls = []
+    real = impact.store_views
+    monkeypatch.setattr(impact, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
+    ctx = ReportContext("en", 5, datetime(2026, 1, 1, tzinfo=timezone.utc), date(2025, 12, 31))
+    with open_store(area.store_path, read_only=True) as store:
+        impact.impact_section(store, ctx)
+        cost_benefit_section(store, ctx)
+    assert calls == [1]

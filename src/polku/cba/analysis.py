@@ -105,6 +105,7 @@ class CostBenefit:
     present_value_factor: float
     benefit: float
     benefit_with_pension: float
+    benefit_per_employment: float = 0.0  # over the horizon, after the optimism haircut, without pensions
 
     @property
     def net(self) -> float:
@@ -124,9 +125,9 @@ class CostBenefit:
 
     @property
     def break_even_employments(self) -> float:
-        """Additional employments at which the benefit (without pensions) equals the cost."""
-        per_employment = self.benefit / self.additional_employments if self.additional_employments else 0.0
-        return self.cost / per_employment if per_employment > 0 else float("inf")
+        """Additional employments at which the benefit (without pensions) equals the cost
+        (whatever the estimated effect; infinite when an employment gains nothing)."""
+        return self.cost / self.benefit_per_employment if self.benefit_per_employment > 0 else float("inf")
 
     def per_participant(self, amount: float) -> float:
         return amount / self.participants
@@ -145,15 +146,23 @@ class CostBenefit:
         }
 
 
+def haircut(benefit: np.ndarray | float, optimism_bias: float) -> np.ndarray | float:
+    """The optimism-bias adjustment: a benefit is overstated, so a gain shrinks and a loss
+    (a negative effect) grows by the same share."""
+    return np.where(np.asarray(benefit) >= 0, 1 - optimism_bias, 1 + optimism_bias) * benefit
+
+
 def analyse(participants: int, effect: Effect, gain: FiscalGain, cost: float,
             assumptions: Assumptions | None = None) -> CostBenefit:
     """The point result: the effect's estimate times the mean gain, over the horizon."""
     a = assumptions or Assumptions()
-    factor = a.present_value_factor() * (1 - a.optimism_bias)
+    factor = a.present_value_factor()
+    per_employment = float(haircut(gain.without_pension * factor, a.optimism_bias))
     return CostBenefit(
-        participants, float(cost), effect.estimate, gain.without_pension, gain.without_pension + gain.pension,
-        a.present_value_factor(), effect.estimate * gain.without_pension * factor,
-        effect.estimate * (gain.without_pension + gain.pension) * factor,
+        participants, float(cost), effect.estimate, gain.without_pension, gain.without_pension + gain.pension, factor,
+        float(haircut(effect.estimate * gain.without_pension * factor, a.optimism_bias)),
+        float(haircut(effect.estimate * (gain.without_pension + gain.pension) * factor, a.optimism_bias)),
+        per_employment,
     )
 
 
@@ -170,7 +179,7 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
                 assumptions: Assumptions | None = None, draws: int | None = None, seed: int = 0) -> MonteCarlo:
     """Draws of the net benefit: the effect from its interval (normal), the gain per
     employment from its standard error times a lognormal wage factor, and, over a horizon
-    longer than a year, the persistence uniformly from its range."""
+    longer than a year, the persistence around the chosen value (`_persistence_draws`)."""
     a = assumptions or Assumptions()
     draws = int(draws or default("draws"))
     rng = np.random.default_rng(seed)
@@ -179,21 +188,31 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
     without = rng.normal(gain.without_pension, gain.se_without_pension, draws) * wage
     pension = rng.normal(gain.pension, gain.se_pension, draws) * wage
     if a.horizon_years > 1:
-        low, high = default_range("persistence")
-        persistence = rng.uniform(low, high, draws)
+        persistence = _persistence_draws(rng, a.persistence, draws)
         years = np.arange(a.horizon_years)
         factor = (persistence[:, None] ** years / (1 + a.discount_rate) ** years).sum(axis=1)
     else:
         factor = np.ones(draws)
-    factor = factor * (1 - a.optimism_bias)
-    net = employments * without * factor - cost
-    net_pension = employments * (without + pension) * factor - cost
+    net = haircut(employments * without * factor, a.optimism_bias) - cost
+    net_pension = haircut(employments * (without + pension) * factor, a.optimism_bias) - cost
     points = (5, 25, 50, 75, 95)
     return MonteCarlo(
         draws, float((net > 0).mean()), float((net_pension > 0).mean()),
         dict(zip(points, np.percentile(net, points).tolist(), strict=True)),
         dict(zip(points, np.percentile(net_pension, points).tolist(), strict=True)),
     )
+
+
+PERSISTENCE_CONCENTRATION = 10.0
+"""Beta(c p, c (1 - p)) draws of the persistence around the chosen p: a standard deviation
+of about 0.15 at p = 0.5, an assumption (cba/assumptions.yaml gives the range)."""
+
+
+def _persistence_draws(rng: np.random.Generator, persistence: float, draws: int) -> np.ndarray:
+    if persistence <= 0 or persistence >= 1:
+        return np.full(draws, persistence)
+    c = PERSISTENCE_CONCENTRATION
+    return rng.beta(c * persistence, c * (1 - persistence), draws)
 
 
 @dataclass(frozen=True)

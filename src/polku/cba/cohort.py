@@ -45,3 +45,10 @@ def employed_gain(frame: pd.DataFrame, year: int, source: str = "employed") -> t
         raise ValidationFailed("no employed participants to value", where=Location(source))
     simulated = simulate(with_wages(frame, year, source).assign(unemployment_benefit_days=0), year)
     return FiscalGain.from_simulation(simulated), simulated
+
+
+def gain_by_payer(simulated: pd.DataFrame) -> dict[str, float]:
+    """The mean gain of one employment by payer and by kind (the `gain_*` columns of a
+    `simulate` result, totals left out)."""
+    return {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
+            if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}

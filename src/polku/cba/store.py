@@ -16,6 +16,7 @@ and benefits), and a job found in the window lasts the year, as seed 000 assumes
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from polku.cba.analysis import Assumptions, CostBenefit, Effect, MonteCarlo, TornadoBar, analyse, monte_carlo, tornado
-from polku.cba.cohort import employed_gain
+from polku.cba.cohort import employed_gain, gain_by_payer
 from polku.cohort.build import window_days
 from polku.fiscal.legislation import Snapshot, legislation
 from polku.store.connection import Store
@@ -47,10 +48,17 @@ class ServiceCostBenefit:
     gain_by: dict[str, float] = field(default_factory=dict)
     note: str | None = None
     effect: Effect | None = None
+    in_estimate: int | None = None  # participants the effect was estimated on (after trimming)
+    reason: str | None = None  # why there is no result: too_few, no_cost, no_employed
+    fallbacks: int = 0  # earnings-related allowances valued as the basic allowance (no daily amount)
+    assumptions: Assumptions | None = None
+    seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"service": self.service_code, "year": self.year, "note": self.note, "employed": self.employed,
-                               "wages_imputed": self.wages_imputed, "costs_missing": self.costs_missing}
+                               "wages_imputed": self.wages_imputed, "costs_missing": self.costs_missing,
+                               "participants_in_estimate": self.in_estimate, "seed": self.seed,
+                               "assumptions": None if self.assumptions is None else self.assumptions.__dict__}
         if self.result is not None:
             out |= self.result.to_dict() | {"gain_per_employment_by": self.gain_by, "tornado": [b.__dict__ for b in self.tornado]}
         if self.effect is not None:
@@ -63,9 +71,14 @@ class ServiceCostBenefit:
 def rules_year(starts: pd.Series) -> int:
     """The year whose rules value a cohort: its median start year, within the years the
     parameters cover (the earliest or latest covered year outside them)."""
+    low, high = covered_years()
+    return min(max(int(pd.to_datetime(starts).dt.year.median()), low), high)
+
+
+def covered_years() -> tuple[int, int]:
+    """The first and last year the tax and benefit parameters cover."""
     scale = legislation().parameter("income_tax.state.scale")
-    year = int(pd.to_datetime(starts).dt.year.median())
-    return min(max(year, scale.values[0].start.year), scale.last_value_still_valid_on.year)
+    return scale.values[0].start.year, scale.last_value_still_valid_on.year
 
 
 def service_cost_benefit(store: Store, service_code: str, year: int | None = None, seed: int = 0,
@@ -79,38 +92,53 @@ def service_cost_benefit(store: Store, service_code: str, year: int | None = Non
 def cost_benefit_of(store: Store, service_code: str, estimates: list[Any], frame: pd.DataFrame, year: int | None = None,
                     seed: int = 0, assumptions: Assumptions | None = None, draws: int | None = None) -> ServiceCostBenefit:
     """The analysis from a service's estimates over the store (`service_estimates` on
-    `employed_12m`: the service-level row first) and their analysis rows."""
+    `employed_12m`: the service-level row first) and their analysis rows.
+
+    The effect is estimated on the participants with comparable comparison people (after
+    trimming, `in_estimate`); it is applied to all the followed participants, whose
+    episodes make the cost, and the note says so when the two differ."""
     effect_on_rate = estimates[0].result
     participants = frame[frame["treated"]].reset_index(drop=True)
-    year = year or rules_year(participants["ref_date"]) if len(participants) else year or 2025
+    year = year if year is not None else rules_year(participants["ref_date"]) if len(participants) else covered_years()[1]
+    a = assumptions or Assumptions()
+    base = {"assumptions": a, "seed": seed, "in_estimate": effect_on_rate.n_treated}
     if effect_on_rate.estimate is None:
-        return ServiceCostBenefit(service_code, year, None, note=effect_on_rate.note)
+        return ServiceCostBenefit(service_code, year, None, note=effect_on_rate.note, reason="too_few", **base)
     n = len(participants)
     effect = Effect.from_rate(n, effect_on_rate.estimate, effect_on_rate.ci_low, effect_on_rate.ci_high)
     cost, missing = _cost(store, participants)
-    employed = _employed_persons(store, participants[participants[OUTCOME] == 1], legislation().year(year))
+    if cost is None:
+        return ServiceCostBenefit(service_code, year, None, note="no episode has a recorded cost", costs_missing=n,
+                                  reason="no_cost", **base)
+    employed, fallbacks = _employed_persons(store, participants[participants[OUTCOME] == 1])
     if employed.empty:
-        return ServiceCostBenefit(service_code, year, None, note="no participant found work in the window")
+        return ServiceCostBenefit(service_code, year, None, note="no participant found work in the window",
+                                  reason="no_employed", **base)
     gain, simulated = employed_gain(employed, year, source=f"store: {service_code}")
-    a = assumptions or Assumptions()
-    gain_by = {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
-               if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
+    notes = []
+    if n != effect_on_rate.n_treated:
+        notes.append(f"the effect estimated on {effect_on_rate.n_treated} participants with comparable comparison people is "
+                     f"applied to all {n}")
+    if missing:
+        notes.append(f"{missing} of {n} episodes without a recorded cost, counted at the mean of the others")
+    if fallbacks:
+        notes.append(f"{fallbacks} earnings-related allowances without a daily amount valued as the basic allowance")
     return ServiceCostBenefit(
         service_code, year, analyse(n, effect, gain, cost, a), monte_carlo(n, effect, gain, cost, a, draws, seed),
-        tornado(n, effect, gain, cost, a), len(employed), int(simulated["wage_imputed"].sum()), missing, gain_by,
-        note=f"{missing} of {n} episodes without a recorded cost (counted at the mean of the others)" if missing else None,
-        effect=effect,
+        tornado(n, effect, gain, cost, a), len(employed), int(simulated["wage_imputed"].sum()), missing,
+        gain_by_payer(simulated), note="; ".join(notes) or None, effect=effect, fallbacks=fallbacks, **base,
     )
 
 
 def store_cost_benefit(store: Store, services: list[str] | None = None, **options: Any) -> list[ServiceCostBenefit]:
-    codes = services or [c for (c,) in store.con.execute(
-        "SELECT DISTINCT service_code FROM service_episode WHERE completion_status <> 'did_not_start' ORDER BY 1").fetchall()]
+    """`service_cost_benefit` for every service with episodes (as `polku estimate`), or those asked for."""
+    codes = services or [c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
     return [service_cost_benefit(store, code, **options) for code in codes]
 
 
-def _cost(store: Store, participants: pd.DataFrame) -> tuple[float, int]:
-    """The participants' episodes' recorded cost; episodes without one count at the mean."""
+def _cost(store: Store, participants: pd.DataFrame) -> tuple[float | None, int]:
+    """The participants' episodes' recorded cost, episodes without one at the mean of the
+    others (None when none has a cost)."""
     con = store.con.cursor()
     try:
         con.register("cohort_episodes", participants[["episode_id"]])
@@ -118,52 +146,86 @@ def _cost(store: Store, participants: pd.DataFrame) -> tuple[float, int]:
                                    "JOIN service_episode e USING (episode_id)").fetchone()
     finally:
         con.close()
+    if not known:
+        return None, len(participants)
     missing = len(participants) - int(known)
-    mean = float(total) / known if known else 0.0
-    return float(total) + missing * mean, missing
+    return float(total) + missing * float(total) / known, missing
 
 
-def _employed_persons(store: Store, employed: pd.DataFrame, p: Snapshot) -> pd.DataFrame:
-    """One row per employed participant in the form `polku.cba.cohort` takes: the first
-    open-market job in the window and the benefits on the day before the start."""
+JOBS_SQL = """
+    SELECT person_id, ref_date, weekly_hours, monthly_wage FROM (
+        SELECT k.person_id, k.ref_date, j.weekly_hours, j.monthly_wage,
+               row_number() OVER (PARTITION BY k.person_id, k.ref_date
+                                  ORDER BY j.start_date, j.end_date NULLS LAST, j.employment_id) AS n
+        FROM employed_keys k JOIN employment_spell j
+          ON j.person_id = k.person_id AND NOT j.subsidised AND j.start_date < CAST(k.window_end AS DATE)
+         AND coalesce(j.end_date, DATE '9999-12-31') >= CAST(k.ref_date AS DATE))
+    WHERE n = 1"""
+"""Each key's first open-market job overlapping the window: hours and wage from one row."""
+
+BENEFITS_SQL = """
+    SELECT person_id, ref_date, benefit_type, amount, amount_unit FROM (
+        SELECT k.person_id, k.ref_date, b.benefit_type, b.amount, b.amount_unit,
+               row_number() OVER (PARTITION BY k.person_id, k.ref_date, b.benefit_type
+                                  ORDER BY b.start_date DESC, b.benefit_id) AS n
+        FROM employed_keys k JOIN benefit_spell b
+          ON b.person_id = k.person_id AND b.start_date < CAST(k.ref_date AS DATE)
+         AND coalesce(b.end_date, DATE '9999-12-31') >= CAST(k.ref_date AS DATE) - 1
+         AND b.benefit_type IN ('earnings_related_allowance', 'housing_allowance', 'social_assistance'))
+    WHERE n = 1"""
+"""Each key's latest spell of each benefit type in force on the day before the start."""
+
+
+def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One row per employed participant in the form `polku.cba.cohort` takes (the first
+    open-market job in the window; the benefits on the day before the start), and how
+    many earnings-related allowances had no usable daily amount."""
     if employed.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), 0
     keys = employed[["person_id", "ref_date"]].assign(window_end=employed["ref_date"] + pd.to_timedelta(window_days(12), unit="D"))
     con = store.con.cursor()
     try:
         con.register("employed_keys", keys)
-        jobs = con.execute("""
-            SELECT k.person_id, k.ref_date, arg_min(j.weekly_hours, j.start_date) AS weekly_hours,
-                   arg_min(j.monthly_wage, j.start_date) AS monthly_wage
-            FROM employed_keys k JOIN employment_spell j
-              ON j.person_id = k.person_id AND NOT j.subsidised AND j.start_date < k.window_end
-             AND coalesce(j.end_date, DATE '9999-12-31') >= k.ref_date
-            GROUP BY ALL""").df()
-        benefits = con.execute("""
-            SELECT k.person_id, k.ref_date,
-                   max(b.amount) FILTER (WHERE b.benefit_type = 'earnings_related_allowance' AND b.amount_unit = 'day') AS earnings_related_amount,
-                   coalesce(sum(b.amount) FILTER (WHERE b.benefit_type = 'housing_allowance' AND b.amount_unit = 'month'), 0) AS housing_allowance_monthly,
-                   coalesce(sum(b.amount) FILTER (WHERE b.benefit_type = 'social_assistance' AND b.amount_unit = 'month'), 0) AS social_assistance_monthly
-            FROM employed_keys k LEFT JOIN benefit_spell b
-              ON b.person_id = k.person_id AND b.start_date < k.ref_date AND coalesce(b.end_date, DATE '9999-12-31') >= CAST(k.ref_date AS DATE) - 1
-            GROUP BY ALL""").df()
+        jobs = con.execute(JOBS_SQL).df()
+        benefits = con.execute(BENEFITS_SQL).df()
     finally:
         con.close()
-    rows = employed.merge(jobs, on=["person_id", "ref_date"], how="left").merge(benefits, on=["person_id", "ref_date"], how="left")
+    per_day = np.where(benefits["amount_unit"] == "month", benefits["amount"] / 21.5, benefits["amount"])
+    monthly = np.where(benefits["amount_unit"] == "day", benefits["amount"] * 21.5, benefits["amount"])
+    benefits = benefits.assign(per_day=per_day, monthly=monthly).pivot_table(
+        index=["person_id", "ref_date"], columns="benefit_type", values=["per_day", "monthly"], aggfunc="first")
+    benefits.columns = [f"{value}_{kind}" for value, kind in benefits.columns]
+    rows = employed.merge(jobs, on=["person_id", "ref_date"], how="left").merge(
+        benefits.reset_index(), on=["person_id", "ref_date"], how="left")
+    column = lambda name: rows[name].astype(float) if name in rows else pd.Series(np.nan, index=rows.index)  # noqa: E731
     types = rows["benefit"].map(BENEFIT_TYPES).fillna("none")
-    daily_wage = daily_wage_from_allowance(rows["earnings_related_amount"].to_numpy(float), p)
-    earnings_related = (types == "earnings_related") & ~np.isnan(daily_wage)
+    daily_wage = _daily_wages(column("per_day_earnings_related_allowance").to_numpy(float), rows["ref_date"])
+    earnings_related = (types == "earnings_related").to_numpy()
+    fallback = earnings_related & np.isnan(daily_wage)
+    wage = column("monthly_wage")
     return pd.DataFrame({
         "person_id": rows["person_id"].astype(str), "age": rows["age"].astype(float), "sex": rows["sex"].astype(str),
         "education_level": rows["education_level"].astype(str),
         "weekly_hours": rows["weekly_hours"].astype(float).fillna(37.5),
-        "annual_wage_income": rows["monthly_wage"].astype(float) * 12,
-        "unemployment_benefit_type": np.where((types == "earnings_related") & ~earnings_related, "basic", types),
-        "earnings_related_daily_wage_basis": np.where(earnings_related, daily_wage, 0.0),
-        "housing_allowance_monthly": rows["housing_allowance_monthly"].fillna(0.0).astype(float),
-        "social_assistance_monthly": rows["social_assistance_monthly"].fillna(0.0).astype(float),
+        "annual_wage_income": wage.where(wage > 0) * 12,  # a wage of 0 or none is imputed
+        "unemployment_benefit_type": np.where(fallback, "basic", types),
+        "earnings_related_daily_wage_basis": np.where(earnings_related & ~fallback, daily_wage, 0.0),
+        "housing_allowance_monthly": column("monthly_housing_allowance").fillna(0.0),
+        "social_assistance_monthly": column("monthly_social_assistance").fillna(0.0),
         "unemployment_benefit_days": 0,
-    })
+    }), int(fallback.sum())
+
+
+def _daily_wages(amounts: np.ndarray, ref_dates: pd.Series) -> np.ndarray:
+    """Each amount inverted under the rules of the day it was paid (the day before the
+    start), or of the earliest day the parameters cover for earlier days."""
+    first = dt.date(covered_years()[0], 1, 1)
+    days = [max(d.date() - dt.timedelta(days=1), first) for d in pd.to_datetime(ref_dates)]
+    out = np.full(len(amounts), np.nan)
+    for day in sorted(set(days)):
+        rows = np.array([d == day for d in days])
+        out[rows] = daily_wage_from_allowance(amounts[rows], legislation().on(day))
+    return out
 
 
 def daily_wage_from_allowance(amount: np.ndarray, p: Snapshot) -> np.ndarray:

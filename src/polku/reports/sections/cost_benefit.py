@@ -5,12 +5,15 @@ employments with their interval, the fiscal gain of one employment at the partic
 own jobs under the year's Finnish rules, the programme cost, the net benefit and ratio
 without and with pension contributions, and the Monte Carlo's probability that benefits
 exceed costs (`polku.cba.store`). A chart shows the net benefit per participant with its
-5-95 % Monte Carlo range; a table the inputs that move it most.
+5-95 % Monte Carlo range; a table the inputs that move it most. A service whose
+participants who found work are fewer than the disclosure threshold shows no money figures
+(their mean gain would describe a handful of people).
 """
 
 from __future__ import annotations
 
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
+from polku.errors import PolkuError
 from polku.reports.blocks import Block, Chart, Note, Table, no_data
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
@@ -20,29 +23,62 @@ from polku.reports.sections.services import service_labeler
 from polku.store import Store
 
 
+def _shown(ctx: ReportContext, row: ServiceCostBenefit) -> bool:
+    return row.result is not None and row.employed >= ctx.threshold
+
+
+def _probability(ctx: ReportContext, p: float) -> str:
+    if p > 0.99:
+        return "> 99 %"
+    if p < 0.01:
+        return "< 1 %"
+    return f"{ctx.num(100 * p)} %"
+
+
+def _row(ctx: ReportContext, row: ServiceCostBenefit, service) -> tuple[str, ...]:
+    if not _shown(ctx, row):
+        reason = row.reason or ("too_few_employed" if row.result is not None else "error")
+        participants = row.in_estimate if row.in_estimate is not None else 0
+        count = ctx.num(participants) if participants >= ctx.threshold else ".."
+        return (service(row.service_code), count, ctx.t(f"cba.reason.{reason}"), "", "", "", "", "", "")
+    r = row.result
+    ratio = ctx.num(r.ratio, 2) if r.benefit > 0 else "–"
+    return (
+        service(row.service_code), ctx.num(r.participants),
+        f"{ctx.num(r.additional_employments, 1)} ({ctx.num(row.effect.ci_low, 1)} – {ctx.num(row.effect.ci_high, 1)})",
+        ctx.num(r.gain_per_employment), ctx.num(r.cost), ctx.num(r.net), ratio, ctx.num(r.net_with_pension),
+        _probability(ctx, row.monte_carlo.probability_benefit_exceeds_cost),
+    )
+
+
 def _table(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Table:
-    body = []
-    for row in rows:
-        r = row.result
-        if r is None:
-            body.append((service(row.service_code), row.note or ctx.t("impact.too_few"), "", "", "", "", "", "", ""))
-            continue
-        body.append((
-            service(row.service_code), ctx.num(r.participants),
-            f"{ctx.num(r.additional_employments, 1)} ({ctx.num(row.effect.ci_low, 1)} – {ctx.num(row.effect.ci_high, 1)})",
-            ctx.num(r.gain_per_employment), ctx.num(r.cost), ctx.num(r.net), ctx.num(r.ratio, 2),
-            ctx.num(r.net_with_pension), ctx.num(100 * row.monte_carlo.probability_benefit_exceeds_cost) + " %",
-        ))
     return Table(
         id="cba-services", caption=ctx.t("cba.by_service"),
         header=(ctx.t("services.service"), ctx.t("impact.participants"), ctx.t("cba.additional"), ctx.t("cba.gain"),
                 ctx.t("cba.cost"), ctx.t("cba.net"), ctx.t("cba.ratio"), ctx.t("cba.net_with_pension"), ctx.t("cba.probability")),
-        rows=tuple(body), note=ctx.t("cba.table_note"),
+        rows=tuple(_row(ctx, row, service) for row in rows), note=ctx.t("cba.table_note"),
     )
 
 
+def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[Note]:
+    """What each shown service's figures rest on beyond the method: the effect applied to
+    participants the estimate trimmed, costs missing, benefits valued at the basic level."""
+    notes = []
+    for row in rows:
+        if not _shown(ctx, row):
+            continue
+        name = service(row.service_code)
+        if row.in_estimate is not None and row.in_estimate != row.result.participants:
+            notes.append(ctx.t("cba.note.extrapolated", service=name, kept=ctx.num(row.in_estimate), all=ctx.num(row.result.participants)))
+        if row.costs_missing:
+            notes.append(ctx.t("cba.note.costs_missing", service=name, missing=ctx.num(row.costs_missing)))
+        if row.fallbacks:
+            notes.append(ctx.t("cba.note.fallback", service=name, count=ctx.num(row.fallbacks)))
+    return [Note(" ".join(notes))] if notes else []
+
+
 def _chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart | None:
-    shown = [row for row in rows if row.result is not None]
+    shown = [row for row in rows if _shown(ctx, row)]
     svg = forest_chart(
         "cba-net", ctx.t("cba.chart_title"), [service(row.service_code) for row in shown],
         [row.result.per_participant(row.result.net) for row in shown],
@@ -58,10 +94,19 @@ def _chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart
 def _tornado(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Table:
     body = tuple(
         (service(row.service_code), ctx.t(f"cba.input.{bar.key}"), ctx.num(bar.net_at_low), ctx.num(bar.net_at_high))
-        for row in rows if row.result is not None for bar in row.tornado[:3]
+        for row in rows if _shown(ctx, row) for bar in row.tornado[:3]
     )
     return Table(id="cba-tornado", caption=ctx.t("cba.tornado"),
                  header=(ctx.t("services.service"), ctx.t("cba.input"), ctx.t("cba.net_low"), ctx.t("cba.net_high")), rows=body)
+
+
+def _analyse(store: Store, view) -> ServiceCostBenefit:  # type: ignore[no-untyped-def]
+    """One service's analysis; a data problem in it (say, a wage that cannot be imputed)
+    leaves that service's row empty, not the report."""
+    try:
+        return cost_benefit_of(store, view.service_code, view.rows, view.frame)
+    except PolkuError as error:
+        return ServiceCostBenefit(view.service_code, 0, None, note=error.what, reason="error")
 
 
 @register("cost_benefit", "section.cost_benefit", 57)
@@ -69,10 +114,11 @@ def cost_benefit_section(store: Store, ctx: ReportContext) -> list[Block]:
     """Each service's cost-benefit analysis, its chart and what moves it."""
     if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
         return no_data(ctx)
-    rows = [cost_benefit_of(store, view.service_code, view.rows, view.frame) for view in report_views(store, ctx)]
+    rows = [_analyse(store, view) for view in report_views(store, ctx)]
     service = service_labeler(store, ctx)
-    year = next((row.year for row in rows if row.result is not None), None)
-    blocks: list[Block] = [Note(ctx.t("cba.method", year=year or "")), _table(ctx, rows, service)]
+    years = sorted({row.year for row in rows if row.result is not None})
+    blocks: list[Block] = [Note(ctx.t("cba.method", year=", ".join(map(str, years)) or "–")), _table(ctx, rows, service)]
+    blocks += _notes(ctx, rows, service)
     chart = _chart(ctx, rows, service)
     if chart is not None:
         blocks.append(chart)
