@@ -77,7 +77,8 @@ def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang
         services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
     tables = {b.id: b for b in blocks if isinstance(b, Table)}
     assert len(tables["cba-services"].rows) == services
-    assert any(isinstance(b, Chart) and "<svg" in b.svg for b in blocks)
+    charts = [b for b in blocks if isinstance(b, Chart)]
+    assert len(charts) == 2 and all("<svg" in c.svg for c in charts)  # net per participant, and the tornado
     assert tables["cba-tornado"].rows
     assert re.search(r"\b202[3-6]\b", blocks[0].text)  # the rules' year is filled in
 

@@ -44,6 +44,13 @@ def _svg_text(figure: Figure, chart_id: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" ', 1)
 
 
+def _finished(figure: Figure, chart_id: str, title: str) -> str:
+    """The laid-out figure as SVG with its accessible title."""
+    figure.tight_layout()
+    svg = _svg_text(figure, chart_id)
+    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -73,9 +80,7 @@ def bar_chart(
         axes.tick_params(axis="x", labelrotation=30 if len(pairs) > 6 else 0)
     axes.set_title(title, loc="left", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    svg = _svg_text(figure, chart_id)
-    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+    return _finished(figure, chart_id, title)
 
 
 def _escape(text: str) -> str:
@@ -115,9 +120,40 @@ def forest_chart(
     axes.set_title(title, loc="left", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", fontsize=8, frameon=False)
-    figure.tight_layout()
-    svg = _svg_text(figure, chart_id)
-    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+    return _finished(figure, chart_id, title)
+
+
+def tornado_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    at_low: Sequence[float],
+    at_high: Sequence[float],
+    centre: float,
+    *,
+    value_label: str,
+    low_label: str,
+    high_label: str,
+) -> str | None:
+    """A tornado: for each input, a bar from the result at its low value to the result at
+    its high value, around the point result (widest first, as given)."""
+    if not labels:
+        return None
+    figure = Figure(figsize=(7.0, max(2.2, 0.5 * len(labels) + 1.2)))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    rows = list(range(len(labels)))[::-1]
+    axes.barh(rows, [low - centre for low in at_low], left=centre, color=SECOND, label=low_label)
+    axes.barh(rows, [high - centre for high in at_high], left=centre, color=COLOUR, label=high_label)
+    axes.axvline(centre, color="#333333", linewidth=0.8)
+    axes.axvline(0, color="#777777", linewidth=0.8, linestyle=":")
+    axes.set_yticks(rows, [textwrap.fill(label, 34) for label in labels])
+    axes.set_xlabel(value_label)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    axes.set_title(title, loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="lower right", fontsize=8, frameon=False)
+    return _finished(figure, chart_id, title)
 
 
 # --- small multiples: one panel per service ---------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
 from polku.reports.blocks import Block, Chart, Note, Table, no_data
-from polku.reports.charts import forest_chart
+from polku.reports.charts import forest_chart, tornado_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
 from polku.reports.sections.impact import report_views
@@ -100,6 +100,21 @@ def _tornado(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Tab
                  header=(ctx.t("services.service"), ctx.t("cba.input"), ctx.t("cba.net_low"), ctx.t("cba.net_high")), rows=body)
 
 
+def _tornado_chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart | None:
+    """The tornado of the service with the most participants among those shown."""
+    shown = [row for row in rows if _shown(ctx, row)]
+    if not shown:
+        return None
+    row = max(shown, key=lambda r: r.result.participants)
+    name = service(row.service_code)
+    svg = tornado_chart(
+        "cba-tornado-chart", ctx.t("cba.tornado_chart_title", service=name), [ctx.t(f"cba.input.{b.key}") for b in row.tornado],
+        [b.net_at_low for b in row.tornado], [b.net_at_high for b in row.tornado], row.result.net,
+        value_label=ctx.t("cba.net_euros"), low_label=ctx.t("cba.net_low"), high_label=ctx.t("cba.net_high"),
+    )
+    return None if svg is None else Chart(svg, ctx.t("cba.tornado_chart_caption", service=name))
+
+
 def _analyse(store: Store, view) -> ServiceCostBenefit:  # type: ignore[no-untyped-def]
     """One service's analysis; a data problem in it (say, a wage that cannot be imputed)
     leaves that service's row empty, not the report."""
@@ -122,5 +137,8 @@ def cost_benefit_section(store: Store, ctx: ReportContext) -> list[Block]:
     chart = _chart(ctx, rows, service)
     if chart is not None:
         blocks.append(chart)
+    tornado = _tornado_chart(ctx, rows, service)
+    if tornado is not None:
+        blocks.append(tornado)
     blocks.append(_tornado(ctx, rows, service))
     return blocks
