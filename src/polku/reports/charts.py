@@ -22,7 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 COLOUR = "#2f6f8f"
 SECOND = "#b3541e"  # the comparison group, naive differences: orange against the blue
@@ -136,7 +136,8 @@ def tornado_chart(
     high_label: str,
 ) -> str | None:
     """A tornado: for each input, a bar from the result at its low value to the result at
-    its high value, around the point result (widest first, as given)."""
+    its high value, around the point result (widest first, as given); the axis in
+    thousands."""
     if not labels:
         return None
     figure = Figure(figsize=(7.0, max(2.2, 0.5 * len(labels) + 1.2)))
@@ -149,7 +150,8 @@ def tornado_chart(
     axes.axvline(0, color="#777777", linewidth=0.8, linestyle=":")
     axes.set_yticks(rows, [textwrap.fill(label, 34) for label in labels])
     axes.set_xlabel(value_label)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1000:,.0f}"))  # thousands: labels stay apart
+    axes.xaxis.set_major_locator(MaxNLocator(6))
     axes.set_title(title, loc="left", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", fontsize=8, frameon=False)
