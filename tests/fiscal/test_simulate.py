@@ -118,3 +118,36 @@ def test_a_housing_allowance_of_unknown_amount_takes_kelas_average() -> None:
     """2025: Kela's average general housing allowance per household, 333 EUR a month."""
     person = _single_on_subsidy(housing_allowance_monthly=None, receives_housing_allowance=1)
     assert simulate(person, 2025).iloc[0]["unemployed_housing_allowance"] == pytest.approx(12 * 333)
+
+
+def test_benefit_saving_split_by_who_finances_it() -> None:
+    """2025, a labour market subsidy spell with 200 days paid before: the year's 258 days
+    are days 201-458, the municipality's share 20 % for days 201-300, 30 % to 400 and 40 %
+    to 458: (100 x 0.2 + 100 x 0.3 + 58 x 0.4) / 258 = 28.37 %. In 2024 the municipality
+    paid half after 300 days: (100 x 0 + 158 x 0.5) / 258 = 30.62 %. A full-time job saves
+    it all."""
+    person = _single_on_subsidy(annual_wage_income=30000.0, weekly_hours=37.5, housing_allowance_monthly=0,
+                                social_assistance_monthly=0, benefit_days_used_before=200)
+    subsidy = 37.21 * 258
+    row = simulate(person, 2025).iloc[0]
+    assert row["benefit_saving_municipality"] == pytest.approx(subsidy * (100 * 0.2 + 100 * 0.3 + 58 * 0.4) / 258, abs=0.01)
+    assert row["benefit_saving_state"] + row["benefit_saving_municipality"] == pytest.approx(subsidy, abs=0.01)
+    assert row["gain_municipalities_with_benefit_share"] == pytest.approx(row["gain_municipalities"] + row["benefit_saving_municipality"])
+    row_2024 = simulate(person, 2024).iloc[0]
+    assert row_2024["benefit_saving_municipality"] == pytest.approx(subsidy * 158 * 0.5 / 258, abs=0.01)
+
+
+def test_earnings_related_allowance_financing() -> None:
+    """2025, an earnings-related allowance (daily wage 100) from the first day: the basic
+    part 37.21 a day is the state's (less the municipality's 10 % for days 101-200, 20 %
+    for 201-258); the fund pays 5.5 % from members' fees; the Employment Fund the rest."""
+    person = pd.DataFrame([{"person_id": "e", "age": 40, "annual_wage_income": 36000.0, "weekly_hours": 37.5,
+                            "unemployment_benefit_type": "earnings_related", "earnings_related_daily_wage_basis": 100.0,
+                            "unemployment_benefit_days": 0}])
+    row = simulate(person, 2025).iloc[0]
+    allowance, basic = row["unemployed_fund_benefit"], 258 * 37.21
+    municipal = basic * (100 * 0.1 + 58 * 0.2) / 258
+    assert row["benefit_saving_municipality"] == pytest.approx(municipal, abs=0.01)
+    assert row["benefit_saving_state"] == pytest.approx(basic - municipal, abs=0.01)
+    assert row["benefit_saving_fund_members"] == pytest.approx(0.055 * allowance, abs=0.01)
+    assert row["benefit_saving_employment_fund"] == pytest.approx(allowance - basic - 0.055 * allowance, abs=0.01)

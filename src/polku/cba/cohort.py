@@ -49,6 +49,6 @@ def employed_gain(frame: pd.DataFrame, year: int, source: str = "employed") -> t
 
 def gain_by_payer(simulated: pd.DataFrame) -> dict[str, float]:
     """The mean gain of one employment by payer and by kind (the `gain_*` columns of a
-    `simulate` result, totals left out)."""
+    `simulate` result, totals left out), and the benefit saving by financer."""
     return {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
-            if c.startswith("gain_") and c not in ("gain_total", "gain_without_pension")}
+            if c.startswith(("gain_", "benefit_saving_")) and c not in ("gain_total", "gain_without_pension")}

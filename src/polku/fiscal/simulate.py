@@ -19,9 +19,11 @@ labour market subsidy, the housing allowance and basic social assistance it pays
 unemployment insurance (the Employment Fund's
 contributions; the earnings-related allowance the funds pay) and the pension system
 (TyEL contributions). Church tax goes to parishes, outside general government, and is
-left out of the sums. The financing shares behind Kela's and the funds' payments (the
-state's share of basic benefits, municipalities' share of long spells) are not split
-further: docs/fiscal.md.
+left out of the sums. Who finances the unemployment benefits saved is given apart:
+`benefit_saving_<financer>` (state, municipality, Employment Fund, the funds' members;
+`polku.fiscal.rules.financing`), and `gain_municipalities_with_benefit_share` adds the
+home municipality's share of the benefits saved to its tax. Housing allowance and social
+assistance are not split by financer (docs/fiscal.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pandas as pd
 from polku.fiscal.legislation import Legislation, legislation
 from polku.fiscal.person_year import benefit_type_codes, calculate
 from polku.fiscal.rules import run
+from polku.fiscal.rules.financing import benefit_financing
 from polku.fiscal.rules.household import RULES as HOUSEHOLD
 from polku.fiscal.rules.unemployment import BENEFIT_TYPES, monthly_dates
 
@@ -76,6 +79,7 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
     states = {"unemployed": _accounts(calculate(unemployed, year, tree)), "employed": _accounts(calculate(employed, year, tree))}
     _household_benefits(frame, states, year, tree)
+    financing = {state: _financing(accounts, year, tree) for state, accounts in states.items()}
     out = frame.copy()
     for state, accounts in states.items():
         for column in ("kela_benefit", "fund_benefit", "housing_allowance", "social_assistance", "public_revenue"):
@@ -83,6 +87,9 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
         out[f"{state}_net_income"] = accounts["net_income"].to_numpy()
     for name, lines in {**PAYERS, **KINDS}.items():
         out[f"gain_{name}"] = _signed_sum(states["employed"], lines) - _signed_sum(states["unemployed"], lines)
+    for financer in FINANCERS:
+        out[f"benefit_saving_{financer}"] = financing["unemployed"][financer] - financing["employed"][financer]
+    out["gain_municipalities_with_benefit_share"] = out["gain_municipalities"] + out["benefit_saving_municipality"]
     out["gain_without_pension"] = out["gain_taxes"] + out["gain_benefit_savings"]
     out["gain_total"] = out["gain_without_pension"] + out["gain_pension_contributions"]
     return out
@@ -115,6 +122,21 @@ def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], ye
                                     social_assistance=12 * columns["social_assistance_monthly"])
     states["employed"] = e.assign(housing_allowance=sum(m["housing_allowance_when_employed"] for m in months),
                                   social_assistance=sum(m["social_assistance_when_employed"] for m in months))
+
+
+FINANCERS = ("state", "municipality", "employment_fund", "fund_members")
+"""Who finances the unemployment benefits saved (`polku.fiscal.rules.financing`)."""
+
+
+def _financing(result: pd.DataFrame, year: int, tree: Legislation) -> dict[str, np.ndarray]:
+    """Each financer's part of the state's unemployment benefit for the year."""
+    def column(name: str, default: float) -> np.ndarray:
+        return pd.to_numeric(result.get(name, pd.Series(default, index=result.index)), errors="coerce").fillna(default).to_numpy(float)
+
+    days = column("unemployment_benefit_days", 0.0) + column("adjusted_benefit_months", 0.0) * 21.5
+    types = benefit_type_codes(result["unemployment_benefit_type"]).to_numpy(float)
+    return benefit_financing(result["unemployment_benefit"].to_numpy(float), types, column("benefit_days_used_before", 0.0),
+                             days, tree.year(year))
 
 
 def _accounts(result: pd.DataFrame) -> pd.DataFrame:
