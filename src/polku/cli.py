@@ -415,9 +415,9 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
     def from_file() -> int:
         import pandas as pd
 
-        from polku.cba import Effect, analyse, monte_carlo, tornado
-        from polku.cba.cohort import employed_gain, gain_by_payer
-        from polku.cba.store import ServiceCostBenefit
+        from polku.cba import Effect
+        from polku.cba.cohort import employed_gain
+        from polku.cba.store import analysed_row
 
         if services:
             raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
@@ -434,11 +434,7 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
         gain, simulated = employed_gain(pd.read_csv(employed_path, dtype={"person_id": str}), year, source=str(employed_path))
         effect = Effect(additional, low, high)
-        row = ServiceCostBenefit(employed_path.stem, year, analyse(participants, effect, gain, cost, assumptions),
-                                 monte_carlo(participants, effect, gain, cost, assumptions, seed=seed),
-                                 tornado(participants, effect, gain, cost, assumptions), len(simulated),
-                                 int(simulated["wage_imputed"].sum()), 0, gain_by_payer(simulated), effect=effect,
-                                 assumptions=assumptions, seed=seed)
+        row = analysed_row(employed_path.stem, year, participants, effect, gain, simulated, cost, assumptions, seed)
         _emit_json(row.to_dict()) if as_json else _print_cba(row)
         return 0
 

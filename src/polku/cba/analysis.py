@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from polku.impact.base import Z95
 from polku.yamlio import load_yaml
 
 ASSUMPTIONS_FILE = Path(__file__).parent / "assumptions.yaml"
-Z95 = 1.959963984540054
 
 
 @cache
@@ -49,8 +49,13 @@ class Assumptions:
 
     def present_value_factor(self) -> float:
         """Sum over the horizon of the effect's remaining share, discounted (year 1 is not)."""
-        years = np.arange(self.horizon_years)
-        return float(np.sum(self.persistence**years / (1 + self.discount_rate) ** years))
+        return float(present_value(np.asarray(self.persistence), self.discount_rate, self.horizon_years))
+
+
+def present_value(persistence: np.ndarray, discount_rate: float, horizon_years: int) -> np.ndarray:
+    """sum_{t < horizon} persistence^t / (1 + discount)^t, for one persistence or an array of draws."""
+    years = np.arange(horizon_years)
+    return (np.asarray(persistence, dtype=float)[..., None] ** years / (1 + discount_rate) ** years).sum(axis=-1)
 
 
 @dataclass(frozen=True)
@@ -187,12 +192,8 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
     wage = np.exp(rng.normal(-a.wage_uncertainty**2 / 2, a.wage_uncertainty, draws))  # mean 1
     without = rng.normal(gain.without_pension, gain.se_without_pension, draws) * wage
     pension = rng.normal(gain.pension, gain.se_pension, draws) * wage
-    if a.horizon_years > 1:
-        persistence = _persistence_draws(rng, a.persistence, draws)
-        years = np.arange(a.horizon_years)
-        factor = (persistence[:, None] ** years / (1 + a.discount_rate) ** years).sum(axis=1)
-    else:
-        factor = np.ones(draws)
+    persistence = _persistence_draws(rng, a.persistence, draws) if a.horizon_years > 1 else np.full(draws, a.persistence)
+    factor = present_value(persistence, a.discount_rate, a.horizon_years)
     net = haircut(employments * without * factor, a.optimism_bias) - cost
     net_pension = haircut(employments * (without + pension) * factor, a.optimism_bias) - cost
     points = (5, 25, 50, 75, 95)

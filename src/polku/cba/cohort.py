@@ -16,14 +16,15 @@ import pandas as pd
 
 from polku.cba.analysis import FiscalGain
 from polku.errors import Location, ValidationFailed
-from polku.fiscal.simulate import FULL_TIME_HOURS, simulate
-from polku.fiscal.wages import annual_wage, full_time_monthly_wage
+from polku.fiscal.person_year import numeric_column
+from polku.fiscal.simulate import simulate
+from polku.fiscal.wages import FULL_TIME_HOURS, annual_wage, full_time_monthly_wage
 
 
 def with_wages(frame: pd.DataFrame, year: int, source: str = "employed") -> pd.DataFrame:
     """`frame` with `annual_wage_income` filled where missing (and `wage_imputed` 0/1)."""
-    hours = pd.to_numeric(frame.get("weekly_hours", pd.Series(FULL_TIME_HOURS, index=frame.index)), errors="coerce")
-    wage = pd.to_numeric(frame.get("annual_wage_income", pd.Series(np.nan, index=frame.index)), errors="coerce")
+    hours = numeric_column(frame, "weekly_hours", FULL_TIME_HOURS)
+    wage = numeric_column(frame, "annual_wage_income", np.nan)
     missing = wage.isna().to_numpy()
     if missing.any():
         for column in ("education_level", "sex", "age"):
@@ -31,10 +32,10 @@ def with_wages(frame: pd.DataFrame, year: int, source: str = "employed") -> pd.D
                 raise ValidationFailed(f"wages are missing and cannot be imputed without the column '{column}'",
                                        where=Location(source), fix="give annual_wage_income, or education_level, sex and age")
         rows = frame[missing]
-        isced = pd.to_numeric(rows.get("isced_level", pd.Series(np.nan, index=rows.index)), errors="coerce").to_numpy(float)
+        isced = numeric_column(rows, "isced_level", np.nan).to_numpy()
         monthly = full_time_monthly_wage(year, rows["education_level"].astype(str).to_numpy(), isced,
                                          pd.to_numeric(rows["age"]).to_numpy(float), rows["sex"].astype(str).to_numpy())
-        wage[missing] = annual_wage(monthly, hours[missing].fillna(FULL_TIME_HOURS).to_numpy(float))
+        wage[missing] = annual_wage(monthly, hours[missing].to_numpy())
     return frame.assign(annual_wage_income=wage.to_numpy(float), wage_imputed=missing.astype(int))
 
 
@@ -43,7 +44,7 @@ def employed_gain(frame: pd.DataFrame, year: int, source: str = "employed") -> t
     their simulated rows (for the breakdown by payer)."""
     if frame.empty:
         raise ValidationFailed("no employed participants to value", where=Location(source))
-    simulated = simulate(with_wages(frame, year, source).assign(unemployment_benefit_days=0), year)
+    simulated = simulate(with_wages(frame, year, source), year)
     return FiscalGain.from_simulation(simulated), simulated
 
 

@@ -23,10 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.cba.analysis import Assumptions, CostBenefit, Effect, MonteCarlo, TornadoBar, analyse, monte_carlo, tornado
+from polku.cba.analysis import (Assumptions, CostBenefit, Effect, FiscalGain, MonteCarlo, TornadoBar, analyse, monte_carlo,
+                                tornado)
 from polku.cba.cohort import employed_gain, gain_by_payer
 from polku.cohort.build import window_days
 from polku.fiscal.legislation import Snapshot, legislation
+from polku.fiscal.person_year import numeric_column
+from polku.fiscal.rules.unemployment import break_point_daily
+from polku.fiscal.wages import FULL_TIME_HOURS
 from polku.store.connection import Store
 
 OUTCOME = "employed_12m"
@@ -123,10 +127,19 @@ def cost_benefit_of(store: Store, service_code: str, estimates: list[Any], frame
         notes.append(f"{missing} of {n} episodes without a recorded cost, counted at the mean of the others")
     if fallbacks:
         notes.append(f"{fallbacks} earnings-related allowances without a daily amount valued as the basic allowance")
+    return analysed_row(service_code, year, n, effect, gain, simulated, cost, a, seed, draws, costs_missing=missing,
+                        note="; ".join(notes) or None, fallbacks=fallbacks, in_estimate=effect_on_rate.n_treated)
+
+
+def analysed_row(code: str, year: int, participants: int, effect: Effect, gain: FiscalGain, simulated: pd.DataFrame,
+                 cost: float, assumptions: Assumptions, seed: int = 0, draws: int | None = None, **extra: Any) -> ServiceCostBenefit:
+    """The point result, Monte Carlo and tornado of one cohort, with the employed rows'
+    counts and the gain by payer (over the store and from a file alike)."""
+    args = (participants, effect, gain, cost, assumptions)
     return ServiceCostBenefit(
-        service_code, year, analyse(n, effect, gain, cost, a), monte_carlo(n, effect, gain, cost, a, draws, seed),
-        tornado(n, effect, gain, cost, a), len(employed), int(simulated["wage_imputed"].sum()), missing,
-        gain_by_payer(simulated), note="; ".join(notes) or None, effect=effect, fallbacks=fallbacks, **base,
+        code, year, analyse(*args), monte_carlo(*args, draws=draws, seed=seed), tornado(*args), len(simulated),
+        int(simulated["wage_imputed"].sum()), gain_by=gain_by_payer(simulated), effect=effect, assumptions=assumptions,
+        seed=seed, **extra,
     )
 
 
@@ -190,14 +203,15 @@ def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFram
         benefits = con.execute(BENEFITS_SQL).df()
     finally:
         con.close()
-    per_day = np.where(benefits["amount_unit"] == "month", benefits["amount"] / 21.5, benefits["amount"])
-    monthly = np.where(benefits["amount_unit"] == "day", benefits["amount"] * 21.5, benefits["amount"])
+    days_per_month = legislation().year(covered_years()[1]).unemployment.days_per_month
+    per_day = np.where(benefits["amount_unit"] == "month", benefits["amount"] / days_per_month, benefits["amount"])
+    monthly = np.where(benefits["amount_unit"] == "day", benefits["amount"] * days_per_month, benefits["amount"])
     benefits = benefits.assign(per_day=per_day, monthly=monthly).pivot_table(
         index=["person_id", "ref_date"], columns="benefit_type", values=["per_day", "monthly"], aggfunc="first")
     benefits.columns = [f"{value}_{kind}" for value, kind in benefits.columns]
     rows = employed.merge(jobs, on=["person_id", "ref_date"], how="left").merge(
         benefits.reset_index(), on=["person_id", "ref_date"], how="left")
-    column = lambda name: rows[name].astype(float) if name in rows else pd.Series(np.nan, index=rows.index)  # noqa: E731
+    column = lambda name: numeric_column(rows, name, np.nan)  # noqa: E731
     types = rows["benefit"].map(BENEFIT_TYPES).fillna("none")
     daily_wage = _daily_wages(column("per_day_earnings_related_allowance").to_numpy(float), rows["ref_date"])
     earnings_related = (types == "earnings_related").to_numpy()
@@ -206,25 +220,24 @@ def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFram
     return pd.DataFrame({
         "person_id": rows["person_id"].astype(str), "age": rows["age"].astype(float), "sex": rows["sex"].astype(str),
         "education_level": rows["education_level"].astype(str),
-        "weekly_hours": rows["weekly_hours"].astype(float).fillna(37.5),
+        "weekly_hours": rows["weekly_hours"].astype(float).fillna(FULL_TIME_HOURS),
         "annual_wage_income": wage.where(wage > 0) * 12,  # a wage of 0 or none is imputed
         "unemployment_benefit_type": np.where(fallback, "basic", types),
         "earnings_related_daily_wage_basis": np.where(earnings_related & ~fallback, daily_wage, 0.0),
         "housing_allowance_monthly": column("monthly_housing_allowance").fillna(0.0),
         "social_assistance_monthly": column("monthly_social_assistance").fillna(0.0),
-        "unemployment_benefit_days": 0,
     }), int(fallback.sum())
 
 
 def _daily_wages(amounts: np.ndarray, ref_dates: pd.Series) -> np.ndarray:
     """Each amount inverted under the rules of the day it was paid (the day before the
     start), or of the earliest day the parameters cover for earlier days."""
-    first = dt.date(covered_years()[0], 1, 1)
-    days = [max(d.date() - dt.timedelta(days=1), first) for d in pd.to_datetime(ref_dates)]
+    first = np.datetime64(dt.date(covered_years()[0], 1, 1))
+    days = np.maximum(pd.to_datetime(ref_dates).to_numpy().astype("datetime64[D]") - 1, first)
     out = np.full(len(amounts), np.nan)
-    for day in sorted(set(days)):
-        rows = np.array([d == day for d in days])
-        out[rows] = daily_wage_from_allowance(amounts[rows], legislation().on(day))
+    for day in np.unique(days):
+        rows = days == day
+        out[rows] = daily_wage_from_allowance(amounts[rows], legislation().on(day.astype(dt.date)))
     return out
 
 
@@ -235,7 +248,7 @@ def daily_wage_from_allowance(amount: np.ndarray, p: Snapshot) -> np.ndarray:
     lower, hence the maximum. A stepped-down amount gives too low a wage."""
     e = p.unemployment.earnings_related
     basic = p.unemployment.basic_allowance.daily_amount
-    break_point = e.break_point_multiplier * basic / e.days_per_month_for_daily_wage
+    break_point = break_point_daily(p)
     at_break = basic + e.rate_below_break_point * (break_point - basic)
     below = basic + (amount - basic) / e.rate_below_break_point
     above = break_point + (amount - at_break) / e.rate_above_break_point

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from polku.errors import UsageError
-from polku.fiscal.legislation import Legislation, Reading, legislation
+from polku.fiscal.legislation import Legislation, Reading, Scale
 from polku.fiscal.person_year import calculate
 from polku.fiscal.rules.contributions import EMPLOYER
 from polku.fiscal.rules.income_tax import RULES as INCOME_TAX
@@ -41,7 +41,7 @@ def breakdown(person: pd.DataFrame, year: int, tree: Legislation | None = None, 
         raise UsageError(f"an explanation is for one person, and {len(person)} rows were given", where=source,
                          fix="give each person one row with a unique person_id")
     trace: dict[str, list[Reading]] = {}
-    values = calculate(person, year, tree or legislation(), source=source, trace=trace, every_step=True).iloc[0]
+    values = calculate(person, year, tree, source=source, trace=trace, every_step=True).iloc[0]
     return [Line(name, *LAWS[name], float(values[name]), _unique(trace.get(name, []))) for name in LAWS]
 
 
@@ -54,7 +54,7 @@ def render(lines: list[Line]) -> str:
             out.append(f"    law: {line.law}")
         for r in line.readings:
             refs = "; ".join(f"{ref.title} <{ref.href}>" for ref in r.parameter.references_on(r.date))
-            value = r.value if not hasattr(r.value, "rates") else _scale_text(r.value)
+            value = _scale_text(r.value) if isinstance(r.value, Scale) else r.value
             out.append(f"    {r.parameter.name} = {value} ({r.parameter.unit}, from {r.parameter.entry_on(r.date).start}): {refs}")
     return "\n".join(out)
 
@@ -67,5 +67,5 @@ def _unique(readings: list[Reading]) -> tuple[Reading, ...]:
     return tuple(seen.values())
 
 
-def _scale_text(scale: object) -> str:
-    return ", ".join(f"{t:,.0f}+: {r:.2%}" for t, r in zip(scale.thresholds, scale.rates, strict=True))  # type: ignore[attr-defined]
+def _scale_text(scale: Scale) -> str:
+    return ", ".join(f"{t:,.0f}+: {r:.2%}" for t, r in zip(scale.thresholds, scale.rates, strict=True))

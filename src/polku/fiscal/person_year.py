@@ -29,17 +29,23 @@ PER_CENT = {"municipal_tax_rate": (1.0, 20.0), "church_tax_rate": (0.0, 5.0)}
 """Rate columns, given in per cent as tax cards show them (7.54), with their plausible range."""
 
 REQUIRED = ("person_id", "age", "annual_wage_income", "unemployment_benefit_days", "unemployment_benefit_type")
-OPTIONAL = {
+def _average_municipal_rate(columns: dict[str, Any], year: int, tree: Legislation) -> float:
+    return tree.year(year).income_tax.municipal.average_rate
+
+
+OPTIONAL: dict[str, Any] = {
     "earnings_related_daily_wage_basis": 0.0,
-    "municipal_tax_rate": None,  # default: the year's average municipal rate
+    "municipal_tax_rate": _average_municipal_rate,
     "church_tax_rate": 0.0,
     "children": 0.0,
     "single_parent": 0.0,
     "benefit_days_used_before": 0.0,
     "adjusted_benefit_months": 0.0,  # months of part-time work with an adjusted benefit
-    "step_down_applies": None,  # default: inferred from the spell's start (see inputs)
+    "step_down_applies": lambda columns, year, tree: _step_down_applies(columns, year, tree),  # from the spell's start
     "employer_payroll": 0.0,  # EUR a year; above the threshold the higher unemployment insurance rate
 }
+"""Optional columns and their defaults: a number, or a function of (the columns so far,
+year, parameter tree) for defaults that depend on the year or on other columns."""
 OUTPUT = (
     "state_income_tax", "municipal_income_tax", "church_tax", "broadcasting_tax",
     "employee_pension_contribution", "employee_unemployment_insurance_contribution",
@@ -75,10 +81,8 @@ def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "per
                 columns[name] = _per_cent(frame, columns[name], name, source)
         else:
             columns[name] = np.full(len(frame), np.nan)
-        if name == "municipal_tax_rate":
-            default = tree.year(year).income_tax.municipal.average_rate
-        if name == "step_down_applies":
-            default = _step_down_applies(columns, year, tree)
+        if callable(default):
+            default = default(columns, year, tree)
         columns[name] = np.where(np.isnan(columns[name]), default, columns[name])
     columns["daily_wage"] = columns.pop("earnings_related_daily_wage_basis")
     missing_wage = (columns["benefit_type"] == BENEFIT_TYPES["earnings_related"]) & (columns["daily_wage"] <= 0)
@@ -109,6 +113,14 @@ def evaluate(columns: dict[str, Any], year: int, tree: Legislation, trace: dict[
     columns["net_income"] = (columns["wage_income"] + columns["benefit_income"] - columns["taxes_withheld"]
                              - columns["employee_pension_contribution"] - columns["employee_unemployment_insurance_contribution"])
     return columns
+
+
+def numeric_column(frame: pd.DataFrame, name: str, default: float) -> pd.Series:
+    """An optional numeric column of a persons table: numbers, `default` where the column
+    or a cell is missing or not a number (for columns `inputs` does not check)."""
+    if name not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[name], errors="coerce").fillna(default).astype(float)
 
 
 def _step_down_applies(columns: dict[str, Any], year: int, tree: Legislation) -> np.ndarray:

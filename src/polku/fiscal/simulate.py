@@ -32,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from polku.fiscal.legislation import Legislation, legislation
-from polku.fiscal.person_year import benefit_type_codes, calculate
+from polku.fiscal.person_year import benefit_type_codes, calculate, numeric_column
 from polku.fiscal.rules import run
 from polku.fiscal.rules.financing import benefit_financing
 from polku.fiscal.rules.household import RULES as HOUSEHOLD
-from polku.fiscal.rules.unemployment import BENEFIT_TYPES, monthly_dates
+from polku.fiscal.rules.unemployment import BENEFIT_TYPES, monthly_dates, paid_days
+from polku.fiscal.wages import FULL_TIME_HOURS
 
-FULL_TIME_HOURS = 37.5
 ADJUSTED_UP_TO_SHARE = 0.8
 """Part-time work of at most 80 % of full time keeps the adjusted benefit (Työttömyysturvalaki
 4 luku 1 §; the funds' "80 % of the industry's maximum working time")."""
@@ -71,15 +71,16 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     unemployed = frame.assign(
         annual_wage_income=0.0,
         adjusted_benefit_months=0.0,
-        unemployment_benefit_days=frame.get("unemployed_benefit_days", pd.Series(12 * 21.5, index=frame.index)),
+        unemployment_benefit_days=numeric_column(frame, "unemployed_benefit_days", 12 * tree.year(year).unemployment.days_per_month),
     )
-    hours = pd.to_numeric(frame.get("weekly_hours", pd.Series(FULL_TIME_HOURS, index=frame.index)), errors="coerce").fillna(FULL_TIME_HOURS)
-    types = benefit_type_codes(frame["unemployment_benefit_type"])
+    hours = numeric_column(frame, "weekly_hours", FULL_TIME_HOURS)
+    types = benefit_type_codes(frame["unemployment_benefit_type"]).to_numpy(float)
     part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (types > BENEFIT_TYPES["none"])
     employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
-    states = {"unemployed": _accounts(calculate(unemployed, year, tree)), "employed": _accounts(calculate(employed, year, tree))}
+    states = {"unemployed": _accounts(calculate(unemployed, year, tree), types),
+              "employed": _accounts(calculate(employed, year, tree), types)}
     _household_benefits(frame, states, year, tree)
-    financing = {state: _financing(accounts, year, tree) for state, accounts in states.items()}
+    financing = {state: _financing(accounts, types, year, tree) for state, accounts in states.items()}
     out = frame.copy()
     for state, accounts in states.items():
         for column in ("kela_benefit", "fund_benefit", "housing_allowance", "social_assistance", "public_revenue"):
@@ -99,18 +100,15 @@ def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], ye
     """Add each state's `housing_allowance` and `social_assistance` for the year: the
     monthly amounts received while unemployed (inputs, default 0) against what a month of
     work leaves of them, under each month's rules (`polku.fiscal.rules.household`)."""
-    def monthly(column: str) -> np.ndarray:
-        return pd.to_numeric(frame.get(column, pd.Series(0.0, index=frame.index)), errors="coerce").fillna(0.0).to_numpy(float)
-
     u, e = states["unemployed"], states["employed"]
-    housing = monthly("housing_allowance_monthly")
+    housing = numeric_column(frame, "housing_allowance_monthly", 0.0).to_numpy()
     if "receives_housing_allowance" in frame.columns:  # amount unknown: Kela's average per household of the year
-        flagged = pd.to_numeric(frame["receives_housing_allowance"], errors="coerce").fillna(0).to_numpy() > 0
+        flagged = numeric_column(frame, "receives_housing_allowance", 0.0).to_numpy() > 0
         average = tree.on(monthly_dates(year)[6]).housing_allowance.average_monthly.all_households
         housing = np.where(flagged & (housing == 0), average, housing)
     columns = {
         "housing_allowance_monthly": housing,
-        "social_assistance_monthly": monthly("social_assistance_monthly"),
+        "social_assistance_monthly": numeric_column(frame, "social_assistance_monthly", 0.0).to_numpy(),
         "monthly_earnings": e["annual_wage_income"].to_numpy(float) / 12,
         "unemployed_benefit_monthly": u["unemployment_benefit"].to_numpy(float) / 12,
         "employed_benefit_monthly": e["unemployment_benefit"].to_numpy(float) / 12,
@@ -128,21 +126,19 @@ FINANCERS = ("state", "municipality", "employment_fund", "fund_members")
 """Who finances the unemployment benefits saved (`polku.fiscal.rules.financing`)."""
 
 
-def _financing(result: pd.DataFrame, year: int, tree: Legislation) -> dict[str, np.ndarray]:
+def _financing(result: pd.DataFrame, types: np.ndarray, year: int, tree: Legislation) -> dict[str, np.ndarray]:
     """Each financer's part of the state's unemployment benefit for the year."""
-    def column(name: str, default: float) -> np.ndarray:
-        return pd.to_numeric(result.get(name, pd.Series(default, index=result.index)), errors="coerce").fillna(default).to_numpy(float)
-
-    days = column("unemployment_benefit_days", 0.0) + column("adjusted_benefit_months", 0.0) * 21.5
-    types = benefit_type_codes(result["unemployment_benefit_type"]).to_numpy(float)
-    return benefit_financing(result["unemployment_benefit"].to_numpy(float), types, column("benefit_days_used_before", 0.0),
-                             days, tree.year(year))
+    p = tree.year(year)
+    days = paid_days({"benefit_days": numeric_column(result, "unemployment_benefit_days", 0.0).to_numpy(),
+                      "adjusted_benefit_months": numeric_column(result, "adjusted_benefit_months", 0.0).to_numpy()}, p)
+    return benefit_financing(result["unemployment_benefit"].to_numpy(float), types,
+                             numeric_column(result, "benefit_days_used_before", 0.0).to_numpy(), days, p)
 
 
-def _accounts(result: pd.DataFrame) -> pd.DataFrame:
+def _accounts(result: pd.DataFrame, types: np.ndarray) -> pd.DataFrame:
     """Who paid the benefit (Kela: basic allowance and labour market subsidy; the funds:
     the earnings-related allowance) and the public revenue of the person-year."""
-    earnings_related = (benefit_type_codes(result["unemployment_benefit_type"]) == BENEFIT_TYPES["earnings_related"]).to_numpy()
+    earnings_related = types == BENEFIT_TYPES["earnings_related"]
     benefit = result["unemployment_benefit"].to_numpy()
     revenue = _signed_sum(result, KINDS["taxes"] + KINDS["pension_contributions"])
     return result.assign(kela_benefit=np.where(earnings_related, 0.0, benefit), fund_benefit=np.where(earnings_related, benefit, 0.0),

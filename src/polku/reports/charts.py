@@ -47,8 +47,7 @@ def _svg_text(figure: Figure, chart_id: str) -> str:
 def _finished(figure: Figure, chart_id: str, title: str) -> str:
     """The laid-out figure as SVG with its accessible title."""
     figure.tight_layout()
-    svg = _svg_text(figure, chart_id)
-    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
+    return _titled(figure, chart_id, title)
 
 
 def bar_chart(

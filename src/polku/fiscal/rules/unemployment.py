@@ -51,12 +51,19 @@ def basic_daily_amount(c: Columns, p: Snapshot) -> np.ndarray:
     return np.select([t == BENEFIT_TYPES["labour_market_subsidy"], t > 0], [subsidy, basic], 0.0)
 
 
+def break_point_daily(p: Snapshot) -> float:
+    """The earnings-related allowance's break point (taitekohta) as a daily wage: the
+    multiplier (95) times the basic daily amount a month, over the days of a month."""
+    e = p.unemployment.earnings_related
+    return e.break_point_multiplier * p.unemployment.basic_allowance.daily_amount / e.days_per_month_for_daily_wage
+
+
 def earnings_related_part(c: Columns, p: Snapshot) -> np.ndarray:
     """Earnings-related part (ansio-osa): 45 % of the daily wage above the basic part up to
     the break point (95 times the basic amount a month), 20 % above it."""
     e = p.unemployment.earnings_related
     basic = p.unemployment.basic_allowance.daily_amount
-    break_point = e.break_point_multiplier * basic / e.days_per_month_for_daily_wage
+    break_point = break_point_daily(p)
     wage = np.where(c["benefit_type"] == BENEFIT_TYPES["earnings_related"], c["daily_wage"], 0.0)
     part = e.rate_below_break_point * positive(np.minimum(wage, break_point) - basic)
     return part + e.rate_above_break_point * positive(wage - break_point)
@@ -78,13 +85,19 @@ def full_daily_amount(c: Columns, p: Snapshot) -> np.ndarray:
     return np.where(earnings_related, np.minimum(amount, ceiling), amount)
 
 
+def paid_days(c: Columns, p: Snapshot) -> np.ndarray:
+    """The year's paid days: full days and the adjusted months' days (counted as full days,
+    for the step-down and for the municipality's financing share)."""
+    return c["benefit_days"] + c["adjusted_benefit_months"] * p.unemployment.days_per_month
+
+
 def _step_down_bands(c: Columns, p: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shares of the year's paid days at 100 %, at the first and at the second step-down
     share, given the spell's days paid before the year. Days of adjusted benefit count as
     full days (the law converts them to fewer; an approximation that steps down a little
     early). Zero for spells the step-down does not apply to (`step_down_applies` 0)."""
     s = p.unemployment.step_down
-    days = c["benefit_days"] + c["adjusted_benefit_months"] * p.unemployment.days_per_month
+    days = paid_days(c, p)
     start = c["benefit_days_used_before"]
     end = start + days
     applies = (c["benefit_type"] == BENEFIT_TYPES["earnings_related"]) & (c["step_down_applies"] > 0) & (days > 0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
-from polku.reports.blocks import Block, Chart, Note, Table, no_data
+from polku.reports.blocks import Block, Chart, Note, Table, count_text, no_data
 from polku.reports.charts import forest_chart, tornado_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
@@ -38,9 +38,7 @@ def _probability(ctx: ReportContext, p: float) -> str:
 def _row(ctx: ReportContext, row: ServiceCostBenefit, service) -> tuple[str, ...]:
     if not _shown(ctx, row):
         reason = row.reason or ("too_few_employed" if row.result is not None else "error")
-        participants = row.in_estimate if row.in_estimate is not None else 0
-        count = ctx.num(participants) if participants >= ctx.threshold else ".."
-        return (service(row.service_code), count, ctx.t(f"cba.reason.{reason}"), "", "", "", "", "", "")
+        return (service(row.service_code), count_text(ctx, row.in_estimate or 0), ctx.t(f"cba.reason.{reason}"), "", "", "", "", "", "")
     r = row.result
     ratio = ctx.num(r.ratio, 2) if r.benefit > 0 else "–"
     return (
@@ -60,13 +58,11 @@ def _table(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Table
     )
 
 
-def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[Note]:
+def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[Note]:  # rows: the shown ones
     """What each shown service's figures rest on beyond the method: the effect applied to
     participants the estimate trimmed, costs missing, benefits valued at the basic level."""
     notes = []
     for row in rows:
-        if not _shown(ctx, row):
-            continue
         name = service(row.service_code)
         if row.in_estimate is not None and row.in_estimate != row.result.participants:
             notes.append(ctx.t("cba.note.extrapolated", service=name, kept=ctx.num(row.in_estimate), all=ctx.num(row.result.participants)))
@@ -77,8 +73,7 @@ def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[
     return [Note(" ".join(notes))] if notes else []
 
 
-def _chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart | None:
-    shown = [row for row in rows if _shown(ctx, row)]
+def _chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Chart | None:
     svg = forest_chart(
         "cba-net", ctx.t("cba.chart_title"), [service(row.service_code) for row in shown],
         [row.result.per_participant(row.result.net) for row in shown],
@@ -91,18 +86,17 @@ def _chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart
     return None if svg is None else Chart(svg, ctx.t("cba.chart_caption"))
 
 
-def _tornado(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Table:
+def _tornado(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Table:
     body = tuple(
         (service(row.service_code), ctx.t(f"cba.input.{bar.key}"), ctx.num(bar.net_at_low), ctx.num(bar.net_at_high))
-        for row in rows if _shown(ctx, row) for bar in row.tornado[:3]
+        for row in shown for bar in row.tornado[:3]
     )
     return Table(id="cba-tornado", caption=ctx.t("cba.tornado"),
                  header=(ctx.t("services.service"), ctx.t("cba.input"), ctx.t("cba.net_low"), ctx.t("cba.net_high")), rows=body)
 
 
-def _tornado_chart(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Chart | None:
+def _tornado_chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Chart | None:
     """The tornado of the service with the most participants among those shown."""
-    shown = [row for row in rows if _shown(ctx, row)]
     if not shown:
         return None
     row = max(shown, key=lambda r: r.result.participants)
@@ -133,12 +127,8 @@ def cost_benefit_section(store: Store, ctx: ReportContext) -> list[Block]:
     service = service_labeler(store, ctx)
     years = sorted({row.year for row in rows if row.result is not None})
     blocks: list[Block] = [Note(ctx.t("cba.method", year=", ".join(map(str, years)) or "–")), _table(ctx, rows, service)]
-    blocks += _notes(ctx, rows, service)
-    chart = _chart(ctx, rows, service)
-    if chart is not None:
-        blocks.append(chart)
-    tornado = _tornado_chart(ctx, rows, service)
-    if tornado is not None:
-        blocks.append(tornado)
-    blocks.append(_tornado(ctx, rows, service))
+    shown = [row for row in rows if _shown(ctx, row)]
+    blocks += _notes(ctx, shown, service)
+    blocks += [chart for chart in (_chart(ctx, shown, service), _tornado_chart(ctx, shown, service)) if chart is not None]
+    blocks.append(_tornado(ctx, shown, service))
     return blocks
