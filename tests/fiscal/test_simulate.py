@@ -120,6 +120,23 @@ def test_a_housing_allowance_of_unknown_amount_takes_kelas_average() -> None:
     assert simulate(person, 2025).iloc[0]["unemployed_housing_allowance"] == pytest.approx(12 * 333)
 
 
+def test_social_assistance_of_unknown_amount_takes_kelas_average_and_a_known_amount_wins() -> None:
+    """Kela's basic social assistance per recipient household: 528 EUR a month in 2024, 574
+    in 2025 (Kela/STT 18.3.2025 and 21.1.2026); a stated amount is used as it is; 2023 has
+    no published monthly average, so asking for it is an error, not a zero."""
+    from polku.fiscal.legislation import ParameterNotInForce
+
+    unknown = _single_on_subsidy(social_assistance_monthly=None, receives_social_assistance=1)
+    assert simulate(unknown, 2025).iloc[0]["unemployed_social_assistance"] == pytest.approx(12 * 574)
+    assert simulate(unknown, 2024).iloc[0]["unemployed_social_assistance"] == pytest.approx(12 * 528)
+    known = _single_on_subsidy(social_assistance_monthly=100.0, receives_social_assistance=1)
+    assert simulate(known, 2025).iloc[0]["unemployed_social_assistance"] == pytest.approx(1200)
+    with pytest.raises(ParameterNotInForce):
+        simulate(unknown, 2023)
+    # not flagged: the stated 200 a month, and no average is read (2023 works)
+    assert simulate(_single_on_subsidy(receives_social_assistance=0), 2023).iloc[0]["unemployed_social_assistance"] == pytest.approx(2400)
+
+
 def test_benefit_saving_split_by_who_finances_it() -> None:
     """2025, a labour market subsidy spell with 200 days paid before: the year's 258 days
     are days 201-458, the municipality's share 20 % for days 201-300, 30 % to 400 and 40 %

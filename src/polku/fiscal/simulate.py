@@ -28,6 +28,8 @@ assistance are not split by financer (docs/fiscal.md).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -96,19 +98,28 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     return out
 
 
+def _amount_or_average(frame: pd.DataFrame, benefit: str, average: Callable[[], float]) -> np.ndarray:
+    """`<benefit>_monthly` (default 0); where it is 0 and `receives_<benefit>` is set (the
+    amount is unknown), Kela's average per recipient household of the year (read only
+    then, so a year without an average fails only when it is needed)."""
+    amount = numeric_column(frame, f"{benefit}_monthly", 0.0).to_numpy()
+    if f"receives_{benefit}" not in frame.columns:
+        return amount
+    flagged = (numeric_column(frame, f"receives_{benefit}", 0.0).to_numpy() > 0) & (amount == 0)
+    return np.where(flagged, average(), amount) if flagged.any() else amount
+
+
 def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], year: int, tree: Legislation) -> None:
     """Add each state's `housing_allowance` and `social_assistance` for the year: the
     monthly amounts received while unemployed (inputs, default 0) against what a month of
     work leaves of them, under each month's rules (`polku.fiscal.rules.household`)."""
     u, e = states["unemployed"], states["employed"]
-    housing = numeric_column(frame, "housing_allowance_monthly", 0.0).to_numpy()
-    if "receives_housing_allowance" in frame.columns:  # amount unknown: Kela's average per household of the year
-        flagged = numeric_column(frame, "receives_housing_allowance", 0.0).to_numpy() > 0
-        average = tree.on(monthly_dates(year)[6]).housing_allowance.average_monthly.all_households
-        housing = np.where(flagged & (housing == 0), average, housing)
+    mid_year = tree.on(monthly_dates(year)[6])
     columns = {
-        "housing_allowance_monthly": housing,
-        "social_assistance_monthly": numeric_column(frame, "social_assistance_monthly", 0.0).to_numpy(),
+        benefit + "_monthly": _amount_or_average(frame, benefit, lambda: mid_year[f"{benefit}.average_monthly.all_households"])
+        for benefit in ("housing_allowance", "social_assistance")
+    }
+    columns |= {
         "monthly_earnings": e["annual_wage_income"].to_numpy(float) / 12,
         "unemployed_benefit_monthly": u["unemployment_benefit"].to_numpy(float) / 12,
         "employed_benefit_monthly": e["unemployment_benefit"].to_numpy(float) / 12,
