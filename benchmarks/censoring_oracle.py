@@ -7,8 +7,10 @@ draws each candidate's referral from `start_probabilities`. This script records 
 monthly probabilities while generating each area, turns them into each comparison row's
 true probability of staying unreferred (the "oracle" weights), and runs exactly the
 estimation `polku estimate` runs (`service_estimates`, AIPW, by service and client group)
-three times: with Polku's weights, with the oracle weights, and with the oracle weights
-truncated at their 99th percentile as Polku's are.
+four times: as `polku estimate` does (`polku`: the doubly robust censoring correction,
+`polku.cohort.augmented`), with Polku's censoring weights alone (`polku_weights`), with the
+oracle weights, and with the oracle weights truncated at their 99th percentile as Polku's
+are.
 
 What it tells: where the oracle is unbiased and Polku is not, Polku's censoring model is
 to blame; where even the oracle has a large spread or bias, the data cannot answer the
@@ -16,10 +18,10 @@ question well (few comparison people stay unreferred, so the few who do carry he
 weights). docs/methods.md section 7 gives a run's figures.
 
     uv run --frozen python benchmarks/censoring_oracle.py [--areas 40] [--jobs 2]
-        [--services COACH,TRAIN,IPS,REHAB] [--weights polku,oracle,oracle_truncated] [--csv FILE]
+        [--services COACH,TRAIN,IPS,REHAB] [--weights polku,polku_weights,oracle,oracle_truncated] [--csv FILE]
 
 The oracle weights do not depend on Polku's code, so a change to the censoring model
-needs only `--weights polku` on the same seeds to compare with an earlier run.
+needs only `--weights polku` (or `polku_weights`) on the same seeds to compare with an earlier run.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from impact_replications import KEY, _naive, _print, _truth, run_areas, summarise  # noqa: E402
 
-WEIGHTS = ("polku", "oracle", "oracle_truncated")
+WEIGHTS = ("polku", "polku_weights", "oracle", "oracle_truncated")
+"""polku: what `polku estimate` does (the doubly robust censoring correction for work within
+the window); the others use censoring weights alone: Polku's (`polku_weights`) or the
+generator's true ones."""
 
 
 @contextlib.contextmanager
@@ -154,30 +159,31 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[s
         index = {str(pseudonym(h, key)): i for i, h in enumerate(hetus)}
         episodes = pd.read_csv(data / "ground_truth_episodes.csv",
                                usecols=["episode_id", "service_code", f"{outcome}_with", f"{outcome}_without"])
-        polku_weights = by_service.censoring_weights
+        polku_weights, polku_augments = by_service.censoring_weights, by_service.augments
         with open_store(Path(tmp) / "store.duckdb") as store:
             import_folder(store, data, key=key)
             for service in services:
                 for kind in kinds:
                     def weights(frame: pd.DataFrame, X: np.ndarray, window: int, kind: str = kind) -> np.ndarray:
-                        if kind == "polku":
+                        if kind.startswith("polku"):
                             return polku_weights(frame, X, window)
                         person = frame["person_id"].astype(str).map(index).to_numpy(dtype=int)
                         w = oracle_weights(frame, person, hazard, np.asarray(timeline.month_starts), window)
                         return truncate(w) if kind == "oracle_truncated" else w
 
                     by_service.censoring_weights = weights
+                    by_service.augments = polku_augments if kind == "polku" else (lambda outcome, method: False)
                     try:
                         estimates, frame = by_service.service_estimates(store, service, outcome=outcome, seed=seed, by_provider=False)
                     finally:
-                        by_service.censoring_weights = polku_weights
+                        by_service.censoring_weights, by_service.augments = polku_weights, polku_augments
                     part = _truth(frame, episodes, outcome)
                     for row in estimates:
                         group = row.client_group or "all"
                         chosen = part if group == "all" else part[part["client_group"] == group]
                         rows_frame = frame if group == "all" else frame[frame["client_group"] == group]
                         comparison = rows_frame[~rows_frame["treated"]]
-                        w = comparison["weight"].to_numpy(dtype=float)
+                        w = comparison["censoring_weight"].to_numpy(dtype=float)
                         rows.append({
                             "seed": seed, "service": f"{service} {kind}", "group": group, "participants": len(chosen),
                             "truth": chosen["effect"].mean() if len(chosen) else np.nan, "estimate": row.result.estimate,

@@ -53,7 +53,7 @@ def _naive(frame: pd.DataFrame, outcome: str) -> float:
     same never-served comparison the estimate targets, so the gap is all confounding."""
     t = frame["treated"].to_numpy(bool)
     y = frame[outcome].to_numpy(float)
-    w = frame["weight"].to_numpy(float) if "weight" in frame else np.ones(len(frame))
+    w = frame["censoring_weight"].to_numpy(float) if "censoring_weight" in frame else np.ones(len(frame))
     if t.sum() == 0 or (~t).sum() == 0:
         return float("nan")
     return float(y[t].mean() - np.average(y[~t], weights=w[~t]))

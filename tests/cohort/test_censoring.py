@@ -7,33 +7,11 @@ import pandas as pd
 
 from polku.cohort.build import window_days
 from polku.cohort.censoring import censoring_weights
-
-
-def _comparison_people(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Job and referral times both depend on x: people with high x find work sooner AND are
-    referred sooner, so dropping the referred (or keeping them) biases the comparison mean.
-    Returns (frame, X, employed within 12 months if never served)."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    job = rng.exponential(365 / np.exp(0.2 + 0.8 * x))  # days to the first job, never served
-    referral = rng.exponential(365 / np.exp(-0.3 + 0.9 * x))  # days to a service start
-    ref = pd.Timestamp("2024-01-15")
-    served_first = referral < job
-    # a referred person's later job comes sooner (the service works): observed job time changes
-    observed_job = np.where(served_first, referral + rng.exponential(60, n), job)
-    frame = pd.DataFrame({
-        "treated": False,
-        "ref_date": ref,
-        "first_service_after": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in referral],
-        "first_job_day": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in observed_job],
-        "spell_end": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in np.minimum(job, observed_job)],
-    })
-    never_served = job < window_days(12)
-    return frame, x[:, None], never_served
+from referral_data import comparison_people, eligible_referrals, long_term_referrals
 
 
 def test_weights_recover_the_never_served_employment_rate() -> None:
-    frame, X, never_served = _comparison_people(20000, seed=1)
+    frame, X, never_served = comparison_people(20000, seed=1)
     truth = never_served.mean()
     w = censoring_weights(frame, X, 12)
     observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
@@ -46,7 +24,7 @@ def test_weights_recover_the_never_served_employment_rate() -> None:
 
 
 def test_participants_keep_weight_one_and_nobody_is_censored_after_settling() -> None:
-    frame, X, _ = _comparison_people(3000, seed=2)
+    frame, X, _ = comparison_people(3000, seed=2)
     frame.loc[:99, "treated"] = True
     w = censoring_weights(frame, X, 12)
     assert (w[:100] == 1).all()
@@ -55,35 +33,10 @@ def test_participants_keep_weight_one_and_nobody_is_censored_after_settling() ->
     assert (w[100:][job_first[100:]] > 0).all()
 
 
-def _long_term_referrals(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Referral jumps when the spell passes 12 months (eligibility for long-term services),
-    which happens during follow-up for most people; the chance of work falls with the
-    spell's length. A day-by-day simulation of competing job and referral hazards."""
-    rng = np.random.default_rng(seed)
-    spell0 = rng.integers(0, 12, n).astype(float)  # months unemployed on the reference date
-    days = np.arange(window_days(12) + 400)
-    months_now = spell0[:, None] + days[None, :] / (365.25 / 12)
-    job_hazard = 0.06 * np.exp(-0.08 * spell0)[:, None] / 30.4 * np.ones_like(months_now)
-    referral_hazard = np.where(months_now >= 12, 0.25, 0.01) / 30.4
-    u_job, u_ref = rng.random((n, len(days))), rng.random((n, len(days)))
-    first = lambda hit: np.where(hit.any(axis=1), hit.argmax(axis=1), 10_000)  # noqa: E731
-    job, referral = first(u_job < job_hazard), first(u_ref < referral_hazard)
-    ref = pd.Timestamp("2024-01-15")
-    served_first = referral < job
-    observed_job = np.where(served_first, referral + rng.integers(10, 90, n), job)
-    as_date = lambda d: [ref + pd.Timedelta(days=int(x)) if x < 4000 else pd.NaT for x in d]  # noqa: E731
-    frame = pd.DataFrame({
-        "treated": False, "ref_date": ref, "age": 40.0, "spell_months": spell0, "months_unemployed_prev36": spell0,
-        "first_service_after": as_date(referral), "first_job_day": as_date(observed_job),
-        "spell_end": as_date(np.minimum(job, observed_job)),
-    })
-    return frame, spell0[:, None], job < window_days(12)
-
-
 def test_referral_hazard_follows_the_spell_clock_during_follow_up() -> None:
     """With the spell clock the monthly censoring model sees each person turn long-term
     unemployed; with the reference-date covariates alone it cannot place the jump."""
-    frame, X, never_served = _long_term_referrals(20000, seed=3)
+    frame, X, never_served = long_term_referrals(20000, seed=3)
     truth = never_served.mean()
     observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
     with_clock = censoring_weights(frame, X, 12)
@@ -94,38 +47,11 @@ def test_referral_hazard_follows_the_spell_clock_during_follow_up() -> None:
     assert abs(rate(without_clock) - truth) > 0.05
 
 
-def _eligible_referrals(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Referral jumps only for people who are long-term unemployed AND on basic support
-    (as for rehabilitative work activity); other people are rarely referred. People on
-    basic support find work less often. A day-by-day simulation as above."""
-    rng = np.random.default_rng(seed)
-    spell0 = rng.integers(0, 12, n).astype(float)
-    basic = rng.random(n) < 0.5
-    days = np.arange(window_days(12) + 400)
-    months_now = spell0[:, None] + days[None, :] / (365.25 / 12)
-    job_hazard = (np.where(basic, 0.04, 0.09) * np.exp(-0.15 * spell0))[:, None] / 30.4 * np.ones_like(months_now)
-    referral_hazard = np.where((months_now >= 12) & basic[:, None], 0.20, 0.01) / 30.4
-    u_job, u_ref = rng.random((n, len(days))), rng.random((n, len(days)))
-    first = lambda hit: np.where(hit.any(axis=1), hit.argmax(axis=1), 10_000)  # noqa: E731
-    job, referral = first(u_job < job_hazard), first(u_ref < referral_hazard)
-    ref = pd.Timestamp("2024-01-15")
-    observed_job = np.where(referral < job, referral + rng.integers(10, 90, n), job)
-    as_date = lambda d: [ref + pd.Timedelta(days=int(x)) if x < 4000 else pd.NaT for x in d]  # noqa: E731
-    benefit = np.where(basic, "labour_market_subsidy", "earnings_related_allowance")
-    frame = pd.DataFrame({
-        "treated": False, "ref_date": ref, "age": 40.0, "spell_months": spell0, "months_unemployed_prev36": spell0,
-        "benefit": benefit, "benefit_at_spell_start": benefit, "partial_work_ability": False,
-        "first_service_after": as_date(referral), "first_job_day": as_date(observed_job),
-        "spell_end": as_date(np.minimum(job, observed_job)),
-    })
-    return frame, np.column_stack([spell0, basic]), job < window_days(12)
-
-
 def test_referral_hazard_follows_eligibility_for_long_term_unemployed_on_basic_support() -> None:
     """The referral jump that only long-term unemployed people on basic support face: with
     the eligibility terms the weights recover the never-served rate of the people on basic
     support; without them the pooled model spreads the jump over everyone long-term."""
-    frame, X, never_served = _eligible_referrals(20000, seed=5)
+    frame, X, never_served = eligible_referrals(20000, seed=5)
     basic = X[:, 1] == 1
     observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
     with_flags = censoring_weights(frame, X, 12)

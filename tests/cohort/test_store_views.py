@@ -39,6 +39,7 @@ from polku.store import Store, open_store
 
 SERVICE = "COACH"
 OUTCOME = "employed_12m"
+ESTIMATED = "employed_12m_augmented"  # the doubly robust pseudo-outcome the estimate used
 
 
 class Weighted:
@@ -58,23 +59,46 @@ def estimate(area: DemoResult) -> tuple[list, pd.DataFrame]:
         return service_estimates(store, SERVICE, outcome=OUTCOME)
 
 
-@pytest.fixture(scope="module")
-def weighted_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
-    """The estimate's rows rebuilt by hand: its covariates (named in its balance table) over
-    the followed frame, rows with weight > 0."""
+def _rows_by_hand(estimate: tuple[list, pd.DataFrame], weight: str) -> dict[str, Any]:
+    """The estimate's covariates (named in its balance table) over the followed frame, rows
+    with `weight` > 0."""
     rows, frame = estimate
     columns = list(dict.fromkeys(b.covariate.partition("=")[0] for b in rows[0].result.balance))
     X, names = covariate_matrix(frame, columns)
-    keep = frame.weight.to_numpy() > 0
+    keep = frame[weight].to_numpy() > 0
     return {"frame": frame[keep].reset_index(drop=True), "X": X[keep], "t": frame.treated.to_numpy(bool)[keep],
-            "w": frame.weight.to_numpy()[keep], "names": names}
+            "w": frame[weight].to_numpy()[keep], "names": names}
+
+
+@pytest.fixture(scope="module")
+def weighted_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
+    """The estimate's own rows: every followed row, weight 1 (its outcome is the pseudo-outcome)."""
+    return _rows_by_hand(estimate, "weight")
+
+
+@pytest.fixture(scope="module")
+def censoring_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
+    """The rows the curves and the seed method use: censoring weight > 0, weighted by it."""
+    return _rows_by_hand(estimate, "censoring_weight")
+
+
+def test_the_estimate_takes_every_row_with_the_pseudo_outcome(estimate: tuple[list, pd.DataFrame]) -> None:
+    """Censored comparison rows enter the estimate (weight 1) with the doubly robust
+    pseudo-outcome; participants keep their observed outcome."""
+    rows, frame = estimate
+    censored = frame.censoring_weight.to_numpy() == 0
+    assert censored.any() and (frame.weight == 1).all()
+    assert rows[0].result.n_control == int((~frame.treated).sum())
+    treated = frame.treated.to_numpy(bool)
+    np.testing.assert_array_equal(frame[ESTIMATED][treated], frame[OUTCOME][treated].astype(float))
+    assert not np.isin(frame[ESTIMATED][~treated], [0.0, 1.0]).all()
 
 
 @pytest.fixture(scope="module")
 def refuted(weighted_rows: dict[str, Any]) -> tuple[Any, Any]:
     """Negative control and placebo by `polku.impact.refute` itself on the estimate's rows."""
     d = weighted_rows
-    y = d["frame"][OUTCOME].to_numpy(float)
+    y = d["frame"][ESTIMATED].to_numpy(float)
     before = d["frame"]["employed_before_12m"].to_numpy(float)
     people = d["frame"]["person_id"].astype(str).to_numpy()
     return (negative_control(Weighted(d["names"], d["w"], people), d["X"], d["t"], before),
@@ -88,7 +112,7 @@ def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame
     np.testing.assert_array_equal(analysis.X, weighted_rows["X"])
     np.testing.assert_array_equal(analysis.t, weighted_rows["t"])
     assert analysis.covariates == weighted_rows["names"]
-    y = analysis.outcome(OUTCOME)
+    y = analysis.outcome(ESTIMATED)
     refit = AIPW("att", seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people).result_
     assert refit.estimate == pytest.approx(rows[0].result.estimate, abs=1e-12)
 
@@ -135,14 +159,14 @@ def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = N
     return out
 
 
-def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, weighted_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, censoring_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     result = CliRunner().invoke(main,
                                 ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json"])
     assert result.exit_code == 0, result.output
     (record,) = json.loads(result.output)
     with open_store(area.store_path, read_only=True) as store:
         as_of = data_end(store)
-    want = _expected_curves(weighted_rows, as_of)
+    want = _expected_curves(censoring_rows, as_of)
     assert record["service_code"] == SERVICE and record["months"] == list(MONTHS) and not record["suppressed"]
     assert record["as_of"] == as_of.isoformat()
     for key in ("participants", "comparison"):
@@ -152,7 +176,7 @@ def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, weigh
     for m in map(str, MONTHS):
         assert record["difference"][m] == pytest.approx(want["participants"]["cif"][m] - want["comparison"]["cif"][m], abs=1e-12)
     # the participants' share in work by day 364 cannot exceed their window outcome, and is close to it
-    participants = weighted_rows["frame"][weighted_rows["t"]]
+    participants = censoring_rows["frame"][censoring_rows["t"]]
     share = participants[OUTCOME].astype(float).mean()
     assert share - 0.06 <= record["participants"]["cumulative_incidence"]["12"] <= share + 0.01
     _print_survival([record])
@@ -161,7 +185,9 @@ def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, weigh
     assert f"{100 * record['participants']['cumulative_incidence']['12']:.1f}" in printed
 
 
-def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(area: DemoResult, weighted_rows: dict[str, Any]) -> None:
+def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(
+    area: DemoResult, weighted_rows: dict[str, Any], censoring_rows: dict[str, Any],
+) -> None:
     result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json"])
     (record,) = json.loads(result.output)
     frame, t = weighted_rows["frame"], weighted_rows["t"]
@@ -171,7 +197,7 @@ def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(area: 
     assert [g["client_group"] for g in record["client_groups"]] == [g for g in GROUPS if min(sizes[g]) >= 60]
     assert len(record["client_groups"]) >= 2 and record["client_group"] is None
     for curves in record["client_groups"]:
-        want = _expected_curves(weighted_rows, as_of, curves["client_group"])
+        want = _expected_curves(censoring_rows, as_of, curves["client_group"])
         for key in ("participants", "comparison"):
             assert curves[key]["n"] == want[key]["n"] > 0
             assert curves[key]["cumulative_incidence"] == pytest.approx(want[key]["cif"], abs=1e-12)
@@ -191,7 +217,7 @@ def test_survival_is_refused_with_later_services_kept(area: DemoResult) -> None:
 
 def test_observed_and_expected_by_group_are_the_seed_methods(estimate: tuple[list, pd.DataFrame]) -> None:
     rows, frame = estimate
-    analysis = analysis_rows(frame, rows[0].result)
+    analysis = analysis_rows(frame, rows[0].result, "censoring_weight")
     y = analysis.outcome(OUTCOME)
     rows = expected_by_group(analysis, OUTCOME, seed=0)
     assert [r.client_group for r in rows] == [None, "high", "medium", "low"]
@@ -299,10 +325,10 @@ def test_report_refutation_table_holds_the_refute_outputs(report: tuple[str, lis
     assert row[5:8] == [_pp(pl.new), f"{_pp(pl.ci_low)} … {_pp(pl.ci_high)}", verdict(pl)]
 
 
-def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceView]], weighted_rows: dict[str, Any], area: DemoResult) -> None:
+def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceView]], censoring_rows: dict[str, Any], area: DemoResult) -> None:
     html, _ = report
     with open_store(area.store_path, read_only=True) as store:
-        want = _expected_curves(weighted_rows, data_end(store))
+        want = _expected_curves(censoring_rows, data_end(store))
     rows = {r[1]: r for r in _rows(html, "impact-survival") if r[0] == "Job-search coaching"}
     for label, key in (("Participants", "participants"), ("Comparison, weighted", "comparison")):
         row = rows[label]
@@ -317,7 +343,7 @@ def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceV
 def test_report_expected_table_holds_the_seed_methods_numbers(report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]) -> None:
     html, _ = report
     rows, frame = estimate
-    analysis = analysis_rows(frame, rows[0].result)
+    analysis = analysis_rows(frame, rows[0].result, "censoring_weight")
     seed = METHODS["baseline"]("att", bootstrap=0, seed=0).fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates,
                                                               sample_weight=analysis.w).result_
     (row,) = [r for r in _rows(html, "impact-expected") if r[:2] == ["Job-search coaching", "all participants"]]

@@ -36,10 +36,16 @@ Weights are truncated at the 99th percentile (`truncate`).
 
 Assumption: referral depends on nothing outside these covariates (no unmeasured reason
 for being referred that also drives finding work).
+
+The weights rest on the referral model alone. For work within the window, the outcome
+every report leads with, `polku.cohort.augmented` adds a model of finding work and gives a
+doubly robust pseudo-outcome instead; the weights stay for the other outcomes, for the
+client groups, the time-to-work curves and the seed method.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,6 +67,34 @@ ELIGIBILITY = {
 stands each month, enters the monthly hazard when the frame has the source column."""
 
 
+@dataclass(frozen=True)
+class Settling:
+    """When each row's outcome in a window is settled, in days after the reference date:
+    a comparison person's later service start (censored) or first day of open-market work
+    or the window's end, whichever comes first; participants are never censored."""
+
+    treated: np.ndarray
+    censored: np.ndarray
+    job_first: np.ndarray  # uncensored, and the first day of work falls in the window
+    settled: np.ndarray  # days
+    months_at_risk: np.ndarray  # months begun before settling (at least 1)
+    last_share: np.ndarray  # share of the settling month that was at risk
+    spell_end: np.ndarray  # days to the end of the registration spell
+
+
+def settling(frame: pd.DataFrame, months: int) -> Settling:
+    treated = frame["treated"].to_numpy(dtype=bool)
+    horizon = window_days(months)
+    service = days_after(frame["first_service_after"], frame["ref_date"])
+    job = days_after(frame["first_job_day"], frame["ref_date"])
+    censored = ~treated & (service < job) & (service < horizon)
+    settled = np.where(censored, service, np.minimum(job, horizon))
+    at_risk = np.maximum(np.ceil(settled / DAYS_PER_MONTH).astype(int), 1)
+    last_share = np.clip((settled - (at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
+    spell_end = days_after(frame["spell_end"], frame["ref_date"])
+    return Settling(treated, censored, ~censored & (job < horizon), settled, at_risk, last_share, spell_end)
+
+
 def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: Any | None = None) -> np.ndarray:
     """Case weights for a window of `months`: 1 for participants, 0 for censored
     comparison people, 1 / P(uncensored until settled) for the others.
@@ -68,22 +102,22 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     `X` is the covariate matrix of `frame`'s rows (the estimators' design matrix); `model`
     a scikit-learn classifier for the monthly hazard (default: logistic regression).
     """
-    treated = frame["treated"].to_numpy(dtype=bool)
-    horizon = window_days(months)
-    service = days_after(frame["first_service_after"], frame["ref_date"])
-    job = days_after(frame["first_job_day"], frame["ref_date"])
-    censored = ~treated & (service < job) & (service < horizon)
-    settled = np.where(censored, service, np.minimum(job, horizon))
-    months_at_risk = np.maximum(np.ceil(settled / DAYS_PER_MONTH).astype(int), 1)
-    spell_end = days_after(frame["spell_end"], frame["ref_date"])
-    controls = np.flatnonzero(~treated)
-    last_share = np.clip((settled - (months_at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
-    clock = _clock(frame.iloc[controls])
-    survival = _survival(X[controls], months_at_risk[controls], censored[controls], spell_end[controls], last_share[controls], clock, model)
+    s = settling(frame, months)
+    controls = np.flatnonzero(~s.treated)
+    censored = s.censored[controls]
+    features, owner, month = person_months(X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls]))
+    event = (month == s.months_at_risk[controls][owner] - 1) & censored[owner]
+    h = monthly_hazard(features, event, features, model)
+    # survival through every month at risk; of the settling month only the part before the
+    # outcome was settled (a job on day 3 of a month was exposed to 3/30 of that month's risk)
+    log_keep = np.log1p(-np.clip(h, 0, 1 - 1e-9))
+    last = np.r_[np.diff(owner) != 0, True]
+    log_keep[last] *= s.last_share[controls]
+    survival = np.exp(np.bincount(owner, weights=log_keep, minlength=len(controls)))
     weights = np.ones(len(frame))
-    weights[censored] = 0.0
-    keep = controls[~censored[controls]]
-    weights[keep] = 1.0 / survival[~censored[controls]]
+    weights[s.censored] = 0.0
+    keep = controls[~censored]
+    weights[keep] = 1.0 / survival[~censored]
     return truncate(weights)
 
 
@@ -100,7 +134,7 @@ def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray
     return np.minimum(weights, np.percentile(positive, percentile))
 
 
-def _clock(frame: pd.DataFrame) -> np.ndarray | None:
+def clock_of(frame: pd.DataFrame) -> np.ndarray | None:
     """The spell clock's columns followed by the `ELIGIBILITY` flags (None without a clock;
     flags the frame cannot give are left out)."""
     if not set(CLOCK) <= set(frame.columns):
@@ -110,20 +144,19 @@ def _clock(frame: pd.DataFrame) -> np.ndarray | None:
     return np.column_stack(columns)
 
 
-def _person_months(
-    X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, clock: np.ndarray | None
+def person_months(
+    X: np.ndarray, at_risk: np.ndarray, spell_end: np.ndarray, clock: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Long format: one row per person and month at risk, with the month's features."""
+    """Long format: one row per person and month at risk (months 0 .. at_risk - 1) with the
+    month's features; also each row's person (index into `X`) and month."""
     owner = np.repeat(np.arange(len(at_risk)), at_risk)
     month = np.arange(len(owner)) - np.repeat(np.cumsum(at_risk) - at_risk, at_risk)
     registered = spell_end[owner] >= month * DAYS_PER_MONTH
-    last = month == at_risk[owner] - 1
-    outcome = last & event[owner]
     features = [X[owner], month, month**2, registered]
     if clock is not None:
         months_registered = np.minimum(month, np.ceil(spell_end[owner] / DAYS_PER_MONTH))
         features.append(_terms_in_month(clock[owner], month, months_registered))
-    return np.column_stack(features), outcome, owner
+    return np.column_stack(features), owner, month
 
 
 def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.ndarray) -> np.ndarray:
@@ -142,20 +175,11 @@ def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.
     return np.column_stack([now[list(TERMS)].to_numpy(dtype=float), long_term, long_term[:, None] * flags])
 
 
-def _survival(
-    X: np.ndarray, at_risk: np.ndarray, event: np.ndarray, spell_end: np.ndarray, last_share: np.ndarray,
-    clock: np.ndarray | None = None, model: Any | None = None,
-) -> np.ndarray:
-    """Each person's modelled probability of staying uncensored through their months at risk."""
-    features, outcome, owner = _person_months(X, at_risk, event, spell_end, clock)
-    if outcome.all() or not outcome.any():
-        return np.ones(len(at_risk))
-    model = clone(model if model is not None else default_propensity_model())
-    model.fit(features, outcome)
-    h = model.predict_proba(features)[:, 1]
-    # survival through every month at risk; of the settling month only the part before the
-    # outcome was settled (a job on day 3 of a month was exposed to 3/30 of that month's risk)
-    log_keep = np.log1p(-np.clip(h, 0, 1 - 1e-9))
-    last = np.r_[np.diff(owner) != 0, True]
-    log_keep[last] *= last_share
-    return np.exp(np.bincount(owner, weights=log_keep, minlength=len(at_risk)))
+def monthly_hazard(features: np.ndarray, event: np.ndarray, at: np.ndarray, model: Any | None = None) -> np.ndarray:
+    """P(event in the month) at the person-months `at`, from `model` (default: the pooled
+    logistic regression) fitted on `features` and `event`; the observed share when every
+    month or none ends in the event."""
+    if event.all() or not event.any():
+        return np.full(len(at), float(event.mean()) if len(event) else 0.0)
+    fitted = clone(model if model is not None else default_propensity_model()).fit(features, event)
+    return fitted.predict_proba(at)[:, 1]

@@ -2,7 +2,9 @@
 
 For each service: the cohort (participants and risk-set-sampled comparison people,
 `polku.cohort`), rows whose follow-up window is complete, comparison people who start a
-service later censored and the rest weighted (`polku.cohort.censoring`), client groups by
+service later censored and the rest weighted (`polku.cohort.censoring`), or, for work
+within the window, every comparison row's outcome replaced by its doubly robust
+pseudo-outcome (`polku.cohort.augmented`), client groups by
 employment potential (`polku.groups`), then one estimate for the whole service, one per
 client group (participants and comparison people of that group) and one per provider
 (that provider's participants against all comparison people). Every estimate below the
@@ -13,13 +15,14 @@ before their own start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from polku.cohort.build import CohortSpec, build_cohort
+from polku.cohort.augmented import augmented_outcome
 from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
@@ -45,6 +48,19 @@ class ServiceEstimate:
     def to_dict(self) -> dict[str, Any]:
         return {"level": self.level, "service_code": self.service_code, "client_group": self.client_group,
                 "provider_id": self.provider_id, "outcome": self.outcome} | self.result.to_dict()
+
+
+def augments(outcome: str, method: str) -> bool:
+    """Whether the estimate of `outcome` by `method` takes the doubly robust censoring
+    correction (`polku.cohort.augmented`) instead of the censoring weights alone: only
+    work within the window is settled by the first day of work, and the seed method's
+    logistic model needs a 0/1 outcome."""
+    return outcome.startswith("employed_") and not outcome.startswith("employed_hours_") and method != "baseline"
+
+
+def augmented_column(outcome: str) -> str:
+    """The frame's column holding the pseudo-outcome the estimate used."""
+    return f"{outcome}_augmented"
 
 
 def _window(outcome: str) -> int:
@@ -75,8 +91,10 @@ def service_estimates(
     by_provider: bool = True,
 ) -> tuple[list[ServiceEstimate], pd.DataFrame]:
     """The service's effect on `outcome` overall, by client group and (unless `by_provider`
-    is false) by provider, and the analysis rows (with `client_group`, `potential` and
-    `weight`) they were estimated on."""
+    is false) by provider, and the analysis rows they were estimated on: with
+    `client_group`, `potential`, `censoring_weight` (inverse probability of censoring),
+    `weight` (the estimate's case weight: the censoring weight, or 1 for every row when the
+    doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`."""
     months = _window(outcome)
     settings = {"seed": seed, **(settings or {})}
     cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
@@ -86,11 +104,16 @@ def service_estimates(
     if too_small:  # no models are fitted on a cohort this small; the row says why
         result = EffectEstimate(method, "att", None, None, None, None, design.n_treated, design.n_control, note=too_small)
         return [ServiceEstimate("service", service_code, None, None, outcome, result)], frame
-    weights = censoring_weights(frame, design.X, months) if censor_later_services else np.ones(len(frame))
+    censoring = censoring_weights(frame, design.X, months) if censor_later_services else np.ones(len(frame))
     employed = frame[f"employed_{months}m"].to_numpy(dtype=float)
     people = frame["person_id"].astype(str).to_numpy()
-    potential, group = potential_groups(design.X, design.t, employed, weights, seed=seed, clusters=people)
-    frame = frame.assign(client_group=group, potential=potential, weight=weights)
+    potential, group = potential_groups(design.X, design.t, employed, censoring, seed=seed, clusters=people)
+    frame = frame.assign(client_group=group, potential=potential, censoring_weight=censoring, weight=censoring)
+    weights = censoring
+    if censor_later_services and augments(outcome, method):
+        augmented = augmented_outcome(frame, design.X, months)
+        design, weights = replace(design, y=augmented), np.ones(len(frame))
+        frame = frame.assign(weight=weights, **{augmented_column(outcome): augmented})
     rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, design, slice(None), weights, people, settings))]
     for label in GROUPS:
         result = _fit(method, design, group == label, weights, people, settings)

@@ -1,8 +1,11 @@
 """What is shown beside each service's estimate over the store: checks, curves, O versus E.
 
 `service_estimates` (`polku.impact.by_service`) gives a service's effects and the analysis
-rows they rest on (followed rows with their censoring `weight` and `client_group`). This
-module reads those same rows, without rebuilding the cohort, for three views:
+rows they rest on (followed rows with their case `weight`, `censoring_weight` and
+`client_group`). This module reads those same rows, without rebuilding the cohort, for
+three views (the checks on the estimate's own rows and outcome, the pseudo-outcome when it
+took the doubly robust censoring correction; the curves and O versus E on the
+censoring-weighted rows, which need the observed 0/1 outcome):
 
   - **Refutation checks** (`refutation_checks`): the negative-control outcome (work in the
     365 days before the start, `employed_before_12m`) and the placebo treatment
@@ -46,7 +49,7 @@ from polku.errors import UsageError
 from polku.groups import GROUPS
 from polku.impact.balance import kish_ess
 from polku.impact.base import Z95
-from polku.impact.by_service import ServiceEstimate, service_estimates
+from polku.impact.by_service import ServiceEstimate, augmented_column, service_estimates
 from polku.impact.design import MIN_PARTICIPANTS, count_note, covariate_matrix, is_binary
 from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
 from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
@@ -83,15 +86,18 @@ class Analysis:
         return self.frame["person_id"].astype(str).to_numpy() if "person_id" in self.frame else None
 
 
-def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None) -> Analysis | None:
-    """The weighted analysis rows of `service_estimates`' frame for its estimate `result`;
-    None when the cohort was too small for any model (the frame then has no weights)."""
-    if "weight" not in frame.columns:
+def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None, weight: str = "weight") -> Analysis | None:
+    """The rows of `service_estimates`' frame with `weight` above 0, weighted by it: the
+    estimate `result`'s own rows by default, the censoring-weighted rows with
+    `weight="censoring_weight"` (what the curves and the seed method use; the same rows
+    unless the estimate took the doubly robust correction). None when the cohort was too
+    small for any model (the frame then has no weights)."""
+    if weight not in frame.columns:
         return None
     X, names = covariate_matrix(frame, list(ADJUSTMENT), source="cohort")
     if result is not None and result.balance and names != tuple(row.covariate for row in result.balance):
         raise RuntimeError("the covariates rebuilt from the cohort differ from the estimate's; see polku.impact.store_views")
-    weights = frame["weight"].to_numpy(dtype=float)
+    weights = frame[weight].to_numpy(dtype=float)
     keep = weights > 0
     return Analysis(frame[keep].reset_index(drop=True), X[keep], frame["treated"].to_numpy(dtype=bool)[keep], weights[keep], names)
 
@@ -142,17 +148,21 @@ def refutation_checks(
     analysis: Analysis, outcome: str, result: EffectEstimate, *, method: str = "aipw", seed: int = 0, settings: dict[str, Any] | None = None
 ) -> Checks:
     """Negative-control outcome and placebo treatment for the estimate `result` of `outcome`
-    on these rows (fitted with `method` and `settings`, as `service_estimates` did)."""
+    on these rows (fitted with `method` and `settings`, as `service_estimates` did, on the
+    pseudo-outcome when the estimate used one). The E-value takes the observed outcome's
+    spread: the pseudo-outcome's is wider by construction."""
     from polku.estimators import METHODS
 
-    y = analysis.outcome(outcome)
+    observed = analysis.outcome(outcome)
+    estimated = augmented_column(outcome)
+    y = analysis.outcome(estimated) if estimated in analysis.frame else observed
     estimator = METHODS[method]("att", **{"seed": seed, **(settings or {})})
     wrapped = _WithCaseWeights(estimator, analysis.covariates, analysis.w, analysis.t, y, result, analysis.people)
     negative = negative_control(wrapped, analysis.X, analysis.t, analysis.outcome(NEGATIVE_CONTROL))
     scores = getattr(estimator, "propensity_", None)
     scores = None if scores is None else scores.copy()
     placebo = placebo_treatment(wrapped, analysis.X, analysis.t, y, seed=seed)
-    return Checks(negative, placebo, e_value(result, outcome_sd(y)), scores)
+    return Checks(negative, placebo, e_value(result, outcome_sd(observed)), scores)
 
 
 # --- time to employment ------------------------------------------------------------------
@@ -433,14 +443,17 @@ def service_view(
     if analysis is None or result.suppressed:
         return ServiceView(service_code, rows, frame)
     found = refutation_checks(analysis, outcome, result, method=method, seed=seed, settings=settings) if checks else None
+    augmented = augmented_column(outcome) in frame
+    weighted = (analysis_rows(frame, result, "censoring_weight") if augmented else None) or analysis
     curves, group_curves = None, []
     if survival:
-        scores = found.scores if found is not None and found.scores is not None and method == "aipw" else att_scores(analysis, seed)
+        reuse = found is not None and found.scores is not None and method == "aipw" and not augmented
+        scores = found.scores if reuse else att_scores(weighted, seed)
         trim = (settings or {}).get("trim", 0.01)
         estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
-        curves, group_curves = survival_views(analysis, as_of or frame.attrs.get("as_of") or data_end(store), scores, groups=estimated,
+        curves, group_curves = survival_views(weighted, as_of or frame.attrs.get("as_of") or data_end(store), scores, groups=estimated,
                                               service_code=service_code, trim=trim, kaplan=kaplan)
-    by_group = expected_by_group(analysis, outcome, seed=seed) if expected else []
+    by_group = expected_by_group(weighted, outcome, seed=seed) if expected else []
     return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 
 
