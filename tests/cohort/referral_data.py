@@ -9,10 +9,10 @@ import pandas as pd
 from polku.cohort.build import window_days
 
 
-def comparison_people(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def comparison_people(n: int, seed: int, months: int = 12) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Job and referral times both depend on x: people with high x find work sooner AND are
     referred sooner, so dropping the referred (or keeping them) biases the comparison mean.
-    Returns (frame, X, employed within 12 months if never served)."""
+    Returns (frame, X, employed within `months` if never served)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     job = rng.exponential(365 / np.exp(0.2 + 0.8 * x))  # days to the first job, never served
@@ -28,7 +28,7 @@ def comparison_people(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.n
         "first_job_day": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in observed_job],
         "spell_end": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in np.minimum(job, observed_job)],
     })
-    never_served = job < window_days(12)
+    never_served = job < window_days(months)
     return frame, x[:, None], never_served
 
 

@@ -20,23 +20,27 @@ window's end W, or censoring), with censoring indicator 1 - D:
 
 where K(u) = exp(-Lambda_C(u)) is the chance of staying unreferred until u, and
 Q(u) = 1 - exp(-(Lambda_J(W) - Lambda_J(u))) the chance of work by W for a person still
-without work and unreferred at u. Both cumulative hazards are piecewise constant by month
-(rate r = -log(1 - h) from each pooled monthly logistic model, fitted on the same
-person-months with the same features, the labour-market and eligibility terms updated month
-by month), so the integral has a closed form month by month: with C the cumulative
-censoring hazard at the month's start, R the job hazard from the month's start to W and a
-the share of the month at risk,
+without work and unreferred at u. Both hazards are piecewise constant by month: each is a
+piecewise-exponential model, a Poisson regression of events per month at risk on the
+person-months (the settling month counts by the share of it at risk), with the same
+features as the censoring weights' model (the covariates, the month, registration at the
+month's start, the labour-market and eligibility terms updated month by month). The closed
+form below integrates exactly these fitted rates; with C the cumulative censoring hazard at
+the month's start, R the job hazard from the month's start to W and a the time of the month
+at risk,
 
     integral over the month = e^C [ (e^(r_C a) - 1) - r_C e^(-R) (e^((r_C + r_J) a) - 1) / (r_C + r_J) ].
 
 Participants keep their observed outcome; every comparison row, censored or not, enters
 the estimate with weight 1 and the pseudo-outcome Y*, whose mean given the covariates is
-the never-served chance of work. With no referrals Y* = Y; with no work ever Y* = 0.
-1 / K is capped at the 99th percentile of the uncensored rows' values, the same rule as the
-weights' truncation (`polku.cohort.censoring.truncate`).
+the never-served chance of work. With no referral hazard Y* = Y; with no job hazard and no
+work Y* = 0. 1 / K is capped by the weights' truncation rule (`polku.cohort.censoring.truncate`:
+the 99th percentile of the positive weights): the cumulative censoring hazard stops at the
+log of the cap, so Y* stays the augmented outcome of a bounded censoring model.
 
-The job model's future months (after a censored person's service start) take the person as
-still registered, and the spell clock as still running: they were registered when referred.
+The job model's months after settling (after a censored person's service start) take a
+person registered when the settling month began as still registered, and the spell clock
+as still running: registration after settling is an outcome, not a covariate.
 
 Only the outcome settled by the first day of open-market work, `employed_<W>m`, has this
 form; the other outcomes keep the censoring weights.
@@ -48,9 +52,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+from sklearn.linear_model import PoissonRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from polku.cohort.build import DAYS_PER_MONTH, window_days
-from polku.cohort.censoring import TRUNCATE_AT, clock_of, monthly_hazard, person_months, settling
+from polku.cohort.censoring import TRUNCATE_AT, clock_of, person_months, settling
+
+MIN_EXPOSURE = 0.5 / DAYS_PER_MONTH
+"""Exposure of a month settled on its first day (half a day): an event needs some time at risk."""
+
+
+def default_rate_model() -> Any:
+    """Piecewise-exponential model: Poisson regression of events per month at risk, with a
+    practically unpenalised log-linear rate (the closed form integrates exactly this)."""
+    return make_pipeline(StandardScaler(), PoissonRegressor(alpha=1e-8, max_iter=1000))
 
 
 def augmented_outcome(
@@ -60,49 +77,87 @@ def augmented_outcome(
     the pseudo-outcome Y* of the module docstring for comparison rows.
 
     `X` is the estimators' design matrix of `frame`'s rows; the models (scikit-learn
-    classifiers, default the pooled logistic regression) give the monthly hazards of a
-    service start and of a first day of work."""
+    regressors of events per unit of exposure, fitted with the exposure as case weight;
+    default `default_rate_model`) give the monthly rates of a service start and of a first
+    day of work."""
     s = settling(frame, months)
     y = s.job_first.astype(float)
     controls = np.flatnonzero(~s.treated)
     if len(controls) == 0:
         return y
-    # after settling a registered person is taken as registered (months beyond U are predicted, not seen)
-    spell_end = np.where(s.spell_end >= s.settled, np.inf, s.spell_end)[controls]
     at_risk, share = s.months_at_risk[controls], s.last_share[controls]
+    # a person registered when the settling month began is taken as registered after it (the
+    # spell often closes the day before the first job or the service start: what happens
+    # after settling must not feed the months predicted for it)
+    spell_end = s.spell_end[controls]
+    spell_end = np.where(spell_end >= (at_risk - 1) * DAYS_PER_MONTH, np.inf, spell_end)
     width = int(np.ceil(window_days(months) / DAYS_PER_MONTH))  # months the window touches
     features, owner, month = person_months(X[controls], np.full(len(controls), width), spell_end, clock_of(frame.iloc[controls]))
     seen = month < at_risk[owner]
-    settling_month = seen & (month == at_risk[owner] - 1)
-    rate_c = _rates(monthly_hazard(features[seen], (settling_month & s.censored[controls][owner])[seen], features, censoring_model), width)
-    rate_j = _rates(monthly_hazard(features[seen], (settling_month & s.job_first[controls][owner])[seen], features, job_model), width)
+    settling_month = month == at_risk[owner] - 1
+    exposure = np.where(settling_month, np.maximum(share[owner], MIN_EXPOSURE), 1.0)[seen]
+    fit = lambda event, model: _fitted_rates(features[seen], event[seen], exposure, features, model).reshape(-1, width)  # noqa: E731
+    rate_c = fit(settling_month & s.censored[controls][owner], censoring_model)
+    rate_j = fit(settling_month & s.job_first[controls][owner], job_model)
     in_window = np.clip(window_days(months) / DAYS_PER_MONTH - np.arange(width), 0.0, 1.0)
-    y[controls] = _pseudo_outcome(rate_c, rate_j * in_window, at_risk, share, s.censored[controls], y[controls])
+    limit = _inverse_k_limit(int(s.treated.sum()), rate_c, at_risk, share, s.censored[controls])
+    y[controls] = pseudo_outcome(rate_c, rate_j, in_window, at_risk, share, s.censored[controls], y[controls], limit)
     return y
 
 
-def _rates(hazard: np.ndarray, width: int) -> np.ndarray:
-    """Monthly hazards (person-major, `width` months per person) as constant rates per month."""
-    return -np.log1p(-np.clip(hazard, 0.0, 1 - 1e-9)).reshape(-1, width)
+def _fitted_rates(features: np.ndarray, event: np.ndarray, exposure: np.ndarray, at: np.ndarray, model: Any | None) -> np.ndarray:
+    """Events per month at `at`, from `model` fitted on events per unit of exposure (a
+    Poisson likelihood with the exposure as case weight equals one with log-exposure as
+    offset); the pooled rate when no month or every month ends in the event."""
+    if not event.any():
+        return np.zeros(len(at))
+    if event.all():
+        return np.full(len(at), event.sum() / exposure.sum())
+    model = clone(model if model is not None else default_rate_model())
+    last = model.steps[-1][0] if hasattr(model, "steps") else None
+    weight = {f"{last}__sample_weight" if last else "sample_weight": exposure}
+    model.fit(features, event / exposure, **weight)
+    return np.maximum(model.predict(at), 0.0)
 
 
-def _pseudo_outcome(
-    rate_c: np.ndarray, rate_j: np.ndarray, at_risk: np.ndarray, share: np.ndarray, censored: np.ndarray, observed: np.ndarray,
-) -> np.ndarray:
-    """Y* of the module docstring from the persons' monthly rates (persons x months; the
-    job rates already scaled by the share of each month inside the window)."""
-    months = rate_c.shape[1]
-    k = np.arange(months)[None, :]
+def _inverse_k_limit(n_treated: int, rate_c: np.ndarray, at_risk: np.ndarray, share: np.ndarray, censored: np.ndarray) -> float:
+    """The cap of 1/K: `polku.cohort.censoring.truncate`'s rule, the 99th percentile of the
+    positive case weights the weights alone would give (participants' 1s and the
+    uncensored comparison rows' 1/K)."""
+    inverse_k = np.exp((rate_c * _exposure(rate_c.shape[1], at_risk, share)).sum(axis=1))
+    positive = np.r_[np.ones(n_treated), inverse_k[~censored]]
+    return float(np.percentile(positive, TRUNCATE_AT)) if len(positive) else np.inf
+
+
+def _exposure(width: int, at_risk: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Each person's share of each month at risk (1, then the settling month's share, then 0)."""
+    k = np.arange(width)[None, :]
     last = (at_risk - 1)[:, None]
-    exposure = np.where(k < last, 1.0, np.where(k == last, share[:, None], 0.0))
-    hazard_c = rate_c * exposure
-    start = np.cumsum(hazard_c, axis=1) - hazard_c  # C at each month's start
-    to_end = np.cumsum(rate_j[:, ::-1], axis=1)[:, ::-1]  # R from each month's start to W
+    return np.where(k < last, 1.0, np.where(k == last, share[:, None], 0.0))
+
+
+def pseudo_outcome(
+    rate_c: np.ndarray, rate_j: np.ndarray, in_window: np.ndarray, at_risk: np.ndarray, share: np.ndarray,
+    censored: np.ndarray, observed: np.ndarray, limit: float = np.inf,
+) -> np.ndarray:
+    """Y* of the module docstring from the persons' monthly rates (persons x months) of a
+    service start (`rate_c`) and of a first day of work (`rate_j`), the share of each
+    month inside the window (`in_window`) and the cap `limit` of 1/K.
+
+    The cap truncates the cumulative censoring hazard at log(limit): past it the censoring
+    rate is 0, so Y* stays the augmented outcome of a (bounded) censoring model and keeps the
+    job model's half of the double robustness."""
+    exposure = _exposure(rate_c.shape[1], at_risk, share)
+    cumulative = np.cumsum(rate_c * exposure, axis=1)
+    ceiling = np.log(limit)
+    start = np.minimum(cumulative - rate_c * exposure, ceiling)  # C at each month's start, capped
+    end = np.minimum(cumulative, ceiling)
+    active = np.where(rate_c > 0, (end - start) / np.where(rate_c > 0, rate_c, 1.0), exposure)  # time the censoring rate runs
+    to_end = np.cumsum((rate_j * in_window)[:, ::-1], axis=1)[:, ::-1]  # job hazard from each month's start to W
     both = rate_c + rate_j
-    ramp = np.where(both > 1e-12, np.expm1(both * exposure) / np.where(both > 1e-12, both, 1.0), exposure)
-    compensator = (np.exp(start) * (np.expm1(hazard_c) - rate_c * np.exp(-to_end) * ramp)).sum(axis=1)
-    inverse_k = np.exp(hazard_c.sum(axis=1))
+    ramp = np.where(both > 1e-12, np.expm1(both * active) / np.where(both > 1e-12, both, 1.0), active)
+    compensator = (np.exp(start) * (np.expm1(rate_c * active) - rate_c * np.exp(-to_end) * ramp)).sum(axis=1)
+    inverse_k = np.exp(end[:, -1])
     rows, month = np.arange(len(at_risk)), at_risk - 1
     q = -np.expm1(-to_end[rows, month] + rate_j[rows, month] * share)  # chance of work by W from U
-    cap = np.minimum(1.0, np.percentile(inverse_k[~censored], TRUNCATE_AT) / inverse_k) if (~censored).any() else 1.0
-    return cap * (np.where(censored, q, observed) * inverse_k - compensator)
+    return np.where(censored, q, observed) * inverse_k - compensator

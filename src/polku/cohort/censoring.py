@@ -79,7 +79,7 @@ class Settling:
     settled: np.ndarray  # days
     months_at_risk: np.ndarray  # months begun before settling (at least 1)
     last_share: np.ndarray  # share of the settling month that was at risk
-    spell_end: np.ndarray  # days to the end of the registration spell
+    spell_end: np.ndarray  # days to the spell's end (one closed the day before settling: settling)
 
 
 def settling(frame: pd.DataFrame, months: int) -> Settling:
@@ -92,6 +92,9 @@ def settling(frame: pd.DataFrame, months: int) -> Settling:
     at_risk = np.maximum(np.ceil(settled / DAYS_PER_MONTH).astype(int), 1)
     last_share = np.clip((settled - (at_risk - 1) * DAYS_PER_MONTH) / DAYS_PER_MONTH, 0.0, 1.0)
     spell_end = days_after(frame["spell_end"], frame["ref_date"])
+    # the register closes a spell the day before the first job (or a service start): such a
+    # person was registered until settling, not deregistered in the settling month
+    spell_end = np.where(spell_end >= settled - 1, np.maximum(spell_end, settled), spell_end)
     return Settling(treated, censored, ~censored & (job < horizon), settled, at_risk, last_share, spell_end)
 
 
@@ -104,6 +107,8 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     """
     s = settling(frame, months)
     controls = np.flatnonzero(~s.treated)
+    if len(controls) == 0:
+        return np.ones(len(frame))
     censored = s.censored[controls]
     features, owner, month = person_months(X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls]))
     event = (month == s.months_at_risk[controls][owner] - 1) & censored[owner]
