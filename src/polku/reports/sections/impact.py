@@ -2,11 +2,12 @@
 
 Doubly robust AIPW estimates over the store (`polku.impact.by_service`): participants
 against job seekers registered on the same day who had not yet started a service, those
-who start one later censored and weighted. Effects are shown in percentage points with
+who start one later followed until then, with the doubly robust censoring correction
+(`polku.cohort.augmented`). Effects are shown in percentage points with
 their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
 for fewer than 60 participants are not shown (the row says so).
 
-Then, from the same fitted rows (`polku.impact.store_views`, blocks in `impact_views`):
+Then, from the same cohort (`polku.impact.store_views`, blocks in `impact_views`):
 time to employment for participants and the weighted comparison group, observed versus
 expected employment by client group (the seed method), and the checks: balance (love
 plot), overlap of propensity scores, the negative-control outcome and placebo treatment.
