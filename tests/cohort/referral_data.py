@@ -3,20 +3,35 @@ job and referral times that depend on the covariates in known ways."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from polku.cohort.build import window_days
 
 
-def comparison_people(n: int, seed: int, months: int = 12) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Job and referral times both depend on x: people with high x find work sooner AND are
-    referred sooner, so dropping the referred (or keeping them) biases the comparison mean.
-    Returns (frame, X, employed within `months` if never served)."""
+def rising_referrals(x: np.ndarray) -> np.ndarray:
+    """Yearly referral rate that rises with x, as the job rate does."""
+    return np.exp(-0.3 + 0.9 * x)
+
+
+def referrals_at_both_ends(x: np.ndarray) -> np.ndarray:
+    """Yearly referral rate of two services, one taking the most employable (high x) and one
+    the least: U-shaped in x, as the synthetic area's total referral hazard."""
+    return np.exp(-1.0 + 1.5 * x) + np.exp(-1.0 - 1.5 * x)
+
+
+def comparison_people(
+    n: int, seed: int, months: int = 12, referral_rate: Callable[[np.ndarray], np.ndarray] = rising_referrals,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Job and referral times both depend on x: people with high x find work sooner and (by
+    default) are referred sooner, so dropping the referred (or keeping them) biases the
+    comparison mean. Returns (frame, X, employed within `months` if never served)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     job = rng.exponential(365 / np.exp(0.2 + 0.8 * x))  # days to the first job, never served
-    referral = rng.exponential(365 / np.exp(-0.3 + 0.9 * x))  # days to a service start
+    referral = rng.exponential(365 / referral_rate(x))  # days to a service start
     ref = pd.Timestamp("2024-01-15")
     served_first = referral < job
     # a referred person's later job comes sooner (the service works): observed job time changes
