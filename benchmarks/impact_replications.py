@@ -11,11 +11,13 @@ contain the truth. The naive participants-minus-comparison difference is shown b
 Issue 3's targets: |bias| < 1.5 percentage points for every service and client group
 with at least 500 participants (on average over the replications), coverage 92-98 %.
 
-    uv run --frozen python benchmarks/impact_replications.py [--replications 100]
+    OMP_NUM_THREADS=1 uv run --frozen python benchmarks/impact_replications.py [--replications 100]
         [--clients 20000] [--outcome employed_12m] [--method aipw] [--jobs 2] [--csv FILE]
 
-Per-replication rows go to `--csv` (default: a file in the temporary folder, printed), so
-a long run can be summarised again with `--summarise FILE`.
+`OMP_NUM_THREADS=1` keeps each area's boosting (the referral model of
+`polku.cohort.augmented`) on one core, as two areas run at a time. Per-replication rows go
+to `--csv` (default: a file in the temporary folder, printed), so a long run can be
+summarised again with `--summarise FILE`.
 """
 
 from __future__ import annotations
