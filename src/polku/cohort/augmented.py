@@ -67,7 +67,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from polku.cohort.build import DAYS_PER_MONTH, window_days
-from polku.cohort.censoring import TRUNCATE_AT, clock_of, person_months, settling
+from polku.cohort.censoring import clock_of, person_months, settling, truncation_cap
 
 MIN_EXPOSURE = 0.5 / DAYS_PER_MONTH
 """Exposure of a month settled on its first day (half a day): an event needs some time at risk."""
@@ -143,8 +143,7 @@ def _inverse_k_limit(n_treated: int, rate_c: np.ndarray, at_risk: np.ndarray, sh
     positive case weights the weights alone would give (participants' 1s and the
     uncensored comparison rows' 1/K)."""
     inverse_k = np.exp((rate_c * _exposure(rate_c.shape[1], at_risk, share)).sum(axis=1))
-    positive = np.r_[np.ones(n_treated), inverse_k[~censored]]
-    return float(np.percentile(positive, TRUNCATE_AT)) if len(positive) else np.inf
+    return truncation_cap(np.r_[np.ones(n_treated), inverse_k[~censored]])
 
 
 def _exposure(width: int, at_risk: np.ndarray, share: np.ndarray) -> np.ndarray:

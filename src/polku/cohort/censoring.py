@@ -132,11 +132,14 @@ TRUNCATE_AT = 99.0
 carry a small cohort's estimate. Trades a little bias for much less variance."""
 
 
-def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray:
+def truncation_cap(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> float:
+    """The `percentile` of the positive weights (infinite when there are none)."""
     positive = weights[weights > 0]
-    if len(positive) == 0:
-        return weights
-    return np.minimum(weights, np.percentile(positive, percentile))
+    return float(np.percentile(positive, percentile)) if len(positive) else np.inf
+
+
+def truncate(weights: np.ndarray, percentile: float = TRUNCATE_AT) -> np.ndarray:
+    return np.minimum(weights, truncation_cap(weights, percentile))
 
 
 def clock_of(frame: pd.DataFrame) -> np.ndarray | None:

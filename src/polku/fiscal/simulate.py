@@ -28,7 +28,7 @@ assistance are not split by financer (docs/fiscal.md).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -55,7 +55,7 @@ def augments(outcome: str, method: str) -> bool:
     correction (`polku.cohort.augmented`) instead of the censoring weights alone: only
     work within the window is settled by the first day of work, and the seed method's
     logistic model needs a 0/1 outcome."""
-    return outcome.startswith("employed_") and not outcome.startswith("employed_hours_") and method != "baseline"
+    return outcome.rpartition("_")[0] == "employed" and method != "baseline"
 
 
 def augmented_column(outcome: str) -> str:

@@ -66,7 +66,7 @@ NEGATIVE_CONTROL = "employed_before_12m"
 
 @dataclass(frozen=True)
 class Analysis:
-    """The rows an estimate over the store was fitted on (censoring weight above 0), as
+    """The rows an estimate over the store was fitted on (case weight above 0), as
     the estimators see them: covariates built on the whole followed frame, as in
     `service_estimates`, then restricted to the weighted rows."""
 
