@@ -2,12 +2,17 @@
 
 Every error Polku raises for bad input or bad usage is a `PolkuError`. The CLI turns
 them into exit codes: `ValidationFailed` -> 1, `UsageError` -> 2. The message never
-contains a raw personal identity code: callers pass redacted values only.
+contains a raw personal identity code: every part of an error (what, where, why, fix) is
+passed through `redact_hetus` when the error is made, so a code that reached a message by
+accident (a file exported without its header, a code in a file name) is replaced by
+`<hetu>` before anything can print, log or chain it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from polku.redaction import redact_hetus
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,10 @@ class PolkuError(Exception):
         why: str | None = None,
         fix: str | None = None,
     ) -> None:
-        self.what = what
-        self.where = where
-        self.why = why
-        self.fix = fix
+        self.what = redact_hetus(what)
+        self.where = _redacted_where(where)
+        self.why = None if why is None else redact_hetus(why)
+        self.fix = None if fix is None else redact_hetus(fix)
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -55,6 +60,13 @@ class PolkuError(Exception):
         if self.fix:
             lines.append(f"  fix:   {self.fix}")
         return "\n".join(lines)
+
+
+def _redacted_where(where: Location | str | None) -> Location | str | None:
+    if isinstance(where, Location):
+        column = None if where.column is None else redact_hetus(where.column)
+        return replace(where, file=redact_hetus(where.file), column=column)
+    return None if where is None else redact_hetus(where)
 
 
 class ValidationFailed(PolkuError):

@@ -21,6 +21,8 @@ from polku.identity.hetu import (
 from polku.identity.pseudonym import (
     PREFIX,
     PseudonymKey,
+    code_hash,
+    code_hash_sql,
     create_key_file,
     load_key,
     pseudonym,
@@ -35,6 +37,8 @@ __all__ = [
     "PseudonymKey",
     "birth_month_sql",
     "birth_year_sql",
+    "code_hash",
+    "code_hash_sql",
     "compose_hetus",
     "create_key_file",
     "hetu_problem",

@@ -39,6 +39,9 @@ from polku.errors import ConfigurationError
 PREFIX = "FI-HETU:v1:"
 """Scheme tag hashed in front of every code (domain separation between schemes)."""
 
+RAW_PREFIX = "FI-HETU-RAW:v1:"
+"""Domain of `code_hash`: keyed hashes of raw, possibly invalid codes never equal a pseudonym."""
+
 PSEUDONYM_BYTES = 16
 """HMAC bytes kept in a pseudonym (128 bits, the minimum the privacy rules allow)."""
 
@@ -93,11 +96,35 @@ class PseudonymKey:
         }
 
 
+def _keyed_uuid(prefix: str, text: str, key: PseudonymKey) -> uuid.UUID:
+    message = (prefix + text).encode("utf-8")
+    return uuid.UUID(bytes=hmac.new(key.secret, message, hashlib.sha256).digest()[:PSEUDONYM_BYTES])
+
+
 def pseudonym(code: str, key: PseudonymKey) -> uuid.UUID:
     """The person's stable, keyed pseudonym: the first 16 bytes of HMAC-SHA-256 of
     PREFIX + code, as the UUID that DuckDB stores and returns for `person_id`."""
-    message = (PREFIX + code).encode("utf-8")
-    return uuid.UUID(bytes=hmac.new(key.secret, message, hashlib.sha256).digest()[:PSEUDONYM_BYTES])
+    return _keyed_uuid(PREFIX, code, key)
+
+
+def code_hash(text: str, key: PseudonymKey) -> uuid.UUID:
+    """Keyed hash of a raw code that is not valid (quarantine's `code_hash`).
+
+    An invalid code gets no pseudonym, yet it is still somebody's data: this hash lets
+    `polku erase --hetu` find the quarantined row without the store ever holding the text.
+    Same HMAC and key as `pseudonym`, in its own domain (RAW_PREFIX).
+    """
+    return _keyed_uuid(RAW_PREFIX, text, key)
+
+
+def _keyed_uuid_sql(prefix: str, column: str) -> str:
+    inner = f"unhex(sha256($hmac_ipad || encode('{prefix}' || ({column}))))"
+    return f"CAST(left(sha256($hmac_opad || {inner}), {2 * PSEUDONYM_BYTES}) AS UUID)"
+
+
+def code_hash_sql(column: str) -> str:
+    """DuckDB twin of `code_hash` (parameters: `key.sql_parameters()`)."""
+    return _keyed_uuid_sql(RAW_PREFIX, column)
 
 
 def pseudonym_sql(column: str) -> str:
@@ -108,8 +135,7 @@ def pseudonym_sql(column: str) -> str:
     computed once in Python, so SQL only concatenates and hashes. The result is a UUID
     from the first 32 hex digits of the HMAC.
     """
-    inner = f"unhex(sha256($hmac_ipad || encode('{PREFIX}' || ({column}))))"
-    return f"CAST(left(sha256($hmac_opad || {inner}), {2 * PSEUDONYM_BYTES}) AS UUID)"
+    return _keyed_uuid_sql(PREFIX, column)
 
 
 def _key_version() -> int:

@@ -189,7 +189,7 @@ def _insert_accepted(con: duckdb.DuckDBPyConnection, job: Job, import_id: int) -
 def _quarantine(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int) -> int:
     """Write every problem to quarantine; the number of rows (not problems) rejected."""
     params = job.params(import_id)
-    con.execute(quarantine_sql(job.table_mapping, plan), params)
+    con.execute(quarantine_sql(job.table_mapping, plan), params | job.key.sql_parameters())
     insert_malformed(con, raw.malformed, len(raw.columns), params)
     bad = con.execute(f"SELECT count(*) FROM {STAGED} WHERE _bad").fetchall()[0][0]
     return int(bad) + len(raw.malformed)

@@ -1,9 +1,17 @@
 """Write rejected rows to the `quarantine` table: one row per problem, never a raw code.
 
 Each problem becomes one quarantine row with the file, line, source column, the offending
-value (identity codes reduced to their format class by `redacted_sql`), a reason code and a
-text saying what to fix. `record` holds the whole source row as JSON with the identity
-column redacted the same way, so the row can be corrected without opening the file.
+value, a reason code and a text saying what to fix. `record` holds the whole source row as
+JSON, so the row can be corrected without opening the file. No code reaches either: the
+identity column is reduced to its format class (`redacted_sql`), and in every other column
+each hetu-shaped substring becomes `<hetu>` (`redact_hetus_sql`), because a swapped column
+or a code typed into a text field is somebody's identity code all the same.
+
+So that `polku erase` can find a person's rejected rows, each row carries the person's
+pseudonym (`person_pseudonym`) when it holds a valid code: the identity column's, else the
+first valid code found in another column. A code that is not valid gets no pseudonym but a
+keyed hash of its text (`code_hash`, `polku.identity.code_hash`). Rows of an erased person
+keep neither value nor record: only the line, the reason `erased` and the pseudonym.
 """
 
 from __future__ import annotations
@@ -11,13 +19,14 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from polku.identity import REASONS as HETU_REASONS
+from polku.identity import code_hash_sql, hetu_problem_sql, pseudonym_sql
 from polku.ingest.mapping import TableMapping
-from polku.ingest.reasons import FIELD_REASONS, ROW_REASONS, check_code, check_reason, field_reason
+from polku.ingest.reasons import ERASED, FIELD_REASONS, IDENTITY_REASONS, ROW_REASONS, check_code, check_reason, field_reason
 from polku.ingest.rules import literal, problem_col, quote, redacted_sql, text_col
 from polku.ingest.validate import STAGED, ColumnPlan
+from polku.redaction import first_hetu_sql, redact_hetus_sql
 
-COLUMNS = "import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record"
+COLUMNS = "import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record, person_pseudonym, code_hash"
 
 
 def _value_sql(field: str, mapping: TableMapping, plan: ColumnPlan) -> str:
@@ -27,7 +36,7 @@ def _value_sql(field: str, mapping: TableMapping, plan: ColumnPlan) -> str:
         return redacted_sql(f"NULLIF({text_col(field)}, '')")
     if field in plan.derived:
         return f"CAST({quote(field)} AS VARCHAR)"
-    return text_col(field)
+    return redact_hetus_sql(text_col(field))
 
 
 def _record_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
@@ -48,7 +57,7 @@ def _reason_case(field_name: str, mapping: TableMapping, column: str) -> str:
 
 
 def _possible_codes(kind: str) -> list[str]:
-    return list(HETU_REASONS) if kind == "identity" else list(FIELD_REASONS)
+    return list(IDENTITY_REASONS) if kind == "identity" else list(FIELD_REASONS)
 
 
 def _field_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
@@ -57,7 +66,7 @@ def _field_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
         column = plan.source_of(field.name) or field.name
         selects.append(
             f"SELECT _line, {literal(column)} AS c, {_value_sql(field.name, mapping, plan)} AS v, "
-            f"{problem_col(field.name)} AS code, {_reason_case(field.name, mapping, column)} AS reason, _record "
+            f"{problem_col(field.name)} AS code, {_reason_case(field.name, mapping, column)} AS reason, _record, _person, _hash "
             f"FROM bad WHERE {problem_col(field.name)} IS NOT NULL"
         )
     return selects
@@ -69,7 +78,7 @@ def _check_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
         columns = [plan.source_of(c) or c for c in check.columns]
         selects.append(
             f"SELECT _line, {literal(columns[0])}, {_value_sql(check.columns[0], mapping, plan)}, "
-            f"'{check_code(check)}', {literal(check_reason(check, columns))}, _record "
+            f"'{check_code(check)}', {literal(check_reason(check, columns))}, _record, _person, _hash "
             f"FROM bad WHERE {quote('_c_' + check.name)} IS NOT NULL"
         )
     return selects
@@ -82,22 +91,61 @@ def _key_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     before, after = ROW_REASONS["duplicate_key"].format(key=", ".join(columns), first="\0").split("\0")
     other = ROW_REASONS["key_in_other_source"].format(key=", ".join(columns))
     return [
-        f"{head}, 'duplicate_key', {literal(before)} || _dup || {literal(after)}, _record FROM bad WHERE _dup IS NOT NULL",
-        f"{head}, 'key_in_other_source', {literal(other)}, _record FROM bad WHERE _other",
+        f"{head}, 'duplicate_key', {literal(before)} || _dup || {literal(after)}, _record, _person, _hash FROM bad WHERE _dup IS NOT NULL",
+        f"{head}, 'key_in_other_source', {literal(other)}, _record, _person, _hash FROM bad WHERE _other",
     ]
 
 
-def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
-    """INSERT of every problem of every bad staged row. Parameters: import_id, table, source, file.
+def _erased_select(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
+    """One row per line of an erased person: no value, no record, just why it is missing."""
+    identity = mapping.table.identity_field
+    if identity is None:
+        return []
+    column = plan.source_of(identity.name) or identity.name
+    reason = field_reason(ERASED, identity, column, mapping.file)
+    return [
+        f"SELECT _line, {literal(column)}, NULL, '{ERASED}', {literal(reason)}, NULL, {quote(identity.name)}, NULL "
+        f"FROM {STAGED} WHERE {problem_col(identity.name)} = '{ERASED}'"
+    ]
 
-    STAGED keeps the source texts of bad rows, so values and `record` show exactly what
-    the file said.
+
+def _stray_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
+    """The first hetu-shaped text in any column other than the identity column, or NULL."""
+    identity = mapping.table.identity_field
+    texts = [text_col(f) for f, s in plan.sources.items() if s is not None and (identity is None or f != identity.name)]
+    return first_hetu_sql(f"concat_ws(' ', {', '.join(texts)})") if texts else "CAST(NULL AS VARCHAR)"
+
+
+def _person_sql(mapping: TableMapping) -> tuple[str, str]:
+    """(pseudonym, keyed hash) of a bad row with `_stray`: see the module docstring."""
+    valid = f"{hetu_problem_sql('_stray', allow_temporary=mapping.identity.allow_temporary)} IS NULL"
+    from_stray = f"(CASE WHEN _stray IS NOT NULL AND {valid} THEN {pseudonym_sql('_stray')} END)"
+    stray_hash = f"(CASE WHEN _stray IS NOT NULL AND NOT ({valid}) THEN {code_hash_sql('_stray')} END)"
+    identity = mapping.table.identity_field
+    if identity is None:
+        return from_stray, stray_hash
+    text, problem = text_col(identity.name), problem_col(identity.name)
+    own_hash = f"(CASE WHEN {problem} NOT IN ('hetu_missing', '{ERASED}') THEN {code_hash_sql(text)} END)"
+    return f"coalesce({quote(identity.name)}, {from_stray})", f"coalesce({own_hash}, {stray_hash})"
+
+
+def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
+    """INSERT of every problem of every bad staged row. Parameters: import_id, table, source,
+    file, and the key's `sql_parameters()` (for `person_pseudonym` and `code_hash`).
+
+    STAGED keeps the source texts of bad rows, so values and `record` show what the file
+    said, with every code redacted. Rows of erased persons are written by `_erased_select`.
     """
     union = " UNION ALL ".join(_field_selects(mapping, plan) + _check_selects(mapping, plan) + _key_selects(mapping, plan))
+    person, hashed = _person_sql(mapping)
+    identity = mapping.table.identity_field
+    erased = f" AND {problem_col(identity.name)} IS DISTINCT FROM '{ERASED}'" if identity is not None else ""
+    problems = f"SELECT * FROM ({union})"
+    strays = f"SELECT *, {_stray_sql(mapping, plan)} AS _stray FROM {STAGED} WHERE _bad{erased}"
     return (
         f"INSERT INTO quarantine ({COLUMNS}) "
-        f"WITH bad AS (SELECT *, {_record_sql(mapping, plan)} AS _record FROM {STAGED} WHERE _bad) "
-        f"SELECT $import_id, $table, $source, $file, * FROM ({union})"
+        f"WITH bad AS (SELECT *, {_record_sql(mapping, plan)} AS _record, {person} AS _person, {hashed} AS _hash FROM ({strays})) "
+        f"SELECT $import_id, $table, $source, $file, * FROM ({' UNION ALL '.join([problems, *_erased_select(mapping, plan)])})"
     )
 
 
@@ -112,7 +160,7 @@ def insert_malformed(con: duckdb.DuckDBPyConnection, rows: tuple[tuple[int, int]
     try:
         con.execute(
             f"INSERT INTO quarantine ({COLUMNS}) SELECT $import_id, $table, $source, $file, line, NULL, NULL, "
-            f"'wrong_field_count', {reason}, NULL FROM _polku_malformed ORDER BY line",
+            f"'wrong_field_count', {reason}, NULL, NULL, NULL FROM _polku_malformed ORDER BY line",
             params,
         )
     finally:

@@ -16,6 +16,10 @@ from polku.schema.tables import TABLES, Check, Field
 
 FIELD_REASONS: dict[str, str] = {
     "missing_value": "{column} is empty, but every row needs it; fill it in",
+    "hetu_in_field": (
+        "{column} holds something shaped like a personal identity code, which belongs only in the identity column; "
+        "check that the export's columns are in the right order (the value is not stored)"
+    ),
     "not_an_integer": "{column} is not a whole number; write digits only, e.g. 12",
     "not_a_number": "{column} is not a number; write e.g. 12{sep}5 (decimal separator '{sep}', no thousands separators)",
     "not_money": "{column} is not an amount of euros; write e.g. 1234{sep}50 without currency sign or thousands separators",
@@ -31,6 +35,14 @@ FIELD_REASONS: dict[str, str] = {
 """Problems with one value of one field."""
 
 HETU_FIX = "; correct the code in the source system (codes are never guessed or repaired)"
+
+ERASED = "erased"
+ERASED_REASON = (
+    "the person was erased with `polku erase` and is on the suppression list, so the row is not imported "
+    "and nothing of it is kept; remove the person from the export"
+)
+IDENTITY_REASONS = {**{code: text + HETU_FIX for code, text in HETU_REASONS.items()}, ERASED: ERASED_REASON}
+"""Problems of the identity field: the code's own (`polku.identity.REASONS`) or an erased person."""
 
 ROW_REASONS: dict[str, str] = {
     "wrong_field_count": "the line has {fields} fields but the header has {expected}; check for a stray delimiter or an unquoted value that contains one",
@@ -53,7 +65,7 @@ def check_reason(check: Check, columns: list[str]) -> str:
 
 
 def hetu_reason(code: str) -> str:
-    return HETU_REASONS[code] + HETU_FIX
+    return IDENTITY_REASONS[code]
 
 
 def _codes_text(field: Field) -> str:
@@ -70,7 +82,7 @@ def _date_forms(date_format: str) -> str:
 
 def field_reason(code: str, field: Field, column: str, options: FileOptions) -> str:
     """The text for `code` on `field` (read from source `column`) under these file options."""
-    if code in HETU_REASONS:
+    if code in IDENTITY_REASONS:
         return hetu_reason(code)
     words = ", ".join(options.true_words + options.false_words)
     return FIELD_REASONS[code].format(
@@ -90,4 +102,4 @@ def field_reason(code: str, field: Field, column: str, options: FileOptions) -> 
 def all_reason_codes() -> list[str]:
     """Every reason code an import can write to quarantine (the docs must list each)."""
     checks = [check_code(c) for t in TABLES.values() for c in t.checks]
-    return list(dict.fromkeys(list(FIELD_REASONS) + list(HETU_REASONS) + list(ROW_REASONS) + checks))
+    return list(dict.fromkeys(list(FIELD_REASONS) + list(IDENTITY_REASONS) + list(ROW_REASONS) + checks))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from polku.ingest.mapping import TableMapping
+from polku.redaction import has_hetu_sql
 from polku.schema.codelists import codelist
 from polku.schema.tables import Field
 
@@ -158,13 +159,17 @@ def _range_arms(field: Field, v: str) -> list[str]:
 def problem_sql(field: Field, mapping: TableMapping, *, derived: bool = False) -> str:
     """Reason code for the first problem of `field` in a row, or NULL.
 
-    Order: missing, conversion (with `too_many_decimals` before `not_money`), range,
-    pattern. A field derived from the identity code is only judged when the code is valid.
+    Order: missing, an identity code outside the identity column (`hetu_in_field`: a
+    swapped column must never store a code as text), conversion (with `too_many_decimals`
+    before `not_money`), range, pattern. A field derived from the identity code is only
+    judged when the code is valid.
     """
     if field.kind == "identity":
         return "_hetu"
     t, v = text_col(field.name), quote(field.name)
     arms = [f"WHEN {t} IS NULL THEN " + ("'missing_value'" if field.required else "NULL")]
+    if not derived:
+        arms.append(f"WHEN {has_hetu_sql(t)} THEN 'hetu_in_field'")
     if field.kind == "money":
         too_many = literal(rf"[+-]?[0-9]+{re.escape(mapping.file.decimal_separator)}[0-9]{{3,}}")
         arms.append(f"WHEN {v} IS NULL AND regexp_full_match({t}, {too_many}) THEN 'too_many_decimals'")

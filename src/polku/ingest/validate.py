@@ -22,7 +22,9 @@ from polku.errors import Location, ValidationFailed
 from polku.identity import birth_month_sql, birth_year_sql, hetu_problem_sql, pseudonym_sql, sex_sql
 from polku.ingest.mapping import TableMapping
 from polku.ingest.reasons import check_code
+from polku.ingest.reasons import ERASED
 from polku.ingest.rules import problem_col, problem_sql, quote, text_col, trimmed_sql, value_sql
+from polku.redaction import has_hetu
 
 IDS = "_polku_ids"
 STAGED = "_polku_staged"
@@ -44,11 +46,24 @@ class ColumnPlan:
 
 
 def _unknown_columns_error(file: str, unknown: list[str], mapping: TableMapping, mapping_path: str) -> ValidationFailed:
+    if any(has_hetu(column) for column in unknown):
+        return _no_header_error(file)
     return ValidationFailed(
         f"the file has {len(unknown)} column(s) that the mapping does not map: {', '.join(unknown)}",
         where=Location(file, 1, unknown[0]),
         why="only mapped columns are imported (allow-list), so that no unexpected personal data is stored.",
         fix=f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, or remove it from the export.",
+    )
+
+
+def _no_header_error(file: str) -> ValidationFailed:
+    """The first line holds a personal identity code: it is data, not a header. The message
+    names no column, since every name there is a value of somebody's row."""
+    return ValidationFailed(
+        "the first line looks like data, not column names: a value on it is shaped like a personal identity code",
+        where=Location(file, 1),
+        why="the file seems to have been exported without its header row, so no column can be mapped.",
+        fix="export the file again with the column names on the first line.",
     )
 
 
@@ -128,6 +143,13 @@ def _identity_columns(mapping: TableMapping, plan: ColumnPlan, code: str) -> str
     return f"*, (CASE WHEN _hetu IS NULL THEN {pseudonym_sql(code)} END) AS _pid{derived}"
 
 
+def _unerased(relation: str) -> str:
+    """`relation` with `_hetu` set to 'erased' for a person on the suppression list
+    (`erased_person`, written by `polku erase`), so the row goes to quarantine."""
+    erased = f"(CASE WHEN _pid IN (SELECT person_pseudonym FROM erased_person) THEN '{ERASED}' ELSE _hetu END)"
+    return f"SELECT * REPLACE ({erased} AS _hetu) FROM ({relation})"
+
+
 def _checked(mapping: TableMapping, relation: str, code: str) -> str:
     hetu = hetu_problem_sql(code, allow_temporary=mapping.identity.allow_temporary)
     return f"SELECT *, {hetu} AS _hetu FROM ({relation})"
@@ -137,7 +159,8 @@ def identities_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     """CREATE IDS: each distinct code once, with its problem, pseudonym and derived texts."""
     name = _identity_name(mapping) or ""
     codes = f"SELECT DISTINCT {text_col(name)} AS _id FROM ({texts_sql(mapping, plan, raw)})"
-    return f"CREATE TEMP TABLE {IDS} AS SELECT {_identity_columns(mapping, plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
+    identified = f"SELECT {_identity_columns(mapping, plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
+    return f"CREATE TEMP TABLE {IDS} AS {_unerased(identified)}"
 
 
 def _with_identities(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
@@ -147,7 +170,7 @@ def _with_identities(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     if name is None:
         return f"SELECT *, CAST(NULL AS VARCHAR) AS _hetu FROM ({texts})"
     if not per_distinct_code(mapping):
-        return f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})"
+        return _unerased(f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})")
     derived = "".join(f", i.{text_col(f)}" for f in sorted(plan.derived))
     return f"SELECT t.*, i._hetu, i._pid{derived} FROM ({texts}) t LEFT JOIN {IDS} i ON t.{text_col(name)} = i._id"
 

@@ -43,9 +43,24 @@ META_TABLES = {
         value VARCHAR,
         reason_code VARCHAR NOT NULL,
         reason VARCHAR NOT NULL,
-        record VARCHAR
+        record VARCHAR,
+        person_pseudonym UUID,
+        code_hash UUID
+    """,
+    "erased_person": """
+        person_pseudonym UUID PRIMARY KEY,
+        key_version INTEGER NOT NULL,
+        erased_at TIMESTAMP NOT NULL
     """,
 }
+"""`quarantine.person_pseudonym` / `code_hash` let `polku erase` find a person's rejected rows
+(docs/privacy.md); `erased_person` is the suppression list that keeps them out of later imports."""
+
+UPGRADES = (
+    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_pseudonym UUID",
+    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS code_hash UUID",
+)
+"""Columns added after a store may have been created; each statement is a no-op once applied."""
 
 
 def column_definitions(table: Table) -> list[tuple[str, str]]:
@@ -64,4 +79,4 @@ def create_statements() -> list[str]:
     for table in TABLES.values():
         cols = ", ".join(f"{name} {sql_type}" for name, sql_type in column_definitions(table))
         statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
-    return statements
+    return statements + list(UPGRADES)
