@@ -160,6 +160,72 @@ def status(as_json: bool, store_path: Path | None) -> None:
     _run(action)
 
 
+def _existing_store(store_path: Path | None) -> Path:
+    """The store to change; erase and purge never create one."""
+    target = store_path or settings.store_path()
+    if not target.is_file():
+        raise UsageError(f"no store at {target}", fix="give the store with --store, or point POLKU_STORE at it.")
+    return target
+
+
+@main.command()
+@click.option("--hetu", default=None, help="The person's identity code; '-' reads it from standard input (keeps it out of the shell history and the process list).")
+@click.option("--pseudonym", default=None, help="The person's pseudonym (person_id as stored).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file for --hetu (default: the settings, as for import).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@STORE_OPTION
+def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:
+    """Erase one person from every table, quarantine and history included, and put the
+    pseudonym on the suppression list so that later imports quarantine the person's rows
+    as 'erased'. Prints the rows removed per table, never the code (docs/privacy.md).
+    """
+    from polku.privacy import erase as erase_person
+    from polku.privacy import person_from_hetu, person_from_pseudonym
+    from polku.store import open_store
+
+    def action() -> int:
+        if (hetu is None) == (pseudonym is None):
+            raise UsageError("give exactly one of --hetu and --pseudonym", fix="for example: polku erase --hetu - (and type the code).")
+        if hetu is not None:
+            from polku.identity import load_key
+
+            person = person_from_hetu(sys.stdin.readline() if hetu == "-" else hetu, load_key(key_file=key_file))
+        else:
+            person = person_from_pseudonym(pseudonym or "")
+        with open_store(_existing_store(store_path)) as store:
+            result = erase_person(store, person)
+        _emit_json(result.to_dict()) if as_json else out.print(result.render(), highlight=False, markup=False)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.option("--older-than", "older_than", required=True, help="Retention period before today (5y, 18m, 90d) or the cut-off date (YYYY-MM-DD): persons whose last activity is before it are removed.")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@STORE_OPTION
+def purge(older_than: str, dry_run: bool, as_json: bool, store_path: Path | None) -> None:
+    """Apply a retention period: remove every person whose last activity (the latest date
+    in any of their rows; an open registration, benefit or service keeps them) is before
+    the cut-off, from every table, quarantine and history included (docs/privacy.md).
+    """
+    import datetime as dt
+
+    from polku.privacy import cutoff_date
+    from polku.privacy import purge as purge_store
+    from polku.store import open_store
+
+    def action() -> int:
+        cutoff = cutoff_date(older_than, dt.date.today())
+        with open_store(_existing_store(store_path)) as store:
+            result = purge_store(store, cutoff, dry_run=dry_run)
+        _emit_json(result.to_dict()) if as_json else out.print(result.render(), highlight=False, markup=False)
+        return 0
+
+    _run(action)
+
+
 @main.command()
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
 @click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")

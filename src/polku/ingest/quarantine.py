@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from polku.identity import code_hash_sql, hetu_problem_sql, pseudonym_sql
 from polku.ingest.mapping import TableMapping
-from polku.ingest.reasons import ERASED, FIELD_REASONS, IDENTITY_REASONS, ROW_REASONS, check_code, check_reason, field_reason
+from polku.ingest.reasons import ERASED, ERASED_REASON, FIELD_REASONS, IDENTITY_REASONS, ROW_REASONS, check_code, check_reason, field_reason
 from polku.ingest.rules import literal, problem_col, quote, redacted_sql, text_col
 from polku.ingest.validate import STAGED, ColumnPlan
 from polku.redaction import first_hetu_sql, redact_hetus_sql
@@ -96,17 +96,12 @@ def _key_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     ]
 
 
-def _erased_select(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
+def _erased_select(mapping: TableMapping, plan: ColumnPlan) -> str:
     """One row per line of an erased person: no value, no record, just why it is missing."""
     identity = mapping.table.identity_field
-    if identity is None:
-        return []
-    column = plan.source_of(identity.name) or identity.name
-    reason = field_reason(ERASED, identity, column, mapping.file)
-    return [
-        f"SELECT _line, {literal(column)}, NULL, '{ERASED}', {literal(reason)}, NULL, {quote(identity.name)}, NULL "
-        f"FROM {STAGED} WHERE {problem_col(identity.name)} = '{ERASED}'"
-    ]
+    column = (plan.source_of(identity.name) or identity.name) if identity is not None else ""
+    reason = ERASED_REASON if identity is None else field_reason(ERASED, identity, column, mapping.file)
+    return f"SELECT _line, {literal(column) if column else 'NULL'}, NULL, '{ERASED}', {literal(reason)}, NULL, _person, NULL FROM gone"
 
 
 def _stray_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
@@ -134,18 +129,20 @@ def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     file, and the key's `sql_parameters()` (for `person_pseudonym` and `code_hash`).
 
     STAGED keeps the source texts of bad rows, so values and `record` show what the file
-    said, with every code redacted. Rows of erased persons are written by `_erased_select`.
+    said, with every code redacted. A row whose person is on the suppression list (by the
+    identity column, or by a code found in another column) gets one `erased` row instead.
     """
     union = " UNION ALL ".join(_field_selects(mapping, plan) + _check_selects(mapping, plan) + _key_selects(mapping, plan))
     person, hashed = _person_sql(mapping)
-    identity = mapping.table.identity_field
-    erased = f" AND {problem_col(identity.name)} IS DISTINCT FROM '{ERASED}'" if identity is not None else ""
-    problems = f"SELECT * FROM ({union})"
-    strays = f"SELECT *, {_stray_sql(mapping, plan)} AS _stray FROM {STAGED} WHERE _bad{erased}"
+    strays = f"SELECT *, {_stray_sql(mapping, plan)} AS _stray FROM {STAGED} WHERE _bad"
+    found = f"SELECT *, {person} AS _person, {hashed} AS _hash FROM ({strays})"
+    erased = f"coalesce(_person IN (SELECT person_pseudonym FROM erased_person), false)"
     return (
         f"INSERT INTO quarantine ({COLUMNS}) "
-        f"WITH bad AS (SELECT *, {_record_sql(mapping, plan)} AS _record, {person} AS _person, {hashed} AS _hash FROM ({strays})) "
-        f"SELECT $import_id, $table, $source, $file, * FROM ({' UNION ALL '.join([problems, *_erased_select(mapping, plan)])})"
+        f"WITH found AS (SELECT *, {erased} AS _gone FROM ({found})), "
+        f"bad AS (SELECT *, {_record_sql(mapping, plan)} AS _record FROM found WHERE NOT _gone), "
+        f"gone AS (SELECT * FROM found WHERE _gone) "
+        f"SELECT $import_id, $table, $source, $file, * FROM ({union} UNION ALL {_erased_select(mapping, plan)})"
     )
 
 

@@ -49,7 +49,7 @@ META_TABLES = {
     """,
     "erased_person": """
         person_pseudonym UUID PRIMARY KEY,
-        key_version INTEGER NOT NULL,
+        key_version INTEGER,
         erased_at TIMESTAMP NOT NULL
     """,
 }
