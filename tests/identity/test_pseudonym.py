@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polku.errors import ConfigurationError
-from polku.identity import PREFIX, PseudonymKey, create_key_file, load_key, pseudonym, pseudonym_sql
+from polku.identity import PREFIX, PseudonymKey, code_hash, code_hash_sql, create_key_file, load_key, pseudonym, pseudonym_sql
 
 KEY = PseudonymKey(bytes(range(32)), 1)
 
@@ -205,3 +205,17 @@ def test_create_key_file_refuses_to_overwrite_unless_asked(clean_settings: Path)
     assert load_key(key_file=path) == second
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in clean_settings.iterdir()] == ["pseudonym.key"]
+
+
+def test_code_hash_is_keyed_and_apart_from_pseudonyms(con: duckdb.DuckDBPyConnection) -> None:
+    """The keyed hash of a raw code (quarantine's `code_hash`) is the HMAC in its own domain:
+    never the pseudonym of the same text, changes with the key, same in SQL and Python."""
+    texts = ["010594Y9033", "131052-308T", "abc"]
+    for text in texts:
+        expected = hmac.new(KEY.secret, ("FI-HETU-RAW:v1:" + text).encode(), hashlib.sha256).hexdigest()[:32]
+        assert code_hash(text, KEY).hex == expected
+        assert code_hash(text, KEY) != pseudonym(text, KEY)
+        assert code_hash(text, KEY) != code_hash(text, PseudonymKey(bytes(range(1, 33)), 1))
+    sql = con.execute(f"SELECT {code_hash_sql('t')} FROM (SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i) ORDER BY i",
+                      {"t": texts} | KEY.sql_parameters()).fetchall()
+    assert [r[0] for r in sql] == [code_hash(t, KEY) for t in texts]
