@@ -168,6 +168,14 @@ def _existing_store(store_path: Path | None) -> Path:
     return target
 
 
+def _compact(target: Path) -> None:
+    """Rewrite the store so that removed rows leave the file too (polku.privacy.compact)."""
+    from polku.privacy import compact
+
+    size = compact(target)
+    console.print(f"store rewritten ({size / 1e6:,.1f} MB), so that the removed rows leave the file as well", highlight=False)
+
+
 @main.command()
 @click.option("--hetu", default=None, help="The person's identity code; '-' reads it from standard input (keeps it out of the shell history and the process list).")
 @click.option("--pseudonym", default=None, help="The person's pseudonym (person_id as stored).")
@@ -177,7 +185,8 @@ def _existing_store(store_path: Path | None) -> Path:
 def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:
     """Erase one person from every table, quarantine and history included, and put the
     pseudonym on the suppression list so that later imports quarantine the person's rows
-    as 'erased'. Prints the rows removed per table, never the code (docs/privacy.md).
+    as 'erased'. Then the store file is rewritten, so the removed rows leave the disk too.
+    Prints the rows removed per table, never the code (docs/privacy.md).
     """
     from polku.privacy import erase as erase_person
     from polku.privacy import person_from_hetu, person_from_pseudonym
@@ -192,9 +201,11 @@ def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_jso
             person = person_from_hetu(sys.stdin.readline() if hetu == "-" else hetu, load_key(key_file=key_file))
         else:
             person = person_from_pseudonym(pseudonym or "")
-        with open_store(_existing_store(store_path)) as store:
+        target = _existing_store(store_path)
+        with open_store(target) as store:
             result = erase_person(store, person)
         _emit_json(result.to_dict()) if as_json else out.print(result.render(), highlight=False, markup=False)
+        _compact(target)
         return 0
 
     _run(action)
@@ -208,7 +219,8 @@ def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_jso
 def purge(older_than: str, dry_run: bool, as_json: bool, store_path: Path | None) -> None:
     """Apply a retention period: remove every person whose last activity (the latest date
     in any of their rows; an open registration, benefit or service keeps them) is before
-    the cut-off, from every table, quarantine and history included (docs/privacy.md).
+    the cut-off, from every table, quarantine and history included; then the store file is
+    rewritten so the removed rows leave the disk too (docs/privacy.md).
     """
     import datetime as dt
 
@@ -218,9 +230,12 @@ def purge(older_than: str, dry_run: bool, as_json: bool, store_path: Path | None
 
     def action() -> int:
         cutoff = cutoff_date(older_than, dt.date.today())
-        with open_store(_existing_store(store_path)) as store:
+        target = _existing_store(store_path)
+        with open_store(target) as store:
             result = purge_store(store, cutoff, dry_run=dry_run)
         _emit_json(result.to_dict()) if as_json else out.print(result.render(), highlight=False, markup=False)
+        if not dry_run:
+            _compact(target)
         return 0
 
     _run(action)

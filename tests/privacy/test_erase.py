@@ -21,8 +21,8 @@ from polku.cli import main
 from polku.errors import UsageError
 from polku.identity import code_hash, pseudonym
 from polku.ingest import import_file
-from polku.privacy import erase, person_from_hetu, person_from_pseudonym
-from polku.store import Store
+from polku.privacy import compact, erase, person_from_hetu, person_from_pseudonym
+from polku.store import Store, open_store
 
 def _rows_of(store: Store, person: uuid.UUID) -> dict[str, int]:
     """The person's rows in the tables that hold persons (the schema's, and a history table when made)."""
@@ -117,3 +117,27 @@ def test_cli_erase(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
                         (("erase", "--hetu", "  ", "--store", path), "is empty")):
         code, stdout, stderr = _cli(*args)
         assert code == 2 and words in stderr and "Traceback" not in stderr, (args, stderr)
+
+
+def test_compact_removes_the_erased_rows_from_the_file(store: Store) -> None:
+    """DuckDB only marks deleted rows: their bytes stay in the file until it is rewritten.
+    A table written uncompressed, so that its values are plain bytes, shows both."""
+    first = pseudonym(TEST_CODES[0], KEY)
+    store.con.execute("PRAGMA force_compression='uncompressed'")
+    store.con.execute("CREATE TABLE cached_notes AS SELECT person_id, 'NOTE-' || person_id::VARCHAR AS note FROM person")
+    store.con.execute("CHECKPOINT")
+    marker = f"NOTE-{first}".encode("ascii")
+    assert marker in store.path.read_bytes()
+    result = erase(store, person_from_hetu(TEST_CODES[0], KEY))
+    assert result.removed["cached_notes"] == 1
+    path = store.path
+    store.close()
+    assert marker in path.read_bytes()  # deleted and checkpointed, yet still on disk
+    path.chmod(0o600)
+    compact(path)
+    assert marker not in path.read_bytes()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not list(path.parent.glob(".*compact*"))
+    with open_store(path, read_only=True) as reopened:
+        assert reopened.con.execute("SELECT count(*) FROM cached_notes").fetchall() == [(2,)]
+        assert reopened.con.execute("SELECT count(*) FROM erased_person").fetchall() == [(1,)]
