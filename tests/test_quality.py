@@ -42,7 +42,8 @@ def _meta(store: Store) -> None:
     for entry in (_import(1, "person", 10, 9, 1), _import(2, "goal", 10, 8, 1), _import(3, "person", 12, 10, 2)):
         store.con.execute(f"INSERT INTO import_log VALUES ({', '.join('?' * len(entry))})", list(entry))
     for reason in ("invalid_hetu", "invalid_hetu", "bad_date"):
-        store.con.execute("INSERT INTO quarantine VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",
+        store.con.execute("INSERT INTO quarantine (import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
+                          "VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",
                           [reason, f"human text for {reason}"])
 
 

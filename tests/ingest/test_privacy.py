@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ingest_helpers import TEST_CODES, quarantine_rows, row, write_csv
 
-from polku.errors import PolkuError, ValidationFailed
+from polku.errors import PolkuError, UsageError, ValidationFailed
 from polku.identity import PseudonymKey, code_hash, pseudonym
 from polku.ingest import import_file
 from polku.store import Store
@@ -116,3 +116,16 @@ def test_a_file_without_its_header_names_no_code(store: Store, key: PseudonymKey
     with pytest.raises(ValidationFailed) as caught:
         import_file(store, "employment_spell", path, key=key)
     assert "has no name" in caught.value.render() and TEST_CODES[0] not in caught.value.render()
+
+
+def test_a_code_in_the_file_name_or_source_is_refused(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """The path and the source name are stored with every row and in import_log."""
+    named = write_csv(tmp_path / f"{TEST_CODES[0]}.csv", "employment_spell", [row("employment_spell", 1)])
+    plain = write_csv(tmp_path / "spells.csv", "employment_spell", [row("employment_spell", 1)])
+    for path, source in ((named, None), (plain, f"export {TEST_CODES[1]}")):
+        with pytest.raises(UsageError) as caught:
+            import_file(store, "employment_spell", path, key=key, source=source)
+        message = caught.value.render()
+        assert "shaped like a personal identity code" in message
+        assert TEST_CODES[0] not in message and TEST_CODES[1] not in message
+    assert store.con.execute("SELECT count(*) FROM import_log").fetchall() == [(0,)]

@@ -37,6 +37,7 @@ from polku.ingest.validate import (
     mark_duplicates_sql,
     per_distinct_code,
     plan_columns,
+    refuse_codes_in_names,
     staged_sql,
 )
 from polku.progress import ProgressCallback
@@ -297,6 +298,7 @@ def import_file(
     if not file.is_file():
         raise UsageError("the file to import does not exist", where=str(file), fix="check the path and the file name.")
     file_format(file)
+    refuse_codes_in_names(str(file), source or file.name)
     began = time.perf_counter()
     job = Job(table, file, source or file.name, load_mapping(mapping), key, progress or _silent, allow_empty)
     report = _run(store, job)

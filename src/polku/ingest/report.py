@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from polku.redaction import redact_hetus
+
 STATUS_TEXT = {
     "imported": "imported",
     "replaced": "imported, replacing the earlier file of this source",
@@ -35,13 +37,14 @@ class ImportReport:
     file_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values."""
-        return asdict(self)
+        """Plain JSON-able values (a code in the file's path or source name shown as `<hetu>`)."""
+        return asdict(self) | {"file": redact_hetus(self.file), "source": redact_hetus(self.source)}
 
     def render(self) -> str:
         """A few readable lines for the terminal."""
         lines = [
-            f"{self.table} <- {self.file} (source '{self.source}', import {self.import_id}): {STATUS_TEXT.get(self.status, self.status)}",
+            f"{self.table} <- {redact_hetus(self.file)} (source '{redact_hetus(self.source)}', import {self.import_id}): "
+            f"{STATUS_TEXT.get(self.status, self.status)}",
             f"  rows read {self.rows_read:,}, accepted {self.rows_accepted:,}, quarantined {self.rows_quarantined:,}"
             + (f", replaced {self.rows_replaced:,} earlier rows" if self.rows_replaced else "")
             + f" ({self.seconds:.1f} s)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polku.errors import Location, ValidationFailed
+from polku.errors import Location, UsageError, ValidationFailed
 from polku.identity import birth_month_sql, birth_year_sql, hetu_problem_sql, pseudonym_sql, sex_sql
 from polku.ingest.mapping import TableMapping
 from polku.ingest.reasons import check_code
@@ -54,6 +54,18 @@ def _unknown_columns_error(file: str, unknown: list[str], mapping: TableMapping,
         why="only mapped columns are imported (allow-list), so that no unexpected personal data is stored.",
         fix=f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, or remove it from the export.",
     )
+
+
+def refuse_codes_in_names(file: str, source: str) -> None:
+    """A file path or source name shaped like an identity code would be stored in every
+    row's `_source`, in `import_log` and in quarantine: refuse it before anything is read."""
+    if has_hetu(file) or has_hetu(source):
+        raise UsageError(
+            "the file's path or the source name holds something shaped like a personal identity code",
+            where=file,  # redacted by PolkuError
+            why="the path and the source name are stored with every imported row and in the import log.",
+            fix="rename the file or its folder, or give another name with --source.",
+        )
 
 
 def _no_header_error(file: str) -> ValidationFailed:

@@ -57,6 +57,8 @@ class Erasure:
         who = f"person {self.pseudonym}" if self.pseudonym else "an invalid code (quarantine only, by keyed hash)"
         lines = [f"erased {who}: {self.total:,} rows removed"]
         lines += [f"  {count:>8,}  {table}" for table, count in self.removed.items() if count]
+        if not self.total:
+            lines.append("  no rows found: if the person was imported, check that this is the key the imports used")
         if self.suppressed:
             lines.append("  on the suppression list: a later import quarantines this person's rows as 'erased'")
         elif self.already_suppressed:
