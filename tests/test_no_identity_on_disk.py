@@ -6,8 +6,8 @@ the identity column swapped with a date column, a file exported without its head
 clients, with TMPDIR pointed at a folder of its own and each command's output written to a
 log file. The tests then look for every identity code of the input files (valid or not):
 
-- in every byte of every file written (store, its write-ahead log and temporary folder if
-  any, report, logs, TMPDIR), and
+- in every byte of every file written (store, its temporary folder if any, report, logs,
+  TMPDIR, and the write-ahead log of one more import into a store that keeps it), and
 - in every value of every table of the store, read through DuckDB, because DuckDB may
   compress strings so that a stored code is not a run of bytes in the file.
 
@@ -29,8 +29,11 @@ import pytest
 from click.testing import CliRunner
 
 from polku.cli import main
+from polku.identity import load_key
+from polku.ingest import import_file
 from polku.redaction import HETU_SHAPE
 from polku.schema.tables import IMPORT_ORDER
+from polku.store import Store, open_store
 
 SHAPE = re.compile(HETU_SHAPE.encode("ascii"))
 
@@ -109,7 +112,23 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             result = runner.invoke(main, args, input=stdin)
             exit_codes[name] = result.exit_code
             (work / "logs" / f"{name}.log").write_text(f"{result.stdout}\n{result.stderr}\n{result.exception!r}\n", encoding="utf-8")
+        _import_keeping_the_log(work / "wal" / "kept.duckdb", special["swapped"], work / "secrets" / "pseudonym.key")
     yield Run(codes, work, work / "polku.duckdb", exit_codes)
+
+
+def _without_checkpoint(path: Path) -> Store:
+    """A store whose write-ahead log stays on disk when it is closed (no checkpoint)."""
+    store = open_store(path)
+    store.con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    store.con.execute("SET checkpoint_threshold = '1GB'")
+    return store
+
+
+def _import_keeping_the_log(path: Path, file: Path, key_file: Path) -> None:
+    """The swapped file imported into a store that keeps its write-ahead log, which DuckDB
+    writes uncompressed and deletes at the checkpoint on close: scanned like any file."""
+    with _without_checkpoint(path) as store:
+        import_file(store, "employment_spell", file, key=load_key(key_file=key_file), source="swapped")
 
 
 def test_every_command_ran(run: Run) -> None:
@@ -131,7 +150,8 @@ def _files(folder: Path) -> list[Path]:
 
 def test_no_code_in_any_byte_of_any_file_written(run: Run) -> None:
     written = _files(run.work)
-    assert {p.name for p in written} >= {"polku.duckdb", "report.html", "pseudonym.key", "import-swapped.log", "estimate.log"}
+    assert {p.name for p in written} >= {"polku.duckdb", "report.html", "pseudonym.key", "import-swapped.log", "estimate.log", "kept.duckdb.wal"}
+    assert (run.work / "wal" / "kept.duckdb.wal").stat().st_size > 100_000
     leaks = {str(p.relative_to(run.work)): _codes_found(p.read_bytes(), run.codes) for p in written}
     assert {name: found for name, found in leaks.items() if found} == {}
 
@@ -154,6 +174,15 @@ def _scratch_copy(run: Run, folder: Path, codes: list[str]) -> Path:
     with duckdb.connect(str(copy)) as con:
         con.execute("CREATE TABLE scratch AS SELECT unnest($codes) AS v", {"codes": codes})
     return copy
+
+
+def test_control_the_byte_scan_finds_a_code_in_a_write_ahead_log(run: Run, tmp_path: Path) -> None:
+    shutil.copytree(run.work / "wal", tmp_path / "wal")
+    code = sorted(run.codes)[0]
+    assert _codes_found((tmp_path / "wal" / "kept.duckdb.wal").read_bytes(), run.codes) == set()
+    with _without_checkpoint(tmp_path / "wal" / "kept.duckdb") as store:
+        store.con.execute("CREATE TABLE scratch AS SELECT ? AS v", [code.decode("ascii")])
+    assert _codes_found((tmp_path / "wal" / "kept.duckdb.wal").read_bytes(), run.codes) == {code}
 
 
 @pytest.mark.parametrize("count", [1, 2000])
