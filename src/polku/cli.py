@@ -39,6 +39,11 @@ script that the data was at fault (for `import`: that the accepted rows were imp
 INTERRUPTED = 130
 
 
+MAX_CLIENTS = 10_000_000
+"""Largest synthetic area `demo` and `generate` make (ten times the scale target): a typo
+with more digits is refused at once instead of filling the memory."""
+
+
 def _run(action: Callable[[], int | None]) -> None:
     """Run one command: Polku errors become their exit codes with a readable message on
     stderr, anything unexpected one line (the traceback with --debug), and the command's
@@ -108,7 +113,7 @@ def main(debug: bool, wait_seconds: float) -> None:
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", default=Path("polku-demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for every output of the demo.")
 @click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
@@ -137,7 +142,7 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to.")
 def generate(clients: int, seed: int, out_dir: Path) -> None:

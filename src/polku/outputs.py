@@ -12,6 +12,7 @@ and its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -45,6 +46,36 @@ def check_writable(path: Path) -> None:
             why="it may be the store, the pseudonymisation key or another file that cannot be made again.",
             fix="choose a new file name, or move that file away yourself if it is really to go.",
         )
+
+
+FOLDER_MANIFEST = "manifest.json"
+"""A folder of outputs (`polku generate`) is Polku's when this file names a Polku generator."""
+
+
+def prepare_folder(folder: Path) -> Path:
+    """Create `folder` (0700) for a set of outputs, or accept it when it is empty or Polku's
+    own (its manifest names a Polku generator); refuse a folder of somebody else's files,
+    which writing the outputs would overwrite."""
+    folder = Path(folder)
+    if folder.is_dir() and any(folder.iterdir()) and not _manifest_is_polku(folder / FOLDER_MANIFEST):
+        raise UsageError(
+            f"refusing to write into {folder}: it holds files Polku did not write",
+            why="files of the same names (person.csv, ...) would be overwritten.",
+            fix="give a new or empty folder.",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        raise UsageError(f"cannot create the folder {folder}: {error.strerror or error}", fix="choose another folder.") from None
+    return folder
+
+
+def _manifest_is_polku(path: Path) -> bool:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("generator", "")).startswith("polku")
 
 
 def write_output(path: Path, content: str | bytes) -> Path:

@@ -67,11 +67,14 @@ def read_persons(path: Path, option: str = "--persons") -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype={"person_id": str}, encoding="utf-8", encoding_errors="strict")
     except UnicodeDecodeError as error:
-        why = f"byte {error.start} is not UTF-8 text"
+        raise _unreadable(path, f"byte {error.start} is not UTF-8 text") from error
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError) as error:
-        why = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-    raise ValidationFailed("the persons file is not a readable CSV", where=Location(str(path)), why=why,
-                           fix="save it as UTF-8 CSV with a header row (docs/fiscal.md lists the columns).")
+        raise _unreadable(path, str(error).splitlines()[0][:200] if str(error) else type(error).__name__) from error
+
+
+def _unreadable(path: Path, why: str) -> ValidationFailed:
+    return ValidationFailed("the persons file is not a readable CSV", where=Location(str(path)), why=why,
+                            fix="save it as UTF-8 CSV with a header row (docs/fiscal.md lists the columns).")
 
 
 def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "persons") -> dict[str, np.ndarray]:

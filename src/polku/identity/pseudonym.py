@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from polku import settings
-from polku.errors import ConfigurationError
+from polku.errors import ConfigurationError, UsageError
 
 PREFIX = "FI-HETU:v1:"
 """Scheme tag hashed in front of every code (domain separation between schemes)."""
@@ -209,9 +209,12 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     version = _key_version()
     if path.exists() and not overwrite:
         raise _exists_error(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:  # a file where a folder should be, or no permission
+        raise UsageError(f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path.") from None
     try:
         if overwrite:
             _replace_private(path, text)
@@ -219,4 +222,6 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
             _write_private(path, text)
     except FileExistsError:
         raise _exists_error(path) from None
+    except OSError as error:
+        raise UsageError(f"cannot create the key file {path}: {error.strerror}", fix="choose a folder you can write to.") from None
     return PseudonymKey(secret, version)

@@ -128,6 +128,7 @@ def service_estimates(
 
 def store_estimates(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceEstimate]:
     """`service_estimates` for every service in the catalogue that has participants."""
+    _window(options.get("outcome", "employed_12m"))  # a bad outcome is refused even with no services
     codes = services or [c for (c,) in store.con.execute(
         "SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
     rows: list[ServiceEstimate] = []
