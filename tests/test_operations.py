@@ -146,3 +146,22 @@ def test_audit_since_and_its_text_listing(env: Path) -> None:
     later = run("audit", "--since", "2999-01-01", "--json")
     assert later.exit_code == 0 and json.loads(later.stdout) == []
     assert run("audit", "--since", "yesterday").exit_code == 2
+
+
+def test_an_error_outside_the_command_s_action_is_caught_too(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cba` builds its assumptions before `_run`; the group's last resort catches a bug there."""
+    import polku.cba
+
+    def broken(**options: object) -> None:
+        raise ValueError("a bug in option handling")
+
+    monkeypatch.setattr(polku.cba, "Assumptions", broken)
+    result = run("cba")
+    assert result.exit_code == INTERNAL_ERROR
+    one_error(result, "internal error (ValueError)")
+
+
+@pytest.mark.parametrize("args", [["cba", "--persistence", "nan"], ["--wait", "nan", "status"], ["estimate", "--trim", "nan"]])
+def test_nan_and_inf_are_refused_as_numbers(env: Path, args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2 and "is not a finite number" in result.stderr

@@ -9,6 +9,7 @@ Exit codes: 0 ok, 1 validation failed (bad data: rows quarantined, invalid file 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,42 @@ INTERNAL_ERROR = 70
 """Exit code of an unexpected exception (EX_SOFTWARE of sysexits.h): not 1, which tells a
 script that the data was at fault (for `import`: that the accepted rows were imported)."""
 INTERRUPTED = 130
+
+
+class Finite(click.FloatRange):
+    """A number option that refuses nan and inf: Click's FloatRange lets nan through (every
+    comparison with nan is false), and a nan wait or discount rate never ends or poisons
+    every figure."""
+
+    def __init__(self, min: float | None = None, max: float | None = None, **options: Any) -> None:
+        super().__init__(min, max, **options)
+        self.name = "float" if min is None and max is None else "float range"  # help as Click's own types
+
+    def _describe_range(self) -> str:
+        return "" if self.min is None and self.max is None else super()._describe_range()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+class PolkuGroup(click.Group):
+    """The command group, with the last resort for code outside `_run` (a command's own
+    option handling): one line and exit 70 instead of a traceback, as in `_run`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:
+            sys.exit(_outcome(lambda: _raise(error), bool(ctx.params.get("debug"))))
+
+
+def _raise(error: Exception) -> None:
+    raise error
 
 
 MAX_CLIENTS = 10_000_000
@@ -97,10 +134,10 @@ def _emit_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PolkuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="polku")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
-@click.option("--wait", "wait_seconds", default=0.0, show_default=True, type=click.FloatRange(0, 86400), help="Seconds to keep retrying a store another process has locked.")
+@click.option("--wait", "wait_seconds", default=0.0, show_default=True, type=Finite(0, 86400), help="Seconds to keep retrying a store another process has locked.")
 def main(debug: bool, wait_seconds: float) -> None:
     """Polku: which employment services work, for whom, at what cost.
 
@@ -300,7 +337,7 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
 @click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
-@click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
+@click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
@@ -475,14 +512,14 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 @click.option("--year", default=None, type=click.IntRange(1, 9999), help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).")
 @click.option("--employed", "employed_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.")
 @click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
-@click.option("--cost", default=None, type=click.FloatRange(min=0), help="With --employed: programme cost of the cohort in euros.")
-@click.option("--additional", default=None, type=float, help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
+@click.option("--cost", default=None, type=Finite(min=0), help="With --employed: programme cost of the cohort in euros.")
+@click.option("--additional", default=None, type=Finite(), help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
 @click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
 @click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")
-@click.option("--persistence", default=None, type=click.FloatRange(0, 1), help="Share of the effect left in each further year (default 0.5).")
-@click.option("--discount", default=None, type=click.FloatRange(0, 0.2), help="Discount rate a year (default 0.035).")
-@click.option("--optimism-bias", default=None, type=click.FloatRange(0, 1), help="Haircut on the benefits (default 0).")
+@click.option("--persistence", default=None, type=Finite(0, 1), help="Share of the effect left in each further year (default 0.5).")
+@click.option("--discount", default=None, type=Finite(0, 0.2), help="Discount rate a year (default 0.035).")
+@click.option("--optimism-bias", default=None, type=Finite(0, 1), help="Haircut on the benefits (default 0).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store).")
 @STORE_OPTION
@@ -514,8 +551,10 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
                              fix="give all five, or leave out --employed to analyse the store")
         try:
             low, high = (float(x) for x in interval.split(","))
+            if not math.isfinite(low) or not math.isfinite(high):
+                raise ValueError(interval)
         except ValueError:
-            raise UsageError(f"--interval must be LOW,HIGH, not {interval!r}", fix="for example --interval 8,24") from None
+            raise UsageError(f"--interval must be LOW,HIGH (two finite numbers), not {interval!r}", fix="for example --interval 8,24") from None
         if not low <= additional <= high:
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
         gain, simulated = employed_gain(read_persons(employed_path, "--employed"), year, source=str(employed_path))
