@@ -165,3 +165,21 @@ def test_an_error_outside_the_command_s_action_is_caught_too(env: Path, monkeypa
 def test_nan_and_inf_are_refused_as_numbers(env: Path, args: list[str]) -> None:
     result = run(*args)
     assert result.exit_code == 2 and "is not a finite number" in result.stderr
+
+
+def test_a_row_that_cannot_be_recorded_fails_the_command(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from polku.errors import UsageError
+    from polku.store import audit
+
+    def unwritable(exit_code: int) -> None:
+        raise UsageError("cannot append to the audit journal")
+
+    monkeypatch.setattr(audit, "finish", unwritable)
+    result = run("status")
+    assert result.exit_code == 1
+    assert "cannot append to the audit journal" in result.stderr and "audit row could not be recorded" in result.stderr
+
+
+def test_markup_in_a_message_is_printed_as_text(env: Path) -> None:
+    result = run("fiscal", "--year", "2024", "--persons", "[/bold]x.csv")
+    assert result.exit_code == 2 and "[/bold]x.csv" in result.stderr and "Traceback" not in result.output

@@ -95,7 +95,7 @@ def _run(action: Callable[[], int | None]) -> None:
     audit_code = _outcome(lambda: audit.finish(code), debug)
     if audit_code:
         _error("the command's audit row could not be recorded (above); nothing else is wrong with its result")
-    sys.exit(code or audit_code)
+    sys.exit(code or (1 if audit_code else 0))
 
 
 def _outcome(action: Callable[[], int | None], debug: bool) -> int:
@@ -118,7 +118,9 @@ def _outcome(action: Callable[[], int | None], debug: bool) -> int:
 
 
 def _error(message: str) -> None:
-    console.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True)
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False)  # a file named "[/x]" is text
 
 
 def _quiet(make: Callable[[], Any]) -> Any:

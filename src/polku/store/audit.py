@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from polku.errors import UsageError
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -149,7 +151,11 @@ def _record_at(path: Path, entry: AuditEntry) -> None:
             imports = imports_since(store.con, entry.at_utc)
             insert(store.con, replace(entry, data=entry.data | ({"imports": imports} if imports else {})))
     except StoreLocked:
-        append_journal(path, entry)
+        try:
+            append_journal(path, entry)
+        except OSError as error:
+            raise UsageError(f"cannot append to the audit journal {journal_path(path)}: {error.strerror}",
+                             fix="let this account write the store's folder, or run when the store is free.") from None
 
 
 def imports_since(con: "duckdb.DuckDBPyConnection", since: dt.datetime) -> list[dict[str, Any]]:
