@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from polku.cli import INTERNAL_ERROR, main
+from polku.cli import main
+from polku.command import INTERNAL_ERROR
 from polku.store.connection import DUCKDB_MAGIC
 
 HEADER = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,partial_work_ability,partial_work_ability_basis\n"

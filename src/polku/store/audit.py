@@ -5,7 +5,7 @@ updates or deletes its rows, `erase` and `purge` included, so a row must never h
 identity code or a raw value: arguments are stored with hetu-shaped text and identity
 options redacted, and "which data" is a table name with row counts or the word
 "aggregates". Every channel writes through `record`: the CLI once per command from
-`cli._run` (`begin` ... `finish`), the web later once per request with `channel="web"`.
+`polku.command.run` (`begin` ... `finish`), the web later once per request with `channel="web"`.
 
 Read-only commands hold a read-only connection, which cannot insert. `finish` therefore
 records after the command has closed its store, on a short write connection. When another
@@ -217,12 +217,12 @@ def rows(store_path: Path, since: dt.datetime | None = None) -> list[dict[str, A
     return sorted(chosen, key=lambda row: row["at_utc"])
 
 
-# The current command's audit context: what `_run` started, what the command touched.
+# The current command's audit context: what `polku.command.run` started, what the command touched.
 _CURRENT: ContextVar[dict[str, Any] | None] = ContextVar("polku_audit", default=None)
 
 
 def begin(action: str, arguments: dict[str, Any], default_store: Path | None) -> None:
-    """Start collecting the audit facts of one CLI command (`cli._run`)."""
+    """Start collecting the audit facts of one CLI command (`polku.command.run`)."""
     entry = AuditEntry(action, arguments, data={"access": ACCESS.get(action, "person-level data")})
     _CURRENT.set({"entry": entry, "stores": [], "default_store": default_store, "notes": {}})
 
