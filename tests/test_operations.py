@@ -184,3 +184,14 @@ def test_a_row_that_cannot_be_recorded_fails_the_command(env: Path, monkeypatch:
 def test_markup_in_a_message_is_printed_as_text(env: Path) -> None:
     result = run("fiscal", "--year", "2024", "--persons", "[/bold]x.csv")
     assert result.exit_code == 2 and "[/bold]x.csv" in result.stderr and "Traceback" not in result.output
+
+
+def test_key_overwrite_replaces_a_key_but_never_the_store(env: Path) -> None:
+    store = env / "store.duckdb"
+    result = run("key", str(store), "--overwrite")
+    assert result.exit_code == 2
+    one_error(result, "refusing to overwrite", "not a key file")
+    assert store.read_bytes()[8:12] == DUCKDB_MAGIC
+    key = env / "secrets" / "pseudonym.key"
+    before = key.read_bytes()
+    assert run("key", str(key), "--overwrite").exit_code == 0 and key.read_bytes() != before

@@ -199,6 +199,13 @@ def _exists_error(path: Path) -> ConfigurationError:
     )
 
 
+def _holds_a_key(path: Path) -> bool:
+    try:
+        return len(bytes.fromhex(path.read_text(encoding="ascii").strip())) >= MIN_KEY_BYTES
+    except (OSError, ValueError):
+        return False
+
+
 def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     """Create a new key file: 32 random bytes from `secrets`, as hex, mode 0600.
 
@@ -209,6 +216,8 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     version = _key_version()
     if path.exists() and not overwrite:
         raise _exists_error(path)
+    if path.exists() and not _holds_a_key(path):  # --overwrite replaces a key, never the store or a report
+        raise UsageError(f"refusing to overwrite {path}: it is not a key file", fix="give the path of the key to replace, or a new path.")
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
     try:
