@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys  # noqa: F401  (commands that read standard input, e.g. erase --hetu -)
 import time
 from pathlib import Path
 from typing import Any

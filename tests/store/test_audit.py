@@ -45,12 +45,14 @@ def test_the_web_records_through_its_open_connection(store_path: Path) -> None:
 
 
 def test_identity_codes_never_reach_the_row(store_path: Path) -> None:
-    arguments = {"hetu": "whatever the shape", "source": f"export {CODE}.csv", "services": ("S1", CODE.lower()), "seed": 3}
+    arguments = {"hetu": "whatever the shape", "pseudonym": "00000000-0000-0000-0000-000000000001",
+                 "source": f"export {CODE}.csv", "services": ("S1", CODE.lower()), "seed": 3}
     audit.record(store_path, audit.AuditEntry("erase", arguments, data={"note": f"file {CODE}"}))
     (row,) = stored(store_path)
     text = json.dumps(row, default=str)
-    assert CODE not in text and CODE.lower() not in text and "whatever" not in text
-    assert json.loads(str(row["arguments"])) == {"hetu": "<hetu>", "source": "export <hetu>.csv", "services": ["S1", "<hetu>"], "seed": 3}
+    assert CODE not in text and CODE.lower() not in text and "whatever" not in text and "0001" not in text
+    assert json.loads(str(row["arguments"])) == {"hetu": "<redacted>", "pseudonym": "<redacted>", "source": "export <hetu>.csv",
+                                                 "services": ["S1", "<hetu>"], "seed": 3}
 
 
 def test_no_store_no_row_and_no_file(tmp_path: Path) -> None:

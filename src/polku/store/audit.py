@@ -39,8 +39,10 @@ HETU_SHAPE = re.compile(r"[0-9]{6}[-+A-Za-z][0-9]{3}[0-9A-Za-z]")
 """Hetu-shaped text, valid or not. (The privacy change brings one shared redaction module;
 this then becomes an import of it.)"""
 MARK = "<hetu>"
-IDENTITY_OPTIONS = ("hetu",)
-"""Options whose whole value is an identity code: stored as `MARK`, whatever its shape."""
+IDENTITY_OPTIONS = ("hetu", "pseudonym")
+"""Options whose whole value names one person (`erase --hetu`, `--pseudonym`): stored as
+`REDACTED`, whatever its shape, so the trail says that a person was erased, not whom."""
+REDACTED = "<redacted>"
 
 OUTCOMES = {0: "ok", 1: "failed", 2: "refused"}
 """Exit code -> outcome; any other code (an internal error, an interrupt) is "error"."""
@@ -115,7 +117,7 @@ def redacted_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
         if value is None or value == () or value is False:
             continue  # options left at "nothing" say nothing
         if any(word in name for word in IDENTITY_OPTIONS):
-            safe[name] = MARK
+            safe[name] = REDACTED
         elif isinstance(value, (list, tuple)):
             safe[name] = [redact_hetus(str(v)) for v in value]
         else:
