@@ -88,3 +88,12 @@ def test_the_command_line_says_who_holds_the_store_and_waits_with_wait(store_pat
     waited = CliRunner().invoke(main, ["--wait", "30", "status", "--store", str(store_path)])
     assert waited.exit_code == 0, waited.output
     assert time.monotonic() - started >= 0.5
+
+
+def test_another_program_s_duckdb_file_is_not_read_as_a_store(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    duckdb.connect(str(path)).close()
+    with pytest.raises(UsageError, match="not a Polku store"):
+        open_store(path, read_only=True)

@@ -98,6 +98,9 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False, wait:
     except OSError as error:
         raise UsageError(f"cannot create the store's folder {target.parent}: {error.strerror}", fix="choose another --store.") from None
     con = _connect(target, read_only, LOCK_WAIT.get() if wait is None else wait)
+    if read_only and not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_log'").fetchall()[0][0]:
+        con.close()
+        raise UsageError(f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created.")
     if not read_only:
         for statement in create_statements():
             con.execute(statement)
