@@ -1,25 +1,28 @@
 """The `polku` command: a thin layer over the library; each command's docstring is its help.
 
 Exit codes: 0 ok, 1 validation failed (bad data: rows quarantined, invalid file content),
-2 usage error (bad options, missing files, missing or unsafe settings).
+2 usage error (bad options, missing files, missing or unsafe settings, a locked store),
+70 internal error (a bug in Polku), 130 interrupted: see `polku.command`.
 """
 
 from __future__ import annotations
 
 import json
-import sys
+import math
+import sys  # noqa: F401  (commands that read standard input, e.g. erase --hetu -)
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 from rich.console import Console
 
 from polku import settings
-from polku.errors import PolkuError, UsageError
+from polku.command import Finite, PolkuGroup, console
+from polku.command import run as _run
+from polku.errors import UsageError
 from polku.progress import progress_bar
 
-console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 STORE_OPTION = click.option(
@@ -31,32 +34,32 @@ STORE_OPTION = click.option(
 )
 
 
-def _run(action: Callable[[], int | None]) -> None:
-    """Turn Polku errors into their exit codes with a readable message on stderr."""
-    try:
-        code = action() or 0
-    except PolkuError as error:
-        console.print(f"[bold red]error:[/bold red] {error.render()}", highlight=False)
-        sys.exit(error.exit_code)
-    sys.exit(code)
+MAX_CLIENTS = 10_000_000
+"""Largest synthetic area `demo` and `generate` make (ten times the scale target): a typo
+with more digits is refused at once instead of filling the memory."""
 
 
 def _emit_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PolkuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="polku")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
+@click.option("--wait", "wait_seconds", default=0.0, show_default=True, type=Finite(0, 86400), help="Seconds to keep retrying a store another process has locked.")
+def main(debug: bool, wait_seconds: float) -> None:
     """Polku: which employment services work, for whom, at what cost.
 
     Start with `polku demo`: it generates a synthetic employment area, imports it,
     runs every analysis and writes the report.
     """
+    from polku.store.connection import LOCK_WAIT
+
+    LOCK_WAIT.set(wait_seconds)
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", default=Path("polku-demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for every output of the demo.")
 @click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
@@ -85,7 +88,7 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100), help="Number of synthetic clients.")
+@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to.")
 def generate(clients: int, seed: int, out_dir: Path) -> None:
@@ -242,7 +245,43 @@ def purge(older_than: str, dry_run: bool, as_json: bool, store_path: Path | None
 
 
 @main.command()
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+@click.option("--since", default=None, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="Only rows from this UTC date (YYYY-MM-DD) or time on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@STORE_OPTION
+def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
+    """Who read or wrote person-level data, or wrote an output, and when (UTC).
+
+    Lists the store's append-only audit table (rows still waiting in the journal beside a
+    store that was locked are marked pending); see docs/operations.md.
+    """
+    from polku.store import audit as audit_trail
+    from polku.store.connection import store_target
+
+    def action() -> int:
+        target = store_target(store_path)
+        if not target.exists():
+            raise UsageError(f"no store at {target}", fix="give the store with --store.")
+        rows = audit_trail.rows(target, since)
+        if as_json:
+            _emit_json([row | {"arguments": json.loads(row["arguments"]), "data": json.loads(row["data"])} for row in rows])
+        else:
+            _print_audit(rows)
+        return 0
+
+    _run(action)
+
+
+def _print_audit(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        output = f" -> {row['output_path']}" if row["output_path"] else ""
+        pending = " (pending)" if row["pending"] else ""
+        out.print(f"{row['at_utc']:%Y-%m-%d %H:%M:%S} {row['actor']} [{row['channel']}] {row['action']} {row['outcome']}{pending}: "
+                  f"{json.loads(row['data']).get('access', '')}{output}", highlight=False, markup=False)
+    out.print(f"{len(rows):,} audit rows", highlight=False)
+
+
+@main.command()
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write (mode 0600); an existing file is replaced only if it is a Polku report.")
 @click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
 @STORE_OPTION
 def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
@@ -288,7 +327,7 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
 @click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
-@click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
+@click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
@@ -427,7 +466,7 @@ def _print_effects(rows: list[Any]) -> None:
 
 
 @main.command()
-@click.option("--year", required=True, type=int, help="Tax year (the shipped parameters cover 2023-2026).")
+@click.option("--year", required=True, type=click.IntRange(1, 9999), help="Tax year (the shipped parameters cover 2023-2026).")
 @click.option("--persons", "persons_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), adjusted_benefit_months.")
 @click.option("--explain", "explain_id", default=None, help="Print this person's calculation line by line: each amount, its law, and every parameter with its value and source.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per person.")
@@ -437,13 +476,9 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
     """
 
     def action() -> int:
-        import pandas as pd
+        from polku.fiscal.person_year import OUTPUT, calculate, read_persons
 
-        from polku.fiscal.person_year import OUTPUT, calculate
-
-        if not persons_path.is_file():
-            raise UsageError(f"no such file: {persons_path}", fix="give the persons CSV with --persons.")
-        persons = pd.read_csv(persons_path, dtype={"person_id": str})
+        persons = read_persons(persons_path)
         result = calculate(persons, year, source=str(persons_path))  # checks every row, with its line
         if explain_id is not None:
             from polku.fiscal.explain import breakdown, render
@@ -464,17 +499,17 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 
 
 @main.command()
-@click.option("--year", default=None, type=int, help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).")
+@click.option("--year", default=None, type=click.IntRange(1, 9999), help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).")
 @click.option("--employed", "employed_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.")
 @click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
-@click.option("--cost", default=None, type=click.FloatRange(min=0), help="With --employed: programme cost of the cohort in euros.")
-@click.option("--additional", default=None, type=float, help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
+@click.option("--cost", default=None, type=Finite(min=0), help="With --employed: programme cost of the cohort in euros.")
+@click.option("--additional", default=None, type=Finite(), help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
 @click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
 @click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")
-@click.option("--persistence", default=None, type=click.FloatRange(0, 1), help="Share of the effect left in each further year (default 0.5).")
-@click.option("--discount", default=None, type=click.FloatRange(0, 0.2), help="Discount rate a year (default 0.035).")
-@click.option("--optimism-bias", default=None, type=click.FloatRange(0, 1), help="Haircut on the benefits (default 0).")
+@click.option("--persistence", default=None, type=Finite(0, 1), help="Share of the effect left in each further year (default 0.5).")
+@click.option("--discount", default=None, type=Finite(0, 0.2), help="Discount rate a year (default 0.035).")
+@click.option("--optimism-bias", default=None, type=Finite(0, 1), help="Haircut on the benefits (default 0).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store).")
 @STORE_OPTION
@@ -494,26 +529,25 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
     assumptions = Assumptions(**chosen)
 
     def from_file() -> int:
-        import pandas as pd
-
         from polku.cba import Effect
         from polku.cba.cohort import employed_gain
         from polku.cba.store import analysed_row
+        from polku.fiscal.person_year import read_persons
 
         if services:
             raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
         if None in (year, participants, cost, additional, interval):
             raise UsageError("--employed needs --year, --participants, --cost, --additional and --interval",
                              fix="give all five, or leave out --employed to analyse the store")
-        if not employed_path.is_file():
-            raise UsageError(f"no such file: {employed_path}", fix="give the employed participants' CSV with --employed.")
         try:
             low, high = (float(x) for x in interval.split(","))
+            if not math.isfinite(low) or not math.isfinite(high):
+                raise ValueError(interval)
         except ValueError:
-            raise UsageError(f"--interval must be LOW,HIGH, not {interval!r}", fix="for example --interval 8,24") from None
+            raise UsageError(f"--interval must be LOW,HIGH (two finite numbers), not {interval!r}", fix="for example --interval 8,24") from None
         if not low <= additional <= high:
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
-        gain, simulated = employed_gain(pd.read_csv(employed_path, dtype={"person_id": str}), year, source=str(employed_path))
+        gain, simulated = employed_gain(read_persons(employed_path, "--employed"), year, source=str(employed_path))
         effect = Effect(additional, low, high)
         row = analysed_row(employed_path.stem, year, participants, effect, gain, simulated, cost, assumptions, seed)
         _emit_json(row.to_dict()) if as_json else _print_cba(row)

@@ -16,7 +16,9 @@ HEADER = """# Command line and settings
 Generated from the commands' own help (`python -m polku.clidoc > docs/cli.md`).
 
 Exit codes: `0` ok; `1` validation failed (rows quarantined or invalid file content);
-`2` usage error (bad options, missing file, missing or unsafe setting).
+`2` usage error (bad options, missing file, missing or unsafe setting, a locked store);
+`70` internal error (a bug: one line, the traceback with `polku --debug`); `130` interrupted.
+See `docs/operations.md`.
 """
 
 

@@ -9,12 +9,13 @@ value an employment.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from polku.errors import Location, ValidationFailed
+from polku.errors import Location, UsageError, ValidationFailed
 from polku.fiscal.legislation import Legislation, Reading, legislation
 from polku.fiscal.rules import run
 from polku.fiscal.rules.contributions import EMPLOYER
@@ -54,6 +55,26 @@ OUTPUT = (
     "unemployment_benefit", "net_income",
 )
 """Columns `calculate` adds (in this order), each in euros for the year."""
+
+
+def read_persons(path: Path, option: str = "--persons") -> pd.DataFrame:
+    """A persons CSV (`polku fiscal --persons`, `polku cba --employed`) as a frame, or a
+    one-line error naming the file: a binary, non-UTF-8 or malformed file is the user's
+    data, not a bug. `person_id` stays text, so `007` is not the same person as `7`."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}", fix=f"give the persons CSV with {option}.")
+    try:
+        return pd.read_csv(path, dtype={"person_id": str}, encoding="utf-8", encoding_errors="strict")
+    except UnicodeDecodeError as error:
+        raise _unreadable(path, f"byte {error.start} is not UTF-8 text") from error
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError) as error:
+        raise _unreadable(path, str(error).splitlines()[0][:200] if str(error) else type(error).__name__) from error
+
+
+def _unreadable(path: Path, why: str) -> ValidationFailed:
+    return ValidationFailed("the persons file is not a readable CSV", where=Location(str(path)), why=why,
+                            fix="save it as UTF-8 CSV with a header row (docs/fiscal.md lists the columns).")
 
 
 def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "persons") -> dict[str, np.ndarray]:

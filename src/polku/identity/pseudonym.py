@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from polku import settings
-from polku.errors import ConfigurationError
+from polku.errors import ConfigurationError, UsageError
 
 PREFIX = "FI-HETU:v1:"
 """Scheme tag hashed in front of every code (domain separation between schemes)."""
@@ -225,6 +225,13 @@ def _exists_error(path: Path) -> ConfigurationError:
     )
 
 
+def _holds_a_key(path: Path) -> bool:
+    try:
+        return len(bytes.fromhex(path.read_text(encoding="ascii").strip())) >= MIN_KEY_BYTES
+    except (OSError, ValueError):
+        return False
+
+
 def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     """Create a new key file: 32 random bytes from `secrets`, as hex, mode 0600.
 
@@ -235,9 +242,14 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     version = _key_version()
     if path.exists() and not overwrite:
         raise _exists_error(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.exists() and not _holds_a_key(path):  # --overwrite replaces a key, never the store or a report
+        raise UsageError(f"refusing to overwrite {path}: it is not a key file", fix="give the path of the key to replace, or a new path.")
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:  # a file where a folder should be, or no permission
+        raise UsageError(f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path.") from None
     try:
         if overwrite:
             _replace_private(path, text)
@@ -245,4 +257,6 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
             _write_private(path, text)
     except FileExistsError:
         raise _exists_error(path) from None
+    except OSError as error:
+        raise UsageError(f"cannot create the key file {path}: {error.strerror}", fix="choose a folder you can write to.") from None
     return PseudonymKey(secret, version)

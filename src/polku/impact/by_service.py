@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.cohort.build import CohortSpec, build_cohort
+from polku.cohort.build import WINDOWS, CohortSpec, build_cohort
 from polku.cohort.augmented import augmented_outcome
 from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
@@ -65,8 +65,8 @@ def augmented_column(outcome: str) -> str:
 
 def _window(outcome: str) -> int:
     name, _, months = outcome.rpartition("_")
-    if name not in OUTCOMES or not months.endswith("m") or not months[:-1].isdigit():
-        raise UsageError(f"unknown outcome '{outcome}'", fix=f"use one of {', '.join(OUTCOMES)} with a window, e.g. employed_12m.")
+    if name not in OUTCOMES or not months.endswith("m") or not months[:-1].isdigit() or int(months[:-1]) not in WINDOWS:
+        raise UsageError(f"unknown outcome '{outcome}'", fix=f"use one of {', '.join(OUTCOMES)} with a window of {', '.join(f'{w}m' for w in WINDOWS)}, e.g. employed_12m.")
     return int(months[:-1])
 
 
@@ -128,6 +128,7 @@ def service_estimates(
 
 def store_estimates(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceEstimate]:
     """`service_estimates` for every service in the catalogue that has participants."""
+    _window(options.get("outcome", "employed_12m"))  # a bad outcome is refused even with no services
     codes = services or [c for (c,) in store.con.execute(
         "SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
     rows: list[ServiceEstimate] = []

@@ -294,6 +294,14 @@ def _read_yaml(text: str, path: str) -> Any:
         ) from None
 
 
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationFailed("mapping file is not UTF-8 text", where=str(file), why=f"byte {error.start} is not UTF-8",
+                               fix="give the mapping YAML (saved as UTF-8), not the data file.") from error
+
+
 def load_mapping(path: Path | str | None = None) -> Mapping:
     """The mapping at `path`, or the shipped one of that name ('synthetic', 'finnish_export').
 
@@ -312,6 +320,6 @@ def load_mapping(path: Path | str | None = None) -> Mapping:
                 why="the mapping says how the export's columns and codes map to the data model.",
                 fix="check the path, or use a shipped mapping: synthetic, finnish_export.",
             )
-        text, where, name = file.read_text(encoding="utf-8"), str(file), file.stem
+        text, where, name = _read_text(file), str(file), file.stem
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return parse_mapping(_read_yaml(text, where), name=name, path=where, sha256=digest)

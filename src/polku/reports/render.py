@@ -16,6 +16,7 @@ import ibis
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from polku import __version__, sdc
+from polku.outputs import check_writable, write_output
 from polku.quality import latest_imports
 from polku.reports import queries
 from polku.reports.blocks import Block
@@ -93,7 +94,6 @@ def render_html(store: Store, lang: str) -> str:
 
 
 def write_report(store: Store, out_path: Path, lang: str) -> Path:
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(render_html(store, lang), encoding="utf-8")
-    return out_path
+    """Through the one output writer (polku.outputs): never over the store or the key."""
+    check_writable(out_path)  # before the rendering's work
+    return write_output(out_path, render_html(store, lang))

@@ -7,8 +7,11 @@ Spark for national scale. Nothing else in Polku opens DuckDB itself.
 
 from __future__ import annotations
 
+import re
+import time
 import warnings
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +21,7 @@ import ibis
 
 from polku import settings
 from polku.errors import UsageError
+from polku.store import audit
 from polku.store.ddl import create_statements
 
 # ibis 12's DuckDB backend still calls `fetch_arrow_table()`, which duckdb 2.0 deprecates.
@@ -61,17 +65,108 @@ class Store:
         self.close()
 
 
-def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
-    """Open (and on first use create) the store at `path`, or the configured default."""
-    target = Path(path) if path is not None else settings.store_path()
+LOCK_WAIT: ContextVar[float] = ContextVar("polku_lock_wait", default=0.0)
+"""Seconds `open_store` keeps retrying a store another process has locked (`polku --wait`)."""
+
+DUCKDB_MAGIC = b"DUCK"
+"""Bytes 8-11 of every DuckDB database file (after an 8-byte checksum)."""
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_RETRY_SECONDS = 0.2
+_HOLDER_CHARS = 160
+
+
+def store_target(path: Path | str | None = None) -> Path:
+    """The store file `path` names, or the configured default."""
+    return Path(path) if path is not None else settings.store_path()
+
+
+def open_store(path: Path | str | None = None, *, read_only: bool = False, wait: float | None = None) -> Store:
+    """Open (and on first use create) the store at `path`, or the configured default.
+
+    A store another process has locked is retried for `wait` seconds (default: `LOCK_WAIT`,
+    set by `polku --wait`), then refused with a message naming the holder."""
+    target = store_target(path)
     if read_only and not target.exists():
         raise UsageError(
             f"no store at {target}",
             fix="run `polku import` or `polku demo` first, or point POLKU_STORE at an existing store.",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target), read_only=read_only)
+    _check_is_store(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the store's folder {target.parent}: {error.strerror}", fix="choose another --store.") from None
+    con = _connect(target, read_only, LOCK_WAIT.get() if wait is None else wait)
+    if read_only and not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_log'").fetchall()[0][0]:
+        con.close()
+        raise UsageError(f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created.")
     if not read_only:
         for statement in create_statements():
             con.execute(statement)
+        audit.drain_journal(con, target)
+    audit.note_store(target)
     return Store(path=target, con=con)
+
+
+def _check_is_store(target: Path) -> None:
+    """Refuse a path that holds something other than a DuckDB file (an unreadable one
+    included). DuckDB itself would open a CSV or Parquet file as an in-memory database,
+    and an import would vanish."""
+    if target.is_dir():
+        raise UsageError(f"the store {target} is a folder", fix="give the store's file, e.g. polku.duckdb.")
+    if target.exists() and not is_store(target):
+        raise UsageError(
+            f"{target} is not a Polku store (not a DuckDB database file)",
+            why="--store names the DuckDB file Polku keeps its data in, not an input file.",
+            fix="give the store's path (e.g. polku.duckdb), or a new path to create one.",
+        )
+
+
+def is_store(path: Path) -> bool:
+    """True when `path` is a readable DuckDB database file."""
+    try:
+        with Path(path).open("rb") as handle:
+            return handle.read(12)[8:12] == DUCKDB_MAGIC
+    except OSError:
+        return False
+
+
+def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried while another process holds the lock, for up to `wait` s."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        try:
+            return duckdb.connect(str(target), read_only=read_only)
+        except duckdb.IOException as error:
+            holder = lock_holder(str(error))
+            if holder is None:
+                raise UsageError(f"cannot open the store {target}: {str(error).splitlines()[0]}", fix="check the path and its permissions.") from None
+            if time.monotonic() >= deadline:
+                raise StoreLocked(target, holder, wait) from None
+            time.sleep(_RETRY_SECONDS)
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds the store, from DuckDB's lock error: "PID 123 (polku report ...)", the
+    command line read from /proc where the system shows it; None when not a lock error."""
+    found = _LOCK_HOLDER.search(message)
+    if found is None:
+        return None
+    pid = found["pid"]
+    try:
+        command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").replace("\0", " ").split())
+    except OSError:
+        command = ""
+    return f"PID {pid} ({audit.redact_hetus(command or found['program'])[:_HOLDER_CHARS]})"
+
+
+class StoreLocked(UsageError):
+    """Another process has the store open (exit code 2: try again, or with --wait)."""
+
+    def __init__(self, target: Path, holder: str, waited: float) -> None:
+        after = f" after waiting {waited:g} s" if waited > 0 else ""
+        super().__init__(
+            f"the store {target} is locked by {holder}{after}",
+            fix="wait for that command to finish, or retry with `polku --wait SECONDS ...`.",
+        )

@@ -16,6 +16,19 @@ LINEAGE_COLUMNS = (
 )
 
 META_TABLES = {
+    # Append-only (store/audit.py): who, when (UTC), what, which data, which output.
+    "audit": """
+        audit_id VARCHAR PRIMARY KEY,
+        at_utc TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        arguments VARCHAR NOT NULL,
+        data VARCHAR NOT NULL,
+        output_path VARCHAR,
+        output_sha256 VARCHAR,
+        outcome VARCHAR NOT NULL
+    """,
     "import_log": """
         import_id BIGINT PRIMARY KEY,
         table_name VARCHAR NOT NULL,

@@ -16,6 +16,7 @@ from typing import Callable
 import pyarrow as pa
 
 from polku.errors import UsageError
+from polku.outputs import FOLDER_MANIFEST, prepare_folder
 from polku.schema.tables import IMPORT_ORDER
 from polku.synth.area import Area
 from polku.synth.core_tables import employment_table, episode_table, person_table, registration_table
@@ -95,6 +96,11 @@ def _write_truth(area: Area, out_dir: Path, flaws: list[Flaw], rows: dict, hashe
     )
 
 
+def _manifest_stub(out_dir: Path) -> None:
+    text = json.dumps({"generator": "polku.synth", "generator_version": GENERATOR_VERSION, "complete": False}) + "\n"
+    (out_dir / FOLDER_MANIFEST).write_text(text, encoding="utf-8")
+
+
 def _manifest(out_dir: Path, clients: int, seed: int, flaw_rate: float, rows: dict, hashes: dict) -> None:
     manifest = {
         "generator": "polku.synth",
@@ -107,7 +113,7 @@ def _manifest(out_dir: Path, clients: int, seed: int, flaw_rate: float, rows: di
         "sha256": hashes,
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    (out_dir / "manifest.json").write_text(text, encoding="utf-8")
+    (out_dir / FOLDER_MANIFEST).write_text(text, encoding="utf-8")
 
 
 def generate(
@@ -130,8 +136,8 @@ def generate(
             fix="give clients >= 1 and 0 <= flaw_rate < 0.5.",
         )
     report = progress or (lambda step, fraction: None)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_folder(out_dir)  # never over files Polku did not write
+    _manifest_stub(out_dir)  # so that a run stopped half-way can be run again into the same folder
     timeline = Timeline.from_assumptions()
     report("drawing clients", 0.0)
     population = draw_population(clients, seed, timeline)
