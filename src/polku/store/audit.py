@@ -21,7 +21,6 @@ import fcntl
 import getpass
 import json
 import os
-import re
 import uuid
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
@@ -29,16 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polku.errors import UsageError
+from polku.redaction import redact_hetus
 
 if TYPE_CHECKING:
     import duckdb
 
     from polku.store.connection import Store
 
-HETU_SHAPE = re.compile(r"[0-9]{6}[-+A-Za-z][0-9]{3}[0-9A-Za-z]")
-"""Hetu-shaped text, valid or not. (The privacy change brings one shared redaction module;
-this then becomes an import of it.)"""
-MARK = "<hetu>"
 IDENTITY_OPTIONS = ("hetu", "pseudonym")
 """Options whose whole value names one person (`erase --hetu`, `--pseudonym`): stored as
 `REDACTED`, whatever its shape, so the trail says that a person was erased, not whom."""
@@ -66,11 +62,6 @@ UNAUDITED = frozenset({"audit"})
 
 JOURNAL_SUFFIX = ".audit.jsonl"
 COLUMNS = ("audit_id", "at_utc", "actor", "channel", "action", "arguments", "data", "output_path", "output_sha256", "outcome")
-
-
-def redact_hetus(text: str) -> str:
-    """`text` with every hetu-shaped substring replaced by `MARK`."""
-    return HETU_SHAPE.sub(MARK, text)
 
 
 def os_user() -> str:

@@ -21,6 +21,7 @@ import ibis
 
 from polku import settings
 from polku.errors import UsageError
+from polku.redaction import redact_hetus
 from polku.store import audit
 from polku.store.ddl import create_statements
 
@@ -158,7 +159,7 @@ def lock_holder(message: str) -> str | None:
         command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").replace("\0", " ").split())
     except OSError:
         command = ""
-    return f"PID {pid} ({audit.redact_hetus(command or found['program'])[:_HOLDER_CHARS]})"
+    return f"PID {pid} ({redact_hetus(command or found['program'])[:_HOLDER_CHARS]})"
 
 
 class StoreLocked(UsageError):
