@@ -233,7 +233,7 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
         return
     raise ValidationFailed(
         f"refused: source '{job.source}' of {job.table} had {stored:,} rows, the new file would leave {kept:,} "
-        f"({read:,} read, fewer than {limit} % of them); nothing was replaced; check the export, "
+        f"({read:,} read), below {limit} % of them; nothing was replaced; check the export, "
         "or import again with --allow-shrink",
         where=Location(str(job.file)),
         why="a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from every analysis.",

@@ -7,6 +7,8 @@ Spark for national scale. Nothing else in Polku opens DuckDB itself.
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,10 +29,46 @@ IBIS_DUCKDB_DEPRECATION = r"fetch_arrow_table\(\) is deprecated"
 warnings.filterwarnings("ignore", message=IBIS_DUCKDB_DEPRECATION, category=DeprecationWarning)
 
 
+class _OwnerOnly:
+    """Umask 077 while any writable store is open, so that every file DuckDB creates beside
+    the store (the `.wal`, which comes and goes with each checkpoint, and spill files under
+    `.tmp`) is owner-only. DuckDB has no option for file modes; the umask is the one place.
+    Counted, so that nested stores restore the caller's umask only when the last closes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._saved = 0
+
+    def hold(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._saved = os.umask(0o077)
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                os.umask(self._saved)
+
+
+OWNER_ONLY = _OwnerOnly()
+
+
+def _private(path: Path) -> None:
+    """Narrow an existing store (and its `.wal`) to 0600 when this user owns it, so a store
+    made before this rule, or copied in, is closed to other users on its next write."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        if file.exists() and file.stat().st_uid == os.getuid():
+            file.chmod(0o600)
+
+
 @dataclass
 class Store:
     path: Path
     con: duckdb.DuckDBPyConnection
+    writable: bool = False
 
     @property
     def ibis(self) -> ibis.BaseBackend:
@@ -53,6 +91,9 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self.writable:
+            self.writable = False
+            OWNER_ONLY.release()
 
     def __enter__(self) -> "Store":
         return self
@@ -62,16 +103,27 @@ class Store:
 
 
 def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
-    """Open (and on first use create) the store at `path`, or the configured default."""
+    """Open (and on first use create) the store at `path`, or the configured default.
+
+    A writable store's file, `.wal` and any folder created for it are owner-only (0600 and
+    0700): the store holds person-level data.
+    """
     target = Path(path) if path is not None else settings.store_path()
     if read_only and not target.exists():
         raise UsageError(
             f"no store at {target}",
             fix="run `polku import` or `polku demo` first, or point POLKU_STORE at an existing store.",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target), read_only=read_only)
-    if not read_only:
+    if read_only:
+        return Store(path=target, con=duckdb.connect(str(target), read_only=True))
+    OWNER_ONLY.hold()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(target))
+        _private(target)
         for statement in create_statements():
             con.execute(statement)
-    return Store(path=target, con=con)
+    except BaseException:
+        OWNER_ONLY.release()
+        raise
+    return Store(path=target, con=con, writable=True)
