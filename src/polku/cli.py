@@ -131,7 +131,11 @@ def import_(table: str | None, file: Path | None, mapping: Path | None, source: 
 
     def action() -> int:
         if rollback_source is not None:
-            return _rollback(rollback_source, table, file, as_json, store_path)
+            if file is not None:
+                raise UsageError("--rollback takes no FILE", fix="polku import [TABLE] --rollback SOURCE.")
+            with open_store(store_path) as store:
+                _print_import(rollback(store, rollback_source, table=table), as_json)
+            return 0
         if table is None or file is None:
             raise UsageError("polku import needs TABLE and FILE", fix="polku import TABLE FILE, or polku import --rollback SOURCE.")
         key = load_key(key_file=key_file)
@@ -142,18 +146,11 @@ def import_(table: str | None, file: Path | None, mapping: Path | None, source: 
         _print_import(report, as_json)
         return 1 if report.rows_quarantined else 0
 
-    def _rollback(source_name: str, table_name: str | None, extra: Path | None, json_out: bool, path: Path | None) -> int:
-        if extra is not None:
-            raise UsageError("--rollback takes no FILE", fix="polku import [TABLE] --rollback SOURCE.")
-        with open_store(path) as store:
-            report = rollback(store, source_name, table=table_name)
-        _print_import(report, json_out)
-        return 0
-
     _run(action)
 
 
 def _print_import(report: Any, as_json: bool) -> None:
+    """An ImportReport (typed loosely: the CLI imports `polku.ingest` only when needed)."""
     if as_json:
         _emit_json(report.to_dict())
     else:

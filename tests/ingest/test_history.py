@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -16,10 +17,10 @@ from hypothesis import strategies as st
 from ingest_helpers import quarantine_rows, row, table_checksum, write_csv
 
 from polku.cli import main
-from polku.errors import UsageError, ValidationFailed
+from polku.errors import ConfigurationError, UsageError, ValidationFailed
 from polku.identity import PseudonymKey
-from polku.ingest import import_file, rollback
-from polku.schema.tables import TABLES
+from polku.ingest import history, import_file, import_folder, rollback
+from polku.schema.tables import TABLES, Field, Table
 from polku.store import Store, open_store
 
 BENEFITS = "benefit_spell"
@@ -118,10 +119,20 @@ def test_the_shrink_limit_is_a_setting_and_counts_rows_that_would_be_left(
         assert import_file(store, BENEFITS, new, key=key).rows_accepted == new_rows - bad_rows
 
 
+def test_a_folder_import_obeys_the_shrink_rule_too(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+    """The demo reruns with fewer clients on purpose (allow_shrink); a real folder does not."""
+    write_csv(tmp_path / "team.csv", "team", [row("team", k) for k in (1, 2, 3)])
+    import_folder(store, tmp_path, key=key)
+    write_csv(tmp_path / "team.csv", "team", [row("team", 1)])
+    with pytest.raises(ValidationFailed, match="had 3 rows, the new file would leave 1 "):
+        import_folder(store, tmp_path, key=key)
+    assert [r.rows_accepted for r in import_folder(store, tmp_path, key=key, allow_shrink=True)] == [1]
+
+
 def test_a_bad_shrink_limit_is_a_configuration_error(store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import_file(store, BENEFITS, _benefits(tmp_path / "v1" / "b.csv", range(1, 3)), key=key)
     monkeypatch.setenv("POLKU_SHRINK_LIMIT", "101")
-    with pytest.raises(Exception, match="POLKU_SHRINK_LIMIT is '101'"):
+    with pytest.raises(ConfigurationError, match="POLKU_SHRINK_LIMIT is '101'"):
         import_file(store, BENEFITS, _benefits(tmp_path / "v2" / "b.csv", range(1, 2)), key=key)
 
 
@@ -215,6 +226,17 @@ def test_history_tables_keep_the_data_tables_columns(store: Store) -> None:
     for name in (*TABLES, "quarantine"):
         assert columns(f"history_{name}") == columns(name)
     assert ("person_id", "UUID") in columns("history_benefit_spell")
+
+
+def test_a_table_without_a_natural_key_is_compared_as_a_multiset_of_rows() -> None:
+    """No table of today's data model lacks a key; the rule is fixed here anyway: a row
+    that differs counts as one removed and one added, duplicates count, changed is 0."""
+    table = Table("plain", "Plain", "test", (Field("a", "text", "a"), Field("b", "integer", "b")), key=())
+    con = duckdb.connect()
+    for name, rows in (("old", [("x", 1), ("y", 2), ("y", 2), ("z", None)]), ("new", [("x", 1), ("y", 2), ("z", None), ("w", 3), ("x", 5)])):
+        con.execute(f"CREATE TABLE {name} (a VARCHAR, b INTEGER, _source VARCHAR, _import_id BIGINT)")
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?, 's', 1)", rows)
+    assert history.changes(con, table, "old", "new", "s", (1, 1)) == history.Changes(added=2, removed=1, changed=0)
 
 
 VARIANTS = {

@@ -366,14 +366,19 @@ def import_folder(
     key: PseudonymKey,
     mapping: Path | None = None,
     progress: ProgressCallback | None = None,
+    allow_shrink: bool = False,
 ) -> list[ImportReport]:
     """Import every table file present in `folder`, in the order references resolve.
 
     Other files (ground truth, manifests) are ignored. Each file is its own transaction.
+    `allow_shrink` applies to every file (see `import_file`).
     """
     files = folder_files(Path(folder))
     return [
-        import_file(store, table, path, mapping=mapping, key=key, progress=_share(progress, table, position, len(files)))
+        import_file(
+            store, table, path, mapping=mapping, key=key, allow_shrink=allow_shrink,
+            progress=_share(progress, table, position, len(files)),
+        )
         for position, (table, path) in enumerate(files)
     ]
 
