@@ -13,6 +13,7 @@ means the same natural key with at least one different field value.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
@@ -64,14 +65,15 @@ def _forget(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
     con.execute("DELETE FROM history_version WHERE table_name = $table AND source = $source AND import_id = $version", params)
 
 
-def push(con: duckdb.DuckDBPyConnection, table: str, source: str, version: int, superseded_by: int) -> int:
-    """Move the source's current version (rows and quarantine) into history; rows moved."""
+def push(con: duckdb.DuckDBPyConnection, table: str, source: str, version: int, superseded_by: int, at: dt.datetime) -> int:
+    """Move the source's current version (rows and quarantine) into history; rows moved.
+    `superseded_by` is the import replacing it, `at` when (UTC)."""
     params = _params(table, source, version)
     moved = _move(con, table, table, HISTORY_PREFIX + table, params)
     _move(con, QUARANTINE, QUARANTINE, HISTORY_PREFIX + QUARANTINE, params)
     con.execute(
-        "INSERT INTO history_version VALUES ($table, $source, $version, $by, now()::TIMESTAMP)",
-        {**params, "by": superseded_by},
+        "INSERT INTO history_version VALUES ($table, $source, $version, $by, $at)",
+        {**params, "by": superseded_by, "at": at},
     )
     return moved
 

@@ -168,10 +168,10 @@ def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous:
     return report
 
 
-def _replace(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous, import_id: int) -> int:
+def _replace(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous, import_id: int, at: dt.datetime) -> int:
     """Move the source's current rows and quarantine into history (pruned to the setting
     after the changes are counted); the number of data rows removed from the table."""
-    return history.push(con, job.table, job.source, previous.import_id, import_id)
+    return history.push(con, job.table, job.source, previous.import_id, import_id, at)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> RawFile:
@@ -243,7 +243,7 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
 
 def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime) -> ImportReport:
     import_id = _next_import_id(con)
-    replaced = _replace(con, job, previous, import_id) if previous is not None else 0
+    replaced = _replace(con, job, previous, import_id, started) if previous is not None else 0
     job.progress(f"validating {raw.rows:,} rows", 0.3)
     raw = _stage(con, job, raw, plan)
     job.progress("writing accepted rows", 0.6)
@@ -274,7 +274,7 @@ def _changes(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous | None
 def _write(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> ImportReport:
     """Everything that changes the store; runs inside the import's transaction."""
     started = _utc_now()
-    bind_key(con, job.key, _next_import_id(con))
+    bind_key(con, job.key, _next_import_id(con), started)
     previous = _current(con, job.table, job.source)
     if previous is not None and _is_unchanged(previous, job, raw):
         report = _unchanged(con, job, raw, previous, started)

@@ -8,21 +8,24 @@ fixed string, never the key); every later import under that version must bring t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 
 from polku.errors import ConfigurationError
 from polku.identity import PseudonymKey
 
 
-def bind_key(con: duckdb.DuckDBPyConnection, key: PseudonymKey, import_id: int) -> None:
-    """Record `key` for its version, or refuse it if the store holds another key there.
+def bind_key(con: duckdb.DuckDBPyConnection, key: PseudonymKey, import_id: int, at: dt.datetime) -> None:
+    """Record `key` for its version (first used by `import_id` at `at`, UTC), or refuse it
+    if the store holds another key there.
 
     Runs inside the import's transaction, so a refused import records nothing.
     """
     stored = con.execute("SELECT fingerprint FROM key_fingerprint WHERE key_version = ?", [key.version]).fetchall()
     if not stored:
         con.execute(
-            "INSERT INTO key_fingerprint VALUES (?, ?, ?, now()::TIMESTAMP)", [key.version, key.fingerprint, import_id]
+            "INSERT INTO key_fingerprint VALUES (?, ?, ?, ?)", [key.version, key.fingerprint, import_id, at]
         )
         return
     if stored[0][0] != key.fingerprint:
