@@ -127,20 +127,21 @@ def changes(con: duckdb.DuckDBPyConnection, table: Table, old: str, new: str, so
     compared). Without a key, rows are compared whole as multisets and a change counts as
     one removal plus one addition.
     """
-    fields = [quote(f.name) for f in table.fields]
-    sides = (
-        f"o AS (SELECT {', '.join(fields)} FROM {quote(old)} WHERE _source = $source AND _import_id = $old), "
-        f"n AS (SELECT {', '.join(fields)} FROM {quote(new)} WHERE _source = $source AND _import_id = $new)"
+    columns = ", ".join(quote(f.name) for f in table.fields)
+    keyed = bool(table.key)
+    sides = ", ".join(
+        f"{side} AS (SELECT {columns}{f', true AS _{side}' if keyed else ''} FROM {quote(name)} "
+        f"WHERE _source = $source AND _import_id = ${side})"
+        for side, name in (("o", old), ("n", new))
     )
-    params = {"source": source, "old": versions[0], "new": versions[1]}
-    if table.key:
-        keys = ", ".join(map(quote, table.key))
+    params = {"source": source, "o": versions[0], "n": versions[1]}
+    if keyed:  # one full join: each key is on one side or both (keys are required, never NULL)
+        on = " AND ".join(f"n.{k} = o.{k}" for k in map(quote, table.key))
         values = [quote(f.name) for f in table.fields if f.name not in table.key]
         differs = " OR ".join(f"n.{v} IS DISTINCT FROM o.{v}" for v in values) or "false"
         sql = (
-            f"WITH {sides} SELECT (SELECT count(*) FROM n ANTI JOIN o USING ({keys})), "
-            f"(SELECT count(*) FROM o ANTI JOIN n USING ({keys})), "
-            f"(SELECT count(*) FROM n JOIN o USING ({keys}) WHERE {differs})"
+            f"WITH {sides} SELECT count(*) FILTER (o._o IS NULL), count(*) FILTER (n._n IS NULL), "
+            f"count(*) FILTER (n._n AND o._o AND ({differs})) FROM n FULL OUTER JOIN o ON {on}"
         )
     else:
         sql = (
