@@ -49,3 +49,14 @@ def test_the_callers_umask_comes_back_when_the_last_store_closes(tmp_path: Path)
         assert (_mode(tmp_path / "while-open.txt"), _mode(tmp_path / "after.txt")) == (0o600, 0o644)
     finally:
         os.umask(before)
+
+
+def test_a_store_made_before_the_change_counts_gains_their_columns(tmp_path: Path) -> None:
+    """Stores made before import_log counted added, removed and changed rows still import."""
+    path = tmp_path / "old.duckdb"
+    with open_store(path) as store:
+        for column in ("rows_added", "rows_removed", "rows_changed", "version_import_id"):
+            store.con.execute(f"ALTER TABLE import_log DROP COLUMN {column}")
+    with open_store(path) as store:
+        names = [n for (n,) in store.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'import_log'").fetchall()]
+    assert names[-4:] == ["rows_added", "rows_removed", "rows_changed", "version_import_id"]

@@ -68,6 +68,12 @@ META_TABLES = {
     """,
 }
 
+ADDED_COLUMNS = {
+    "import_log": (("rows_added", "BIGINT"), ("rows_removed", "BIGINT"), ("rows_changed", "BIGINT"), ("version_import_id", "BIGINT")),
+}
+"""Columns added to a meta table after stores were made with it: added to an older store
+when it is opened, NULL in its earlier rows."""
+
 HISTORY_PREFIX = "history_"
 """`history_<table>`: earlier versions' rows of a data table or of `quarantine`."""
 
@@ -84,6 +90,10 @@ def create_statements() -> list[str]:
     """CREATE TABLE IF NOT EXISTS for every data and meta table and their history twins."""
     statements = [
         f"CREATE TABLE IF NOT EXISTS {name} ({body})" for name, body in META_TABLES.items()
+    ]
+    statements += [
+        f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
+        for name, columns in ADDED_COLUMNS.items() for column, sql_type in columns
     ]
     statements.append(f"CREATE TABLE IF NOT EXISTS {HISTORY_PREFIX}quarantine ({META_TABLES['quarantine']})")
     for table in TABLES.values():
