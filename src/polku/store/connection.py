@@ -58,7 +58,10 @@ OWNER_ONLY = _OwnerOnly()
 
 def _private(path: Path) -> None:
     """Narrow an existing store (and its `.wal`) to 0600 when this user owns it, so a store
-    made before this rule, or copied in, is closed to other users on its next write."""
+    made before this rule, or copied in, is closed to other users on its next write.
+    Windows file modes do not mean this, so nothing is changed there."""
+    if os.name == "nt":
+        return
     for file in (path, path.with_name(path.name + ".wal")):
         if file.exists() and file.stat().st_uid == os.getuid():
             file.chmod(0o600)
