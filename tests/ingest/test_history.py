@@ -260,10 +260,10 @@ def _expected_changes(old: list[tuple[str, str, str]], new: list[tuple[str, str,
     return len(after.keys() - before.keys()), len(before.keys() - after.keys()), changed
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
-    kept=st.integers(min_value=0, max_value=2),
-    steps=st.lists(st.one_of(st.sampled_from(sorted(VARIANTS)), st.just("rollback")), min_size=1, max_size=6),
+    kept=st.integers(min_value=0, max_value=3),
+    steps=st.lists(st.one_of(st.sampled_from(sorted(VARIANTS)), st.just("rollback")), min_size=1, max_size=8),
 )
 def test_random_imports_and_rollbacks_keep_the_expected_version(kept: int, steps: list[str]) -> None:
     """Model: the current version and a stack of at most `kept` earlier ones; an import of
@@ -286,7 +286,7 @@ def test_random_imports_and_rollbacks_keep_the_expected_version(kept: int, steps
                     report = import_file(store, "team", _teams(Path(folder), step), key=key, source="teams", allow_shrink=True)
                     previous, current = current, step
                     if previous is not None:
-                        stack = (stack + [previous])[len(stack) + 1 - kept:] if kept else []
+                        stack = (stack + [previous])[-kept:] if kept else []
                 else:
                     assert import_file(store, "team", _teams(Path(folder), step), key=key, source="teams").status == "unchanged"
                     continue
