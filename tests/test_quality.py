@@ -38,9 +38,15 @@ def _import(import_id: int, table: str, read: int, accepted: int, quarantined: i
             read, accepted, quarantined, 0, at, at)
 
 
+IMPORT_LOG_COLUMNS = (
+    "import_id, table_name, source, file_path, file_sha256, file_format, mapping, key_version, status, "
+    "rows_read, rows_accepted, rows_quarantined, rows_replaced, started_at, finished_at"
+)
+
+
 def _meta(store: Store) -> None:
     for entry in (_import(1, "person", 10, 9, 1), _import(2, "goal", 10, 8, 1), _import(3, "person", 12, 10, 2)):
-        store.con.execute(f"INSERT INTO import_log VALUES ({', '.join('?' * len(entry))})", list(entry))
+        store.con.execute(f"INSERT INTO import_log ({IMPORT_LOG_COLUMNS}) VALUES ({', '.join('?' * len(entry))})", list(entry))
     for reason in ("invalid_hetu", "invalid_hetu", "bad_date"):
         store.con.execute("INSERT INTO quarantine (import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
                           "VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",

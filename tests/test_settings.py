@@ -36,3 +36,25 @@ def test_cell_size_below_three_is_refused(monkeypatch: pytest.MonkeyPatch, value
 def test_unknown_setting_is_an_error() -> None:
     with pytest.raises(KeyError, match="POLKU_LANG"):
         settings.get("POLKU_NOPE")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [("POLKU_SHRINK_LIMIT", "0", 0), ("POLKU_SHRINK_LIMIT", " 100 ", 100), ("POLKU_HISTORY_VERSIONS", "0", 0), ("POLKU_HISTORY_VERSIONS", "12", 12)],
+)
+def test_replacement_settings_are_whole_numbers(monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: int) -> None:
+    monkeypatch.setenv(name, value)
+    read = settings.shrink_limit if name == "POLKU_SHRINK_LIMIT" else settings.history_versions
+    assert read() == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [("POLKU_SHRINK_LIMIT", "101", "from 0 to 100"), ("POLKU_SHRINK_LIMIT", "9.5", "from 0 to 100"),
+     ("POLKU_HISTORY_VERSIONS", "-1", "of at least 0"), ("POLKU_HISTORY_VERSIONS", "three", "of at least 0")],
+)
+def test_bad_replacement_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str) -> None:
+    monkeypatch.setenv(name, value)
+    read = settings.shrink_limit if name == "POLKU_SHRINK_LIMIT" else settings.history_versions
+    with pytest.raises(ConfigurationError, match=words):
+        read()

@@ -111,36 +111,53 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
 
 
 @main.command(name="import")
-@click.argument("table")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("table", required=False)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).")
 @click.option("--source", default=None, help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).")
-@click.option("--allow-empty", is_flag=True, help="Let a file without data rows replace (delete) the rows of its source; refused otherwise.")
+@click.option("--allow-shrink", "--allow-empty", "allow_shrink", is_flag=True, help="Let a file that keeps fewer than POLKU_SHRINK_LIMIT % of its source's rows (an empty file included) replace them; refused otherwise. --allow-empty is the old name.")
+@click.option("--rollback", "rollback_source", metavar="SOURCE", default=None, help="Restore the previous kept version of SOURCE instead of importing (TABLE only when the source feeds several tables; no FILE).")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @STORE_OPTION
-def import_(table: str, file: Path, mapping: Path | None, source: str | None, key_file: Path | None, allow_empty: bool, as_json: bool, store_path: Path | None) -> None:
+def import_(table: str | None, file: Path | None, mapping: Path | None, source: str | None, key_file: Path | None, allow_shrink: bool, rollback_source: str | None, as_json: bool, store_path: Path | None) -> None:
     """Import FILE (CSV, XLSX or Parquet) into TABLE, validating every row.
 
     Rows that fail validation go to the quarantine table with file, line, column and
     reason; nothing is dropped. The whole import is one transaction. Exit code 1 when
-    any row was quarantined (the accepted rows are imported).
+    any row was quarantined (the accepted rows are imported). A replaced version is kept
+    as history: `polku import --rollback SOURCE` puts it back.
     """
     from polku.identity import load_key
-    from polku.ingest import import_file
+    from polku.ingest import import_file, rollback
     from polku.store import open_store
 
     def action() -> int:
+        if rollback_source is not None:
+            if file is not None:
+                raise UsageError("--rollback takes no FILE", fix="polku import [TABLE] --rollback SOURCE.")
+            with open_store(store_path) as store:
+                _print_import(rollback(store, rollback_source, table=table), as_json)
+            return 0
+        if table is None or file is None:
+            raise UsageError("polku import needs TABLE and FILE", fix="polku import TABLE FILE, or polku import --rollback SOURCE.")
         key = load_key(key_file=key_file)
+        if key.weakness:
+            console.print(f"[yellow]warning:[/yellow] the pseudonymisation key looks weak: {key.weakness}; create a random one with `polku key PATH`", highlight=False)
         with open_store(store_path) as store, progress_bar(console, "import") as progress:
-            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress, allow_empty=allow_empty)
-        if as_json:
-            _emit_json(report.to_dict())
-        else:
-            out.print(report.render(), highlight=False)
+            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress, allow_shrink=allow_shrink)
+        _print_import(report, as_json)
         return 1 if report.rows_quarantined else 0
 
     _run(action)
+
+
+def _print_import(report: Any, as_json: bool) -> None:
+    """An ImportReport (typed loosely: the CLI imports `polku.ingest` only when needed)."""
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        out.print(report.render(), highlight=False)
 
 
 @main.command()

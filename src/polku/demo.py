@@ -91,7 +91,8 @@ def run_demo(
     key, key_path = _demo_key(out_dir)
     store_path = out_dir / "store" / "polku.duckdb"  # apart from secrets/: never one folder for both
     with open_store(store_path) as store:
-        reports = import_folder(store, data_dir, key=key, progress=_scaled(progress, 0.35, 0.85))
+        # A rerun regenerates the synthetic area, so a smaller one (fewer --clients) replaces it on purpose.
+        reports = import_folder(store, data_dir, key=key, progress=_scaled(progress, 0.35, 0.85), allow_shrink=True)
         report_path = build_report(store, out_dir / "report.html", lang=lang)
     if progress:
         progress("done", 1.0)

@@ -52,6 +52,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Smallest group size shown in aggregates people see; smaller cells are suppressed. Never below 3.",
     ),
     Setting("POLKU_LANG", "en", "Language of reports and messages: fi, sv or en."),
+    Setting(
+        "POLKU_SHRINK_LIMIT",
+        "90",
+        "A new file that would keep fewer than this percentage of its source's stored rows is refused unless `polku import --allow-shrink` (a whole number from 0 to 100; 0 turns the check off).",
+    ),
+    Setting(
+        "POLKU_HISTORY_VERSIONS",
+        "3",
+        "How many earlier versions of each source the store keeps as history for `polku import --rollback` (0 keeps none).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -101,6 +111,30 @@ def min_cell_size() -> int:
             fix="set POLKU_MIN_CELL_SIZE to a whole number of at least 3 (default 10).",
         )
     return value
+
+
+def _whole_number(name: str, low: int, high: int | None, why: str) -> int:
+    """A registered setting that must be a whole number in [low, high]."""
+    raw = get(name).strip()
+    value = int(raw) if raw.isdigit() else -1
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigurationError(
+            f"{name} is {raw!r}",
+            why=why,
+            fix=f"set {name} to a whole number {bounds} (default {_BY_NAME[name].default}).",
+        )
+    return value
+
+
+def shrink_limit() -> int:
+    """Percentage of a source's stored rows a new version must keep (see `ingest.load`)."""
+    return _whole_number("POLKU_SHRINK_LIMIT", 0, 100, "it is the share of a source's rows a new export must keep to replace it without --allow-shrink.")
+
+
+def history_versions() -> int:
+    """Earlier versions of a source kept for rollback (see `ingest.history`)."""
+    return _whole_number("POLKU_HISTORY_VERSIONS", 0, None, "it is the number of earlier versions of each source kept for rollback.")
 
 
 def language() -> str:

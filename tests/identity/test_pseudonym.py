@@ -24,6 +24,12 @@ from polku.identity import PREFIX, PseudonymKey, code_hash, code_hash_sql, creat
 KEY = PseudonymKey(bytes(range(32)), 1)
 
 
+def _write_key(path: Path, text: str) -> None:
+    """A key file as `polku key` leaves it: readable by its owner only."""
+    path.write_text(text)
+    path.chmod(0o600)
+
+
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
@@ -114,9 +120,54 @@ def test_sql_text_holds_no_key_material() -> None:
 
 
 def test_key_repr_hides_the_secret_and_fingerprint_is_short() -> None:
+    """Known answer: `printf 'polku:key-fingerprint:v1' | openssl dgst -sha256 -mac HMAC
+    -macopt hexkey:000102...1f` (OpenSSL 3) gives ded54d4dbe264028f7e5d4edde935e79...; the
+    fingerprint is its first 16 hex digits, an HMAC of a fixed string, not a hash of the key."""
     assert KEY.secret.hex() not in repr(KEY)
     assert "secret" not in repr(KEY)
-    assert KEY.fingerprint == "630dcd29"  # sha256(bytes 0..31)[:8]
+    assert KEY.fingerprint == "ded54d4dbe264028"
+    assert KEY.fingerprint not in hashlib.sha256(KEY.secret).hexdigest()
+    assert PseudonymKey(bytes(range(1, 33)), 1).fingerprint != KEY.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("secret", "words"),
+    [
+        (bytes(32), "every byte of the key is the same"),
+        (bytes(range(32)), "count up or down in equal steps"),
+        (bytes(range(40, 8, -1)), "count up or down in equal steps"),
+        (bytes([1, 2, 3, 5, 7, 11, 13, 17]) * 4, "only 8 different byte values"),
+        (b"correct horse battery staple 123", "printable characters"),
+    ],
+)
+def test_weak_keys_are_named(secret: bytes, words: str) -> None:
+    weakness = PseudonymKey(secret, 1).weakness
+    assert weakness is not None and words in weakness
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=32, max_size=64))
+def test_weakness_never_reveals_the_key(secret: bytes) -> None:
+    weakness = PseudonymKey(secret, 1).weakness
+    assert weakness is None or secret.hex() not in weakness
+
+
+def test_random_keys_are_not_called_weak() -> None:
+    """`secrets` keys: the checks' false-alarm rate is below 10^-13 per key (see `weakness`)."""
+    assert [PseudonymKey(os.urandom(32), 1).weakness for _ in range(2000)] == [None] * 2000
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o620, 0o660, 0o644])
+def test_a_key_file_other_users_can_read_is_refused(clean_settings: Path, mode: int) -> None:
+    path = clean_settings / "shared.key"
+    _write_key(path, os.urandom(32).hex())
+    path.chmod(mode)
+    with pytest.raises(ConfigurationError, match=f"chmod 600 {path}") as caught:
+        load_key(key_file=path)
+    assert caught.value.what.splitlines() == [caught.value.what]
+    assert path.read_text() not in str(caught.value)
+    path.chmod(0o600)
+    assert load_key(key_file=path).secret.hex() == path.read_text()
 
 
 @pytest.mark.parametrize(
@@ -131,7 +182,7 @@ def test_key_validation(secret: bytes, version: int, words: str) -> None:
 def test_an_explicit_key_file_wins_over_the_environment(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A key the user names must be the key used: taking the environment's instead would
     give every person a second pseudonym under the same key version (review finding)."""
-    (clean_settings / "file.key").write_text(bytes(range(1, 33)).hex())
+    _write_key(clean_settings / "file.key", bytes(range(1, 33)).hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY_VERSION", "3")
     key = load_key(key_file=clean_settings / "file.key")
@@ -139,15 +190,15 @@ def test_an_explicit_key_file_wins_over_the_environment(clean_settings: Path, mo
 
 
 def test_the_environment_key_wins_over_the_key_file_setting(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (clean_settings / "file.key").write_text(bytes(range(1, 33)).hex())
+    _write_key(clean_settings / "file.key", bytes(range(1, 33)).hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY_FILE", str(clean_settings / "file.key"))
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY", KEY.secret.hex())
     assert load_key().secret == KEY.secret
 
 
 def test_load_key_from_argument_then_setting(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (clean_settings / "a.key").write_text(KEY.secret.hex() + "\n")
-    (clean_settings / "b.key").write_text(bytes(range(1, 33)).hex())
+    _write_key(clean_settings / "a.key", KEY.secret.hex() + "\n")
+    _write_key(clean_settings / "b.key", bytes(range(1, 33)).hex())
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY_FILE", str(clean_settings / "b.key"))
     assert load_key(key_file=clean_settings / "a.key").secret == KEY.secret
     assert load_key().secret == bytes(range(1, 33))
@@ -161,7 +212,7 @@ def test_load_key_from_argument_then_setting(clean_settings: Path, monkeypatch: 
 def test_load_key_errors_never_show_the_key(clean_settings: Path, content: str | None, words: str) -> None:
     path = clean_settings / "bad.key"
     if content is not None:
-        path.write_text(content)
+        _write_key(path, content)
     with pytest.raises(ConfigurationError, match=words) as caught:
         load_key(key_file=path)
     assert "polku key" in str(caught.value)
@@ -189,6 +240,7 @@ def test_create_key_file_is_private_and_loads_back(clean_settings: Path) -> None
     path = clean_settings / "deep" / "er" / "pseudonym.key"
     key = create_key_file(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (path.parent, path.parent.parent)] == [0o700, 0o700]
     assert len(key.secret) == 32 and path.read_text().strip() == key.secret.hex()
     assert load_key(key_file=path) == key
 

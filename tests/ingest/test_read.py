@@ -179,11 +179,11 @@ def test_a_header_only_file_cannot_silently_empty_a_source(store: Store, key: Ps
     path.write_text("team_id,area_id,name\nT1,A1,x\nT2,A1,y\n", encoding="utf-8")
     import_file(store, "team", path, key=key)
     path.write_text("team_id,area_id,name\n", encoding="utf-8")
-    with pytest.raises(ValidationFailed, match="would delete the 2 rows imported earlier from source 'team.csv'") as caught:
+    with pytest.raises(ValidationFailed, match="source 'team.csv' of team had 2 rows, the new file would leave 0") as caught:
         import_file(store, "team", path, key=key)
-    assert "--allow-empty" in str(caught.value)
+    assert "--allow-shrink" in str(caught.value)
     assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(2,)]
-    report = import_file(store, "team", path, key=key, allow_empty=True)
+    report = import_file(store, "team", path, key=key, allow_shrink=True)
     assert (report.status, report.rows_replaced) == ("replaced", 2)
     assert store.con.execute("SELECT count(*) FROM team").fetchall() == [(0,)]
 

@@ -25,6 +25,7 @@ key's pads passed as prepared-statement parameters: key material never appears i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
@@ -47,6 +48,14 @@ PSEUDONYM_BYTES = 16
 
 MIN_KEY_BYTES = 32
 KEY_FILE_BYTES = 32
+FINGERPRINT_MESSAGE = b"polku:key-fingerprint:v1"
+"""Fixed message whose HMAC under the key names the key (never the key or a hash of it)."""
+FINGERPRINT_HEX = 16
+"""Hex digits of the fingerprint kept: 64 bits tell keys apart and reveal nothing usable."""
+MIN_DISTINCT_BYTES = 16
+"""Fewer different byte values than this in a key is a sign it was not drawn at random.
+32 random bytes hold about 30 different values; fewer than 16 happens with probability
+below 10^-20."""
 _BLOCK = 64  # SHA-256 block size in bytes (RFC 2104)
 _KEY_FIX = (
     "create one with `polku key PATH` and point POLKU_PSEUDONYM_KEY_FILE at it, "
@@ -81,8 +90,31 @@ class PseudonymKey:
 
     @property
     def fingerprint(self) -> str:
-        """First 8 hex digits of SHA-256(secret): safe to show, tells two keys apart."""
-        return hashlib.sha256(self.secret).hexdigest()[:8]
+        """First 16 hex digits of HMAC-SHA-256(key, FINGERPRINT_MESSAGE): safe to show and
+        to store, tells two keys apart. Keyed, so it cannot be used to test guessed keys
+        faster than the pseudonyms already could, and it is never a hash of the key itself."""
+        return hmac.new(self.secret, FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()[:FINGERPRINT_HEX]
+
+    @property
+    def weakness(self) -> str | None:
+        """Why the key looks as if it was not drawn at random, or None.
+
+        Keys shorter than MIN_KEY_BYTES are refused outright; these are the long-enough
+        keys a person typed or derived: one byte repeated, a counter, few distinct values,
+        or only printable characters (a password written as hex). Random 32-byte keys hit
+        none of these except with negligible probability ((95/256)^32 < 10^-13 for text).
+        """
+        data = self.secret
+        steps = {(b - a) % 256 for a, b in zip(data, data[1:])}
+        if len(set(data)) == 1:
+            return "every byte of the key is the same"
+        if len(steps) == 1:
+            return "the key's bytes count up or down in equal steps"
+        if len(set(data)) < MIN_DISTINCT_BYTES:
+            return f"the key holds only {len(set(data))} different byte values"
+        if all(0x20 <= b < 0x7F for b in data):
+            return "the key's bytes are all printable characters, like a password"
+        return None
 
     def sql_parameters(self) -> dict[str, bytes]:
         """Named parameters for `pseudonym_sql`: the HMAC inner and outer padded keys (BLOBs)."""
@@ -178,7 +210,21 @@ def _read_key_file(path: Path) -> str:
             why="identity codes are replaced by keyed pseudonyms at import; without the key nothing is imported.",
             fix=_KEY_FIX,
         )
+    _refuse_shared(path)
     return path.read_text(encoding="ascii", errors="replace")
+
+
+def _refuse_shared(path: Path) -> None:
+    """A key file other users can read (or change) is refused before it is read: whoever
+    reads the key and the store can test guessed identity codes against the pseudonyms."""
+    mode = path.stat().st_mode & 0o777
+    if os.name != "nt" and mode & 0o077:
+        raise ConfigurationError(
+            f"the pseudonymisation key file can be read or changed by other users (mode {mode:o}); run: chmod 600 {path}",
+            where=str(path),
+            why="whoever can read the key and the store can test guessed identity codes against the pseudonyms.",
+            fix=f"chmod 600 {path}, and check who could read it before (if anyone might have copied it, rotate the key).",
+        )
 
 
 def load_key(*, key_file: Path | None = None) -> PseudonymKey:
@@ -216,6 +262,16 @@ def _replace_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def _private_folders(folder: Path) -> None:
+    """Create the missing folders of `folder`, each owner-only (0700); existing ones are
+    left as they are (they may be shared on purpose, like /tmp)."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700)
+
+
 def _exists_error(path: Path) -> ConfigurationError:
     return ConfigurationError(
         "a pseudonymisation key file already exists",
@@ -236,7 +292,7 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     """Create a new key file: 32 random bytes from `secrets`, as hex, mode 0600.
 
     Refuses to replace an existing file unless `overwrite`, because a new key makes every
-    earlier pseudonym unmatchable. Parent folders are created (mode 0700).
+    earlier pseudonym unmatchable. Missing parent folders are created, each mode 0700.
     """
     path = Path(path).expanduser()
     version = _key_version()
@@ -247,7 +303,7 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_folders(path.parent)
     except OSError as error:  # a file where a folder should be, or no permission
         raise UsageError(f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path.") from None
     try:

@@ -3,10 +3,11 @@
 First, outside the transaction: open the file as text and stop if its columns do not fit
 the mapping. Then, in one transaction: if the same file (same SHA-256, mapping and key
 version) is already the current import of this source, log an 'unchanged' import and write
-nothing else; otherwise delete the source's earlier rows and quarantine (replacement),
-validate and convert every row in SQL, insert the accepted rows and quarantine the rest,
-check that no row was lost, and log the import. Any error or a killed process leaves the
-store exactly as it was.
+nothing else; otherwise move the source's current rows and quarantine into history
+(replacement, `history.py`), validate and convert every row in SQL, insert the accepted rows
+and quarantine the rest, check that no row was lost and that the source did not shrink
+below the limit, count what changed, and log the import. Any error or a killed process
+leaves the store exactly as it was. `rollback` puts the newest kept version back.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Any
 
 import duckdb
 
+from polku import settings
 from polku.errors import Location, PolkuError, UsageError, ValidationFailed
 from polku.identity import PseudonymKey
-from polku.ingest import read, validate
+from polku.ingest import history, read, validate
+from polku.ingest.history import Changes
 from polku.ingest.mapping import Mapping, TableMapping, load_mapping
 from polku.ingest.quarantine import insert_malformed, quarantine_sql
 from polku.ingest.read import RawFile, file_format, materialise, read_source
@@ -43,10 +46,12 @@ from polku.ingest.validate import (
 from polku.progress import ProgressCallback
 from polku.schema.tables import IMPORT_ORDER, TABLES
 from polku.store.connection import Store
-from polku.store.ddl import column_definitions
+from polku.store.ddl import HISTORY_PREFIX, column_definitions
+from polku.store.keys import bind_key
 
-EFFECTIVE = ("imported", "replaced")
-"""Statuses of imports whose rows are in the store (an 'unchanged' import wrote none)."""
+EFFECTIVE = ("imported", "replaced", "rolled_back")
+"""Statuses of log entries that set a source's current version ('unchanged' sets none);
+the latest one's `version_import_id` names the import whose rows are current."""
 
 
 class LostRows(PolkuError):
@@ -55,6 +60,8 @@ class LostRows(PolkuError):
 
 @dataclass(frozen=True)
 class Previous:
+    """The source's current version: the import that wrote its rows, and what it read."""
+
     import_id: int
     sha256: str
     mapping: str
@@ -71,7 +78,7 @@ class Job:
     mapping: Mapping
     key: PseudonymKey
     progress: ProgressCallback
-    allow_empty: bool = False
+    allow_shrink: bool = False
 
     @property
     def table_mapping(self) -> TableMapping:
@@ -94,12 +101,12 @@ def _check_table(table: str) -> None:
         )
 
 
-def _previous(con: duckdb.DuckDBPyConnection, job: Job) -> Previous | None:
+def _current(con: duckdb.DuckDBPyConnection, table: str, source: str) -> Previous | None:
     row = con.execute(
-        "SELECT import_id, file_sha256, mapping, key_version FROM import_log "
+        "SELECT coalesce(version_import_id, import_id), file_sha256, mapping, key_version FROM import_log "
         "WHERE table_name = ? AND source = ? AND list_contains(?, status) "
         "ORDER BY import_id DESC LIMIT 1",
-        [job.table, job.source, list(EFFECTIVE)],
+        [table, source, list(EFFECTIVE)],
     ).fetchall()
     return Previous(*row[0]) if row else None
 
@@ -115,16 +122,29 @@ def _by_reason(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]
     return {code: int(count) for code, count in rows}
 
 
-def _log(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime) -> None:
-    con.execute(
-        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            report.import_id, job.table, job.source, str(job.file), raw.sha256, raw.format,
-            job.mapping.label, job.key.version if job.table_mapping.table.identity_field else None,
-            report.status, report.rows_read, report.rows_accepted, report.rows_quarantined,
-            report.rows_replaced, started, _utc_now(),
-        ],
-    )
+def _log(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime, version: int) -> None:
+    """Log an import; `version` is the import whose rows are the source's current version after it."""
+    key_version = job.key.version if job.table_mapping.table.identity_field else None
+    _log_entry(con, {
+        "import_id": report.import_id, "table_name": job.table, "source": job.source, "file_path": str(job.file),
+        "file_sha256": raw.sha256, "file_format": raw.format, "mapping": job.mapping.label,
+        "key_version": key_version, "started_at": started, "version_import_id": version, **_counts(report),
+    })
+
+
+def _counts(report: ImportReport) -> dict[str, Any]:
+    return {
+        "status": report.status, "rows_read": report.rows_read, "rows_accepted": report.rows_accepted,
+        "rows_quarantined": report.rows_quarantined, "rows_replaced": report.rows_replaced,
+        "rows_added": report.changes.added, "rows_removed": report.changes.removed, "rows_changed": report.changes.changed,
+    }
+
+
+def _log_entry(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
+    """One row of import_log, by column name (columns not given stay NULL)."""
+    values = {**values, "finished_at": _utc_now()}
+    names = ", ".join(values)
+    con.execute(f"INSERT INTO import_log ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
 
 
 def _utc_now() -> dt.datetime:
@@ -145,15 +165,14 @@ def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous:
         job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts, 0,
         _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256,
     )
-    _log(con, job, raw, report, started)
+    _log(con, job, raw, report, started, previous.import_id)
     return report
 
 
-def _replace(con: duckdb.DuckDBPyConnection, job: Job) -> int:
-    """Delete the source's earlier rows and quarantine; the number of data rows removed."""
-    deleted = con.execute(f"DELETE FROM {quote(job.table)} WHERE _source = ?", [job.source]).fetchall()[0][0]
-    con.execute("DELETE FROM quarantine WHERE table_name = ? AND source = ?", [job.table, job.source])
-    return int(deleted)
+def _replace(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous, import_id: int, at: dt.datetime) -> int:
+    """Move the source's current rows and quarantine into history (pruned to the setting
+    after the changes are counted); the number of data rows removed from the table."""
+    return history.push(con, job.table, job.source, previous.import_id, import_id, at)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> RawFile:
@@ -206,26 +225,26 @@ def _check_no_loss(read: int, accepted: int, quarantined: int, job: Job) -> None
         )
 
 
-def _refuse_emptying(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile) -> None:
-    """A file without data rows would delete every row of its source: far more often a
-    failed export than an intended deletion, so it needs `allow_empty`."""
-    if raw.rows + len(raw.malformed) or job.allow_empty:
+def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
+    """A new version keeping far fewer rows than the last is far more often a failed or
+    partial export than a real deletion, so it needs `allow_shrink` (an empty file is the
+    extreme case). Checked before commit: a refusal replaces nothing."""
+    limit = settings.shrink_limit()
+    if job.allow_shrink or kept * 100 >= stored * limit:
         return
-    stored = con.execute(f"SELECT count(*) FROM {quote(job.table)} WHERE _source = ?", [job.source]).fetchall()[0][0]
-    if stored:
-        raise ValidationFailed(
-            f"the file has no data rows; importing it would delete the {stored:,} rows imported earlier from source '{job.source}'",
-            where=Location(str(job.file), 1),
-            why="an empty export is more often a failed export than a real deletion, and deleted rows are lost from every analysis.",
-            fix="check the export; to empty the source on purpose, import again with --allow-empty.",
-        )
+    raise ValidationFailed(
+        f"refused: source '{job.source}' of {job.table} had {stored:,} rows, the new file would leave {kept:,} "
+        f"({read:,} read), below {limit} % of them; nothing was replaced; check the export, "
+        "or import again with --allow-shrink",
+        where=Location(str(job.file)),
+        why="a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from every analysis.",
+        fix="check the export; to accept the smaller version on purpose, import again with --allow-shrink (the limit is POLKU_SHRINK_LIMIT).",
+    )
 
 
 def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime) -> ImportReport:
-    if previous is not None:
-        _refuse_emptying(con, job, raw)
     import_id = _next_import_id(con)
-    replaced = _replace(con, job) if previous is not None else 0
+    replaced = _replace(con, job, previous, import_id, started) if previous is not None else 0
     job.progress(f"validating {raw.rows:,} rows", 0.3)
     raw = _stage(con, job, raw, plan)
     job.progress("writing accepted rows", 0.6)
@@ -233,19 +252,31 @@ def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPl
     quarantined = _quarantine(con, job, raw, plan, import_id)
     read = raw.rows + len(raw.malformed)
     _check_no_loss(read, accepted, quarantined, job)
+    _refuse_shrinking(job, replaced, accepted, read)
     report = ImportReport(
         job.table, job.source, str(job.file), import_id, "replaced" if previous else "imported",
         read, accepted, quarantined, replaced, _by_reason(con, import_id),
         mapping=job.mapping.label, file_sha256=raw.sha256,
+        changes=_changes(con, job, previous, import_id, accepted),
     )
-    _log(con, job, raw, report, started)
+    _log(con, job, raw, report, started, import_id)
+    history.prune(con, job.table, job.source, settings.history_versions())
     return report
+
+
+def _changes(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous | None, import_id: int, accepted: int) -> Changes:
+    """What the import did to its source: against the version it moved into history."""
+    if previous is None:
+        return Changes(accepted, 0, 0)
+    table = job.table_mapping.table
+    return history.changes(con, table, HISTORY_PREFIX + job.table, job.table, job.source, (previous.import_id, import_id))
 
 
 def _write(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> ImportReport:
     """Everything that changes the store; runs inside the import's transaction."""
     started = _utc_now()
-    previous = _previous(con, job)
+    bind_key(con, job.key, _next_import_id(con), started)
+    previous = _current(con, job.table, job.source)
     if previous is not None and _is_unchanged(previous, job, raw):
         report = _unchanged(con, job, raw, previous, started)
     else:
@@ -284,14 +315,15 @@ def import_file(
     source: str | None = None,
     key: PseudonymKey,
     progress: ProgressCallback | None = None,
-    allow_empty: bool = False,
+    allow_shrink: bool = False,
 ) -> ImportReport:
     """Import one file into `table`; all or nothing, in one transaction.
 
     `source` (default: the file's name) identifies where the rows came from: a new file
     under the same source replaces the earlier one's rows, the same file again changes
     nothing. Rows that fail validation go to `quarantine`; the report counts both. A file
-    without data rows may replace a source's rows only with `allow_empty`.
+    that would keep fewer than POLKU_SHRINK_LIMIT % of the source's rows (an empty one
+    included) replaces them only with `allow_shrink`; the replaced version is kept as history.
     """
     _check_table(table)
     file = Path(file)
@@ -300,7 +332,7 @@ def import_file(
     file_format(file)
     refuse_codes_in_names(str(file), source or file.name)
     began = time.perf_counter()
-    job = Job(table, file, source or file.name, load_mapping(mapping), key, progress or _silent, allow_empty)
+    job = Job(table, file, source or file.name, load_mapping(mapping), key, progress or _silent, allow_shrink)
     report = _run(store, job)
     job.progress("done", 1.0)
     return _with_seconds(report, time.perf_counter() - began)
@@ -336,14 +368,19 @@ def import_folder(
     key: PseudonymKey,
     mapping: Path | None = None,
     progress: ProgressCallback | None = None,
+    allow_shrink: bool = False,
 ) -> list[ImportReport]:
     """Import every table file present in `folder`, in the order references resolve.
 
     Other files (ground truth, manifests) are ignored. Each file is its own transaction.
+    `allow_shrink` applies to every file (see `import_file`).
     """
     files = folder_files(Path(folder))
     return [
-        import_file(store, table, path, mapping=mapping, key=key, progress=_share(progress, table, position, len(files)))
+        import_file(
+            store, table, path, mapping=mapping, key=key, allow_shrink=allow_shrink,
+            progress=_share(progress, table, position, len(files)),
+        )
         for position, (table, path) in enumerate(files)
     ]
 
@@ -353,3 +390,68 @@ def _share(progress: ProgressCallback | None, table: str, position: int, total: 
     if progress is None:
         return None
     return lambda step, fraction: progress(f"{table}: {step}", (position + fraction) / total)
+
+
+def rollback(store: Store, source: str, *, table: str | None = None) -> ImportReport:
+    """Put the newest kept version of `source` back, in one transaction.
+
+    The current version's rows and quarantine are deleted (not kept: importing that file
+    again brings them back), the kept version's rows return with their original
+    `_import_id` and lines, and import_log gets a 'rolled_back' entry with the restored
+    version's file and counts. `table` is needed only when the source feeds several tables.
+    """
+    began = time.perf_counter()
+    with store.transaction() as con:
+        report = _rollback(con, _source_table(con, source, table), source)
+    return _with_seconds(report, time.perf_counter() - began)
+
+
+def _source_table(con: duckdb.DuckDBPyConnection, source: str, table: str | None) -> str:
+    """The one table `source` was imported into, or `table` after checking it."""
+    if table is not None:
+        _check_table(table)
+        return table
+    tables = [t for (t,) in con.execute("SELECT DISTINCT table_name FROM import_log WHERE source = ? ORDER BY 1", [source]).fetchall()]
+    if len(tables) != 1:
+        raise UsageError(
+            f"source '{source}' was imported into {len(tables)} tables{': ' + ', '.join(tables) if tables else ''}",
+            why="a rollback restores one table's source.",
+            fix="name the table: polku import TABLE --rollback SOURCE" if tables else "check the source name with `polku status`.",
+        )
+    return tables[0]
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, table: str, source: str) -> ImportReport:
+    started = _utc_now()
+    current = _current(con, table, source)
+    kept = history.newest(con, table, source)
+    if current is None or kept is None:
+        raise UsageError(
+            f"no earlier version of source '{source}' in {table} is kept",
+            why="only a replaced version can be restored, and only the newest POLKU_HISTORY_VERSIONS are kept.",
+            fix="import the earlier file again instead (it is checked like any import).",
+        )
+    import_id = _next_import_id(con)
+    changes = history.changes(con, TABLES[table], table, HISTORY_PREFIX + table, source, (current.import_id, kept.import_id))
+    removed = history.discard_current(con, table, source)
+    history.pop(con, table, source, kept)
+    return _log_rollback(con, table, source, kept.import_id, import_id, removed, changes, started)
+
+
+def _log_rollback(con: duckdb.DuckDBPyConnection, table: str, source: str, restored: int, import_id: int, removed: int, changes: Changes, started: dt.datetime) -> ImportReport:
+    """Log the rollback with the restored version's file and counts, so that status and a
+    later import see that version as current."""
+    columns = "file_path, file_sha256, file_format, mapping, key_version, rows_read, rows_accepted, rows_quarantined"
+    file_path, sha256, fmt, mapping, key_version, *counts = con.execute(
+        f"SELECT {columns} FROM import_log WHERE import_id = ?", [restored]
+    ).fetchall()[0]
+    report = ImportReport(
+        table, source, file_path, import_id, "rolled_back", *counts, removed, _by_reason(con, restored),
+        mapping=mapping or "", file_sha256=sha256, changes=changes, restored_import_id=restored,
+    )
+    _log_entry(con, {
+        "import_id": import_id, "table_name": table, "source": source, "file_path": file_path, "file_sha256": sha256,
+        "file_format": fmt, "mapping": mapping, "key_version": key_version, "started_at": started,
+        "version_import_id": restored, **_counts(report),
+    })
+    return report

@@ -7,7 +7,9 @@ Spark for national scale. Nothing else in Polku opens DuckDB itself.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -32,10 +34,49 @@ IBIS_DUCKDB_DEPRECATION = r"fetch_arrow_table\(\) is deprecated"
 warnings.filterwarnings("ignore", message=IBIS_DUCKDB_DEPRECATION, category=DeprecationWarning)
 
 
+class _OwnerOnly:
+    """Umask 077 while any writable store is open, so that every file DuckDB creates beside
+    the store (the `.wal`, which comes and goes with each checkpoint, and spill files under
+    `.tmp`) is owner-only. DuckDB has no option for file modes; the umask is the one place.
+    Counted, so that nested stores restore the caller's umask only when the last closes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._saved = 0
+
+    def hold(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._saved = os.umask(0o077)
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                os.umask(self._saved)
+
+
+OWNER_ONLY = _OwnerOnly()
+
+
+def _private(path: Path) -> None:
+    """Narrow an existing store (and its `.wal`) to 0600 when this user owns it, so a store
+    made before this rule, or copied in, is closed to other users on its next write.
+    Windows file modes do not mean this, so nothing is changed there."""
+    if os.name == "nt":
+        return
+    for file in (path, path.with_name(path.name + ".wal")):
+        if file.exists() and file.stat().st_uid == os.getuid():
+            file.chmod(0o600)
+
+
 @dataclass
 class Store:
     path: Path
     con: duckdb.DuckDBPyConnection
+    writable: bool = False
 
     @property
     def ibis(self) -> ibis.BaseBackend:
@@ -58,6 +99,9 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self.writable:
+            self.writable = False
+            OWNER_ONLY.release()
 
     def __enter__(self) -> "Store":
         return self
@@ -86,7 +130,9 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False, wait:
     """Open (and on first use create) the store at `path`, or the configured default.
 
     A store another process has locked is retried for `wait` seconds (default: `LOCK_WAIT`,
-    set by `polku --wait`), then refused with a message naming the holder."""
+    set by `polku --wait`), then refused with a message naming the holder. A writable
+    store's file, `.wal` and any folder created for it are owner-only (0600 and 0700): the
+    store holds person-level data."""
     target = store_target(path)
     if read_only and not target.exists():
         raise UsageError(
@@ -94,21 +140,37 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False, wait:
             fix="run `polku import` or `polku demo` first, or point POLKU_STORE at an existing store.",
         )
     _check_is_store(target)
+    wait = LOCK_WAIT.get() if wait is None else wait
+    if read_only:
+        con = _connect(target, True, wait)
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_log'").fetchall()[0][0]:
+            con.close()
+            raise UsageError(f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created.")
+        audit.note_store(target)
+        return Store(path=target, con=con)
+    OWNER_ONLY.hold()
+    try:
+        con = _writable(target, wait)
+    except BaseException:
+        OWNER_ONLY.release()
+        raise
+    audit.note_store(target)
+    return Store(path=target, con=con, writable=True)
+
+
+def _writable(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
+    """A write connection (umask 077 held by the caller): the folder made, the file narrowed
+    to owner-only, the tables created and the audit journal drained."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the store's folder {target.parent}: {error.strerror}", fix="choose another --store.") from None
-    con = _connect(target, read_only, LOCK_WAIT.get() if wait is None else wait)
-    if read_only and not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_log'").fetchall()[0][0]:
-        con.close()
-        raise UsageError(f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created.")
-    if not read_only:
-        for statement in create_statements():
-            con.execute(statement)
-        audit.drain_journal(con, target)
-    audit.note_store(target)
-    return Store(path=target, con=con)
-
+    con = _connect(target, False, wait)
+    _private(target)
+    for statement in create_statements():
+        con.execute(statement)
+    audit.drain_journal(con, target)
+    return con
 
 def _check_is_store(target: Path) -> None:
     """Refuse a path that holds something other than a DuckDB file (an unreadable one

@@ -3,6 +3,10 @@
 Every data table carries lineage columns: which import wrote the row (`_import_id`), from
 which source (`_source`, the file's name unless given) and which line (`_line`). Tables
 keyed by person also keep the pseudonymisation `key_version`.
+
+Every data table and `quarantine` has a history twin, `history_<table>`, with the same
+columns: the rows of earlier versions of a source, kept for `polku import --rollback`
+(`ingest/history.py`). `key_fingerprint` binds each key version to one key.
 """
 
 from __future__ import annotations
@@ -44,7 +48,11 @@ META_TABLES = {
         rows_quarantined BIGINT NOT NULL,
         rows_replaced BIGINT NOT NULL,
         started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP NOT NULL
+        finished_at TIMESTAMP NOT NULL,
+        rows_added BIGINT,
+        rows_removed BIGINT,
+        rows_changed BIGINT,
+        version_import_id BIGINT
     """,
     "quarantine": """
         import_id BIGINT NOT NULL,
@@ -65,15 +73,36 @@ META_TABLES = {
         key_version INTEGER,
         erased_at TIMESTAMP NOT NULL
     """,
+    "history_version": """
+        table_name VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        import_id BIGINT NOT NULL,
+        superseded_by BIGINT NOT NULL,
+        superseded_at TIMESTAMP NOT NULL
+    """,
+    "key_fingerprint": """
+        key_version INTEGER PRIMARY KEY,
+        fingerprint VARCHAR NOT NULL,
+        first_import_id BIGINT NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    """,
 }
 """`quarantine.person_pseudonym` / `code_hash` let `polku erase` find a person's rejected rows
-(docs/privacy.md); `erased_person` is the suppression list that keeps them out of later imports."""
+(docs/privacy.md); `erased_person` is the suppression list that keeps them out of later imports;
+`history_version` lists the replaced versions kept for `import --rollback`; `key_fingerprint`
+binds each key version to the store."""
 
-UPGRADES = (
-    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_pseudonym UUID",
-    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS code_hash UUID",
-)
-"""Columns added after a store may have been created; each statement is a no-op once applied."""
+_QUARANTINE_ADDED = (("person_pseudonym", "UUID"), ("code_hash", "UUID"))
+ADDED_COLUMNS = {
+    "import_log": (("rows_added", "BIGINT"), ("rows_removed", "BIGINT"), ("rows_changed", "BIGINT"), ("version_import_id", "BIGINT")),
+    "quarantine": _QUARANTINE_ADDED,
+    "history_quarantine": _QUARANTINE_ADDED,
+}
+"""Columns added to a meta table after stores were made with it: added to an older store
+when it is opened, NULL in its earlier rows."""
+
+HISTORY_PREFIX = "history_"
+"""`history_<table>`: earlier versions' rows of a data table or of `quarantine`."""
 
 
 def column_definitions(table: Table) -> list[tuple[str, str]]:
@@ -85,11 +114,17 @@ def column_definitions(table: Table) -> list[tuple[str, str]]:
 
 
 def create_statements() -> list[str]:
-    """CREATE TABLE IF NOT EXISTS for every data and meta table."""
+    """CREATE TABLE IF NOT EXISTS for every data and meta table and their history twins."""
     statements = [
         f"CREATE TABLE IF NOT EXISTS {name} ({body})" for name, body in META_TABLES.items()
     ]
+    added = [
+        f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
+        for name, columns in ADDED_COLUMNS.items() for column, sql_type in columns
+    ]
+    statements.append(f"CREATE TABLE IF NOT EXISTS {HISTORY_PREFIX}quarantine ({META_TABLES['quarantine']})")
     for table in TABLES.values():
         cols = ", ".join(f"{name} {sql_type}" for name, sql_type in column_definitions(table))
         statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
-    return statements + list(UPGRADES)
+        statements.append(f"CREATE TABLE IF NOT EXISTS {HISTORY_PREFIX}{table.name} ({cols})")
+    return statements + added
