@@ -32,10 +32,10 @@ def _episode(episode_id: str, person: str, service: str, provider: str | None, w
             "case_worker_id": worker, "team_id": team, "start_date": date(2024, 1, 1), "completion_status": "ongoing"}
 
 
-def _import(import_id: int, table: str, read: int, accepted: int, quarantined: int) -> tuple[Any, ...]:
+def _import(import_id: int, table: str, read: int, accepted: int, quarantined: int, records: int | None = None) -> tuple[Any, ...]:
     at = datetime(2025, 1, import_id)
     return (import_id, table, f"{table}.csv", f"/data/{table}.csv", f"{import_id:064x}", "csv", None, 1, "ok",
-            read, accepted, quarantined, 0, at, at)
+            read, accepted, quarantined, 0, at, at, read if records is None else records)
 
 
 def _meta(store: Store) -> None:

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +15,31 @@ from polku.ingest.read import _line_count_if_simple
 
 
 def test_quoted_newlines_blank_lines_and_field_counts() -> None:
+    """The quoted line break on line 7 is in a record of four fields under a header of three,
+    so it is not taken as a value spanning lines: lines 7 and 8 are set apart one by one."""
     data = b'a,b,c\n1,"x\ny",3\n\n4,"5,5",6\n7,8\n"q""\n",1,2,3\r\n\r\n9,9,9'
     records = scan_records(data, ",")
-    assert records.lines.tolist() == [1, 2, 5, 6, 7, 10]
-    assert records.fields.tolist() == [3, 3, 3, 2, 4, 3]
+    assert records.lines.tolist() == [1, 2, 5, 6, 7, 8, 10]
+    assert records.fields.tolist()[:4] + records.fields.tolist()[-1:] == [3, 3, 3, 2, 3]
+    assert records.unbalanced.tolist() == [False, False, False, False, True, True, False]
     assert data[records.starts[1] : records.ends[1]] == b'1,"x\ny",3'
+
+
+def test_a_stray_quote_sets_apart_its_own_line_only() -> None:
+    """Before, the quote opened on line 3 swallowed every later line into one record."""
+    rows = [f"{n},x,y" for n in range(1, 8)]
+    rows[1] = '2,"x,y'
+    records = scan_records(("a,b,c\n" + "\n".join(rows) + "\n").encode(), ",")
+    assert records.lines.tolist() == list(range(1, 9))
+    assert np.flatnonzero(records.unbalanced).tolist() == [2]
+    assert records.fields.tolist()[3:] == [3] * 5
+
+
+def test_misplaced_and_unclosed_quotes() -> None:
+    data = b'a,b\n1,x"y"\n2,"ok ""quoted"""\n"3,"z\n4,"open'
+    records = scan_records(data, ",")
+    assert records.lines.tolist() == [1, 2, 3, 4, 5]
+    assert records.unbalanced.tolist() == [False, True, False, True, True]
 
 
 def test_last_line_without_newline_and_crlf() -> None:

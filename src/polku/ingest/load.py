@@ -12,7 +12,6 @@ store exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from polku.identity import PseudonymKey
 from polku.ingest import read, validate
 from polku.ingest.mapping import Mapping, TableMapping, load_mapping
 from polku.ingest.quarantine import insert_malformed, quarantine_sql
-from polku.ingest.read import RawFile, file_format, materialise, read_source
+from polku.ingest.read import InMemory, RawFile, column_rules, file_format, materialise, read_source
 from polku.ingest.report import ImportReport
 from polku.ingest.rules import quote
 from polku.ingest.validate import (
@@ -116,12 +115,12 @@ def _by_reason(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]
 
 def _log(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime) -> None:
     con.execute(
-        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             report.import_id, job.table, job.source, str(job.file), raw.sha256, raw.format,
             job.mapping.label, job.key.version if job.table_mapping.table.identity_field else None,
             report.status, report.rows_read, report.rows_accepted, report.rows_quarantined,
-            report.rows_replaced, started, _utc_now(),
+            report.rows_replaced, started, _utc_now(), report.file_records,
         ],
     )
 
@@ -138,11 +137,11 @@ def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
 def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
     counts = con.execute(
-        "SELECT rows_read, rows_accepted, rows_quarantined FROM import_log WHERE import_id = ?", [previous.import_id]
+        "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?", [previous.import_id]
     ).fetchall()[0]
     report = ImportReport(
-        job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts, 0,
-        _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256,
+        job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts[:3], 0,
+        _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256, file_records=counts[3],
     )
     _log(con, job, raw, report, started)
     return report
@@ -158,7 +157,7 @@ def _replace(con: duckdb.DuckDBPyConnection, job: Job) -> int:
 def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> RawFile:
     """Validate and convert every row into the temporary STAGED table (see `validate`)."""
     mapping = job.table_mapping
-    raw = materialise(con, raw)
+    raw = materialise(con, raw, column_rules(mapping.table, plan.sources))
     if per_distinct_code(mapping):
         con.execute(identities_sql(mapping, plan, raw.relation), job.key.sql_parameters())
     other = bool(con.execute(f"SELECT count(*) > 0 FROM {quote(job.table)} WHERE _source <> ?", [job.source]).fetchall()[0][0])
@@ -195,10 +194,11 @@ def _quarantine(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: Co
     return int(bad) + len(raw.malformed)
 
 
-def _check_no_loss(read: int, accepted: int, quarantined: int, job: Job) -> None:
-    if read != accepted + quarantined:
+def _check_no_loss(records: int, accepted: int, quarantined: int, job: Job) -> None:
+    """Every record of the file, counted from its bytes, is accepted or quarantined."""
+    if records != accepted + quarantined:
         raise LostRows(
-            f"{read} rows were read but {accepted} accepted and {quarantined} quarantined",
+            f"the file has {records} records but {accepted} were accepted and {quarantined} quarantined",
             where=str(job.file),
             why="every row read must be either imported or quarantined; the import was undone.",
             fix="this is a bug in Polku; please report it with the file's structure (not its data).",
@@ -231,11 +231,11 @@ def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPl
     accepted = _insert_accepted(con, job, import_id)
     quarantined = _quarantine(con, job, raw, plan, import_id)
     read = raw.rows + len(raw.malformed)
-    _check_no_loss(read, accepted, quarantined, job)
+    _check_no_loss(raw.records, accepted, quarantined, job)
     report = ImportReport(
         job.table, job.source, str(job.file), import_id, "replaced" if previous else "imported",
         read, accepted, quarantined, replaced, _by_reason(con, import_id),
-        mapping=job.mapping.label, file_sha256=raw.sha256,
+        mapping=job.mapping.label, file_sha256=raw.sha256, file_records=raw.records,
     )
     _log(con, job, raw, report, started)
     return report
@@ -256,19 +256,19 @@ def _write(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnP
 def _run(store: Store, job: Job) -> ImportReport:
     """Check the file and its columns first, then write inside one transaction.
 
-    Temporary tables and copies are removed whether the import succeeds or not.
+    Temporary tables and in-memory copies are removed whether the import succeeds or not.
     """
     job.progress(f"reading {job.file.name}", 0.0)
     try:
-        with tempfile.TemporaryDirectory(prefix="polku-import-") as workdir:
-            return _read_and_write(store, job, Path(workdir))
+        with InMemory() as memory:
+            return _read_and_write(store, job, memory)
     finally:
         for name in read.TEMPORARIES + validate.TEMPORARIES:
             store.con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _read_and_write(store: Store, job: Job, workdir: Path) -> ImportReport:
-    raw = read_source(store.con, job.file, job.table_mapping.file, workdir)
+def _read_and_write(store: Store, job: Job, memory: InMemory) -> ImportReport:
+    raw = read_source(store.con, job.file, job.table_mapping.file, memory)
     plan = plan_columns(raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces)
     with store.transaction() as con:
         return _write(con, job, raw, plan)

@@ -33,6 +33,7 @@ class ImportReport:
     seconds: float = 0.0
     mapping: str = ""
     file_sha256: str = ""
+    file_records: int | None = None  # data records counted from the file's bytes, independently of the parser
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""

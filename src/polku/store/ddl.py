@@ -31,7 +31,8 @@ META_TABLES = {
         rows_quarantined BIGINT NOT NULL,
         rows_replaced BIGINT NOT NULL,
         started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP NOT NULL
+        finished_at TIMESTAMP NOT NULL,
+        file_records BIGINT
     """,
     "quarantine": """
         import_id BIGINT NOT NULL,
