@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from polku.quality import QualitySummary, summarise
+from polku.quality import ImportEntry, QualitySummary, summarise
 from polku.store import Store, open_store
 
 
@@ -147,3 +147,18 @@ def test_empty_store_has_no_findings(tmp_path: Path) -> None:
     assert empty.findings == () and empty.imports == () and empty.invariant_holds
     assert set(empty.tables.values()) == {0}
     assert "(none)" in empty.render("en")
+
+
+def test_the_balance_is_counted_from_the_files_records(tmp_path: Path) -> None:
+    """Issue 14: with the parser's own counts (150 read = 149 + 1) an import that lost 50 of
+    the file's 200 records looked balanced; the count from the file's bytes shows it."""
+    lost = ImportEntry(1, "benefit_spell", "b.csv", "/b.csv", "0" * 64, "replaced", 150, 149, 1, file_records=200)
+    assert not lost.balanced
+    assert ImportEntry(2, "benefit_spell", "b.csv", "/b.csv", "1" * 64, "replaced", 200, 199, 1, file_records=200).balanced
+    assert ImportEntry(3, "team", "t.csv", "/t.csv", "2" * 64, "imported", 5, 4, 1).balanced  # logged before the count
+    with open_store(tmp_path / "s.duckdb") as store:
+        entry = _import(1, "benefit_spell", 150, 149, 1, records=200)
+        store.con.execute(f"INSERT INTO import_log VALUES ({', '.join('?' * len(entry))})", list(entry))
+        summary = summarise(store)
+    assert not summary.invariant_holds
+    assert summary.to_dict()["imports"][0]["balanced"] is False
