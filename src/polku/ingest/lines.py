@@ -10,7 +10,8 @@ or too many fields are known before DuckDB reads them. All of it is numpy over t
 A stray quote must not swallow the lines after it. A quote is well placed only where RFC
 4180 allows it: an opening quote at the start of a field, a closing quote before a
 delimiter, a line end, the file's end or a doubled quote. A record with a misplaced quote,
-an unclosed quote, or a quoted line break but the wrong number of fields is *unbalanced*:
+an unclosed quote, or a quoted line break but the wrong number of fields or a line inside
+that is a plain record of its own (no quote, the header's width) is *unbalanced*:
 only its first physical line is set apart, and reading goes on at the next line with the
 quote parity that line really has. This scan is the importer's count of the file's records,
 independent of the parser that splits the fields.
@@ -60,6 +61,15 @@ class _Bytes:
     def newline_parity(self) -> np.ndarray:
         return np.searchsorted(self.quotes, self.newlines) % 2
 
+    def plain_lines(self, expected: int) -> np.ndarray:
+        """Mask of the physical lines that would be a record of `expected` fields on their
+        own: no quote and exactly `expected - 1` delimiters."""
+        line_of = lambda positions: np.searchsorted(self.newlines, positions)  # noqa: E731
+        count = len(self.newlines) + 1
+        quotes = np.bincount(line_of(self.quotes), minlength=count)
+        delimiters = np.bincount(line_of(self.delimiters), minlength=count)
+        return (quotes == 0) & (delimiters == expected - 1)
+
     def parity(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.quotes, positions) % 2
 
@@ -84,13 +94,14 @@ class _Phase:
     fields: np.ndarray
     broken: np.ndarray  # misplaced or unclosed quote
     first_break: np.ndarray  # offset of the first line break inside the record, -1 if none
+    swallows: np.ndarray  # a line inside the record would be a whole record on its own
 
 
 def _owner(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, positions, side="right") - 1
 
 
-def _phase(scan: _Bytes, phase: int) -> _Phase:
+def _phase(scan: _Bytes, phase: int, expected: int = 0) -> _Phase:
     inside = scan.newline_parity != phase
     terminators = scan.newlines[~inside]
     starts = np.concatenate(([0], terminators + 1))
@@ -104,7 +115,11 @@ def _phase(scan: _Bytes, phase: int) -> _Phase:
     breaks = scan.newlines[inside]
     owners, first = np.unique(_owner(starts, breaks), return_index=True)
     first_break[owners] = breaks[first]
-    return _Phase(starts, ends, fields, broken, first_break)
+    swallows = np.zeros(len(starts), dtype=bool)
+    if expected > 1:
+        plain = scan.plain_lines(expected)[np.flatnonzero(inside) + 1]  # the lines after the inner breaks
+        swallows[_owner(starts, breaks[plain])] = True
+    return _Phase(starts, ends, fields, broken, first_break, swallows)
 
 
 def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, int]]]:
@@ -112,8 +127,9 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
 
     Reading stays in one phase until an unbalanced record; then its first line is set apart
     and reading resumes after that line in the phase it has. One step per stray quote."""
-    phases: dict[int, _Phase] = {0: _phase(scan, 0)}
-    expected = int(phases[0].fields[0])
+    first = _phase(scan, 0)
+    expected = int(first.fields[np.argmax(first.ends > first.starts)])  # the header: first non-empty record
+    phases = {0: _phase(scan, 0, expected)}
     runs, unbalanced = [], []
     part, index = phases[0], 0
     bad = _unbalanced_records(part, expected)
@@ -130,15 +146,17 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
         unbalanced.append((int(part.starts[stop]), line_end))
         phase = int(scan.newline_parity[np.searchsorted(scan.newlines, line_end)])
         if phase not in phases:
-            phases[phase] = _phase(scan, phase)
+            phases[phase] = _phase(scan, phase, expected)
         part, index = phases[phase], int(np.searchsorted(phases[phase].starts, line_end + 1))
         bad = _unbalanced_records(part, expected)
 
 
 def _unbalanced_records(part: _Phase, expected: int) -> np.ndarray:
     """Indexes of records with a stray quote: misplaced or unclosed, or a quoted line break
-    in a record of the wrong width (a real multi-line value keeps the header's width)."""
-    return np.flatnonzero(part.broken | ((part.first_break >= 0) & (part.fields != expected)))
+    in a record of the wrong width (a real multi-line value keeps the header's width), or
+    a quoted line break followed by a line that is a plain record of its own (a value
+    spanning lines does not hold a whole row: more likely two stray quotes joined rows)."""
+    return np.flatnonzero(part.broken | part.swallows | ((part.first_break >= 0) & (part.fields != expected)))
 
 
 def _not_empty(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -176,7 +176,10 @@ def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
 
 
 def _csv_header(text_head: str, path: Path, delimiter: str) -> tuple[str, ...]:
-    return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
+    try:
+        return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
+    except csv.Error as error:
+        raise _content_error(path, "the header line cannot be read", str(error), "export the file again with a plain header line.", line=1) from None
 
 
 def _header(row: Any, path: Path) -> tuple[str, ...]:
@@ -239,16 +242,15 @@ def _uniform_line_endings(utf8: bytes) -> bytes:
 
     DuckDB's parser fixes one line ending per file and stops at another, so a file that
     mixes CRLF and LF lines (files joined from two exports) gets LF throughout; a file
-    with CR only (old Mac exports) has each CR read as a line end. Line numbers count LF,
-    so they do not change. A CR left alone inside a line of an LF or CRLF file is not
+    with more lone CRs than LFs (old Mac exports) has each CR read as a line end.
+    Otherwise line numbers count LF, so they do not change. A CR left alone inside a line of an LF or CRLF file is not
     touched here: the record scan sets that line apart (`stray_carriage_return`)."""
     if b"\r" not in utf8:
         return utf8
-    if b"\n" not in utf8:
-        return utf8.replace(b"\r", b"\n")
-    if utf8.count(b"\r\n") == utf8.count(b"\n"):
-        return utf8
-    return utf8.replace(b"\r\n", b"\n")
+    crlf, lf = utf8.count(b"\r\n"), utf8.count(b"\n")
+    if utf8.count(b"\r") - crlf > lf:  # more lone CRs than LFs: CR ends lines
+        return utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return utf8 if crlf == lf else utf8.replace(b"\r\n", b"\n")
 
 
 class InMemory:
