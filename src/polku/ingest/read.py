@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import io
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -70,7 +72,7 @@ class RawFile:
 
     path: Path
     format: str
-    sha256: str
+    digest: str | Future[str]  # the file's SHA-256, or its computation running beside the reading
     columns: tuple[str, ...]
     relation: str
     rows: int
@@ -79,6 +81,11 @@ class RawFile:
     lines_from_rowid: bool = False  # relation has no `_line` yet: line = rowid + 2 once materialised
     spaces: bool = True  # a value may start or end with a space or hold a no-break space
     records: int = 0  # data records in the file, counted from its bytes (rows + set apart)
+    breaks: bool = True  # a value may hold a line break (not in a CSV file without quotes)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
 
 
 @dataclass(frozen=True)
@@ -359,7 +366,7 @@ def _scanned(con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, original
     relation = f"(SELECT l.line AS _line, r.* EXCLUDE (_idx) FROM {numbered} r JOIN {LINES} l ON r._idx = l.idx)"
     bad = np.flatnonzero(~good)
     malformed = tuple(SetApart(int(records.lines[i]), str(codes[i]), None, int(records.fields[i])) for i in bad)
-    return replace(raw, relation=relation, rows=len(lines), records=len(records) - 1, malformed=malformed, fallback=None)
+    return replace(raw, relation=relation, rows=len(lines), records=len(records) - 1, malformed=malformed, fallback=None, breaks=True)
 
 
 def _has_spaces(utf8: bytes) -> bool:
@@ -394,7 +401,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, options: F
         return _scanned(con, raw, utf8, data, delimiter, memory)
     scan = _source_sql(con, raw, utf8, data, delimiter, memory)
     fallback = lambda: _scanned(con, raw, utf8, data, delimiter, memory)  # noqa: E731
-    return replace(raw, relation=scan, rows=lines, records=lines, fallback=fallback, lines_from_rowid=True)
+    return replace(raw, relation=scan, rows=lines, records=lines, fallback=fallback, lines_from_rowid=True, breaks=False)
 
 
 def quoting_error(path: Path, expected: int, read: int) -> ValidationFailed:
@@ -501,6 +508,14 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOption
     return RawFile(path, "parquet", "", columns, f"{RAW}_parquet", rows, (), records=rows)
 
 
+def _sha256_beside(data: bytes) -> Future[str]:
+    """The SHA-256 of `data`, computed in a thread while DuckDB reads and validates (hashlib
+    releases the GIL): 0.2 s per 80 MB that no longer adds to the import's time."""
+    future: Future[str] = Future()
+    threading.Thread(target=lambda: future.set_result(hashlib.sha256(data).hexdigest()), daemon=True).start()
+    return future
+
+
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, memory: InMemory) -> RawFile:
     """A relation of text with line numbers over any supported file.
 
@@ -510,7 +525,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
         raise UsageError("the file to import does not exist", where=str(path), fix="check the path and the file name.")
     fmt = file_format(path)
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256_beside(data)
     if not data or data.isspace():
         raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
     if fmt == "csv":
@@ -519,7 +534,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
         raw = read_xlsx(con, path, options)
     else:
         raw = read_parquet(con, path, options)
-    return replace(raw, sha256=digest)
+    return replace(raw, digest=digest)
 
 
 def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...] = ()) -> RawFile:
@@ -541,24 +556,25 @@ def _csv_table(con: duckdb.DuckDBPyConnection, raw: RawFile) -> RawFile:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {raw.relation}")
     except duckdb.InvalidInputException as error:
         if raw.fallback is not None:
-            return _csv_table(con, replace(raw.fallback(), sha256=raw.sha256))
+            return _csv_table(con, replace(raw.fallback(), digest=raw.digest))
         raise unreadable_error(raw.path, error) from None
     rows, first, last = con.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {RAW}").fetchall()[0]
     contiguous = not raw.lines_from_rowid or rows == 0 or last - first + 1 == rows
     if (rows != raw.rows or not contiguous) and raw.fallback is not None:
-        return _csv_table(con, replace(raw.fallback(), sha256=raw.sha256))  # the digest is set after reading
+        return _csv_table(con, replace(raw.fallback(), digest=raw.digest))  # the digest is set after reading
     if rows != raw.rows:
         raise quoting_error(raw.path, raw.rows, rows)
     return replace(raw, relation=_numbered(raw, first or 0), fallback=None, lines_from_rowid=False)
 
 
-def _rule_sql(rules: tuple[ColumnRule, ...]) -> tuple[str, str]:
-    """(CASE giving the first broken rule's index, WHERE matching any broken rule)."""
+def _rule_sql(rules: tuple[ColumnRule, ...], breaks: bool) -> tuple[str, str]:
+    """(CASE giving the first broken rule's index, WHERE matching any broken rule); line
+    breaks are looked for only where a value can hold one."""
     tests = []
     for rule in rules:
         column = '"' + rule.column.replace('"', '""') + '"'
         tests.append(f"strlen({column}) > {rule.limit} AND length({column}) > {rule.limit}")
-        tests.append(f"contains({column}, chr(10)) OR contains({column}, chr(13))" if rule.single_line else "")
+        tests.append(f"contains({column}, chr(10)) OR contains({column}, chr(13))" if rule.single_line and breaks else "")
     arms = " ".join(f"WHEN {test} THEN {index}" for index, test in enumerate(tests) if test)
     return f"CASE {arms} END", " OR ".join(f"({test})" for test in tests if test)
 
@@ -569,7 +585,7 @@ def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[Column
     value is an export error, and it may hold an identity code that slipped into it."""
     if not rules:
         return raw
-    case, where = _rule_sql(rules)
+    case, where = _rule_sql(rules, raw.breaks)
     found = con.execute(f"SELECT _line, {case} FROM {raw.relation} WHERE {where} ORDER BY _line").fetchall()
     if not found:
         return raw
