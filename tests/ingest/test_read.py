@@ -292,11 +292,14 @@ def test_a_truncated_last_record_is_quarantined(store: Store, key: PseudonymKey,
     assert _teams(store)[1] == ("T2", "A1", 'Tor "nio"', 3)
 
 
-def test_a_line_over_the_readers_limit_is_set_apart(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_value_of_megabytes_is_set_apart(store: Store, key: PseudonymKey, tmp_path: Path, quoted: bool) -> None:
+    """Whether the file has quotes (every record scanned) or not (each line one row)."""
     path = tmp_path / "team.csv"
-    path.write_bytes(b"team_id,area_id,name\nT1,A1,Kemi\nT2,A1," + b"x" * (3 << 20) + b"\nT3,A1,Oulu\n")
+    first = b'T1,A1,"Kemi"' if quoted else b"T1,A1,Kemi"
+    path.write_bytes(b"team_id,area_id,name\n" + first + b"\nT2,A1," + b"x" * (3 << 20) + b"\nT3,A1,Oulu\n")
     report = import_file(store, "team", path, key=key)
-    assert (report.rows_accepted, report.quarantined_by_reason, report.file_records) == (2, {"record_too_long": 1}, 3)
+    assert (report.rows_accepted, report.quarantined_by_reason, report.file_records) == (2, {"field_too_long": 1}, 3)
     assert [line for *_, line in _teams(store)] == [2, 4]
 
 

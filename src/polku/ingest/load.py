@@ -260,7 +260,7 @@ def _run(store: Store, job: Job) -> ImportReport:
     """
     job.progress(f"reading {job.file.name}", 0.0)
     try:
-        with InMemory() as memory:
+        with InMemory(store.con) as memory:
             return _read_and_write(store, job, memory)
     finally:
         for name in read.TEMPORARIES + validate.TEMPORARIES:

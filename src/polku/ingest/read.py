@@ -9,8 +9,8 @@ through DuckDB into temporary tables.
 
 The file's records are counted from its bytes (`lines.scan_records`), not by the parser
 that splits the fields: a record the parser could not read safely (a stray quote, a NUL
-byte, a stray carriage return, the wrong number of fields, an over-long line or value, a
-line break in a key) is set apart with its line and a reason code, and the rest is read
+byte, a stray carriage return, the wrong number of fields, an over-long value, a line
+break in a key) is set apart with its line and a reason code, and the rest is read
 without it. So records = rows read + rows set apart, always. A transcoded or cleaned
 copy of a file exists only in memory (`InMemory`): it holds every identity code.
 
@@ -25,12 +25,11 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -44,12 +43,8 @@ from polku.schema.tables import Table
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 RAW = "_polku_raw"
-LINES = "_polku_lines"
 CUT = "_polku_cut"
-TEMPORARIES = (RAW, f"{RAW}_xlsx", f"{RAW}_parquet", f"{RAW}_memory", LINES, CUT)
-MAX_RECORD_BYTES = 1 << 20
-"""A longer CSV record is set apart unread (`record_too_long`): no row of the data model
-comes near it, and DuckDB's reader refuses lines over 2 MiB."""
+TEMPORARIES = (f"{RAW}_xlsx", f"{RAW}_parquet", CUT)
 
 FIELD_LIMITS = {"identity": 64, "code": 200, "text": 1000, "integer": 40, "number": 40, "money": 40, "date": 40, "boolean": 40}
 """Most characters a value of each field kind may hold (`field_too_long`). Each is far
@@ -77,11 +72,10 @@ class RawFile:
     relation: str
     rows: int
     malformed: tuple[SetApart, ...]  # records set apart by the reader
-    fallback: Callable[[], "RawFile"] | None = None  # careful re-reading if `rows` proves wrong
-    lines_from_rowid: bool = False  # relation has no `_line` yet: line = rowid + 2 once materialised
     spaces: bool = True  # a value may start or end with a space or hold a no-break space
     records: int = 0  # data records in the file, counted from its bytes (rows + set apart)
     breaks: bool = True  # a value may hold a line break (not in a CSV file without quotes)
+    table: pa.Table | None = None  # the CSV rows in memory, as DuckDB reads them
 
     @property
     def sha256(self) -> str:
@@ -206,14 +200,6 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _csv_scan_sql(path: Path, columns: tuple[str, ...], delimiter: str) -> str:
-    types = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in columns)
-    return (
-        f"read_csv({_sql_text(str(path))}, auto_detect=false, header=true, columns={{{types}}}, "
-        f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', ignore_errors=true, encoding='utf-8')"
-    )
-
-
 def _line_count_if_simple(data: bytes) -> int | None:
     """Lines after the header of a file without quotes, NUL bytes or stray carriage
     returns, else None (then every record is scanned).
@@ -261,66 +247,67 @@ def _uniform_line_endings(utf8: bytes) -> bytes:
 
 
 class InMemory:
-    """Anonymous in-memory files that DuckDB reads by path, closed when the import ends.
+    """The in-memory tables of one import, unregistered when it ends.
 
     A transcoded or cleaned copy of a source holds every identity code of the file, so it
-    must never be a file on disk, not even for a moment. Linux `memfd_create` gives a file
-    with no name in any folder that DuckDB can read in parallel like a real one
-    (`/proc/self/fd/N`); it disappears with the process, whatever kills it. Elsewhere,
-    `path` returns None and the reader parses the bytes with pyarrow instead.
+    must never be a file on disk, not even for a moment. The bytes are parsed in memory by
+    pyarrow's CSV reader and DuckDB reads the Arrow table in place (a registered view):
+    nothing is left behind, whatever kills the process.
     """
 
-    def __init__(self) -> None:
-        self._fds: list[int] = []
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._names: list[str] = []
 
     def __enter__(self) -> "InMemory":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        while self._fds:
-            os.close(self._fds.pop())
+        while self._names:
+            self.con.unregister(self._names.pop())
 
-    def path(self, data: bytes) -> str | None:
-        if not hasattr(os, "memfd_create"):
-            return None
-        fd = os.memfd_create("polku-source", os.MFD_CLOEXEC)
-        self._fds.append(fd)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        return f"/proc/self/fd/{fd}"
+    def register(self, name: str, table: pa.Table) -> str:
+        self.con.complete()  # a caller's unread result would block registering
+        self.con.register(name, table)
+        self._names.append(name)
+        return name
 
 
-def _source_sql(con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, original: bytes, delimiter: str, memory: InMemory) -> str:
-    """SQL reading `utf8`: the file itself when its bytes are unchanged, else an in-memory
-    copy (a pyarrow table where no in-memory file exists)."""
-    if utf8 is original:
-        return _csv_scan_sql(str(raw.path), raw.columns, delimiter)
-    path = memory.path(utf8)
-    if path is not None:
-        return _csv_scan_sql(path, raw.columns, delimiter)
-    return _arrow_table(con, utf8, raw.columns, delimiter)
-
-
-def _arrow_table(con: duckdb.DuckDBPyConnection, utf8: bytes, columns: tuple[str, ...], delimiter: str) -> str:
+def _parsed(utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool, longest: int = 0, invalid: list[int] | None = None) -> pa.Table | None:
+    """The records after the header as a table of text, or None if pyarrow cannot split
+    them. A row of the wrong width is skipped (its number noted in `invalid`): the row
+    count then differs from the count of records, which the caller checks. Quoted line
+    breaks are looked for only in a file with quotes (faster without); a record must fit
+    in one of the parser's blocks, so a block holds the `longest` record. Empty values and
+    empty quoted values are missing (NULL), as in every other reader of Polku."""
     import pyarrow.csv as pacsv
 
-    table = pacsv.read_csv(
-        pa.BufferReader(utf8),
-        read_options=pacsv.ReadOptions(column_names=list(columns), skip_rows=1),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
-        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True),
-    )
-    con.register(f"{RAW}_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}_memory AS SELECT * FROM {RAW}_arrow")
-    con.unregister(f"{RAW}_arrow")
-    return f"{RAW}_memory"
+    def skip(row: Any) -> str:
+        if invalid is not None:
+            invalid.append(row.number)
+        return "skip"
+
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pacsv.ReadOptions(column_names=list(columns), skip_rows=1, use_threads=invalid is None, block_size=max(1 << 20, longest + 2)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=skip),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
+        return None
+
+
+def _registered(raw: RawFile, table: pa.Table, lines: np.ndarray, memory: InMemory) -> RawFile:
+    """The table with each row's line, readable by DuckDB as the relation RAW_csv."""
+    numbers = np.ascontiguousarray(lines, dtype=np.int64)  # from its buffer: pa.array() would import pandas (seconds)
+    table = table.append_column("_line", pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]))
+    return replace(raw, relation=memory.register(f"{RAW}_csv", table), rows=table.num_rows, table=table)
 
 
 def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
     """The reason code of each record ('' when it can be read), most telling first."""
     codes = np.where(records.fields != expected, "wrong_field_count", "").astype(object)
-    codes[records.ends - records.starts > MAX_RECORD_BYTES] = "record_too_long"
     codes[records.unbalanced] = "unbalanced_quote"
     codes[containing(records, lone_carriage_returns(utf8))] = "stray_carriage_return"
     codes[containing(records, nul_bytes(utf8))] = "nul_byte"
@@ -330,7 +317,7 @@ def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
 def _refuse_bad_header(path: Path, code: str) -> None:
     if code and code != "wrong_field_count":
         raise _content_error(
-            path, "the header line cannot be read", ROW_REASONS[code].format(fields="", expected="", limit=MAX_RECORD_BYTES),
+            path, "the header line cannot be read", ROW_REASONS[code].format(fields="", expected=""),
             "export the file again as CSV in UTF-8 or Windows-1252 with a plain header line.", line=1,
         )
 
@@ -346,27 +333,34 @@ def _without(utf8: bytes, records: Records, drop: np.ndarray) -> bytes:
     return buf[np.cumsum(marks[: len(buf)]) == 0].tobytes()
 
 
-def _scanned(con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, original: bytes, delimiter: str, memory: InMemory) -> RawFile:
+def _scanned(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory) -> RawFile:
     """The careful reading: every record found by the scan, the unreadable ones set apart.
 
-    DuckDB reads only the records the scan found readable (a copy without the others, in
-    memory, when there are any), so the n-th row DuckDB returns is the n-th good record.
+    Only the records the scan found readable are parsed (a copy without the others, in
+    memory, when there are any), so the n-th row parsed is the n-th good record.
     """
     records = scan_records(utf8, delimiter)
     codes = _problems(records, utf8, len(raw.columns))
     _refuse_bad_header(raw.path, str(codes[0]))
     codes[0] = ""
     good = codes == ""
-    scan = _source_sql(con, raw, _without(utf8, records, ~good), original, delimiter, memory)
-    lines = records.lines[good][1:]
-    con.register(f"{LINES}_arrow", pa.table({"idx": np.arange(len(lines)), "line": lines}))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT * FROM {LINES}_arrow")
-    con.unregister(f"{LINES}_arrow")
-    numbered = f"(SELECT row_number() OVER () - 1 AS _idx, * FROM {scan})"
-    relation = f"(SELECT l.line AS _line, r.* EXCLUDE (_idx) FROM {numbered} r JOIN {LINES} l ON r._idx = l.idx)"
+    clean = _without(utf8, records, ~good)
+    longest = int((records.ends - records.starts).max())
+    table = _parsed(clean, raw.columns, delimiter, quoted=True, longest=longest)
+    lines = records.lines[good]
+    if table is None or table.num_rows != len(lines) - 1:
+        raise quoting_error(raw.path, len(lines) - 1, 0 if table is None else table.num_rows, _disagreement(clean, raw.columns, delimiter, lines, longest))
     bad = np.flatnonzero(~good)
     malformed = tuple(SetApart(int(records.lines[i]), str(codes[i]), None, int(records.fields[i])) for i in bad)
-    return replace(raw, relation=relation, rows=len(lines), records=len(records) - 1, malformed=malformed, fallback=None, breaks=True)
+    return replace(_registered(raw, table, lines[1:], memory), records=len(records) - 1, malformed=malformed)
+
+
+def _disagreement(clean: bytes, columns: tuple[str, ...], delimiter: str, lines: np.ndarray, longest: int) -> int | None:
+    """The line of the first record the CSV parser could not split as the scan did."""
+    invalid: list[int] = []
+    _parsed(clean, columns, delimiter, quoted=True, longest=longest, invalid=invalid)
+    numbers = [n for n in invalid if n is not None and 0 < n <= len(lines)]
+    return int(lines[numbers[0] - 1]) if numbers else None
 
 
 def _has_spaces(utf8: bytes) -> bool:
@@ -384,12 +378,14 @@ def _head(data: bytes, simple: bool) -> str:
     return data[: end if end >= 0 else 1 << 16].decode("utf-8-sig", errors="replace")
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, options: FileOptions, memory: InMemory) -> RawFile:
-    """A relation over DuckDB's CSV reader (all text) with each row's line.
+def read_csv(path: Path, data: bytes, options: FileOptions, memory: InMemory) -> RawFile:
+    """The file's rows as text with each row's line, parsed in memory.
 
-    Nothing is read into a table yet (see `materialise`). For a file without quotes or
-    empty lines, line = row number + 1, and `fallback` gives the scanned reading in case
-    DuckDB returns fewer rows than lines (then some rows were malformed).
+    For a file without quotes, NUL bytes or stray carriage returns, every line is claimed
+    to be one row (line = row number + 1); the claim stands when the parser returns that
+    many rows. Otherwise (an empty line or a malformed row makes it return fewer, or the
+    file has quotes) the record scan finds each record's line and sets the unreadable ones
+    apart.
     """
     utf8 = _uniform_line_endings(_as_utf8(data, path, options.encoding))
     first_line = utf8[: max(utf8.find(b"\n"), 0) or len(utf8)].removeprefix(b"\xef\xbb\xbf")
@@ -397,29 +393,21 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, options: F
     lines = _line_count_if_simple(utf8)
     columns = _csv_header(_head(utf8, lines is not None), path, delimiter)
     raw = RawFile(path, "csv", "", columns, "", 0, (), spaces=_has_spaces(utf8))
-    if lines is None:
-        return _scanned(con, raw, utf8, data, delimiter, memory)
-    scan = _source_sql(con, raw, utf8, data, delimiter, memory)
-    fallback = lambda: _scanned(con, raw, utf8, data, delimiter, memory)  # noqa: E731
-    return replace(raw, relation=scan, rows=lines, records=lines, fallback=fallback, lines_from_rowid=True, breaks=False)
+    if lines is not None:
+        table = _parsed(utf8, columns, delimiter, quoted=False)
+        if table is not None and table.num_rows == lines:
+            return replace(_registered(raw, table, np.arange(2, lines + 2), memory), records=lines, breaks=False)
+    return _scanned(raw, utf8, delimiter, memory)
 
 
-def quoting_error(path: Path, expected: int, read: int) -> ValidationFailed:
-    """DuckDB read a different number of rows than the record scan found readable: the two
-    parsers disagree, and no row may be lost, so the file is refused."""
+def quoting_error(path: Path, expected: int, read: int, line: int | None) -> ValidationFailed:
+    """The CSV parser split the readable records differently from the record scan: no row
+    may be lost or joined, so the file is refused."""
     return _content_error(
         path, "the file's quoting could not be read consistently",
         f"{expected} rows were expected from the line structure but {read} were read; a quote is probably unbalanced.",
         "check that every quoted value starts and ends with a double quote and that quotes inside values are doubled.",
-    )
-
-
-def unreadable_error(path: Path, error: duckdb.Error) -> ValidationFailed:
-    """DuckDB's CSV reader stopped on a record the scan found readable."""
-    return _content_error(
-        path, "the file could not be read as CSV",
-        f"DuckDB's CSV reader stopped: {str(error).splitlines()[0][:200]}",
-        "check the file's delimiter, quoting and line endings, or export it again.",
+        line=line,
     )
 
 
@@ -529,7 +517,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
     if not data or data.isspace():
         raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
     if fmt == "csv":
-        raw = read_csv(con, path, data, options, memory)
+        raw = read_csv(path, data, options, memory)
     elif fmt == "xlsx":
         raw = read_xlsx(con, path, options)
     else:
@@ -538,33 +526,12 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
 
 
 def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...] = ()) -> RawFile:
-    """Read a CSV relation once into the temporary table RAW, checking its row count, then
-    set apart the rows that break a column rule (any format).
+    """The relation validation reads, without the rows that break a column rule (any format).
 
-    Validation reads the rows more than once (distinct codes, then every field), and a
-    table is read in parallel where the CSV relation, numbered in file order, is not. If
-    the fast reading yields fewer rows than lines, some rows were malformed: read again
-    with the record scan.
+    Every reader has already put the rows in memory (an Arrow table for CSV, temporary
+    tables for XLSX and Parquet), so the rows are read once.
     """
-    if raw.format == "csv":
-        raw = _csv_table(con, raw)
     return _set_apart(con, raw, rules)
-
-
-def _csv_table(con: duckdb.DuckDBPyConnection, raw: RawFile) -> RawFile:
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {raw.relation}")
-    except duckdb.InvalidInputException as error:
-        if raw.fallback is not None:
-            return _csv_table(con, replace(raw.fallback(), digest=raw.digest))
-        raise unreadable_error(raw.path, error) from None
-    rows, first, last = con.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {RAW}").fetchall()[0]
-    contiguous = not raw.lines_from_rowid or rows == 0 or last - first + 1 == rows
-    if (rows != raw.rows or not contiguous) and raw.fallback is not None:
-        return _csv_table(con, replace(raw.fallback(), digest=raw.digest))  # the digest is set after reading
-    if rows != raw.rows:
-        raise quoting_error(raw.path, raw.rows, rows)
-    return replace(raw, relation=_numbered(raw, first or 0), fallback=None, lines_from_rowid=False)
 
 
 def _rule_sql(rules: tuple[ColumnRule, ...], breaks: bool) -> tuple[str, str]:
@@ -579,11 +546,22 @@ def _rule_sql(rules: tuple[ColumnRule, ...], breaks: bool) -> tuple[str, str]:
     return f"CASE {arms} END", " OR ".join(f"({test})" for test in tests if test)
 
 
+def _within_limits(raw: RawFile, rules: tuple[ColumnRule, ...]) -> bool:
+    """True when no rule can be broken, known without reading a value: a CSV file without
+    line breaks in values, whose longest value per column (in bytes, from the Arrow
+    table's offsets) is within the limit. Bytes >= characters, so this never hides one."""
+    if raw.table is None or raw.breaks:
+        return False
+    import pyarrow.compute as pc
+
+    return all((pc.max(pc.binary_length(raw.table[r.column])).as_py() or 0) <= r.limit for r in rules)
+
+
 def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...]) -> RawFile:
     """Rows with an over-long value (`field_too_long`) or a line break in a key or identity
     column (`line_break_in_key`) are set apart unread, like a malformed record: such a
     value is an export error, and it may hold an identity code that slipped into it."""
-    if not rules:
+    if not rules or _within_limits(raw, rules):
         return raw
     case, where = _rule_sql(rules, raw.breaks)
     found = con.execute(f"SELECT _line, {case} FROM {raw.relation} WHERE {where} ORDER BY _line").fetchall()
@@ -600,15 +578,3 @@ def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[Column
     relation = f"(SELECT * FROM {raw.relation} r ANTI JOIN {CUT} c ON r._line = c.line)"
     malformed = tuple(sorted(raw.malformed + apart, key=lambda a: a.line))
     return replace(raw, relation=relation, rows=raw.rows - len(apart), malformed=malformed)
-
-
-def _numbered(raw: RawFile, first_rowid: int) -> str:
-    """RAW with `_line`. On the fast path (one record per line, no blank lines) the row's
-    place among the table's contiguous rowids is its place in the file: DuckDB keeps
-    insertion order for a table created from one scan (`preserve_insertion_order`, on by
-    default), and numbering by rowid lets the CSV be read in parallel where a
-    `row_number() OVER ()` window cannot. Row count and contiguity were checked before;
-    `benchmarks/ingest.py` checks every line of a million-row file."""
-    if not raw.lines_from_rowid:
-        return RAW
-    return f"(SELECT rowid - {int(first_rowid)} + 2 AS _line, * FROM {RAW})"
