@@ -1,11 +1,11 @@
 """Where each CSV record starts, counted in physical lines, found without a Python loop per record.
 
-DuckDB reads CSV fast but does not say which line a row came from, and a quoted field may
+A CSV parser reads fast but does not say which line a row came from, and a quoted field may
 hold newlines, so "row number + 1" is wrong as soon as one field spans lines. This module
 finds record boundaries the way an RFC 4180 reader does: a newline ends a record only when
 an even number of quote characters precede it (a doubled quote `""` adds two and keeps the
 parity). It also counts the delimiters outside quotes in each record, so rows with too few
-or too many fields are known before DuckDB reads them. All of it is numpy over the bytes.
+or too many fields are known before the parser reads them. All of it is numpy over the bytes.
 
 A stray quote must not swallow the lines after it. A quote is well placed only where RFC
 4180 allows it: an opening quote at the start of a field, a closing quote before a
@@ -35,7 +35,7 @@ NUL = 0
 
 @dataclass(frozen=True)
 class Records:
-    """Records of a CSV file: header first; empty lines are not records (DuckDB skips them)."""
+    """Records of a CSV file: header first; empty lines are not records (parsers skip them)."""
 
     lines: np.ndarray  # physical line where each record starts (1 = first line)
     fields: np.ndarray  # number of fields in each record

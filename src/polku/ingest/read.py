@@ -3,9 +3,8 @@
 Every value is read as text first (all columns VARCHAR), because a type error is a finding
 about one row, not a reason to stop reading the file: validation and conversion happen
 later in SQL, where each bad value can be sent to quarantine with its line and column. CSV
-goes through DuckDB's own reader (`materialise` reads it once into a temporary table
-inside the import's transaction); XLSX goes through openpyxl (read-only) and Parquet
-through DuckDB into temporary tables.
+is parsed in memory by pyarrow and read by DuckDB in place as an Arrow table; XLSX goes
+through openpyxl (read-only) and Parquet through DuckDB into temporary tables.
 
 The file's records are counted from its bytes (`lines.scan_records`), not by the parser
 that splits the fields: a record the parser could not read safely (a stray quote, a NUL
@@ -204,10 +203,10 @@ def _line_count_if_simple(data: bytes) -> int | None:
     """Lines after the header of a file without quotes, NUL bytes or stray carriage
     returns, else None (then every record is scanned).
 
-    This is a claim that each line is one row; `materialise` keeps it only when DuckDB
-    returns exactly that many rows with contiguous row ids. An empty line or a malformed
-    row makes DuckDB return fewer, and then the careful record scan numbers the lines.
-    Counting by byte search costs 0.04 s for 80 MB.
+    This is a claim that each line is one row; `read_csv` keeps it only when the parser
+    returns exactly that many rows. An empty line or a malformed row makes it return
+    fewer, and then the careful record scan numbers the lines. Counting by byte search
+    costs 0.04 s for 80 MB.
     """
     if b'"' in data or b"\0" in data or _has_lone_carriage_return(data):
         return None
@@ -231,10 +230,10 @@ def _as_utf8(data: bytes, path: Path, encoding: str) -> bytes:
 
 
 def _uniform_line_endings(utf8: bytes) -> bytes:
-    """LF line endings, in memory, when DuckDB could not read the endings as they are.
+    """LF line endings, in memory, when the lines could not be counted as they are.
 
-    DuckDB's parser fixes one line ending per file and stops at another, so a file that
-    mixes CRLF and LF lines (files joined from two exports) gets LF throughout; a file
+    A file that mixes CRLF and LF lines (files joined from two exports) gets LF
+    throughout, so that a CR is either part of every line end or of none; a file
     with more lone CRs than LFs (old Mac exports) has each CR read as a line end.
     Otherwise line numbers count LF, so they do not change. A CR left alone inside a line of an LF or CRLF file is not
     touched here: the record scan sets that line apart (`stray_carriage_return`)."""
