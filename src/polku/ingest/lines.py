@@ -61,13 +61,17 @@ class _Bytes:
     def newline_parity(self) -> np.ndarray:
         return np.searchsorted(self.quotes, self.newlines) % 2
 
+    @cached_property
+    def line_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(quotes, delimiters) on each physical line."""
+        count = len(self.newlines) + 1
+        quotes = np.bincount(np.searchsorted(self.newlines, self.quotes), minlength=count)
+        return quotes, np.bincount(np.searchsorted(self.newlines, self.delimiters), minlength=count)
+
     def plain_lines(self, expected: int) -> np.ndarray:
         """Mask of the physical lines that would be a record of `expected` fields on their
         own: no quote and exactly `expected - 1` delimiters."""
-        line_of = lambda positions: np.searchsorted(self.newlines, positions)  # noqa: E731
-        count = len(self.newlines) + 1
-        quotes = np.bincount(line_of(self.quotes), minlength=count)
-        delimiters = np.bincount(line_of(self.delimiters), minlength=count)
+        quotes, delimiters = self.line_counts
         return (quotes == 0) & (delimiters == expected - 1)
 
     def parity(self, positions: np.ndarray) -> np.ndarray:
@@ -94,14 +98,14 @@ class _Phase:
     fields: np.ndarray
     broken: np.ndarray  # misplaced or unclosed quote
     first_break: np.ndarray  # offset of the first line break inside the record, -1 if none
-    swallows: np.ndarray  # a line inside the record would be a whole record on its own
+    breaks: np.ndarray  # offsets of the line breaks inside records
 
 
 def _owner(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, positions, side="right") - 1
 
 
-def _phase(scan: _Bytes, phase: int, expected: int = 0) -> _Phase:
+def _phase(scan: _Bytes, phase: int) -> _Phase:
     inside = scan.newline_parity != phase
     terminators = scan.newlines[~inside]
     starts = np.concatenate(([0], terminators + 1))
@@ -115,11 +119,16 @@ def _phase(scan: _Bytes, phase: int, expected: int = 0) -> _Phase:
     breaks = scan.newlines[inside]
     owners, first = np.unique(_owner(starts, breaks), return_index=True)
     first_break[owners] = breaks[first]
-    swallows = np.zeros(len(starts), dtype=bool)
-    if expected > 1:
-        plain = scan.plain_lines(expected)[np.flatnonzero(inside) + 1]  # the lines after the inner breaks
-        swallows[_owner(starts, breaks[plain])] = True
-    return _Phase(starts, ends, fields, broken, first_break, swallows)
+    return _Phase(starts, ends, fields, broken, first_break, breaks)
+
+
+def _swallowing(scan: _Bytes, part: _Phase, expected: int) -> np.ndarray:
+    """Mask of the records with a line inside them that is a plain record on its own."""
+    swallows = np.zeros(len(part.starts), dtype=bool)
+    if len(part.breaks) and expected > 1:
+        after = np.searchsorted(scan.newlines, part.breaks) + 1  # the line after each inner break
+        swallows[_owner(part.starts, part.breaks[scan.plain_lines(expected)[after]])] = True
+    return swallows
 
 
 def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, int]]]:
@@ -127,12 +136,11 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
 
     Reading stays in one phase until an unbalanced record; then its first line is set apart
     and reading resumes after that line in the phase it has. One step per stray quote."""
-    first = _phase(scan, 0)
-    expected = int(first.fields[np.argmax(first.ends > first.starts)])  # the header: first non-empty record
-    phases = {0: _phase(scan, 0, expected)}
+    phases = {0: _phase(scan, 0)}
+    expected = int(phases[0].fields[np.argmax(phases[0].ends > phases[0].starts)])  # the header: first non-empty record
     runs, unbalanced = [], []
     part, index = phases[0], 0
-    bad = _unbalanced_records(part, expected)
+    bad = _unbalanced_records(scan, part, expected)
     while True:
         stop = bad[np.searchsorted(bad, index)] if np.searchsorted(bad, index) < len(bad) else len(part.starts)
         runs.append((part, index, int(stop)))
@@ -146,17 +154,17 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
         unbalanced.append((int(part.starts[stop]), line_end))
         phase = int(scan.newline_parity[np.searchsorted(scan.newlines, line_end)])
         if phase not in phases:
-            phases[phase] = _phase(scan, phase, expected)
+            phases[phase] = _phase(scan, phase)
         part, index = phases[phase], int(np.searchsorted(phases[phase].starts, line_end + 1))
-        bad = _unbalanced_records(part, expected)
+        bad = _unbalanced_records(scan, part, expected)
 
 
-def _unbalanced_records(part: _Phase, expected: int) -> np.ndarray:
+def _unbalanced_records(scan: _Bytes, part: _Phase, expected: int) -> np.ndarray:
     """Indexes of records with a stray quote: misplaced or unclosed, or a quoted line break
     in a record of the wrong width (a real multi-line value keeps the header's width), or
     a quoted line break followed by a line that is a plain record of its own (a value
     spanning lines does not hold a whole row: more likely two stray quotes joined rows)."""
-    return np.flatnonzero(part.broken | part.swallows | ((part.first_break >= 0) & (part.fields != expected)))
+    return np.flatnonzero(part.broken | _swallowing(scan, part, expected) | ((part.first_break >= 0) & (part.fields != expected)))
 
 
 def _not_empty(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
