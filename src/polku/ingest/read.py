@@ -235,8 +235,9 @@ def _uniform_line_endings(utf8: bytes) -> bytes:
     A file that mixes CRLF and LF lines (files joined from two exports) gets LF
     throughout, so that a CR is either part of every line end or of none; a file
     with more lone CRs than LFs (old Mac exports) has each CR read as a line end.
-    Otherwise line numbers count LF, so they do not change. A CR left alone inside a line of an LF or CRLF file is not
-    touched here: the record scan sets that line apart (`stray_carriage_return`)."""
+    Otherwise line numbers count LF, so they do not change. A CR alone inside a line of
+    an LF or CRLF file is left as it is: the record scan sets that line apart
+    (`stray_carriage_return`)."""
     if b"\r" not in utf8:
         return utf8
     crlf, lf = utf8.count(b"\r\n"), utf8.count(b"\n")
