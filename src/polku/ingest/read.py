@@ -43,7 +43,7 @@ from polku.schema.tables import Table
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 RAW = "_polku_raw"
 CUT = "_polku_cut"
-TEMPORARIES = (f"{RAW}_xlsx", f"{RAW}_parquet", CUT)
+TEMPORARIES = (f"{RAW}_parquet", CUT)
 
 FIELD_LIMITS = {"identity": 64, "code": 200, "text": 1000, "integer": 40, "number": 40, "money": 40, "date": 40, "boolean": 40}
 """Most characters a value of each field kind may hold (`field_too_long`). Each is far
@@ -438,7 +438,7 @@ def _sheet_rows(path: Path, options: FileOptions) -> Any:
     return book, sheet.iter_rows(values_only=True)
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) -> RawFile:
+def read_xlsx(path: Path, options: FileOptions, memory: InMemory) -> RawFile:
     """Load the first (or the mapping's) sheet; row 1 is the header, empty rows are skipped."""
     book, rows = _sheet_rows(path, options)
     header = next(rows, None)
@@ -462,10 +462,8 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) 
         lines.append(line)
     book.close()
     arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)}, "_line": pa.array(lines, pa.int64())})
-    con.register(f"{RAW}_arrow", arrow)
-    con.execute(f"CREATE TEMP TABLE {RAW}_xlsx AS SELECT * FROM {RAW}_arrow")
-    con.unregister(f"{RAW}_arrow")
-    return RawFile(path, "xlsx", "", columns, f"{RAW}_xlsx", len(lines), tuple(malformed), records=len(lines) + len(malformed))
+    relation = memory.register(f"{RAW}_xlsx", arrow)
+    return RawFile(path, "xlsx", "", columns, relation, len(lines), tuple(malformed), records=len(lines) + len(malformed))
 
 
 def _parquet_text(name: str, sql_type: str, options: FileOptions) -> str:
@@ -519,7 +517,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
     if fmt == "csv":
         raw = read_csv(path, data, options, memory)
     elif fmt == "xlsx":
-        raw = read_xlsx(con, path, options)
+        raw = read_xlsx(path, options, memory)
     else:
         raw = read_parquet(con, path, options)
     return replace(raw, digest=digest)
