@@ -162,3 +162,16 @@ def test_the_balance_is_counted_from_the_files_records(tmp_path: Path) -> None:
         summary = summarise(store)
     assert not summary.invariant_holds
     assert summary.to_dict()["imports"][0]["balanced"] is False
+
+
+def test_a_store_made_before_file_records_is_read_and_then_gets_the_column(tmp_path: Path) -> None:
+    """Read-only, status falls back on rows_read; the next writable open adds the column."""
+    path = tmp_path / "old.duckdb"
+    with open_store(path) as store:
+        store.con.execute("ALTER TABLE import_log DROP COLUMN file_records")
+        entry = _import(1, "team", 3, 2, 1)[:-1]
+        store.con.execute(f"INSERT INTO import_log VALUES ({', '.join('?' * len(entry))})", list(entry))
+    with open_store(path, read_only=True) as store:
+        assert [(e.rows_read, e.file_records, e.balanced) for e in summarise(store).imports] == [(3, None, True)]
+    with open_store(path) as store:
+        assert store.con.execute("SELECT file_records FROM import_log").fetchall() == [(None,)]

@@ -144,15 +144,21 @@ def table_counts(store: Store) -> dict[str, int]:
 def latest_imports(store: Store) -> tuple[ImportEntry, ...]:
     """The newest import of every (table, source): what the store's rows come from now."""
     rows = store.con.execute(
-        """
+        f"""
         SELECT import_id, table_name, source, file_path, file_sha256, status,
-               rows_read, rows_accepted, rows_quarantined, file_records
+               rows_read, rows_accepted, rows_quarantined, {_records_column(store)}
         FROM import_log
         QUALIFY row_number() OVER (PARTITION BY table_name, source ORDER BY import_id DESC) = 1
         ORDER BY table_name, source
         """
     ).fetchall()
     return tuple(_entry(r) for r in rows)
+
+
+def _records_column(store: Store) -> str:
+    """`file_records`, or NULL in a store made before the column and opened read-only."""
+    names = {row[0] for row in store.con.execute("DESCRIBE import_log").fetchall()}
+    return "file_records" if "file_records" in names else "NULL AS file_records"
 
 
 def _entry(r: tuple[Any, ...]) -> ImportEntry:
@@ -163,7 +169,7 @@ def all_imports(store: Store) -> tuple[ImportEntry, ...]:
     """Every import ever logged, for the invariant check."""
     rows = store.con.execute(
         "SELECT import_id, table_name, source, file_path, file_sha256, status, rows_read, "
-        "rows_accepted, rows_quarantined, file_records FROM import_log ORDER BY import_id"
+        f"rows_accepted, rows_quarantined, {_records_column(store)} FROM import_log ORDER BY import_id"
     ).fetchall()
     return tuple(_entry(r) for r in rows)
 

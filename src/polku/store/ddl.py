@@ -49,6 +49,10 @@ META_TABLES = {
 }
 
 
+ADDED_COLUMNS = ("ALTER TABLE import_log ADD COLUMN IF NOT EXISTS file_records BIGINT",)
+"""Columns added after a store may have been created: a store made before keeps working."""
+
+
 def column_definitions(table: Table) -> list[tuple[str, str]]:
     """(name, SQL type) of the stored columns, lineage included."""
     columns = [(f.name, f.sql_type) for f in table.fields]
@@ -65,4 +69,4 @@ def create_statements() -> list[str]:
     for table in TABLES.values():
         cols = ", ".join(f"{name} {sql_type}" for name, sql_type in column_definitions(table))
         statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
-    return statements
+    return statements + list(ADDED_COLUMNS)
