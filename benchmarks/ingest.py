@@ -10,12 +10,16 @@ into a fresh store; prints every time, the medians, rows per second and the rati
 medians (target: the import reaches at least 50 % of the raw throughput). Alternating and
 taking medians keeps one slow moment of a shared machine from deciding the ratio.
 
-    uv run --frozen python benchmarks/ingest.py [--rows N] [--persons N] [--repeat N] [--keep DIR]
+`--quote-all` writes every value in double quotes, as some exports do: every record is
+then found by the record scan of `polku.ingest.lines` instead of the fast line count.
+
+    uv run --frozen python benchmarks/ingest.py [--rows N] [--persons N] [--repeat N] [--quote-all] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import tempfile
 import time
@@ -30,7 +34,7 @@ from polku.ingest import import_file
 from polku.store import open_store
 
 
-def build_csv(path: Path, rows: int, persons: int, seed: int = 0) -> None:
+def build_csv(path: Path, rows: int, persons: int, seed: int = 0, quote_all: bool = False) -> None:
     """Employment spells of `persons` people (test-range codes), ~1 % with a mistake."""
     rng = np.random.default_rng(seed)
     unique = rng.permutation(365 * 45 * 100)[:persons]  # (day of birth, individual number) pairs
@@ -54,7 +58,7 @@ def build_csv(path: Path, rows: int, persons: int, seed: int = 0) -> None:
     })
     flawed = rng.random(rows) < 0.01
     frame.loc[flawed, "weekly_hours"] = 120.0
-    frame.to_csv(path, index=False)
+    frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
 
 
 def time_raw(path: Path, folder: Path) -> float:
@@ -92,6 +96,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--persons", type=int, default=250_000, help="distinct people (rows per person = rows / persons)")
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds of each (medians are compared)")
+    parser.add_argument("--quote-all", action="store_true", help="every value in double quotes (the record scan's path)")
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the CSV and stores in")
     args = parser.parse_args()
     raws, imports = [], []
@@ -99,14 +104,15 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "employment_spell.csv"
-        build_csv(path, args.rows, min(args.persons, args.rows))
+        build_csv(path, args.rows, min(args.persons, args.rows), quote_all=args.quote_all)
         size = path.stat().st_size / 1e6
         for _ in range(args.repeat):
             raws.append(time_raw(path, folder))
             seconds, accepted, quarantined = time_import(path, folder)
             imports.append(seconds)
     raw, imported = statistics.median(raws), statistics.median(imports)
-    print(f"file: {args.rows:,} rows of {min(args.persons, args.rows):,} people, {size:.0f} MB; {args.repeat} rounds")
+    quoted = ", every value quoted" if args.quote_all else ""
+    print(f"file: {args.rows:,} rows of {min(args.persons, args.rows):,} people{quoted}, {size:.0f} MB; {args.repeat} rounds")
     print(f"DuckDB read_csv into a table: {raw:6.2f} s  {args.rows / raw:>12,.0f} rows/s   (runs: {_seconds(raws)})")
     print(f"polku import (full):          {imported:6.2f} s  {args.rows / imported:>12,.0f} rows/s   (runs: {_seconds(imports)};"
           f" {accepted:,} accepted, {quarantined:,} quarantined)")

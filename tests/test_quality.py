@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from polku.quality import QualitySummary, summarise
+from polku.quality import ImportEntry, QualitySummary, summarise
 from polku.store import Store, open_store
 
 
@@ -32,15 +32,15 @@ def _episode(episode_id: str, person: str, service: str, provider: str | None, w
             "case_worker_id": worker, "team_id": team, "start_date": date(2024, 1, 1), "completion_status": "ongoing"}
 
 
-def _import(import_id: int, table: str, read: int, accepted: int, quarantined: int) -> tuple[Any, ...]:
+def _import(import_id: int, table: str, read: int, accepted: int, quarantined: int, records: int | None = None) -> tuple[Any, ...]:
     at = datetime(2025, 1, import_id)
     return (import_id, table, f"{table}.csv", f"/data/{table}.csv", f"{import_id:064x}", "csv", None, 1, "ok",
-            read, accepted, quarantined, 0, at, at)
+            read, accepted, quarantined, 0, at, at, read if records is None else records)
 
 
 IMPORT_LOG_COLUMNS = (
     "import_id, table_name, source, file_path, file_sha256, file_format, mapping, key_version, status, "
-    "rows_read, rows_accepted, rows_quarantined, rows_replaced, started_at, finished_at"
+    "rows_read, rows_accepted, rows_quarantined, rows_replaced, started_at, finished_at, file_records"
 )
 
 
@@ -154,3 +154,32 @@ def test_empty_store_has_no_findings(tmp_path: Path) -> None:
     assert empty.findings == () and empty.imports == () and empty.invariant_holds
     assert set(empty.tables.values()) == {0}
     assert "(none)" in empty.render("en")
+
+
+def test_the_balance_is_counted_from_the_files_records(tmp_path: Path) -> None:
+    """Issue 14: with the parser's own counts (150 read = 149 + 1) an import that lost 50 of
+    the file's 200 records looked balanced; the count from the file's bytes shows it."""
+    lost = ImportEntry(1, "benefit_spell", "b.csv", "/b.csv", "0" * 64, "replaced", 150, 149, 1, file_records=200)
+    assert not lost.balanced
+    assert ImportEntry(2, "benefit_spell", "b.csv", "/b.csv", "1" * 64, "replaced", 200, 199, 1, file_records=200).balanced
+    assert ImportEntry(3, "team", "t.csv", "/t.csv", "2" * 64, "imported", 5, 4, 1).balanced  # logged before the count
+    with open_store(tmp_path / "s.duckdb") as store:
+        entry = _import(1, "benefit_spell", 150, 149, 1, records=200)
+        store.con.execute(f"INSERT INTO import_log ({IMPORT_LOG_COLUMNS}) VALUES ({', '.join('?' * len(entry))})", list(entry))
+        summary = summarise(store)
+    assert not summary.invariant_holds
+    assert summary.to_dict()["imports"][0]["balanced"] is False
+
+
+def test_a_store_made_before_file_records_is_read_and_then_gets_the_column(tmp_path: Path) -> None:
+    """Read-only, status falls back on rows_read; the next writable open adds the column."""
+    path = tmp_path / "old.duckdb"
+    with open_store(path) as store:
+        store.con.execute("ALTER TABLE import_log DROP COLUMN file_records")
+        entry = _import(1, "team", 3, 2, 1)[:-1]
+        before = IMPORT_LOG_COLUMNS.removesuffix(", file_records")
+        store.con.execute(f"INSERT INTO import_log ({before}) VALUES ({', '.join('?' * len(entry))})", list(entry))
+    with open_store(path, read_only=True) as store:
+        assert [(e.rows_read, e.file_records, e.balanced) for e in summarise(store).imports] == [(3, None, True)]
+    with open_store(path) as store:
+        assert store.con.execute("SELECT file_records FROM import_log").fetchall() == [(None,)]

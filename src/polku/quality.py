@@ -39,10 +39,14 @@ class ImportEntry:
     rows_read: int
     rows_accepted: int
     rows_quarantined: int
+    file_records: int | None = None  # counted from the file's bytes at import (None: logged before this count)
 
     @property
     def balanced(self) -> bool:
-        return self.rows_read == self.rows_accepted + self.rows_quarantined
+        """The file's records, counted from its bytes independently of the parser, are all
+        accepted or quarantined (and so are the rows the parser read)."""
+        records = self.rows_read if self.file_records is None else self.file_records
+        return records == self.rows_read == self.rows_accepted + self.rows_quarantined
 
 
 @dataclass(frozen=True)
@@ -140,24 +144,34 @@ def table_counts(store: Store) -> dict[str, int]:
 def latest_imports(store: Store) -> tuple[ImportEntry, ...]:
     """The newest import of every (table, source): what the store's rows come from now."""
     rows = store.con.execute(
-        """
+        f"""
         SELECT import_id, table_name, source, file_path, file_sha256, status,
-               rows_read, rows_accepted, rows_quarantined
+               rows_read, rows_accepted, rows_quarantined, {_records_column(store)}
         FROM import_log
         QUALIFY row_number() OVER (PARTITION BY table_name, source ORDER BY import_id DESC) = 1
         ORDER BY table_name, source
         """
     ).fetchall()
-    return tuple(ImportEntry(int(r[0]), *r[1:5], r[5], int(r[6]), int(r[7]), int(r[8])) for r in rows)
+    return tuple(_entry(r) for r in rows)
+
+
+def _records_column(store: Store) -> str:
+    """`file_records`, or NULL in a store made before the column and opened read-only."""
+    names = {row[0] for row in store.con.execute("DESCRIBE import_log").fetchall()}
+    return "file_records" if "file_records" in names else "NULL AS file_records"
+
+
+def _entry(r: tuple[Any, ...]) -> ImportEntry:
+    return ImportEntry(int(r[0]), *r[1:5], r[5], int(r[6]), int(r[7]), int(r[8]), None if r[9] is None else int(r[9]))
 
 
 def all_imports(store: Store) -> tuple[ImportEntry, ...]:
     """Every import ever logged, for the invariant check."""
     rows = store.con.execute(
         "SELECT import_id, table_name, source, file_path, file_sha256, status, rows_read, "
-        "rows_accepted, rows_quarantined FROM import_log ORDER BY import_id"
+        f"rows_accepted, rows_quarantined, {_records_column(store)} FROM import_log ORDER BY import_id"
     ).fetchall()
-    return tuple(ImportEntry(int(r[0]), *r[1:5], r[5], int(r[6]), int(r[7]), int(r[8])) for r in rows)
+    return tuple(_entry(r) for r in rows)
 
 
 def quarantine_groups(store: Store) -> tuple[QuarantineGroup, ...]:

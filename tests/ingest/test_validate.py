@@ -20,7 +20,7 @@ from polku.store import Store
 BAD = FIXTURES / "bad"
 
 # fixture (= reason code) -> table, column, stored value, words the reason must contain
-CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
+CASES: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
     "missing_value": ("service_episode", "start_date", None, ("start_date is empty", "fill it in")),
     "hetu_in_field": ("team", "name", "Tiimi <hetu>", ("name holds something shaped like a personal identity code", "columns are in the right order")),
     "not_an_integer": ("person", "birth_month", "5.5", ("birth_month is not a whole number", "digits only")),
@@ -42,6 +42,11 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "hetu_temporary": ("employment_spell", "hetu", "999999X999X", ("900-999", "temporary")),
     "hetu_check_character": ("employment_spell", "hetu", "999999X999X", ("check character does not match",)),
     "duplicate_key": ("team", "team_id", "T1", ("repeats the row on line 2", "keep one row per key")),
+    "unbalanced_quote": ("team", None, None, ("neither opens nor closes", "read on its own")),
+    "nul_byte": ("team", None, None, ("NUL byte",)),
+    "stray_carriage_return": ("team", None, None, ("carriage return (CR)",)),
+    "field_too_long": ("team", "name", None, ("name is longer than 1000 characters",)),
+    "line_break_in_key": ("team", "team_id", None, ("team_id holds a line break",)),
     "check_business_id_check_digit": ("provider", "business_id", "1234567-2", ("wrong check digit", "mod-11")),
     "check_isced_matches_education_level": ("person", "isced_level", "3", ("isced_level does not belong to education_level",)),
     "check_basis_only_with_partial_work_ability": ("person", "partial_work_ability_basis", "medical_statement", ("partial_work_ability is false",)),

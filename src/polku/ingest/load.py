@@ -13,7 +13,6 @@ leaves the store exactly as it was. `rollback` puts the newest kept version back
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +27,7 @@ from polku.ingest import history, read, validate
 from polku.ingest.history import Changes
 from polku.ingest.mapping import Mapping, TableMapping, load_mapping
 from polku.ingest.quarantine import insert_malformed, quarantine_sql
-from polku.ingest.read import RawFile, file_format, materialise, read_source
+from polku.ingest.read import InMemory, RawFile, column_rules, file_format, materialise, read_source
 from polku.ingest.report import ImportReport
 from polku.ingest.rules import quote
 from polku.ingest.validate import (
@@ -128,7 +127,8 @@ def _log(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportR
     _log_entry(con, {
         "import_id": report.import_id, "table_name": job.table, "source": job.source, "file_path": str(job.file),
         "file_sha256": raw.sha256, "file_format": raw.format, "mapping": job.mapping.label,
-        "key_version": key_version, "started_at": started, "version_import_id": version, **_counts(report),
+        "key_version": key_version, "started_at": started, "version_import_id": version,
+        "file_records": report.file_records, **_counts(report),
     })
 
 
@@ -159,11 +159,11 @@ def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
 def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
     counts = con.execute(
-        "SELECT rows_read, rows_accepted, rows_quarantined FROM import_log WHERE import_id = ?", [previous.import_id]
+        "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?", [previous.import_id]
     ).fetchall()[0]
     report = ImportReport(
-        job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts, 0,
-        _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256,
+        job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts[:3], 0,
+        _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256, file_records=counts[3],
     )
     _log(con, job, raw, report, started, previous.import_id)
     return report
@@ -178,7 +178,7 @@ def _replace(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous, impor
 def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> RawFile:
     """Validate and convert every row into the temporary STAGED table (see `validate`)."""
     mapping = job.table_mapping
-    raw = materialise(con, raw)
+    raw = materialise(con, raw, column_rules(mapping.table, plan.sources))
     if per_distinct_code(mapping):
         con.execute(identities_sql(mapping, plan, raw.relation), job.key.sql_parameters())
     other = bool(con.execute(f"SELECT count(*) > 0 FROM {quote(job.table)} WHERE _source <> ?", [job.source]).fetchall()[0][0])
@@ -215,10 +215,11 @@ def _quarantine(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: Co
     return int(bad) + len(raw.malformed)
 
 
-def _check_no_loss(read: int, accepted: int, quarantined: int, job: Job) -> None:
-    if read != accepted + quarantined:
+def _check_no_loss(records: int, accepted: int, quarantined: int, job: Job) -> None:
+    """Every record of the file, counted from its bytes, is accepted or quarantined."""
+    if records != accepted + quarantined:
         raise LostRows(
-            f"{read} rows were read but {accepted} accepted and {quarantined} quarantined",
+            f"the file has {records} records but {accepted} were accepted and {quarantined} quarantined",
             where=str(job.file),
             why="every row read must be either imported or quarantined; the import was undone.",
             fix="this is a bug in Polku; please report it with the file's structure (not its data).",
@@ -251,12 +252,12 @@ def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPl
     accepted = _insert_accepted(con, job, import_id)
     quarantined = _quarantine(con, job, raw, plan, import_id)
     read = raw.rows + len(raw.malformed)
-    _check_no_loss(read, accepted, quarantined, job)
+    _check_no_loss(raw.records, accepted, quarantined, job)
     _refuse_shrinking(job, replaced, accepted, read)
     report = ImportReport(
         job.table, job.source, str(job.file), import_id, "replaced" if previous else "imported",
         read, accepted, quarantined, replaced, _by_reason(con, import_id),
-        mapping=job.mapping.label, file_sha256=raw.sha256,
+        mapping=job.mapping.label, file_sha256=raw.sha256, file_records=raw.records,
         changes=_changes(con, job, previous, import_id, accepted),
     )
     _log(con, job, raw, report, started, import_id)
@@ -288,19 +289,19 @@ def _write(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnP
 def _run(store: Store, job: Job) -> ImportReport:
     """Check the file and its columns first, then write inside one transaction.
 
-    Temporary tables and copies are removed whether the import succeeds or not.
+    Temporary tables and in-memory copies are removed whether the import succeeds or not.
     """
     job.progress(f"reading {job.file.name}", 0.0)
     try:
-        with tempfile.TemporaryDirectory(prefix="polku-import-") as workdir:
-            return _read_and_write(store, job, Path(workdir))
+        with InMemory(store.con) as memory:
+            return _read_and_write(store, job, memory)
     finally:
         for name in read.TEMPORARIES + validate.TEMPORARIES:
             store.con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _read_and_write(store: Store, job: Job, workdir: Path) -> ImportReport:
-    raw = read_source(store.con, job.file, job.table_mapping.file, workdir)
+def _read_and_write(store: Store, job: Job, memory: InMemory) -> ImportReport:
+    raw = read_source(store.con, job.file, job.table_mapping.file, memory)
     plan = plan_columns(raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces)
     with store.transaction() as con:
         return _write(con, job, raw, plan)

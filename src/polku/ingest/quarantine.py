@@ -146,18 +146,25 @@ def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     )
 
 
-def insert_malformed(con: duckdb.DuckDBPyConnection, rows: tuple[tuple[int, int], ...], expected: int, params: dict[str, object]) -> None:
-    """Quarantine rows that could not be split into the header's fields (no value kept)."""
+def insert_malformed(con: duckdb.DuckDBPyConnection, rows: tuple[tuple[int, str, str | None, int | None], ...], expected: int, params: dict[str, object]) -> None:
+    """Quarantine the records the reader set apart, (line, code, column, number) each, with
+    no value kept: such a record could not be split into trustworthy fields."""
     if not rows:
         return
-    lines, fields = zip(*rows)
-    con.register("_polku_malformed", pa.table({"line": pa.array(lines, pa.int64()), "fields": pa.array(fields, pa.int64())}))
-    before, after = ROW_REASONS["wrong_field_count"].format(fields="\0", expected=expected).split("\0")
-    reason = f"{literal(before)} || fields || {literal(after)}"
+    texts: dict[tuple[str, str | None, int | None], str] = {}
+    for _, code, column, number in rows:
+        if (code, column, number) not in texts:
+            texts[code, column, number] = ROW_REASONS[code].format(fields=number, expected=expected, limit=number, column=column)
+    lines, codes, columns, numbers = zip(*rows)
+    table = pa.table({
+        "line": pa.array(lines, pa.int64()), "column_name": pa.array(columns, pa.string()),
+        "code": pa.array(codes, pa.string()), "reason": pa.array([texts[k] for k in zip(codes, columns, numbers)], pa.string()),
+    })
+    con.register("_polku_malformed", table)
     try:
         con.execute(
-            f"INSERT INTO quarantine ({COLUMNS}) SELECT $import_id, $table, $source, $file, line, NULL, NULL, "
-            f"'wrong_field_count', {reason}, NULL, NULL, NULL FROM _polku_malformed ORDER BY line",
+            f"INSERT INTO quarantine ({COLUMNS}) SELECT $import_id, $table, $source, $file, line, column_name, NULL, "
+            f"code, reason, NULL, NULL, NULL FROM _polku_malformed ORDER BY line",
             params,
         )
     finally:

@@ -1,15 +1,21 @@
-"""Read a source file as text, keeping every row's line.
+"""Read a source file as text, keeping every row's line and every record's fate.
 
 Every value is read as text first (all columns VARCHAR), because a type error is a finding
 about one row, not a reason to stop reading the file: validation and conversion happen
 later in SQL, where each bad value can be sent to quarantine with its line and column. CSV
-goes through DuckDB's own reader (`materialise` reads it once into a temporary table
-inside the import's transaction); XLSX goes through openpyxl (read-only) and Parquet
-through DuckDB into temporary tables.
+is parsed in memory by pyarrow and read by DuckDB in place as an Arrow table; XLSX goes
+through openpyxl (read-only) and Parquet through DuckDB into temporary tables.
+
+The file's records are counted from its bytes (`lines.scan_records`), not by the parser
+that splits the fields: a record the parser could not read safely (a stray quote, a NUL
+byte, a stray carriage return, the wrong number of fields, an over-long value, a line
+break in a key) is set apart with its line and a reason code, and the rest is read
+without it. So records = rows read + rows set apart, always. A transcoded or cleaned
+copy of a file exists only in memory (`InMemory`): it holds every identity code.
 
 The result is a `RawFile`: an SQL relation with the source columns plus `_line` (header =
-line 1), the number of rows it must yield, the rows that could not be split into the
-header's number of fields, and the file's SHA-256 for idempotent re-imports.
+line 1), the number of rows it must yield, the records set apart, the number of records
+in the file, and the file's SHA-256 for idempotent re-imports.
 """
 
 from __future__ import annotations
@@ -18,23 +24,40 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import re
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from polku.errors import Location, UsageError, ValidationFailed
-from polku.ingest.lines import guess_delimiter, scan_records
+from polku.ingest.lines import Records, containing, guess_delimiter, lone_carriage_returns, nul_bytes, scan_records
 from polku.ingest.mapping import FileOptions
+from polku.ingest.reasons import ROW_REASONS
+from polku.schema.tables import Table
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 RAW = "_polku_raw"
-LINES = "_polku_lines"
-TEMPORARIES = (RAW, f"{RAW}_xlsx", f"{RAW}_parquet", LINES)
+CUT = "_polku_cut"
+TEMPORARIES = (f"{RAW}_parquet", CUT)
+
+FIELD_LIMITS = {"identity": 64, "code": 200, "text": 1000, "integer": 40, "number": 40, "money": 40, "date": 40, "boolean": 40}
+"""Most characters a value of each field kind may hold (`field_too_long`). Each is far
+above any real value (a hetu has 11, a date 10), so a longer one is two values joined by a
+missing delimiter or quote, not data, and it is not stored."""
+
+
+class SetApart(NamedTuple):
+    """A record the reader did not pass on, with the reason code that says why."""
+
+    line: int
+    code: str
+    column: str | None = None
+    number: int | None = None  # the record's fields (wrong_field_count) or the limit
 
 
 @dataclass(frozen=True)
@@ -43,14 +66,42 @@ class RawFile:
 
     path: Path
     format: str
-    sha256: str
+    digest: str | Future[str]  # the file's SHA-256, or its computation running beside the reading
     columns: tuple[str, ...]
     relation: str
     rows: int
-    malformed: tuple[tuple[int, int], ...]  # (line, number of fields) of unsplittable rows
-    fallback: Callable[[], "RawFile"] | None = None  # careful re-reading if `rows` proves wrong
-    lines_from_rowid: bool = False  # relation has no `_line` yet: line = rowid + 2 once materialised
+    malformed: tuple[SetApart, ...]  # records set apart by the reader
     spaces: bool = True  # a value may start or end with a space or hold a no-break space
+    records: int = 0  # data records in the file, counted from its bytes (rows + set apart)
+    breaks: bool = True  # a value may hold a line break (not in a CSV file without quotes)
+    table: pa.Table | None = None  # the CSV rows in memory, as DuckDB reads them
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """What the reader checks in one source column before validation."""
+
+    column: str
+    kind: str
+    single_line: bool  # a key or identity column: a line break in it is an export error
+
+    @property
+    def limit(self) -> int:
+        return FIELD_LIMITS[self.kind]
+
+
+def column_rules(table: Table, sources: dict[str, str | None]) -> tuple[ColumnRule, ...]:
+    """Rules for the source columns that feed `table`'s fields (`sources`: field -> column)."""
+    single = set(table.key) | {f.name for f in table.fields if f.kind == "identity"}
+    return tuple(
+        ColumnRule(column, table.field(name).kind, name in single)
+        for name, column in sources.items()
+        if column is not None
+    )
 
 
 def file_format(path: Path) -> str:
@@ -125,7 +176,10 @@ def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
 
 
 def _csv_header(text_head: str, path: Path, delimiter: str) -> tuple[str, ...]:
-    return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
+    try:
+        return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
+    except csv.Error as error:
+        raise _content_error(path, "the header line cannot be read", str(error), "export the file again with a plain header line.", line=1) from None
 
 
 def _header(row: Any, path: Path) -> tuple[str, ...]:
@@ -145,79 +199,168 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _csv_scan_sql(path: Path, columns: tuple[str, ...], delimiter: str) -> str:
-    types = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in columns)
-    return (
-        f"read_csv({_sql_text(str(path))}, auto_detect=false, header=true, columns={{{types}}}, "
-        f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', ignore_errors=true, encoding='utf-8')"
-    )
-
-
 def _line_count_if_simple(data: bytes) -> int | None:
-    """Lines after the header of a file without quotes, else None (quotes can span lines).
+    """Lines after the header of a file without quotes, NUL bytes or stray carriage
+    returns, else None (then every record is scanned).
 
-    This is a claim that each line is one row; `materialise` keeps it only when DuckDB
-    returns exactly that many rows with contiguous row ids. An empty line or a malformed
-    row makes DuckDB return fewer, and then the careful record scan numbers the lines.
-    Counting by byte search costs 0.04 s for 80 MB.
+    This is a claim that each line is one row; `read_csv` keeps it only when the parser
+    returns exactly that many rows. An empty line or a malformed row makes it return
+    fewer, and then the careful record scan numbers the lines. Counting by byte search
+    costs 0.04 s for 80 MB.
     """
-    if b'"' in data:
+    if b'"' in data or b"\0" in data or _has_lone_carriage_return(data):
         return None
     return data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
 
 
-def _as_utf8(data: bytes, path: Path, encoding: str, workdir: Path) -> tuple[Path | None, bytes]:
-    """(UTF-8 copy or None, the UTF-8 bytes DuckDB will read). ASCII bytes read the same in
-    every supported encoding, so they skip decoding (0.07 s per 80 MB)."""
+def _has_lone_carriage_return(data: bytes) -> bool:
+    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n") + data.endswith(b"\r")
+
+
+def _as_utf8(data: bytes, path: Path, encoding: str) -> bytes:
+    """The bytes as UTF-8, transcoded in memory (never written to disk: the file holds
+    identity codes). ASCII bytes read the same in every supported encoding, so they skip
+    decoding (0.07 s per 80 MB)."""
     if data.isascii():
-        return None, data
+        return data
     text, used = decode(data, path, encoding)
     if not text or text.isspace():
         raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
-    return _utf8_copy(data, text, used, workdir)
+    return data if used == "utf-8" else text.encode("utf-8")
 
 
-def _uniform_line_endings(copy: Path | None, utf8: bytes, folder: Path) -> tuple[Path | None, bytes]:
-    """A copy with LF endings when the file mixes CRLF and LF lines (files joined from two
-    exports): DuckDB's parser fixes one line ending per file and stops at the other. Line
-    numbers do not change (lines are counted by LF)."""
+def _uniform_line_endings(utf8: bytes) -> bytes:
+    """LF line endings, in memory, when the lines could not be counted as they are.
+
+    A file that mixes CRLF and LF lines (files joined from two exports) gets LF
+    throughout, so that a CR is either part of every line end or of none; a file
+    with more lone CRs than LFs (old Mac exports) has each CR read as a line end.
+    Otherwise line numbers count LF, so they do not change. A CR alone inside a line of
+    an LF or CRLF file is left as it is: the record scan sets that line apart
+    (`stray_carriage_return`)."""
     if b"\r" not in utf8:
-        return copy, utf8
-    crlf = utf8.count(b"\r\n")
-    if crlf in (0, utf8.count(b"\n")):
-        return copy, utf8
-    uniform = utf8.replace(b"\r\n", b"\n")
-    target = folder / "source-lf.csv"
-    target.write_bytes(uniform)
-    return target, uniform
+        return utf8
+    crlf, lf = utf8.count(b"\r\n"), utf8.count(b"\n")
+    if utf8.count(b"\r") - crlf > lf:  # more lone CRs than LFs: CR ends lines
+        return utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return utf8 if crlf == lf else utf8.replace(b"\r\n", b"\n")
 
 
-def _utf8_copy(data: bytes, text: str, encoding: str, folder: Path) -> tuple[Path | None, bytes]:
-    """A UTF-8 copy of a non-UTF-8 file for DuckDB (None when the original will do)."""
-    if encoding == "utf-8":
-        return None, data
-    encoded = text.encode("utf-8")
-    copy = folder / "source-utf8.csv"
-    copy.write_bytes(encoded)
-    return copy, encoded
+class InMemory:
+    """The in-memory tables of one import, unregistered when it ends.
 
-
-def _scanned(con: duckdb.DuckDBPyConnection, raw: RawFile, data: bytes, scan: str, delimiter: str) -> RawFile:
-    """The careful reading: lines from the record scan, malformed rows set apart.
-
-    DuckDB skips rows with the wrong number of fields (`ignore_errors`); the scan knows
-    which they are, so the n-th row DuckDB returns is the n-th well-formed record.
+    A transcoded or cleaned copy of a source holds every identity code of the file, so it
+    must never be a file on disk, not even for a moment. The bytes are parsed in memory by
+    pyarrow's CSV reader and DuckDB reads the Arrow table in place (a registered view):
+    nothing is left behind, whatever kills the process.
     """
-    records = scan_records(data, delimiter)
-    good = records.fields[1:] == len(raw.columns)
-    lines = records.lines[1:][good]
-    con.register(f"{LINES}_arrow", pa.table({"idx": np.arange(len(lines)), "line": lines}))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT * FROM {LINES}_arrow")
-    con.unregister(f"{LINES}_arrow")
-    numbered = f"(SELECT row_number() OVER () - 1 AS _idx, * FROM {scan})"
-    relation = f"(SELECT l.line AS _line, r.* EXCLUDE (_idx) FROM {numbered} r JOIN {LINES} l ON r._idx = l.idx)"
-    malformed = tuple(zip(records.lines[1:][~good].tolist(), records.fields[1:][~good].tolist()))
-    return replace(raw, relation=relation, rows=len(lines), malformed=malformed, fallback=None)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._names: list[str] = []
+
+    def __enter__(self) -> "InMemory":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        while self._names:
+            self.con.unregister(self._names.pop())
+
+    def register(self, name: str, table: pa.Table) -> str:
+        self.con.complete()  # a caller's unread result would block registering
+        self.con.register(name, table)
+        self._names.append(name)
+        return name
+
+
+def _parsed(utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool, longest: int = 0, invalid: list[int] | None = None) -> pa.Table | None:
+    """The records after the header as a table of text, or None if pyarrow cannot split
+    them. A row of the wrong width is skipped (its number noted in `invalid`): the row
+    count then differs from the count of records, which the caller checks. Quoted line
+    breaks are looked for only in a file with quotes (faster without); a record must fit
+    in one of the parser's blocks, so a block holds the `longest` record. Empty values and
+    empty quoted values are missing (NULL), as in every other reader of Polku."""
+    import pyarrow.csv as pacsv
+
+    def skip(row: Any) -> str:
+        if invalid is not None:
+            invalid.append(row.number)
+        return "skip"
+
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pacsv.ReadOptions(column_names=list(columns), skip_rows=1, use_threads=invalid is None, block_size=max(1 << 20, longest + 2)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=skip),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
+        return None
+
+
+def _registered(raw: RawFile, table: pa.Table, lines: np.ndarray, memory: InMemory) -> RawFile:
+    """The table with each row's line, readable by DuckDB as the relation RAW_csv."""
+    numbers = np.ascontiguousarray(lines, dtype=np.int64)  # from its buffer: pa.array() would import pandas (seconds)
+    table = table.append_column("_line", pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]))
+    return replace(raw, relation=memory.register(f"{RAW}_csv", table), rows=table.num_rows, table=table)
+
+
+def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
+    """The reason code of each record ('' when it can be read), most telling first."""
+    codes = np.where(records.fields != expected, "wrong_field_count", "").astype(object)
+    codes[records.unbalanced] = "unbalanced_quote"
+    codes[containing(records, lone_carriage_returns(utf8))] = "stray_carriage_return"
+    codes[containing(records, nul_bytes(utf8))] = "nul_byte"
+    return codes
+
+
+def _refuse_bad_header(path: Path, code: str) -> None:
+    if code and code != "wrong_field_count":
+        raise _content_error(
+            path, "the header line cannot be read", ROW_REASONS[code].format(fields="", expected=""),
+            "export the file again as CSV in UTF-8 or Windows-1252 with a plain header line.", line=1,
+        )
+
+
+def _without(utf8: bytes, records: Records, drop: np.ndarray) -> bytes:
+    """The bytes without the dropped records and their line ends, built in memory."""
+    if not drop.any():
+        return utf8
+    buf = np.frombuffer(utf8, dtype=np.uint8)
+    marks = np.zeros(len(buf) + 2, dtype=np.int32)
+    np.add.at(marks, records.starts[drop], 1)
+    np.add.at(marks, records.ends[drop] + 1, -1)
+    return buf[np.cumsum(marks[: len(buf)]) == 0].tobytes()
+
+
+def _scanned(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory) -> RawFile:
+    """The careful reading: every record found by the scan, the unreadable ones set apart.
+
+    Only the records the scan found readable are parsed (a copy without the others, in
+    memory, when there are any), so the n-th row parsed is the n-th good record.
+    """
+    records = scan_records(utf8, delimiter)
+    codes = _problems(records, utf8, len(raw.columns))
+    _refuse_bad_header(raw.path, str(codes[0]))
+    codes[0] = ""
+    good = codes == ""
+    clean = _without(utf8, records, ~good)
+    longest = int((records.ends - records.starts).max())
+    table = _parsed(clean, raw.columns, delimiter, quoted=True, longest=longest)
+    lines = records.lines[good]
+    if table is None or table.num_rows != len(lines) - 1:
+        raise quoting_error(raw.path, len(lines) - 1, 0 if table is None else table.num_rows, _disagreement(clean, raw.columns, delimiter, lines, longest))
+    bad = np.flatnonzero(~good)
+    malformed = tuple(SetApart(int(records.lines[i]), str(codes[i]), None, int(records.fields[i])) for i in bad)
+    return replace(_registered(raw, table, lines[1:], memory), records=len(records) - 1, malformed=malformed)
+
+
+def _disagreement(clean: bytes, columns: tuple[str, ...], delimiter: str, lines: np.ndarray, longest: int) -> int | None:
+    """The line of the first record the CSV parser could not split as the scan did."""
+    invalid: list[int] = []
+    _parsed(clean, columns, delimiter, quoted=True, longest=longest, invalid=invalid)
+    numbers = [n for n in invalid if n is not None and 0 < n <= len(lines)]
+    return int(lines[numbers[0] - 1]) if numbers else None
 
 
 def _has_spaces(utf8: bytes) -> bool:
@@ -228,60 +371,43 @@ def _has_spaces(utf8: bytes) -> bool:
     return b" " in utf8 or (b"\xa0" in utf8 and "\u00a0".encode() in utf8)
 
 
-def _first_record(data: bytes, delimiter: str, simple: bool) -> str:
-    if simple:
-        end = data.find(b"\n")
-        return data[: end if end >= 0 else len(data)].decode("utf-8-sig")
-    records = scan_records(data, delimiter)
-    return data[records.starts[0] : records.ends[0]].decode("utf-8-sig")
+def _head(data: bytes, simple: bool) -> str:
+    """Text holding the header record: its line, or the file's first 64 KiB when a quoted
+    name may span lines (the record scan refuses a header it cannot read)."""
+    end = data.find(b"\n") if simple else -1
+    return data[: end if end >= 0 else 1 << 16].decode("utf-8-sig", errors="replace")
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, options: FileOptions, workdir: Path) -> RawFile:
-    """A relation over DuckDB's CSV reader (all text) with each row's line.
+def read_csv(path: Path, data: bytes, options: FileOptions, memory: InMemory) -> RawFile:
+    """The file's rows as text with each row's line, parsed in memory.
 
-    Nothing is read into a table yet (see `materialise`). For a file without quotes or
-    empty lines, line = row number + 1, and `fallback` gives the scanned reading in case
-    DuckDB returns fewer rows than lines (then some rows were malformed).
+    For a file without quotes, NUL bytes or stray carriage returns, every line is claimed
+    to be one row (line = row number + 1); the claim stands when the parser returns that
+    many rows. Otherwise (an empty line or a malformed row makes it return fewer, or the
+    file has quotes) the record scan finds each record's line and sets the unreadable ones
+    apart.
     """
-    copy, utf8 = _uniform_line_endings(*_as_utf8(data, path, options.encoding, workdir), workdir)
+    utf8 = _uniform_line_endings(_as_utf8(data, path, options.encoding))
     first_line = utf8[: max(utf8.find(b"\n"), 0) or len(utf8)].removeprefix(b"\xef\xbb\xbf")
     delimiter = guess_delimiter(first_line) if options.delimiter == "auto" else options.delimiter
     lines = _line_count_if_simple(utf8)
-    columns = _csv_header(_first_record(utf8, delimiter, lines is not None), path, delimiter)
-    scan = _csv_scan_sql(copy or path, columns, delimiter)
+    columns = _csv_header(_head(utf8, lines is not None), path, delimiter)
     raw = RawFile(path, "csv", "", columns, "", 0, (), spaces=_has_spaces(utf8))
-    if lines is None:
-        return _scanned(con, raw, utf8, scan, delimiter)
-    fallback = lambda: _scanned(con, raw, utf8, scan, delimiter)  # noqa: E731
-    return replace(raw, relation=scan, rows=lines, fallback=fallback, lines_from_rowid=True)
+    if lines is not None:
+        table = _parsed(utf8, columns, delimiter, quoted=False)
+        if table is not None and table.num_rows == lines:
+            return replace(_registered(raw, table, np.arange(2, lines + 2), memory), records=lines, breaks=False)
+    return _scanned(raw, utf8, delimiter, memory)
 
 
-def quoting_error(path: Path, expected: int, read: int) -> ValidationFailed:
-    """DuckDB and the record scan disagree on the number of rows: quotes are unbalanced."""
+def quoting_error(path: Path, expected: int, read: int, line: int | None) -> ValidationFailed:
+    """The CSV parser split the readable records differently from the record scan: no row
+    may be lost or joined, so the file is refused."""
     return _content_error(
         path, "the file's quoting could not be read consistently",
         f"{expected} rows were expected from the line structure but {read} were read; a quote is probably unbalanced.",
         "check that every quoted value starts and ends with a double quote and that quotes inside values are doubled.",
-    )
-
-
-def unreadable_error(path: Path, error: duckdb.Error) -> ValidationFailed:
-    """DuckDB's CSV reader stopped. The usual cause is a carriage return inside an unquoted
-    value, which DuckDB's strict parser refuses (its lenient mode would cut the value there
-    and lose the rest, so Polku does not use it); its line is found in the file's bytes."""
-    data = path.read_bytes()
-    stray = re.search(rb"\r(?!\n)", data)
-    if stray is not None:
-        return _content_error(
-            path, "the file has a carriage return (CR) inside a value",
-            "a CR that does not end a line cannot be split into fields reliably, and cutting the value there would lose data.",
-            "remove the stray carriage returns (or put the value in double quotes) and export again.",
-            line=_line_of(data, stray.start()),
-        )
-    return _content_error(
-        path, "the file could not be read as CSV",
-        f"DuckDB's CSV reader stopped: {str(error).splitlines()[0][:200]}",
-        "check the file's delimiter, quoting and line endings, or export it again.",
+        line=line,
     )
 
 
@@ -312,7 +438,7 @@ def _sheet_rows(path: Path, options: FileOptions) -> Any:
     return book, sheet.iter_rows(values_only=True)
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) -> RawFile:
+def read_xlsx(path: Path, options: FileOptions, memory: InMemory) -> RawFile:
     """Load the first (or the mapping's) sheet; row 1 is the header, empty rows are skipped."""
     book, rows = _sheet_rows(path, options)
     header = next(rows, None)
@@ -321,13 +447,14 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) 
         header.pop()  # spreadsheets often report empty cells right of the table
     columns = _header(header, path)
     values: list[list[str | None]] = [[] for _ in columns]
-    lines, malformed = [], []
+    lines: list[int] = []
+    malformed: list[SetApart] = []
     for line, row in enumerate(rows, start=2):
         cells = [_cell_text(v, options) for v in row]
         if not any(c not in (None, "") for c in cells):
             continue
         if any(c not in (None, "") for c in cells[len(columns):]):
-            malformed.append((line, len(cells)))
+            malformed.append(SetApart(line, "wrong_field_count", None, len(cells)))
             continue
         cells += [None] * (len(columns) - len(cells))
         for target, cell in zip(values, cells):
@@ -335,10 +462,8 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions) 
         lines.append(line)
     book.close()
     arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)}, "_line": pa.array(lines, pa.int64())})
-    con.register(f"{RAW}_arrow", arrow)
-    con.execute(f"CREATE TEMP TABLE {RAW}_xlsx AS SELECT * FROM {RAW}_arrow")
-    con.unregister(f"{RAW}_arrow")
-    return RawFile(path, "xlsx", "", columns, f"{RAW}_xlsx", len(lines), tuple(malformed))
+    relation = memory.register(f"{RAW}_xlsx", arrow)
+    return RawFile(path, "xlsx", "", columns, relation, len(lines), tuple(malformed), records=len(lines) + len(malformed))
 
 
 def _parquet_text(name: str, sql_type: str, options: FileOptions) -> str:
@@ -366,60 +491,88 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOption
     numbered = f"read_parquet({_sql_text(str(path))}, file_row_number=true)"
     con.execute(f"CREATE TEMP TABLE {RAW}_parquet AS SELECT {texts}, file_row_number + 2 AS _line FROM {numbered}")
     rows = con.execute(f"SELECT count(*) FROM {RAW}_parquet").fetchall()[0][0]
-    return RawFile(path, "parquet", "", columns, f"{RAW}_parquet", rows, ())
+    return RawFile(path, "parquet", "", columns, f"{RAW}_parquet", rows, (), records=rows)
 
 
-def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, workdir: Path) -> RawFile:
+def _sha256_beside(data: bytes) -> Future[str]:
+    """The SHA-256 of `data`, computed in a thread while DuckDB reads and validates (hashlib
+    releases the GIL): 0.2 s per 80 MB that no longer adds to the import's time."""
+    future: Future[str] = Future()
+    threading.Thread(target=lambda: future.set_result(hashlib.sha256(data).hexdigest()), daemon=True).start()
+    return future
+
+
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, memory: InMemory) -> RawFile:
     """A relation of text with line numbers over any supported file.
 
-    `workdir` holds temporary copies (a UTF-8 copy of a Latin-1 file) until the import ends.
+    `memory` holds in-memory copies (a UTF-8 copy of a Latin-1 file) until the import ends.
     """
     if not path.is_file():
         raise UsageError("the file to import does not exist", where=str(path), fix="check the path and the file name.")
     fmt = file_format(path)
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256_beside(data)
     if not data or data.isspace():
         raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
     if fmt == "csv":
-        raw = read_csv(con, path, data, options, workdir)
+        raw = read_csv(path, data, options, memory)
     elif fmt == "xlsx":
-        raw = read_xlsx(con, path, options)
+        raw = read_xlsx(path, options, memory)
     else:
         raw = read_parquet(con, path, options)
-    return replace(raw, sha256=digest)
+    return replace(raw, digest=digest)
 
 
-def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile) -> RawFile:
-    """Read a CSV relation once into the temporary table RAW, checking its row count.
+def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...] = ()) -> RawFile:
+    """The relation validation reads, without the rows that break a column rule (any format).
 
-    Validation reads the rows more than once (distinct codes, then every field), and a
-    table is read in parallel where the CSV relation, numbered in file order, is not. If
-    the fast reading yields fewer rows than lines, some rows were malformed: read again
-    with the record scan.
+    Every reader has already put the rows in memory (an Arrow table for CSV, temporary
+    tables for XLSX and Parquet), so the rows are read once.
     """
-    if raw.format != "csv":
+    return _set_apart(con, raw, rules)
+
+
+def _rule_sql(rules: tuple[ColumnRule, ...], breaks: bool) -> tuple[str, str]:
+    """(CASE giving the first broken rule's index, WHERE matching any broken rule); line
+    breaks are looked for only where a value can hold one."""
+    tests = []
+    for rule in rules:
+        column = '"' + rule.column.replace('"', '""') + '"'
+        tests.append(f"strlen({column}) > {rule.limit} AND length({column}) > {rule.limit}")
+        tests.append(f"contains({column}, chr(10)) OR contains({column}, chr(13))" if rule.single_line and breaks else "")
+    arms = " ".join(f"WHEN {test} THEN {index}" for index, test in enumerate(tests) if test)
+    return f"CASE {arms} END", " OR ".join(f"({test})" for test in tests if test)
+
+
+def _within_limits(raw: RawFile, rules: tuple[ColumnRule, ...]) -> bool:
+    """True when no rule can be broken, known without reading a value: a CSV file without
+    line breaks in values, whose longest value per column (in bytes, from the Arrow
+    table's offsets) is within the limit. Bytes >= characters, so this never hides one."""
+    if raw.table is None or raw.breaks:
+        return False
+    import pyarrow.compute as pc
+
+    return all((pc.max(pc.binary_length(raw.table[r.column])).as_py() or 0) <= r.limit for r in rules)
+
+
+def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...]) -> RawFile:
+    """Rows with an over-long value (`field_too_long`) or a line break in a key or identity
+    column (`line_break_in_key`) are set apart unread, like a malformed record: such a
+    value is an export error, and it may hold an identity code that slipped into it."""
+    if not rules or _within_limits(raw, rules):
         return raw
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {raw.relation}")
-    except duckdb.InvalidInputException as error:
-        raise unreadable_error(raw.path, error) from None
-    rows, first, last = con.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {RAW}").fetchall()[0]
-    contiguous = not raw.lines_from_rowid or rows == 0 or last - first + 1 == rows
-    if (rows != raw.rows or not contiguous) and raw.fallback is not None:
-        return materialise(con, replace(raw.fallback(), sha256=raw.sha256))  # the digest is set after reading
-    if rows != raw.rows:
-        raise quoting_error(raw.path, raw.rows, rows)
-    return replace(raw, relation=_numbered(raw, first or 0), fallback=None, lines_from_rowid=False)
-
-
-def _numbered(raw: RawFile, first_rowid: int) -> str:
-    """RAW with `_line`. On the fast path (one record per line, no blank lines) the row's
-    place among the table's contiguous rowids is its place in the file: DuckDB keeps
-    insertion order for a table created from one scan (`preserve_insertion_order`, on by
-    default), and numbering by rowid lets the CSV be read in parallel where a
-    `row_number() OVER ()` window cannot. Row count and contiguity were checked before;
-    `benchmarks/ingest.py` checks every line of a million-row file."""
-    if not raw.lines_from_rowid:
-        return RAW
-    return f"(SELECT rowid - {int(first_rowid)} + 2 AS _line, * FROM {RAW})"
+    case, where = _rule_sql(rules, raw.breaks)
+    found = con.execute(f"SELECT _line, {case} FROM {raw.relation} WHERE {where} ORDER BY _line").fetchall()
+    if not found:
+        return raw
+    apart = tuple(
+        SetApart(int(line), "line_break_in_key" if index % 2 else "field_too_long", rules[index // 2].column,
+                 None if index % 2 else rules[index // 2].limit)
+        for line, index in found
+    )
+    con.register(f"{CUT}_arrow", pa.table({"line": pa.array([a.line for a in apart], pa.int64())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CUT} AS SELECT * FROM {CUT}_arrow")
+    con.unregister(f"{CUT}_arrow")
+    relation = f"(SELECT * FROM {raw.relation} r ANTI JOIN {CUT} c ON r._line = c.line)"
+    malformed = tuple(sorted(raw.malformed + apart, key=lambda a: a.line))
+    return replace(raw, relation=relation, rows=raw.rows - len(apart), malformed=malformed)

@@ -46,10 +46,16 @@ IDENTITY_REASONS = {**{code: text + HETU_FIX for code, text in HETU_REASONS.item
 
 ROW_REASONS: dict[str, str] = {
     "wrong_field_count": "the line has {fields} fields but the header has {expected}; check for a stray delimiter or an unquoted value that contains one",
+    "unbalanced_quote": "the line has a double quote that neither opens nor closes a quoted value; it was read on its own so that no other line is lost; put the whole value in double quotes and double every quote inside it",
+    "nul_byte": "the line holds a NUL byte (character 0), which no text value has; the export is damaged or not plain text (UTF-16?); export it again as UTF-8 or Windows-1252",
+    "stray_carriage_return": "the line holds a carriage return (CR) that does not end a line, so its values cannot be split reliably; remove it or put the value in double quotes, and export again",
+    "field_too_long": "{column} is longer than {limit} characters, the most a value of its kind may have; a missing delimiter or quote has probably joined values; check the export",
+    "line_break_in_key": "{column} holds a line break, which a key or identity code never does; the value was probably cut or joined in the export; correct it in the source system",
     "duplicate_key": "the key ({key}) repeats the row on line {first} of the same file; keep one row per key",
     "key_in_other_source": "a row with the same key ({key}) was already imported from another source; import each record from one source only, or correct the key",
 }
-"""Problems with a whole row: its shape or its key."""
+"""Problems with a whole row: its shape, its bytes or its key. The reader sets apart every
+record it cannot pass on safely (`read.SetApart`) with one of the first six."""
 
 CHECK_PREFIX = "check_"
 DATE_EXAMPLES = {"yyyy-mm-dd": "2024-03-01", "d.m.yyyy": "1.3.2024"}

@@ -40,6 +40,7 @@ class ImportReport:
     file_sha256: str = ""
     changes: Changes = field(default_factory=lambda: Changes(0, 0, 0))
     restored_import_id: int | None = None
+    file_records: int | None = None  # data records counted from the file's bytes, independently of the parser
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (a code in the file's path or source name shown as `<hetu>`)."""

@@ -52,7 +52,8 @@ META_TABLES = {
         rows_added BIGINT,
         rows_removed BIGINT,
         rows_changed BIGINT,
-        version_import_id BIGINT
+        version_import_id BIGINT,
+        file_records BIGINT
     """,
     "quarantine": """
         import_id BIGINT NOT NULL,
@@ -94,7 +95,7 @@ binds each key version to the store."""
 
 _QUARANTINE_ADDED = (("person_pseudonym", "UUID"), ("code_hash", "UUID"))
 ADDED_COLUMNS = {
-    "import_log": (("rows_added", "BIGINT"), ("rows_removed", "BIGINT"), ("rows_changed", "BIGINT"), ("version_import_id", "BIGINT")),
+    "import_log": (("rows_added", "BIGINT"), ("rows_removed", "BIGINT"), ("rows_changed", "BIGINT"), ("version_import_id", "BIGINT"), ("file_records", "BIGINT")),
     "quarantine": _QUARANTINE_ADDED,
     "history_quarantine": _QUARANTINE_ADDED,
 }
