@@ -12,7 +12,7 @@ Issue 3's targets: |bias| < 1.5 percentage points for every service and client g
 with at least 500 participants (on average over the replications), coverage 92-98 %.
 
     OMP_NUM_THREADS=1 uv run --frozen python benchmarks/impact_replications.py [--replications 100]
-        [--clients 20000] [--outcome employed_12m] [--method aipw] [--jobs 2] [--csv FILE]
+        [--clients 20000] [--outcome employed_12m] [--method aipw] [--jobs 2] [--services REHAB] [--csv FILE]
 
 `OMP_NUM_THREADS=1` keeps each area's boosting (the referral model of
 `polku.cohort.augmented`) on one core, as two areas run at a time. Per-replication rows go
@@ -61,7 +61,7 @@ def _naive(frame: pd.DataFrame, outcome: str) -> float:
     return float(y[t].mean() - np.average(y[~t], weights=w[~t]))
 
 
-def replicate(seed: int, clients: int, outcome: str, method: str) -> list[dict]:
+def replicate(seed: int, clients: int, outcome: str, method: str, services: tuple[str, ...] = ()) -> list[dict]:
     """One synthetic area: every service's overall and per-group rows against the truth."""
     from polku.identity import PseudonymKey
     from polku.impact.by_service import service_estimates
@@ -77,7 +77,7 @@ def replicate(seed: int, clients: int, outcome: str, method: str) -> list[dict]:
         episodes = pd.read_csv(data / "ground_truth_episodes.csv", usecols=keep)
         with open_store(Path(tmp) / "store.duckdb") as store:
             import_folder(store, data, key=PseudonymKey(KEY, 1))
-            for service in sorted(episodes["service_code"].unique()):
+            for service in sorted(set(episodes["service_code"]) & set(services or episodes["service_code"])):
                 started = time.perf_counter()
                 estimates, frame = service_estimates(store, service, outcome=outcome, method=method, seed=seed, by_provider=False)
                 seconds = time.perf_counter() - started
@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--outcome", default="employed_12m")
     parser.add_argument("--method", default="aipw")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--services", default="", help="Only these services, comma-separated (default: all).")
     parser.add_argument("--csv", type=Path, default=None, help="Write per-replication rows here.")
     parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an earlier --csv file.")
     args = parser.parse_args()
@@ -170,7 +171,8 @@ def main() -> None:
     csv = args.csv or Path(tempfile.gettempdir()) / f"polku_replications_{args.method}_{args.outcome}.csv"
     seeds = range(args.first_seed, args.first_seed + args.replications)
     started = time.perf_counter()
-    table = run_areas(replicate, seeds, args.jobs, csv, args.clients, args.outcome, args.method)
+    services = tuple(code for code in args.services.split(",") if code)
+    table = run_areas(replicate, seeds, args.jobs, csv, args.clients, args.outcome, args.method, services)
     print(f"{args.replications} areas of {args.clients:,} clients, outcome {args.outcome}, method {args.method}; "
           f"{time.perf_counter() - started:,.0f} s; rows in {csv}")
     _print(summarise(table), table)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from polku.cohort.build import COVARIATES, CohortSpec, build_cohort, data_end
+from polku.cohort.build import BASIC_SUPPORT, COVARIATES, CohortSpec, build_cohort, data_end, draw_key, draw_key_sql
 from polku.store import Store
 
 
@@ -100,6 +104,63 @@ def test_same_seed_same_comparison_people(store: Store) -> None:
     other = build_cohort(store, CohortSpec("REHAB", seed=5))
     assert first.equals(second)
     assert not first.person_id.equals(other.person_id)
+
+
+def test_draw_key_known_answer() -> None:
+    """SHA-256 of the text the key is defined on, from coreutils:
+    printf '%s' 'polku-comparison-draw:0:12345678-9abc-def0-1234-56789abcdef0:2024-03-05' | sha256sum"""
+    key = draw_key("12345678-9abc-def0-1234-56789abcdef0", dt.date(2024, 3, 5), 0)
+    assert key == "ebd96b2e02594feccfcdbafd52db983f29e30916f218c07fe7d464a4ac169533"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.uuids(), st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31)), st.integers(-(2**31), 2**31 - 1))
+def test_the_sql_draw_key_equals_the_python_reference(person: uuid.UUID, day: dt.date, seed: int) -> None:
+    """The SQL the cohort runs and the pure-Python definition give the same key, for the
+    UUID person ids the store holds."""
+    sql = f"SELECT {draw_key_sql('p', 'd', 's')} FROM (SELECT CAST(? AS UUID) AS p, CAST(? AS DATE) AS d, ? AS s)"
+    with duckdb.connect() as con:
+        assert con.execute(sql, [str(person), day.isoformat(), seed]).fetchone()[0] == draw_key(str(person), day, seed)
+
+
+def test_the_comparison_people_are_the_at_risk_people_with_the_smallest_keys(store: Store) -> None:
+    """Redraw the comparison of a few dates in Python from the store's tables and
+    `draw_key` alone: the same people, so another engine can reproduce the draw."""
+    k, seed = 2, 9
+    cohort = build_cohort(store, CohortSpec("WTRIAL", controls_per_participant=k, seed=seed))  # no eligibility rule
+    spells = store.con.execute("SELECT person_id, start_date, end_date FROM registration_spell").df()
+    first = store.con.execute(
+        "SELECT person_id, min(start_date) AS first FROM service_episode WHERE completion_status <> 'did_not_start' GROUP BY 1").df()
+    spells = spells.merge(first, on="person_id", how="left")
+    dates = sorted(cohort.loc[cohort.treated, "ref_date"].unique())
+    for day in dates[:: max(len(dates) // 6, 1)]:
+        when = pd.Timestamp(day)
+        open_ = (spells.start_date <= when) & (spells.end_date.isna() | (spells.end_date >= when))
+        at_risk = spells[open_ & (spells["first"].isna() | (spells["first"] > when))].person_id.astype(str)
+        keys = sorted((draw_key(p, when.date(), seed), p) for p in at_risk)
+        starting = int((cohort.treated & (cohort.ref_date == day)).sum())
+        expected = [p for _, p in keys[: k * starting]]
+        drawn = cohort.loc[~cohort.treated & (cohort.ref_date == day), "person_id"].astype(str)
+        assert sorted(drawn) == sorted(expected) and len(expected) > 0
+
+
+def test_rehabilitative_work_is_compared_with_people_the_law_allows_it_for(store: Store) -> None:
+    """Rehabilitative work activity is for long-term unemployed people on basic support
+    (Act 189/2001): the generator refers no one else, so every participant meets the rule,
+    and with `eligible_only` every comparison person does too, by the cohort's own
+    covariates; without it most comparison people do not."""
+    def eligible(cohort: pd.DataFrame) -> pd.Series:
+        long_term = (cohort.spell_months >= 12) | (cohort.months_unemployed_prev36 >= 24)
+        return long_term & cohort.benefit_at_spell_start.isin(BASIC_SUPPORT)
+
+    restricted = build_cohort(store, CohortSpec("REHAB", seed=3))
+    everyone = build_cohort(store, CohortSpec("REHAB", seed=3, eligible_only=False))
+    assert eligible(restricted[restricted.treated]).all() and eligible(restricted).all()
+    assert eligible(everyone[~everyone.treated]).mean() < 0.5
+    # the same number drawn, but for dates with fewer eligible people at risk than k per participant
+    assert 0.8 * (~everyone.treated).sum() <= (~restricted.treated).sum() <= (~everyone.treated).sum()
+    coaching = build_cohort(store, CohortSpec("COACH", seed=3))  # no rule: everyone at risk
+    assert not eligible(coaching[~coaching.treated]).all()
 
 
 def test_unknown_service_is_a_usage_error(store: Store) -> None:

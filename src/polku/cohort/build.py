@@ -3,10 +3,12 @@
 Design (risk-set sampling in calendar time, as in Sianesi 2004 and the UK Employment Data
 Lab): a participant enters on the day their episode starts. For each participant, up to
 `controls_per_participant` comparison people are drawn at random from those who, on that
-same day, are registered job seekers and have not yet started any service. So every
+same day, are registered job seekers and have not yet started any service (in the order of
+a SHA-256 key of person, date and seed, `draw_key`, which any engine can compute). So every
 comparison person is measured on a reference date drawn exactly like the participants'
 start dates, with the same unemployment-duration clock, and never on information from
-after that date.
+after that date. For a service the law reserves for some job seekers (`ELIGIBLE_ONLY`,
+rehabilitative work activity) they are drawn only among those the rule allows that day.
 
 The estimand this design supports is "starting the service now versus not starting it now":
 comparison people may start a service later, as real job seekers do. A comparison person
@@ -45,6 +47,8 @@ time-to-employment curves (`polku.impact.survival`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +79,7 @@ class CohortSpec:
     min_hours: float = 18.0
     as_of: dt.date | None = None
     seed: int = 0
+    eligible_only: bool = True  # comparison people only among those the service's rule allows (`ELIGIBLE_ONLY`)
 
 
 def window_days(months: int) -> int:
@@ -114,9 +119,75 @@ def _first_service_sql() -> str:
     """
 
 
-def _controls_sql() -> str:
+DRAW_KEY_PREFIX = "polku-comparison-draw"
+
+
+def draw_key(person_id: str, ref_date: dt.date, seed: int) -> str:
+    """The comparison draw's sort key: SHA-256, as 64 lowercase hex digits, of the UTF-8 text
+    `polku-comparison-draw:<seed>:<person_id>:<ref_date as YYYY-MM-DD>`, the person id in
+    its canonical text form (a UUID's lowercase, hyphenated form).
+
+    On each reference date the comparison people are the at-risk people with the smallest
+    keys (ties, practically impossible, by person id). SHA-256 and text concatenation exist
+    in every SQL engine and dataframe library, so any engine can redraw exactly the same
+    people; DuckDB's own `hash()` is defined by DuckDB's code only. This function is the
+    reference that `draw_key_sql` must match."""
+    text = f"{DRAW_KEY_PREFIX}:{seed}:{person_id}:{ref_date.isoformat()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def draw_key_sql(person: str, ref_date: str, seed: str) -> str:
+    """`draw_key` as a SQL expression over the given column or parameter names."""
+    parts = [f"'{DRAW_KEY_PREFIX}:'", f"CAST({seed} AS VARCHAR)", "':'", f"CAST({person} AS VARCHAR)", "':'",
+             f"strftime({ref_date}, '%Y-%m-%d')"]
+    return f"sha256({' || '.join(parts)})"
+
+
+LONG_TERM_MONTHS = 12
+RECURRENT_MONTHS_OF_36 = 24
+UNEMPLOYMENT_BENEFITS = ("earnings_related_allowance", "basic_unemployment_allowance", "labour_market_subsidy")
+BASIC_SUPPORT = ("labour_market_subsidy", "none")
+"""Unemployment benefits that are basic support (no benefit at all counts too)."""
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _long_term_on_basic_support_sql() -> tuple[str, str]:
+    """(join, condition) keeping the at-risk people `r` who on the date `d.ref_date` are long
+    unemployed (12 months in the spell, or 24 of the last 36) on basic support (labour
+    market subsidy or no unemployment benefit at the spell's start), by the cohort's own
+    definitions of `spell_months`, `months_unemployed_prev36` and `benefit_at_spell_start`."""
+    join = f"""LEFT JOIN (
+                SELECT r.person_id, r.start_date AS spell_start, min(b.start_date) AS first_start,
+                       arg_min(b.benefit_type, b.start_date) AS first_type
+                FROM registration_spell r JOIN benefit_spell b
+                  ON b.person_id = r.person_id AND b.start_date >= r.start_date
+                 AND b.benefit_type IN {_sql_list(UNEMPLOYMENT_BENEFITS)}
+                GROUP BY r.person_id, r.start_date
+            ) sb ON sb.person_id = r.person_id AND sb.spell_start = r.start_date"""
+    long_term = (f"(r.current_spell_months + date_diff('month', r.start_date, d.ref_date) >= {LONG_TERM_MONTHS} "
+                 f"OR r.months_unemployed_prev36 >= {RECURRENT_MONTHS_OF_36})")
+    paid = tuple(b for b in BASIC_SUPPORT if b != "none")
+    basic = f"(sb.first_start IS NULL OR sb.first_start >= d.ref_date OR sb.first_type IN {_sql_list(paid)})"
+    return join, f"AND {long_term} AND {basic}"
+
+
+ELIGIBLE_ONLY: dict[str, Callable[[], tuple[str, str]]] = {"rehabilitative_work": _long_term_on_basic_support_sql}
+"""Service categories that the law reserves for some job seekers, and their rule as SQL.
+Rehabilitative work activity (kuntouttava työtoiminta, Act 189/2001 s. 2-3) is for people
+long unemployed on basic support. For such a service the comparison people are drawn only
+from those the rule allows: everyone else has no chance of the service, so cannot stand
+for a participant; in the synthetic area they were 86 % of the comparison people, and the
+estimate rested on the models' extrapolation from them (docs/methods.md section 7)."""
+
+
+def _controls_sql(rule: Callable[[], tuple[str, str]] | None = None) -> str:
     """Risk-set sampling: for each start date, `k` draws per participant starting that day
-    from people registered that day who have not started any service by then."""
+    from people registered that day who have not started any service by then (and whom
+    the service's `ELIGIBLE_ONLY` rule allows), in the order of `draw_key` (a random
+    order that any engine can reproduce)."""
+    eligibility_join, eligible = rule() if rule is not None else ("", "")
     return f"""
         WITH dates AS (
             SELECT ref_date, count(*) AS starting FROM participants GROUP BY ref_date
@@ -127,11 +198,12 @@ def _controls_sql() -> str:
             JOIN registration_spell r
               ON r.start_date <= d.ref_date AND (r.end_date IS NULL OR r.end_date >= d.ref_date)
             LEFT JOIN ({_first_service_sql()}) f ON f.person_id = r.person_id
-            WHERE f.first_start IS NULL OR f.first_start > d.ref_date
+            {eligibility_join}
+            WHERE (f.first_start IS NULL OR f.first_start > d.ref_date) {eligible}
         ),
         ranked AS (
             SELECT *, row_number() OVER (
-                PARTITION BY ref_date ORDER BY hash(person_id, ref_date, $seed)
+                PARTITION BY ref_date ORDER BY {draw_key_sql("person_id", "ref_date", "$seed")}, person_id
             ) AS draw
             FROM at_risk
         )
@@ -159,7 +231,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
             FROM units u JOIN benefit_spell b
               ON b.person_id = u.person_id AND b.start_date < u.ref_date
              AND (b.end_date IS NULL OR b.end_date >= u.ref_date - 1)
-             AND b.benefit_type IN ('earnings_related_allowance', 'basic_unemployment_allowance', 'labour_market_subsidy')
+             AND b.benefit_type IN {_sql_list(UNEMPLOYMENT_BENEFITS)}
         ),
         spell_benefit AS (
             SELECT u.row_id, b.benefit_type,
@@ -167,7 +239,7 @@ def _covariates_sql(windows: tuple[int, ...]) -> str:
             FROM units u JOIN spell s ON s.row_id = u.row_id AND s.latest = 1
             JOIN benefit_spell b
               ON b.person_id = u.person_id AND b.start_date >= s.spell_start AND b.start_date < u.ref_date
-             AND b.benefit_type IN ('earnings_related_allowance', 'basic_unemployment_allowance', 'labour_market_subsidy')
+             AND b.benefit_type IN {_sql_list(UNEMPLOYMENT_BENEFITS)}
         ),
         prior AS (
             SELECT u.row_id, count(e.episode_id) AS prior_episodes
@@ -273,15 +345,16 @@ def build_cohort(store: Store, spec: CohortSpec) -> pd.DataFrame:
     """One row per participant episode and per sampled comparison (person, reference date)."""
     if spec.controls_per_participant < 1:
         raise UsageError("controls_per_participant must be at least 1")
-    known = {code for (code,) in store.con.execute("SELECT service_code FROM service").fetchall()}
+    known = dict(store.con.execute("SELECT service_code, category FROM service").fetchall())
     if spec.service_code not in known:
         raise UsageError(f"unknown service '{spec.service_code}'", fix=f"use one of: {', '.join(sorted(known))}.")
+    rule = ELIGIBLE_ONLY.get(known[spec.service_code]) if spec.eligible_only else None
     as_of = spec.as_of or data_end(store)
     params = {"service": spec.service_code, "as_of": as_of, "seed": spec.seed, "k": spec.controls_per_participant}
     con = store.con.cursor()
     try:
         con.execute(f"CREATE TEMP TABLE participants AS {_participants_sql()}", {k: params[k] for k in ("service", "as_of")})
-        con.execute(f"CREATE TEMP TABLE controls AS {_controls_sql()}", {k: params[k] for k in ("seed", "k")})
+        con.execute(f"CREATE TEMP TABLE controls AS {_controls_sql(rule)}", {k: params[k] for k in ("seed", "k")})
         con.execute(
             "CREATE TEMP TABLE units AS SELECT row_number() OVER (ORDER BY treated DESC, ref_date, person_id) AS row_id, * "
             "FROM (SELECT * FROM participants UNION ALL SELECT * FROM controls)"

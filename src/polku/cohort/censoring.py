@@ -52,12 +52,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.cohort.build import DAYS_PER_MONTH, days_after, window_days
+from polku.cohort.build import BASIC_SUPPORT, DAYS_PER_MONTH, days_after, window_days
 from polku.cohort.features import TERMS, with_labour_market_terms
 from polku.impact.models import default_propensity_model
 
 CLOCK = ("age", "spell_months", "months_unemployed_prev36")
-BASIC_SUPPORT = ("labour_market_subsidy", "none")
 ELIGIBILITY = {
     "basic_support_at_spell_start": ("benefit_at_spell_start", lambda column: column.isin(BASIC_SUPPORT)),
     "basic_support_on_reference_date": ("benefit", lambda column: column.isin(BASIC_SUPPORT)),

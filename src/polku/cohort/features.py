@@ -27,11 +27,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from polku.cohort.build import COVARIATES
+from polku.cohort.build import COVARIATES, LONG_TERM_MONTHS, RECURRENT_MONTHS_OF_36
 
 AGE_BANDS = {"age_under_25": (0, 25), "age_25_29": (25, 30), "age_50_54": (50, 55), "age_55_59": (55, 60), "age_60_over": (60, 200)}
-LONG_TERM_MONTHS = 12
-RECURRENT_MONTHS_OF_36 = 24
 
 TERMS = ("log_spell_months", "long_term_unemployed", "recurrently_unemployed", *AGE_BANDS)
 ADJUSTMENT = (*COVARIATES, *TERMS)
