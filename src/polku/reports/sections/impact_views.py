@@ -164,11 +164,11 @@ def protect_groups(rows: list[ExpectedRow], threshold: int) -> tuple[dict[str | 
     line = [sdc.Line(parts, total)]
     sizes = [r.n for r in rows]
     observed = [int(round(r.observed or 0)) for r in rows]
-    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)})
+    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)}, t=threshold)
     primary = {i for i, r in enumerate(rows)
                if sdc.is_sensitive(observed[i], threshold) or sdc.is_sensitive(r.n - observed[i], threshold) or (r.suppressed and r.n > 0)}
     primary |= {i for i in hidden_n if rows[i].n > 0}
-    hidden_o = sdc.protect(observed, line, primary)
+    hidden_o = sdc.protect(observed, line, primary, t=threshold)
     shown_n = {k: (None if i in hidden_n else sizes[i]) for i, k in enumerate(keys)}
     shown_o = {k: (None if i in hidden_o else observed[i]) for i, k in enumerate(keys)}
     return shown_n, shown_o, bool(hidden_n or hidden_o)

@@ -1,4 +1,4 @@
-"""Statistical disclosure control: the one module every aggregate shown to people passes.
+"""The disclosure engine: tables of counts with their margins, shares, means and sums.
 
 Why: the store holds work-ability data (a GDPR Art. 9 special category) of small
 municipalities; a count of 2 in "Swedish-speaking clients of Pelkosenniemi" can point at a
@@ -124,11 +124,32 @@ def _break_determined(hidden: set[int], values: Sequence[int], lines: Sequence[L
     hidden.add(min(positive, key=lambda m: (values[m], m)))
 
 
-def protect(values: Sequence[int], lines: Sequence[Line], primary: set[int]) -> set[int]:
-    """Entries to hide: the primary ones plus complements so none can be solved."""
+def _small_sum_partner(hidden: set[int], values: Sequence[int], lines: Sequence[Line], t: int) -> int | None:
+    """A shown part to hide when the hidden parts of a line with a shown total add up to 1..T-1.
+
+    Why: each hidden cell may be undetermined and still their sum is the shown total minus
+    the shown parts; three municipalities of 3, 2 and 4 clients beside a shown total say
+    "these three together have 9". The smallest positive shown part joins them."""
+    for line in lines:
+        if line.total in hidden:
+            continue
+        if is_sensitive(sum(values[m] for m in line.parts if m in hidden), t):
+            shown = [m for m in line.parts if m not in hidden and values[m] > 0]
+            if shown:
+                return min(shown, key=lambda m: (values[m], m))
+    return None
+
+
+def protect(values: Sequence[int], lines: Sequence[Line], primary: set[int], *, t: int | None = None) -> set[int]:
+    """Entries to hide: the primary ones plus complements so none can be solved, and (with
+    the threshold `t`) so that the hidden parts of no line add up to a small count."""
     hidden = set(primary)
     while hidden and len(hidden) < len(values):
         _apply_line_rule(hidden, values, lines)
+        partner = None if t is None else _small_sum_partner(hidden, values, lines, t)
+        if partner is not None:
+            hidden.add(partner)
+            continue
         solvable = determined(hidden, lines)
         if not solvable:
             break
@@ -201,7 +222,7 @@ def count_table(
     t = threshold() if t is None else t
     n_rows, n_cols = len(row_keys), len(col_keys)
     grid = _grid(counts) if n_rows else [0] * (n_cols + 1)
-    hidden = protect(grid, _grid_lines(n_rows, n_cols), _primary(grid, n_rows, n_cols, t))
+    hidden = protect(grid, _grid_lines(n_rows, n_cols), _primary(grid, n_rows, n_cols, t), t=t)
     value = lambda k: None if k in hidden else grid[k]  # noqa: E731
     width = n_cols + 1
     return CountTable(
