@@ -161,9 +161,13 @@ def import_(table: str, file: Path, mapping: Path | None, source: str | None, ke
 @EXACT_OPTION
 @STORE_OPTION
 def status(as_json: bool, exact: bool, store_path: Path | None) -> None:
-    """What the store holds: tables, imports, quarantine by reason, data-quality findings."""
+    """What the store holds: tables, imports, quarantine by reason, data-quality findings.
+
+    Counts of people pass the disclosure gate as in the report; --exact shows them exact
+    (logged).
+    """
     from polku import sdc
-    from polku.quality import summarise
+    from polku.quality import QualitySummary, summarise
     from polku.store import open_store
 
     def action() -> int:
@@ -172,7 +176,7 @@ def status(as_json: bool, exact: bool, store_path: Path | None) -> None:
         if as_json:
             _emit_json(_gate("status", exact, summary.to_dict(), sdc.release_status, store_path))
         else:
-            out.print(summary.render(), highlight=False)
+            out.print(_gate("status", exact, summary, QualitySummary.released, store_path).render(), highlight=False)
         return 0
 
     _run(action)
@@ -309,7 +313,8 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         with open_store(store_path, read_only=True) as store:
             views = store_views(store, services=list(services) or None, outcome=store_outcome, method=method, seed=seed,
                                 settings=options, checks=False, expected=False, kaplan=True, by_provider=False)
-        payload = [_survival_record(view, store_outcome) for view in views]
+        exact_records = [_survival_record(view, store_outcome) for view in views]
+        payload = _gate("estimate", exact, exact_records, lambda _: [_survival_record(v, store_outcome, released=True) for v in views], store_path)
         if as_json:
             _emit_json(payload)
         else:
@@ -319,11 +324,17 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
     _run(from_file if data_path is not None else from_store)
 
 
-def _survival_record(view: Any, outcome: str) -> dict[str, Any]:
-    """One service's curves as JSON-ready values (or why there are none)."""
+def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[str, Any]:
+    """One service's curves as JSON-ready values (or why there are none), exact or as the
+    disclosure gate releases them (`sdc.release_survival`)."""
+    from polku import sdc
+
     if view.survival is None:
-        result = view.overall.result
-        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True, "note": result.note or "no estimate"}
+        note = view.overall.result.note or "no estimate"
+        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True,
+                "note": sdc.scrub_text(note) if released else note}
+    if released:
+        return sdc.release_survival(view.survival, view.group_survival) | {"outcome": outcome, "suppressed": False, "note": ""}
     groups = [g.to_dict() for g in view.group_survival]
     return view.survival.to_dict() | {"outcome": outcome, "suppressed": False, "note": "", "client_groups": groups}
 
@@ -344,6 +355,8 @@ def _print_curves(record: dict[str, Any]) -> None:
     def percent(value: float | None, sign: str = "") -> str:
         return "-" if value is None else f"{100 * value:{sign}.1f}"
 
+    n = _number
+
     months = [str(m) for m in record["months"]]
     who = record["service_code"] + (f", client group {record['client_group']}" if record.get("client_group") else "")
     table = Table(title=f"{who}: in open-market work by months since the start, % (cumulative incidence)")
@@ -353,16 +366,19 @@ def _print_curves(record: dict[str, Any]) -> None:
         table.add_column(f"{m} mo", justify="right")
     for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
         group = record[key]
-        table.add_row(name, f"{group['n']:,}", *(percent(group["cumulative_incidence"][m]) for m in months))
+        table.add_row(name, n(group["n"]), *(percent(group["cumulative_incidence"][m]) for m in months))
         table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
     table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
     out.print(table)
     last = months[-1]
+    part, comp = record["participants"], record["comparison"]
+    censored = (f"{n(part['censored_before'][last])} participants, {n(comp['censored_before'][last])} comparison rows"
+                if "censored_before" in part else
+                f"{n(part['censored_share'], '{:.1f}')} % of participants, {n(comp['censored_share'], '{:.1f}')} % of comparison rows")
     out.print(
-        f"censored before {last} months: {record['participants']['censored_before'][last]:,} participants, "
-        f"{record['comparison']['censored_before'][last]:,} comparison rows. Comparison weighted to resemble the participants: "
-        f"effective size {record['comparison']['effective_n']:,.0f} of {record['comparison']['n']:,} rows; "
-        f"{record['n_trimmed']:,} rows left out by trimming; data up to {record['as_of']}.",
+        f"censored before {last} months: {censored}. Comparison weighted to resemble the participants: "
+        f"effective size {n(comp['effective_n'], '{:,.0f}')} of {n(comp['n'])} rows; "
+        f"{n(record['n_trimmed'])} rows left out by trimming; data up to {record['as_of']}.",
         highlight=False,
     )
 

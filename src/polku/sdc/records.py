@@ -32,10 +32,11 @@ def scrub_text(text: str | None, shown: Iterable[int | float | None] = ()) -> st
     """A note or message with every whole number that is not a `shown` figure replaced by `..`.
 
     Why so strict: a note such as "estimated on 55 of 60 participants" carries two counts
-    whose difference is a third; only numbers the reader sees anyway may stay."""
+    whose difference is a third; only numbers the reader sees anyway may stay (and the
+    participants an estimate needs, a rule rather than a count)."""
     if text is None:
         return None
-    allowed = {int(v) for v in shown if v is not None and float(v).is_integer()}
+    allowed = {int(v) for v in shown if v is not None and float(v).is_integer()} | {_rule_constant()}
 
     def replace(match: re.Match[str]) -> str:
         digits = re.sub(r"[,\u202f]", "", match.group(0))
@@ -131,7 +132,7 @@ def _released_estimate(record: Mapping[str, Any], shown_t: bool, shown_c: bool, 
             out |= {"outcome_mean_control": None, "naive_difference": None}
         if record.get("observed") is not None and share(round(record["observed"]), n_t, t=t).sdc_applied:
             out |= {"observed": None, "expected": None, "extra": {}}
-    out["note"] = scrub_text(record.get("note"), (out["n_treated"], out["n_control"], out["n_trimmed"], _rule_constant()))
+    out["note"] = scrub_text(record.get("note"), (out["n_treated"], out["n_control"], out["n_trimmed"]))
     changed = any(out.get(k) != record.get(k) for k in ("n_treated", "n_control", "n_trimmed", "note", "estimate"))
     return out | {"sdc_applied": changed, "threshold": t}
 
@@ -151,6 +152,93 @@ def release_estimates(records: Sequence[Mapping[str, Any]], *, t: int | None = N
     t = threshold() if t is None else t
     hidden_t, hidden_c = _hidden_counts(records, t)
     return [_released_estimate(r, i not in hidden_t, i not in hidden_c, t) for i, r in enumerate(records)]
+
+
+# --- time to work ---------------------------------------------------------------------------
+
+CURVE_MONTHS = 24
+TABLE_MONTHS = (3, 6, 12, 24)
+
+
+def _month_day(month: int) -> int:
+    from polku.impact.store_views import month_day
+
+    return month_day(month)
+
+
+def curve_points(group: Any, t: int, months: int = CURVE_MONTHS, anchors: tuple[int, ...] = TABLE_MONTHS) -> dict[int, tuple[float, float, float]]:
+    """Month -> (share in work, band low, band high) at the months a curve may show.
+
+    `group` answers at_risk(day), events_by(day) and read(day) (`GroupCurves`). The curve
+    runs up to the month before fewer than `t` people are still followed. The table's months
+    (`anchors`) are placed first, each at least `t` first jobs after the previous one;
+    months between them are added where they keep that distance on both sides, so every two
+    neighbouring points differ by `t` people or more."""
+    last = 0
+    while last < months and group.at_risk(_month_day(last + 1)) >= t:
+        last += 1
+    events = {m: group.events_by(_month_day(m)) for m in range(1, last + 1)}
+    chosen, counted = [], 0
+    for anchor in anchors:
+        if anchor <= last and events[anchor] - counted >= t:
+            chosen.append(anchor)
+            counted = events[anchor]
+    kept, counted, start = [], 0, 1
+    for anchor in [*chosen, None]:
+        end = last if anchor is None else anchor - 1
+        for month in range(start, end + 1):
+            enough_after = anchor is None or events[anchor] - events[month] >= t
+            if events[month] - counted >= t and enough_after:
+                kept.append(month)
+                counted = events[month]
+        if anchor is not None:
+            kept.append(anchor)
+            counted, start = events[anchor], anchor + 1
+    return {month: group.read(_month_day(month)) for month in kept}
+
+
+def _released_group(group: Any, n: int | None, t: int) -> Record:
+    """One group's curve: its points, the table's months where a point is, the censored
+    share by the last month (a share of n, with the share rule)."""
+    points = curve_points(group, t)
+    censored = share(group.censored_before(_month_day(TABLE_MONTHS[-1])), group.n, t=t)
+    ess = group.effective_n
+    return {"n": n, "effective_n": None if n is None or ess < t else ess,
+            "points": {str(m): list(v) for m, v in points.items()},
+            "cumulative_incidence": {str(m): points[m][0] if m in points else None for m in TABLE_MONTHS},
+            "ci_low": {str(m): points[m][1] if m in points else None for m in TABLE_MONTHS},
+            "ci_high": {str(m): points[m][2] if m in points else None for m in TABLE_MONTHS},
+            "censored_share": censored.value}
+
+
+def _group_sizes(views: Sequence[Any], side: str, t: int) -> list[int | None]:
+    """The n of the service's curve and of each group's, protected as one line; groups
+    without curves count as one hidden part (service minus the groups shown)."""
+    sizes = [getattr(v, side).n for v in views]
+    values = [*sizes, max(sizes[0] - sum(sizes[1:]), 0)] if len(sizes) > 1 else sizes
+    lines = [Line(tuple(range(1, len(values))), 0)] if len(sizes) > 1 else []
+    hidden = protect(values, lines, {k for k, v in enumerate(values) if is_sensitive(v, t)}, t=t)
+    return [None if k in hidden else v for k, v in enumerate(sizes)]
+
+
+def release_survival(view: Any, groups: Sequence[Any] = (), *, t: int | None = None) -> Record:
+    """A service's time-to-work curves (`SurvivalView`) and its client groups' as they may be
+    shown: points only where `curve_points` allows them, group sizes protected as a line
+    with the service's, counts of trimmed rows and the effective size only from T up."""
+    t = threshold() if t is None else t
+    views = [view, *groups]
+    sizes = {side: _group_sizes(views, side, t) for side in ("participants", "comparison")}
+    out = []
+    for k, v in enumerate(views):
+        part = _released_group(v.participants, sizes["participants"][k], t)
+        comp = _released_group(v.comparison, sizes["comparison"][k], t)
+        pc, cc = part["cumulative_incidence"], comp["cumulative_incidence"]
+        difference = {m: None if pc[m] is None or cc[m] is None else pc[m] - cc[m] for m in pc}
+        out.append({"service_code": v.service_code, "client_group": v.client_group, "as_of": v.as_of.isoformat(),
+                    "months": list(TABLE_MONTHS), "horizon_days": v.horizon_days,
+                    "n_trimmed": None if is_sensitive(v.n_trimmed, t) else v.n_trimmed,
+                    "participants": part, "comparison": comp, "difference": difference, "threshold": t})
+    return out[0] | {"client_groups": out[1:]}
 
 
 # --- cost-benefit -------------------------------------------------------------------------
@@ -187,7 +275,7 @@ def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> 
     money = record.get("participants") is not None and 0 not in hidden and 3 not in hidden and values[3] >= t
     if not money:
         out = {k: v for k, v in out.items() if k in _CBA_KEEP}
-    out["note"] = scrub_text(record.get("note"), [out.get(k) for k in _CBA_COUNTS] + [_rule_constant()])
+    out["note"] = scrub_text(record.get("note"), [out.get(k) for k in _CBA_COUNTS])
     return out | {"sdc_applied": bool(hidden) or not money and record.get("participants") is not None, "threshold": t}
 
 
