@@ -9,21 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from polku.identity import load_key
-from polku.ingest import import_folder
-from polku.store import open_store
-from polku.synth import generate
-
-KEY = "5e" * 32
-
-
-def _area(root: Path, clients: int, seed: int) -> Path:
-    generate(clients=clients, seed=seed, out_dir=root / "synthetic")
-    path = root / "polku.duckdb"
-    with open_store(path) as store:
-        import_folder(store, root / "synthetic", key=load_key())
-    return path
+from gate_areas import KEY, build_area
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +18,6 @@ def small_areas(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     mp = pytest.MonkeyPatch()
     mp.setenv("POLKU_PSEUDONYM_KEY", KEY)
     try:
-        return {n: _area(tmp_path_factory.mktemp(f"area{n}"), n, seed=3) for n in (30, 100)}
+        return {n: build_area(tmp_path_factory.mktemp(f"area{n}"), n, seed=3) for n in (30, 100)}
     finally:
         mp.undo()

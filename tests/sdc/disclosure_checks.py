@@ -32,10 +32,8 @@ def cell_int(text: str) -> int | None | str:
 
 
 def line_leaks(total: int | None, parts: Sequence[int | None], t: int) -> bool:
-    """A shown total, some hidden parts, and the hidden parts' sum (total minus the shown) small."""
-    if total is None or all(p is not None for p in parts):
-        return False
-    return small(total - sum(p for p in parts if p is not None), t)
+    """A shown total minus its shown parts (the hidden parts and any rest no part shows) small."""
+    return total is not None and small(total - sum(p for p in parts if p is not None), t)
 
 
 def note_numbers(text: str | None) -> list[int]:

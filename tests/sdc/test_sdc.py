@@ -1,5 +1,8 @@
 """Disclosure control on hand-made tables: primary and secondary suppression, markers, shares.
 
+Secondary suppression has two parts: no hidden value can be solved, and the hidden parts of
+no line add up to a small count (their sum is the shown total minus the shown parts).
+
 The secondary-suppression tests do not trust `sdc.determined`: they enumerate every table
 of non-negative integers that agrees with what is shown and check that each hidden value
 can take at least two values (an attacker who knows the shown cells and margins cannot
@@ -106,6 +109,12 @@ def _assert_protected(counts: list[list[int]], *, enumerate_all: bool = False, t
     for row in _shown_grid(table):
         assert not any(v is not None and 0 < v < t for v in row), "a small count is shown"
     assert _solvable_by_linear_algebra(table) == []
+    shown = _shown_grid(table)
+    for line in [*shown, *(list(col) for col in zip(*shown))]:  # rows, then columns, each ending with its total
+        parts, total = line[:-1], line[-1]
+        if total is not None:
+            rest = total - sum(v for v in parts if v is not None)
+            assert not 0 < rest < t, f"hidden parts of {line} add up to {rest}"
     if enumerate_all:
         for entry, values in _possible_values(table, _full_grid(counts)).items():
             assert len(values) >= 2, f"hidden entry {entry} can be worked out: {values}"

@@ -66,6 +66,23 @@ def _count(record: Mapping[str, Any], key: str) -> int:
     return int(record.get(key) or 0)
 
 
+def _with_rest(values: list[int], lines: list[Line]) -> tuple[list[int], list[Line]]:
+    """Each line gets one more part, the people of the total that no part shows (service
+    minus its groups or providers: participants without a provider, or trimmed apart),
+    so that a small rest is protected like a small part."""
+    values, out = list(values), []
+    for line in lines:
+        values.append(max(values[line.total] - sum(values[m] for m in line.parts), 0))
+        out.append(Line((*line.parts, len(values) - 1), line.total))
+    return values, out
+
+
+def _protected(values: list[int], lines: list[Line], primary: set[int], t: int) -> set[int]:
+    full, with_rest = _with_rest(values, lines)
+    primary = primary | {k for k in range(len(values), len(full)) if is_sensitive(full[k], t)}
+    return {k for k in protect(full, with_rest, primary, t=t) if k < len(values)}
+
+
 def _hidden_counts(records: Sequence[Mapping[str, Any]], t: int) -> tuple[set[int], set[int]]:
     """Records whose participants, and whose comparison people, are hidden.
 
@@ -73,10 +90,10 @@ def _hidden_counts(records: Sequence[Mapping[str, Any]], t: int) -> tuple[set[in
     participant, so their number would give the participants back."""
     group_lines, provider_lines = estimate_lines(records)
     treated = [_count(r, "n_treated") for r in records]
-    hidden_t = protect(treated, group_lines + provider_lines, {i for i, n in enumerate(treated) if is_sensitive(n, t)}, t=t)
+    hidden_t = _protected(treated, group_lines + provider_lines, {i for i, n in enumerate(treated) if is_sensitive(n, t)}, t)
     control = [_count(r, "n_control") for r in records]
     primary = hidden_t | {i for i, n in enumerate(control) if is_sensitive(n, t)}
-    return hidden_t, protect(control, group_lines, primary, t=t)
+    return hidden_t, _protected(control, group_lines, primary, t)
 
 
 def _share_withheld(mean: float | None, n: int, t: int) -> bool:
@@ -121,7 +138,7 @@ def _released_estimate(record: Mapping[str, Any], shown_t: bool, shown_c: bool, 
     out = dict(record) | {"n_treated": n_t if shown_t else None, "n_control": n_c if shown_c else None}
     trimmed = _count(record, "n_trimmed")
     out["n_trimmed"] = None if not shown_t or is_sensitive(trimmed, t) else trimmed
-    if not (shown_t and shown_c) or n_t < t or n_c < t or record.get("estimate") is None:
+    if n_t < t or n_c < t or record.get("estimate") is None:  # a partner's hidden count does not hide its estimate
         out = _withheld_estimate(out)
     else:
         out["balance"] = _protected_balance(record.get("balance") or (), n_t, n_c, t)
