@@ -14,7 +14,7 @@ record are replaced by `..` (`scrub_text`).
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from typing import AbstractSet, Any, Iterable, Mapping, Sequence
 
 from polku.sdc.tables import (MARKER, Line, count_table, distribution, is_sensitive, organisation_counts, protect, share,
                               threshold)
@@ -77,10 +77,11 @@ def _with_rest(values: list[int], lines: list[Line]) -> tuple[list[int], list[Li
     return values, out
 
 
-def _protected(values: list[int], lines: list[Line], primary: set[int], t: int) -> set[int]:
+def _protected(values: list[int], lines: list[Line], primary: AbstractSet[int], t: int) -> set[int]:
     full, with_rest = _with_rest(values, lines)
-    primary = primary | {k for k in range(len(values), len(full)) if is_sensitive(full[k], t)}
-    return {k for k in protect(full, with_rest, primary, t=t) if k < len(values)}
+    rests = set(range(len(values), len(full)))
+    primary = set(primary) | {k for k in rests if is_sensitive(full[k], t)}
+    return {k for k in protect(full, with_rest, primary, t=t, unpublished=rests) if k < len(values)}
 
 
 def _hidden_counts(records: Sequence[Mapping[str, Any]], t: int) -> tuple[set[int], set[int]]:
@@ -96,20 +97,27 @@ def _hidden_counts(records: Sequence[Mapping[str, Any]], t: int) -> tuple[set[in
     return hidden_t, _protected(control, group_lines, primary, t)
 
 
-def _share_withheld(mean: float | None, n: int, t: int) -> bool:
-    """Whether a mean of a 0/1 variable over n people would give a small count (or its rest)."""
+def _share_withheld(mean: float | None, n: int, t: int, extra: int = 0) -> bool:
+    """Whether a mean of a 0/1 variable over n to n + `extra` people (the estimate's rows
+    before trimming) gives a small count, or leaves one: a mean that times some such n is a
+    whole number is read as a share of people."""
     if mean is None or not 0.0 <= mean <= 1.0:
         return False
-    return share(round(mean * n), n, t=t).sdc_applied
+    for size in range(n, n + extra + 1):
+        count = mean * size
+        if abs(count - round(count)) < 1e-6 and share(round(count), size, t=t).sdc_applied:
+            return True
+    return False
 
 
-def _protected_balance(rows: Sequence[Mapping[str, Any]], n_treated: int, n_control: int, t: int) -> list[Record]:
-    """Balance rows; an indicator's means and SMDs are withheld when they give a small count."""
+def _protected_balance(rows: Sequence[Mapping[str, Any]], n_treated: int, n_control: int, trimmed: int, t: int) -> list[Record]:
+    """Balance rows; the means and SMDs of a row are withheld when a mean gives a small count.
+    The largest |SMD| stays the largest over every covariate: alone it gives no count, and
+    a smaller one would hide the imbalance a reader must see."""
     out = []
     for row in rows:
-        indicator = "=" in str(row.get("covariate", ""))
-        small = indicator and (_share_withheld(row.get("mean_treated"), n_treated, t)
-                               or _share_withheld(row.get("mean_control"), n_control, t))
+        small = _share_withheld(row.get("mean_treated"), n_treated, t, trimmed) or \
+            _share_withheld(row.get("mean_control"), n_control, t, trimmed)
         keys = ("mean_treated", "mean_control", "mean_control_adjusted", "smd_before", "smd_after")
         out.append(dict(row) | ({k: None for k in keys} if small else {}))
     return out
@@ -141,11 +149,11 @@ def _released_estimate(record: Mapping[str, Any], shown_t: bool, shown_c: bool, 
     if n_t < t or n_c < t or record.get("estimate") is None:  # a partner's hidden count does not hide its estimate
         out = _withheld_estimate(out)
     else:
-        out["balance"] = _protected_balance(record.get("balance") or (), n_t, n_c, t)
+        out["balance"] = _protected_balance(record.get("balance") or (), n_t, n_c, trimmed, t)
         out["overlap"] = _protected_overlap(record.get("overlap"), t)
-        if _share_withheld(record.get("outcome_mean_treated"), n_t, t):
+        if _share_withheld(record.get("outcome_mean_treated"), n_t, t, trimmed):
             out |= {"outcome_mean_treated": None, "naive_difference": None}
-        if _share_withheld(record.get("outcome_mean_control"), n_c, t):
+        if _share_withheld(record.get("outcome_mean_control"), n_c, t, trimmed):
             out |= {"outcome_mean_control": None, "naive_difference": None}
         if record.get("observed") is not None and share(round(record["observed"]), n_t, t=t).sdc_applied:
             out |= {"observed": None, "expected": None, "extra": {}}
@@ -228,13 +236,13 @@ def _released_group(group: Any, n: int | None, t: int) -> Record:
             "censored_share": censored.value}
 
 
-def _group_sizes(views: Sequence[Any], side: str, t: int) -> list[int | None]:
-    """The n of the service's curve and of each group's, protected as one line; groups
-    without curves count as one hidden part (service minus the groups shown)."""
+def _group_sizes(views: Sequence[Any], side: str, t: int, also: AbstractSet[int] = frozenset()) -> list[int | None]:
+    """The n of the service's curve and of each group's (and `also` hidden), protected as
+    one line; the rows no group shows are one more part (service minus the groups)."""
     sizes = [getattr(v, side).n for v in views]
-    values = [*sizes, max(sizes[0] - sum(sizes[1:]), 0)] if len(sizes) > 1 else sizes
-    lines = [Line(tuple(range(1, len(values))), 0)] if len(sizes) > 1 else []
-    hidden = protect(values, lines, {k for k, v in enumerate(values) if is_sensitive(v, t)}, t=t)
+    lines = [Line(tuple(range(1, len(sizes))), 0)] if len(sizes) > 1 else []
+    primary = {k for k, v in enumerate(sizes) if is_sensitive(v, t)} | set(also)
+    hidden = _protected(sizes, lines, primary, t)
     return [None if k in hidden else v for k, v in enumerate(sizes)]
 
 
@@ -244,7 +252,9 @@ def release_survival(view: Any, groups: Sequence[Any] = (), *, t: int | None = N
     with the service's, counts of trimmed rows and the effective size only from T up."""
     t = threshold() if t is None else t
     views = [view, *groups]
-    sizes = {side: _group_sizes(views, side, t) for side in ("participants", "comparison")}
+    sizes = {"participants": _group_sizes(views, "participants", t)}
+    hidden = {k for k, n in enumerate(sizes["participants"]) if n is None}  # comparison rows are drawn per participant
+    sizes["comparison"] = _group_sizes(views, "comparison", t, hidden)
     out = []
     for k, v in enumerate(views):
         part = _released_group(v.participants, sizes["participants"][k], t)
@@ -267,7 +277,8 @@ _CBA_KEEP = ("service", "year", "seed", "assumptions", "note", "reason", *_CBA_C
 def _cba_entries(record: Mapping[str, Any]) -> tuple[list[int], list[Line]]:
     """The counts of a cost-benefit row with the complements that tie them, as entries and lines:
     participants = in the estimate + trimmed = employed + not = with a cost + without;
-    employed = wage imputed + recorded = valued as basic + as paid."""
+    employed = wage imputed + recorded = valued as basic + as paid. The complements (odd
+    positions after the first) are never shown."""
     p = _count(record, "participants") or _count(record, "participants_in_estimate")
     i, e, m = _count(record, "participants_in_estimate"), _count(record, "employed"), _count(record, "costs_missing")
     w, f = _count(record, "wages_imputed"), _count(record, "fallbacks")
@@ -282,7 +293,8 @@ def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> 
     work lie behind it (their mean gain describes them)."""
     t = threshold() if t is None else t
     values, lines = _cba_entries(record)
-    hidden = protect(values, lines, {k for k, v in enumerate(values) if is_sensitive(v, t)}, t=t)
+    primary = {k for k, v in enumerate(values) if is_sensitive(v, t)}
+    hidden = protect(values, lines, primary, t=t, unpublished={2, 4, 6, 8, 10})
     positions = {"participants": 0, "participants_in_estimate": 1, "employed": 3, "costs_missing": 5, "wages_imputed": 7,
                  "fallbacks": 9}
     out = dict(record)
