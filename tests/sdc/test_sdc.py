@@ -208,3 +208,11 @@ small_counts = st.sampled_from([0, 0, 1, 2, 3, 7, 9, 10, 12, 25, 60])
     lambda cols: st.lists(st.lists(small_counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows))))
 def test_any_small_table_is_protected(counts: list[list[int]]) -> None:
     _assert_protected(counts)
+
+
+def test_unpublished_complements_need_a_partner_only_when_small() -> None:
+    """Participants = in the estimate + trimmed, the trimmed never shown: 40 trimmed may be
+    worked out (100 - 60), 4 may not, so the 66 beside 70 is hidden."""
+    line = [sdc.Line((1, 2), 0)]
+    assert sdc.protect([100, 60, 40], line, set(), t=T, unpublished={2}) == {2}
+    assert sdc.protect([70, 66, 4], line, {2}, t=T, unpublished={2}) == {1, 2}

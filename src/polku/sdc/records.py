@@ -1,14 +1,17 @@
-"""The gate for records: estimates, cost-benefit rows and the store summary as they leave
-Polku in JSON, in the terminal, in the report and (later) in the web and its API.
+"""The gate for records: estimates, time-to-work curves, cost-benefit rows and the store
+summary as they leave Polku in JSON, in the terminal, in the report and (later) in the web
+and its API.
 
 Why records: every channel starts from the same plain values (`to_dict()` of a result),
 so protecting those values once, here, gives every channel the same figures. A record's
 counts are protected together with the lines that tie them: a client group's participants
 add up to the service's, the comparison people are drawn in a fixed ratio to the
 participants, the participants in an estimate and the participants trimmed from it add up
-to all participants. Hidden counts are `None` (`..` when printed), the estimates that rest
-on them are withheld, and numbers in a record's note that are not shown elsewhere in the
-record are replaced by `..` (`scrub_text`).
+to all participants. Complements that are never shown (the participants trimmed, the rest
+of a service that no group shows) are `unpublished` entries: hidden, and protected only
+when small. Hidden counts are `None` (`..` when printed), the estimates that rest on too
+few people are withheld, and numbers in a record's note that are not shown elsewhere in
+the record are replaced by `..` (`scrub_text`).
 """
 
 from __future__ import annotations

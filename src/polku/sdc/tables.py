@@ -8,8 +8,9 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
   default 10, never below 3) is hidden; true zeros describe nobody and stay visible;
 - secondary suppression: no hidden value may be solved from the shown values and the
   margins. Every line (a set of entries that adds up to a margin entry) holds either no
-  hidden entry or at least two; a row whose total is below T is hidden whole; afterwards
-  a linear-algebra check adds complements until no hidden entry is exactly determined;
+  hidden entry or at least two; the hidden parts of a line with a shown total never add
+  up to a small count; a row whose total is below T is hidden whole; afterwards a
+  linear-algebra check adds complements until no hidden entry is exactly determined;
 - shares and means only when the denominator is at least T (and a share only when neither
   its numerator nor its complement is a hidden-size count);
 - hidden values are shown as `..`, never as 0 or blank; results carry `sdc_applied`.
