@@ -367,7 +367,8 @@ def _print_curves(record: dict[str, Any]) -> None:
     for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
         group = record[key]
         table.add_row(name, n(group["n"]), *(percent(group["cumulative_incidence"][m]) for m in months))
-        table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
+        table.add_row("  95% CI", "", *("-" if group["ci_low"][m] is None else f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}"
+                                      for m in months))
     table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
     out.print(table)
     last = months[-1]

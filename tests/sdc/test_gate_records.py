@@ -108,3 +108,15 @@ def test_cost_benefit_shows_no_money_on_few_employed() -> None:
               "costs_missing": 0, "fallbacks": 0, "benefit": 1.0, "cost": 2.0, "net": -1.0, "seed": 0, "assumptions": None, "note": None}
     out = sdc.release_cost_benefit(record, t=T)
     assert out["employed"] is None and "benefit" not in out and "net" not in out and out["participants"] == 60
+
+
+def test_survival_text_prints_the_released_record(capsys: pytest.CaptureFixture[str]) -> None:
+    from polku.cli import _print_survival
+
+    rng = np.random.default_rng(3)
+    groups = [_view(rng, (150, 700), "high"), _view(rng, (146, 700), "medium"), _view(rng, (4, 100), "low")]
+    record = sdc.release_survival(_view(rng, (300, 1500), None), groups, t=T) | {"suppressed": False}
+    _print_survival([record])
+    printed = capsys.readouterr().out
+    assert "% of participants" in printed and "client group low" in printed
+    assert "300" in printed and "146" not in printed, "the partner of the 4 is hidden"
