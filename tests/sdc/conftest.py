@@ -1,7 +1,7 @@
 """Small synthetic areas (generated and imported, no report) for the disclosure gate's tests.
 
-Built once per session: 30 and 100 clients, the sizes at which issue 14 found small counts
-in the report and the JSON outputs.
+Built once per session: 12, 30, 100 and 200 clients (30 and 100 are the sizes at which
+issue 14 found small counts in the report and the JSON outputs).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gate_areas import KEY, build_area
+from gate_areas import KEY, SIZES, build_area
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,6 @@ def small_areas(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     mp = pytest.MonkeyPatch()
     mp.setenv("POLKU_PSEUDONYM_KEY", KEY)
     try:
-        return {n: build_area(tmp_path_factory.mktemp(f"area{n}"), n, seed=3) for n in (30, 100)}
+        return {n: build_area(tmp_path_factory.mktemp(f"area{n}"), n, seed=3) for n in SIZES}
     finally:
         mp.undo()

@@ -9,6 +9,9 @@ from polku.ingest import import_folder
 from polku.store import open_store
 from polku.synth import generate
 
+SIZES = (12, 30, 100, 200)
+"""Clients in the test areas."""
+
 KEY = "5e" * 32
 """The pseudonymisation key of the test areas (a synthetic one)."""
 
