@@ -16,8 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-EXACT_HELP = "Exact counts and estimates without disclosure control, for analysts with access to the store; each use is logged."
-
 EXACT_USES: list[dict[str, Any]] = []
 """Every exact output of this process, in order (what the audit table will hold)."""
 
