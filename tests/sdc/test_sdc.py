@@ -210,9 +210,9 @@ def test_any_small_table_is_protected(counts: list[list[int]]) -> None:
     _assert_protected(counts)
 
 
-def test_unpublished_complements_need_a_partner_only_when_small() -> None:
-    """Participants = in the estimate + trimmed, the trimmed never shown: 40 trimmed may be
-    worked out (100 - 60), 4 may not, so the 66 beside 70 is hidden."""
+def test_a_complement_never_shown_needs_a_partner_only_when_small() -> None:
+    """Participants = in the estimate + trimmed, the trimmed never shown but taken as known:
+    40 trimmed may be worked out (100 - 60), 4 may not, so the 66 beside 70 is hidden."""
     line = [sdc.Line((1, 2), 0)]
-    assert sdc.protect([100, 60, 40], line, set(), t=T, unpublished={2}) == {2}
-    assert sdc.protect([70, 66, 4], line, {2}, t=T, unpublished={2}) == {1, 2}
+    assert sdc.protect([100, 60, 40], line, set(), t=T) == set()
+    assert sdc.protect([70, 66, 4], line, {2}, t=T) == {1, 2}

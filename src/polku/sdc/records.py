@@ -8,8 +8,8 @@ counts are protected together with the lines that tie them: a client group's par
 add up to the service's, the comparison people are drawn in a fixed ratio to the
 participants, the participants in an estimate and the participants trimmed from it add up
 to all participants. Complements that are never shown (the participants trimmed, the rest
-of a service that no group shows) are `unpublished` entries: hidden, and protected only
-when small. Hidden counts are `None` (`..` when printed), the estimates that rest on too
+of a service that no group shows) are entries of their lines that a reader is taken to
+know, so a small one is protected like a small cell. Hidden counts are `None` (`..` when printed), the estimates that rest on too
 few people are withheld, and numbers in a record's note that are not shown elsewhere in
 the record are replaced by `..` (`scrub_text`).
 """
@@ -82,9 +82,8 @@ def _with_rest(values: list[int], lines: list[Line]) -> tuple[list[int], list[Li
 
 def _protected(values: list[int], lines: list[Line], primary: AbstractSet[int], t: int) -> set[int]:
     full, with_rest = _with_rest(values, lines)
-    rests = set(range(len(values), len(full)))
-    primary = set(primary) | {k for k in rests if is_sensitive(full[k], t)}
-    return {k for k in protect(full, with_rest, primary, t=t, unpublished=rests) if k < len(values)}
+    primary = set(primary) | {k for k in range(len(values), len(full)) if is_sensitive(full[k], t)}
+    return {k for k in protect(full, with_rest, primary, t=t) if k < len(values)}
 
 
 def _hidden_counts(records: Sequence[Mapping[str, Any]], t: int) -> tuple[set[int], set[int]]:
@@ -280,8 +279,8 @@ _CBA_KEEP = ("service", "year", "seed", "assumptions", "note", "reason", *_CBA_C
 def _cba_entries(record: Mapping[str, Any]) -> tuple[list[int], list[Line]]:
     """The counts of a cost-benefit row with the complements that tie them, as entries and lines:
     participants = in the estimate + trimmed = employed + not = with a cost + without;
-    employed = wage imputed + recorded = valued as basic + as paid. The complements (odd
-    positions after the first) are never shown."""
+    employed = wage imputed + recorded = valued as basic + as paid. The complements (even
+    positions after the first) are never shown, and taken as known unless small."""
     p = _count(record, "participants") or _count(record, "participants_in_estimate")
     i, e, m = _count(record, "participants_in_estimate"), _count(record, "employed"), _count(record, "costs_missing")
     w, f = _count(record, "wages_imputed"), _count(record, "fallbacks")
@@ -297,7 +296,7 @@ def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> 
     t = threshold() if t is None else t
     values, lines = _cba_entries(record)
     primary = {k for k, v in enumerate(values) if is_sensitive(v, t)}
-    hidden = protect(values, lines, primary, t=t, unpublished={2, 4, 6, 8, 10})
+    hidden = protect(values, lines, primary, t=t)
     positions = {"participants": 0, "participants_in_estimate": 1, "employed": 3, "costs_missing": 5, "wages_imputed": 7,
                  "fallbacks": 9}
     out = dict(record)

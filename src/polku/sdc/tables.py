@@ -60,36 +60,29 @@ class Line:
         return (*self.parts, self.total)
 
 
-def _alone(hidden: set[int], line: Line, free: AbstractSet[int]) -> int | None:
-    """The line's only hidden entry when it needs a partner (it is not `free`), else None."""
-    inside = [m for m in line.members if m in hidden]
-    return inside[0] if len(inside) == 1 and inside[0] not in free else None
-
-
-def _needs_partner(hidden: set[int], values: Sequence[int], line: Line, lines: Sequence[Line],
-                   free: AbstractSet[int] = frozenset()) -> int | None:
-    """The entry to hide when exactly one entry of the line is hidden, else None (also when
-    that entry is `free`: never shown, and no harm when worked out).
+def _needs_partner(hidden: set[int], values: Sequence[int], line: Line, lines: Sequence[Line]) -> int | None:
+    """The entry to hide when exactly one entry of the line is hidden, else None.
 
     Prefer a cell whose other line also waits for a partner (one cell then protects two
     lines, the classic rectangle), then the smallest positive value, then inner cells.
     """
-    if _alone(hidden, line, free) is None:
-        return None
     members = line.members
+    if sum(m in hidden for m in members) != 1:
+        return None
     candidates = [m for m in members if m not in hidden and values[m] > 0]
     candidates = candidates or [m for m in members if m not in hidden]
-    waiting = {m for other in lines if other is not line and _alone(hidden, other, free) is not None for m in other.members}
+    waiting = {m for other in lines if other is not line and sum(x in hidden for x in other.members) == 1
+               for m in other.members}
     return min(candidates, key=lambda m: (m not in waiting, values[m], m == line.total, m)) if candidates else None
 
 
-def _apply_line_rule(hidden: set[int], values: Sequence[int], lines: Sequence[Line], free: AbstractSet[int] = frozenset()) -> None:
+def _apply_line_rule(hidden: set[int], values: Sequence[int], lines: Sequence[Line]) -> None:
     """Hide partners until no line has a single hidden entry (it would be a difference)."""
     changed = True
     while changed:
         changed = False
         for line in lines:
-            partner = _needs_partner(hidden, values, line, lines, free)
+            partner = _needs_partner(hidden, values, line, lines)
             if partner is not None:
                 hidden.add(partner)
                 changed = True
@@ -148,22 +141,21 @@ def _small_sum_partner(hidden: set[int], values: Sequence[int], lines: Sequence[
     return None
 
 
-def protect(values: Sequence[int], lines: Sequence[Line], primary: set[int], *, t: int | None = None,
-            unpublished: AbstractSet[int] = frozenset()) -> set[int]:
+def protect(values: Sequence[int], lines: Sequence[Line], primary: AbstractSet[int], *, t: int | None = None) -> set[int]:
     """Entries to hide: the primary ones plus complements so none can be solved, and (with
     the threshold `t`) so that the hidden parts of no line add up to a small count.
 
-    `unpublished` entries are never shown (a complement such as "participants trimmed"):
-    they start hidden, and may be worked out unless they are primary themselves."""
-    hidden = set(primary) | set(unpublished)
-    free = set(unpublished) - set(primary)
+    An entry that is never shown (a complement such as "participants trimmed") counts as
+    known to the reader unless it is primary: it may be learnt elsewhere, so it never
+    protects another entry, and a small one is protected like a small cell."""
+    hidden = set(primary)
     while hidden and len(hidden) < len(values):
-        _apply_line_rule(hidden, values, lines, free)
+        _apply_line_rule(hidden, values, lines)
         partner = None if t is None else _small_sum_partner(hidden, values, lines, t)
         if partner is not None:
             hidden.add(partner)
             continue
-        solvable = [e for e in determined(hidden, lines) if e not in free]
+        solvable = determined(hidden, lines)
         if not solvable:
             break
         _break_determined(hidden, values, lines, solvable[0])
