@@ -43,6 +43,22 @@ def _emit_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
+EXACT_OPTION = click.option("--exact", is_flag=True, help="Exact counts and estimates without disclosure control, for analysts with access to the store; each use is logged.")
+"""The one way past the disclosure gate (docs/report.md); the same name on every command."""
+
+
+def _gate(command: str, exact: bool, payload: Any, release: Callable[[Any], Any], store_path: Path | None = None) -> Any:
+    """What an output may show: the disclosure gate's release of `payload`, or, with
+    --exact, the payload itself, with the use logged (`sdc.log_exact_use`)."""
+    from polku import sdc
+
+    if not exact:
+        return release(payload)
+    sdc.log_exact_use(command, store=store_path)
+    console.print("exact output without disclosure control; this use is logged", highlight=False)
+    return payload
+
+
 @click.group(cls=PolkuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="polku")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
@@ -161,20 +177,26 @@ def _print_import(report: Any, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (under disclosure control unless --exact).")
+@EXACT_OPTION
 @STORE_OPTION
-def status(as_json: bool, store_path: Path | None) -> None:
-    """What the store holds: tables, imports, quarantine by reason, data-quality findings."""
-    from polku.quality import summarise
+def status(as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """What the store holds: tables, imports, quarantine by reason, data-quality findings.
+
+    Counts of people pass the disclosure gate as in the report; --exact shows them exact
+    (logged).
+    """
+    from polku import sdc
+    from polku.quality import QualitySummary, summarise
     from polku.store import open_store
 
     def action() -> int:
         with open_store(store_path, read_only=True) as store:
             summary = summarise(store)
         if as_json:
-            _emit_json(summary.to_dict())
+            _emit_json(_gate("status", exact, summary.to_dict(), sdc.release_status, store_path))
         else:
-            out.print(summary.render(), highlight=False)
+            out.print(_gate("status", exact, summary, QualitySummary.released, store_path).render(), highlight=False)
         return 0
 
     _run(action)
@@ -315,22 +337,34 @@ def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
     _run(action)
 
 
-def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
-    """Human-readable summary of one estimate (the JSON carries every field)."""
-    if result.estimate is None:
+def _number(value: Any, fmt: str = "{:,}") -> str:
+    """A figure the gate may have hidden (None): the marker, else formatted."""
+    from polku import sdc
+
+    return sdc.MARKER if value is None else fmt.format(value)
+
+
+def _estimate_lines(result: dict[str, Any], sentences: list[str]) -> list[str]:
+    """Human-readable summary of one estimate record as the gate released it (the JSON
+    carries every field)."""
+    if result["estimate"] is None:
         return sentences
+    g = lambda v: _number(v, "{:,.4g}")  # noqa: E731
+    boot = result.get("bootstrap_ci")
     lines = [
-        f"method {result.method}, estimand {result.estimand}",
-        f"estimate {result.estimate:,.4g}  95% CI [{result.ci_low:,.4g}, {result.ci_high:,.4g}]"
-        + (f"  bootstrap CI [{result.bootstrap_ci[0]:,.4g}, {result.bootstrap_ci[1]:,.4g}]" if result.bootstrap_ci else ""),
-        f"participants {result.n_treated:,}, comparison {result.n_control:,}, trimmed or unmatched {result.n_trimmed:,}",
-        f"naive difference {result.naive_difference:,.4g}",
+        f"method {result['method']}, estimand {result['estimand']}",
+        f"estimate {g(result['estimate'])}  95% CI [{g(result['ci_low'])}, {g(result['ci_high'])}]"
+        + (f"  bootstrap CI [{g(boot[0])}, {g(boot[1])}]" if boot else ""),
+        f"participants {_number(result['n_treated'])}, comparison {_number(result['n_control'])}, "
+        f"trimmed or unmatched {_number(result['n_trimmed'])}",
+        f"naive difference {g(result['naive_difference'])}",
     ]
-    if result.observed is not None:
-        low, high = result.extra["additional_ci"]
-        lines.append(f"observed {result.observed:,.4g}, expected {result.expected:,.4g}, additional {result.observed - result.expected:,.4g} [{low:,.4g}, {high:,.4g}]")
-    if result.balance:
-        lines.append(f"max |SMD| before {result.max_smd_before:.3f}, after {result.max_smd_after:.3f}")
+    if result.get("observed") is not None:
+        low, high = result["extra"]["additional_ci"]
+        lines.append(f"observed {g(result['observed'])}, expected {g(result['expected'])}, "
+                     f"additional {g(result['observed'] - result['expected'])} [{g(low)}, {g(high)}]")
+    if result.get("max_smd_after") is not None:
+        lines.append(f"max |SMD| before {result['max_smd_before']:.3f}, after {result['max_smd_after']:.3f}")
     return lines + [""] + sentences
 
 
@@ -347,9 +381,10 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store), under disclosure control unless --exact.")
+@EXACT_OPTION
 @STORE_OPTION
-def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, survival: bool, as_json: bool, store_path: Path | None) -> None:
+def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, survival: bool, as_json: bool, exact: bool, store_path: Path | None) -> None:
     """Estimate services' effects on an outcome, with intervals and diagnostics.
 
     Over the store: by service, by service and client group, and by service and provider,
@@ -357,8 +392,11 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
     started a service. With --data: from any flat file, for example the NSW/LaLonde
     benchmark or an area's own extract. With --survival: time to open-market work for
     participants and for the comparison group weighted by the estimate's propensity
-    score (exact numbers, for analysts; the report shows them under disclosure control).
+    score. Counts and estimates pass the disclosure gate as in the report; --exact
+    prints them exact (logged).
     """
+    from polku import sdc
+
     options: dict[str, Any] = {}
     if bootstrap is not None:
         options["bootstrap"] = bootstrap
@@ -375,10 +413,13 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
             raise UsageError("--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns.")
         names = [c.strip() for c in covariates.split(",") if c.strip()]
         result, sentences = estimate_file(data_path, treatment=treatment, outcome=outcome, covariates=names, method=method, estimand=estimand, seed=seed, settings=options)
+        record = _gate("estimate", exact, [result.to_dict()], sdc.release_estimates, data_path)[0]
+        if record["estimate"] is None:  # the sentences describe the estimate, or quote its note's counts
+            sentences = [f"No estimate: {record['note'] or 'too few people to show'}."]
         if as_json:
-            _emit_json(result.to_dict() | {"data": str(data_path), "treatment": treatment, "outcome": outcome, "covariates": names, "seed": seed, "sentences": sentences})
+            _emit_json(record | {"data": str(data_path), "treatment": treatment, "outcome": outcome, "covariates": names, "seed": seed, "sentences": sentences})
         else:
-            for line in _estimate_lines(result, sentences):
+            for line in _estimate_lines(record, sentences):
                 out.print(line, highlight=False)
         return 0
 
@@ -393,10 +434,11 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         with open_store(store_path, read_only=True) as store:
             rows = store_estimates(store, services=list(services) or None, outcome=store_outcome, method=method,
                                    censor_later_services=not keep_later_services, seed=seed, settings=options)
+        records = _gate("estimate", exact, [row.to_dict() for row in rows], sdc.release_estimates, store_path)
         if as_json:
-            _emit_json([row.to_dict() for row in rows])
+            _emit_json(records)
         else:
-            _print_effects(rows)
+            _print_effects(records)
         return 0
 
     def survival_curves() -> int:
@@ -408,7 +450,8 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         with open_store(store_path, read_only=True) as store:
             views = store_views(store, services=list(services) or None, outcome=store_outcome, method=method, seed=seed,
                                 settings=options, checks=False, expected=False, kaplan=True, by_provider=False)
-        payload = [_survival_record(view, store_outcome) for view in views]
+        exact_records = [_survival_record(view, store_outcome) for view in views]
+        payload = _gate("estimate", exact, exact_records, lambda _: [_survival_record(v, store_outcome, released=True) for v in views], store_path)
         if as_json:
             _emit_json(payload)
         else:
@@ -418,11 +461,17 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
     _run(from_file if data_path is not None else from_store)
 
 
-def _survival_record(view: Any, outcome: str) -> dict[str, Any]:
-    """One service's curves as JSON-ready values (or why there are none)."""
+def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[str, Any]:
+    """One service's curves as JSON-ready values (or why there are none), exact or as the
+    disclosure gate releases them (`sdc.release_survival`)."""
+    from polku import sdc
+
     if view.survival is None:
-        result = view.overall.result
-        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True, "note": result.note or "no estimate"}
+        note = view.overall.result.note or "no estimate"
+        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True,
+                "note": sdc.scrub_text(note) if released else note}
+    if released:
+        return sdc.release_survival(view.survival, view.group_survival) | {"outcome": outcome, "suppressed": False, "note": ""}
     groups = [g.to_dict() for g in view.group_survival]
     return view.survival.to_dict() | {"outcome": outcome, "suppressed": False, "note": "", "client_groups": groups}
 
@@ -443,6 +492,8 @@ def _print_curves(record: dict[str, Any]) -> None:
     def percent(value: float | None, sign: str = "") -> str:
         return "-" if value is None else f"{100 * value:{sign}.1f}"
 
+    n = _number
+
     months = [str(m) for m in record["months"]]
     who = record["service_code"] + (f", client group {record['client_group']}" if record.get("client_group") else "")
     table = Table(title=f"{who}: in open-market work by months since the start, % (cumulative incidence)")
@@ -452,30 +503,35 @@ def _print_curves(record: dict[str, Any]) -> None:
         table.add_column(f"{m} mo", justify="right")
     for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
         group = record[key]
-        table.add_row(name, f"{group['n']:,}", *(percent(group["cumulative_incidence"][m]) for m in months))
-        table.add_row("  95% CI", "", *(f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}" for m in months))
+        table.add_row(name, n(group["n"]), *(percent(group["cumulative_incidence"][m]) for m in months))
+        table.add_row("  95% CI", "", *("-" if group["ci_low"][m] is None else f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}"
+                                      for m in months))
     table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
     out.print(table)
     last = months[-1]
+    part, comp = record["participants"], record["comparison"]
+    censored = (f"{n(part['censored_before'][last])} participants, {n(comp['censored_before'][last])} comparison rows"
+                if "censored_before" in part else
+                f"{n(part['censored_share'], '{:.1f}')} % of participants, {n(comp['censored_share'], '{:.1f}')} % of comparison rows")
     out.print(
-        f"censored before {last} months: {record['participants']['censored_before'][last]:,} participants, "
-        f"{record['comparison']['censored_before'][last]:,} comparison rows. Comparison weighted to resemble the participants: "
-        f"effective size {record['comparison']['effective_n']:,.0f} of {record['comparison']['n']:,} rows; "
-        f"{record['n_trimmed']:,} rows left out by trimming; data up to {record['as_of']}.",
+        f"censored before {last} months: {censored}. Comparison weighted to resemble the participants: "
+        f"effective size {n(comp['effective_n'], '{:,.0f}')} of {n(comp['n'])} rows; "
+        f"{n(record['n_trimmed'])} rows left out by trimming; data up to {record['as_of']}.",
         highlight=False,
     )
 
 
-def _print_effects(rows: list[Any]) -> None:
+def _print_effects(records: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"effect on {rows[0].outcome if rows else ''} (ATT, 95% CI)")
+    table = Table(title=f"effect on {records[0]['outcome'] if records else ''} (ATT, 95% CI)")
     for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive"):
         table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
-    for row in rows:
-        r = row.result
-        shown = ("-", "too few to show", "") if r.estimate is None else (f"{r.estimate:+.3f}", f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", f"{r.naive_difference:+.3f}")
-        table.add_row(row.service_code, row.client_group or "", row.provider_id or "", f"{r.n_treated:,}", *shown)
+    for r in records:
+        signed = lambda v: _number(v, "{:+.3f}")  # noqa: E731
+        shown = ("-", "too few to show", "") if r["estimate"] is None else (
+            signed(r["estimate"]), f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]", signed(r["naive_difference"]))
+        table.add_row(r["service_code"], r["client_group"] or "", r["provider_id"] or "", _number(r["n_treated"]), *shown)
     out.print(table)
     from polku.impact.explain import WARNING
 
@@ -528,9 +584,10 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 @click.option("--discount", default=None, type=Finite(0, 0.2), help="Discount rate a year (default 0.035).")
 @click.option("--optimism-bias", default=None, type=Finite(0, 1), help="Haircut on the benefits (default 0).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store), under disclosure control unless --exact.")
+@EXACT_OPTION
 @STORE_OPTION
-def cba(year: int | None, employed_path: Path | None, participants: int | None, cost: float | None, additional: float | None, interval: str | None, services: tuple[str, ...], horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool, store_path: Path | None) -> None:
+def cba(year: int | None, employed_path: Path | None, participants: int | None, cost: float | None, additional: float | None, interval: str | None, services: tuple[str, ...], horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool, exact: bool, store_path: Path | None) -> None:
     """Cost-benefit analysis: additional employments times the fiscal gain of an employment
     at the participants' own hours and wages, against the programme cost, with a Monte
     Carlo and a tornado (docs/fiscal.md, section 7).
@@ -538,8 +595,14 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
     Over the store, for each service: the effect of `polku estimate` on employment within
     12 months, the participants who found work valued at their first open-market job, and
     the episodes' recorded costs. With --employed: a cohort described by a file and options.
+    Counts pass the disclosure gate as in the report, and money figures are shown only when
+    enough participants who found work lie behind them; --exact prints them exact (logged).
     """
+    from polku import sdc
     from polku.cba import Assumptions
+
+    def released(rows: list[Any], source: Path | None) -> list[dict[str, Any]]:
+        return _gate("cba", exact, [row.to_dict() for row in rows], lambda records: [sdc.release_cost_benefit(r) for r in records], source)
 
     chosen = {k: v for k, v in {"horizon_years": horizon, "persistence": persistence, "discount_rate": discount,
                                 "optimism_bias": optimism_bias}.items() if v is not None}
@@ -567,7 +630,8 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
         gain, simulated = employed_gain(read_persons(employed_path, "--employed"), year, source=str(employed_path))
         effect = Effect(additional, low, high)
         row = analysed_row(employed_path.stem, year, participants, effect, gain, simulated, cost, assumptions, seed)
-        _emit_json(row.to_dict()) if as_json else _print_cba(row)
+        record = released([row], employed_path)[0]
+        _emit_json(record) if as_json else _print_cba(record)
         return 0
 
     def from_store() -> int:
@@ -582,38 +646,41 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
                              fix="over the store they come from the data; leave them out")
         with open_store(store_path, read_only=True) as store:
             rows = store_cost_benefit(store, list(services) or None, year=year, seed=seed, assumptions=assumptions)
+        records = released(rows, store_path)
         if as_json:
-            _emit_json([row.to_dict() for row in rows])
+            _emit_json(records)
         else:
-            for row in rows:
-                _print_cba(row)
+            for record in records:
+                _print_cba(record)
         return 0
 
     _run(from_file if employed_path is not None else from_store)
 
 
-def _print_cba(row: Any) -> None:
-    out.print(f"[bold]{row.service_code}[/bold] ({row.year} rules)")
-    if row.result is None:
-        out.print(f"  no analysis: {row.note}", highlight=False)
+def _print_cba(p: dict[str, Any]) -> None:
+    """One cost-benefit record as the gate released it (hidden counts as `..`)."""
+    out.print(f"[bold]{p['service']}[/bold] ({p['year']} rules)")
+    if "benefit" not in p:
+        why = p["note"] or f"figures withheld: fewer than {p['threshold']} participants who found work lie behind them"
+        out.print(f"  no analysis: {why}", highlight=False)
         return
-    p = row.to_dict()
-    out.print(f"  {p['participants']:,} participants, {p['additional_employments']:.1f} additional employments, cost "
-              f"{p['cost']:,.0f} EUR ({p['employed']:,} employed valued, {p['wages_imputed']} wages imputed)", highlight=False)
+    n = _number
+    out.print(f"  {n(p['participants'])} participants, {p['additional_employments']:.1f} additional employments, cost "
+              f"{p['cost']:,.0f} EUR ({n(p['employed'])} employed valued, {n(p['wages_imputed'])} wages imputed)", highlight=False)
     out.print(f"  fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
               f"{p['gain_per_employment_with_pension']:,.0f} with pension contributions", highlight=False)
     out.print(f"  benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f}, ratio {p['ratio']:.2f}; with pension contributions "
               f"{p['benefit_with_pension']:,.0f}, net {p['net_with_pension']:+,.0f}, ratio {p['ratio_with_pension']:.2f}", highlight=False)
     out.print(f"  per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f}; "
               f"break-even at {p['break_even_employments']:.1f} additional employments", highlight=False)
-    mc = row.monte_carlo
-    out.print(f"  Monte Carlo ({mc.draws:,} draws): P(benefit > cost) = {mc.probability_benefit_exceeds_cost:.2f} "
-              f"({mc.probability_with_pension:.2f} with pension contributions); net 5-95 %: "
-              f"{mc.net_percentiles[5]:+,.0f} to {mc.net_percentiles[95]:+,.0f} EUR", highlight=False)
-    for bar in row.tornado:
-        out.print(f"    {bar.name}: net {bar.net_at_low:+,.0f} to {bar.net_at_high:+,.0f} EUR", highlight=False)
-    if row.note:
-        out.print(f"  note: {row.note}", highlight=False)
+    mc = p["monte_carlo"]
+    out.print(f"  Monte Carlo ({mc['draws']:,} draws): P(benefit > cost) = {mc['probability_benefit_exceeds_cost']:.2f} "
+              f"({mc['probability_with_pension']:.2f} with pension contributions); net 5-95 %: "
+              f"{mc['net_percentiles'][5]:+,.0f} to {mc['net_percentiles'][95]:+,.0f} EUR", highlight=False)
+    for bar in p["tornado"]:
+        out.print(f"    {bar['name']}: net {bar['net_at_low']:+,.0f} to {bar['net_at_high']:+,.0f} EUR", highlight=False)
+    if p["note"]:
+        out.print(f"  note: {p['note']}", highlight=False)
 
 
 @main.command(name="key")

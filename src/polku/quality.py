@@ -3,7 +3,8 @@
 Why: a manager can only trust an impact figure when they know what was imported, what was
 refused and which links between tables are broken. Each finding says how many rows, how
 serious it is and what to do. The numbers are exact (not disclosure-controlled): status is
-for analysts with access to the store; the HTML report passes them through `polku.sdc`.
+for analysts with access to the store (`polku status --exact`); `released()`, the JSON and
+text of `polku status` and the HTML report pass them through `polku.sdc`.
 
 Aggregations over data tables are Ibis expressions (`store.table`), so they can run on
 Spark later; the meta tables `import_log` and `quarantine` are read with plain SQL.
@@ -18,7 +19,7 @@ from typing import Any, Callable
 import ibis
 from ibis import _
 
-from polku import settings
+from polku import sdc, settings
 from polku.i18n import t
 from polku.schema.codelists import codelist
 from polku.schema.tables import TABLES
@@ -92,13 +93,21 @@ class QualitySummary:
             "invariant_holds": self.invariant_holds,
         }
 
+    def released(self) -> "QualitySummary":
+        """The summary as the disclosure gate lets it out (`sdc.release_status`); hidden
+        counts are None."""
+        shown = sdc.release_status(self.to_dict())
+        imports = tuple(ImportEntry(**{k: v for k, v in e.items() if k != "balanced"}) for e in shown["imports"])
+        return QualitySummary(shown["tables"], imports, tuple(QuarantineGroup(**q) for q in shown["quarantine"]),
+                              tuple(Finding(**{k: v for k, v in f.items() if k != "explanation"}) for f in shown["findings"]))
+
     def render(self, lang: str | None = None) -> str:
         """Aligned plain text for the terminal, in `lang` (default: setting POLKU_LANG)."""
         lang = lang or settings.language()
         parts = [
-            _block(t("status.tables", lang), [[name, f"{n:,}"] for name, n in self.tables.items()]),
+            _block(t("status.tables", lang), [[name, _n(n)] for name, n in self.tables.items()]),
             _block(t("status.imports", lang), _import_rows(self.imports, lang)),
-            _block(t("status.quarantine", lang), [[q.table, q.reason_code, f"{q.rows:,}", q.reason] for q in self.quarantine]
+            _block(t("status.quarantine", lang), [[q.table, q.reason_code, _n(q.rows), q.reason] for q in self.quarantine]
                    or [[t("status.none", lang)]]),
             _findings_text(self.findings, lang),
             t("status.invariant_ok" if self.invariant_holds else "status.invariant_broken", lang),
@@ -106,10 +115,15 @@ class QualitySummary:
         return "\n\n".join(parts)
 
 
+def _n(count: int | None) -> str:
+    """A count as the disclosure gate left it (None: hidden)."""
+    return sdc.MARKER if count is None else f"{count:,}"
+
+
 def _import_rows(imports: tuple[ImportEntry, ...], lang: str) -> list[list[str]]:
     header = [t(f"status.col.{c}", lang) for c in ("table", "file", "sha256", "status", "read", "accepted", "quarantined")]
     rows = [[e.table, e.file.rsplit("/", 1)[-1], e.sha256[:12], e.status,
-             f"{e.rows_read:,}", f"{e.rows_accepted:,}", f"{e.rows_quarantined:,}"] for e in imports]
+             _n(e.rows_read), _n(e.rows_accepted), _n(e.rows_quarantined)] for e in imports]
     return [header, *rows] if rows else [[t("status.none", lang)]]
 
 
@@ -119,7 +133,7 @@ def _findings_text(found: tuple[Finding, ...], lang: str) -> str:
     if not found:
         return _block(title, [[t("status.none", lang)]])
     ordered = sorted(found, key=lambda f: SEVERITIES.index(f.severity))
-    lines = _block(title, [[f.severity, f.table, f"{f.count:,}", f.code] for f in ordered]).splitlines()
+    lines = _block(title, [[f.severity, f.table, _n(f.count), f.code] for f in ordered]).splitlines()
     out = lines[:2]
     for line, finding in zip(lines[2:], ordered):
         out += [line, *textwrap.wrap(finding.explanation(lang), 76, initial_indent="      ", subsequent_indent="      ")]
@@ -129,7 +143,7 @@ def _findings_text(found: tuple[Finding, ...], lang: str) -> str:
 def _block(title: str, rows: list[list[str]]) -> str:
     """A titled block of left-aligned text columns and right-aligned number columns."""
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(len(r) for r in rows))]
-    numeric = lambda cell: cell.replace(",", "").isdigit()  # noqa: E731
+    numeric = lambda cell: cell.replace(",", "").isdigit() or cell == sdc.MARKER  # noqa: E731
     lines = ["  ".join(c.rjust(w) if numeric(c) else c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     return "\n".join([title, "-" * len(title), *("  " + line for line in lines)])
 

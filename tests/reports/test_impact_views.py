@@ -16,7 +16,8 @@ from polku.impact.store_views import MONTHS, ExpectedRow, GroupCurves, month_day
 from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
-from polku.reports.sections.impact_views import covariate_labeler, curve_points, overlap_shares, protect_groups
+from polku.reports.sections.impact_views import covariate_labeler, overlap_shares, protect_groups
+from polku.sdc import curve_points
 from polku.store import Store
 
 T = 10

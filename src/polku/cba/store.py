@@ -61,7 +61,7 @@ class ServiceCostBenefit:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"service": self.service_code, "year": self.year, "note": self.note, "employed": self.employed,
                                "wages_imputed": self.wages_imputed, "costs_missing": self.costs_missing,
-                               "participants_in_estimate": self.in_estimate, "seed": self.seed,
+                               "participants_in_estimate": self.in_estimate, "fallbacks": self.fallbacks, "seed": self.seed,
                                "assumptions": None if self.assumptions is None else self.assumptions.__dict__}
         if self.result is not None:
             out |= self.result.to_dict() | {"gain_per_employment_by": self.gain_by, "tornado": [b.__dict__ for b in self.tornado]}

@@ -12,9 +12,13 @@ participants who found work are fewer than the disclosure threshold shows no mon
 
 from __future__ import annotations
 
+from typing import Any
+
+from polku import sdc
+
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
-from polku.reports.blocks import Block, Chart, Note, Table, count_text, no_data
+from polku.reports.blocks import Block, Chart, Note, Table, no_data
 from polku.reports.charts import forest_chart, tornado_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
@@ -24,7 +28,12 @@ from polku.store import Store
 
 
 def _shown(ctx: ReportContext, row: ServiceCostBenefit) -> bool:
-    return row.result is not None and row.employed >= ctx.threshold
+    """Money figures only where the gate lets them out (enough participants who found work)."""
+    return "benefit" in _released(ctx, row)
+
+
+def _released(ctx: ReportContext, row: ServiceCostBenefit) -> dict[str, Any]:
+    return sdc.release_cost_benefit(row.to_dict(), t=ctx.threshold)
 
 
 def _probability(ctx: ReportContext, p: float) -> str:
@@ -36,13 +45,15 @@ def _probability(ctx: ReportContext, p: float) -> str:
 
 
 def _row(ctx: ReportContext, row: ServiceCostBenefit, service) -> tuple[str, ...]:
-    if not _shown(ctx, row):
+    p = _released(ctx, row)
+    if "benefit" not in p:
         reason = row.reason or ("too_few_employed" if row.result is not None else "error")
-        return (service(row.service_code), count_text(ctx, row.in_estimate or 0), ctx.t(f"cba.reason.{reason}"), "", "", "", "", "", "")
+        shown = p["participants"] if "participants" in p else p["participants_in_estimate"]
+        return (service(row.service_code), ctx.num(shown), ctx.t(f"cba.reason.{reason}"), "", "", "", "", "", "")
     r = row.result
     ratio = ctx.num(r.ratio, 2) if r.benefit > 0 else "–"
     return (
-        service(row.service_code), ctx.num(r.participants),
+        service(row.service_code), ctx.num(p["participants"]),
         f"{ctx.num(r.additional_employments, 1)} ({ctx.num(row.effect.ci_low, 1)} – {ctx.num(row.effect.ci_high, 1)})",
         ctx.num(r.gain_per_employment), ctx.num(r.cost), ctx.num(r.net), ratio, ctx.num(r.net_with_pension),
         _probability(ctx, row.monte_carlo.probability_benefit_exceeds_cost),
@@ -63,13 +74,14 @@ def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[
     participants the estimate trimmed, costs missing, benefits valued at the basic level."""
     notes = []
     for row in rows:
-        name = service(row.service_code)
+        name, p = service(row.service_code), _released(ctx, row)
         if row.in_estimate is not None and row.in_estimate != row.result.participants:
-            notes.append(ctx.t("cba.note.extrapolated", service=name, kept=ctx.num(row.in_estimate), all=ctx.num(row.result.participants)))
+            notes.append(ctx.t("cba.note.extrapolated", service=name, kept=ctx.num(p["participants_in_estimate"]),
+                               all=ctx.num(p["participants"])))
         if row.costs_missing:
-            notes.append(ctx.t("cba.note.costs_missing", service=name, missing=ctx.num(row.costs_missing)))
+            notes.append(ctx.t("cba.note.costs_missing", service=name, missing=ctx.num(p["costs_missing"])))
         if row.fallbacks:
-            notes.append(ctx.t("cba.note.fallback", service=name, count=ctx.num(row.fallbacks)))
+            notes.append(ctx.t("cba.note.fallback", service=name, count=ctx.num(p.get("fallbacks"))))
     return [Note(" ".join(notes))] if notes else []
 
 

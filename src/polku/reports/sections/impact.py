@@ -15,9 +15,12 @@ plot), overlap of propensity scores, the negative-control outcome and placebo tr
 
 from __future__ import annotations
 
+from typing import Any
+
+from polku import sdc
 from polku.impact.by_service import ServiceEstimate
 from polku.impact.store_views import ServiceView, store_views
-from polku.reports.blocks import Block, Chart, Note, Table, no_data
+from polku.reports.blocks import Block, Chart, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
@@ -36,53 +39,58 @@ def report_views(store: Store, ctx: ReportContext) -> list[ServiceView]:
     return ctx.computed["impact_views"]
 
 
-def _interval(ctx: ReportContext, row: ServiceEstimate) -> str:
-    r = row.result
-    return "–" if r.estimate is None else percent_points_interval(ctx, r.ci_low, r.ci_high)
+Released = dict[str, Any]
+"""An estimate record as `sdc.release_estimates` lets it out."""
 
 
-def _effect_cells(ctx: ReportContext, row: ServiceEstimate) -> tuple[str, ...]:
-    r = row.result
-    if r.estimate is None:
-        return (ctx.num(r.n_treated) if r.n_treated >= ctx.threshold else "..", ctx.t("impact.too_few"), "", "")
-    return (ctx.num(r.n_treated), percent_points(ctx, r.estimate), _interval(ctx, row), percent_points(ctx, r.naive_difference))
+def released_rows(ctx: ReportContext, rows: list[ServiceEstimate]) -> list[Released]:
+    """The rows' records through the disclosure gate, all together so that a client group's
+    or provider's hidden participants cannot be found from the service's."""
+    return sdc.release_estimates([row.to_dict() for row in rows], t=ctx.threshold)
 
 
-def _service_table(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Table:
+def _effect_cells(ctx: ReportContext, r: Released) -> tuple[str, ...]:
+    if r["estimate"] is None:
+        return (ctx.num(r["n_treated"]), ctx.t("impact.too_few"), "", "")
+    interval = percent_points_interval(ctx, r["ci_low"], r["ci_high"])
+    return (ctx.num(r["n_treated"]), percent_points(ctx, r["estimate"]), interval, percent_points(ctx, r["naive_difference"]))
+
+
+def _service_table(ctx: ReportContext, rows: list[Released], service) -> Table:
     body = []
-    for row in rows:
-        r = row.result
-        balance = "–" if r.max_smd_after is None else ctx.num(r.max_smd_after, 2)
-        body.append((service(row.service_code), *_effect_cells(ctx, row), ctx.num(r.n_control), balance))
+    for r in rows:
+        balance = "–" if r["max_smd_after"] is None else ctx.num(r["max_smd_after"], 2)
+        body.append((service(r["service_code"]), *_effect_cells(ctx, r), ctx.num(r["n_control"]), balance))
     return Table(
         id="impact-services",
         caption=ctx.t("impact.by_service"),
         header=(ctx.t("services.service"), ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"),
                 ctx.t("impact.naive"), ctx.t("impact.comparison"), ctx.t("impact.balance")),
         rows=tuple(body),
-        note=ctx.t("impact.table_note"),
+        note=" ".join(filter(None, [ctx.t("impact.table_note"), sdc_note(ctx, any(r["sdc_applied"] for r in rows))])),
     )
 
 
-def _detail_table(ctx: ReportContext, rows: list[ServiceEstimate], service, label, table_id: str, caption: str, head: str) -> Table:
-    body = tuple((service(row.service_code), label(row), *_effect_cells(ctx, row)) for row in rows)
+def _detail_table(ctx: ReportContext, rows: list[Released], service, label, table_id: str, caption: str, head: str) -> Table:
+    body = tuple((service(r["service_code"]), label(r), *_effect_cells(ctx, r)) for r in rows)
     return Table(
         id=table_id,
         caption=caption,
         header=(ctx.t("services.service"), head, ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"), ctx.t("impact.naive")),
         rows=body,
+        note=sdc_note(ctx, any(r["sdc_applied"] for r in rows)),
     )
 
 
-def _forest(ctx: ReportContext, rows: list[ServiceEstimate], service) -> Chart | None:
-    shown = [row for row in rows if row.result.estimate is not None]
+def _forest(ctx: ReportContext, rows: list[Released], service) -> Chart | None:
+    shown = [r for r in rows if r["estimate"] is not None]
     svg = forest_chart(
         "impact-forest",
         ctx.t("impact.chart_title"),
-        [service(row.service_code) for row in shown],
-        [100 * row.result.estimate for row in shown],
-        [(100 * row.result.ci_low, 100 * row.result.ci_high) for row in shown],
-        [None if row.result.naive_difference is None else 100 * row.result.naive_difference for row in shown],
+        [service(r["service_code"]) for r in shown],
+        [100 * r["estimate"] for r in shown],
+        [(100 * r["ci_low"], 100 * r["ci_high"]) for r in shown],
+        [None if r["naive_difference"] is None else 100 * r["naive_difference"] for r in shown],
         value_label=ctx.t("impact.points"),
         estimate_label=ctx.t("impact.legend_estimate"),
         naive_label=ctx.t("impact.legend_naive"),
@@ -97,19 +105,17 @@ def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
     if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
         return no_data(ctx)
     views = report_views(store, ctx)
-    rows = [row for view in views for row in view.rows]
+    rows = released_rows(ctx, [row for view in views for row in view.rows])
     service = service_labeler(store, ctx)
     provider = provider_labeler(store, ctx)
-    overall = [r for r in rows if r.level == "service"]
+    at = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
     blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
-    blocks.append(_service_table(ctx, overall, service))
-    chart = _forest(ctx, overall, service)
+    blocks.append(_service_table(ctx, at("service"), service))
+    chart = _forest(ctx, at("service"), service)
     if chart is not None:
         blocks.append(chart)
-    groups = [r for r in rows if r.level == "service_group"]
-    blocks.append(_detail_table(ctx, groups, service, lambda r: ctx.t(f"impact.group.{r.client_group}"), "impact-groups",
-                                ctx.t("impact.by_group"), ctx.t("impact.group")))
-    providers = [r for r in rows if r.level == "service_provider"]
-    blocks.append(_detail_table(ctx, providers, service, lambda r: provider(r.provider_id), "impact-providers",
+    blocks.append(_detail_table(ctx, at("service_group"), service, lambda r: ctx.t(f"impact.group.{r['client_group']}"),
+                                "impact-groups", ctx.t("impact.by_group"), ctx.t("impact.group")))
+    blocks.append(_detail_table(ctx, at("service_provider"), service, lambda r: provider(r["provider_id"]), "impact-providers",
                                 ctx.t("impact.by_provider"), ctx.t("impact.provider")))
     return blocks + view_blocks(ctx, views, service)

@@ -5,10 +5,11 @@ without an estimate are left out, the effects table already says why). Disclosur
 
 - Curves are read at whole months. A curve ends before the first month in which fewer
   than T people of the group are still followed without an event, and two neighbouring
-  points are drawn only when at least T people found work between them (`curve_points`;
+  points are drawn only when at least T people found work between them (`sdc.curve_points`;
   the months of the table are placed first). The table of 3, 6, 12 and 24 months shows a
   value only where the curve has a point, so no difference of two shown values rests on
-  fewer than T people.
+  fewer than T people. The client groups' sizes are protected as one line with the
+  service's (`sdc.release_survival`, which the JSON of `estimate --survival` shows too).
 - Overlap histograms draw each group's share per bin from `sdc.distribution` of the bin
   counts (small bins and their partners hidden, not drawn).
 - Observed employments per client group are protected as a line (groups add up to the
@@ -23,10 +24,11 @@ from typing import Callable
 from polku import sdc
 from polku.groups import GROUPS
 from polku.i18n import catalog
-from polku.impact.store_views import MONTHS, ExpectedRow, GroupCurves, ServiceView, month_day
-from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, count_text, sdc_note
+from polku.impact.store_views import MONTHS, ExpectedRow, ServiceView
+from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
+from polku.sdc.records import CURVE_MONTHS
 
 CODELISTS = {
     "sex": "sex", "mother_tongue_group": "mother_tongue_group", "education_level": "education_level",
@@ -36,7 +38,6 @@ CODELISTS = {
 """Covariates whose indicator levels are codes of a code list (labelled in the report language)."""
 
 SMD_THRESHOLD = 0.1
-CURVE_MONTHS = 24
 
 
 def _has(ctx: ReportContext, key: str) -> bool:
@@ -73,36 +74,6 @@ def percent_points_interval(ctx: ReportContext, low: float | None, high: float |
 # --- time to employment --------------------------------------------------------------------
 
 
-def curve_points(group: GroupCurves, threshold: int, months: int = CURVE_MONTHS, anchors: tuple[int, ...] = MONTHS) -> dict[int, tuple[float, float, float]]:
-    """Month -> (share in work, band low, band high) at the months that may be shown.
-
-    The curve runs up to the month before fewer than `threshold` people are still followed.
-    The table's months (`anchors`) are placed first, each at least `threshold` first jobs
-    after the previous one; months between them are added where they keep that distance
-    on both sides, so every two neighbouring points differ by `threshold` people or more."""
-    last = 0
-    while last < months and group.at_risk(month_day(last + 1)) >= threshold:
-        last += 1
-    events = {m: group.events_by(month_day(m)) for m in range(1, last + 1)}
-    chosen, counted = [], 0
-    for anchor in anchors:
-        if anchor <= last and events[anchor] - counted >= threshold:
-            chosen.append(anchor)
-            counted = events[anchor]
-    kept, counted, start = [], 0, 1
-    for anchor in [*chosen, None]:
-        end = last if anchor is None else anchor - 1
-        for month in range(start, end + 1):
-            enough_after = anchor is None or events[anchor] - events[month] >= threshold
-            if events[month] - counted >= threshold and enough_after:
-                kept.append(month)
-                counted = events[month]
-        if anchor is not None:
-            kept.append(anchor)
-            counted, start = events[anchor], anchor + 1
-    return {month: group.read(month_day(month)) for month in kept}
-
-
 def _series(label: str, points: dict[int, tuple[float, float, float]]) -> tuple:
     months = sorted(points)
     return (label, months, [100 * points[m][0] for m in months], [100 * points[m][1] for m in months], [100 * points[m][2] for m in months])
@@ -112,24 +83,23 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
     shown = [v for v in views if v.survival is not None]
     if not shown:
         return []
-    t = ctx.threshold
     participants, comparison = ctx.t("impact.survival.participants"), ctx.t("impact.survival.comparison")
     panels, rows, applied = [], [], False
     for view in shown:
-        # groups only when all have curves: a group left out could be counted by subtraction
+        # groups only when all have curves: the gate then protects their sizes as one line with the service's
         groups = view.group_survival if len(view.group_survival) == len(GROUPS) else []
-        for curves in (view.survival, *groups):
-            overall = curves.client_group is None  # the chart shows each service once; groups are in the table
-            name = service(view.service_code) if overall else f"{service(view.service_code)}: {ctx.t(f'impact.group.{curves.client_group}')}"
+        released = sdc.release_survival(view.survival, groups, t=ctx.threshold)
+        for record in (released, *released["client_groups"]):
+            overall = record["client_group"] is None  # the chart shows each service once; groups are in the table
+            name = service(view.service_code) if overall else f"{service(view.service_code)}: {ctx.t('impact.group.' + record['client_group'])}"
             series = []
-            for label, group in ((participants, curves.participants), (comparison, curves.comparison)):
-                points = curve_points(group, t)
+            for label, key in ((participants, "participants"), (comparison, "comparison")):
+                group = record[key]
                 if overall:
-                    series.append(_series(label, points))
-                values = [ctx.num(100 * points[m][0], 1) if m in points else sdc.MARKER for m in MONTHS]
-                censored = sdc.share(group.censored_before(month_day(MONTHS[-1])), group.n, t=t)
-                applied = applied or sdc.MARKER in values or censored.sdc_applied
-                rows.append((name, label, count_text(ctx, group.n), *values, ctx.stat(censored)))
+                    series.append(_series(label, {int(m): tuple(v) for m, v in group["points"].items()}))
+                values = [ctx.num(None if v is None else 100 * v, 1) for v in group["cumulative_incidence"].values()]
+                applied = applied or sdc.MARKER in values or group["censored_share"] is None or group["n"] is None
+                rows.append((name, label, ctx.num(group["n"]), *values, ctx.num(group["censored_share"], 1)))
             if overall:
                 panels.append((name, series))
     title = ctx.t("impact.survival.chart_title")
@@ -145,7 +115,7 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
     )
     blocks: list[Block] = [Heading(ctx.t("impact.h.survival"), "impact-h-survival"), Note(ctx.t("impact.survival.intro"))]
     if svg is not None:
-        blocks.append(Chart(svg, ctx.t("impact.survival.chart_caption", threshold=t), id="impact-survival-chart"))
+        blocks.append(Chart(svg, ctx.t("impact.survival.chart_caption", threshold=ctx.threshold), id="impact-survival-chart"))
     return [*blocks, table]
 
 
@@ -164,11 +134,11 @@ def protect_groups(rows: list[ExpectedRow], threshold: int) -> tuple[dict[str | 
     line = [sdc.Line(parts, total)]
     sizes = [r.n for r in rows]
     observed = [int(round(r.observed or 0)) for r in rows]
-    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)})
+    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)}, t=threshold)
     primary = {i for i, r in enumerate(rows)
                if sdc.is_sensitive(observed[i], threshold) or sdc.is_sensitive(r.n - observed[i], threshold) or (r.suppressed and r.n > 0)}
     primary |= {i for i in hidden_n if rows[i].n > 0}
-    hidden_o = sdc.protect(observed, line, primary)
+    hidden_o = sdc.protect(observed, line, primary, t=threshold)
     shown_n = {k: (None if i in hidden_n else sizes[i]) for i, k in enumerate(keys)}
     shown_o = {k: (None if i in hidden_o else observed[i]) for i, k in enumerate(keys)}
     return shown_n, shown_o, bool(hidden_n or hidden_o)
@@ -247,14 +217,17 @@ def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labele
 
 
 def _love(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Chart | None:
+    """SMDs before and after weighting, as the gate releases them: an indicator whose means
+    would give a small count of participants or comparison people is not drawn."""
+    balance = {view.service_code: sdc.release_estimates([view.overall.to_dict()], t=ctx.threshold)[0]["balance"] for view in shown}
     names: list[str] = []
     for view in shown:
-        names += [b.covariate for b in view.overall.result.balance if b.covariate not in names]
+        names += [b["covariate"] for b in balance[view.service_code] if b["covariate"] not in names]
     panels = []
     for view in shown:
-        by_name = {b.covariate: b for b in view.overall.result.balance}
-        panels.append((service(view.service_code), [by_name[n].smd_before if n in by_name else None for n in names],
-                       [by_name[n].smd_after if n in by_name else None for n in names]))
+        by_name = {b["covariate"]: b for b in balance[view.service_code]}
+        panels.append((service(view.service_code), [by_name[n]["smd_before"] if n in by_name else None for n in names],
+                       [by_name[n]["smd_after"] if n in by_name else None for n in names]))
     label = covariate_labeler(ctx)
     title = ctx.t("impact.balance.chart_title")
     svg = love_plot("impact-balance-chart", title, [label(n) for n in names], panels, before_label=ctx.t("impact.balance.legend_before"),

@@ -11,29 +11,17 @@ from polku.quality import QualitySummary, summarise
 from polku.reports.blocks import Block, Note, Table, sdc_note
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
-from polku.schema.tables import TABLES
 from polku.store import Store
 
 
-def _about_people(table: str) -> bool:
-    """Rows of this table describe people (it has an identity field), so counts are protected."""
-    return table not in TABLES or TABLES[table].identity_field is not None
-
-
 def _import_table(summary: QualitySummary, ctx: ReportContext) -> Table:
-    """Each import as a line read = accepted + quarantined, protected as a whole.
-
-    Tables that hold no people (service catalogue, providers, teams, case workers) are
-    organisation data, so their row counts are shown exactly (`sdc.organisation_counts`).
-    """
+    """Each import as a line read = accepted + quarantined, protected as a whole by the gate
+    (`sdc.import_counts`; organisation tables exact)."""
     rows, applied = [], False
     for e in summary.imports:
-        if not _about_people(e.table):
-            shown: tuple[int | None, ...] = sdc.organisation_counts([e.rows_read, e.rows_accepted, e.rows_quarantined])
-        else:
-            line = sdc.count_table([[e.rows_accepted, e.rows_quarantined]], ["r"], ["a", "q"], t=ctx.threshold)
-            applied = applied or line.sdc_applied
-            shown = (line.row_totals[0], *line.cells[0])
+        shown = sdc.import_counts(e.rows_read, e.rows_accepted, e.rows_quarantined, about_people=sdc.about_people(e.table),
+                                  t=ctx.threshold)
+        applied = applied or None in shown
         rows.append((e.table, e.file.rsplit("/", 1)[-1], e.sha256[:12], e.status, *(ctx.num(v) for v in shown)))
     header = tuple(ctx.t(f"status.col.{c}") for c in ("table", "file", "sha256", "status", "read", "accepted", "quarantined"))
     return Table("quality-imports", ctx.t("quality.imports"), header, tuple(rows), note=sdc_note(ctx, applied))
@@ -41,7 +29,7 @@ def _import_table(summary: QualitySummary, ctx: ReportContext) -> Table:
 
 def _quarantine_table(summary: QualitySummary, ctx: ReportContext) -> Table:
     """Quarantined rows by table and reason; no total is shown, so the primary rule suffices."""
-    people = {str(i): q.rows for i, q in enumerate(summary.quarantine) if _about_people(q.table)}
+    people = {str(i): q.rows for i, q in enumerate(summary.quarantine) if sdc.about_people(q.table)}
     shown, applied = sdc.separate_counts(people, t=ctx.threshold)
     counts = [shown[str(i)] if str(i) in shown else sdc.organisation_counts([q.rows])[0] for i, q in enumerate(summary.quarantine)]
     rows = tuple((q.table, q.reason_code, q.reason, ctx.num(n)) for q, n in zip(summary.quarantine, counts))

@@ -1,4 +1,4 @@
-"""Statistical disclosure control: the one module every aggregate shown to people passes.
+"""The disclosure engine: tables of counts with their margins, shares, means and sums.
 
 Why: the store holds work-ability data (a GDPR Art. 9 special category) of small
 municipalities; a count of 2 in "Swedish-speaking clients of Pelkosenniemi" can point at a
@@ -8,8 +8,9 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
   default 10, never below 3) is hidden; true zeros describe nobody and stay visible;
 - secondary suppression: no hidden value may be solved from the shown values and the
   margins. Every line (a set of entries that adds up to a margin entry) holds either no
-  hidden entry or at least two; a row whose total is below T is hidden whole; afterwards
-  a linear-algebra check adds complements until no hidden entry is exactly determined;
+  hidden entry or at least two; the hidden parts of a line with a shown total never add
+  up to a small count; a row whose total is below T is hidden whole; afterwards a
+  linear-algebra check adds complements until no hidden entry is exactly determined;
 - shares and means only when the denominator is at least T (and a share only when neither
   its numerator nor its complement is a hidden-size count);
 - hidden values are shown as `..`, never as 0 or blank; results carry `sdc_applied`.
@@ -18,7 +19,7 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import AbstractSet, Sequence
 
 import numpy as np
 
@@ -124,11 +125,36 @@ def _break_determined(hidden: set[int], values: Sequence[int], lines: Sequence[L
     hidden.add(min(positive, key=lambda m: (values[m], m)))
 
 
-def protect(values: Sequence[int], lines: Sequence[Line], primary: set[int]) -> set[int]:
-    """Entries to hide: the primary ones plus complements so none can be solved."""
+def _small_sum_partner(hidden: set[int], values: Sequence[int], lines: Sequence[Line], t: int) -> int | None:
+    """A shown part to hide when the hidden parts of a line with a shown total add up to 1..T-1.
+
+    Why: each hidden cell may be undetermined and still their sum is the shown total minus
+    the shown parts; three municipalities of 3, 2 and 4 clients beside a shown total say
+    "these three together have 9". The smallest positive shown part joins them."""
+    for line in lines:
+        if line.total in hidden:
+            continue
+        if is_sensitive(sum(values[m] for m in line.parts if m in hidden), t):
+            shown = [m for m in line.parts if m not in hidden and values[m] > 0]
+            if shown:
+                return min(shown, key=lambda m: (values[m], m))
+    return None
+
+
+def protect(values: Sequence[int], lines: Sequence[Line], primary: AbstractSet[int], *, t: int | None = None) -> set[int]:
+    """Entries to hide: the primary ones plus complements so none can be solved, and (with
+    the threshold `t`) so that the hidden parts of no line add up to a small count.
+
+    An entry that is never shown (a complement such as "participants trimmed") counts as
+    known to the reader unless it is primary: it may be learnt elsewhere, so it never
+    protects another entry, and a small one is protected like a small cell."""
     hidden = set(primary)
     while hidden and len(hidden) < len(values):
         _apply_line_rule(hidden, values, lines)
+        partner = None if t is None else _small_sum_partner(hidden, values, lines, t)
+        if partner is not None:
+            hidden.add(partner)
+            continue
         solvable = determined(hidden, lines)
         if not solvable:
             break
@@ -201,7 +227,7 @@ def count_table(
     t = threshold() if t is None else t
     n_rows, n_cols = len(row_keys), len(col_keys)
     grid = _grid(counts) if n_rows else [0] * (n_cols + 1)
-    hidden = protect(grid, _grid_lines(n_rows, n_cols), _primary(grid, n_rows, n_cols, t))
+    hidden = protect(grid, _grid_lines(n_rows, n_cols), _primary(grid, n_rows, n_cols, t), t=t)
     value = lambda k: None if k in hidden else grid[k]  # noqa: E731
     width = n_cols + 1
     return CountTable(

@@ -1,5 +1,8 @@
 """Disclosure control on hand-made tables: primary and secondary suppression, markers, shares.
 
+Secondary suppression has two parts: no hidden value can be solved, and the hidden parts of
+no line add up to a small count (their sum is the shown total minus the shown parts).
+
 The secondary-suppression tests do not trust `sdc.determined`: they enumerate every table
 of non-negative integers that agrees with what is shown and check that each hidden value
 can take at least two values (an attacker who knows the shown cells and margins cannot
@@ -106,6 +109,12 @@ def _assert_protected(counts: list[list[int]], *, enumerate_all: bool = False, t
     for row in _shown_grid(table):
         assert not any(v is not None and 0 < v < t for v in row), "a small count is shown"
     assert _solvable_by_linear_algebra(table) == []
+    shown = _shown_grid(table)
+    for line in [*shown, *(list(col) for col in zip(*shown))]:  # rows, then columns, each ending with its total
+        parts, total = line[:-1], line[-1]
+        if total is not None:
+            rest = total - sum(v for v in parts if v is not None)
+            assert not 0 < rest < t, f"hidden parts of {line} add up to {rest}"
     if enumerate_all:
         for entry, values in _possible_values(table, _full_grid(counts)).items():
             assert len(values) >= 2, f"hidden entry {entry} can be worked out: {values}"
@@ -199,3 +208,11 @@ small_counts = st.sampled_from([0, 0, 1, 2, 3, 7, 9, 10, 12, 25, 60])
     lambda cols: st.lists(st.lists(small_counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows))))
 def test_any_small_table_is_protected(counts: list[list[int]]) -> None:
     _assert_protected(counts)
+
+
+def test_a_complement_never_shown_needs_a_partner_only_when_small() -> None:
+    """Participants = in the estimate + trimmed, the trimmed never shown but taken as known:
+    40 trimmed may be worked out (100 - 60), 4 may not, so the 66 beside 70 is hidden."""
+    line = [sdc.Line((1, 2), 0)]
+    assert sdc.protect([100, 60, 40], line, set(), t=T) == set()
+    assert sdc.protect([70, 66, 4], line, {2}, t=T) == {1, 2}
