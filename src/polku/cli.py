@@ -205,7 +205,7 @@ class _Methods(click.Choice):
     def __init__(self) -> None:
         super().__init__(())
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         from polku.impact.registry import ESTIMATORS
 

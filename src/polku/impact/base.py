@@ -51,7 +51,7 @@ Z95 = 1.959963984540054
 ESTIMANDS = ("att", "ate")
 
 
-class Estimator(BaseEstimator, ABC):  # type: ignore[misc]
+class Estimator(BaseEstimator, ABC):
     """The contract every effect estimator follows; see the module docstring."""
 
     method: ClassVar[str] = ""

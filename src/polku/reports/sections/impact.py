@@ -8,8 +8,8 @@ their 95 % intervals, beside the naive difference a plain comparison would give.
 for fewer than 60 participants are not shown (the row says so).
 
 Then, from the same cohort (`polku.pipeline.store_views`, blocks in `impact_views`):
-time to employment for participants and the weighted comparison group, observed versus
-expected employment by client group (the seed method), and the checks: balance (love
+time to employment for participants and the weighted comparison group, expected versus
+observed employment by client group, and the checks: balance (love
 plot), overlap of propensity scores, the negative-control outcome and placebo treatment.
 """
 

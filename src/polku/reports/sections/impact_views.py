@@ -1,4 +1,4 @@
-"""What the impact section shows beside the effects: time to work, O versus E, and checks.
+"""What the impact section shows beside the effects: time to work, expected versus observed, and checks.
 
 Blocks built from `polku.pipeline.store_views` (one `ServiceView` per service; services
 without an estimate are left out, the effects table already says why). Disclosure control:
