@@ -137,7 +137,7 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[s
     from polku.cohort.censoring import truncate
     from polku.identity import PseudonymKey
     from polku.identity.pseudonym import pseudonym
-    from polku.impact import by_service
+    from polku.pipeline import by_service
     from polku.ingest import import_folder
     from polku.store import open_store
     from polku.synth import generate

@@ -11,7 +11,7 @@ the individual effects in the sample, p1(x) - p0(x) (or 2).
 Both estimate the ATE with cross-fitting over the same number of folds (`--folds`, default
 5, Polku's default; EconML's own default is cv=2) and the same nuisance model classes:
 propensity StandardScaler + LogisticRegression(C=1e6), outcome the same logistic model
-(or StandardScaler + LinearRegression). Polku: `AIPW("ate", n_folds=K, trim=0)` (trim=0 so
+(or StandardScaler + LinearRegression). Polku: `AIPW(estimand="ate", n_folds=K, trim=0)` (trim=0 so
 that, like EconML, every unit is kept; propensities clipped at 1e-6 in both). EconML:
 `LinearDRLearner(model_propensity=..., model_regression=..., discrete_outcome=...,
 cv=K, random_state=seed).fit(y, t, W=X)` (no X: a constant effect), `ate()` and
@@ -67,7 +67,7 @@ def generate(rows: int, seed: int, outcome: str = "binary") -> tuple[np.ndarray,
 
 
 def run_polku(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int) -> tuple[float, float, float, float]:
-    result = AIPW("ate", n_folds=folds, trim=0, seed=seed).fit(X, t, y).result_
+    result = AIPW(estimand="ate", n_folds=folds, trim=0, random_state=seed).fit(X, t, y).result_
     return result.estimate, result.std_error, result.ci_low, result.ci_high  # type: ignore[return-value]
 
 

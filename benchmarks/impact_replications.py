@@ -64,7 +64,7 @@ def _naive(frame: pd.DataFrame, outcome: str) -> float:
 def replicate(seed: int, clients: int, outcome: str, method: str, services: tuple[str, ...] = ()) -> list[dict]:
     """One synthetic area: every service's overall and per-group rows against the truth."""
     from polku.identity import PseudonymKey
-    from polku.impact.by_service import service_estimates
+    from polku.pipeline.by_service import service_estimates
     from polku.ingest import import_folder
     from polku.store import open_store
     from polku.synth import generate

@@ -12,6 +12,7 @@ import math
 import sys  # noqa: F401  (commands that read standard input, e.g. erase --hetu -)
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -368,16 +369,52 @@ def _estimate_lines(result: dict[str, Any], sentences: list[str]) -> list[str]:
     return lines + [""] + sentences
 
 
+class _Methods(click.Choice):
+    """`--method`'s choices: the names in `polku.impact.registry`, read only when the option is
+    parsed or its help shown (importing the estimators loads scikit-learn, seconds that the
+    other commands should not wait)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from polku.impact.registry import ESTIMATORS
+
+        return tuple(ESTIMATORS)
+
+    @choices.setter
+    def choices(self, _: Any) -> None:
+        pass
+
+
+class _MethodOption(click.Option):
+    """`--method` with its default and help from the registry: each estimator's name and label."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from polku.impact.registry import DEFAULT_METHOD, ESTIMATORS
+
+        self.default = DEFAULT_METHOD
+        self.help = "; ".join(f"{name}: {cls.label}" for name, cls in ESTIMATORS.items()) + " (docs/methods.md)."
+        return super().get_help_record(ctx)
+
+
+def _default_method() -> str:
+    from polku.impact.registry import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
+
+
 @main.command()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Flat CSV or Parquet file, one row per person (or person and start). Without it: estimates over the store.")
 @click.option("--treatment", default=None, help="With --data: column with 1 for participants and 0 for comparison people.")
 @click.option("--outcome", default=None, help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).")
 @click.option("--covariates", default="", help="With --data: comma-separated covariate columns; text columns become indicators.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) to estimate (default: every service with participants).")
-@click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour).")
+@click.option("--method", cls=_MethodOption, default=_default_method, show_default=True, type=_Methods())
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
-@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
+@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).")
 @click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
@@ -400,12 +437,15 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
     options: dict[str, Any] = {}
     if bootstrap is not None:
         options["bootstrap"] = bootstrap
-    if trim is not None and method != "baseline":
-        options["trim"] = trim
+    if trim is not None:
+        from polku.impact.registry import takes_setting
+
+        if takes_setting(method, "trim"):
+            options["trim"] = trim
     store_outcome = outcome or "employed_12m"
 
     def from_file() -> int:
-        from polku.impact.flatfile import estimate_file
+        from polku.pipeline.flatfile import estimate_file
 
         if survival:
             raise UsageError("--survival works over the store, not with --data", fix="leave out --data (or --survival).")
@@ -424,7 +464,7 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         return 0
 
     def from_store() -> int:
-        from polku.impact.by_service import store_estimates
+        from polku.pipeline.by_service import store_estimates
         from polku.store import open_store
 
         if estimand != "att":
@@ -442,7 +482,7 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         return 0
 
     def survival_curves() -> int:
-        from polku.impact.store_views import store_views
+        from polku.pipeline.store_views import store_views
         from polku.store import open_store
 
         if keep_later_services:  # the curves stop following a comparison person at a later start
@@ -576,7 +616,7 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 @click.option("--employed", "employed_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.")
 @click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
 @click.option("--cost", default=None, type=Finite(min=0), help="With --employed: programme cost of the cohort in euros.")
-@click.option("--additional", default=None, type=Finite(), help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; the seed method: O - E).")
+@click.option("--additional", default=None, type=Finite(), help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; expected versus observed: O - E).")
 @click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
 @click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")

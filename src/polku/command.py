@@ -54,7 +54,8 @@ class PolkuGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:
-            sys.exit(_outcome(lambda: _raise(error), bool(ctx.params.get("debug"))))
+            caught = error
+            sys.exit(_outcome(lambda: _raise(caught), bool(ctx.params.get("debug"))))
 
 
 def _raise(error: Exception) -> None:

@@ -15,7 +15,7 @@ from polku.demo import DemoResult
 from polku.fiscal.legislation import legislation
 from polku.fiscal.rules import run
 from polku.fiscal.rules.unemployment import DAILY
-from polku.impact.by_service import service_estimates
+from polku.pipeline.by_service import service_estimates
 from polku.store import open_store
 
 

@@ -1,6 +1,6 @@
 """What the report and `polku estimate --survival` show beside each estimate, recomputed
 independently on the shared synthetic area: curves from `polku.impact.survival`, checks from
-`polku.impact.refute`, O and E from the seed method, and the report's tables and figures."""
+`polku.impact.refute`, O and E from expected versus observed, and the report's tables and figures."""
 
 from __future__ import annotations
 
@@ -21,38 +21,27 @@ from polku.cohort.augmented import augmented_outcome
 from polku.cohort.build import data_end, window_days
 from polku.cohort.features import ADJUSTMENT
 from polku.demo import DemoResult
-from polku.estimators import METHODS
 from polku.groups import GROUPS
-from polku.impact import AIPW
+from polku.impact import AIPW, Design, ExpectedVersusObserved
 from polku.impact.balance import kish_ess
-from polku.impact.by_service import service_estimates
 from polku.impact.design import covariate_matrix
 from polku.impact.refute import negative_control, placebo_treatment
-from polku.impact.store_views import (
+from polku.impact.survival import cumulative_incidence, kaplan_meier
+from polku.pipeline.by_service import service_estimates
+from polku.pipeline.store_views import (
     MONTHS,
     ServiceView,
     analysis_rows,
     att_scores,
     expected_by_group,
     refutation_checks,
+    time_to_work,
 )
-from polku.impact.survival import cumulative_incidence, kaplan_meier, time_to_work
 from polku.store import Store, open_store
 
 SERVICE = "COACH"
 OUTCOME = "employed_12m"
 ESTIMATED = "employed_12m_augmented"  # the doubly robust pseudo-outcome the estimate used
-
-
-class Weighted:
-    """AIPW with the store's case weights and person clusters, as the refute functions call an estimator."""
-
-    def __init__(self, names: tuple[str, ...], weights: np.ndarray, people: np.ndarray) -> None:
-        self.names, self.weights, self.people = names, weights, people
-
-    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "Weighted":
-        self.result_ = AIPW("att", seed=0).fit(X, t, y, self.names, sample_weight=self.weights, clusters=self.people).result_
-        return self
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +69,7 @@ def weighted_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def censoring_rows(estimate: tuple[list, pd.DataFrame]) -> dict[str, Any]:
-    """The rows the curves and the seed method use: censoring weight > 0, weighted by it."""
+    """The rows the curves and expected versus observed use: censoring weight > 0, weighted by it."""
     return _rows_by_hand(estimate, "censoring_weight")
 
 
@@ -98,14 +87,17 @@ def test_the_estimate_takes_every_row_with_the_pseudo_outcome(estimate: tuple[li
 
 
 @pytest.fixture(scope="module")
-def refuted(weighted_rows: dict[str, Any]) -> tuple[Any, Any]:
-    """Negative control and placebo by `polku.impact.refute` itself on the estimate's rows."""
+def refuted(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) -> tuple[Any, Any]:
+    """Negative control and placebo by `polku.impact.refute` itself on the estimate's rows
+    (built by hand, with their case weights and person clusters) and the estimate."""
     d = weighted_rows
     y = d["frame"][ESTIMATED].to_numpy(float)
     before = d["frame"]["employed_before_12m"].to_numpy(float)
     people = d["frame"]["person_id"].astype(str).to_numpy()
-    return (negative_control(Weighted(d["names"], d["w"], people), d["X"], d["t"], before),
-            placebo_treatment(Weighted(d["names"], d["w"], people), d["X"], d["t"], y, seed=0))
+    design = Design(d["X"], d["t"], y, d["names"], d["w"], people)
+    result = estimate[0][0].result
+    return (negative_control(design, result, AIPW(random_state=0), before),
+            placebo_treatment(design, result, AIPW(random_state=0), random_state=0))
 
 
 def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) -> None:
@@ -116,7 +108,7 @@ def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame
     np.testing.assert_array_equal(analysis.t, weighted_rows["t"])
     assert analysis.covariates == weighted_rows["names"]
     y = analysis.outcome(ESTIMATED)
-    refit = AIPW("att", seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people).result_
+    refit = AIPW(random_state=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people).result_
     assert refit.estimate == pytest.approx(rows[0].result.estimate, abs=1e-12)
 
 
@@ -129,11 +121,12 @@ def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estima
         assert (got.check, got.passed) == (want.check, want.passed)
         assert got.new == pytest.approx(want.new, abs=1e-12)
         assert (got.ci_low, got.ci_high) == pytest.approx((want.ci_low, want.ci_high), abs=1e-12)
-    # the placebo's "original" is the estimate itself, not fitted again, and equals a refit
-    assert checks.placebo.original == rows[0].result.estimate
-    assert expected_pl.original == pytest.approx(rows[0].result.estimate, abs=1e-12)
-    # the negative-control fit's propensity scores are the estimate's (reused for the curves)
-    np.testing.assert_array_equal(checks.scores, att_scores(analysis, seed=0))
+    # each check's "original" is the estimate itself, not fitted again
+    assert checks.placebo.original == checks.negative_control.original == rows[0].result.estimate
+    # the curves' propensity scores (`att_scores`) are the estimate's own
+    fitted = AIPW(random_state=0).fit(analysis.X, analysis.t, analysis.outcome(ESTIMATED), analysis.covariates,
+                                      sample_weight=analysis.w, clusters=analysis.people)
+    np.testing.assert_array_equal(fitted.propensity_, att_scores(analysis, seed=0))
 
 
 def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = None) -> dict[str, dict[str, Any]]:
@@ -141,7 +134,7 @@ def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = N
     (with `client_group`, that group's rows, weighted by the service's scores)."""
     y = d["frame"][OUTCOME].to_numpy(float)
     people = d["frame"]["person_id"].astype(str).to_numpy()
-    fitted = AIPW("att", seed=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"], clusters=people)
+    fitted = AIPW(random_state=0).fit(d["X"], d["t"], y, d["names"], sample_weight=d["w"], clusters=people)
     e, kept = fitted.propensity_, fitted.kept_
     if client_group is not None:
         kept = kept & (d["frame"]["client_group"] == client_group).to_numpy()
@@ -218,15 +211,15 @@ def test_survival_is_refused_with_later_services_kept(area: DemoResult) -> None:
     assert result.exit_code == 2 and "--keep-later-services" in result.stderr
 
 
-def test_observed_and_expected_by_group_are_the_seed_methods(estimate: tuple[list, pd.DataFrame]) -> None:
+def test_expected_and_observed_by_group_are_the_estimators(estimate: tuple[list, pd.DataFrame]) -> None:
     rows, frame = estimate
     analysis = analysis_rows(frame, rows[0].result, "censoring_weight")
     y = analysis.outcome(OUTCOME)
     rows = expected_by_group(analysis, OUTCOME, seed=0)
     assert [r.client_group for r in rows] == [None, "high", "medium", "low"]
-    seed = METHODS["baseline"]("att", bootstrap=0, seed=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
+    expected = ExpectedVersusObserved(bootstrap=0, random_state=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
     overall = rows[0]
-    assert overall.observed == seed.result_.observed and overall.expected == pytest.approx(seed.result_.expected, rel=1e-12)
+    assert overall.observed == expected.result_.observed and overall.expected == pytest.approx(expected.result_.expected, rel=1e-12)
     assert overall.n == int(analysis.t.sum())
     # the groups split the participants: counts and O add up exactly; E adds up over the estimated groups
     assert sum(r.n for r in rows[1:]) == overall.n and sum(r.observed for r in rows[1:]) == overall.observed
@@ -235,7 +228,7 @@ def test_observed_and_expected_by_group_are_the_seed_methods(estimate: tuple[lis
     assert all(r.n >= 60 for r in shown) and all(r.n < 60 and "too few" in r.note for r in small)
     labels = analysis.frame.loc[analysis.t, "client_group"].to_numpy()
     for r in shown:
-        assert r.expected == pytest.approx(seed.expected_[labels == r.client_group].sum(), rel=1e-9)
+        assert r.expected == pytest.approx(expected.expected_[labels == r.client_group].sum(), rel=1e-9)
         assert r.ci_low < r.additional < r.ci_high
 
 
@@ -343,17 +336,17 @@ def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceV
                 assert cell == f"{100 * want[key]['cif'][month]:.1f}"
 
 
-def test_report_expected_table_holds_the_seed_methods_numbers(report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]) -> None:
+def test_report_expected_table_holds_the_estimators_numbers(report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]) -> None:
     html, _ = report
     rows, frame = estimate
     analysis = analysis_rows(frame, rows[0].result, "censoring_weight")
-    seed = METHODS["baseline"]("att", bootstrap=0, seed=0).fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates,
+    expected = ExpectedVersusObserved(bootstrap=0, random_state=0).fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates,
                                                               sample_weight=analysis.w).result_
     (row,) = [r for r in _rows(html, "impact-expected") if r[:2] == ["Job-search coaching", "all participants"]]
-    assert row[2] == f"{seed.n_treated:,}".replace(",", "\u202f")
-    assert row[3] == f"{seed.observed:,.0f}".replace(",", "\u202f")
-    assert row[4] == f"{seed.expected:,.1f}".replace(",", "\u202f")
-    assert row[5] == f"{seed.observed - seed.expected:,.1f}".replace(",", "\u202f")
+    assert row[2] == f"{expected.n_treated:,}".replace(",", "\u202f")
+    assert row[3] == f"{expected.observed:,.0f}".replace(",", "\u202f")
+    assert row[4] == f"{expected.expected:,.1f}".replace(",", "\u202f")
+    assert row[5] == f"{expected.observed - expected.expected:,.1f}".replace(",", "\u202f")
 
 
 def test_report_impact_tables_show_no_small_count_of_people(report: tuple[str, list[ServiceView]]) -> None:

@@ -51,13 +51,23 @@ def test_aipw_json_on_the_nsw_benchmark(nsw_csv: Path) -> None:
     assert payload["extra"]["e_value"]["estimate"] > 1 and any("E-value" in s for s in payload["sentences"])
 
 
-def test_baseline_json_has_observed_and_expected(nsw_csv: Path) -> None:
-    payload = _json(nsw_csv, "baseline", "employed78", "--bootstrap", "20")
+def test_expected_observed_json_has_observed_and_expected(nsw_csv: Path) -> None:
+    payload = _json(nsw_csv, "expected_observed", "employed78", "--bootstrap", "20")
+    assert payload["method"] == "expected_observed"
     assert payload["observed"] == 140  # NSW participants with any 1978 earnings
     assert 0 < payload["expected"] < 185
     assert payload["estimate"] == pytest.approx((payload["observed"] - payload["expected"]) / 185)
     assert payload["extra"]["auc"] > 0.7
     assert any(s.startswith("Of 100 similar clients, 76 reached the outcome") for s in payload["sentences"])
+
+
+def test_the_method_choices_are_the_registrys_and_an_old_name_is_refused(nsw_csv: Path) -> None:
+    from polku.impact import ESTIMATORS
+
+    help_text = run("--help").output
+    assert "[" + "|".join(ESTIMATORS) + "]" in help_text and "[default: aipw]" in help_text
+    result = run("--data", str(nsw_csv), "--treatment", "treat", "--outcome", "re78", "--method", "baseline")
+    assert result.exit_code == 2 and "'baseline' is not one of 'expected_observed'" in result.output
 
 
 @pytest.mark.parametrize("method", ["ipw", "match"])

@@ -34,8 +34,8 @@ def test_copied_rows_do_not_shrink_a_clustered_interval() -> None:
     """Every unit twice: the estimate is unchanged; the independent-rows SE falls by
     sqrt(2) (a false gain in precision), the clustered SE stays at the original's."""
     x, t, y = _confounded(2000, seed=1)
-    once = IPW("att").fit(x, t, y).result_
-    twice = lambda **kw: IPW("att").fit(np.vstack([x, x]), np.r_[t, t], np.r_[y, y], **kw).result_  # noqa: E731
+    once = IPW().fit(x, t, y).result_
+    twice = lambda **kw: IPW().fit(np.vstack([x, x]), np.r_[t, t], np.r_[y, y], **kw).result_  # noqa: E731
     naive, clustered = twice(), twice(clusters=np.r_[np.arange(2000), np.arange(2000)])
     assert naive.estimate == pytest.approx(once.estimate) and clustered.estimate == pytest.approx(once.estimate)
     assert naive.std_error == pytest.approx(once.std_error / np.sqrt(2), rel=1e-6)
@@ -45,10 +45,10 @@ def test_copied_rows_do_not_shrink_a_clustered_interval() -> None:
 
 def test_matching_says_it_ignores_clusters_and_lengths_are_checked() -> None:
     x, t, y = _confounded(600, seed=2)
-    result = Matching("att").fit(x, t, y, clusters=np.arange(600) // 2).result_
+    result = Matching().fit(x, t, y, clusters=np.arange(600) // 2).result_
     assert result.extra["clusters_ignored"] == 300
     with pytest.raises(UsageError, match="one label per row"):
-        IPW("att").fit(x, t, y, clusters=np.arange(10))
+        IPW().fit(x, t, y, clusters=np.arange(10))
 
 
 def test_person_folds_keep_a_persons_rows_together_and_deal_participants_evenly() -> None:
@@ -85,8 +85,8 @@ def test_bootstrap_draws_persons_when_rows_are_clustered() -> None:
     sqrt(2) narrower than the original's; drawing persons gives about the original's."""
     x, t, y = _confounded(1500, seed=5)
     width = lambda r: r.bootstrap_ci[1] - r.bootstrap_ci[0]  # noqa: E731
-    once = IPW("att", bootstrap=300, seed=1).fit(x, t, y).result_
-    twice = lambda **kw: IPW("att", bootstrap=300, seed=1).fit(np.vstack([x, x]), np.r_[t, t], np.r_[y, y], **kw).result_  # noqa: E731
+    once = IPW(bootstrap=300, random_state=1).fit(x, t, y).result_
+    twice = lambda **kw: IPW(bootstrap=300, random_state=1).fit(np.vstack([x, x]), np.r_[t, t], np.r_[y, y], **kw).result_  # noqa: E731
     by_row, by_person = twice(), twice(clusters=np.r_[np.arange(1500), np.arange(1500)])
     assert width(by_row) / width(once) == pytest.approx(1 / np.sqrt(2), abs=0.12)
     assert width(by_person) / width(once) == pytest.approx(1.0, abs=0.15)
@@ -106,7 +106,7 @@ def test_a_row_bootstrap_keeps_copies_of_a_row_in_one_fold() -> None:
             return super()._scores(design)
 
     x, t, y = _confounded(800, seed=6)
-    Watched("att", bootstrap=3, seed=2).fit(x, t, y)
+    Watched(bootstrap=3, random_state=2).fit(x, t, y)
     original, *replicates = seen
     assert original is None and len(replicates) == 3
     for rows in replicates:

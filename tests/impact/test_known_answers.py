@@ -85,7 +85,7 @@ def test_matching_with_exact_partners_and_the_variance_formula() -> None:
     x = np.repeat(rng.normal(size=80), 2)
     t = np.tile([True, False], 80)
     y = 5 + x + np.where(t, 1.0 + rng.normal(0, 0.1, 160), 0.0)
-    result = Matching("att", caliper=0.0, min_participants=10, propensity_model=ScoreIsX()).fit(x[:, None], t, y).result_
+    result = Matching(caliper=0.0, min_participants=10, propensity_model=ScoreIsX()).fit(x[:, None], t, y).result_
     gaps = y[t] - y[~t]
     assert result.estimate == pytest.approx(gaps.mean())
     assert result.std_error == pytest.approx(np.sqrt(((gaps - gaps.mean()) ** 2).sum()) / 80)
@@ -108,7 +108,7 @@ def test_caliper_leaves_far_participants_unmatched() -> None:
 def test_aipw_on_nsw_with_cps_controls_recovers_the_experimental_benchmark(nsw_design) -> None:
     """Dehejia-Wahba treated (185) against 15,992 CPS-1 controls: the naive difference is
     about -8,498 USD, the experiment says +1,794."""
-    result = AIPW("att", seed=0).fit(nsw_design.X, nsw_design.t, nsw_design.y, nsw_design.covariates).result_
+    result = AIPW(random_state=0).fit(nsw_design.X, nsw_design.t, nsw_design.y, nsw_design.covariates).result_
     assert result.naive_difference == pytest.approx(-8498, abs=1)
     assert abs(result.estimate - EXPERIMENTAL_ATT) < 600
     assert result.ci_low < EXPERIMENTAL_ATT < result.ci_high
@@ -131,6 +131,6 @@ def test_interval_coverage_in_simulation(cls: type) -> None:
     covered = 0
     for replication in range(80):
         d = confounded(800, effect=2.0, seed=1000 + replication)
-        result = cls("att", seed=replication, n_folds=2).fit(d.X, d.t, d.y).result_ if cls is AIPW else cls("att").fit(d.X, d.t, d.y).result_
+        result = cls(random_state=replication, n_folds=2).fit(d.X, d.t, d.y).result_ if cls is AIPW else cls().fit(d.X, d.t, d.y).result_
         covered += result.ci_low < 2.0 < result.ci_high
     assert covered >= 68

@@ -32,13 +32,15 @@ def test_e_value_for_a_difference_in_shares() -> None:
 
 def test_placebo_treatment_shows_no_effect_where_the_real_one_does() -> None:
     d = confounded(3000, effect=2.0, seed=21)
-    check = placebo_treatment(AIPW("att", seed=1), d.X, d.t, d.y, seed=4)
+    fitted = AIPW(random_state=1).fit(d.X, d.t, d.y, d.covariates)
+    check = placebo_treatment(d, fitted.result_, fitted, random_state=4)
     assert check.passed and abs(check.new) < 0.3
     assert check.original == pytest.approx(2.0, abs=0.3)
 
 
 def test_random_common_cause_barely_moves_a_sound_estimate() -> None:
     d = confounded(3000, effect=2.0, seed=22)
-    check = random_common_cause(AIPW("att", seed=1), d.X, d.t, d.y, seed=5)
+    fitted = AIPW(random_state=1).fit(d.X, d.t, d.y, d.covariates)
+    check = random_common_cause(d, fitted.result_, fitted, random_state=5)
     assert check.passed and abs(check.new - check.original) < 0.05
     assert outcome_sd(d.y) is not None and outcome_sd(d.y > 1) is None

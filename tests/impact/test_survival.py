@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier, time_to_work
+from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier
+from polku.pipeline.store_views import time_to_work
 
 # days 1..5: work, other exit, work, censored, work
 DURATION = np.array([1.0, 2.0, 3.0, 4.0, 5.0])

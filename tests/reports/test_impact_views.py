@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polku import sdc
-from polku.impact.store_views import MONTHS, ExpectedRow, GroupCurves, month_day
+from polku.pipeline.store_views import ExpectedRow, GroupCurves, month_day
 from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
@@ -174,7 +174,7 @@ def test_a_hidden_group_size_hides_expected_and_leaves_the_chart() -> None:
     its partner; showing medium's E beside E / n in the chart would give n (and high) back."""
     import pandas as pd
 
-    from polku.impact.store_views import ServiceView
+    from polku.pipeline.store_views import ServiceView
     from polku.reports.sections.impact_views import expected_blocks
 
     rows = [ExpectedRow(None, 263, 120.0, 100.0, 8.0, 32.0), ExpectedRow("high", 3, None, note="too few"),

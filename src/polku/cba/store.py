@@ -87,7 +87,7 @@ def covered_years() -> tuple[int, int]:
 
 def service_cost_benefit(store: Store, service_code: str, year: int | None = None, seed: int = 0,
                          assumptions: Assumptions | None = None, draws: int | None = None) -> ServiceCostBenefit:
-    from polku.impact.by_service import service_estimates
+    from polku.pipeline.by_service import service_estimates
 
     estimates, frame = service_estimates(store, service_code, outcome=OUTCOME, seed=seed, by_provider=False)
     return cost_benefit_of(store, service_code, estimates, frame, year, seed, assumptions, draws)

@@ -40,7 +40,7 @@ for being referred that also drives finding work).
 The weights rest on the referral model alone. For work within the window, the outcome
 every report leads with, `polku.cohort.augmented` adds a model of finding work and gives a
 doubly robust pseudo-outcome instead; the weights stay for the other outcomes, for the
-client groups, the time-to-work curves and the seed method.
+client groups, the time-to-work curves and expected versus observed.
 """
 
 from __future__ import annotations

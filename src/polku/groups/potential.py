@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from polku.baseline.model import make_model, predict
+from polku.impact.expected_model import make_model, predict
 from polku.impact.propensity import cross_fit_outcome, fit_weighted, folds
 
 HIGH = 0.55

@@ -1,18 +1,45 @@
-"""What every comparison-group estimator shares: checks, trimming, diagnostics, bootstrap.
+"""One contract for every effect estimator, and what the comparison-group estimators share.
 
-Estimators follow scikit-learn's conventions: settings in `__init__` (stored unchanged),
-`fit(X, t, y)` returns the estimator, learned values end in `_` (`result_`,
-`propensity_`, `kept_`). A subclass supplies two steps: `_scores` (propensity scores,
-in-sample or cross-fitted) and `_estimate` (the effect among the units kept, with its
-standard error and the weights each unit carries, which the balance table reuses).
+`Estimator` is the contract (scikit-learn's conventions, as in its `BaseEstimator`, which
+it extends, and EconML's abstract `BaseCateEstimator`):
+  - `__init__` takes keyword-only settings and stores them unchanged; `get_params`,
+    `set_params` and `sklearn.base.clone` work on every estimator. A subclass's `__init__`
+    names its own settings and passes the rest on with `**settings` to `super().__init__`:
+    `get_params` collects the settings of every `__init__` along the class's MRO.
+  - validation happens in `fit`, never in `__init__`; `fit(X, t, y, covariate_names,
+    sample_weight, clusters)` returns the estimator itself, with the estimate (an
+    `EffectEstimate`) in `result_`; everything learned ends in `_`.
+  - `random_state` is an int; every random step of a fit (folds, bootstrap, held-out
+    split, boosting) draws from it, so the same int gives the same result.
+  - traits are class attributes (the registry, the CLI and the pipeline read them and never
+    branch on a method's name): `method`, `label`, `estimands`, `default`,
+    `supports_weights`, `cluster_robust`, `similar_comparison`, `pseudo_outcome`.
+A new estimator sets `method` and `label` (and the traits that differ from the defaults),
+implements `fit` (calling `self._design(...)` first for the checked inputs), and is added
+to `polku.impact.registry`; the contract suite (tests/impact/test_contract.py) then runs
+over it.
+
+`ImpactEstimator` is the base of the estimators that compare participants with a weighted
+or matched comparison group (IPW, AIPW, matching): checks, trimming, diagnostics and the
+bootstrap. A subclass supplies two steps: `_scores` (propensity scores, in-sample or
+cross-fitted) and `_estimate` (the effect among the units kept, with its standard error and
+the weights each unit carries, which the balance table reuses).
+
+Changed from the earlier base (for estimators written against it): settings are
+keyword-only (`AIPW(estimand="ate")`, not `AIPW("ate")`), and `seed` is now
+`random_state`.
 """
 
 from __future__ import annotations
 
+import inspect
+import numbers
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from polku.errors import UsageError
 from polku.impact.balance import balance_table, overlap
@@ -23,6 +50,77 @@ from polku.impact.results import EffectEstimate
 Z95 = 1.959963984540054
 ESTIMANDS = ("att", "ate")
 
+
+class Estimator(BaseEstimator, ABC):
+    """The contract every effect estimator follows; see the module docstring."""
+
+    method: ClassVar[str] = ""
+    """The estimator's one name: registry key, `--method` choice, `EffectEstimate.method`."""
+    label: ClassVar[str] = ""
+    """What it is, in a few plain English words (the CLI's help)."""
+    estimands: ClassVar[tuple[str, ...]] = ESTIMANDS
+    """The estimands it can estimate ('att': effect on participants, 'ate': on everybody)."""
+    default: ClassVar[bool] = False
+    """True for the one estimator used when none is named (CLI, pipeline, report)."""
+    supports_weights: ClassVar[bool] = True
+    """Whether `fit` takes case weights (`sample_weight`)."""
+    cluster_robust: ClassVar[bool] = True
+    """Whether the standard error uses `clusters` (else the rows are taken as independent)."""
+    similar_comparison: ClassVar[bool] = True
+    """True: the estimate rests on comparison people made to resemble the participants (by
+    weights or matches), so it reports balance and overlap. False: on an outcome model
+    carried over to the participants."""
+    pseudo_outcome: ClassVar[bool] = True
+    """Whether it may be fitted on a continuous pseudo-outcome in place of a 0/1 outcome
+    (the doubly robust censoring correction, `polku.cohort.augmented`)."""
+
+    def __init__(self, *, estimand: str = "att", min_participants: int = MIN_PARTICIPANTS, random_state: int = 0) -> None:
+        self.estimand = estimand
+        self.min_participants = min_participants
+        self.random_state = random_state
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The keyword-only settings of every `__init__` along the MRO (sorted, as scikit-learn's)."""
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or klass in (BaseEstimator, ABC, object):
+                continue
+            for parameter in inspect.signature(init).parameters.values():
+                if parameter.kind == parameter.KEYWORD_ONLY:
+                    names.add(parameter.name)
+        return sorted(names)
+
+    @abstractmethod
+    def fit(
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
+    ) -> "Estimator":
+        """Estimate the effect of `t` on `y` adjusting for `X`; sets `result_`, returns self."""
+
+    def _design(
+        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None,
+        sample_weight: np.ndarray | None, clusters: np.ndarray | None,
+    ) -> Design:
+        """The checked inputs of `fit` (rows with weight 0 left out) after the settings' checks."""
+        self._check_settings()
+        return design_from_arrays(X, t, y, covariate_names, sample_weight, clusters)
+
+    def _check_settings(self) -> None:
+        if self.estimand not in self.estimands:
+            raise UsageError(
+                f"{self.method} does not estimate '{self.estimand}'",
+                why="att is the effect on participants, ate the effect on everybody." if self.estimand in ESTIMANDS
+                else "unknown estimand.",
+                fix=f"use {' or '.join(self.estimands)}.",
+            )
+        if not isinstance(self.random_state, numbers.Integral) or isinstance(self.random_state, bool):
+            raise UsageError(f"random_state must be a whole number, not {self.random_state!r}",
+                             why="the same number gives the same result; Polku does not draw fresh randomness.")
+
+    def _suppressed(self, design: Design, note: str) -> EffectEstimate:
+        return EffectEstimate(self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control, note=note)
 
 @dataclass(frozen=True)
 class Fitted:
@@ -36,29 +134,13 @@ class Fitted:
     unmatched: np.ndarray | None = None  # kept units that still found no counterpart (matching)
 
 
-class ImpactEstimator:
-    """Base class; see the module docstring."""
+class ImpactEstimator(Estimator):
+    """Base of the comparison-group estimators; see the module docstring."""
 
-    method: ClassVar[str] = ""
-    estimands: ClassVar[tuple[str, ...]] = ESTIMANDS
-    cluster_robust: ClassVar[bool] = True
-    """Whether the standard error uses `clusters` (else the rows are taken as independent)."""
-
-    def __init__(
-        self,
-        estimand: str = "att",
-        *,
-        trim: float = 0.01,
-        min_participants: int = MIN_PARTICIPANTS,
-        bootstrap: int = 0,
-        seed: int = 0,
-        propensity_model: Any | None = None,
-    ) -> None:
-        self.estimand = estimand
+    def __init__(self, *, trim: float = 0.01, bootstrap: int = 0, propensity_model: Any | None = None, **settings: Any) -> None:
+        super().__init__(**settings)
         self.trim = trim
-        self.min_participants = min_participants
         self.bootstrap = bootstrap
-        self.seed = seed
         self.propensity_model = propensity_model
 
     # -- to be supplied by subclasses -------------------------------------------------
@@ -80,8 +162,7 @@ class ImpactEstimator:
         `clusters` (e.g. person ids) makes influence-function intervals cluster-robust;
         an estimator whose variance cannot use them says so in `result_.extra`.
         """
-        design = design_from_arrays(X, t, y, covariate_names, sample_weight, clusters)
-        self._check_settings()
+        design = self._design(X, t, y, covariate_names, sample_weight, clusters)
         too_small = size_note(design, self.min_participants)
         if too_small:
             self.result_ = self._suppressed(design, too_small)
@@ -99,13 +180,9 @@ class ImpactEstimator:
         return self
 
     def _check_settings(self) -> None:
-        if self.estimand not in ESTIMANDS:
-            raise UsageError(f"unknown estimand '{self.estimand}'", fix="use 'att' (effect on participants) or 'ate' (effect on everybody).")
+        super()._check_settings()
         if not 0 <= self.trim < 0.5:
             raise UsageError(f"trim must be at least 0 and below 0.5, not {self.trim}")
-
-    def _suppressed(self, design: Design, note: str) -> EffectEstimate:
-        return EffectEstimate(self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control, note=note)
 
     def _result(self, design: Design, fitted: Fitted) -> EffectEstimate:
         kept = self.kept_.copy()
@@ -146,7 +223,7 @@ class ImpactEstimator:
         on resamples drawn within each group, so each replicate keeps the group sizes; with
         clusters, whole persons are drawn (all their rows), since a person's rows are not
         independent draws (Cameron, Gelbach and Miller 2008)."""
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.random_state)
         draw = _person_draws(design.clusters, rng) if design.clusters is not None and self.cluster_robust else None
         treated, control = np.flatnonzero(design.t), np.flatnonzero(~design.t)
         estimates = []

@@ -71,11 +71,13 @@ class _Matches:
 class Matching(ImpactEstimator):
     """Nearest-neighbour matching on the logit propensity score, with replacement."""
 
-    cluster_robust = False  # the Abadie-Imbens variance takes the rows as independent
     method = "match"
+    label = "nearest-neighbour matching"
+    cluster_robust = False  # the Abadie-Imbens variance takes the rows as independent
+    supports_weights = False  # the Abadie-Imbens variance counts every unit once
 
-    def __init__(self, estimand: str = "att", *, n_matches: int = 1, caliper: float = 0.2, **settings: Any) -> None:
-        super().__init__(estimand, **settings)
+    def __init__(self, *, n_matches: int = 1, caliper: float = 0.2, **settings: Any) -> None:
+        super().__init__(**settings)
         self.n_matches = n_matches
         self.caliper = caliper
 

@@ -1,6 +1,9 @@
 """Refutation checks: ways an observational estimate can show that it should not be trusted.
 
-None of these proves an estimate right; each can show it wrong.
+None of these proves an estimate right; each can show it wrong. As DoWhy's refuters do,
+each takes the design the estimate was fitted on (with its case weights and clusters), the
+estimate, and the estimator that made it; a check refits a clone of the estimator (same
+settings, unfitted) on the altered design and never refits the estimate itself.
   - Placebo treatment: the treatment column replaced by a random one with the same share of
     participants. A method that finds an "effect" of a random label is finding its own bias.
   - Random common cause: an independent random covariate added. A sound estimate barely
@@ -16,18 +19,19 @@ None of these proves an estimate right; each can show it wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn.base import clone
 
-from polku.impact.design import is_binary
+from polku.impact.base import Estimator
+from polku.impact.design import Design, is_binary
 from polku.impact.results import EffectEstimate
 
 
 @dataclass(frozen=True)
 class Refutation:
-    """One check: the new estimate beside the original, and whether it passed."""
+    """One check: the new estimate beside the original (the estimate checked), and whether it passed."""
 
     check: str
     original: float
@@ -66,35 +70,39 @@ def e_value(result: EffectEstimate, outcome_sd: float | None = None) -> dict[str
     return {"estimate": _rr_e_value(rr(result.estimate)), "ci": 1.0 if closest == 0 else _rr_e_value(rr(closest))}
 
 
-def placebo_treatment(estimator: Any, X: np.ndarray, t: np.ndarray, y: np.ndarray, seed: int = 0) -> Refutation:
-    """Refit with the treatment labels shuffled; passes when the interval covers zero."""
-    rng = np.random.default_rng(seed)
-    original = estimator.fit(X, t, y).result_
-    fake = rng.permutation(np.asarray(t, dtype=bool))
-    placebo = estimator.fit(X, fake, y).result_
+def _refit(estimator: Estimator, design: Design) -> EffectEstimate:
+    """A clone of `estimator` fitted on `design`, with the design's case weights and clusters."""
+    return clone(estimator).fit(design.X, design.t, design.y, design.covariates, sample_weight=design.w, clusters=design.clusters).result_
+
+
+def placebo_treatment(design: Design, estimate: EffectEstimate, estimator: Estimator, *, random_state: int = 0) -> Refutation:
+    """The estimate again with the treatment labels shuffled; passes when the interval covers zero."""
+    fake = np.random.default_rng(random_state).permutation(np.asarray(design.t, dtype=bool))
+    placebo = _refit(estimator, replace(design, t=fake))
     covers = placebo.ci_low is not None and placebo.ci_low <= 0 <= placebo.ci_high
-    return Refutation("placebo_treatment", original.estimate, placebo.estimate, placebo.ci_low, placebo.ci_high, covers,
+    return Refutation("placebo_treatment", estimate.estimate, placebo.estimate, placebo.ci_low, placebo.ci_high, covers,
                       "a random treatment label should show no effect")
 
 
-def random_common_cause(estimator: Any, X: np.ndarray, t: np.ndarray, y: np.ndarray, seed: int = 0, tolerance: float = 0.5) -> Refutation:
-    """Refit with an extra independent random covariate; passes when the estimate moves by
-    less than `tolerance` standard errors of the original."""
-    rng = np.random.default_rng(seed)
-    original = estimator.fit(X, t, y).result_
-    widened = np.column_stack([X, rng.normal(size=len(y))])
-    new = estimator.fit(widened, t, y).result_
-    moved = abs((new.estimate or 0.0) - (original.estimate or 0.0))
-    passed = original.std_error is not None and moved < tolerance * original.std_error
-    return Refutation("random_common_cause", original.estimate, new.estimate, new.ci_low, new.ci_high, passed,
+def random_common_cause(
+    design: Design, estimate: EffectEstimate, estimator: Estimator, *, random_state: int = 0, tolerance: float = 0.5
+) -> Refutation:
+    """The estimate again with an extra independent random covariate; passes when it moves
+    by less than `tolerance` standard errors of the original."""
+    noise = np.random.default_rng(random_state).normal(size=len(design.y))
+    widened = replace(design, X=np.column_stack([design.X, noise]), covariates=(*design.covariates, "random_common_cause"))
+    new = _refit(estimator, widened)
+    moved = abs((new.estimate or 0.0) - (estimate.estimate or 0.0))
+    passed = estimate.std_error is not None and moved < tolerance * estimate.std_error
+    return Refutation("random_common_cause", estimate.estimate, new.estimate, new.ci_low, new.ci_high, passed,
                       f"an irrelevant covariate should move the estimate by under {tolerance} standard errors")
 
 
-def negative_control(estimator: Any, X: np.ndarray, t: np.ndarray, y_before: np.ndarray) -> Refutation:
-    """Estimate on an outcome measured before the start; passes when the interval covers zero."""
-    result = estimator.fit(X, t, y_before).result_
+def negative_control(design: Design, estimate: EffectEstimate, estimator: Estimator, outcome_before: np.ndarray) -> Refutation:
+    """The estimate again on an outcome measured before the start; passes when the interval covers zero."""
+    result = _refit(estimator, replace(design, y=np.asarray(outcome_before, dtype=float)))
     covers = result.ci_low is not None and result.ci_low <= 0 <= result.ci_high
-    return Refutation("negative_control_outcome", 0.0, result.estimate, result.ci_low, result.ci_high, covers,
+    return Refutation("negative_control_outcome", estimate.estimate, result.estimate, result.ci_low, result.ci_high, covers,
                       "work before the start cannot be an effect of the service")
 
 

@@ -3,7 +3,8 @@
 A window outcome ("employed within 12 months") hides when work came, and it needs the
 whole window to have passed. Curves use every day of follow-up, with right-censoring at
 the store's last date (and, for comparison people, at a later service start, the same
-artificial censoring as `polku.cohort.censoring`).
+artificial censoring as `polku.cohort.censoring`); `polku.pipeline.store_views.time_to_work`
+turns the cohort's rows into these events.
 
 Events, counted from the start (participants) or reference date (comparison people):
   1 = first day of open-market work, 2 = exit from the register to education or out of the
@@ -20,14 +21,10 @@ assumptions as the weighting estimators).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
-
-from polku.cohort.build import days_after
 
 WORK, OTHER_EXIT, CENSORED = 1, 2, 0
 
@@ -47,19 +44,6 @@ class Curve:
         """The curve's value on `day` (the last step at or before it)."""
         index = np.searchsorted(self.days, day, side="right") - 1
         return float(self.value[max(index, 0)])
-
-
-def time_to_work(frame: pd.DataFrame, as_of: dt.date, horizon_days: int = 730) -> pd.DataFrame:
-    """(duration in days, event code) for each cohort row; see the module docstring."""
-    job = days_after(frame["first_job_day"], frame["ref_date"])
-    other = days_after(frame["first_exit_day"], frame["ref_date"])
-    data_end = days_after(pd.Series([pd.Timestamp(as_of)] * len(frame), index=frame.index), frame["ref_date"])
-    service = np.where(frame["treated"].to_numpy(dtype=bool), np.inf, days_after(frame["first_service_after"], frame["ref_date"]))
-    censor = np.minimum(np.minimum(data_end, horizon_days), service)
-    first = np.minimum(job, other)
-    event = np.where(first <= censor, np.where(job <= other, WORK, OTHER_EXIT), CENSORED)
-    duration = np.where(event == CENSORED, censor, first)
-    return pd.DataFrame({"duration": np.maximum(duration, 0.0), "event": event}, index=frame.index)
 
 
 def kaplan_meier(duration: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, label: str = "") -> Curve:

@@ -69,6 +69,7 @@ class IPW(ImpactEstimator):
     """Inverse probability weighting with an in-sample logistic propensity score."""
 
     method = "ipw"
+    label = "inverse probability weighting"
 
     def _scores(self, design: Design) -> np.ndarray:
         return fit_propensity(design.X, design.t, self.propensity_model, design.w)
@@ -88,18 +89,20 @@ class AIPW(ImpactEstimator):
     """Doubly robust AIPW with K-fold cross-fitting of both nuisance models."""
 
     method = "aipw"
+    label = "doubly robust augmented IPW"
+    default = True
 
-    def __init__(self, estimand: str = "att", *, n_folds: int = 5, outcome_model: Any | None = None, **settings: Any) -> None:
-        super().__init__(estimand, **settings)
+    def __init__(self, *, n_folds: int = 5, outcome_model: Any | None = None, **settings: Any) -> None:
+        super().__init__(**settings)
         self.n_folds = n_folds
         self.outcome_model = outcome_model
 
     def _scores(self, design: Design) -> np.ndarray:
-        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.seed, design.clusters), self.propensity_model, design.w)
+        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.random_state, design.clusters), self.propensity_model, design.w)
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
         t, y, X, s = design.t, design.y, design.X, design.weights
-        splits = folds(t, self.n_folds, self.seed + 1, design.clusters)
+        splits = folds(t, self.n_folds, self.random_state + 1, design.clusters)
         is_binary = design.binary_outcome
         m0 = cross_fit_outcome(X, y, ~t, splits, is_binary, self.outcome_model, design.w)
         if self.estimand == "att":

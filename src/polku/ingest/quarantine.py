@@ -136,7 +136,7 @@ def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     person, hashed = _person_sql(mapping)
     strays = f"SELECT *, {_stray_sql(mapping, plan)} AS _stray FROM {STAGED} WHERE _bad"
     found = f"SELECT *, {person} AS _person, {hashed} AS _hash FROM ({strays})"
-    erased = f"coalesce(_person IN (SELECT person_pseudonym FROM erased_person), false)"
+    erased = "coalesce(_person IN (SELECT person_pseudonym FROM erased_person), false)"
     return (
         f"INSERT INTO quarantine ({COLUMNS}) "
         f"WITH found AS (SELECT *, {erased} AS _gone FROM ({found})), "

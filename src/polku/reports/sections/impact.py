@@ -1,15 +1,15 @@
 """Impact: what each service added to employment within 12 months, with intervals.
 
-Doubly robust AIPW estimates over the store (`polku.impact.by_service`): participants
+Doubly robust AIPW estimates over the store (`polku.pipeline.by_service`): participants
 against job seekers registered on the same day who had not yet started a service, those
 who start one later followed until then, with the doubly robust censoring correction
 (`polku.cohort.augmented`). Effects are shown in percentage points with
 their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
 for fewer than 60 participants are not shown (the row says so).
 
-Then, from the same cohort (`polku.impact.store_views`, blocks in `impact_views`):
-time to employment for participants and the weighted comparison group, observed versus
-expected employment by client group (the seed method), and the checks: balance (love
+Then, from the same cohort (`polku.pipeline.store_views`, blocks in `impact_views`):
+time to employment for participants and the weighted comparison group, expected versus
+observed employment by client group, and the checks: balance (love
 plot), overlap of propensity scores, the negative-control outcome and placebo treatment.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from polku import sdc
-from polku.impact.by_service import ServiceEstimate
-from polku.impact.store_views import ServiceView, store_views
+from polku.pipeline.by_service import ServiceEstimate
+from polku.pipeline.store_views import ServiceView, store_views
 from polku.reports.blocks import Block, Chart, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext

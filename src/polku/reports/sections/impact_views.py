@@ -1,6 +1,6 @@
-"""What the impact section shows beside the effects: time to work, O versus E, and checks.
+"""What the impact section shows beside the effects: time to work, expected versus observed, and checks.
 
-Blocks built from `polku.impact.store_views` (one `ServiceView` per service; services
+Blocks built from `polku.pipeline.store_views` (one `ServiceView` per service; services
 without an estimate are left out, the effects table already says why). Disclosure control:
 
 - Curves are read at whole months. A curve ends before the first month in which fewer
@@ -24,7 +24,7 @@ from typing import Callable
 from polku import sdc
 from polku.groups import GROUPS
 from polku.i18n import catalog
-from polku.impact.store_views import MONTHS, ExpectedRow, ServiceView
+from polku.pipeline.store_views import MONTHS, ExpectedRow, ServiceView
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext

@@ -1,34 +1,33 @@
-"""What is shown beside each service's estimate over the store: checks, curves, O versus E.
+"""What is shown beside each service's estimate over the store: checks, curves, expected versus observed.
 
-`service_estimates` (`polku.impact.by_service`) gives a service's effects and the analysis
+`service_estimates` (`polku.pipeline.by_service`) gives a service's effects and the analysis
 rows they rest on (followed rows with their case `weight`, `censoring_weight` and
 `client_group`). This module reads those same rows, without rebuilding the cohort, for
 three views (the checks on the estimate's own rows and outcome, the pseudo-outcome when it
-took the doubly robust censoring correction; the curves and O versus E on the
-censoring-weighted rows, which need the observed 0/1 outcome):
+took the doubly robust censoring correction; the curves and expected versus observed on
+the censoring-weighted rows, which need the observed 0/1 outcome):
 
   - **Refutation checks** (`refutation_checks`): the negative-control outcome (work in the
     365 days before the start, `employed_before_12m`) and the placebo treatment
     (`polku.impact.refute`), with the same estimator, the same rows and the same case
-    weights as the estimate, and its E-value. The placebo check's "original" is the fitted
-    estimate itself (not fitted again). The negative-control fit shares the estimate's
-    covariates, treatment, weights and folds, so its propensity scores are the estimate's
-    (`Checks.scores`), which the curves reuse.
+    weights as the estimate, and its E-value. Each check's "original" is the fitted
+    estimate itself (not fitted again).
   - **Time to employment** (`survival_views`): Aalen-Johansen cumulative incidence of
     open-market work (exits to education or out of the labour force compete), and
     Kaplan-Meier when asked, for participants and for the comparison group weighted to resemble them:
     each comparison row carries its censoring weight times the ATT weight e/(1 - e), e the
-    estimate's propensity score, and units the trimming rule drops are left out on both
-    sides. The comparison weights are scaled to sum to their Kish effective sample size,
+    cross-fitted propensity score of AIPW on these rows (`att_scores`, whatever the
+    estimator), and units the trimming rule drops are left out on both sides. The comparison weights are scaled to sum to their Kish effective sample size,
     which leaves the curve unchanged and keeps its pointwise band from treating the
     weights as that many people. The same curves per client group take the group's
     rows with the service's scores, for each group that has an estimate.
-  - **Observed versus expected by client group** (`expected_by_group`): the seed method
-    (`polku.baseline`, logistic model) fitted once per service on the weighted comparison
-    rows; each group's O and E are sums over that group's participants of the same model's
-    p_i. The model part of each interval is the delta-method variance of E from the
-    model's sandwich covariance (`seed_model`), the quantity the seed method's bootstrap
-    estimates, at the cost of one fit instead of B.
+  - **Expected versus observed by client group** (`expected_by_group`): the
+    expected-versus-observed estimator (`polku.impact.expected`, logistic model) fitted
+    once per service on the weighted comparison rows; each group's O and E are sums over
+    that group's participants of the same model's p_i. The model part of each interval is
+    the delta-method variance of E from the model's sandwich covariance
+    (`expected_model_fit`), the quantity the estimator's bootstrap estimates, at the cost
+    of one fit instead of B.
 """
 
 from __future__ import annotations
@@ -42,20 +41,21 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.baseline.model import make_model
-from polku.cohort.build import data_end, window_days
+from polku.cohort.build import data_end, days_after, window_days
 from polku.cohort.features import ADJUSTMENT
 from polku.errors import UsageError
 from polku.groups import GROUPS
 from polku.impact.balance import kish_ess
 from polku.impact.base import Z95
-from polku.impact.by_service import ServiceEstimate, augmented_column, service_estimates
-from polku.impact.design import MIN_PARTICIPANTS, count_note, covariate_matrix, is_binary
+from polku.impact.design import MIN_PARTICIPANTS, Design, count_note, covariate_matrix, is_binary
+from polku.impact.expected_model import make_model
 from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
 from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
+from polku.impact.registry import DEFAULT_METHOD, make_estimator
 from polku.impact.results import EffectEstimate
-from polku.impact.survival import CENSORED, WORK, Curve, cumulative_incidence, kaplan_meier, time_to_work
+from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, Curve, cumulative_incidence, kaplan_meier
 from polku.impact.weighting import _att_weights
+from polku.pipeline.by_service import ServiceEstimate, augmented_column, service_estimates
 from polku.store.connection import Store
 
 MONTHS = (3, 6, 12, 24)
@@ -89,14 +89,14 @@ class Analysis:
 def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None, weight: str = "weight") -> Analysis | None:
     """The rows of `service_estimates`' frame with `weight` above 0, weighted by it: the
     estimate `result`'s own rows by default, the censoring-weighted rows with
-    `weight="censoring_weight"` (what the curves and the seed method use; the same rows
+    `weight="censoring_weight"` (what the curves and expected versus observed use; the same rows
     unless the estimate took the doubly robust correction). None when the cohort was too
     small for any model (the frame then has no weights)."""
     if weight not in frame.columns:
         return None
     X, names = covariate_matrix(frame, list(ADJUSTMENT), source="cohort")
     if result is not None and result.balance and names != tuple(row.covariate for row in result.balance):
-        raise RuntimeError("the covariates rebuilt from the cohort differ from the estimate's; see polku.impact.store_views")
+        raise RuntimeError("the covariates rebuilt from the cohort differ from the estimate's; see polku.pipeline.store_views")
     weights = frame[weight].to_numpy(dtype=float)
     keep = weights > 0
     return Analysis(frame[keep].reset_index(drop=True), X[keep], frame["treated"].to_numpy(dtype=bool)[keep], weights[keep], names)
@@ -110,62 +110,51 @@ def att_scores(analysis: Analysis, seed: int = 0, n_folds: int = 5) -> np.ndarra
 # --- refutation checks -------------------------------------------------------------------
 
 
-class _WithCaseWeights:
-    """An estimator as `polku.impact.refute` calls it, `fit(X, t, y)`, with the store's case
-    weights and covariate names attached; a fit on the estimate's own (t, y) returns the
-    estimate already made instead of fitting it again."""
-
-    def __init__(
-        self, estimator: Any, names: tuple[str, ...], weights: np.ndarray, t: np.ndarray, y: np.ndarray, result: EffectEstimate,
-        clusters: np.ndarray | None = None,
-    ) -> None:
-        self.estimator = estimator
-        self.names = names
-        self.weights = weights
-        self.clusters = clusters
-        self._known = (t, y, result)
-
-    def fit(self, X: np.ndarray, t: np.ndarray, y: np.ndarray) -> "_WithCaseWeights":
-        known_t, known_y, result = self._known
-        if np.array_equal(t, known_t) and np.array_equal(y, known_y):
-            self.result_ = result
-        else:
-            self.result_ = self.estimator.fit(X, t, y, self.names, sample_weight=self.weights, clusters=self.clusters).result_
-        return self
-
-
 @dataclass(frozen=True)
 class Checks:
-    """A service's refutation checks, and the propensity scores of its estimate."""
+    """A service's refutation checks."""
 
     negative_control: Refutation
     placebo: Refutation
     e_value: dict[str, float]
-    scores: np.ndarray | None = field(default=None, repr=False)
 
 
 def refutation_checks(
-    analysis: Analysis, outcome: str, result: EffectEstimate, *, method: str = "aipw", seed: int = 0, settings: dict[str, Any] | None = None
+    analysis: Analysis, outcome: str, result: EffectEstimate, *, method: str = DEFAULT_METHOD, seed: int = 0,
+    settings: dict[str, Any] | None = None,
 ) -> Checks:
     """Negative-control outcome and placebo treatment for the estimate `result` of `outcome`
     on these rows (fitted with `method` and `settings`, as `service_estimates` did, on the
     pseudo-outcome when the estimate used one). The E-value takes the observed outcome's
     spread: the pseudo-outcome's is wider by construction."""
-    from polku.estimators import METHODS
-
     observed = analysis.outcome(outcome)
     estimated = augmented_column(outcome)
     y = analysis.outcome(estimated) if estimated in analysis.frame else observed
-    estimator = METHODS[method]("att", **{"seed": seed, **(settings or {})})
-    wrapped = _WithCaseWeights(estimator, analysis.covariates, analysis.w, analysis.t, y, result, analysis.people)
-    negative = negative_control(wrapped, analysis.X, analysis.t, analysis.outcome(NEGATIVE_CONTROL))
-    scores = getattr(estimator, "propensity_", None)
-    scores = None if scores is None else scores.copy()
-    placebo = placebo_treatment(wrapped, analysis.X, analysis.t, y, seed=seed)
-    return Checks(negative, placebo, e_value(result, outcome_sd(observed)), scores)
+    estimator = make_estimator(method, **{"random_state": seed, **(settings or {})})
+    design = Design(analysis.X, analysis.t, y, analysis.covariates, analysis.w, analysis.people)
+    negative = negative_control(design, result, estimator, analysis.outcome(NEGATIVE_CONTROL))
+    placebo = placebo_treatment(design, result, estimator, random_state=seed)
+    return Checks(negative, placebo, e_value(result, outcome_sd(observed)))
 
 
 # --- time to employment ------------------------------------------------------------------
+
+
+def time_to_work(frame: pd.DataFrame, as_of: dt.date, horizon_days: int = 730) -> pd.DataFrame:
+    """(duration in days, event code) for each cohort row, with the events and censoring of
+    `polku.impact.survival`: counted from the start or reference date, censored at `as_of`,
+    `horizon_days` or a comparison person's later service start."""
+
+    job = days_after(frame["first_job_day"], frame["ref_date"])
+    other = days_after(frame["first_exit_day"], frame["ref_date"])
+    data_end = days_after(pd.Series([pd.Timestamp(as_of)] * len(frame), index=frame.index), frame["ref_date"])
+    service = np.where(frame["treated"].to_numpy(dtype=bool), np.inf, days_after(frame["first_service_after"], frame["ref_date"]))
+    censor = np.minimum(np.minimum(data_end, horizon_days), service)
+    first = np.minimum(job, other)
+    event = np.where(first <= censor, np.where(job <= other, WORK, OTHER_EXIT), CENSORED)
+    duration = np.where(event == CENSORED, censor, first)
+    return pd.DataFrame({"duration": np.maximum(duration, 0.0), "event": event}, index=frame.index)
+
 
 
 @dataclass(frozen=True)
@@ -292,7 +281,7 @@ def survival_views(
     return view(np.ones(len(kept), dtype=bool), None), by_group
 
 
-# --- observed versus expected by client group --------------------------------------------
+# --- expected versus observed by client group --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -324,8 +313,8 @@ class ExpectedRow:
 
 
 @dataclass(frozen=True)
-class SeedModel:
-    """The seed method's no-service model on a service's rows: each participant's p_i and
+class ExpectedModelFit:
+    """Expected versus observed's no-service model on a service's rows: each participant's p_i and
     the sandwich covariance of the model's coefficients (for the delta method)."""
 
     expected: np.ndarray  # p_i of each participant, in row order
@@ -338,16 +327,16 @@ class SeedModel:
         return float(g @ self.covariance @ g)
 
 
-def seed_model(analysis: Analysis, y: np.ndarray, seed: int = 0) -> SeedModel:
-    """The seed method's logistic model (`make_model('logistic')`, fitted on the weighted
-    reference rows as `ExpectedVersusObserved` fits it) with the delta-method pieces.
+def expected_model_fit(analysis: Analysis, y: np.ndarray, seed: int = 0) -> ExpectedModelFit:
+    """Expected versus observed's logistic model (`make_model('logistic')`, fitted on the weighted
+    reference rows as `polku.impact.ExpectedVersusObserved` fits it) with the delta-method pieces.
 
     With p = expit(z'b), z the model's standardised covariates with a leading 1, and w the
     case weights of the reference rows:
         H = sum_ref w p (1 - p) z z',  M = sum_c s_c s_c',  s_c = sum_{i in c} w (y - p) z,
         V = H^-1 M H^-1,  Var(E_g) = g' V g  with  g = sum_{i in g} p_i (1 - p_i) z_i  over
     participants in g, and c the people (one person drawn on several dates is one cluster;
-    without person ids every row is its own). This is the variance the seed method's
+    without person ids every row is its own). This is the variance the estimator's
     bootstrap (refits on reference rows resampled with their weights) estimates, without
     refitting; a test compares the two."""
     reference = ~analysis.t
@@ -364,21 +353,21 @@ def seed_model(analysis: Analysis, y: np.ndarray, seed: int = 0) -> SeedModel:
         scores = pd.DataFrame(scores).groupby(people[reference], sort=False).sum().to_numpy()
     M = scores.T @ scores
     H_inv = np.linalg.pinv(H)
-    return SeedModel(p_part, Z_part * (p_part * (1 - p_part))[:, None], H_inv @ M @ H_inv)
+    return ExpectedModelFit(p_part, Z_part * (p_part * (1 - p_part))[:, None], H_inv @ M @ H_inv)
 
 
 def expected_by_group(
     analysis: Analysis, outcome: str, *, seed: int = 0, min_participants: int = MIN_PARTICIPANTS,
 ) -> list[ExpectedRow]:
     """O, E and the interval of O - E for all participants, then for each client group:
-    the seed method with its logistic model (`seed_model`), the model part of the variance
+    expected versus observed with its logistic model (`expected_model_fit`), the model part of the variance
     by the delta method instead of bootstrap refits.
 
     Sizes follow `ExpectedVersusObserved`: no estimate below `min_participants`
     participants or comparison rows (with weight > 0)."""
     y = analysis.outcome(outcome)
     if not is_binary(y):
-        raise UsageError(f"observed versus expected by client group needs a 0/1 outcome, not '{outcome}'", fix="use employed_12m or another employed_ outcome.")
+        raise UsageError(f"expected versus observed by client group needs a 0/1 outcome, not '{outcome}'", fix="use employed_12m or another employed_ outcome.")
     labels = analysis.frame.loc[analysis.t, "client_group"].to_numpy().astype(str)
     observed = y[analysis.t]
     keys = (None, *GROUPS)
@@ -386,7 +375,7 @@ def expected_by_group(
     note = count_note(int(analysis.t.sum()), int((~analysis.t).sum()), min_participants)
     if note:
         return [ExpectedRow(key, int(m.sum()), float(observed[m].sum()), note=note) for key, m in zip(keys, members)]
-    model = seed_model(analysis, y, seed)
+    model = expected_model_fit(analysis, y, seed)
     p = model.expected
     rows = []
     for key, inside in zip(keys, members):
@@ -425,7 +414,7 @@ def service_view(
     service_code: str,
     *,
     outcome: str = "employed_12m",
-    method: str = "aipw",
+    method: str = DEFAULT_METHOD,
     seed: int = 0,
     settings: dict[str, Any] | None = None,
     as_of: dt.date | None = None,
@@ -447,8 +436,7 @@ def service_view(
     weighted = (analysis_rows(frame, result, "censoring_weight") if augmented else None) or analysis
     curves, group_curves = None, []
     if survival:
-        reuse = found is not None and found.scores is not None and method == "aipw" and not augmented
-        scores = found.scores if reuse else att_scores(weighted, seed)
+        scores = att_scores(weighted, seed)
         trim = (settings or {}).get("trim", 0.01)
         estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
         curves, group_curves = survival_views(weighted, as_of or frame.attrs.get("as_of") or data_end(store), scores, groups=estimated,

@@ -1,11 +1,11 @@
-"""The seed method (expected versus observed) against known answers."""
+"""Expected versus observed (the seed brief's method) against known answers."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from polku.baseline import ExpectedVersusObserved
+from polku.impact import ExpectedVersusObserved
 
 
 def test_without_informative_covariates_expected_is_the_reference_rate() -> None:
@@ -14,7 +14,7 @@ def test_without_informative_covariates_expected_is_the_reference_rate() -> None
     t = np.r_[np.ones(100, bool), np.zeros(400, bool)]
     y = np.r_[np.ones(50), np.zeros(50), np.ones(120), np.zeros(280)]  # participants 50 %, reference 30 %
     X = np.ones((500, 1))
-    estimator = ExpectedVersusObserved(bootstrap=200, seed=1).fit(X, t, y)
+    estimator = ExpectedVersusObserved(bootstrap=200, random_state=1).fit(X, t, y)
     result = estimator.result_
     assert result.observed == 50
     assert result.expected == pytest.approx(30.0, abs=1e-3)
@@ -38,7 +38,7 @@ def test_cohort_interval_covers_the_realised_additional_employments() -> None:
         y0 = rng.random(n) < p0
         y1 = y0 | (rng.random(n) < 0.15)  # the service adds work for some
         y = np.where(t, y1, y0).astype(float)
-        result = ExpectedVersusObserved(bootstrap=40, seed=replication).fit(X, t, y).result_
+        result = ExpectedVersusObserved(bootstrap=40, random_state=replication).fit(X, t, y).result_
         truth = float(y1[t].sum() - y0[t].sum())
         low, high = result.extra["additional_ci"]
         covered += low <= truth <= high

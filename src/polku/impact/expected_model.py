@@ -1,6 +1,7 @@
-"""The no-service outcome model: P(employed | covariates) learned from people without the service.
+"""The no-service outcome model of expected versus observed: P(employed | covariates)
+learned from people without the service.
 
-Two kinds, as the seed method asks:
+Two kinds, as the seed brief asks:
   - `logistic` (default): logistic regression on standardised covariates; each
     coefficient can be read and defended, and its predictions match the observed rate on
     average (calibration in the large), though not necessarily in every tenth of risk:
@@ -62,7 +63,7 @@ class ModelQuality:
 def make_model(kind: str, binary: bool, seed: int) -> Any:
     """An unfitted scikit-learn model of the given kind for a binary or continuous outcome."""
     if kind not in KINDS:
-        raise UsageError(f"unknown baseline model '{kind}'", fix=f"use one of: {', '.join(KINDS)}.")
+        raise UsageError(f"unknown expected-versus-observed model '{kind}'", fix=f"use one of: {', '.join(KINDS)}.")
     if kind == "logistic":
         return default_outcome_model(binary)
     if binary:

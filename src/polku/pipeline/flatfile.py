@@ -18,6 +18,7 @@ from polku.errors import UsageError, ValidationFailed
 from polku.impact.design import design_from_frame, is_binary
 from polku.impact.explain import describe
 from polku.impact.refute import e_value, outcome_sd
+from polku.impact.registry import DEFAULT_METHOD, make_estimator
 from polku.impact.results import EffectEstimate
 
 
@@ -44,19 +45,15 @@ def estimate_file(
     treatment: str,
     outcome: str,
     covariates: list[str],
-    method: str = "aipw",
+    method: str = DEFAULT_METHOD,
     estimand: str = "att",
     seed: int = 0,
     settings: dict[str, Any] | None = None,
 ) -> tuple[EffectEstimate, list[str]]:
     """(estimate, plain-language sentences) for one file and one method."""
-    from polku.estimators import METHODS
-
-    if method not in METHODS:
-        raise UsageError(f"unknown method '{method}'", fix=f"use one of: {', '.join(METHODS)}.")
+    estimator = make_estimator(method, estimand=estimand, random_state=seed, **(settings or {}))
     frame = read_table(path)
     design = design_from_frame(frame, treatment, outcome, covariates, source=str(path))
-    estimator = METHODS[method](estimand, seed=seed, **(settings or {}))
     result = estimator.fit(design.X, design.t, design.y, design.covariates).result_
     evalues = e_value(result, outcome_sd(design.y))
     if evalues:

@@ -1,5 +1,5 @@
-"""The delta-method variance of E behind the report's observed-versus-expected intervals
-(`polku.impact.store_views.seed_model`) against the seed method's own bootstrap."""
+"""The delta-method variance of E behind the report's expected-versus-observed intervals
+(`polku.pipeline.store_views.expected_model_fit`) against the estimator's own bootstrap."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from polku.estimators import METHODS
-from polku.impact.store_views import Analysis, seed_model
+from polku.impact import ExpectedVersusObserved
+from polku.pipeline.store_views import Analysis, expected_model_fit
 
 
 def _weighted_area(n: int = 4000, seed: int = 0) -> tuple[Analysis, np.ndarray]:
@@ -26,10 +26,10 @@ def _weighted_area(n: int = 4000, seed: int = 0) -> tuple[Analysis, np.ndarray]:
 def test_delta_method_variance_of_e_matches_the_bootstrap() -> None:
     seed = 0
     analysis, y = _weighted_area(n=3000, seed=seed)
-    model = seed_model(analysis, y)
+    model = expected_model_fit(analysis, y)
     everybody = np.ones(int(analysis.t.sum()), dtype=bool)
     delta = model.model_variance(everybody)
-    fitted = METHODS["baseline"]("att", bootstrap=200, seed=seed).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
+    fitted = ExpectedVersusObserved(bootstrap=200, random_state=seed).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
     boot = fitted.result_.extra["variance_model"]
     # 200 replicates estimate a variance to about 10 %; the two agree within that
     assert 0.75 < boot / delta < 1.33, boot / delta
@@ -46,7 +46,7 @@ def test_ignoring_the_case_weights_would_be_caught() -> None:
     analysis, y = _weighted_area(seed=2)
     unweighted = Analysis(analysis.frame, analysis.X, analysis.t, np.ones(len(y)), analysis.covariates)
     everybody = np.ones(int(analysis.t.sum()), dtype=bool)
-    assert seed_model(analysis, y).model_variance(everybody) != pytest.approx(seed_model(unweighted, y).model_variance(everybody), rel=0.05)
+    assert expected_model_fit(analysis, y).model_variance(everybody) != pytest.approx(expected_model_fit(unweighted, y).model_variance(everybody), rel=0.05)
 
 
 def test_one_person_on_several_dates_is_one_cluster_in_the_model_variance() -> None:
@@ -60,8 +60,8 @@ def test_one_person_on_several_dates_is_one_cluster_in_the_model_variance() -> N
                                    np.r_[analysis.w, analysis.w], analysis.covariates)
     people = pd.DataFrame({"person_id": np.r_[np.arange(n), np.arange(n)]})
     everybody = lambda a: np.ones(int(a.t.sum()), dtype=bool)  # noqa: E731
-    once = seed_model(analysis, y).model_variance(everybody(analysis))
+    once = expected_model_fit(analysis, y).model_variance(everybody(analysis))
     clustered = twice(people)
     rowwise = twice(pd.DataFrame(index=range(2 * n)))
-    assert seed_model(clustered, np.r_[y, y]).model_variance(everybody(clustered)) == pytest.approx(4 * once, rel=1e-4)
-    assert seed_model(rowwise, np.r_[y, y]).model_variance(everybody(rowwise)) == pytest.approx(2 * once, rel=1e-4)
+    assert expected_model_fit(clustered, np.r_[y, y]).model_variance(everybody(clustered)) == pytest.approx(4 * once, rel=1e-4)
+    assert expected_model_fit(rowwise, np.r_[y, y]).model_variance(everybody(rowwise)) == pytest.approx(2 * once, rel=1e-4)

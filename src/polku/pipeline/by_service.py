@@ -28,6 +28,7 @@ from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
 from polku.groups import GROUPS, potential_groups
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame, size_note
+from polku.impact.registry import DEFAULT_METHOD, estimator_class, make_estimator
 from polku.impact.results import EffectEstimate
 from polku.store.connection import Store
 
@@ -53,9 +54,9 @@ class ServiceEstimate:
 def augments(outcome: str, method: str) -> bool:
     """Whether the estimate of `outcome` by `method` takes the doubly robust censoring
     correction (`polku.cohort.augmented`) instead of the censoring weights alone: only
-    work within the window is settled by the first day of work, and the seed method's
-    logistic model needs a 0/1 outcome."""
-    return outcome.rpartition("_")[0] == "employed" and method != "baseline"
+    work within the window is settled by the first day of work, and only an estimator
+    that takes a continuous pseudo-outcome (trait `pseudo_outcome`) can use it."""
+    return outcome.rpartition("_")[0] == "employed" and estimator_class(method).pseudo_outcome
 
 
 def augmented_column(outcome: str) -> str:
@@ -72,9 +73,7 @@ def _window(outcome: str) -> int:
 
 def _fit(method: str, design: Design, keep: np.ndarray | slice, weights: np.ndarray, people: np.ndarray, settings: dict[str, Any]) -> EffectEstimate:
     """The estimate on rows `keep`, clustered by person (one person can be drawn on several dates)."""
-    from polku.estimators import METHODS
-
-    estimator = METHODS[method]("att", **settings)
+    estimator = make_estimator(method, **settings)
     return estimator.fit(design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]).result_
 
 
@@ -83,7 +82,7 @@ def service_estimates(
     service_code: str,
     *,
     outcome: str = "employed_12m",
-    method: str = "aipw",
+    method: str = DEFAULT_METHOD,
     censor_later_services: bool = True,
     controls_per_participant: int = 5,
     seed: int = 0,
@@ -96,7 +95,8 @@ def service_estimates(
     `weight` (the estimate's case weight: the censoring weight, or 1 for every row when the
     doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`."""
     months = _window(outcome)
-    settings = {"seed": seed, **(settings or {})}
+    estimator_class(method)  # an unknown method stops before the cohort is built
+    settings = {"random_state": seed, **(settings or {})}
     cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
     frame = with_labour_market_terms(cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True))
     design = design_from_frame(frame, "treated", outcome, list(ADJUSTMENT), source=f"cohort {service_code}")

@@ -1,4 +1,5 @@
-"""Expected versus observed: the seed method (Rovaniemi model, BRIEF.md seed 000).
+"""Expected versus observed (`expected_observed`): the method of the seed brief (Rovaniemi
+model, BRIEF.md seed 000; in the Finnish UI "odotettu ja toteutunut").
 
 A model of the outcome without the service is learned from a reference population (here:
 the comparison rows, T = 0) and applied to each participant i, giving p_i, the chance that
@@ -9,7 +10,7 @@ This is regression imputation of the ATT: it needs no comparison group of simila
 people, only that the reference population's outcome model carries over to the
 participants (no unmeasured differences, and participants inside the range the model
 has seen). Its weak point is exactly that assumption, so the same data should also be run
-through a comparison-group estimator (`polku.impact`).
+through a comparison-group estimator (IPW, AIPW, matching).
 
 Two intervals, because two questions are asked of the same numbers:
   - How many additional employments did *this cohort* get? The participants' outcomes
@@ -32,35 +33,29 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from polku.baseline.model import ModelQuality, held_out_quality, make_model, predict
-from polku.errors import UsageError
-from polku.impact.base import Z95
-from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_arrays, is_binary, naive_difference, size_note
+from polku.impact.base import Z95, Estimator
+from polku.impact.design import Design, is_binary, naive_difference, size_note
+from polku.impact.expected_model import ModelQuality, held_out_quality, make_model, predict
 from polku.impact.propensity import fit_weighted
 from polku.impact.results import EffectEstimate
 
 
-class ExpectedVersusObserved:
-    """The seed method with scikit-learn conventions: `fit(X, t, y)` sets `result_`,
-    `quality_` (held-out model quality) and `expected_` (p_i for each participant)."""
+class ExpectedVersusObserved(Estimator):
+    """Expected versus observed with the estimator contract: `fit(X, t, y)` sets `result_`,
+    `quality_` (held-out model quality), `expected_` (p_i for each participant) and
+    `replications_` (bootstrap refits that could be made)."""
 
-    method = "baseline"
-    estimands = ("att",)
+    method = "expected_observed"
+    label = "expected versus observed (the seed brief's method)"
+    estimands = ("att",)  # it predicts what participants would have done; nothing about others
+    cluster_robust = False  # the interval takes the participants as independent
+    similar_comparison = False  # it rests on an outcome model carried over to the participants
+    pseudo_outcome = False  # its logistic model needs the observed 0/1 outcome
 
-    def __init__(
-        self,
-        estimand: str = "att",
-        *,
-        model: str = "logistic",
-        bootstrap: int = 100,
-        min_participants: int = MIN_PARTICIPANTS,
-        seed: int = 0,
-    ) -> None:
-        self.estimand = estimand
+    def __init__(self, *, model: str = "logistic", bootstrap: int = 100, **settings: Any) -> None:
+        super().__init__(**settings)
         self.model = model
         self.bootstrap = bootstrap
-        self.min_participants = min_participants
-        self.seed = seed
 
     def fit(
         self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
@@ -69,22 +64,16 @@ class ExpectedVersusObserved:
         """Learn the no-service model on the comparison rows (weighted by `sample_weight`,
         e.g. inverse probability of censoring; rows with weight 0 are left out) and compare
         participants' observed outcomes with their expected ones. `clusters` is accepted for
-        a common interface; the interval takes the participants as independent."""
-        if self.estimand != "att":
-            raise UsageError(
-                "the baseline method estimates the effect on participants only (att)",
-                why="it predicts what participants would have done without the service; it says nothing about non-participants.",
-                fix="use --estimand att, or ipw, aipw or match for the ate.",
-            )
-        design = design_from_arrays(X, t, y, covariate_names, sample_weight, clusters)
+        the common contract; the interval takes the participants as independent."""
+        design = self._design(X, t, y, covariate_names, sample_weight, clusters)
         note = size_note(design, self.min_participants)
         if note:
-            self.result_ = EffectEstimate(self.method, "att", None, None, None, None, design.n_treated, design.n_control, note=note)
+            self.result_ = self._suppressed(design, note)
             return self
         binary = is_binary(design.y)
         reference, participants = design.subset(~design.t), design.subset(design.t)
-        self.quality_ = held_out_quality(reference.X, reference.y, self.model, self.seed)
-        fitted = fit_weighted(clone(make_model(self.model, binary, self.seed)), reference.X, reference.y, reference.w)
+        self.quality_ = held_out_quality(reference.X, reference.y, self.model, self.random_state)
+        fitted = fit_weighted(clone(make_model(self.model, binary, self.random_state)), reference.X, reference.y, reference.w)
         self.expected_ = predict(fitted, participants.X, binary)
         self.result_ = self._result(design, participants, binary)
         return self
@@ -99,13 +88,13 @@ class ExpectedVersusObserved:
         self.replications_ = 0
         if self.bootstrap < 2:
             return 0.0
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.random_state)
         totals = []
         for _ in range(self.bootstrap):
             rows = rng.integers(0, len(reference.y), len(reference.y))
             if binary and len(np.unique(reference.y[rows])) < 2:
                 continue
-            refit = fit_weighted(clone(make_model(self.model, binary, self.seed)), reference.X[rows], reference.y[rows], None if reference.w is None else reference.w[rows])
+            refit = fit_weighted(clone(make_model(self.model, binary, self.random_state)), reference.X[rows], reference.y[rows], None if reference.w is None else reference.w[rows])
             totals.append(predict(refit, participants.X, binary).sum())
         self.replications_ = len(totals)
         return float(np.var(totals, ddof=1)) if len(totals) > 1 else 0.0
