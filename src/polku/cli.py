@@ -194,6 +194,10 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
         lines.append(f"observed {result.observed:,.4g}, expected {result.expected:,.4g}, additional {result.observed - result.expected:,.4g} [{low:,.4g}, {high:,.4g}]")
     if result.balance:
         lines.append(f"max |SMD| before {result.max_smd_before:.3f}, after {result.max_smd_after:.3f}")
+    if result.overlap is not None and result.overlap.ess_control is not None:
+        o = result.overlap
+        lines.append(f"effective comparison size {o.ess_control:,.0f}, top 1 % / 5 % of comparison rows carry {o.top1_weight_share:.0%} / "
+                     f"{o.top5_weight_share:.0%} of the weight, participants outside the comparison's propensity range {o.outside_support:.1%}")
     return lines + [""] + sentences
 
 
@@ -203,11 +207,11 @@ def _estimate_lines(result: Any, sentences: list[str]) -> list[str]:
 @click.option("--outcome", default=None, help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).")
 @click.option("--covariates", default="", help="With --data: comma-separated covariate columns; text columns become indicators.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) to estimate (default: every service with participants).")
-@click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour).")
+@click.option("--method", default="aipw", show_default=True, type=click.Choice(["baseline", "ipw", "aipw", "match", "entropy"]), help="baseline: expected vs observed (the seed method); ipw, aipw (doubly robust), match (nearest neighbour), entropy (entropy balancing, att only: for weak overlap).")
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
-@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
-@click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
+@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; baseline: model uncertainty, default 100).")
+@click.option("--trim", default=None, type=click.FloatRange(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01) and entropy (default 0); see docs/methods.md.")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store).")
@@ -333,16 +337,27 @@ def _print_effects(rows: list[Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"effect on {rows[0].outcome if rows else ''} (ATT, 95% CI)")
-    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive"):
+    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive", "eff. comparison", "outside range"):
         table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
     for row in rows:
         r = row.result
         shown = ("-", "too few to show", "") if r.estimate is None else (f"{r.estimate:+.3f}", f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", f"{r.naive_difference:+.3f}")
-        table.add_row(row.service_code, row.client_group or "", row.provider_id or "", f"{r.n_treated:,}", *shown)
+        table.add_row(row.service_code, row.client_group or "", row.provider_id or "", f"{r.n_treated:,}", *shown, *_overlap_cells(r.overlap))
     out.print(table)
     from polku.impact.explain import WARNING
 
+    for row in rows:
+        if row.result.overlap is not None and row.result.overlap.warning:
+            where = " ".join(filter(None, (row.service_code, row.client_group, row.provider_id)))
+            out.print(f"{where}: {row.result.overlap.warning}", highlight=False)
     out.print(WARNING, highlight=False)
+
+
+def _overlap_cells(overlap: Any) -> tuple[str, str]:
+    """Kish's effective comparison size and the share of participants outside the comparison's range."""
+    if overlap is None or overlap.ess_control is None:
+        return "", ""
+    return f"{overlap.ess_control:,.0f}", f"{overlap.outside_support:.1%}"
 
 
 @main.command()

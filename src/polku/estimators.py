@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from polku.baseline import ExpectedVersusObserved
-from polku.impact import AIPW, IPW, Matching
+from polku.impact import AIPW, IPW, EntropyBalancing, Matching
 
-METHODS: dict[str, Any] = {"baseline": ExpectedVersusObserved, "ipw": IPW, "aipw": AIPW, "match": Matching}
+METHODS: dict[str, Any] = {"baseline": ExpectedVersusObserved, "ipw": IPW, "aipw": AIPW, "match": Matching, "entropy": EntropyBalancing}
 """Name -> estimator class; each has `fit(X, t, y, names)` and `result_` (an EffectEstimate)."""

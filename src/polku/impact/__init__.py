@@ -1,4 +1,4 @@
-"""Comparison-group estimates of what a service changed: IPW, AIPW and matching.
+"""Comparison-group estimates of what a service changed: IPW, AIPW, matching and entropy balancing.
 
     from polku.impact import AIPW
     result = AIPW("att").fit(X, t, y, covariate_names).result_
@@ -10,12 +10,13 @@ The expected-versus-observed method of the seed (no comparison group needed) is 
 """
 
 from polku.impact.base import ImpactEstimator
+from polku.impact.calibration import EntropyBalancing
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.matching import Matching
 from polku.impact.results import BalanceRow, EffectEstimate, Overlap
 from polku.impact.weighting import AIPW, IPW
 
-ESTIMATORS: dict[str, type[ImpactEstimator]] = {"ipw": IPW, "aipw": AIPW, "match": Matching}
+ESTIMATORS: dict[str, type[ImpactEstimator]] = {"ipw": IPW, "aipw": AIPW, "match": Matching, "entropy": EntropyBalancing}
 
 __all__ = [
     "AIPW",
@@ -25,6 +26,7 @@ __all__ = [
     "BalanceRow",
     "Design",
     "EffectEstimate",
+    "EntropyBalancing",
     "ImpactEstimator",
     "Matching",
     "Overlap",

@@ -1,0 +1,172 @@
+"""Entropy balancing: comparison weights that match the participants' covariate means exactly.
+
+Why: when most comparison people are unlike the participants, a propensity model's
+weights e/(1 - e) swing with every error in the model, and balance is whatever they give.
+Entropy balancing (Hainmueller 2012) asks instead for the weights closest to the case
+weights q (in Kullback-Leibler divergence) that make the weighted comparison means of the
+balance features c(x) (the covariates, optionally with their squares) equal the
+participants' means m. The solution has the form w_i ∝ q_i exp(lambda' c_i), where lambda
+minimises the convex dual
+
+    L(lambda) = log sum_C q_i exp(lambda' (c_i - m)),
+
+with gradient sum_C w_i (c_i - m) (the remaining imbalance, w normalised) and Hessian
+sum_C w_i (c_i - m)(c_i - m)' - g g'. Newton's method with a backtracking line search
+solves it; when no weights can match the means (a participant mean outside the
+comparison's range, or outside the convex hull of its rows) the dual has no minimum, and
+`fit` stops with an error that says so.
+
+The ATT is mean(Y | T = 1) - sum_C w_i Y_i. Its variance comes from the estimating
+equations (M-estimation) of the participants' means, lambda and the weighted mean: the
+influence function is that of the ratio estimator on the residuals r = Y - beta' c, where
+beta is the weighted least-squares fit of Y on c among the comparison rows (Zhao and
+Percival 2017). This accounts for estimating the weights, is cluster-robust with
+`clusters`, and shows why the estimator is doubly robust: consistent when the outcome is
+linear in c or the propensity score is logistic in c.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import logsumexp
+
+from polku.errors import UsageError, ValidationFailed
+from polku.impact.base import Fitted, ImpactEstimator
+from polku.impact.design import Design
+from polku.impact.propensity import fit_propensity
+from polku.impact.weighting import _ratio_att
+
+TOLERANCE = 1e-9
+"""Largest remaining imbalance, in units of each feature's standard deviation."""
+MAX_ITERATIONS = 200
+
+
+def balance_features(X: np.ndarray, moments: int, names: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The covariates, and with `moments=2` also the squares of those that are not 0/1
+    (the square of a 0/1 column is the column itself)."""
+    if moments == 1:
+        return X, names
+    squared = [j for j in range(X.shape[1]) if not np.isin(X[:, j], (0.0, 1.0)).all()]
+    return np.hstack([X, X[:, squared] ** 2]), names + tuple(f"{names[j]}^2" for j in squared)
+
+
+def _reduced(features: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Features centred on the target and scaled, on an orthogonal basis without the
+    directions in which every comparison row already equals the target (those constraints
+    hold for any weights, and would make the Hessian singular)."""
+    scale = features.std(axis=0)
+    centred = (features - target) / np.where(scale > 0, scale, 1.0)
+    _, singular, basis = np.linalg.svd(centred, full_matrices=False)
+    keep = singular > 1e-10 * max(float(singular.max(initial=0.0)), 1e-300)
+    return centred @ basis[keep].T
+
+
+def _newton(Z: np.ndarray, log_q: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(normalised weights, remaining imbalance, iterations) minimising the dual over Z's columns."""
+    lam = np.zeros(Z.shape[1])
+    loss = logsumexp(log_q)
+    for iteration in range(MAX_ITERATIONS):
+        w = np.exp(log_q + Z @ lam - loss)
+        gradient = Z.T @ w
+        if np.abs(gradient).max(initial=0.0) < TOLERANCE:
+            return w, gradient, iteration
+        hessian = (Z * w[:, None]).T @ Z - np.outer(gradient, gradient)
+        step = np.linalg.lstsq(hessian, -gradient, rcond=None)[0]
+        lam, loss, moved = _line_search(Z, log_q, lam, loss, step, gradient)
+        if not moved:
+            break
+    w = np.exp(log_q + Z @ lam - loss)
+    return w, Z.T @ w, MAX_ITERATIONS
+
+
+def _line_search(
+    Z: np.ndarray, log_q: np.ndarray, lam: np.ndarray, loss: float, step: np.ndarray, gradient: np.ndarray
+) -> tuple[np.ndarray, float, bool]:
+    """Backtracking (Armijo) along the Newton step: halve it until the dual falls enough."""
+    slope = float(gradient @ step)
+    size = 1.0
+    for _ in range(60):
+        trial = lam + size * step
+        trial_loss = float(logsumexp(log_q + Z @ trial))
+        if trial_loss <= loss + 1e-4 * size * slope:
+            return trial, trial_loss, True
+        size /= 2
+    return lam, loss, False
+
+
+def entropy_weights(features: np.ndarray, target: np.ndarray, base: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Weights (summing to 1) closest to `base` in KL divergence whose weighted means of
+    `features` (comparison rows) equal `target`; ValidationFailed when none exist."""
+    _check_range(features, target, names)
+    Z = _reduced(features, target)
+    if Z.shape[1] == 0:
+        return base / base.sum()
+    w, gap, _ = _newton(Z, np.log(base))
+    if np.abs(gap).max() >= 1e-6:
+        raise _infeasible("the participants' covariate means lie outside what any weighting of the comparison rows can reach")
+    return w
+
+
+def _check_range(features: np.ndarray, target: np.ndarray, names: tuple[str, ...]) -> None:
+    """The common case of infeasibility, named: a participant mean outside the comparison's range."""
+    low, high = features.min(axis=0), features.max(axis=0)
+    slack = 1e-12 * np.maximum(np.abs(low), np.abs(high)).clip(min=1.0)
+    edge = (high - low > slack) & ((target <= low + slack) | (target >= high - slack))  # reached only by zero weights
+    outside = [name for name, m, lo, hi, s, e in zip(names, target, low, high, slack, edge) if m < lo - s or m > hi + s or e]
+    if outside:
+        raise _infeasible(f"the participants' mean of {', '.join(outside)} lies outside or on the edge of the comparison group's range")
+
+
+def _infeasible(what: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"entropy balancing cannot match the participants: {what}",
+        why="no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure extrapolation.",
+        fix="leave that covariate out or merge rare categories, or use --method aipw, which trims participants without comparable people.",
+    )
+
+
+class EntropyBalancing(ImpactEstimator):
+    """Entropy balancing weights for the comparison group (ATT only); see the module docstring.
+
+    `moments=2` also balances the squares of the covariates that are not 0/1. The in-sample
+    logistic propensity score serves the overlap diagnostics and the optional trimming
+    (`trim`, default 0: every participant stays, and the diagnostics say how far the
+    weights must reach)."""
+
+    method = "entropy"
+    estimands = ("att",)
+
+    def __init__(self, estimand: str = "att", *, moments: int = 1, trim: float = 0.0, **settings: Any) -> None:
+        super().__init__(estimand, trim=trim, **settings)
+        self.moments = moments
+
+    def _check_settings(self) -> None:
+        if self.estimand == "ate":
+            raise UsageError("entropy balancing estimates the effect on participants only (att)", fix="use --method aipw for the ate.")
+        super()._check_settings()
+        if self.moments not in (1, 2):
+            raise UsageError(f"moments must be 1 (means) or 2 (means and squares), not {self.moments}")
+
+    def _scores(self, design: Design) -> np.ndarray:
+        return fit_propensity(design.X, design.t, self.propensity_model, design.w)
+
+    def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
+        t, y, s = design.t, design.y, design.weights
+        features, names = balance_features(design.X, self.moments, design.covariates)
+        target = np.average(features[t], axis=0, weights=s[t])
+        control_w = np.zeros(len(y))
+        control_w[~t] = entropy_weights(features[~t], target, s[~t], names) * s[~t].sum()
+        residual = y - _outcome_fit(features, y, control_w, ~t)
+        _, se = _ratio_att(t, residual, control_w, s, design.clusters)
+        estimate = float(np.average(y[t], weights=s[t]) - np.average(y[~t], weights=control_w[~t]))
+        return Fitted(estimate, se, np.where(t, s, 0.0), control_w, {"balance_features": len(names)})
+
+
+def _outcome_fit(features: np.ndarray, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """beta' c for every row, beta the weighted least-squares fit of y on (1, c) among `rows`."""
+    design = np.column_stack([np.ones(len(y)), features])
+    root = np.sqrt(weights[rows])
+    beta = np.linalg.lstsq(design[rows] * root[:, None], y[rows] * root, rcond=None)[0]
+    return design @ beta
