@@ -38,8 +38,11 @@ from polku.impact.design import Design
 from polku.impact.propensity import fit_propensity
 from polku.impact.weighting import _ratio_att
 
-TOLERANCE = 1e-9
-"""Largest remaining imbalance, in units of each feature's standard deviation."""
+TOLERANCE = 1e-8
+"""Newton stops at this remaining imbalance (in units of each feature's standard deviation),
+or earlier when rounding stops it from moving; above FEASIBLE the constraints are taken
+to have no solution."""
+FEASIBLE = 1e-6
 MAX_ITERATIONS = 200
 
 
@@ -63,22 +66,23 @@ def _reduced(features: np.ndarray, target: np.ndarray) -> np.ndarray:
     return centred @ basis[keep].T
 
 
-def _newton(Z: np.ndarray, log_q: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """(normalised weights, remaining imbalance, iterations) minimising the dual over Z's columns."""
+def _newton(Z: np.ndarray, log_q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(normalised weights, remaining imbalance) minimising the dual over Z's columns."""
     lam = np.zeros(Z.shape[1])
     loss = logsumexp(log_q)
-    for iteration in range(MAX_ITERATIONS):
+    for _ in range(MAX_ITERATIONS):
         w = np.exp(log_q + Z @ lam - loss)
         gradient = Z.T @ w
         if np.abs(gradient).max(initial=0.0) < TOLERANCE:
-            return w, gradient, iteration
+            return w, gradient
         hessian = (Z * w[:, None]).T @ Z - np.outer(gradient, gradient)
         step = np.linalg.lstsq(hessian, -gradient, rcond=None)[0]
-        lam, loss, moved = _line_search(Z, log_q, lam, loss, step, gradient)
-        if not moved:
+        new, loss, moved = _line_search(Z, log_q, lam, loss, step, gradient)
+        if not moved or np.array_equal(new, lam):
             break
+        lam = new
     w = np.exp(log_q + Z @ lam - loss)
-    return w, Z.T @ w, MAX_ITERATIONS
+    return w, Z.T @ w
 
 
 def _line_search(
@@ -103,8 +107,8 @@ def entropy_weights(features: np.ndarray, target: np.ndarray, base: np.ndarray, 
     Z = _reduced(features, target)
     if Z.shape[1] == 0:
         return base / base.sum()
-    w, gap, _ = _newton(Z, np.log(base))
-    if np.abs(gap).max() >= 1e-6:
+    w, gap = _newton(Z, np.log(base))
+    if np.abs(gap).max() >= FEASIBLE:
         raise _infeasible("the participants' covariate means lie outside what any weighting of the comparison rows can reach")
     return w
 
@@ -158,15 +162,22 @@ class EntropyBalancing(ImpactEstimator):
         target = np.average(features[t], axis=0, weights=s[t])
         control_w = np.zeros(len(y))
         control_w[~t] = entropy_weights(features[~t], target, s[~t], names) * s[~t].sum()
-        residual = y - _outcome_fit(features, y, control_w, ~t)
+        fitted, leverage = _outcome_fit(features, y, control_w, ~t)
+        residual = (y - fitted) / (1 - leverage)  # HC3: leverage is 0 for participants
         _, se = _ratio_att(t, residual, control_w, s, design.clusters)
         estimate = float(np.average(y[t], weights=s[t]) - np.average(y[~t], weights=control_w[~t]))
         return Fitted(estimate, se, np.where(t, s, 0.0), control_w, {"balance_features": len(names)})
 
 
-def _outcome_fit(features: np.ndarray, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """beta' c for every row, beta the weighted least-squares fit of y on (1, c) among `rows`."""
+def _outcome_fit(features: np.ndarray, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(beta' c for every row, leverage h of every row), beta the weighted least-squares fit
+    of y on (1, c) among `rows`; h is the diagonal of the fit's hat matrix (0 off `rows`),
+    capped below 1 so that a row that alone fixes a direction does not divide by zero."""
     design = np.column_stack([np.ones(len(y)), features])
     root = np.sqrt(weights[rows])
-    beta = np.linalg.lstsq(design[rows] * root[:, None], y[rows] * root, rcond=None)[0]
-    return design @ beta
+    u, singular, basis = np.linalg.svd(design[rows] * root[:, None], full_matrices=False)
+    keep = singular > 1e-10 * singular.max()
+    beta = basis[keep].T @ ((u[:, keep].T @ (y[rows] * root)) / singular[keep])
+    leverage = np.zeros(len(y))
+    leverage[rows] = np.minimum((u[:, keep] ** 2).sum(axis=1), 0.999)
+    return design @ beta, leverage
