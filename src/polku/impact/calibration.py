@@ -22,7 +22,12 @@ influence function is that of the ratio estimator on the residuals r = Y - beta'
 beta is the weighted least-squares fit of Y on c among the comparison rows (Zhao and
 Percival 2017). This accounts for estimating the weights, is cluster-robust with
 `clusters`, and shows why the estimator is doubly robust: consistent when the outcome is
-linear in c or the propensity score is logistic in c.
+linear in c or the propensity score is logistic in c. The comparison rows' residuals are
+divided by 1 - h (HC3, MacKinnon and White 1985; h the leverage in that weighted fit):
+when a few rows carry the weight, their fitted residuals understate their errors, and
+without it the interval covered 89.7 % instead of 93.3 % at an effective comparison size
+of 53 (docs/methods.md, section 3.8). `bootstrap=B` adds the person bootstrap of the base
+class as a check.
 """
 
 from __future__ import annotations
