@@ -80,17 +80,26 @@ def test_weighted_comparison_means_equal_the_participants(moments: int) -> None:
 def test_mean_outside_the_comparison_range_is_refused_naming_the_covariate() -> None:
     X, t, y = _one_binary_covariate()
     X = np.column_stack([X, np.where(t, 5.0, np.linspace(0, 4, len(t)))])  # every participant above every comparison row
-    with pytest.raises(ValidationFailed, match="mean of age lies outside or on the edge of the comparison group's range") as error:
+    with pytest.raises(ValidationFailed, match="mean of age lies outside the comparison group's range") as error:
         EntropyBalancing(min_participants=60).fit(X, t, y, ("x", "age"))
     assert "aipw" in str(error.value.fix)
 
 
-def test_mean_on_the_edge_is_refused() -> None:
-    """All participants have x = 1, some comparison rows x = 0: only zero weights reach 1."""
+def test_mean_on_the_edge_gives_zero_weight_off_the_edge() -> None:
+    """All participants have x = 1 and the comparison's x runs from 0 to 1: only zero weight
+    on the 240 rows with x = 0 meets the mean, so the 60 rows with x = 1 share the weight
+    equally (the primal problem allows zeros; the dual's exponential form reaches them only
+    in the limit). The ATT is then 0.5 - 0.3 = 0.2. A second covariate z, balanced among
+    the rows left, shows that the rest of the problem is still solved."""
     X, t, y = _one_binary_covariate()
     X = np.where(t[:, None], 1.0, X)
-    with pytest.raises(ValidationFailed, match="mean of x lies outside or on the edge"):
-        EntropyBalancing(min_participants=60).fit(X, t, y, ("x",))
+    result = EntropyBalancing(min_participants=60).fit(X, t, y, ("x",)).result_
+    assert result.estimate == pytest.approx(0.2, abs=1e-12)
+    assert result.overlap.ess_control == pytest.approx(60)
+    z = np.linspace(0, 2, 300)  # 0 to 0.395 on the rows with x = 1
+    weights = entropy_weights(np.column_stack([X[~t, 0], z]), np.array([1.0, 0.2]), np.ones(300), ("x", "z"))
+    assert weights[60:].max() == 0 and weights[:60] @ z[:60] == pytest.approx(0.2, abs=1e-8)
+    assert 0.004 < weights[:60].min() < weights[:60].max() < 0.04  # tilted towards z = 0.2, none zero
 
 
 def test_means_outside_the_convex_hull_are_refused() -> None:
@@ -232,5 +241,5 @@ def test_cli_infeasible_means_exit_1_with_the_covariate_named(tmp_path) -> None:
     path = _weak_overlap_csv(tmp_path / "apart.csv", 1.0, shift_participants=100.0)
     result = CliRunner().invoke(main, ["estimate", "--data", str(path), "--treatment", "treat", "--outcome", "y", "--covariates", "x1,x2,x3,x4", "--method", "entropy"])
     assert result.exit_code == 1
-    assert "participants' mean of x4 lies outside or on the edge of the comparison group's range" in result.output
+    assert "participants' mean of x4 lies outside the comparison group's range" in result.output
     assert "Traceback" not in result.output

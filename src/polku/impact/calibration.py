@@ -108,24 +108,38 @@ def _line_search(
 def entropy_weights(features: np.ndarray, target: np.ndarray, base: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     """Weights (summing to 1) closest to `base` in KL divergence whose weighted means of
     `features` (comparison rows) equal `target`; ValidationFailed when none exist."""
-    _check_range(features, target, names)
-    Z = _reduced(features, target)
+    rows = _rows_that_can_carry_weight(features, target, names)
+    weights = np.zeros(len(base))
+    Z = _reduced(features[rows], target)
     if Z.shape[1] == 0:
-        return base / base.sum()
-    w, gap = _newton(Z, np.log(base))
+        weights[rows] = base[rows] / base[rows].sum()
+        return weights
+    w, gap = _newton(Z, np.log(base[rows]))
     if np.abs(gap).max() >= FEASIBLE:
         raise _infeasible("the participants' covariate means lie outside what any weighting of the comparison rows can reach")
-    return w
+    weights[rows] = w
+    return weights
 
 
-def _check_range(features: np.ndarray, target: np.ndarray, names: tuple[str, ...]) -> None:
-    """The common case of infeasibility, named: a participant mean outside the comparison's range."""
-    low, high = features.min(axis=0), features.max(axis=0)
-    slack = 1e-12 * np.maximum(np.abs(low), np.abs(high)).clip(min=1.0)
-    edge = (high - low > slack) & ((target <= low + slack) | (target >= high - slack))  # reached only by zero weights
-    outside = [name for name, m, lo, hi, s, e in zip(names, target, low, high, slack, edge) if m < lo - s or m > hi + s or e]
-    if outside:
-        raise _infeasible(f"the participants' mean of {', '.join(outside)} lies outside or on the edge of the comparison group's range")
+def _rows_that_can_carry_weight(features: np.ndarray, target: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """The comparison rows the optimal weights do not set to zero.
+
+    A participant mean on the edge of a feature's comparison range (all participants 0 on
+    an indicator, say) is met only by zero weight on every row off that edge, which the
+    exponential form reaches only in the limit: those rows are left out, and the check
+    repeats on the rest. A mean outside the range is infeasible, and named."""
+    rows = np.ones(len(features), dtype=bool)
+    while True:
+        low, high = features[rows].min(axis=0), features[rows].max(axis=0)
+        slack = 1e-12 * np.maximum(np.abs(low), np.abs(high)).clip(min=1.0)
+        outside = [name for name, m, lo, hi, s in zip(names, target, low, high, slack) if m < lo - s or m > hi + s]
+        if outside:
+            raise _infeasible(f"the participants' mean of {', '.join(outside)} lies outside the comparison group's range")
+        spread = high - low > slack
+        at_low, at_high = spread & (target <= low + slack), spread & (target >= high - slack)
+        if not (at_low | at_high).any():
+            return rows
+        rows &= np.all((features <= low + slack) | ~at_low, axis=1) & np.all((features >= high - slack) | ~at_high, axis=1)
 
 
 def _infeasible(what: str) -> ValidationFailed:
