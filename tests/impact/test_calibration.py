@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 from polku.errors import UsageError, ValidationFailed
 from polku.impact import EntropyBalancing
-from polku.impact.balance import overlap_warning, top_weight_share
+from polku.impact.balance import overlap_problems, overlap_warning, top_weight_share
 from polku.impact.calibration import TOLERANCE, balance_features, entropy_weights
 
 
@@ -163,7 +163,7 @@ def test_top_weight_shares_and_warnings_from_hand_computed_cases() -> None:
     weights = np.r_[np.full(99, 1.0), 101.0]  # 100 rows; the heaviest carries 101 of 200
     assert top_weight_share(weights, 0.01) == pytest.approx(101 / 200)
     assert top_weight_share(weights, 0.05) == pytest.approx(105 / 200)
-    assert overlap_warning(0.0, 1000.0, 400) == ""
+    assert overlap_warning(0.0, 1000.0, 400) == "" and overlap_problems(0.06, 49.0, 60) == ("support", "effective_size")
     assert "extrapolation by the outcome model" in overlap_warning(0.06, 1000.0, 400)
     assert overlap_warning(0.05, 1000.0, 400) == ""  # 5 % is the limit, not over it
     assert "rests on a few comparison people" in overlap_warning(0.0, 99.0, 400)  # below a quarter of 400

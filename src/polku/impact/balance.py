@@ -82,14 +82,22 @@ def outside_support(scores: np.ndarray, t: np.ndarray) -> float:
     return float(((treated < control.min()) | (treated > control.max())).mean())
 
 
+def overlap_problems(outside: float, ess: float | None, n_treated: int) -> tuple[str, ...]:
+    """Which warning rules fire: 'support' (participants outside the comparison's range) and
+    'effective_size' (a few comparison people carry the estimate). A report in another
+    language translates these keys; `overlap_warning` gives the English sentences."""
+    problems = []
+    if outside > SUPPORT_LIMIT:
+        problems.append("support")
+    if ess is not None and ess < max(ESS_MINIMUM, ESS_SHARE_OF_PARTICIPANTS * n_treated):
+        problems.append("effective_size")
+    return tuple(problems)
+
+
 def overlap_warning(outside: float, ess: float | None, n_treated: int) -> str:
     """The plain-language warning of `Overlap.warning` ('' when overlap and size are fine)."""
-    parts = []
-    if outside > SUPPORT_LIMIT:
-        parts.append(SUPPORT_WARNING.format(limit=SUPPORT_LIMIT))
-    if ess is not None and ess < max(ESS_MINIMUM, ESS_SHARE_OF_PARTICIPANTS * n_treated):
-        parts.append(ESS_WARNING.format(minimum=ESS_MINIMUM))
-    return " ".join(parts)
+    sentences = {"support": SUPPORT_WARNING.format(limit=SUPPORT_LIMIT), "effective_size": ESS_WARNING.format(minimum=ESS_MINIMUM)}
+    return " ".join(sentences[problem] for problem in overlap_problems(outside, ess, n_treated))
 
 
 def overlap(scores: np.ndarray, t: np.ndarray, control_weights: np.ndarray | None = None) -> Overlap:
