@@ -341,16 +341,29 @@ def _print_effects(rows: list[Any]) -> None:
         table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
     for row in rows:
         r = row.result
-        shown = ("-", "too few to show", "") if r.estimate is None else (f"{r.estimate:+.3f}", f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", f"{r.naive_difference:+.3f}")
+        missing = "too few to show" if r.note.startswith("too few") else "no estimate (below)"
+        shown = ("-", missing, "") if r.estimate is None else (f"{r.estimate:+.3f}", f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", f"{r.naive_difference:+.3f}")
         table.add_row(row.service_code, row.client_group or "", row.provider_id or "", f"{r.n_treated:,}", *shown, *_overlap_cells(r.overlap))
     out.print(table)
     from polku.impact.explain import WARNING
 
-    for row in rows:
-        if row.result.overlap is not None and row.result.overlap.warning:
-            where = " ".join(filter(None, (row.service_code, row.client_group, row.provider_id)))
-            out.print(f"{where}: {row.result.overlap.warning}", highlight=False)
+    for sentence, cells in _cells_by_sentence(rows).items():
+        out.print(f"{', '.join(cells)}: {sentence}", highlight=False)
     out.print(WARNING, highlight=False)
+
+
+def _cells_by_sentence(rows: list[Any]) -> dict[str, list[str]]:
+    """Each overlap warning, and each reason for a missing estimate other than size, with the
+    cells it applies to (printed once each instead of once per cell)."""
+    cells: dict[str, list[str]] = {}
+    for row in rows:
+        r = row.result
+        sentence = r.overlap.warning if r.overlap is not None and r.overlap.warning else ""
+        if r.estimate is None and not r.note.startswith("too few"):
+            sentence = f"no estimate: {r.note}."
+        if sentence:
+            cells.setdefault(sentence, []).append(" ".join(filter(None, (row.service_code, row.client_group, row.provider_id))))
+    return cells
 
 
 def _overlap_cells(overlap: Any) -> tuple[str, str]:

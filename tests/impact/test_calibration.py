@@ -9,7 +9,7 @@ from impact_data import confounded, weak_overlap
 from scipy.optimize import minimize
 
 from polku.errors import UsageError, ValidationFailed
-from polku.impact import EntropyBalancing
+from polku.impact import Design, EntropyBalancing
 from polku.impact.balance import overlap_problems, overlap_warning, top_weight_share
 from polku.impact.calibration import TOLERANCE, balance_features, entropy_weights
 
@@ -243,3 +243,20 @@ def test_cli_infeasible_means_exit_1_with_the_covariate_named(tmp_path) -> None:
     assert result.exit_code == 1
     assert "participants' mean of x4 lies outside the comparison group's range" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_store_cell_that_cannot_be_balanced_shows_why_and_the_others_go_on() -> None:
+    """Over the store, one client group or provider whose means cannot be met (participants
+    from a municipality without comparison people) is a cell without an estimate, with the
+    reason as its note, not an error that stops every other cell."""
+    from polku.impact.by_service import _fit
+
+    X, t, y = _one_binary_covariate()
+    apart = np.column_stack([X, np.where(t, 1.0, 0.0)])  # every participant in a municipality no comparison person is in
+    design = Design(apart, t, y, ("x", "municipality=742"))
+    people = np.arange(len(y)).astype(str)
+    result = _fit("entropy", design, slice(None), np.ones(len(y)), people, {"min_participants": 60})
+    assert result.suppressed and (result.n_treated, result.n_control) == (100, 300)
+    assert "mean of municipality=742 lies outside the comparison group's range" in result.note
+    fine = _fit("entropy", Design(X, t, y, ("x",)), slice(None), np.ones(len(y)), people, {"min_participants": 60})
+    assert fine.estimate == pytest.approx(0.26, abs=1e-9)

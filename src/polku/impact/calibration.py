@@ -142,8 +142,13 @@ def _rows_that_can_carry_weight(features: np.ndarray, target: np.ndarray, names:
         rows &= np.all((features <= low + slack) | ~at_low, axis=1) & np.all((features >= high - slack) | ~at_high, axis=1)
 
 
-def _infeasible(what: str) -> ValidationFailed:
-    return ValidationFailed(
+class InfeasibleBalance(ValidationFailed):
+    """No weights can match the participants' means: a data error for one estimate, which a
+    table of many estimates (the store's cells) shows as a cell without an estimate."""
+
+
+def _infeasible(what: str) -> InfeasibleBalance:
+    return InfeasibleBalance(
         f"entropy balancing cannot match the participants: {what}",
         why="no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure extrapolation.",
         fix="leave that covariate out or merge rare categories, or use --method aipw, which trims participants without comparable people.",
