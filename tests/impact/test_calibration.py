@@ -127,18 +127,43 @@ def test_settings_are_checked_in_fit() -> None:
 def test_integer_case_weights_equal_repeated_rows_of_one_person() -> None:
     """A case weight of k on a row gives the estimate of k copies of the row. Case weights
     belong to one person (as the inverse probability of censoring does), so the standard
-    error equals that of the copies clustered by person, up to the cluster-robust factor
-    sqrt(G / (G - 1)) (0.08 % here) and HC3's leverage, which is k times larger for one row
-    of weight k than for each of its k copies (0.5 % here; 1 % allowed)."""
+    error equals that of the copies clustered by person: HC3's correction of one row of
+    weight k, e / (1 - k h), equals CR3's of its k copies in one cluster, each of leverage h
+    ((I - h 1 1')^-1 e 1 = e / (1 - k h) 1). Without clusters the copies count as k people
+    and the interval is narrower."""
     d = confounded(600, seed=8)
     k = np.random.default_rng(1).integers(1, 4, len(d.y))
-    weighted = EntropyBalancing().fit(d.X, d.t, d.y, sample_weight=k).result_
-    rows = np.repeat(np.arange(len(d.y)), k)
+    ids = np.arange(len(d.y))
+    weighted = EntropyBalancing().fit(d.X, d.t, d.y, sample_weight=k, clusters=ids).result_
+    rows = np.repeat(ids, k)
     copies = EntropyBalancing().fit(d.X[rows], d.t[rows], d.y[rows], clusters=rows).result_
     assert weighted.estimate == pytest.approx(copies.estimate, abs=1e-9)
-    assert weighted.std_error == pytest.approx(copies.std_error, rel=0.01)
+    assert weighted.std_error == pytest.approx(copies.std_error, rel=1e-9)
+    assert EntropyBalancing().fit(d.X[rows], d.t[rows], d.y[rows]).result_.std_error < 0.9 * copies.std_error
     dropped = EntropyBalancing().fit(d.X, d.t, d.y, sample_weight=np.where(np.arange(600) < 50, 0.0, 1.0)).result_
     assert dropped.estimate == pytest.approx(EntropyBalancing().fit(d.X[50:], d.t[50:], d.y[50:]).result_.estimate, abs=1e-12)
+
+
+def test_cluster_correction_equals_the_leave_one_cluster_out_residuals() -> None:
+    """CR3 by Woodbury against the definition: for a cluster g, (I - H_gg)^-1 e_g equals the
+    residuals of g from the weighted fit without g (the jackknife identity), on 40 rows in
+    clusters of 1 to 3 rows with two covariates."""
+    from polku.impact.calibration import _jackknife_residuals, _outcome_fit
+
+    rng = np.random.default_rng(4)
+    n = 40
+    c = rng.normal(size=(n, 2))
+    y = c @ [1.0, -0.5] + rng.normal(size=n)
+    w = rng.uniform(0.5, 2.0, n)
+    clusters = np.repeat(np.arange(20), [1, 2, 3, 2] * 5)
+    rows = np.ones(n, dtype=bool)
+    fitted, U = _outcome_fit(c, y, w, rows)
+    adjusted = _jackknife_residuals(y - fitted, np.sqrt(w), U, clusters)
+    design = np.column_stack([np.ones(n), c])
+    for g in (0, 1, 2, 5):
+        out = clusters == g
+        beta = np.linalg.lstsq(design[~out] * np.sqrt(w[~out])[:, None], y[~out] * np.sqrt(w[~out]), rcond=None)[0]
+        assert adjusted[out] == pytest.approx(y[out] - design[out] @ beta, abs=1e-10)
 
 
 def test_same_data_same_answer_in_any_row_order() -> None:

@@ -23,7 +23,8 @@ beta is the weighted least-squares fit of Y on c among the comparison rows (Zhao
 Percival 2017). This accounts for estimating the weights, is cluster-robust with
 `clusters`, and shows why the estimator is doubly robust: consistent when the outcome is
 linear in c or the propensity score is logistic in c. The comparison rows' residuals are
-divided by 1 - h (HC3, MacKinnon and White 1985; h the leverage in that weighted fit):
+divided by 1 - h (HC3, MacKinnon and White 1985; h the leverage in that weighted fit; with
+clusters, a person's rows get CR3's leave-person-out residuals):
 when a few rows carry the weight, their fitted residuals understate their errors, and
 without it the interval covered 89.7 % instead of 93.3 % at an effective comparison size
 of 53 (docs/methods.md, section 3.8). `bootstrap=B` adds the person bootstrap of the base
@@ -186,22 +187,50 @@ class EntropyBalancing(ImpactEstimator):
         target = np.average(features[t], axis=0, weights=s[t])
         control_w = np.zeros(len(y))
         control_w[~t] = entropy_weights(features[~t], target, s[~t], names) * s[~t].sum()
-        fitted, leverage = _outcome_fit(features, y, control_w, ~t)
-        residual = (y - fitted) / (1 - leverage)  # HC3: leverage is 0 for participants
+        fitted, basis = _outcome_fit(features, y, control_w, ~t)
+        residual = y - fitted
+        clusters = None if design.clusters is None else design.clusters[~t]
+        residual[~t] = _jackknife_residuals(residual[~t], np.sqrt(control_w[~t]), basis, clusters)
         _, se = _ratio_att(t, residual, control_w, s, design.clusters)
         estimate = float(np.average(y[t], weights=s[t]) - np.average(y[~t], weights=control_w[~t]))
         return Fitted(estimate, se, np.where(t, s, 0.0), control_w, {"balance_features": len(names)})
 
 
 def _outcome_fit(features: np.ndarray, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(beta' c for every row, leverage h of every row), beta the weighted least-squares fit
-    of y on (1, c) among `rows`; h is the diagonal of the fit's hat matrix (0 off `rows`),
-    capped below 1 so that a row that alone fixes a direction does not divide by zero."""
+    """(beta' c for every row, U), beta the weighted least-squares fit of y on (1, c) among
+    `rows`, and U an orthonormal basis of the weighted design's columns (one row per row in
+    `rows`), so that the fit's hat matrix is U U'."""
     design = np.column_stack([np.ones(len(y)), features])
     root = np.sqrt(weights[rows])
     u, singular, basis = np.linalg.svd(design[rows] * root[:, None], full_matrices=False)
     keep = singular > 1e-10 * singular.max()
     beta = basis[keep].T @ ((u[:, keep].T @ (y[rows] * root)) / singular[keep])
-    leverage = np.zeros(len(y))
-    leverage[rows] = np.minimum((u[:, keep] ** 2).sum(axis=1), 0.999)
-    return design @ beta, leverage
+    return design @ beta, u[:, keep]
+
+
+def _jackknife_residuals(residual: np.ndarray, root: np.ndarray, U: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """HC3 residuals e / (1 - h), h = the row's leverage; with clusters, CR3's leave-cluster-out
+    residuals for each cluster g of several rows: on the weighted scale (root = sqrt(w)),
+    (I - H_gg)^-1 e~_g = e~_g + U_g (I - U_g'U_g)^-1 U_g' e~_g (Woodbury), so that one row of
+    case weight k and k copies of it in one cluster get the same correction. Leverages
+    (eigenvalues of U_g'U_g) are capped at 0.999: a row or person that alone fixes a
+    direction would otherwise divide by zero."""
+    leverage = np.minimum((U**2).sum(axis=1), 0.999)
+    if clusters is None:
+        return residual / (1 - leverage)
+    _, group = np.unique(clusters, return_inverse=True)
+    several = np.bincount(group)[group] > 1
+    adjusted = residual / (1 - leverage)
+    if several.any():
+        _, g = np.unique(group[several], return_inverse=True)
+        u, e, r = U[several], residual[several], root[several]
+        inner = np.zeros((g.max() + 1, U.shape[1], U.shape[1]))
+        np.add.at(inner, g, u[:, :, None] * u[:, None, :])
+        projected = np.zeros((g.max() + 1, U.shape[1]))
+        np.add.at(projected, g, u * (r * e)[:, None])
+        values, vectors = np.linalg.eigh(inner)
+        scale = 1 / (1 - np.minimum(values, 0.999))
+        z = np.einsum("gij,gj,gkj,gk->gi", vectors, scale, vectors, projected)
+        shift = (u * z[g]).sum(axis=1)  # on the weighted scale; a row of weight 0 has u = 0
+        adjusted[several] = e + np.divide(shift, r, out=np.zeros_like(shift), where=r > 0)
+    return adjusted
