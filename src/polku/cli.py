@@ -366,6 +366,11 @@ def _estimate_lines(result: dict[str, Any], sentences: list[str]) -> list[str]:
                      f"additional {g(result['observed'] - result['expected'])} [{g(low)}, {g(high)}]")
     if result.get("max_smd_after") is not None:
         lines.append(f"max |SMD| before {result['max_smd_before']:.3f}, after {result['max_smd_after']:.3f}")
+    overlap = result.get("overlap") or {}
+    if overlap.get("ess_control") is not None:
+        lines.append(f"effective comparison size {overlap['ess_control']:,.0f}, top 1 % / 5 % of comparison rows carry "
+                     f"{overlap['top1_weight_share']:.0%} / {overlap['top5_weight_share']:.0%} of the weight, participants outside "
+                     f"the comparison's propensity range {_number(overlap['outside_support'], '{:.1%}')}")
     return lines + [""] + sentences
 
 
@@ -414,8 +419,8 @@ def _default_method() -> str:
 @click.option("--method", cls=_MethodOption, default=_default_method, show_default=True, type=_Methods())
 @click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
-@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).")
-@click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01; see docs/methods.md).")
+@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).")
+@click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01) and entropy (default 0); see docs/methods.md.")
 @click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
 @click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store), under disclosure control unless --exact.")
@@ -565,17 +570,46 @@ def _print_effects(records: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title=f"effect on {records[0]['outcome'] if records else ''} (ATT, 95% CI)")
-    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive"):
+    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive", "eff. comparison", "outside range"):
         table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
     for r in records:
         signed = lambda v: _number(v, "{:+.3f}")  # noqa: E731
-        shown = ("-", "too few to show", "") if r["estimate"] is None else (
+        missing = "too few to show" if _too_few(r) else "no estimate (below)"
+        shown = ("-", missing, "") if r["estimate"] is None else (
             signed(r["estimate"]), f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]", signed(r["naive_difference"]))
-        table.add_row(r["service_code"], r["client_group"] or "", r["provider_id"] or "", _number(r["n_treated"]), *shown)
+        table.add_row(r["service_code"], r["client_group"] or "", r["provider_id"] or "", _number(r["n_treated"]), *shown, *_overlap_cells(r.get("overlap")))
     out.print(table)
     from polku.impact.explain import WARNING
 
+    for sentence, cells in _cells_by_sentence(records).items():
+        out.print(f"{', '.join(cells)}: {sentence}", highlight=False)
     out.print(WARNING, highlight=False)
+
+
+def _too_few(record: dict[str, Any]) -> bool:
+    """No estimate because the cell is too small (or the gate withheld it), not for a reason to print."""
+    return bool(record.get("suppressed")) or (record.get("note") or "").startswith("too few")
+
+
+def _cells_by_sentence(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each overlap warning, and each reason for a missing estimate other than size, with the
+    cells it applies to (printed once each instead of once per cell)."""
+    cells: dict[str, list[str]] = {}
+    for r in records:
+        sentence = (r.get("overlap") or {}).get("warning") or ""
+        if r["estimate"] is None and not _too_few(r):
+            sentence = f"no estimate: {r['note']}."
+        if sentence:
+            cells.setdefault(sentence, []).append(" ".join(filter(None, (r["service_code"], r["client_group"], r["provider_id"]))))
+    return cells
+
+
+def _overlap_cells(overlap: dict[str, Any] | None) -> tuple[str, str]:
+    """Kish's effective comparison size and the share of participants outside the comparison's
+    range, as the gate released them."""
+    if not overlap or overlap.get("ess_control") is None:
+        return "", ""
+    return f"{overlap['ess_control']:,.0f}", _number(overlap.get("outside_support"), "{:.1%}")
 
 
 @main.command()

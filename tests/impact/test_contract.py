@@ -47,7 +47,7 @@ def _same(a: EffectEstimate, b: EffectEstimate, rtol: float = 0.0) -> None:
 
 
 def test_the_registry_names_every_estimator_once_with_its_traits() -> None:
-    assert ALL == ["expected_observed", "ipw", "aipw", "match"]
+    assert ALL == ["expected_observed", "ipw", "aipw", "match", "entropy"]
     assert DEFAULT_METHOD == "aipw" and [name for name, cls in ESTIMATORS.items() if cls.default] == ["aipw"]
     for name, cls in ESTIMATORS.items():
         assert issubclass(cls, Estimator) and cls.method == name and cls.label

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from polku import sdc
-from polku.impact.store_views import store_views
+from polku.pipeline.store_views import store_views
 from polku.quality import summarise
 from polku.reports.context import ReportContext
 from polku.reports.render import ReportStore, render_sections

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from polku import sdc
-from polku.impact.store_views import GroupCurves, SurvivalView
+from polku.pipeline.store_views import GroupCurves, SurvivalView
 from polku.impact.survival import CENSORED, WORK, cumulative_incidence
 
 T = 10

@@ -11,6 +11,7 @@ store (cohorts, client groups, curves) are in `polku.pipeline`.
 """
 
 from polku.impact.base import Estimator, ImpactEstimator
+from polku.impact.calibration import EntropyBalancing
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.expected import ExpectedVersusObserved
 from polku.impact.matching import Matching
@@ -27,6 +28,7 @@ __all__ = [
     "BalanceRow",
     "Design",
     "EffectEstimate",
+    "EntropyBalancing",
     "Estimator",
     "ExpectedVersusObserved",
     "ImpactEstimator",

@@ -13,6 +13,22 @@ import numpy as np
 from polku.impact.results import BalanceRow, Overlap
 
 BINS = tuple(float(b) for b in np.linspace(0.0, 1.0, 21))
+SUPPORT_LIMIT = 0.05
+"""Above this share of participants outside the comparison's propensity range, warn."""
+ESS_MINIMUM = 50
+ESS_SHARE_OF_PARTICIPANTS = 0.25
+"""Warn when the comparison group is worth fewer than max(50, a quarter of the participants)
+people: its noise then outweighs the participants' own (Var ~ 1/ESS against 1/n1)."""
+
+SUPPORT_WARNING = (
+    "More than {limit:.0%} of the participants have a propensity score outside the comparison group's range: nobody in "
+    "the comparison group is like them, so for them the estimate rests on extrapolation by the outcome model (for entropy "
+    "balancing, the linear form in the covariates that the weights balance), or trimming leaves them out."
+)
+ESS_WARNING = (
+    "The weighted comparison group is worth fewer people (Kish's effective size) than {minimum} or a quarter of the "
+    "participants: the estimate rests on a few comparison people, and its interval may be too narrow."
+)
 
 
 def _smd(mean_t: float, mean_c: float, var_t: float, var_c: float) -> float:
@@ -49,11 +65,50 @@ def kish_ess(weights: np.ndarray) -> float:
     return total * total / squares if squares > 0 else 0.0
 
 
+def top_weight_share(weights: np.ndarray, share: float) -> float:
+    """Share of the total weight carried by the `share` most heavily weighted rows (at least one)."""
+    total = float(weights.sum())
+    if total <= 0:
+        return float("nan")
+    count = max(1, int(np.ceil(share * len(weights))))
+    return float(np.sort(weights)[-count:].sum() / total)
+
+
+def outside_support(scores: np.ndarray, t: np.ndarray) -> float:
+    """Share of participants whose score lies outside the comparison scores' [min, max]."""
+    treated, control = scores[t], scores[~t]
+    if len(treated) == 0 or len(control) == 0:
+        return float("nan")
+    return float(((treated < control.min()) | (treated > control.max())).mean())
+
+
+def overlap_problems(outside: float, ess: float | None, n_treated: int) -> tuple[str, ...]:
+    """Which warning rules fire: 'support' (participants outside the comparison's range) and
+    'effective_size' (a few comparison people carry the estimate). A report in another
+    language translates these keys; `overlap_warning` gives the English sentences."""
+    problems = []
+    if outside > SUPPORT_LIMIT:
+        problems.append("support")
+    if ess is not None and ess < max(ESS_MINIMUM, ESS_SHARE_OF_PARTICIPANTS * n_treated):
+        problems.append("effective_size")
+    return tuple(problems)
+
+
+def overlap_warning(outside: float, ess: float | None, n_treated: int) -> str:
+    """The plain-language warning of `Overlap.warning` ('' when overlap and size are fine)."""
+    sentences = {"support": SUPPORT_WARNING.format(limit=SUPPORT_LIMIT), "effective_size": ESS_WARNING.format(minimum=ESS_MINIMUM)}
+    return " ".join(sentences[problem] for problem in overlap_problems(outside, ess, n_treated))
+
+
 def overlap(scores: np.ndarray, t: np.ndarray, control_weights: np.ndarray | None = None) -> Overlap:
-    """Propensity ranges and histograms by group (the data of an overlap plot)."""
+    """Propensity ranges and histograms by group (the data of an overlap plot), the
+    weights' concentration and the share of participants outside the comparison's range."""
     treated, control = scores[t], scores[~t]
     hist_t, _ = np.histogram(treated, bins=BINS)
     hist_c, _ = np.histogram(control, bins=BINS)
+    weights = control_weights[~t] if control_weights is not None else None
+    ess = kish_ess(weights) if weights is not None else None
+    outside = outside_support(scores, t)
     return Overlap(
         propensity_min_treated=float(treated.min()) if len(treated) else np.nan,
         propensity_max_treated=float(treated.max()) if len(treated) else np.nan,
@@ -62,5 +117,9 @@ def overlap(scores: np.ndarray, t: np.ndarray, control_weights: np.ndarray | Non
         bins=BINS,
         histogram_treated=tuple(int(v) for v in hist_t),
         histogram_control=tuple(int(v) for v in hist_c),
-        ess_control=kish_ess(control_weights[~t]) if control_weights is not None else None,
+        ess_control=ess,
+        top1_weight_share=top_weight_share(weights, 0.01) if weights is not None else None,
+        top5_weight_share=top_weight_share(weights, 0.05) if weights is not None else None,
+        outside_support=outside,
+        warning=overlap_warning(outside, ess, int(t.sum())),
     )

@@ -58,5 +58,7 @@ def describe(result: EffectEstimate, outcome: str = "the outcome", binary: bool 
             f"A difference the registers do not record would have to raise both the chance of taking part and the outcome "
             f"about {evalue:.1f}-fold to explain this estimate away (E-value)."
         )
+    if result.overlap is not None and result.overlap.warning:
+        sentences.append(result.overlap.warning)
     sentences.append(WARNING)
     return sentences

@@ -12,11 +12,12 @@ from typing import Any
 
 from polku.errors import UsageError
 from polku.impact.base import Estimator
+from polku.impact.calibration import EntropyBalancing
 from polku.impact.expected import ExpectedVersusObserved
 from polku.impact.matching import Matching
 from polku.impact.weighting import AIPW, IPW
 
-_CLASSES: tuple[type[Estimator], ...] = (ExpectedVersusObserved, IPW, AIPW, Matching)
+_CLASSES: tuple[type[Estimator], ...] = (ExpectedVersusObserved, IPW, AIPW, Matching, EntropyBalancing)
 
 ESTIMATORS: dict[str, type[Estimator]] = {cls.method: cls for cls in _CLASSES}
 """Name -> estimator class, in the order the CLI lists them."""

@@ -37,7 +37,13 @@ class Overlap:
     `histogram_*` are counts in `bins` (equal-width propensity bins between 0 and 1), the
     data of an overlap plot. `ess_control` is Kish's effective sample size of the weighted
     comparison group, (sum w)^2 / sum w^2: when it is a small share of `n_control`, a few
-    comparison units carry the estimate.
+    comparison units carry the estimate (a number of people, for disclosure control).
+    `top1_weight_share` and `top5_weight_share` are the shares of the comparison group's
+    weight carried by its 1 % and 5 % most heavily weighted rows (at least one row each).
+    `outside_support` is the share of participants whose propensity score lies outside
+    the comparison group's range [min, max]: for them no comparison person is alike, and
+    the estimate extrapolates. `warning` says in plain words when either is poor and what
+    the estimate then rests on ('' when neither is).
     """
 
     propensity_min_treated: float
@@ -48,6 +54,10 @@ class Overlap:
     histogram_treated: tuple[int, ...]
     histogram_control: tuple[int, ...]
     ess_control: float | None = None
+    top1_weight_share: float | None = None
+    top5_weight_share: float | None = None
+    outside_support: float | None = None
+    warning: str = ""
 
 
 @dataclass(frozen=True)

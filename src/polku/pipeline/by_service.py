@@ -27,6 +27,7 @@ from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
 from polku.groups import GROUPS, potential_groups
+from polku.impact.calibration import InfeasibleBalance
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame, size_note
 from polku.impact.registry import DEFAULT_METHOD, estimator_class, make_estimator
 from polku.impact.results import EffectEstimate
@@ -74,7 +75,11 @@ def _window(outcome: str) -> int:
 def _fit(method: str, design: Design, keep: np.ndarray | slice, weights: np.ndarray, people: np.ndarray, settings: dict[str, Any]) -> EffectEstimate:
     """The estimate on rows `keep`, clustered by person (one person can be drawn on several dates)."""
     estimator = make_estimator(method, **settings)
-    return estimator.fit(design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]).result_
+    try:
+        return estimator.fit(design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]).result_
+    except InfeasibleBalance as error:  # this cell only: the others keep their estimates
+        t = design.t[keep]
+        return EffectEstimate(method, "att", None, None, None, None, int(t.sum()), int((~t).sum()), note=error.what)
 
 
 def service_estimates(

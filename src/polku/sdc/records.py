@@ -125,12 +125,16 @@ def _protected_balance(rows: Sequence[Mapping[str, Any]], n_treated: int, n_cont
     return out
 
 
-def _protected_overlap(overlap: Mapping[str, Any] | None, t: int) -> Record | None:
+def _protected_overlap(overlap: Mapping[str, Any] | None, n_treated: int, t: int) -> Record | None:
     """Propensity histograms with small bins (and their partners) hidden; the effective
-    comparison size only from T up."""
+    comparison size only from T up; the share of participants outside the comparison's
+    range only when neither those outside nor those inside are a small count."""
     if overlap is None:
         return None
     out = dict(overlap)
+    outside = overlap.get("outside_support")
+    if outside is not None and share(round(outside * n_treated), n_treated, t=t).sdc_applied:
+        out["outside_support"] = None
     for key in ("histogram_treated", "histogram_control"):
         column = distribution({str(i): int(c) for i, c in enumerate(overlap[key])}, t=t).column()
         out[key] = list(column.values())
@@ -152,7 +156,7 @@ def _released_estimate(record: Mapping[str, Any], shown_t: bool, shown_c: bool, 
         out = _withheld_estimate(out)
     else:
         out["balance"] = _protected_balance(record.get("balance") or (), n_t, n_c, trimmed, t)
-        out["overlap"] = _protected_overlap(record.get("overlap"), t)
+        out["overlap"] = _protected_overlap(record.get("overlap"), n_t, t)
         if _share_withheld(record.get("outcome_mean_treated"), n_t, t, trimmed):
             out |= {"outcome_mean_treated": None, "naive_difference": None}
         if _share_withheld(record.get("outcome_mean_control"), n_c, t, trimmed):
@@ -188,7 +192,7 @@ TABLE_MONTHS = (3, 6, 12, 24)
 
 
 def _month_day(month: int) -> int:
-    from polku.impact.store_views import month_day
+    from polku.pipeline.store_views import month_day
 
     return month_day(month)
 
