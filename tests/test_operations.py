@@ -195,3 +195,16 @@ def test_key_overwrite_replaces_a_key_but_never_the_store(env: Path) -> None:
     key = env / "secrets" / "pseudonym.key"
     before = key.read_bytes()
     assert run("key", str(key), "--overwrite").exit_code == 0 and key.read_bytes() != before
+
+
+@pytest.mark.parametrize("args", [
+    ["estimate", "--bootstrap", "010594Y9032"],
+    ["--wait", "010594Y9032", "status"],
+    ["status", "010594Y9032"],
+    ["--010594Y9032"],
+])
+def test_clicks_own_usage_errors_never_print_an_identity_code(args: list[str]) -> None:
+    """Click quotes the value it refused; a code typed into the wrong place is redacted there too."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "010594Y9032" not in result.output and "<hetu>" in result.output

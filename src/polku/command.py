@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from polku.errors import PolkuError
+from polku.redaction import redact_hetus
 
 console = Console(stderr=True, soft_wrap=True)
 """Messages and progress go to stderr; results to stdout."""
@@ -46,16 +47,33 @@ class Finite(click.FloatRange):
 
 class PolkuGroup(click.Group):
     """The command group, with the last resort for code outside `run` (a command's own
-    option handling): one line and exit 70 instead of a traceback, as in `run`."""
+    option handling): one line and exit 70 instead of a traceback, as in `run`. Click's own
+    usage errors quote the value given ("'010594Y9032' is not a valid integer"), so their
+    text passes the one redaction rule too: an identity code typed into the wrong option
+    never reaches the terminal or a log."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as error:
+            raise _redacted(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.ClickException as error:
+            raise _redacted(error) from None
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:
             caught = error
             sys.exit(_outcome(lambda: _raise(caught), bool(ctx.params.get("debug"))))
+
+
+def _redacted(error: click.ClickException) -> click.ClickException:
+    """`error` with every hetu-shaped text in its message replaced by the redaction mark."""
+    error.message = redact_hetus(error.message)
+    return error
 
 
 def _raise(error: Exception) -> None:

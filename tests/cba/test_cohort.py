@@ -37,9 +37,14 @@ def test_cba_command_json(tmp_path: Path) -> None:
     path.write_text(EMPLOYED, encoding="utf-8")
     args = ["cba", "--year", "2025", "--employed", str(path), "--participants", "62", "--cost", "94000",
             "--additional", "16", "--interval", "8,24", "--json"]
-    result = CliRunner().invoke(main, args)
+    gated = CliRunner().invoke(main, args)
+    assert gated.exit_code == 0, gated.output
+    shown = json.loads(gated.stdout)
+    # two employed people in the file: their mean gain would describe them, so the gate shows no money
+    assert "benefit" not in shown and "gain_per_employment" not in shown and shown["sdc_applied"] is True
+    result = CliRunner().invoke(main, args + ["--exact"])
     assert result.exit_code == 0, result.output
-    p = json.loads(result.output)
+    p = json.loads(result.stdout)
     assert p["benefit"] == pytest.approx(16 * p["gain_per_employment"])
     assert p["net"] == pytest.approx(p["benefit"] - 94000)
     assert 0 < p["monte_carlo"]["probability_benefit_exceeds_cost"] <= 1

@@ -6,7 +6,9 @@ import os
 import stat
 from pathlib import Path
 
-from polku.store import open_store
+import pytest
+
+from polku.store import connection, open_store
 
 
 def _mode(path: Path) -> int:
@@ -37,7 +39,9 @@ def test_an_existing_world_readable_store_is_narrowed_when_opened_for_writing(tm
         assert _mode(path) == 0o600
 
 
-def test_the_callers_umask_comes_back_when_the_last_store_closes(tmp_path: Path) -> None:
+def test_the_callers_umask_comes_back_when_the_last_store_closes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fresh counter: a store another test left open would otherwise keep holding the umask
+    monkeypatch.setattr(connection, "OWNER_ONLY", connection._OwnerOnly())
     before = os.umask(0o022)
     try:
         outer = open_store(tmp_path / "a.duckdb")
