@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from ingest_helpers import FIXTURES, row, table_checksum, write_csv
 
+from polku.errors import UsageError
 from polku.identity import PseudonymKey, compose_hetus
 from polku.ingest import import_file
 from polku.store import open_store
@@ -100,3 +102,19 @@ def test_a_killed_windows_1252_import_leaves_no_plaintext_and_no_partial_rows(tm
         killed += ended is None and not committed
         before = state  # a committed import is the state the next kill must keep
     assert killed, "no kill fell inside an import's transaction"
+
+
+def test_a_writable_store_never_spills_and_an_import_short_of_memory_fails_in_one_line(tmp_path: Path) -> None:
+    """The staging tables hold raw codes: DuckDB may not write them to temporary files, so an
+    import that outgrows memory is refused (nothing imported, nothing left beside the store)."""
+    hetus = _hetus(20_000)
+    source = _source(tmp_path / "spells.csv", hetus)
+    store_path = tmp_path / "store" / "polku.duckdb"
+    with open_store(store_path) as store:
+        assert store.con.execute("SELECT current_setting('temp_directory')").fetchone() == ("",)
+        store.con.execute("SET memory_limit = '8MB'")
+        with pytest.raises(UsageError, match="needs more memory than DuckDB may use; nothing was imported") as caught:
+            import_file(store, "employment_spell", source, mapping=AUTO, key=KEY, source="spells.csv")
+        assert "Traceback" not in caught.value.render()
+        assert store.con.execute("SELECT count(*) FROM employment_spell").fetchone() == (0,)
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["polku.duckdb"]

@@ -295,6 +295,12 @@ def _run(store: Store, job: Job) -> ImportReport:
     try:
         with InMemory(store.con) as memory:
             return _read_and_write(store, job, memory)
+    except duckdb.OutOfMemoryException:
+        raise UsageError(
+            f"the import of {job.file} needs more memory than DuckDB may use; nothing was imported",
+            why="while a store is open for writing, DuckDB writes no temporary files: they would hold the file's identity codes on disk.",
+            fix="import the file in parts (one source each), or run on a machine with more memory.",
+        ) from None
     finally:
         for name in read.TEMPORARIES + validate.TEMPORARIES:
             store.con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -195,12 +195,19 @@ def is_store(path: Path) -> bool:
         return False
 
 
+NO_SPILL = {"temp_directory": ""}
+"""Config of a writable connection: DuckDB never writes temporary files. An import's staging
+tables hold the file's raw identity codes until they are pseudonymised, and a spilled block
+would leave them on disk if the process were killed; such an import fails for memory
+instead (`polku.ingest.load` says how to proceed). Read-only connections see pseudonyms only."""
+
+
 def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, retried while another process holds the lock, for up to `wait` s."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
-            return duckdb.connect(str(target), read_only=read_only)
+            return duckdb.connect(str(target), read_only=read_only, config={} if read_only else NO_SPILL)
         except duckdb.IOException as error:
             holder = lock_holder(str(error))
             if holder is None:
