@@ -8,11 +8,9 @@ result as Python on the same batch; every `PolkuError` part is redacted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import duckdb
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,13 +22,6 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 @st.composite

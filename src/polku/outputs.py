@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from polku.errors import UsageError
+from polku.files import private_folders
 from polku.store import audit
 
 MARKERS = (b'<meta name="generator" content="Polku ',)
@@ -64,7 +65,7 @@ def prepare_folder(folder: Path) -> Path:
             fix="give a new or empty folder.",
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folders(folder)
     except OSError as error:
         raise UsageError(f"cannot create the folder {folder}: {error.strerror or error}", fix="choose another folder.") from None
     return folder
@@ -84,7 +85,7 @@ def write_output(path: Path, content: str | bytes) -> Path:
     check_writable(target)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folders(target.parent)
         _replace_atomically(target, data)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}", fix="check the folder and its free space.") from None

@@ -8,10 +8,8 @@ evaluated in one DuckDB query, the way the importer runs the expression.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,13 +26,6 @@ from polku.identity import (
 PROPERTY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SIGNS_BY_CENTURY = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
 NEAR_ALPHABET = "0123456789" + CHECK_CHARACTERS + "GIOQZ+-a/ äÅ\n"
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def _sql_reasons(con: duckdb.DuckDBPyConnection, codes: list[str | None]) -> list[tuple]:

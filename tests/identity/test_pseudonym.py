@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -28,13 +27,6 @@ def _write_key(path: Path, text: str) -> None:
     """A key file as `polku key` leaves it: readable by its owner only."""
     path.write_text(text)
     path.chmod(0o600)
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ key's pads passed as prepared-statement parameters: key material never appears i
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import os
@@ -36,6 +35,7 @@ from pathlib import Path
 
 from polku import settings
 from polku.errors import ConfigurationError, UsageError
+from polku.files import private_folders
 
 PREFIX = "FI-HETU:v1:"
 """Scheme tag hashed in front of every code (domain separation between schemes)."""
@@ -262,16 +262,6 @@ def _replace_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _private_folders(folder: Path) -> None:
-    """Create the missing folders of `folder`, each owner-only (0700); existing ones are
-    left as they are (they may be shared on purpose, like /tmp)."""
-    if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    for path in reversed(missing):
-        path.mkdir(mode=0o700)
-
-
 def _exists_error(path: Path) -> ConfigurationError:
     return ConfigurationError(
         "a pseudonymisation key file already exists",
@@ -303,7 +293,7 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
     try:
-        _private_folders(path.parent)
+        private_folders(path.parent)
     except OSError as error:  # a file where a folder should be, or no permission
         raise UsageError(f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path.") from None
     try:
