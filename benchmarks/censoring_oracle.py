@@ -94,7 +94,9 @@ def _start_day_share(month_starts: np.ndarray, month: int, day: float, after: bo
     return float(later if after else 1.0 - later)
 
 
-def oracle_weights(frame: pd.DataFrame, person: np.ndarray, hazard: np.ndarray, month_starts: np.ndarray, months: int) -> np.ndarray:
+def oracle_weights(
+    frame: pd.DataFrame, person: np.ndarray, hazard: np.ndarray, month_starts: np.ndarray, months: int
+) -> np.ndarray:
     """1 for participants, 0 for censored comparison rows, 1 / true P(unreferred until
     settled) for the others. Referral is drawn at a month's start for that month, with the
     start day later in it; an exit can only follow the start, so a job in a month means
@@ -125,20 +127,21 @@ def oracle_weights(frame: pd.DataFrame, person: np.ndarray, hazard: np.ndarray, 
         not_before = 1.0 - h[m0] * (1.0 - later)  # not started by the reference date
         keep = (1.0 - h[m0]) / not_before  # no referral in the reference month
         if m1 > m0:
-            keep *= np.prod(1.0 - h[m0 + 1:m1])
+            keep *= np.prod(1.0 - h[m0 + 1 : m1])
             keep *= 1.0 - h[m1] * (1.0 if found_job[k] else _start_day_share(month_starts, m1, settle[k], after=False))
         weights[k] = 1.0 / keep
     return weights
 
 
-def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[str, ...] = WEIGHTS,
-              outcome: str = "employed_12m") -> list[dict]:
+def replicate(
+    seed: int, clients: int, services: tuple[str, ...], kinds: tuple[str, ...] = WEIGHTS, outcome: str = "employed_12m"
+) -> list[dict]:
     """One area: each service's rows with each kind of censoring weights."""
     from polku.cohort.censoring import truncate
     from polku.identity import PseudonymKey
     from polku.identity.pseudonym import pseudonym
-    from polku.pipeline import by_service
     from polku.ingest import import_folder
+    from polku.pipeline import by_service
     from polku.store import open_store
     from polku.synth import generate
     from polku.synth.timeline import Timeline
@@ -157,13 +160,15 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[s
         # (invalid codes) come after them, so the first `clients` rows are the clients.
         hetus = pd.read_csv(data / "person.csv", usecols=["hetu"], dtype=str)["hetu"].iloc[:clients]
         index = {str(pseudonym(h, key)): i for i, h in enumerate(hetus)}
-        episodes = pd.read_csv(data / "ground_truth_episodes.csv",
-                               usecols=["episode_id", "service_code", f"{outcome}_with", f"{outcome}_without"])
+        episodes = pd.read_csv(
+            data / "ground_truth_episodes.csv", usecols=["episode_id", "service_code", f"{outcome}_with", f"{outcome}_without"]
+        )
         polku_weights, polku_augments = by_service.censoring_weights, by_service.augments
         with open_store(Path(tmp) / "store.duckdb") as store:
             import_folder(store, data, key=key)
             for service in services:
                 for kind in kinds:
+
                     def weights(frame: pd.DataFrame, X: np.ndarray, window: int, kind: str = kind) -> np.ndarray:
                         if kind.startswith("polku"):
                             return polku_weights(frame, X, window)
@@ -174,7 +179,9 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[s
                     by_service.censoring_weights = weights
                     by_service.augments = polku_augments if kind == "polku" else (lambda outcome, method: False)
                     try:
-                        estimates, frame = by_service.service_estimates(store, service, outcome=outcome, seed=seed, by_provider=False)
+                        estimates, frame = by_service.service_estimates(
+                            store, service, outcome=outcome, seed=seed, by_provider=False
+                        )
                     finally:
                         by_service.censoring_weights, by_service.augments = polku_weights, polku_augments
                     part = _truth(frame, episodes, outcome)
@@ -184,14 +191,21 @@ def replicate(seed: int, clients: int, services: tuple[str, ...], kinds: tuple[s
                         rows_frame = frame if group == "all" else frame[frame["client_group"] == group]
                         comparison = rows_frame[~rows_frame["treated"]]
                         w = comparison["censoring_weight"].to_numpy(dtype=float)
-                        rows.append({
-                            "seed": seed, "service": f"{service} {kind}", "group": group, "participants": len(chosen),
-                            "truth": chosen["effect"].mean() if len(chosen) else np.nan, "estimate": row.result.estimate,
-                            "ci_low": row.result.ci_low, "ci_high": row.result.ci_high,
-                            "naive": _naive(rows_frame, outcome),
-                            "censored_share": float((w == 0).mean()) if len(w) else np.nan,
-                            "weight_sum_ratio": float(w.sum() / len(w)) if len(w) else np.nan,
-                        })
+                        rows.append(
+                            {
+                                "seed": seed,
+                                "service": f"{service} {kind}",
+                                "group": group,
+                                "participants": len(chosen),
+                                "truth": chosen["effect"].mean() if len(chosen) else np.nan,
+                                "estimate": row.result.estimate,
+                                "ci_low": row.result.ci_low,
+                                "ci_high": row.result.ci_high,
+                                "naive": _naive(rows_frame, outcome),
+                                "censored_share": float((w == 0).mean()) if len(w) else np.nan,
+                                "weight_sum_ratio": float(w.sum() / len(w)) if len(w) else np.nan,
+                            }
+                        )
     return rows
 
 
@@ -212,8 +226,10 @@ def main() -> None:
     print(f"{args.areas} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {args.csv}")
     _print(summarise(table), table)
     shares = table.groupby(["service", "group"], sort=False)[["censored_share", "weight_sum_ratio"]].mean()
-    print("\ncomparison rows censored, and sum of weights / comparison rows (about 1 for right, untruncated\n"
-          "weights; truncation lowers it):")
+    print(
+        "\ncomparison rows censored, and sum of weights / comparison rows (about 1 for right, untruncated\n"
+        "weights; truncation lowers it):"
+    )
     print(shares.round(3).to_string())
 
 

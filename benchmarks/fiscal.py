@@ -26,17 +26,19 @@ def people(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     types = rng.choice(["none", "basic", "labour_market_subsidy", "earnings_related"], n, p=[0.3, 0.1, 0.3, 0.3])
     days = np.where(types == "none", 0, rng.integers(20, 260, n))
-    return pd.DataFrame({
-        "person_id": np.arange(n).astype(str),
-        "age": rng.integers(18, 68, n),
-        "annual_wage_income": np.round(np.where(rng.random(n) < 0.2, 0, rng.lognormal(10.2, 0.6, n)), 2),
-        "unemployment_benefit_days": days,
-        "unemployment_benefit_type": types,
-        "earnings_related_daily_wage_basis": np.where(types == "earnings_related", rng.uniform(60, 250, n).round(2), 0.0),
-        "municipal_tax_rate": rng.uniform(4.7, 10.9, n).round(2),
-        "children": rng.poisson(0.6, n),
-        "benefit_days_used_before": rng.integers(0, 300, n),
-    })
+    return pd.DataFrame(
+        {
+            "person_id": np.arange(n).astype(str),
+            "age": rng.integers(18, 68, n),
+            "annual_wage_income": np.round(np.where(rng.random(n) < 0.2, 0, rng.lognormal(10.2, 0.6, n)), 2),
+            "unemployment_benefit_days": days,
+            "unemployment_benefit_type": types,
+            "earnings_related_daily_wage_basis": np.where(types == "earnings_related", rng.uniform(60, 250, n).round(2), 0.0),
+            "municipal_tax_rate": rng.uniform(4.7, 10.9, n).round(2),
+            "children": rng.poisson(0.6, n),
+            "benefit_days_used_before": rng.integers(0, 300, n),
+        }
+    )
 
 
 def per_person_loop(frame: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -45,7 +47,7 @@ def per_person_loop(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     columns = inputs(frame, year, tree)
     rows = []
     for i in range(len(frame)):
-        person = evaluate({k: v[i:i + 1] for k, v in columns.items()}, year, tree)
+        person = evaluate({k: v[i : i + 1] for k, v in columns.items()}, year, tree)
         rows.append({name: float(person[name][0]) for name in OUTPUT})
     return pd.DataFrame(rows)
 
@@ -61,16 +63,18 @@ def main() -> None:
     started = time.perf_counter()
     result = calculate(frame, args.year)
     vectorised = time.perf_counter() - started
-    sample = frame.iloc[:args.loop_sample].reset_index(drop=True)
+    sample = frame.iloc[: args.loop_sample].reset_index(drop=True)
     started = time.perf_counter()
     looped = per_person_loop(sample, args.year)
     loop = (time.perf_counter() - started) / len(sample) * args.people
-    difference = np.abs(looped[list(OUTPUT)].to_numpy() - result[list(OUTPUT)].iloc[:len(sample)].to_numpy()).max()
+    difference = np.abs(looped[list(OUTPUT)].to_numpy() - result[list(OUTPUT)].iloc[: len(sample)].to_numpy()).max()
     print(f"year {args.year}, {args.people:,} person-years")
     print(f"  vectorised rules: {vectorised:8.2f} s  ({args.people / vectorised:,.0f} person-years/s; target < 1 s)")
     print(f"  per-person loop:  {loop:8.1f} s  (timed on {len(sample):,} people and scaled)")
     print(f"  ratio: the vectorised rules are {loop / vectorised:,.0f} times faster; largest difference {difference:.2e} EUR")
-    print(f"  mean net income {result['net_income'].mean():,.0f} EUR; mean state income tax {result['state_income_tax'].mean():,.0f} EUR")
+    print(
+        f"  mean net income {result['net_income'].mean():,.0f} EUR; mean state income tax {result['state_income_tax'].mean():,.0f} EUR"
+    )
     cba_monte_carlo()
 
 
@@ -83,8 +87,10 @@ def cba_monte_carlo() -> None:
         started = time.perf_counter()
         result = monte_carlo(62, Effect(16.0, 8.0, 24.0), gain, 94_000.0, Assumptions(horizon_years=horizon), draws=10_000)
         took = time.perf_counter() - started
-        print(f"cost-benefit Monte Carlo, 10,000 draws, {horizon}-year horizon: {took * 1000:.1f} ms "
-              f"(target < 2 s); P(benefit > cost) = {result.probability_benefit_exceeds_cost:.3f}")
+        print(
+            f"cost-benefit Monte Carlo, 10,000 draws, {horizon}-year horizon: {took * 1000:.1f} ms "
+            f"(target < 2 s); P(benefit > cost) = {result.probability_benefit_exceeds_cost:.3f}"
+        )
 
 
 if __name__ == "__main__":

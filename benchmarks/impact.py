@@ -71,7 +71,9 @@ def run_polku(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int
     return result.estimate, result.std_error, result.ci_low, result.ci_high  # type: ignore[return-value]
 
 
-def run_econml(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int, binary: bool) -> tuple[float, float, float, float]:
+def run_econml(
+    X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: int, binary: bool
+) -> tuple[float, float, float, float]:
     learner = LinearDRLearner(
         model_propensity=default_propensity_model(),
         model_regression=default_outcome_model(binary),
@@ -81,7 +83,12 @@ def run_econml(X: np.ndarray, t: np.ndarray, y: np.ndarray, folds: int, seed: in
     )
     learner.fit(y, t.astype(int), W=X)
     low, high = learner.ate_interval(alpha=0.05)
-    return float(np.squeeze(learner.ate())), float(np.squeeze(learner.ate_inference().stderr_mean)), float(np.squeeze(low)), float(np.squeeze(high))
+    return (
+        float(np.squeeze(learner.ate())),
+        float(np.squeeze(learner.ate_inference().stderr_mean)),
+        float(np.squeeze(low)),
+        float(np.squeeze(high)),
+    )
 
 
 def timed(run: Any) -> tuple[float, tuple[float, float, float, float]]:
@@ -124,8 +131,10 @@ def compare(args: argparse.Namespace) -> None:
                 econml_times.append(seconds)
 
     blas = f"BLAS threads limited to {args.blas_threads}" if args.blas_threads else "BLAS threads as the library sets them"
-    print(f"data: {args.rows:,} rows, {int(t.sum()):,} participants, {args.outcome} outcome, seed {args.seed}; "
-          f"ATE with {args.folds}-fold cross-fitting; {args.repeat} rounds; {blas}")
+    print(
+        f"data: {args.rows:,} rows, {int(t.sum()):,} participants, {args.outcome} outcome, seed {args.seed}; "
+        f"ATE with {args.folds}-fold cross-fitting; {args.repeat} rounds; {blas}"
+    )
     print(f"truth (mean individual effect): {truth:.5f}   naive difference: {y[t].mean() - y[~t].mean():.5f}")
     for name, (estimate, se, low, high) in (("Polku AIPW", polku), ("EconML LinearDRLearner", econml)):
         print(f"{name:24s} {estimate:.5f}  SE {se:.5f}  95% CI {low:.5f} to {high:.5f}  covers truth: {low <= truth <= high}")

@@ -27,9 +27,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,8 +42,9 @@ KEY = bytes.fromhex("5e" * 32)
 
 def _truth(frame: pd.DataFrame, episodes: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The analysed participants with their individual effect (with - without)."""
-    part = frame[frame["treated"]].merge(episodes.drop(columns="service_code"), on="episode_id", how="left",
-                                         validate="one_to_one")
+    part = frame[frame["treated"]].merge(
+        episodes.drop(columns="service_code"), on="episode_id", how="left", validate="one_to_one"
+    )
     if part[f"{outcome}_with"].isna().any():
         raise RuntimeError("a participant has no ground-truth episode; the generator and the store disagree")
     part["effect"] = part[f"{outcome}_with"].astype(float) - part[f"{outcome}_without"].astype(float)
@@ -64,8 +66,8 @@ def _naive(frame: pd.DataFrame, outcome: str) -> float:
 def replicate(seed: int, clients: int, outcome: str, method: str, services: tuple[str, ...] = ()) -> list[dict]:
     """One synthetic area: every service's overall and per-group rows against the truth."""
     from polku.identity import PseudonymKey
-    from polku.pipeline.by_service import service_estimates
     from polku.ingest import import_folder
+    from polku.pipeline.by_service import service_estimates
     from polku.store import open_store
     from polku.synth import generate
 
@@ -87,12 +89,20 @@ def replicate(seed: int, clients: int, outcome: str, method: str, services: tupl
                     chosen = part if group is None else part[part["client_group"] == group]
                     rows_frame = frame if group is None else frame[frame["client_group"] == group]
                     r = row.result
-                    rows.append({
-                        "seed": seed, "service": service, "group": group or "all",
-                        "participants": len(chosen), "truth": chosen["effect"].mean() if len(chosen) else np.nan,
-                        "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                        "naive": _naive(rows_frame, outcome), "seconds": seconds,
-                    })
+                    rows.append(
+                        {
+                            "seed": seed,
+                            "service": service,
+                            "group": group or "all",
+                            "participants": len(chosen),
+                            "truth": chosen["effect"].mean() if len(chosen) else np.nan,
+                            "estimate": r.estimate,
+                            "ci_low": r.ci_low,
+                            "ci_high": r.ci_high,
+                            "naive": _naive(rows_frame, outcome),
+                            "seconds": seconds,
+                        }
+                    )
     return rows
 
 
@@ -103,18 +113,21 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     table["naive_error"] = table["naive"] - table["truth"]
     table["covered"] = (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"])
     grouped = table.groupby(["service", "group"], sort=False)
-    out = pd.DataFrame({
-        "reps": grouped.size(),
-        "participants": grouped["participants"].mean().round(0),
-        "truth": grouped["truth"].mean(),
-        "bias": grouped["error"].mean(),
-        "bias_se": grouped["error"].std() / np.sqrt(grouped.size()),
-        "rmse": np.sqrt(grouped["error"].apply(lambda e: (e**2).mean())),
-        "coverage": grouped["covered"].mean(),
-        "naive_bias": grouped["naive_error"].mean(),
-    })
-    out["target"] = np.where(out["participants"] >= MIN_FOR_TARGET,
-                             np.where(out["bias"].abs() < TARGET_BIAS, "met", "MISSED"), "n<500")
+    out = pd.DataFrame(
+        {
+            "reps": grouped.size(),
+            "participants": grouped["participants"].mean().round(0),
+            "truth": grouped["truth"].mean(),
+            "bias": grouped["error"].mean(),
+            "bias_se": grouped["error"].std() / np.sqrt(grouped.size()),
+            "rmse": np.sqrt(grouped["error"].apply(lambda e: (e**2).mean())),
+            "coverage": grouped["covered"].mean(),
+            "naive_bias": grouped["naive_error"].mean(),
+        }
+    )
+    out["target"] = np.where(
+        out["participants"] >= MIN_FOR_TARGET, np.where(out["bias"].abs() < TARGET_BIAS, "met", "MISSED"), "n<500"
+    )
     return out.reset_index()
 
 
@@ -128,12 +141,16 @@ def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
     print(shown.to_string(index=False))
     kept = table.dropna(subset=["estimate"])
     covered = ((kept["ci_low"] <= kept["truth"]) & (kept["truth"] <= kept["ci_high"])).mean()
-    print(f"\noverall 95 % interval coverage {100 * covered:.1f} % over {len(kept):,} estimates "
-          f"from {table['seed'].nunique()} areas (target 92-98 %)")
+    print(
+        f"\noverall 95 % interval coverage {100 * covered:.1f} % over {len(kept):,} estimates "
+        f"from {table['seed'].nunique()} areas (target 92-98 %)"
+    )
     large = summary[summary["participants"] >= MIN_FOR_TARGET]
-    print(f"rows with >= {MIN_FOR_TARGET} participants: {len(large)}; |bias| < {100 * TARGET_BIAS:.1f} pp in "
-          f"{(large['bias'].abs() < TARGET_BIAS).sum()}; largest |bias| {100 * large['bias'].abs().max():.2f} pp; "
-          f"coverage {100 * large['coverage'].min():.0f}-{100 * large['coverage'].max():.0f} %")
+    print(
+        f"rows with >= {MIN_FOR_TARGET} participants: {len(large)}; |bias| < {100 * TARGET_BIAS:.1f} pp in "
+        f"{(large['bias'].abs() < TARGET_BIAS).sum()}; largest |bias| {100 * large['bias'].abs().max():.2f} pp; "
+        f"coverage {100 * large['coverage'].min():.0f}-{100 * large['coverage'].max():.0f} %"
+    )
     print(f"naive difference: mean |bias| {100 * summary['naive_bias'].abs().mean():.1f} pp")
 
 
@@ -173,8 +190,10 @@ def main() -> None:
     started = time.perf_counter()
     services = tuple(code for code in args.services.split(",") if code)
     table = run_areas(replicate, seeds, args.jobs, csv, args.clients, args.outcome, args.method, services)
-    print(f"{args.replications} areas of {args.clients:,} clients, outcome {args.outcome}, method {args.method}; "
-          f"{time.perf_counter() - started:,.0f} s; rows in {csv}")
+    print(
+        f"{args.replications} areas of {args.clients:,} clients, outcome {args.outcome}, method {args.method}; "
+        f"{time.perf_counter() - started:,.0f} s; rows in {csv}"
+    )
     _print(summarise(table), table)
 
 

@@ -45,17 +45,19 @@ def build_csv(path: Path, rows: int, persons: int, seed: int = 0, quote_all: boo
     hetus = people[rng.integers(0, persons, rows)] if persons < rows else people[:rows]
     start = np.datetime64("2020-01-01") + rng.integers(0, 1800, rows).astype("timedelta64[D]")
     end = start + rng.integers(10, 700, rows).astype("timedelta64[D]")
-    frame = pd.DataFrame({
-        "employment_id": [f"E{i:08d}" for i in range(rows)],
-        "hetu": hetus,
-        "start_date": start.astype(str),
-        "end_date": np.where(rng.random(rows) < 0.3, "", end.astype(str)),
-        "weekly_hours": np.round(rng.uniform(5, 40, rows), 1),
-        "monthly_wage": np.round(rng.uniform(800, 6000, rows), 2),
-        "employer_sector": rng.choice(["private", "public", "third_sector"], rows),
-        "subsidised": rng.choice(["true", "false"], rows),
-        "source": rng.choice(["income_register", "case_record", "self_report"], rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "employment_id": [f"E{i:08d}" for i in range(rows)],
+            "hetu": hetus,
+            "start_date": start.astype(str),
+            "end_date": np.where(rng.random(rows) < 0.3, "", end.astype(str)),
+            "weekly_hours": np.round(rng.uniform(5, 40, rows), 1),
+            "monthly_wage": np.round(rng.uniform(800, 6000, rows), 2),
+            "employer_sector": rng.choice(["private", "public", "third_sector"], rows),
+            "subsidised": rng.choice(["true", "false"], rows),
+            "source": rng.choice(["income_register", "case_record", "self_report"], rows),
+        }
+    )
     flawed = rng.random(rows) < 0.01
     frame.loc[flawed, "weekly_hours"] = 120.0
     frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
@@ -114,8 +116,10 @@ def main() -> None:
     quoted = ", every value quoted" if args.quote_all else ""
     print(f"file: {args.rows:,} rows of {min(args.persons, args.rows):,} people{quoted}, {size:.0f} MB; {args.repeat} rounds")
     print(f"DuckDB read_csv into a table: {raw:6.2f} s  {args.rows / raw:>12,.0f} rows/s   (runs: {_seconds(raws)})")
-    print(f"polku import (full):          {imported:6.2f} s  {args.rows / imported:>12,.0f} rows/s   (runs: {_seconds(imports)};"
-          f" {accepted:,} accepted, {quarantined:,} quarantined)")
+    print(
+        f"polku import (full):          {imported:6.2f} s  {args.rows / imported:>12,.0f} rows/s   (runs: {_seconds(imports)};"
+        f" {accepted:,} accepted, {quarantined:,} quarantined)"
+    )
     print(f"import throughput / raw throughput: {raw / imported:.1%} (target >= 50%)")
 
 

@@ -60,15 +60,34 @@ def summary(values: dict[str, np.ndarray], truth: float) -> dict[str, float]:
     count = len(error)
     covered = ((values["low"] <= truth) & (truth <= values["high"])).mean()
     return {
-        "fits": count, "treated": values["treated"].mean(), "ess": float(np.median(values["ess"])), "warned": values["warned"].mean(),
-        "bias": error.mean(), "mcse": error.std(ddof=1) / np.sqrt(count), "rmse": float(np.sqrt((error**2).mean())),
-        "se_sd": values["se"].mean() / values["estimate"].std(ddof=1), "coverage": covered,
+        "fits": count,
+        "treated": values["treated"].mean(),
+        "ess": float(np.median(values["ess"])),
+        "warned": values["warned"].mean(),
+        "bias": error.mean(),
+        "mcse": error.std(ddof=1) / np.sqrt(count),
+        "rmse": float(np.sqrt((error**2).mean())),
+        "se_sd": values["se"].mean() / values["estimate"].std(ddof=1),
+        "coverage": covered,
         "coverage_se": float(np.sqrt(covered * (1 - covered) / count)),
         "boot_coverage": ((values["boot_low"] <= truth) & (truth <= values["boot_high"])).mean(),
     }
 
 
-COLUMNS = ("strength", "outcome", "truth", "method", "fits", "participants", "median ESS", "warned", "bias (MC SE)", "RMSE", "SE/SD", "coverage (SE)")
+COLUMNS = (
+    "strength",
+    "outcome",
+    "truth",
+    "method",
+    "fits",
+    "participants",
+    "median ESS",
+    "warned",
+    "bias (MC SE)",
+    "RMSE",
+    "SE/SD",
+    "coverage (SE)",
+)
 
 
 def header(bootstrap: int) -> str:
@@ -78,9 +97,11 @@ def header(bootstrap: int) -> str:
 
 
 def line(strength: float, outcome: str, truth: float, method: str, s: dict[str, float], bootstrap: int) -> str:
-    return (f"| {strength:g} | {outcome} | {truth:.3f} | {method} | {s['fits']} | {s['treated']:.0f} | {s['ess']:.0f} | {s['warned']:.0%} | "
-            f"{s['bias']:+.3f} ({s['mcse']:.3f}) | {s['rmse']:.3f} | {s['se_sd']:.2f} | {s['coverage']:.1%} ({s['coverage_se']:.1%}) |"
-            + (f" {s['boot_coverage']:.1%} |" if bootstrap else ""))
+    return (
+        f"| {strength:g} | {outcome} | {truth:.3f} | {method} | {s['fits']} | {s['treated']:.0f} | {s['ess']:.0f} | {s['warned']:.0%} | "
+        f"{s['bias']:+.3f} ({s['mcse']:.3f}) | {s['rmse']:.3f} | {s['se_sd']:.2f} | {s['coverage']:.1%} ({s['coverage_se']:.1%}) |"
+        + (f" {s['boot_coverage']:.1%} |" if bootstrap else "")
+    )
 
 
 def main() -> None:
@@ -91,7 +112,9 @@ def main() -> None:
     parser.add_argument("--strengths", default="1,2,3,4")
     parser.add_argument("--outcomes", default="linear,quadratic,binary")
     parser.add_argument("--methods", default="aipw,entropy,ipw")
-    parser.add_argument("--bootstrap", type=int, default=0, help="also the coverage of the percentile bootstrap with this many replications")
+    parser.add_argument(
+        "--bootstrap", type=int, default=0, help="also the coverage of the percentile bootstrap with this many replications"
+    )
     args = parser.parse_args()
     seeds = range(args.first_seed, args.first_seed + args.replications)
     print(header(args.bootstrap), flush=True)

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest import build_csv
-
 from polku.identity import PseudonymKey
 from polku.ingest import history, import_file
 from polku.schema.tables import TABLES

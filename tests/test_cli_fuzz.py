@@ -14,8 +14,9 @@ is run by tests/test_demo.py; here it meets only refused values. About 20 s of C
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 import pytest
@@ -30,23 +31,49 @@ CODE = "010594Y9032"  # DVV's test range: nobody's code
 HEADER = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,partial_work_ability,partial_work_ability_basis\n"
 PERSONS = "person_id,age,annual_wage_income,unemployment_benefit_days,unemployment_benefit_type\np1,30,20000,0,none\n"
 EXAMPLES = 10
-ODD_TEXT = ["", "-", "--help", "0", "-1", "nan", "inf", "1e309", CODE, "employed_999999m", "employed_-3m", "S1", "person",
-            "a,b", "2024-02-30", "ä\u0000ö", "\u202e\ufeffx", "😀" * 3, "x" * 300, "../../etc/passwd", "8,2", "0,0"]
+ODD_TEXT = [
+    "",
+    "-",
+    "--help",
+    "0",
+    "-1",
+    "nan",
+    "inf",
+    "1e309",
+    CODE,
+    "employed_999999m",
+    "employed_-3m",
+    "S1",
+    "person",
+    "a,b",
+    "2024-02-30",
+    "ä\u0000ö",
+    "\u202e\ufeffx",
+    "😀" * 3,
+    "x" * 300,
+    "../../etc/passwd",
+    "8,2",
+    "0,0",
+]
 REFUSED_CLIENTS = [-1, 0, 99, MAX_CLIENTS + 1, 10**30]
-SMALL = {("generate", "clients"): st.sampled_from([*REFUSED_CLIENTS, 100]),
-         ("demo", "clients"): st.sampled_from(REFUSED_CLIENTS),
-         ("estimate", "bootstrap"): st.sampled_from([-1, 0, 2, 10**30])}
+SMALL = {
+    ("generate", "clients"): st.sampled_from([*REFUSED_CLIENTS, 100]),
+    ("demo", "clients"): st.sampled_from(REFUSED_CLIENTS),
+    ("estimate", "bootstrap"): st.sampled_from([-1, 0, 2, 10**30]),
+}
 """Options that would make a command slow, with the values it may get."""
 
 
 def commands() -> list[tuple[str, click.Command]]:
     """Every leaf command of the tree, by its words after `polku`."""
+
     def walk(group: click.Group, prefix: tuple[str, ...]) -> Iterator[tuple[str, click.Command]]:
         for name, command in sorted(group.commands.items()):
             if isinstance(command, click.Group):
                 yield from walk(command, (*prefix, name))
             else:
                 yield " ".join((*prefix, name)), command
+
     return list(walk(main, ()))
 
 
@@ -91,8 +118,21 @@ def input_file(draw: st.DrawFn, root: Path) -> str:
 
 
 def path_value(root: Path) -> st.SearchStrategy[str]:
-    fixed = ["person.csv", "persons.csv", "binary.bin", "empty.csv", "folder", "store.duckdb", "secrets/pseudonym.key",
-             "missing.csv", "folder/new.html", "binary.bin/x", "/dev/null", "ä ö/😀.csv", "out/report.html"]
+    fixed = [
+        "person.csv",
+        "persons.csv",
+        "binary.bin",
+        "empty.csv",
+        "folder",
+        "store.duckdb",
+        "secrets/pseudonym.key",
+        "missing.csv",
+        "folder/new.html",
+        "binary.bin/x",
+        "/dev/null",
+        "ä ö/😀.csv",
+        "out/report.html",
+    ]
     return st.one_of(st.sampled_from(fixed), input_file(root))
 
 
@@ -105,18 +145,30 @@ def number(param: click.Parameter, kind: type) -> st.SearchStrategy[Any]:
     low = getattr(param.type, "min", None)
     high = getattr(param.type, "max", None)
     if kind is int:
-        usual = st.integers(2022, 2027) if param.name == "year" else st.integers(low if low is not None else 0, min(high, 50) if high is not None else 50)
+        usual = (
+            st.integers(2022, 2027)
+            if param.name == "year"
+            else st.integers(low if low is not None else 0, min(high, 50) if high is not None else 50)
+        )
         return mostly(usual, st.sampled_from([-1, 0, 10**30, -(10**30), 2**63]))
-    usual_float = st.floats(low if low is not None else 0, high if high is not None else 50, exclude_max=bool(getattr(param.type, "max_open", False)))
+    usual_float = st.floats(
+        low if low is not None else 0, high if high is not None else 50, exclude_max=bool(getattr(param.type, "max_open", False))
+    )
     return mostly(usual_float, st.sampled_from([float("nan"), float("inf"), -1.0, 1e308]))
 
 
 def usual_value(param: click.Parameter) -> st.SearchStrategy[Any] | None:
     """Sensible values for the parameters that decide how deep a command gets."""
-    usual = {"store_path": st.just("store.duckdb"), "key_file": st.just("secrets/pseudonym.key"),
-             "persons_path": st.just("persons.csv"), "employed_path": st.just("persons.csv"),
-             "table": st.sampled_from(sorted(TABLES)), "file": st.sampled_from(["person.csv", "persons.csv"]),
-             "out_path": st.sampled_from(["out/report.html", "report.html"]), "out_dir": st.just("synthetic")}
+    usual = {
+        "store_path": st.just("store.duckdb"),
+        "key_file": st.just("secrets/pseudonym.key"),
+        "persons_path": st.just("persons.csv"),
+        "employed_path": st.just("persons.csv"),
+        "table": st.sampled_from(sorted(TABLES)),
+        "file": st.sampled_from(["person.csv", "persons.csv"]),
+        "out_path": st.sampled_from(["out/report.html", "report.html"]),
+        "out_dir": st.just("synthetic"),
+    }
     return usual.get(param.name or "")
 
 
@@ -154,8 +206,12 @@ def arguments(draw: st.DrawFn, name: str, command: click.Command, root: Path) ->
         if isinstance(param, click.Option) and param.is_flag:
             args += [param.opts[0]] if draw(st.integers(0, 3)) == 0 else []
         elif isinstance(param, click.Option) and param.opts[0] not in ("--help", "--version"):
-            given = (name, param.name) in SMALL or (param.required and draw(st.integers(0, 9)) > 0) or draw(st.integers(0, 2)) == 0
-            for item in draw(st.lists(value(name, param, root), min_size=int(given), max_size=(2 if param.multiple else 1) * int(given))):
+            given = (
+                (name, param.name) in SMALL or (param.required and draw(st.integers(0, 9)) > 0) or draw(st.integers(0, 2)) == 0
+            )
+            for item in draw(
+                st.lists(value(name, param, root), min_size=int(given), max_size=(2 if param.multiple else 1) * int(given))
+            ):
                 args += [param.opts[0], str(item)]
         elif isinstance(param, click.Argument) and draw(st.integers(0, 9)):
             args.append(str(draw(value(name, param, root))))
@@ -177,5 +233,15 @@ def test_no_input_to_any_command_prints_a_traceback(world: Path, name: str, comm
 
 
 def test_every_command_is_fuzzed() -> None:
-    assert {name for name, _ in commands()} >= {"audit", "cba", "demo", "estimate", "fiscal", "generate", "import", "key",
-                                               "report", "status"}
+    assert {name for name, _ in commands()} >= {
+        "audit",
+        "cba",
+        "demo",
+        "estimate",
+        "fiscal",
+        "generate",
+        "import",
+        "key",
+        "report",
+        "status",
+    }

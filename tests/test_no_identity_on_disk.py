@@ -53,7 +53,11 @@ def _codes_in(folder: Path) -> frozenset[bytes]:
     codes = set()
     for table in IMPORT_ORDER:
         with folder.joinpath(f"{table}.csv").open(encoding="utf-8", newline="") as handle:
-            codes |= {r["hetu"].strip().encode("ascii") for r in csv.DictReader(handle) if SHAPE.fullmatch(r.get("hetu", "").strip().encode("ascii"))}
+            codes |= {
+                r["hetu"].strip().encode("ascii")
+                for r in csv.DictReader(handle)
+                if SHAPE.fullmatch(r.get("hetu", "").strip().encode("ascii"))
+            }
     return frozenset(codes)
 
 
@@ -84,7 +88,10 @@ def _commands(inputs: Path, special: dict[str, Path], work: Path, erase_code: st
     for table in IMPORT_ORDER:
         commands[f"import-{table}"] = (["import", table, str(inputs / f"{table}.csv"), *both], None)
     commands["import-swapped"] = (["import", "employment_spell", str(special["swapped"]), "--source", "swapped", *both], None)
-    commands["import-headerless"] = (["import", "employment_spell", str(special["headerless"]), "--source", "headerless", *both], None)
+    commands["import-headerless"] = (
+        ["import", "employment_spell", str(special["headerless"]), "--source", "headerless", *both],
+        None,
+    )
     commands["status"] = (["status", "--json", "--store", store], None)
     commands["report"] = (["report", "--out", str(work / "reports" / "report.html"), "--lang", "en", "--store", store], None)
     commands["estimate"] = (["estimate", "--json", "--store", store], None)
@@ -111,7 +118,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         for name, (args, stdin) in _commands(inputs, special, work, erase_code).items():
             result = runner.invoke(main, args, input=stdin)
             exit_codes[name] = result.exit_code
-            (work / "logs" / f"{name}.log").write_text(f"{result.stdout}\n{result.stderr}\n{result.exception!r}\n", encoding="utf-8")
+            (work / "logs" / f"{name}.log").write_text(
+                f"{result.stdout}\n{result.stderr}\n{result.exception!r}\n", encoding="utf-8"
+            )
         _import_keeping_the_log(work / "wal" / "kept.duckdb", special["swapped"], work / "secrets" / "pseudonym.key")
     yield Run(codes, work, work / "polku.duckdb", exit_codes)
 
@@ -140,7 +149,9 @@ def test_every_command_ran(run: Run) -> None:
     assert "the first line looks like data" in (run.work / "logs" / "import-headerless.log").read_text()
     assert (run.work / "reports" / "report.html").stat().st_size > 10_000
     with duckdb.connect(str(run.store), read_only=True) as con:
-        swapped = con.execute("SELECT count(*), count(person_pseudonym) FROM quarantine WHERE source = 'swapped' AND reason_code = 'hetu_in_field'").fetchall()[0]
+        swapped = con.execute(
+            "SELECT count(*), count(person_pseudonym) FROM quarantine WHERE source = 'swapped' AND reason_code = 'hetu_in_field'"
+        ).fetchall()[0]
     assert swapped[0] > 200 and swapped[0] - swapped[1] < 20  # almost every swapped code is valid and carries its pseudonym
 
 
@@ -150,7 +161,14 @@ def _files(folder: Path) -> list[Path]:
 
 def test_no_code_in_any_byte_of_any_file_written(run: Run) -> None:
     written = _files(run.work)
-    assert {p.name for p in written} >= {"polku.duckdb", "report.html", "pseudonym.key", "import-swapped.log", "estimate.log", "kept.duckdb.wal"}
+    assert {p.name for p in written} >= {
+        "polku.duckdb",
+        "report.html",
+        "pseudonym.key",
+        "import-swapped.log",
+        "estimate.log",
+        "kept.duckdb.wal",
+    }
     assert (run.work / "wal" / "kept.duckdb.wal").stat().st_size > 100_000
     leaks = {str(p.relative_to(run.work)): _codes_found(p.read_bytes(), run.codes) for p in written}
     assert {name: found for name, found in leaks.items() if found} == {}

@@ -71,19 +71,39 @@ def test_report_is_owner_only_and_a_second_run_replaces_it(env: Path) -> None:
     assert (env / "r.html").stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("args, code, words", [
-    (["fiscal", "--year", "-1", "--persons", "persons.csv"], 2, ["--year", "-1"]),
-    (["fiscal", "--year", "99999999999999999999", "--persons", "persons.csv"], 2, ["--year"]),
-    (["fiscal", "--year", "2024", "--persons", "binary.csv"], 1, ["not a readable CSV", "binary.csv", "not UTF-8"]),
-    (["cba", "--year", "2024", "--employed", "binary.csv", "--participants", "10", "--cost", "1", "--additional", "1",
-      "--interval", "0,2"], 1, ["not a readable CSV", "binary.csv"]),
-    (["estimate", "--outcome", "employed_999999m"], 2, ["unknown outcome 'employed_999999m'", "12m"]),
-    (["status", "--store", "persons.csv"], 2, ["persons.csv is not a Polku store"]),
-    (["estimate", "--store", "persons.csv"], 2, ["not a Polku store"]),
-    (["import", "person", "person.csv", "--store", "persons.csv"], 2, ["not a Polku store"]),
-    (["key", "persons.csv/pseudonym.key"], 2, ["cannot create the folder"]),
-    (["generate", "--clients", "100", "--out", "secrets"], 2, ["refusing to write into secrets"]),
-])
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (["fiscal", "--year", "-1", "--persons", "persons.csv"], 2, ["--year", "-1"]),
+        (["fiscal", "--year", "99999999999999999999", "--persons", "persons.csv"], 2, ["--year"]),
+        (["fiscal", "--year", "2024", "--persons", "binary.csv"], 1, ["not a readable CSV", "binary.csv", "not UTF-8"]),
+        (
+            [
+                "cba",
+                "--year",
+                "2024",
+                "--employed",
+                "binary.csv",
+                "--participants",
+                "10",
+                "--cost",
+                "1",
+                "--additional",
+                "1",
+                "--interval",
+                "0,2",
+            ],
+            1,
+            ["not a readable CSV", "binary.csv"],
+        ),
+        (["estimate", "--outcome", "employed_999999m"], 2, ["unknown outcome 'employed_999999m'", "12m"]),
+        (["status", "--store", "persons.csv"], 2, ["persons.csv is not a Polku store"]),
+        (["estimate", "--store", "persons.csv"], 2, ["not a Polku store"]),
+        (["import", "person", "person.csv", "--store", "persons.csv"], 2, ["not a Polku store"]),
+        (["key", "persons.csv/pseudonym.key"], 2, ["cannot create the folder"]),
+        (["generate", "--clients", "100", "--out", "secrets"], 2, ["refusing to write into secrets"]),
+    ],
+)
 def test_bad_input_gives_one_line_and_its_exit_code(env: Path, args: list[str], code: int, words: list[str]) -> None:
     (env / "persons.csv").write_text(PERSONS, encoding="utf-8")
     (env / "binary.csv").write_bytes(BINARY)
@@ -128,11 +148,18 @@ def test_import_status_report_and_estimate_leave_audit_rows_that_polku_audit_lis
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     assert [(r["action"], r["outcome"]) for r in rows] == [
-        ("import", "ok"), ("status", "ok"), ("report", "ok"), ("estimate", "ok"), ("report", "refused")]
+        ("import", "ok"),
+        ("status", "ok"),
+        ("report", "ok"),
+        ("estimate", "ok"),
+        ("report", "refused"),
+    ]
     assert {r["channel"] for r in rows} == {"cli"} and all(r["actor"] for r in rows)
     imported = rows[0]["data"]
     assert imported["access"] == "person-level rows written"
-    assert [(i["table_name"], i["rows_read"], i["rows_accepted"], i["rows_quarantined"]) for i in imported["imports"]] == [("person", 1, 0 + 1, 0)]
+    assert [(i["table_name"], i["rows_read"], i["rows_accepted"], i["rows_quarantined"]) for i in imported["imports"]] == [
+        ("person", 1, 0 + 1, 0)
+    ]
     assert rows[1]["data"] == {"access": "aggregates"}
     report = rows[2]
     assert report["output_path"] == str(env / "r.html")
@@ -197,12 +224,15 @@ def test_key_overwrite_replaces_a_key_but_never_the_store(env: Path) -> None:
     assert run("key", str(key), "--overwrite").exit_code == 0 and key.read_bytes() != before
 
 
-@pytest.mark.parametrize("args", [
-    ["estimate", "--bootstrap", "010594Y9032"],
-    ["--wait", "010594Y9032", "status"],
-    ["status", "010594Y9032"],
-    ["--010594Y9032"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["estimate", "--bootstrap", "010594Y9032"],
+        ["--wait", "010594Y9032", "status"],
+        ["status", "010594Y9032"],
+        ["--010594Y9032"],
+    ],
+)
 def test_clicks_own_usage_errors_never_print_an_identity_code(args: list[str]) -> None:
     """Click quotes the value it refused; a code typed into the wrong place is redacted there too."""
     result = CliRunner().invoke(main, args)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,19 +24,54 @@ def _insert(store: Store, table: str, rows: list[dict[str, Any]]) -> None:
 
 
 def _spell(spell_id: str, person: str, start: date, end: date | None) -> dict[str, Any]:
-    return {"spell_id": spell_id, "person_id": person, "start_date": start, "end_date": end,
-            "activity_before": "work", "months_unemployed_prev36": 0, "current_spell_months": 0}
+    return {
+        "spell_id": spell_id,
+        "person_id": person,
+        "start_date": start,
+        "end_date": end,
+        "activity_before": "work",
+        "months_unemployed_prev36": 0,
+        "current_spell_months": 0,
+    }
 
 
-def _episode(episode_id: str, person: str, service: str, provider: str | None, worker: str | None, team: str | None) -> dict[str, Any]:
-    return {"episode_id": episode_id, "person_id": person, "service_code": service, "provider_id": provider,
-            "case_worker_id": worker, "team_id": team, "start_date": date(2024, 1, 1), "completion_status": "ongoing"}
+def _episode(
+    episode_id: str, person: str, service: str, provider: str | None, worker: str | None, team: str | None
+) -> dict[str, Any]:
+    return {
+        "episode_id": episode_id,
+        "person_id": person,
+        "service_code": service,
+        "provider_id": provider,
+        "case_worker_id": worker,
+        "team_id": team,
+        "start_date": date(2024, 1, 1),
+        "completion_status": "ongoing",
+    }
 
 
-def _import(import_id: int, table: str, read: int, accepted: int, quarantined: int, records: int | None = None) -> tuple[Any, ...]:
+def _import(
+    import_id: int, table: str, read: int, accepted: int, quarantined: int, records: int | None = None
+) -> tuple[Any, ...]:
     at = datetime(2025, 1, import_id)
-    return (import_id, table, f"{table}.csv", f"/data/{table}.csv", f"{import_id:064x}", "csv", None, 1, "ok",
-            read, accepted, quarantined, 0, at, at, read if records is None else records)
+    return (
+        import_id,
+        table,
+        f"{table}.csv",
+        f"/data/{table}.csv",
+        f"{import_id:064x}",
+        "csv",
+        None,
+        1,
+        "ok",
+        read,
+        accepted,
+        quarantined,
+        0,
+        at,
+        at,
+        read if records is None else records,
+    )
 
 
 IMPORT_LOG_COLUMNS = (
@@ -48,40 +84,96 @@ def _meta(store: Store) -> None:
     for entry in (_import(1, "person", 10, 9, 1), _import(2, "goal", 10, 8, 1), _import(3, "person", 12, 10, 2)):
         store.con.execute(f"INSERT INTO import_log ({IMPORT_LOG_COLUMNS}) VALUES ({', '.join('?' * len(entry))})", list(entry))
     for reason in ("invalid_hetu", "invalid_hetu", "bad_date"):
-        store.con.execute("INSERT INTO quarantine (import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
-                          "VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",
-                          [reason, f"human text for {reason}"])
+        store.con.execute(
+            "INSERT INTO quarantine (import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
+            "VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",
+            [reason, f"human text for {reason}"],
+        )
 
 
 def _fill(store: Store) -> None:
     _insert(store, "team", [{"team_id": "t1", "area_id": "A", "name": "T"}])
     _insert(store, "case_worker", [{"case_worker_id": "cw1", "team_id": "t1"}, {"case_worker_id": "cw2", "team_id": "tX"}])
     _insert(store, "provider", [{"provider_id": "pr1", "name": "P", "provider_type": "private"}])
-    _insert(store, "service", [{"service_code": "S1", "name_fi": "a", "name_sv": "b", "name_en": "c", "category": "coaching",
-                                "unit_cost": 1, "cost_unit": "per_episode", "price_year": 2024}])
-    _insert(store, "person", [{"person_id": p, "birth_year": y, "sex": "male", "municipality_code": m}
-                              for p, y, m in (("p1", 1980, "698"), ("p2", 2035, "999"), ("p3", 1980, None))])
+    _insert(
+        store,
+        "service",
+        [
+            {
+                "service_code": "S1",
+                "name_fi": "a",
+                "name_sv": "b",
+                "name_en": "c",
+                "category": "coaching",
+                "unit_cost": 1,
+                "cost_unit": "per_episode",
+                "price_year": 2024,
+            }
+        ],
+    )
+    _insert(
+        store,
+        "person",
+        [
+            {"person_id": p, "birth_year": y, "sex": "male", "municipality_code": m}
+            for p, y, m in (("p1", 1980, "698"), ("p2", 2035, "999"), ("p3", 1980, None))
+        ],
+    )
     # 999: unlabelled municipality; 2035: born after registering in 2023
-    _insert(store, "registration_spell", [
-        _spell("r1", "p1", date(2023, 1, 1), date(2023, 6, 30)),
-        _spell("r2", "p1", date(2023, 6, 1), None),                 # overlaps r1 and is open
-        _spell("r3", "p2", date(2023, 1, 1), date(2023, 3, 31)),
-        _spell("r4", "p2", date(2023, 3, 31), date(2023, 5, 1)),    # touches r3: no overlap
-        _spell("r5", "p9", date(2023, 1, 1), date(2023, 2, 1)),     # orphan
-    ])
-    _insert(store, "service_episode", [
-        _episode("e1", "p1", "S1", "pr1", "cw1", "t1"),
-        _episode("e2", "p2", "S9", "pr9", "cw9", "t9"),             # unknown service, provider, worker, team
-        _episode("e3", "p8", "S1", None, None, None),               # orphan; empty references are fine
-    ])
-    _insert(store, "employment_spell", [
-        {"employment_id": w, "person_id": p, "start_date": date(2024, 1, 1), "weekly_hours": 37.5, "monthly_wage": wage,
-         "employer_sector": "private", "subsidised": False, "source": "income_register"}
-        for w, p, wage in (("w1", "p1", 2500), ("w2", "p2", None), ("w3", "p7", None))
-    ])
-    _insert(store, "measurement", [{"measurement_id": "m1", "person_id": "p6", "instrument": "client_change_meter",
-                                    "item": "skills", "value": 3, "scale_min": 1, "scale_max": 5, "measured_on": date(2024, 1, 1),
-                                    "recorded_by": "client"}])
+    _insert(
+        store,
+        "registration_spell",
+        [
+            _spell("r1", "p1", date(2023, 1, 1), date(2023, 6, 30)),
+            _spell("r2", "p1", date(2023, 6, 1), None),  # overlaps r1 and is open
+            _spell("r3", "p2", date(2023, 1, 1), date(2023, 3, 31)),
+            _spell("r4", "p2", date(2023, 3, 31), date(2023, 5, 1)),  # touches r3: no overlap
+            _spell("r5", "p9", date(2023, 1, 1), date(2023, 2, 1)),  # orphan
+        ],
+    )
+    _insert(
+        store,
+        "service_episode",
+        [
+            _episode("e1", "p1", "S1", "pr1", "cw1", "t1"),
+            _episode("e2", "p2", "S9", "pr9", "cw9", "t9"),  # unknown service, provider, worker, team
+            _episode("e3", "p8", "S1", None, None, None),  # orphan; empty references are fine
+        ],
+    )
+    _insert(
+        store,
+        "employment_spell",
+        [
+            {
+                "employment_id": w,
+                "person_id": p,
+                "start_date": date(2024, 1, 1),
+                "weekly_hours": 37.5,
+                "monthly_wage": wage,
+                "employer_sector": "private",
+                "subsidised": False,
+                "source": "income_register",
+            }
+            for w, p, wage in (("w1", "p1", 2500), ("w2", "p2", None), ("w3", "p7", None))
+        ],
+    )
+    _insert(
+        store,
+        "measurement",
+        [
+            {
+                "measurement_id": "m1",
+                "person_id": "p6",
+                "instrument": "client_change_meter",
+                "item": "skills",
+                "value": 3,
+                "scale_min": 1,
+                "scale_max": 5,
+                "measured_on": date(2024, 1, 1),
+                "recorded_by": "client",
+            }
+        ],
+    )
     _meta(store)
 
 
@@ -131,7 +223,9 @@ def test_tables_imports_and_quarantine(summary: QualitySummary) -> None:
     assert set(latest) == {("person", "person.csv"), ("goal", "goal.csv")}
     assert latest[("person", "person.csv")].import_id == 3 and latest[("person", "person.csv")].rows_quarantined == 2
     assert [(q.reason_code, q.rows, q.reason) for q in summary.quarantine] == [
-        ("invalid_hetu", 2, "human text for invalid_hetu"), ("bad_date", 1, "human text for bad_date")]
+        ("invalid_hetu", 2, "human text for invalid_hetu"),
+        ("bad_date", 1, "human text for bad_date"),
+    ]
     assert not summary.invariant_holds
 
 

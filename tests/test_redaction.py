@@ -86,8 +86,12 @@ def test_known_examples() -> None:
 
 
 def test_every_part_of_an_error_is_redacted() -> None:
-    error = ValidationFailed("columns: W1, 010594Y9032", where=Location("010594Y9032.csv", 1, "020594X903P"),
-                             why="because 030594W903B", fix="not 040594V9030")
+    error = ValidationFailed(
+        "columns: W1, 010594Y9032",
+        where=Location("010594Y9032.csv", 1, "020594X903P"),
+        why="because 030594W903B",
+        fix="not 040594V9030",
+    )
     for part in (error.render(), str(error), error.what, str(error.where), error.why, error.fix):
         assert not has_hetu(part or ""), part
     assert error.render().splitlines()[1] == "  where: <hetu>.csv, line 1, column '<hetu>'"

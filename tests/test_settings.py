@@ -40,7 +40,12 @@ def test_unknown_setting_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
-    [("POLKU_SHRINK_LIMIT", "0", 0), ("POLKU_SHRINK_LIMIT", " 100 ", 100), ("POLKU_HISTORY_VERSIONS", "0", 0), ("POLKU_HISTORY_VERSIONS", "12", 12)],
+    [
+        ("POLKU_SHRINK_LIMIT", "0", 0),
+        ("POLKU_SHRINK_LIMIT", " 100 ", 100),
+        ("POLKU_HISTORY_VERSIONS", "0", 0),
+        ("POLKU_HISTORY_VERSIONS", "12", 12),
+    ],
 )
 def test_replacement_settings_are_whole_numbers(monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: int) -> None:
     monkeypatch.setenv(name, value)
@@ -50,8 +55,12 @@ def test_replacement_settings_are_whole_numbers(monkeypatch: pytest.MonkeyPatch,
 
 @pytest.mark.parametrize(
     ("name", "value", "words"),
-    [("POLKU_SHRINK_LIMIT", "101", "from 0 to 100"), ("POLKU_SHRINK_LIMIT", "9.5", "from 0 to 100"),
-     ("POLKU_HISTORY_VERSIONS", "-1", "of at least 0"), ("POLKU_HISTORY_VERSIONS", "three", "of at least 0")],
+    [
+        ("POLKU_SHRINK_LIMIT", "101", "from 0 to 100"),
+        ("POLKU_SHRINK_LIMIT", "9.5", "from 0 to 100"),
+        ("POLKU_HISTORY_VERSIONS", "-1", "of at least 0"),
+        ("POLKU_HISTORY_VERSIONS", "three", "of at least 0"),
+    ],
 )
 def test_bad_replacement_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str) -> None:
     monkeypatch.setenv(name, value)

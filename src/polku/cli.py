@@ -11,8 +11,8 @@ import json
 import math
 import sys  # noqa: F401  (commands that read standard input, e.g. erase --hetu -)
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,7 +23,6 @@ from polku.command import Finite, PolkuGroup, console
 from polku.command import run as _run
 from polku.errors import UsageError
 from polku.progress import progress_bar
-
 
 STORE_OPTION = click.option(
     "--store",
@@ -43,7 +42,11 @@ def _emit_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-EXACT_OPTION = click.option("--exact", is_flag=True, help="Exact counts and estimates without disclosure control, for analysts with access to the store; each use is logged.")
+EXACT_OPTION = click.option(
+    "--exact",
+    is_flag=True,
+    help="Exact counts and estimates without disclosure control, for analysts with access to the store; each use is logged.",
+)
 """The one way past the disclosure gate (docs/report.md); the same name on every command."""
 
 
@@ -62,7 +65,14 @@ def _gate(command: str, exact: bool, payload: Any, release: Callable[[Any], Any]
 @click.group(cls=PolkuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="polku")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
-@click.option("--wait", "wait_seconds", default=0.0, show_default=True, type=Finite(0, 86400), help="Seconds to keep retrying a store another process has locked.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=0.0,
+    show_default=True,
+    type=Finite(0, 86400),
+    help="Seconds to keep retrying a store another process has locked.",
+)
 def main(debug: bool, wait_seconds: float) -> None:
     """Polku: which employment services work, for whom, at what cost.
 
@@ -75,11 +85,31 @@ def main(debug: bool, wait_seconds: float) -> None:
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
+@click.option(
+    "--clients",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(min=100, max=MAX_CLIENTS),
+    help="Number of synthetic clients.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
-@click.option("--out", "out_dir", default=Path("polku-demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for every output of the demo.")
-@click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
-@click.option("--serve/--no-serve", default=False, show_default=True, help="Serve the dashboard after the run (the dashboard is not built yet; --serve is refused).")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("polku-demo"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for every output of the demo.",
+)
+@click.option(
+    "--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG)."
+)
+@click.option(
+    "--serve/--no-serve",
+    default=False,
+    show_default=True,
+    help="Serve the dashboard after the run (the dashboard is not built yet; --serve is refused).",
+)
 def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) -> None:
     """Generate a synthetic area, import it, analyse it and write the report.
 
@@ -104,9 +134,17 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 
 
 @main.command()
-@click.option("--clients", default=20000, show_default=True, type=click.IntRange(min=100, max=MAX_CLIENTS), help="Number of synthetic clients.")
+@click.option(
+    "--clients",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(min=100, max=MAX_CLIENTS),
+    help="Number of synthetic clients.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to."
+)
 def generate(clients: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic employment area in the import format, with its ground truth.
 
@@ -129,14 +167,50 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
 @main.command(name="import")
 @click.argument("table", required=False)
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).")
-@click.option("--source", default=None, help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).")
-@click.option("--allow-shrink", "--allow-empty", "allow_shrink", is_flag=True, help="Let a file that keeps fewer than POLKU_SHRINK_LIMIT % of its source's rows (an empty file included) replace them; refused otherwise. --allow-empty is the old name.")
-@click.option("--rollback", "rollback_source", metavar="SOURCE", default=None, help="Restore the previous kept version of SOURCE instead of importing (TABLE only when the source feeds several tables; no FILE).")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Mapping YAML from the export's columns and codes to the data model (default: the synthetic area's format).",
+)
+@click.option(
+    "--source",
+    default=None,
+    help="Name of the source (default: the file's name). A new file under the same name replaces the old one's rows.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).",
+)
+@click.option(
+    "--allow-shrink",
+    "--allow-empty",
+    "allow_shrink",
+    is_flag=True,
+    help="Let a file that keeps fewer than POLKU_SHRINK_LIMIT % of its source's rows (an empty file included) replace them; refused otherwise. --allow-empty is the old name.",
+)
+@click.option(
+    "--rollback",
+    "rollback_source",
+    metavar="SOURCE",
+    default=None,
+    help="Restore the previous kept version of SOURCE instead of importing (TABLE only when the source feeds several tables; no FILE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @STORE_OPTION
-def import_(table: str | None, file: Path | None, mapping: Path | None, source: str | None, key_file: Path | None, allow_shrink: bool, rollback_source: str | None, as_json: bool, store_path: Path | None) -> None:
+def import_(
+    table: str | None,
+    file: Path | None,
+    mapping: Path | None,
+    source: str | None,
+    key_file: Path | None,
+    allow_shrink: bool,
+    rollback_source: str | None,
+    as_json: bool,
+    store_path: Path | None,
+) -> None:
     """Import FILE (CSV, XLSX or Parquet) into TABLE, validating every row.
 
     Rows that fail validation go to the quarantine table with file, line, column and
@@ -156,12 +230,19 @@ def import_(table: str | None, file: Path | None, mapping: Path | None, source: 
                 _print_import(rollback(store, rollback_source, table=table), as_json)
             return 0
         if table is None or file is None:
-            raise UsageError("polku import needs TABLE and FILE", fix="polku import TABLE FILE, or polku import --rollback SOURCE.")
+            raise UsageError(
+                "polku import needs TABLE and FILE", fix="polku import TABLE FILE, or polku import --rollback SOURCE."
+            )
         key = load_key(key_file=key_file)
         if key.weakness:
-            console.print(f"[yellow]warning:[/yellow] the pseudonymisation key looks weak: {key.weakness}; create a random one with `polku key PATH`", highlight=False)
+            console.print(
+                f"[yellow]warning:[/yellow] the pseudonymisation key looks weak: {key.weakness}; create a random one with `polku key PATH`",
+                highlight=False,
+            )
         with open_store(store_path) as store, progress_bar(console, "import") as progress:
-            report = import_file(store, table, file, mapping=mapping, source=source, key=key, progress=progress, allow_shrink=allow_shrink)
+            report = import_file(
+                store, table, file, mapping=mapping, source=source, key=key, progress=progress, allow_shrink=allow_shrink
+            )
         _print_import(report, as_json)
         return 1 if report.rows_quarantined else 0
 
@@ -219,9 +300,18 @@ def _compact(target: Path) -> None:
 
 
 @main.command()
-@click.option("--hetu", default=None, help="The person's identity code; '-' reads it from standard input (keeps it out of the shell history and the process list).")
+@click.option(
+    "--hetu",
+    default=None,
+    help="The person's identity code; '-' reads it from standard input (keeps it out of the shell history and the process list).",
+)
 @click.option("--pseudonym", default=None, help="The person's pseudonym (person_id as stored).")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Pseudonymisation key file for --hetu (default: the settings, as for import).")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Pseudonymisation key file for --hetu (default: the settings, as for import).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
 @STORE_OPTION
 def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_json: bool, store_path: Path | None) -> None:
@@ -236,7 +326,9 @@ def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_jso
 
     def action() -> int:
         if (hetu is None) == (pseudonym is None):
-            raise UsageError("give exactly one of --hetu and --pseudonym", fix="for example: polku erase --hetu - (and type the code).")
+            raise UsageError(
+                "give exactly one of --hetu and --pseudonym", fix="for example: polku erase --hetu - (and type the code)."
+            )
         if hetu is not None:
             from polku.identity import load_key
 
@@ -254,7 +346,12 @@ def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_jso
 
 
 @main.command()
-@click.option("--older-than", "older_than", required=True, help="Retention period before today (5y, 18m, 90d) or the cut-off date (YYYY-MM-DD): persons whose last activity is before it are removed.")
+@click.option(
+    "--older-than",
+    "older_than",
+    required=True,
+    help="Retention period before today (5y, 18m, 90d) or the cut-off date (YYYY-MM-DD): persons whose last activity is before it are removed.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
 @STORE_OPTION
@@ -284,7 +381,12 @@ def purge(older_than: str, dry_run: bool, as_json: bool, store_path: Path | None
 
 
 @main.command()
-@click.option("--since", default=None, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="Only rows from this UTC date (YYYY-MM-DD) or time on.")
+@click.option(
+    "--since",
+    default=None,
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only rows from this UTC date (YYYY-MM-DD) or time on.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @STORE_OPTION
 def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
@@ -311,8 +413,16 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
 
 
 @main.command()
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write (mode 0600); an existing file is replaced only if it is a Polku report.")
-@click.option("--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG).")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write (mode 0600); an existing file is replaced only if it is a Polku report.",
+)
+@click.option(
+    "--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG)."
+)
 @STORE_OPTION
 def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
     """Write the self-contained HTML report of what the store holds."""
@@ -365,22 +475,84 @@ def _default_method() -> str:
 
 
 @main.command()
-@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Flat CSV or Parquet file, one row per person (or person and start). Without it: estimates over the store.")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Flat CSV or Parquet file, one row per person (or person and start). Without it: estimates over the store.",
+)
 @click.option("--treatment", default=None, help="With --data: column with 1 for participants and 0 for comparison people.")
-@click.option("--outcome", default=None, help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).")
+@click.option(
+    "--outcome",
+    default=None,
+    help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).",
+)
 @click.option("--covariates", default="", help="With --data: comma-separated covariate columns; text columns become indicators.")
-@click.option("--service", "services", multiple=True, help="Over the store: service code(s) to estimate (default: every service with participants).")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="Over the store: service code(s) to estimate (default: every service with participants).",
+)
 @click.option("--method", cls=_MethodOption, default=_default_method, show_default=True, type=_Methods())
-@click.option("--estimand", default="att", show_default=True, type=click.Choice(["att", "ate"]), help="att: effect on participants; ate: on everybody (with --data).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap).")
-@click.option("--bootstrap", default=None, type=click.IntRange(min=0), help="Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).")
-@click.option("--trim", default=None, type=Finite(0, 0.5, max_open=True), help="Trimming threshold alpha for ipw, aipw and match (default 0.01) and entropy (default 0); see docs/methods.md.")
-@click.option("--keep-later-services", is_flag=True, help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).")
-@click.option("--survival", is_flag=True, help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --data, a list over the store), under disclosure control unless --exact.")
+@click.option(
+    "--estimand",
+    default="att",
+    show_default=True,
+    type=click.Choice(["att", "ate"]),
+    help="att: effect on participants; ate: on everybody (with --data).",
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting folds, bootstrap)."
+)
+@click.option(
+    "--bootstrap",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).",
+)
+@click.option(
+    "--trim",
+    default=None,
+    type=Finite(0, 0.5, max_open=True),
+    help="Trimming threshold alpha for ipw, aipw and match (default 0.01) and entropy (default 0); see docs/methods.md.",
+)
+@click.option(
+    "--keep-later-services",
+    is_flag=True,
+    help="Over the store: do not censor comparison people who start a service later (estimand: starting now vs not now).",
+)
+@click.option(
+    "--survival",
+    is_flag=True,
+    help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON (one object with --data, a list over the store), under disclosure control unless --exact.",
+)
 @EXACT_OPTION
 @STORE_OPTION
-def estimate(data_path: Path | None, treatment: str | None, outcome: str | None, covariates: str, services: tuple[str, ...], method: str, estimand: str, seed: int, bootstrap: int | None, trim: float | None, keep_later_services: bool, survival: bool, as_json: bool, exact: bool, store_path: Path | None) -> None:
+def estimate(
+    data_path: Path | None,
+    treatment: str | None,
+    outcome: str | None,
+    covariates: str,
+    services: tuple[str, ...],
+    method: str,
+    estimand: str,
+    seed: int,
+    bootstrap: int | None,
+    trim: float | None,
+    keep_later_services: bool,
+    survival: bool,
+    as_json: bool,
+    exact: bool,
+    store_path: Path | None,
+) -> None:
     """Estimate services' effects on an outcome, with intervals and diagnostics.
 
     Over the store: by service, by service and client group, and by service and provider,
@@ -409,14 +581,35 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         if survival:
             raise UsageError("--survival works over the store, not with --data", fix="leave out --data (or --survival).")
         if not treatment or not outcome:
-            raise UsageError("--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns.")
+            raise UsageError(
+                "--treatment and --outcome are required with --data", fix="name the treatment (0/1) and outcome columns."
+            )
         names = [c.strip() for c in covariates.split(",") if c.strip()]
-        result, sentences = estimate_file(data_path, treatment=treatment, outcome=outcome, covariates=names, method=method, estimand=estimand, seed=seed, settings=options)
+        result, sentences = estimate_file(
+            data_path,
+            treatment=treatment,
+            outcome=outcome,
+            covariates=names,
+            method=method,
+            estimand=estimand,
+            seed=seed,
+            settings=options,
+        )
         record = _gate("estimate", exact, [result.to_dict()], sdc.release_estimates, data_path)[0]
         if record["estimate"] is None:  # the sentences describe the estimate, or quote its note's counts
             sentences = [f"No estimate: {record['note'] or 'too few people to show'}."]
         if as_json:
-            _emit_json(record | {"data": str(data_path), "treatment": treatment, "outcome": outcome, "covariates": names, "seed": seed, "sentences": sentences})
+            _emit_json(
+                record
+                | {
+                    "data": str(data_path),
+                    "treatment": treatment,
+                    "outcome": outcome,
+                    "covariates": names,
+                    "seed": seed,
+                    "sentences": sentences,
+                }
+            )
         else:
             for line in estimate_lines(record, sentences):
                 out.print(line, highlight=False)
@@ -427,12 +620,21 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         from polku.store import open_store
 
         if estimand != "att":
-            raise UsageError("estimates over the store are for participants (att)", fix="leave out --estimand, or use --data for the ate.")
+            raise UsageError(
+                "estimates over the store are for participants (att)", fix="leave out --estimand, or use --data for the ate."
+            )
         if survival:
             return survival_curves()
         with open_store(store_path, read_only=True) as store:
-            rows = store_estimates(store, services=list(services) or None, outcome=store_outcome, method=method,
-                                   censor_later_services=not keep_later_services, seed=seed, settings=options)
+            rows = store_estimates(
+                store,
+                services=list(services) or None,
+                outcome=store_outcome,
+                method=method,
+                censor_later_services=not keep_later_services,
+                seed=seed,
+                settings=options,
+            )
         records = _gate("estimate", exact, [row.to_dict() for row in rows], sdc.release_estimates, store_path)
         if as_json:
             _emit_json(records)
@@ -445,12 +647,30 @@ def estimate(data_path: Path | None, treatment: str | None, outcome: str | None,
         from polku.store import open_store
 
         if keep_later_services:  # the curves stop following a comparison person at a later start
-            raise UsageError("--survival censors comparison people at a later service start", fix="leave out --keep-later-services.")
+            raise UsageError(
+                "--survival censors comparison people at a later service start", fix="leave out --keep-later-services."
+            )
         with open_store(store_path, read_only=True) as store:
-            views = store_views(store, services=list(services) or None, outcome=store_outcome, method=method, seed=seed,
-                                settings=options, checks=False, expected=False, kaplan=True, by_provider=False)
+            views = store_views(
+                store,
+                services=list(services) or None,
+                outcome=store_outcome,
+                method=method,
+                seed=seed,
+                settings=options,
+                checks=False,
+                expected=False,
+                kaplan=True,
+                by_provider=False,
+            )
         exact_records = [_survival_record(view, store_outcome) for view in views]
-        payload = _gate("estimate", exact, exact_records, lambda _: [_survival_record(v, store_outcome, released=True) for v in views], store_path)
+        payload = _gate(
+            "estimate",
+            exact,
+            exact_records,
+            lambda _: [_survival_record(v, store_outcome, released=True) for v in views],
+            store_path,
+        )
         if as_json:
             _emit_json(payload)
         else:
@@ -467,8 +687,12 @@ def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[st
 
     if view.survival is None:
         note = view.overall.result.note or "no estimate"
-        return {"service_code": view.service_code, "outcome": outcome, "suppressed": True,
-                "note": sdc.scrub_text(note) if released else note}
+        return {
+            "service_code": view.service_code,
+            "outcome": outcome,
+            "suppressed": True,
+            "note": sdc.scrub_text(note) if released else note,
+        }
     if released:
         return sdc.release_survival(view.survival, view.group_survival) | {"outcome": outcome, "suppressed": False, "note": ""}
     groups = [g.to_dict() for g in view.group_survival]
@@ -477,8 +701,19 @@ def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[st
 
 @main.command()
 @click.option("--year", required=True, type=click.IntRange(1, 9999), help="Tax year (the shipped parameters cover 2023-2026).")
-@click.option("--persons", "persons_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), adjusted_benefit_months.")
-@click.option("--explain", "explain_id", default=None, help="Print this person's calculation line by line: each amount, its law, and every parameter with its value and source.")
+@click.option(
+    "--persons",
+    "persons_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), adjusted_benefit_months.",
+)
+@click.option(
+    "--explain",
+    "explain_id",
+    default=None,
+    help="Print this person's calculation line by line: each amount, its law, and every parameter with its value and source.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per person.")
 def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool) -> None:
     """Taxes, contributions, benefits and net income of each person for one year, under
@@ -500,7 +735,12 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
             return 0
         columns = ["person_id", *OUTPUT]
         if as_json:
-            _emit_json([{k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()} for row in result[columns].to_dict("records")])
+            _emit_json(
+                [
+                    {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
+                    for row in result[columns].to_dict("records")
+                ]
+            )
         else:
             out.print(result[columns].round(2).to_string(index=False), highlight=False, markup=False)
         return 0
@@ -509,22 +749,68 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
 
 
 @main.command()
-@click.option("--year", default=None, type=click.IntRange(1, 9999), help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).")
-@click.option("--employed", "employed_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.")
+@click.option(
+    "--year",
+    default=None,
+    type=click.IntRange(1, 9999),
+    help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).",
+)
+@click.option(
+    "--employed",
+    "employed_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.",
+)
 @click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
 @click.option("--cost", default=None, type=Finite(min=0), help="With --employed: programme cost of the cohort in euros.")
-@click.option("--additional", default=None, type=Finite(), help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; expected versus observed: O - E).")
+@click.option(
+    "--additional",
+    default=None,
+    type=Finite(),
+    help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; expected versus observed: O - E).",
+)
 @click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
-@click.option("--horizon", default=None, type=click.IntRange(min=1), help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).")
-@click.option("--persistence", default=None, type=Finite(0, 1), help="Share of the effect left in each further year (default 0.5).")
+@click.option(
+    "--horizon",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Years the effect is counted (default 1, as seed 000; see docs/fiscal.md).",
+)
+@click.option(
+    "--persistence", default=None, type=Finite(0, 1), help="Share of the effect left in each further year (default 0.5)."
+)
 @click.option("--discount", default=None, type=Finite(0, 0.2), help="Discount rate a year (default 0.035).")
 @click.option("--optimism-bias", default=None, type=Finite(0, 1), help="Haircut on the benefits (default 0).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with --employed, a list over the store), under disclosure control unless --exact.")
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Random seed (comparison draws, cross-fitting, Monte Carlo)."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON (one object with --employed, a list over the store), under disclosure control unless --exact.",
+)
 @EXACT_OPTION
 @STORE_OPTION
-def cba(year: int | None, employed_path: Path | None, participants: int | None, cost: float | None, additional: float | None, interval: str | None, services: tuple[str, ...], horizon: int | None, persistence: float | None, discount: float | None, optimism_bias: float | None, seed: int, as_json: bool, exact: bool, store_path: Path | None) -> None:
+def cba(
+    year: int | None,
+    employed_path: Path | None,
+    participants: int | None,
+    cost: float | None,
+    additional: float | None,
+    interval: str | None,
+    services: tuple[str, ...],
+    horizon: int | None,
+    persistence: float | None,
+    discount: float | None,
+    optimism_bias: float | None,
+    seed: int,
+    as_json: bool,
+    exact: bool,
+    store_path: Path | None,
+) -> None:
     """Cost-benefit analysis: additional employments times the fiscal gain of an employment
     at the participants' own hours and wages, against the programme cost, with a Monte
     Carlo and a tornado (docs/fiscal.md, section 7).
@@ -539,10 +825,20 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
     from polku.cba import Assumptions
 
     def released(rows: list[Any], source: Path | None) -> list[dict[str, Any]]:
-        return _gate("cba", exact, [row.to_dict() for row in rows], lambda records: [sdc.release_cost_benefit(r) for r in records], source)
+        return _gate(
+            "cba", exact, [row.to_dict() for row in rows], lambda records: [sdc.release_cost_benefit(r) for r in records], source
+        )
 
-    chosen = {k: v for k, v in {"horizon_years": horizon, "persistence": persistence, "discount_rate": discount,
-                                "optimism_bias": optimism_bias}.items() if v is not None}
+    chosen = {
+        k: v
+        for k, v in {
+            "horizon_years": horizon,
+            "persistence": persistence,
+            "discount_rate": discount,
+            "optimism_bias": optimism_bias,
+        }.items()
+        if v is not None
+    }
     assumptions = Assumptions(**chosen)
 
     def from_file() -> int:
@@ -554,14 +850,18 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
         if services:
             raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
         if None in (year, participants, cost, additional, interval):
-            raise UsageError("--employed needs --year, --participants, --cost, --additional and --interval",
-                             fix="give all five, or leave out --employed to analyse the store")
+            raise UsageError(
+                "--employed needs --year, --participants, --cost, --additional and --interval",
+                fix="give all five, or leave out --employed to analyse the store",
+            )
         try:
             low, high = (float(x) for x in interval.split(","))
             if not math.isfinite(low) or not math.isfinite(high):
                 raise ValueError(interval)
         except ValueError:
-            raise UsageError(f"--interval must be LOW,HIGH (two finite numbers), not {interval!r}", fix="for example --interval 8,24") from None
+            raise UsageError(
+                f"--interval must be LOW,HIGH (two finite numbers), not {interval!r}", fix="for example --interval 8,24"
+            ) from None
         if not low <= additional <= high:
             raise UsageError("--additional must lie within --interval", fix="give the estimate and its 95 % interval")
         gain, simulated = employed_gain(read_persons(employed_path, "--employed"), year, source=str(employed_path))
@@ -577,10 +877,14 @@ def cba(year: int | None, employed_path: Path | None, participants: int | None, 
 
         low, high = covered_years()
         if year is not None and not low <= year <= high:
-            raise UsageError(f"the tax and benefit parameters cover {low}-{high}, not {year}", fix=f"choose --year between {low} and {high}")
+            raise UsageError(
+                f"the tax and benefit parameters cover {low}-{high}, not {year}", fix=f"choose --year between {low} and {high}"
+            )
         if any(v is not None for v in (participants, cost, additional, interval)):
-            raise UsageError("--participants, --cost, --additional and --interval go with --employed",
-                             fix="over the store they come from the data; leave them out")
+            raise UsageError(
+                "--participants, --cost, --additional and --interval go with --employed",
+                fix="over the store they come from the data; leave them out",
+            )
         with open_store(store_path, read_only=True) as store:
             rows = store_cost_benefit(store, list(services) or None, year=year, seed=seed, assumptions=assumptions)
         records = released(rows, store_path)

@@ -17,8 +17,12 @@ def print_audit(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         output = f" -> {row['output_path']}" if row["output_path"] else ""
         pending = " (pending)" if row["pending"] else ""
-        out.print(f"{row['at_utc']:%Y-%m-%d %H:%M:%S} {row['actor']} [{row['channel']}] {row['action']} {row['outcome']}{pending}: "
-                  f"{json.loads(row['data']).get('access', '')}{output}", highlight=False, markup=False)
+        out.print(
+            f"{row['at_utc']:%Y-%m-%d %H:%M:%S} {row['actor']} [{row['channel']}] {row['action']} {row['outcome']}{pending}: "
+            f"{json.loads(row['data']).get('access', '')}{output}",
+            highlight=False,
+            markup=False,
+        )
     out.print(f"{len(rows):,} audit rows", highlight=False)
 
 
@@ -46,15 +50,19 @@ def estimate_lines(result: dict[str, Any], sentences: list[str]) -> list[str]:
     ]
     if result.get("observed") is not None:
         low, high = result["extra"]["additional_ci"]
-        lines.append(f"observed {g(result['observed'])}, expected {g(result['expected'])}, "
-                     f"additional {g(result['observed'] - result['expected'])} [{g(low)}, {g(high)}]")
+        lines.append(
+            f"observed {g(result['observed'])}, expected {g(result['expected'])}, "
+            f"additional {g(result['observed'] - result['expected'])} [{g(low)}, {g(high)}]"
+        )
     if result.get("max_smd_after") is not None:
         lines.append(f"max |SMD| before {result['max_smd_before']:.3f}, after {result['max_smd_after']:.3f}")
     overlap = result.get("overlap") or {}
     if overlap.get("ess_control") is not None:
-        lines.append(f"effective comparison size {overlap['ess_control']:,.0f}, top 1 % / 5 % of comparison rows carry "
-                     f"{overlap['top1_weight_share']:.0%} / {overlap['top5_weight_share']:.0%} of the weight, participants outside "
-                     f"the comparison's propensity range {number(overlap['outside_support'], '{:.1%}')}")
+        lines.append(
+            f"effective comparison size {overlap['ess_control']:,.0f}, top 1 % / 5 % of comparison rows carry "
+            f"{overlap['top1_weight_share']:.0%} / {overlap['top5_weight_share']:.0%} of the weight, participants outside "
+            f"the comparison's propensity range {number(overlap['outside_support'], '{:.1%}')}"
+        )
     return lines + [""] + sentences
 
 
@@ -86,15 +94,23 @@ def print_curves(record: dict[str, Any]) -> None:
     for key, name in (("participants", "participants"), ("comparison", "comparison, weighted")):
         group = record[key]
         table.add_row(name, n(group["n"]), *(percent(group["cumulative_incidence"][m]) for m in months))
-        table.add_row("  95% CI", "", *("-" if group["ci_low"][m] is None else f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}"
-                                      for m in months))
+        table.add_row(
+            "  95% CI",
+            "",
+            *(
+                "-" if group["ci_low"][m] is None else f"{percent(group['ci_low'][m])}-{percent(group['ci_high'][m])}"
+                for m in months
+            ),
+        )
     table.add_row("difference", "", *(percent(record["difference"][m], "+") for m in months))
     out.print(table)
     last = months[-1]
     part, comp = record["participants"], record["comparison"]
-    censored = (f"{n(part['censored_before'][last])} participants, {n(comp['censored_before'][last])} comparison rows"
-                if "censored_before" in part else
-                f"{n(part['censored_share'], '{:.1f}')} % of participants, {n(comp['censored_share'], '{:.1f}')} % of comparison rows")
+    censored = (
+        f"{n(part['censored_before'][last])} participants, {n(comp['censored_before'][last])} comparison rows"
+        if "censored_before" in part
+        else f"{n(part['censored_share'], '{:.1f}')} % of participants, {n(comp['censored_share'], '{:.1f}')} % of comparison rows"
+    )
     out.print(
         f"censored before {last} months: {censored}. Comparison weighted to resemble the participants: "
         f"effective size {n(comp['effective_n'], '{:,.0f}')} of {n(comp['n'])} rows; "
@@ -107,14 +123,34 @@ def print_effects(records: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title=f"effect on {records[0]['outcome'] if records else ''} (ATT, 95% CI)")
-    for column in ("service", "group", "provider", "participants", "estimate", "95% CI", "naive", "eff. comparison", "outside range"):
+    for column in (
+        "service",
+        "group",
+        "provider",
+        "participants",
+        "estimate",
+        "95% CI",
+        "naive",
+        "eff. comparison",
+        "outside range",
+    ):
         table.add_column(column, justify="right" if column not in ("service", "group", "provider") else "left")
     for r in records:
         signed = lambda v: number(v, "{:+.3f}")  # noqa: E731
         missing = "too few to show" if too_few(r) else "no estimate (below)"
-        shown = ("-", missing, "") if r["estimate"] is None else (
-            signed(r["estimate"]), f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]", signed(r["naive_difference"]))
-        table.add_row(r["service_code"], r["client_group"] or "", r["provider_id"] or "", number(r["n_treated"]), *shown, *overlap_cells(r.get("overlap")))
+        shown = (
+            ("-", missing, "")
+            if r["estimate"] is None
+            else (signed(r["estimate"]), f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]", signed(r["naive_difference"]))
+        )
+        table.add_row(
+            r["service_code"],
+            r["client_group"] or "",
+            r["provider_id"] or "",
+            number(r["n_treated"]),
+            *shown,
+            *overlap_cells(r.get("overlap")),
+        )
     out.print(table)
     from polku.impact.explain import WARNING
 
@@ -137,7 +173,9 @@ def cells_by_sentence(records: list[dict[str, Any]]) -> dict[str, list[str]]:
         if r["estimate"] is None and not too_few(r):
             sentence = f"no estimate: {r['note']}."
         if sentence:
-            cells.setdefault(sentence, []).append(" ".join(filter(None, (r["service_code"], r["client_group"], r["provider_id"]))))
+            cells.setdefault(sentence, []).append(
+                " ".join(filter(None, (r["service_code"], r["client_group"], r["provider_id"])))
+            )
     return cells
 
 
@@ -157,18 +195,33 @@ def print_cba(p: dict[str, Any]) -> None:
         out.print(f"  no analysis: {why}", highlight=False)
         return
     n = number
-    out.print(f"  {n(p['participants'])} participants, {p['additional_employments']:.1f} additional employments, cost "
-              f"{p['cost']:,.0f} EUR ({n(p['employed'])} employed valued, {n(p['wages_imputed'])} wages imputed)", highlight=False)
-    out.print(f"  fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
-              f"{p['gain_per_employment_with_pension']:,.0f} with pension contributions", highlight=False)
-    out.print(f"  benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f}, ratio {p['ratio']:.2f}; with pension contributions "
-              f"{p['benefit_with_pension']:,.0f}, net {p['net_with_pension']:+,.0f}, ratio {p['ratio_with_pension']:.2f}", highlight=False)
-    out.print(f"  per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f}; "
-              f"break-even at {p['break_even_employments']:.1f} additional employments", highlight=False)
+    out.print(
+        f"  {n(p['participants'])} participants, {p['additional_employments']:.1f} additional employments, cost "
+        f"{p['cost']:,.0f} EUR ({n(p['employed'])} employed valued, {n(p['wages_imputed'])} wages imputed)",
+        highlight=False,
+    )
+    out.print(
+        f"  fiscal gain of one employment: {p['gain_per_employment']:,.0f} EUR a year, "
+        f"{p['gain_per_employment_with_pension']:,.0f} with pension contributions",
+        highlight=False,
+    )
+    out.print(
+        f"  benefit {p['benefit']:,.0f} EUR, net {p['net']:+,.0f}, ratio {p['ratio']:.2f}; with pension contributions "
+        f"{p['benefit_with_pension']:,.0f}, net {p['net_with_pension']:+,.0f}, ratio {p['ratio_with_pension']:.2f}",
+        highlight=False,
+    )
+    out.print(
+        f"  per participant: benefit {p['benefit_per_participant']:,.0f} EUR, net {p['net_per_participant']:+,.0f}; "
+        f"break-even at {p['break_even_employments']:.1f} additional employments",
+        highlight=False,
+    )
     mc = p["monte_carlo"]
-    out.print(f"  Monte Carlo ({mc['draws']:,} draws): P(benefit > cost) = {mc['probability_benefit_exceeds_cost']:.2f} "
-              f"({mc['probability_with_pension']:.2f} with pension contributions); net 5-95 %: "
-              f"{mc['net_percentiles'][5]:+,.0f} to {mc['net_percentiles'][95]:+,.0f} EUR", highlight=False)
+    out.print(
+        f"  Monte Carlo ({mc['draws']:,} draws): P(benefit > cost) = {mc['probability_benefit_exceeds_cost']:.2f} "
+        f"({mc['probability_with_pension']:.2f} with pension contributions); net 5-95 %: "
+        f"{mc['net_percentiles'][5]:+,.0f} to {mc['net_percentiles'][95]:+,.0f} EUR",
+        highlight=False,
+    )
     for bar in p["tornado"]:
         out.print(f"    {bar['name']}: net {bar['net_at_low']:+,.0f} to {bar['net_at_high']:+,.0f} EUR", highlight=False)
     if p["note"]:

@@ -88,7 +88,9 @@ def write_output(path: Path, content: str | bytes) -> Path:
         private_folders(target.parent)
         _replace_atomically(target, data)
     except OSError as error:
-        raise UsageError(f"cannot write {target}: {error.strerror or error}", fix="check the folder and its free space.") from None
+        raise UsageError(
+            f"cannot write {target}: {error.strerror or error}", fix="check the folder and its free space."
+        ) from None
     audit.note_output(target, hashlib.sha256(data).hexdigest())
     return target
 

@@ -13,8 +13,9 @@ Spark later; the meta tables `import_log` and `quarantine` are read with plain S
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 import ibis
 from ibis import _
@@ -93,13 +94,17 @@ class QualitySummary:
             "invariant_holds": self.invariant_holds,
         }
 
-    def released(self) -> "QualitySummary":
+    def released(self) -> QualitySummary:
         """The summary as the disclosure gate lets it out (`sdc.release_status`); hidden
         counts are None."""
         shown = sdc.release_status(self.to_dict())
         imports = tuple(ImportEntry(**{k: v for k, v in e.items() if k != "balanced"}) for e in shown["imports"])
-        return QualitySummary(shown["tables"], imports, tuple(QuarantineGroup(**q) for q in shown["quarantine"]),
-                              tuple(Finding(**{k: v for k, v in f.items() if k != "explanation"}) for f in shown["findings"]))
+        return QualitySummary(
+            shown["tables"],
+            imports,
+            tuple(QuarantineGroup(**q) for q in shown["quarantine"]),
+            tuple(Finding(**{k: v for k, v in f.items() if k != "explanation"}) for f in shown["findings"]),
+        )
 
     def render(self, lang: str | None = None) -> str:
         """Aligned plain text for the terminal, in `lang` (default: setting POLKU_LANG)."""
@@ -107,8 +112,10 @@ class QualitySummary:
         parts = [
             _block(t("status.tables", lang), [[name, _n(n)] for name, n in self.tables.items()]),
             _block(t("status.imports", lang), _import_rows(self.imports, lang)),
-            _block(t("status.quarantine", lang), [[q.table, q.reason_code, _n(q.rows), q.reason] for q in self.quarantine]
-                   or [[t("status.none", lang)]]),
+            _block(
+                t("status.quarantine", lang),
+                [[q.table, q.reason_code, _n(q.rows), q.reason] for q in self.quarantine] or [[t("status.none", lang)]],
+            ),
             _findings_text(self.findings, lang),
             t("status.invariant_ok" if self.invariant_holds else "status.invariant_broken", lang),
         ]
@@ -122,8 +129,18 @@ def _n(count: int | None) -> str:
 
 def _import_rows(imports: tuple[ImportEntry, ...], lang: str) -> list[list[str]]:
     header = [t(f"status.col.{c}", lang) for c in ("table", "file", "sha256", "status", "read", "accepted", "quarantined")]
-    rows = [[e.table, e.file.rsplit("/", 1)[-1], e.sha256[:12], e.status,
-             _n(e.rows_read), _n(e.rows_accepted), _n(e.rows_quarantined)] for e in imports]
+    rows = [
+        [
+            e.table,
+            e.file.rsplit("/", 1)[-1],
+            e.sha256[:12],
+            e.status,
+            _n(e.rows_read),
+            _n(e.rows_accepted),
+            _n(e.rows_quarantined),
+        ]
+        for e in imports
+    ]
     return [header, *rows] if rows else [[t("status.none", lang)]]
 
 
@@ -224,8 +241,12 @@ def overlapping_registrations(store: Store) -> int:
     other = base.view()
     pairs = base.join(
         other,
-        [base.person_id == other.person_id, base.spell_id != other.spell_id,
-         base.start_date < other.end, other.start_date < base.end],
+        [
+            base.person_id == other.person_id,
+            base.spell_id != other.spell_id,
+            base.start_date < other.end,
+            other.start_date < base.end,
+        ],
     )
     return int(pairs.select(base.spell_id).distinct().count().execute())
 
@@ -269,18 +290,30 @@ def _reference_checks() -> list[tuple[str, str, str, str, str, str]]:
 
 def findings(store: Store, imports: tuple[ImportEntry, ...]) -> tuple[Finding, ...]:
     """Every check with its count; checks that found nothing are left out."""
-    found = [Finding(code, table, severity, _unmatched(store, table, column, ref, ref_col))
-             for code, table, column, ref, ref_col, severity in _reference_checks()]
+    found = [
+        Finding(code, table, severity, _unmatched(store, table, column, ref, ref_col))
+        for code, table, column, ref, ref_col, severity in _reference_checks()
+    ]
     found += [
         Finding("overlapping_registration", "registration_spell", "warning", overlapping_registrations(store)),
         Finding("person_without_registration", "person", "warning", _persons_without_registration(store)),
         Finding("born_after_registration", "person", "error", _born_after_registration(store)),
-        Finding("employment_without_wage", "employment_spell", "warning",
-                _rows_where(store, "employment_spell", lambda r: r.monthly_wage.isnull())),
-        *(Finding("unlabelled_municipality", table, "info", _unlabelled_municipalities(store, table))
-          for table in ("person", "provider")),
-        Finding("open_registration", "registration_spell", "info",
-                _rows_where(store, "registration_spell", lambda r: r.end_date.isnull())),
+        Finding(
+            "employment_without_wage",
+            "employment_spell",
+            "warning",
+            _rows_where(store, "employment_spell", lambda r: r.monthly_wage.isnull()),
+        ),
+        *(
+            Finding("unlabelled_municipality", table, "info", _unlabelled_municipalities(store, table))
+            for table in ("person", "provider")
+        ),
+        Finding(
+            "open_registration",
+            "registration_spell",
+            "info",
+            _rows_where(store, "registration_spell", lambda r: r.end_date.isnull()),
+        ),
         Finding("import_unbalanced", "import_log", "error", sum(not e.balanced for e in imports)),
     ]
     return tuple(sorted((f for f in found if f.count), key=lambda f: SEVERITIES.index(f.severity)))

@@ -129,18 +129,23 @@ def _whole_number(name: str, low: int, high: int | None, why: str) -> int:
 
 def shrink_limit() -> int:
     """Percentage of a source's stored rows a new version must keep (see `ingest.load`)."""
-    return _whole_number("POLKU_SHRINK_LIMIT", 0, 100, "it is the share of a source's rows a new export must keep to replace it without --allow-shrink.")
+    return _whole_number(
+        "POLKU_SHRINK_LIMIT",
+        0,
+        100,
+        "it is the share of a source's rows a new export must keep to replace it without --allow-shrink.",
+    )
 
 
 def history_versions() -> int:
     """Earlier versions of a source kept for rollback (see `ingest.history`)."""
-    return _whole_number("POLKU_HISTORY_VERSIONS", 0, None, "it is the number of earlier versions of each source kept for rollback.")
+    return _whole_number(
+        "POLKU_HISTORY_VERSIONS", 0, None, "it is the number of earlier versions of each source kept for rollback."
+    )
 
 
 def language() -> str:
     lang = get("POLKU_LANG")
     if lang not in ("fi", "sv", "en"):
-        raise ConfigurationError(
-            f"POLKU_LANG is {lang!r}", fix="set POLKU_LANG to fi, sv or en."
-        )
+        raise ConfigurationError(f"POLKU_LANG is {lang!r}", fix="set POLKU_LANG to fi, sv or en.")
     return lang

@@ -35,8 +35,22 @@ def test_missing_wage_is_imputed_at_the_jobs_hours() -> None:
 def test_cba_command_json(tmp_path: Path) -> None:
     path = tmp_path / "employed.csv"
     path.write_text(EMPLOYED, encoding="utf-8")
-    args = ["cba", "--year", "2025", "--employed", str(path), "--participants", "62", "--cost", "94000",
-            "--additional", "16", "--interval", "8,24", "--json"]
+    args = [
+        "cba",
+        "--year",
+        "2025",
+        "--employed",
+        str(path),
+        "--participants",
+        "62",
+        "--cost",
+        "94000",
+        "--additional",
+        "16",
+        "--interval",
+        "8,24",
+        "--json",
+    ]
     gated = CliRunner().invoke(main, args)
     assert gated.exit_code == 0, gated.output
     shown = json.loads(gated.stdout)

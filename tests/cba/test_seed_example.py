@@ -23,7 +23,11 @@ def test_the_example_is_the_cohort_the_docs_describe(valued: tuple) -> None:
     _, simulated = valued
     assert len(simulated) == 30 and simulated["wage_imputed"].all()
     assert simulated["weekly_hours"].value_counts().to_dict() == {37.5: 12, 25.0: 10, 15.0: 8}
-    assert simulated["unemployment_benefit_type"].value_counts().to_dict() == {"labour_market_subsidy": 24, "basic": 4, "earnings_related": 2}
+    assert simulated["unemployment_benefit_type"].value_counts().to_dict() == {
+        "labour_market_subsidy": 24,
+        "basic": 4,
+        "earnings_related": 2,
+    }
     assert (simulated["housing_allowance_monthly"] > 0).sum() == 18 and (simulated["social_assistance_monthly"] > 0).sum() == 6
     adjusted = simulated["employed_kela_benefit"] + simulated["employed_fund_benefit"]
     # at 25 hours the imputed wages (about 2 200 EUR a month) use the adjusted benefit up; at 15 hours some is left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -25,8 +26,15 @@ def test_daily_wage_is_recovered_from_the_allowance_paid() -> None:
     p = legislation().on("2025-06-15")
     wages = np.array([42.0, 50.0, 89.46, 150.0, 223.65, 400.0])
     n = len(wages)
-    columns = {"benefit_type": np.full(n, 3.0), "children": np.zeros(n), "daily_wage": wages, "benefit_days": np.ones(n),
-               "benefit_days_used_before": np.zeros(n), "adjusted_benefit_months": np.zeros(n), "step_down_applies": np.zeros(n)}
+    columns = {
+        "benefit_type": np.full(n, 3.0),
+        "children": np.zeros(n),
+        "daily_wage": wages,
+        "benefit_days": np.ones(n),
+        "benefit_days_used_before": np.zeros(n),
+        "adjusted_benefit_months": np.zeros(n),
+        "step_down_applies": np.zeros(n),
+    }
     full = run(DAILY, columns, p)["full_daily_amount"]
     np.testing.assert_allclose(daily_wage_from_allowance(full, p), wages, rtol=1e-9)
     assert np.isnan(daily_wage_from_allowance(np.array([np.nan]), p)[0])
@@ -48,8 +56,9 @@ def test_service_analysis_adds_up_from_the_store(area: DemoResult) -> None:
     assert row.employed == int((participants["employed_12m"] == 1).sum())
     assert row.result.benefit == pytest.approx(row.result.additional_employments * row.result.gain_per_employment)
     assert row.result.gain_per_employment > 0 and 0 <= row.monte_carlo.probability_benefit_exceeds_cost <= 1
-    assert sum(row.gain_by[p] for p in ("state", "municipalities", "kela", "unemployment_insurance", "pension_system")) == \
-        pytest.approx(row.result.gain_per_employment_with_pension)
+    assert sum(
+        row.gain_by[p] for p in ("state", "municipalities", "kela", "unemployment_insurance", "pension_system")
+    ) == pytest.approx(row.result.gain_per_employment_with_pension)
 
 
 def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,13 +74,13 @@ def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang: str) -> None:
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from polku.reports.blocks import Chart, Table
     from polku.reports.context import ReportContext
     from polku.reports.sections.cost_benefit import cost_benefit_section
 
-    ctx = ReportContext(lang, 5, datetime(2026, 1, 1, tzinfo=timezone.utc), date(2025, 12, 31))
+    ctx = ReportContext(lang, 5, datetime(2026, 1, 1, tzinfo=UTC), date(2025, 12, 31))
     with open_store(area.store_path, read_only=True) as store:
         blocks = cost_benefit_section(store, ctx)
         services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
@@ -107,8 +116,16 @@ def test_first_job_and_benefits_are_read_from_one_row_each(tmp_path) -> None:  #
             ('h1', '{person}', 'housing_allowance', 'kela', 300, 'month', DATE '2023-06-01', NULL, false, {meta}),
             ('h2', '{person}', 'housing_allowance', 'kela', 320, 'month', DATE '2024-01-01', NULL, false, {meta}),
             ('e1', '{person}', 'earnings_related_allowance', 'unemployment_fund', 1305.54, 'month', DATE '2023-12-01', NULL, false, {meta})""")
-        employed = pd.DataFrame({"person_id": [person], "ref_date": [start], "age": [40.0], "sex": ["female"],
-                                 "education_level": ["upper_secondary"], "benefit": ["earnings_related_allowance"]})
+        employed = pd.DataFrame(
+            {
+                "person_id": [person],
+                "ref_date": [start],
+                "age": [40.0],
+                "sex": ["female"],
+                "education_level": ["upper_secondary"],
+                "benefit": ["earnings_related_allowance"],
+            }
+        )
         rows, fallbacks = _employed_persons(store, employed)
     row = rows.iloc[0]
     assert row["weekly_hours"] == 20 and pd.isna(row["annual_wage_income"])  # imputed later, never 4 600 x 12
@@ -120,7 +137,7 @@ def test_first_job_and_benefits_are_read_from_one_row_each(tmp_path) -> None:  #
 
 
 def test_report_computes_the_impact_views_once_for_both_sections(area: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from polku.reports.context import ReportContext
     from polku.reports.sections import impact
@@ -129,7 +146,7 @@ def test_report_computes_the_impact_views_once_for_both_sections(area: DemoResul
     calls = []
     real = impact.store_views
     monkeypatch.setattr(impact, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
-    ctx = ReportContext("en", 5, datetime(2026, 1, 1, tzinfo=timezone.utc), date(2025, 12, 31))
+    ctx = ReportContext("en", 5, datetime(2026, 1, 1, tzinfo=UTC), date(2025, 12, 31))
     with open_store(area.store_path, read_only=True) as store:
         impact.impact_section(store, ctx)
         cost_benefit_section(store, ctx)

@@ -23,7 +23,10 @@ def referrals_at_both_ends(x: np.ndarray) -> np.ndarray:
 
 
 def comparison_people(
-    n: int, seed: int, months: int = 12, referral_rate: Callable[[np.ndarray], np.ndarray] = rising_referrals,
+    n: int,
+    seed: int,
+    months: int = 12,
+    referral_rate: Callable[[np.ndarray], np.ndarray] = rising_referrals,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Job and referral times both depend on x: people with high x find work sooner and (by
     default) are referred sooner, so dropping the referred (or keeping them) biases the
@@ -36,13 +39,15 @@ def comparison_people(
     served_first = referral < job
     # a referred person's later job comes sooner (the service works): observed job time changes
     observed_job = np.where(served_first, referral + rng.exponential(60, n), job)
-    frame = pd.DataFrame({
-        "treated": False,
-        "ref_date": ref,
-        "first_service_after": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in referral],
-        "first_job_day": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in observed_job],
-        "spell_end": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in np.minimum(job, observed_job)],
-    })
+    frame = pd.DataFrame(
+        {
+            "treated": False,
+            "ref_date": ref,
+            "first_service_after": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in referral],
+            "first_job_day": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in observed_job],
+            "spell_end": [ref + pd.Timedelta(days=int(d)) if d < 4000 else pd.NaT for d in np.minimum(job, observed_job)],
+        }
+    )
     never_served = job < window_days(months)
     return frame, x[:, None], never_served
 
@@ -64,11 +69,18 @@ def long_term_referrals(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np
     served_first = referral < job
     observed_job = np.where(served_first, referral + rng.integers(10, 90, n), job)
     as_date = lambda d: [ref + pd.Timedelta(days=int(x)) if x < 4000 else pd.NaT for x in d]  # noqa: E731
-    frame = pd.DataFrame({
-        "treated": False, "ref_date": ref, "age": 40.0, "spell_months": spell0, "months_unemployed_prev36": spell0,
-        "first_service_after": as_date(referral), "first_job_day": as_date(observed_job),
-        "spell_end": as_date(np.minimum(job, observed_job)),
-    })
+    frame = pd.DataFrame(
+        {
+            "treated": False,
+            "ref_date": ref,
+            "age": 40.0,
+            "spell_months": spell0,
+            "months_unemployed_prev36": spell0,
+            "first_service_after": as_date(referral),
+            "first_job_day": as_date(observed_job),
+            "spell_end": as_date(np.minimum(job, observed_job)),
+        }
+    )
     return frame, spell0[:, None], job < window_days(12)
 
 
@@ -90,10 +102,19 @@ def eligible_referrals(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.
     observed_job = np.where(referral < job, referral + rng.integers(10, 90, n), job)
     as_date = lambda d: [ref + pd.Timedelta(days=int(x)) if x < 4000 else pd.NaT for x in d]  # noqa: E731
     benefit = np.where(basic, "labour_market_subsidy", "earnings_related_allowance")
-    frame = pd.DataFrame({
-        "treated": False, "ref_date": ref, "age": 40.0, "spell_months": spell0, "months_unemployed_prev36": spell0,
-        "benefit": benefit, "benefit_at_spell_start": benefit, "partial_work_ability": False,
-        "first_service_after": as_date(referral), "first_job_day": as_date(observed_job),
-        "spell_end": as_date(np.minimum(job, observed_job)),
-    })
+    frame = pd.DataFrame(
+        {
+            "treated": False,
+            "ref_date": ref,
+            "age": 40.0,
+            "spell_months": spell0,
+            "months_unemployed_prev36": spell0,
+            "benefit": benefit,
+            "benefit_at_spell_start": benefit,
+            "partial_work_ability": False,
+            "first_service_after": as_date(referral),
+            "first_job_day": as_date(observed_job),
+            "spell_end": as_date(np.minimum(job, observed_job)),
+        }
+    )
     return frame, np.column_stack([spell0, basic]), job < window_days(12)

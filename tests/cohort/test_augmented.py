@@ -40,20 +40,33 @@ def _by_quadrature(rate_c, rate_j, in_window, at_risk, share, censored, observed
     return float((q[-1] if censored else observed) * np.exp(lambda_c[-1]) - compensator)
 
 
-@pytest.mark.parametrize(("at_risk", "share", "censored", "observed", "limit"), [
-    (7, 0.37, True, 0.0, np.inf),  # censored mid-month
-    (4, 0.81, False, 1.0, np.inf),  # work mid-month
-    (12, 0.99, False, 0.0, np.inf),  # reached the window's end
-    (5, 1.0, True, 0.0, np.inf),  # censored on a month's last moment
-    (1, 0.0, True, 0.0, np.inf),  # censored on the reference date
-    (9, 0.5, True, 0.0, 2.0),  # the cap reached part-way
-])
-def test_closed_form_equals_numerical_integration(at_risk: int, share: float, censored: bool, observed: float, limit: float) -> None:
+@pytest.mark.parametrize(
+    ("at_risk", "share", "censored", "observed", "limit"),
+    [
+        (7, 0.37, True, 0.0, np.inf),  # censored mid-month
+        (4, 0.81, False, 1.0, np.inf),  # work mid-month
+        (12, 0.99, False, 0.0, np.inf),  # reached the window's end
+        (5, 1.0, True, 0.0, np.inf),  # censored on a month's last moment
+        (1, 0.0, True, 0.0, np.inf),  # censored on the reference date
+        (9, 0.5, True, 0.0, 2.0),  # the cap reached part-way
+    ],
+)
+def test_closed_form_equals_numerical_integration(
+    at_risk: int, share: float, censored: bool, observed: float, limit: float
+) -> None:
     rng = np.random.default_rng(at_risk)
     rate_c, rate_j = rng.uniform(0.02, 0.3, 12), rng.uniform(0.02, 0.3, 12)
     in_window = np.r_[np.ones(11), 0.99]
-    got = pseudo_outcome(rate_c[None], rate_j[None], in_window, np.array([at_risk]), np.array([share]),
-                         np.array([censored]), np.array([observed]), limit)[0]
+    got = pseudo_outcome(
+        rate_c[None],
+        rate_j[None],
+        in_window,
+        np.array([at_risk]),
+        np.array([share]),
+        np.array([censored]),
+        np.array([observed]),
+        limit,
+    )[0]
     assert got == pytest.approx(_by_quadrature(rate_c, rate_j, in_window, at_risk, share, censored, observed, limit), abs=2e-5)
 
 
@@ -62,9 +75,13 @@ def test_without_censoring_hazard_the_pseudo_outcome_is_the_outcome_and_without_
     rates = np.full((3, 12), 0.1)
     at_risk, share, observed = np.array([3, 12, 6]), np.array([0.4, 0.99, 0.2]), np.array([1.0, 0.0, 1.0])
     censored = np.zeros(3, dtype=bool)
-    np.testing.assert_allclose(pseudo_outcome(np.zeros((3, 12)), rates, np.ones(12), at_risk, share, censored, observed), observed)
+    np.testing.assert_allclose(
+        pseudo_outcome(np.zeros((3, 12)), rates, np.ones(12), at_risk, share, censored, observed), observed
+    )
     censored = np.array([True, False, True])
-    np.testing.assert_allclose(pseudo_outcome(rates, np.zeros((3, 12)), np.ones(12), at_risk, share, censored, np.zeros(3)), 0.0, atol=1e-12)
+    np.testing.assert_allclose(
+        pseudo_outcome(rates, np.zeros((3, 12)), np.ones(12), at_risk, share, censored, np.zeros(3)), 0.0, atol=1e-12
+    )
 
 
 # --- known never-served rates ------------------------------------------------------------

@@ -50,7 +50,11 @@ def test_comparison_people_are_registered_and_not_yet_served_on_their_reference_
     assert (controls.spell_end.isna() | (pd.to_datetime(controls.spell_end) >= pd.to_datetime(controls.ref_date))).all()
     # the first later service and its code are that person's first episode after the date
     later = controls.dropna(subset=["first_service_after"]).merge(
-        store.con.execute("SELECT person_id, start_date, service_code FROM service_episode WHERE completion_status <> 'did_not_start'").df(), on="person_id")
+        store.con.execute(
+            "SELECT person_id, start_date, service_code FROM service_episode WHERE completion_status <> 'did_not_start'"
+        ).df(),
+        on="person_id",
+    )
     later = later[pd.to_datetime(later.start_date) > pd.to_datetime(later.ref_date)].sort_values(["start_date", "service_code"])
     first_later = later.groupby(["person_id", "ref_date"]).first()
     assert len(first_later) > 0
@@ -130,7 +134,8 @@ def test_the_comparison_people_are_the_at_risk_people_with_the_smallest_keys(sto
     cohort = build_cohort(store, CohortSpec("WTRIAL", controls_per_participant=k, seed=seed))  # no eligibility rule
     spells = store.con.execute("SELECT person_id, start_date, end_date FROM registration_spell").df()
     first = store.con.execute(
-        "SELECT person_id, min(start_date) AS first FROM service_episode WHERE completion_status <> 'did_not_start' GROUP BY 1").df()
+        "SELECT person_id, min(start_date) AS first FROM service_episode WHERE completion_status <> 'did_not_start' GROUP BY 1"
+    ).df()
     spells = spells.merge(first, on="person_id", how="left")
     dates = sorted(cohort.loc[cohort.treated, "ref_date"].unique())
     for day in dates[:: max(len(dates) // 6, 1)]:
@@ -149,6 +154,7 @@ def test_rehabilitative_work_is_compared_with_people_the_law_allows_it_for(store
     (Act 189/2001): the generator refers no one else, so every participant meets the rule,
     and with `eligible_only` every comparison person does too, by the cohort's own
     covariates; without it most comparison people do not."""
+
     def eligible(cohort: pd.DataFrame) -> pd.Series:
         long_term = (cohort.spell_months >= 12) | (cohort.months_unemployed_prev36 >= 24)
         return long_term & cohort.benefit_at_spell_start.isin(BASIC_SUPPORT)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from referral_data import comparison_people, eligible_referrals, long_term_referrals
 
 from polku.cohort.build import window_days
 from polku.cohort.censoring import censoring_weights
-from referral_data import comparison_people, eligible_referrals, long_term_referrals
 
 
 def test_weights_recover_the_never_served_employment_rate() -> None:
     frame, X, never_served = comparison_people(20000, seed=1)
     truth = never_served.mean()
     w = censoring_weights(frame, X, 12)
-    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
+    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(
+        dtype=float, na_value=np.inf
+    ) < window_days(12)
     weighted = float((w * observed).sum() / w.sum())
     kept = w > 0
     assert abs(weighted - truth) < 0.01
@@ -38,7 +40,9 @@ def test_referral_hazard_follows_the_spell_clock_during_follow_up() -> None:
     unemployed; with the reference-date covariates alone it cannot place the jump."""
     frame, X, never_served = long_term_referrals(20000, seed=3)
     truth = never_served.mean()
-    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
+    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(
+        dtype=float, na_value=np.inf
+    ) < window_days(12)
     with_clock = censoring_weights(frame, X, 12)
     without_clock = censoring_weights(frame.drop(columns=["age", "spell_months", "months_unemployed_prev36"]), X, 12)
     rate = lambda w: float((w * observed).sum() / w.sum())  # noqa: E731
@@ -53,7 +57,9 @@ def test_referral_hazard_follows_eligibility_for_long_term_unemployed_on_basic_s
     support; without them the pooled model spreads the jump over everyone long-term."""
     frame, X, never_served = eligible_referrals(20000, seed=5)
     basic = X[:, 1] == 1
-    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(dtype=float, na_value=np.inf) < window_days(12)
+    observed = pd.to_datetime(frame.first_job_day).sub(frame.ref_date).dt.days.to_numpy(
+        dtype=float, na_value=np.inf
+    ) < window_days(12)
     with_flags = censoring_weights(frame, X, 12)
     without_flags = censoring_weights(frame.drop(columns=["benefit", "benefit_at_spell_start", "partial_work_ability"]), X, 12)
     rate = lambda w: float((w * observed)[basic].sum() / w[basic].sum())  # noqa: E731

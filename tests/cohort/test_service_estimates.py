@@ -41,7 +41,9 @@ def test_cli_over_the_store_prints_a_json_row_per_estimate(area) -> None:
 
     from polku.cli import main
 
-    result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", "WTRIAL", "--outcome", "employed_6m", "--json"])
+    result = CliRunner().invoke(
+        main, ["estimate", "--store", str(area.store_path), "--service", "WTRIAL", "--outcome", "employed_6m", "--json"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["level"] for r in rows[:4]] == ["service", "service_group", "service_group", "service_group"]

@@ -8,6 +8,7 @@ import json
 import re
 import warnings
 from dataclasses import replace
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,13 @@ def _rows_by_hand(estimate: tuple[list, pd.DataFrame], weight: str) -> dict[str,
     columns = list(dict.fromkeys(b.covariate.partition("=")[0] for b in rows[0].result.balance))
     X, names = covariate_matrix(frame, columns)
     keep = frame[weight].to_numpy() > 0
-    return {"frame": frame[keep].reset_index(drop=True), "X": X[keep], "t": frame.treated.to_numpy(bool)[keep],
-            "w": frame[weight].to_numpy()[keep], "names": names}
+    return {
+        "frame": frame[keep].reset_index(drop=True),
+        "X": X[keep],
+        "t": frame.treated.to_numpy(bool)[keep],
+        "w": frame[weight].to_numpy()[keep],
+        "names": names,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +103,10 @@ def refuted(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) 
     people = d["frame"]["person_id"].astype(str).to_numpy()
     design = Design(d["X"], d["t"], y, d["names"], d["w"], people)
     result = estimate[0][0].result
-    return (negative_control(design, result, AIPW(random_state=0), before),
-            placebo_treatment(design, result, AIPW(random_state=0), random_state=0))
+    return (
+        negative_control(design, result, AIPW(random_state=0), before),
+        placebo_treatment(design, result, AIPW(random_state=0), random_state=0),
+    )
 
 
 def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame], weighted_rows: dict[str, Any]) -> None:
@@ -109,11 +117,17 @@ def test_analysis_rows_are_the_estimates_rows(estimate: tuple[list, pd.DataFrame
     np.testing.assert_array_equal(analysis.t, weighted_rows["t"])
     assert analysis.covariates == weighted_rows["names"]
     y = analysis.outcome(ESTIMATED)
-    refit = AIPW(random_state=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people).result_
+    refit = (
+        AIPW(random_state=0)
+        .fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w, clusters=analysis.people)
+        .result_
+    )
     assert refit.estimate == pytest.approx(rows[0].result.estimate, abs=1e-12)
 
 
-def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estimate: tuple[list, pd.DataFrame], refuted: tuple[Any, Any]) -> None:
+def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(
+    estimate: tuple[list, pd.DataFrame], refuted: tuple[Any, Any]
+) -> None:
     rows, frame = estimate
     expected_nc, expected_pl = refuted
     analysis = analysis_rows(frame, rows[0].result)
@@ -125,8 +139,14 @@ def test_refutation_checks_are_the_refute_functions_on_the_estimates_rows(estima
     # each check's "original" is the estimate itself, not fitted again
     assert checks.placebo.original == checks.negative_control.original == rows[0].result.estimate
     # the curves' propensity scores (`att_scores`) are the estimate's own
-    fitted = AIPW(random_state=0).fit(analysis.X, analysis.t, analysis.outcome(ESTIMATED), analysis.covariates,
-                                      sample_weight=analysis.w, clusters=analysis.people)
+    fitted = AIPW(random_state=0).fit(
+        analysis.X,
+        analysis.t,
+        analysis.outcome(ESTIMATED),
+        analysis.covariates,
+        sample_weight=analysis.w,
+        clusters=analysis.people,
+    )
     np.testing.assert_array_equal(fitted.propensity_, att_scores(analysis, seed=0))
 
 
@@ -151,14 +171,20 @@ def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = N
             incidence = cumulative_incidence(duration[rows], event[rows], weights)
             km = kaplan_meier(duration[rows], event[rows], weights)
         day = {str(m): window_days(m) - 1 for m in MONTHS}
-        out[key] = {"n": int(rows.sum()), "cif": {m: incidence.at(x) for m, x in day.items()},
-                    "employed_km": {m: 1 - km.at(x) for m, x in day.items()}}
+        out[key] = {
+            "n": int(rows.sum()),
+            "cif": {m: incidence.at(x) for m, x in day.items()},
+            "employed_km": {m: 1 - km.at(x) for m, x in day.items()},
+        }
     return out
 
 
-def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, censoring_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    result = CliRunner().invoke(main,
-                                ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json", "--exact"])
+def test_cli_survival_json_equals_the_survival_functions(
+    area: DemoResult, censoring_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = CliRunner().invoke(
+        main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json", "--exact"]
+    )
     assert result.exit_code == 0, result.output
     (record,) = json.loads(result.stdout)
     with open_store(area.store_path, read_only=True) as store:
@@ -183,9 +209,13 @@ def test_cli_survival_json_equals_the_survival_functions(area: DemoResult, censo
 
 
 def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(
-    area: DemoResult, weighted_rows: dict[str, Any], censoring_rows: dict[str, Any],
+    area: DemoResult,
+    weighted_rows: dict[str, Any],
+    censoring_rows: dict[str, Any],
 ) -> None:
-    result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json", "--exact"])
+    result = CliRunner().invoke(
+        main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json", "--exact"]
+    )
     (record,) = json.loads(result.stdout)
     frame, t = weighted_rows["frame"], weighted_rows["t"]
     with open_store(area.store_path, read_only=True) as store:
@@ -218,9 +248,13 @@ def test_expected_and_observed_by_group_are_the_estimators(estimate: tuple[list,
     y = analysis.outcome(OUTCOME)
     rows = expected_by_group(analysis, OUTCOME, seed=0)
     assert [r.client_group for r in rows] == [None, "high", "medium", "low"]
-    expected = ExpectedVersusObserved(bootstrap=0, random_state=0).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
+    expected = ExpectedVersusObserved(bootstrap=0, random_state=0).fit(
+        analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w
+    )
     overall = rows[0]
-    assert overall.observed == expected.result_.observed and overall.expected == pytest.approx(expected.result_.expected, rel=1e-12)
+    assert overall.observed == expected.result_.observed and overall.expected == pytest.approx(
+        expected.result_.expected, rel=1e-12
+    )
     assert overall.n == int(analysis.t.sum())
     # the groups split the participants: counts and O add up exactly; E adds up over the estimated groups
     assert sum(r.n for r in rows[1:]) == overall.n and sum(r.observed for r in rows[1:]) == overall.observed
@@ -268,8 +302,10 @@ def _table(html: str, table_id: str) -> str:
 
 def _rows(html: str, table_id: str) -> list[list[str]]:
     body = re.search(r"<tbody>(.*?)</tbody>", _table(html, table_id), re.S).group(1)
-    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def _pp(value: float) -> str:
@@ -297,7 +333,7 @@ def test_report_shows_every_new_view(report: tuple[str, list[ServiceView]]) -> N
 
 def test_report_shows_client_group_curves_only_when_every_group_has_them(report: tuple[str, list[ServiceView]]) -> None:
     """A group left out could be counted as the service's rows minus the groups shown."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from polku.reports.context import ReportContext
     from polku.reports.sections.impact_views import survival_blocks
@@ -305,7 +341,7 @@ def test_report_shows_client_group_curves_only_when_every_group_has_them(report:
     _, views = report
     (coach,) = [v for v in views if v.service_code == SERVICE]
     assert coach.group_survival
-    ctx = ReportContext("en", 10, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    ctx = ReportContext("en", 10, datetime(2026, 1, 1, tzinfo=UTC))
     names = lambda view: [row[0] for row in survival_blocks(ctx, [view], lambda code: code)[-1].rows]  # noqa: E731
     partial = replace(coach, group_survival=coach.group_survival[:1])
     assert names(partial) == [SERVICE] * 2
@@ -313,7 +349,9 @@ def test_report_shows_client_group_curves_only_when_every_group_has_them(report:
     assert names(complete) == [SERVICE] * 2 + [f"{SERVICE}: {g} potential" for g in GROUPS for _ in range(2)]
 
 
-def test_report_refutation_table_holds_the_refute_outputs(report: tuple[str, list[ServiceView]], refuted: tuple[Any, Any]) -> None:
+def test_report_refutation_table_holds_the_refute_outputs(
+    report: tuple[str, list[ServiceView]], refuted: tuple[Any, Any]
+) -> None:
     html, _ = report
     nc, pl = refuted
     (row,) = [r for r in _rows(html, "impact-refutation") if r[0] == "Job-search coaching"]
@@ -323,7 +361,9 @@ def test_report_refutation_table_holds_the_refute_outputs(report: tuple[str, lis
     assert row[5:8] == [_pp(pl.new), f"{_pp(pl.ci_low)} … {_pp(pl.ci_high)}", verdict(pl)]
 
 
-def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceView]], censoring_rows: dict[str, Any], area: DemoResult) -> None:
+def test_report_survival_table_holds_the_curves(
+    report: tuple[str, list[ServiceView]], censoring_rows: dict[str, Any], area: DemoResult
+) -> None:
     html, _ = report
     with open_store(area.store_path, read_only=True) as store:
         want = _expected_curves(censoring_rows, data_end(store))
@@ -338,12 +378,17 @@ def test_report_survival_table_holds_the_curves(report: tuple[str, list[ServiceV
                 assert cell == f"{100 * want[key]['cif'][month]:.1f}"
 
 
-def test_report_expected_table_holds_the_estimators_numbers(report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]) -> None:
+def test_report_expected_table_holds_the_estimators_numbers(
+    report: tuple[str, list[ServiceView]], estimate: tuple[list, pd.DataFrame]
+) -> None:
     html, _ = report
     rows, frame = estimate
     analysis = analysis_rows(frame, rows[0].result, "censoring_weight")
-    expected = ExpectedVersusObserved(bootstrap=0, random_state=0).fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates,
-                                                              sample_weight=analysis.w).result_
+    expected = (
+        ExpectedVersusObserved(bootstrap=0, random_state=0)
+        .fit(analysis.X, analysis.t, analysis.outcome(OUTCOME), analysis.covariates, sample_weight=analysis.w)
+        .result_
+    )
     (row,) = [r for r in _rows(html, "impact-expected") if r[:2] == ["Job-search coaching", "all participants"]]
     assert row[2] == f"{expected.n_treated:,}".replace(",", "\u202f")
     assert row[3] == f"{expected.observed:,.0f}".replace(",", "\u202f")

@@ -61,18 +61,24 @@ def test_asking_before_the_first_date_or_after_validity_raises(tmp_path: Path) -
         tree.year(2026).benefit.amount
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (GOOD.replace("EUR/year", "euros"), "unit 'euros' is not one of"),
-    (GOOD.replace("{value: 100}", "{value: -1}"), "must not be negative"),
-    (GOOD.replace("{value: 100}", "{value: '100'}"), "must be a finite number"),
-    (GOOD.replace("{value: 100}", "{value: .inf}"), "must be a finite number"),
-    (GOOD.replace("unit: EUR/year", "unit: EUR/year: x"), r"not valid YAML: mapping values are not allowed in this context\n  in \"amount.yaml\", line 2"),
-    (GOOD.replace("{value: 100}", "100"), "must be a mapping with 'value'"),
-    (GOOD.replace("2024-01-01:\n    - {title", "2024-02-01:\n    - {title"), "has no reference dated on or before it"),
-    (GOOD.replace("2025-12-31", "2024-01-31"), "is before the last value's date"),
-    (GOOD.replace("href: \"https://example.org/law\"", "href: ''"), "needs a title and an href"),
-    (GOOD.replace("description: A test amount\n", ""), "missing 'description'"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (GOOD.replace("EUR/year", "euros"), "unit 'euros' is not one of"),
+        (GOOD.replace("{value: 100}", "{value: -1}"), "must not be negative"),
+        (GOOD.replace("{value: 100}", "{value: '100'}"), "must be a finite number"),
+        (GOOD.replace("{value: 100}", "{value: .inf}"), "must be a finite number"),
+        (
+            GOOD.replace("unit: EUR/year", "unit: EUR/year: x"),
+            r"not valid YAML: mapping values are not allowed in this context\n  in \"amount.yaml\", line 2",
+        ),
+        (GOOD.replace("{value: 100}", "100"), "must be a mapping with 'value'"),
+        (GOOD.replace("2024-01-01:\n    - {title", "2024-02-01:\n    - {title"), "has no reference dated on or before it"),
+        (GOOD.replace("2025-12-31", "2024-01-31"), "is before the last value's date"),
+        (GOOD.replace('href: "https://example.org/law"', "href: ''"), "needs a title and an href"),
+        (GOOD.replace("description: A test amount\n", ""), "missing 'description'"),
+    ],
+)
 def test_bad_files_name_the_file_and_the_problem(tmp_path: Path, bad: str, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message) as caught:
         _tree(tmp_path, {"benefit.amount": bad})
@@ -95,8 +101,10 @@ def test_scale_gives_the_published_tax_at_each_threshold() -> None:
 
 
 def test_scale_thresholds_must_rise(tmp_path: Path) -> None:
-    text = GOOD.replace("unit: EUR/year", "unit: scale").replace(
-        "{value: 100}", "{value: [{threshold: 0, rate: 0.1}, {threshold: 0, rate: 0.2}]}").replace(
-        "{value: 0, note: abolished}", "{value: [{threshold: 0, rate: 0.1}]}")
+    text = (
+        GOOD.replace("unit: EUR/year", "unit: scale")
+        .replace("{value: 100}", "{value: [{threshold: 0, rate: 0.1}, {threshold: 0, rate: 0.2}]}")
+        .replace("{value: 0, note: abolished}", "{value: [{threshold: 0, rate: 0.1}]}")
+    )
     with pytest.raises(ValidationFailed, match="must start at 0 and rise"):
         _tree(tmp_path, {"tax.scale": text})

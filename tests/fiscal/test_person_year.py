@@ -14,14 +14,27 @@ from polku.fiscal.explain import breakdown, render
 from polku.fiscal.legislation import ParameterNotInForce
 from polku.fiscal.person_year import OUTPUT, calculate
 
-TAXES = ("state_income_tax", "municipal_income_tax", "church_tax", "broadcasting_tax", "employee_pension_contribution",
-         "employee_unemployment_insurance_contribution", "health_insurance_daily_allowance_contribution",
-         "health_insurance_medical_care_contribution")
+TAXES = (
+    "state_income_tax",
+    "municipal_income_tax",
+    "church_tax",
+    "broadcasting_tax",
+    "employee_pension_contribution",
+    "employee_unemployment_insurance_contribution",
+    "health_insurance_daily_allowance_contribution",
+    "health_insurance_medical_care_contribution",
+)
 
 
 def _person(**values: object) -> pd.DataFrame:
-    base = {"person_id": "p1", "age": 40, "annual_wage_income": 0.0, "unemployment_benefit_days": 0,
-            "unemployment_benefit_type": "none", "municipal_tax_rate": 7.5}
+    base = {
+        "person_id": "p1",
+        "age": 40,
+        "annual_wage_income": 0.0,
+        "unemployment_benefit_days": 0,
+        "unemployment_benefit_type": "none",
+        "municipal_tax_rate": 7.5,
+    }
     return pd.DataFrame([{**base, **values}])
 
 
@@ -44,8 +57,12 @@ def test_earnings_related_days_use_each_months_rules() -> None:
     condition was met from then on. A spell with 200 days paid before 2024 began in 2023:
     it is paid in full all year. Told that the step-down applies, the same days are paid
     in full until August and at 75 % from September (4 of 12 months)."""
-    person = _person(unemployment_benefit_days=120, unemployment_benefit_type="earnings_related",
-                     earnings_related_daily_wage_basis=100.0, benefit_days_used_before=200)
+    person = _person(
+        unemployment_benefit_days=120,
+        unemployment_benefit_type="earnings_related",
+        earnings_related_daily_wage_basis=100.0,
+        benefit_days_used_before=200,
+    )
     full = 37.21 + 0.45 * (100.0 - 37.21)
     assert calculate(person, 2024)["unemployment_benefit"].iloc[0] == pytest.approx(120 * full, abs=0.01)
     stepped = calculate(person.assign(step_down_applies=1), 2024)["unemployment_benefit"].iloc[0]
@@ -54,8 +71,9 @@ def test_earnings_related_days_use_each_months_rules() -> None:
 
 def test_a_new_spell_is_stepped_down_after_40_days() -> None:
     """A spell starting with 2025: 120 days, 40 in full and 80 at 80 %."""
-    person = _person(unemployment_benefit_days=120, unemployment_benefit_type="earnings_related",
-                     earnings_related_daily_wage_basis=100.0)
+    person = _person(
+        unemployment_benefit_days=120, unemployment_benefit_type="earnings_related", earnings_related_daily_wage_basis=100.0
+    )
     full = 37.21 + 0.45 * (100.0 - 37.21)
     assert calculate(person, 2025)["unemployment_benefit"].iloc[0] == pytest.approx((40 + 80 * 0.8) * full, abs=0.01)
 
@@ -89,10 +107,16 @@ def test_missing_municipal_rate_takes_the_years_average() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(wage=st.floats(min_value=0, max_value=300_000), raise_by=st.floats(min_value=0.01, max_value=20_000),
-       benefit_days=st.integers(0, 260), benefit=st.sampled_from(["none", "basic", "labour_market_subsidy", "earnings_related"]),
-       age=st.integers(18, 64), children=st.integers(0, 4), year=st.sampled_from([2023, 2024, 2025, 2026]),
-       rate=st.floats(4.7, 10.9))
+@given(
+    wage=st.floats(min_value=0, max_value=300_000),
+    raise_by=st.floats(min_value=0.01, max_value=20_000),
+    benefit_days=st.integers(0, 260),
+    benefit=st.sampled_from(["none", "basic", "labour_market_subsidy", "earnings_related"]),
+    age=st.integers(18, 64),
+    children=st.integers(0, 4),
+    year=st.sampled_from([2023, 2024, 2025, 2026]),
+    rate=st.floats(4.7, 10.9),
+)
 def test_taxes_are_never_negative_and_never_fall_as_the_wage_rises(
     wage: float, raise_by: float, benefit_days: int, benefit: str, age: int, children: int, year: int, rate: float
 ) -> None:
@@ -109,9 +133,21 @@ def test_taxes_are_never_negative_and_never_fall_as_the_wage_rises(
     that too is the law, so the property is stated for ages 18-64."""
     if benefit_days and benefit != "none":
         wage = max(wage, 750.0)
-    people = pd.concat([_person(annual_wage_income=w, unemployment_benefit_days=benefit_days, unemployment_benefit_type=benefit,
-                                earnings_related_daily_wage_basis=120.0, age=age, children=children, municipal_tax_rate=rate)
-                        for w in (wage, wage + raise_by)], ignore_index=True)
+    people = pd.concat(
+        [
+            _person(
+                annual_wage_income=w,
+                unemployment_benefit_days=benefit_days,
+                unemployment_benefit_type=benefit,
+                earnings_related_daily_wage_basis=120.0,
+                age=age,
+                children=children,
+                municipal_tax_rate=rate,
+            )
+            for w in (wage, wage + raise_by)
+        ],
+        ignore_index=True,
+    )
     result = calculate(people, year)
     assert (result[list(OUTPUT)].to_numpy() >= -1e-9).all()
     total = result[list(TAXES)].sum(axis=1).to_numpy()
@@ -122,8 +158,19 @@ def test_a_small_wage_beside_benefits_lowers_the_tax_as_the_law_says() -> None:
     """2023: 77 days of basic allowance with three children's increases (3 886.19 EUR)
     and a 1 EUR wage: the income-acquisition deduction takes the wage out of the base,
     the credit (12 % of 1 EUR) takes 0.12 off the state tax (hypothesis found this)."""
-    people = pd.concat([_person(annual_wage_income=w, unemployment_benefit_days=77, unemployment_benefit_type="basic",
-                                children=3, municipal_tax_rate=5.0) for w in (0.0, 1.0)], ignore_index=True)
+    people = pd.concat(
+        [
+            _person(
+                annual_wage_income=w,
+                unemployment_benefit_days=77,
+                unemployment_benefit_type="basic",
+                children=3,
+                municipal_tax_rate=5.0,
+            )
+            for w in (0.0, 1.0)
+        ],
+        ignore_index=True,
+    )
     result = calculate(people, 2023, every_step=True)
     assert result["work_income_credit"].tolist() == pytest.approx([0.0, 0.12])
     assert result["income_acquisition_deduction"].iloc[1] == 1.0
@@ -154,15 +201,23 @@ def test_fiscal_command_prints_the_issue_fields_as_json(tmp_path) -> None:  # ty
     persons.write_text(
         "person_id,age,annual_wage_income,unemployment_benefit_days,unemployment_benefit_type,municipal_tax_rate,church_tax_rate\n"
         "a,40,30000,0,none,5.30,1.00\n"
-        "b,40,0,258,labour_market_subsidy,,\n", encoding="utf-8")
+        "b,40,0,258,labour_market_subsidy,,\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["fiscal", "--year", "2026", "--persons", str(persons), "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["person_id"] for r in rows] == ["a", "b"]
     assert set(OUTPUT) <= set(rows[0])
     a = rows[0]  # the vero.fi 2026 example: 2 530.49 of tax on the tax card
-    withheld = ("state_income_tax", "municipal_income_tax", "church_tax", "health_insurance_medical_care_contribution",
-                "health_insurance_daily_allowance_contribution", "broadcasting_tax")
+    withheld = (
+        "state_income_tax",
+        "municipal_income_tax",
+        "church_tax",
+        "health_insurance_medical_care_contribution",
+        "health_insurance_daily_allowance_contribution",
+        "broadcasting_tax",
+    )
     assert sum(a[k] for k in withheld) == pytest.approx(2530.49, abs=0.02)
     assert rows[1]["unemployment_benefit"] == pytest.approx(258 * 37.21, abs=0.01)
 

@@ -9,12 +9,27 @@ from polku.fiscal.simulate import KINDS, PAYERS, simulate
 
 
 def _people() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"person_id": "full", "age": 40, "annual_wage_income": 36000.0, "unemployment_benefit_type": "earnings_related",
-         "earnings_related_daily_wage_basis": 100.0, "weekly_hours": 37.5, "unemployment_benefit_days": 0},
-        {"person_id": "part", "age": 30, "annual_wage_income": 12000.0, "unemployment_benefit_type": "labour_market_subsidy",
-         "weekly_hours": 20.0, "unemployment_benefit_days": 0},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "person_id": "full",
+                "age": 40,
+                "annual_wage_income": 36000.0,
+                "unemployment_benefit_type": "earnings_related",
+                "earnings_related_daily_wage_basis": 100.0,
+                "weekly_hours": 37.5,
+                "unemployment_benefit_days": 0,
+            },
+            {
+                "person_id": "part",
+                "age": 30,
+                "annual_wage_income": 12000.0,
+                "unemployment_benefit_type": "labour_market_subsidy",
+                "weekly_hours": 20.0,
+                "unemployment_benefit_days": 0,
+            },
+        ]
+    )
 
 
 def test_gain_is_split_completely_by_payer_and_by_kind() -> None:
@@ -66,10 +81,22 @@ def test_part_time_earnings_related_keeps_the_stepped_down_adjusted_allowance() 
     week at 12 000 EUR a year leaves 12 x (0.75 x 65.4655 x 21.5 - 500) = 6 667.57 of
     adjusted allowance; a year unemployed would have paid 258 x 49.0991 = 12 667.58. The
     unemployed state ignores the input's adjusted months (no double benefit)."""
-    person = pd.DataFrame([{"person_id": "p", "age": 40, "annual_wage_income": 12000.0, "weekly_hours": 20.0,
-                            "unemployment_benefit_type": " earnings_related", "earnings_related_daily_wage_basis": 100.0,
-                            "benefit_days_used_before": 200, "step_down_applies": 1, "unemployment_benefit_days": 0,
-                            "adjusted_benefit_months": 12}])
+    person = pd.DataFrame(
+        [
+            {
+                "person_id": "p",
+                "age": 40,
+                "annual_wage_income": 12000.0,
+                "weekly_hours": 20.0,
+                "unemployment_benefit_type": " earnings_related",
+                "earnings_related_daily_wage_basis": 100.0,
+                "benefit_days_used_before": 200,
+                "step_down_applies": 1,
+                "unemployment_benefit_days": 0,
+                "adjusted_benefit_months": 12,
+            }
+        ]
+    )
     row = simulate(person, 2025).iloc[0]
     daily = 0.75 * (37.21 + 0.45 * (100 - 37.21))
     assert row["employed_fund_benefit"] == pytest.approx(12 * (daily * 21.5 - 500), abs=0.01)
@@ -78,9 +105,16 @@ def test_part_time_earnings_related_keeps_the_stepped_down_adjusted_allowance() 
 
 
 def _single_on_subsidy(**values: object) -> pd.DataFrame:
-    base = {"person_id": "h", "age": 35, "annual_wage_income": 12000.0, "weekly_hours": 20.0,
-            "unemployment_benefit_type": "labour_market_subsidy", "unemployment_benefit_days": 0,
-            "housing_allowance_monthly": 300.0, "social_assistance_monthly": 200.0}
+    base = {
+        "person_id": "h",
+        "age": 35,
+        "annual_wage_income": 12000.0,
+        "weekly_hours": 20.0,
+        "unemployment_benefit_type": "labour_market_subsidy",
+        "unemployment_benefit_days": 0,
+        "housing_allowance_monthly": 300.0,
+        "social_assistance_monthly": 200.0,
+    }
     return pd.DataFrame([{**base, **values}])
 
 
@@ -105,7 +139,8 @@ def test_social_assistance_falls_by_net_income_gained_beyond_the_disregard() -> 
     expected = max(0.0, 200 - max(0.0, gained - 150))
     assert row["employed_social_assistance"] == pytest.approx(12 * expected, abs=0.01)
     assert row["gain_benefit_savings"] == pytest.approx(
-        (row["unemployed_kela_benefit"] - row["employed_kela_benefit"]) + (3600 - 1500) + (2400 - 12 * expected), abs=0.01)
+        (row["unemployed_kela_benefit"] - row["employed_kela_benefit"]) + (3600 - 1500) + (2400 - 12 * expected), abs=0.01
+    )
 
 
 def test_full_time_work_ends_both_household_benefits() -> None:
@@ -134,7 +169,9 @@ def test_social_assistance_of_unknown_amount_takes_kelas_average_and_a_known_amo
     with pytest.raises(ParameterNotInForce):
         simulate(unknown, 2023)
     # not flagged: the stated 200 a month, and no average is read (2023 works)
-    assert simulate(_single_on_subsidy(receives_social_assistance=0), 2023).iloc[0]["unemployed_social_assistance"] == pytest.approx(2400)
+    assert simulate(_single_on_subsidy(receives_social_assistance=0), 2023).iloc[0][
+        "unemployed_social_assistance"
+    ] == pytest.approx(2400)
 
 
 def test_benefit_saving_split_by_who_finances_it() -> None:
@@ -143,13 +180,20 @@ def test_benefit_saving_split_by_who_finances_it() -> None:
     to 458: (100 x 0.2 + 100 x 0.3 + 58 x 0.4) / 258 = 28.37 %. In 2024 the municipality
     paid half after 300 days: (100 x 0 + 158 x 0.5) / 258 = 30.62 %. A full-time job saves
     it all."""
-    person = _single_on_subsidy(annual_wage_income=30000.0, weekly_hours=37.5, housing_allowance_monthly=0,
-                                social_assistance_monthly=0, benefit_days_used_before=200)
+    person = _single_on_subsidy(
+        annual_wage_income=30000.0,
+        weekly_hours=37.5,
+        housing_allowance_monthly=0,
+        social_assistance_monthly=0,
+        benefit_days_used_before=200,
+    )
     subsidy = 37.21 * 258
     row = simulate(person, 2025).iloc[0]
     assert row["benefit_saving_municipality"] == pytest.approx(subsidy * (100 * 0.2 + 100 * 0.3 + 58 * 0.4) / 258, abs=0.01)
     assert row["benefit_saving_state"] + row["benefit_saving_municipality"] == pytest.approx(subsidy, abs=0.01)
-    assert row["gain_municipalities_with_benefit_share"] == pytest.approx(row["gain_municipalities"] + row["benefit_saving_municipality"])
+    assert row["gain_municipalities_with_benefit_share"] == pytest.approx(
+        row["gain_municipalities"] + row["benefit_saving_municipality"]
+    )
     row_2024 = simulate(person, 2024).iloc[0]
     assert row_2024["benefit_saving_municipality"] == pytest.approx(subsidy * 158 * 0.5 / 258, abs=0.01)
 
@@ -158,9 +202,19 @@ def test_earnings_related_allowance_financing() -> None:
     """2025, an earnings-related allowance (daily wage 100) from the first day: the basic
     part 37.21 a day is the state's (less the municipality's 10 % for days 101-200, 20 %
     for 201-258); the fund pays 5.5 % from members' fees; the Employment Fund the rest."""
-    person = pd.DataFrame([{"person_id": "e", "age": 40, "annual_wage_income": 36000.0, "weekly_hours": 37.5,
-                            "unemployment_benefit_type": "earnings_related", "earnings_related_daily_wage_basis": 100.0,
-                            "unemployment_benefit_days": 0}])
+    person = pd.DataFrame(
+        [
+            {
+                "person_id": "e",
+                "age": 40,
+                "annual_wage_income": 36000.0,
+                "weekly_hours": 37.5,
+                "unemployment_benefit_type": "earnings_related",
+                "earnings_related_daily_wage_basis": 100.0,
+                "unemployment_benefit_days": 0,
+            }
+        ]
+    )
     row = simulate(person, 2025).iloc[0]
     allowance, basic = row["unemployed_fund_benefit"], 258 * 37.21
     municipal = basic * (100 * 0.1 + 58 * 0.2) / 258

@@ -20,8 +20,13 @@ def test_a_person_by_hand() -> None:
 def test_coarse_levels_ages_and_unknown_sex() -> None:
     """Without an ISCED level tertiary counts as bachelor's and an unknown level as basic;
     under 20 takes the 20-24 group; an unknown sex the median of all."""
-    wage = full_time_monthly_wage(2024, np.array(["tertiary", "unknown", "basic"]), np.array([np.nan, np.nan, 2.0]),
-                                  np.array([30, 18, 70]), np.array(["male", "other", "female"]))
+    wage = full_time_monthly_wage(
+        2024,
+        np.array(["tertiary", "unknown", "basic"]),
+        np.array([np.nan, np.nan, 2.0]),
+        np.array([30, 18, 70]),
+        np.array(["male", "other", "female"]),
+    )
     assert wage[0] == pytest.approx(3611 * 3126 / 2963 * 2931 / 3001 * 3884 / 3611)
     assert wage[1] == pytest.approx(3611 * 2569 / 2963 * 2279 / 3001)
     assert wage[2] == pytest.approx(3611 * 2569 / 2963 * 3024 / 3001 * 3373 / 3611)

@@ -107,8 +107,15 @@ def test_sql_agrees_with_python_on_near_valid_codes(con: duckdb.DuckDBPyConnecti
 
 def test_sql_gives_each_reason_on_known_inputs(con: duckdb.DuckDBPyConnection) -> None:
     codes = [
-        "131052-308T", None, "", "131052-308t", "131052G308T",
-        "310252-308T", "131052-001T", "010594Y9032", "131052-308U",
+        "131052-308T",
+        None,
+        "",
+        "131052-308t",
+        "131052G308T",
+        "310252-308T",
+        "131052-001T",
+        "010594Y9032",
+        "131052-308U",
     ]
     reasons = {row[0]: (row[1], row[2]) for row in _sql_reasons(con, codes)}
     assert reasons["131052-308T"] == (None, None)
@@ -124,10 +131,7 @@ def test_sql_gives_each_reason_on_known_inputs(con: duckdb.DuckDBPyConnection) -
 
 def test_birth_year_month_and_sex_in_sql(con: duckdb.DuckDBPyConnection) -> None:
     codes = ["131052-308T", "020504A902E", "010594Y9032", "010101+002S", "100190-999P", "100190Y999P"]
-    query = (
-        f"SELECT x, {birth_year_sql('x')}, {birth_month_sql('x')}, {sex_sql('x')} "
-        "FROM (SELECT unnest($codes) AS x)"
-    )
+    query = f"SELECT x, {birth_year_sql('x')}, {birth_month_sql('x')}, {sex_sql('x')} FROM (SELECT unnest($codes) AS x)"
     rows = {r[0]: r[1:] for r in con.execute(query, {"codes": codes}).fetchall()}
     assert rows["131052-308T"] == (1952, 10, "female")  # 308 is even
     assert rows["020504A902E"] == (2004, 5, "female")

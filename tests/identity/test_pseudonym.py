@@ -92,9 +92,7 @@ def test_sql_matches_python_for_key_sizes(con: duckdb.DuckDBPyConnection, size: 
 @settings(max_examples=1000, deadline=None)
 @given(
     secret=st.integers(32, 130).flatmap(lambda n: st.binary(min_size=n, max_size=n)),
-    codes=st.lists(
-        st.text(st.characters(exclude_categories=("Cs",)), max_size=20), min_size=1, max_size=20, unique=True
-    ),
+    codes=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=20), min_size=1, max_size=20, unique=True),
 )
 def test_sql_matches_python_hmac(con: duckdb.DuckDBPyConnection, secret: bytes, codes: list[str]) -> None:
     key = PseudonymKey(secret, 1)
@@ -212,9 +210,7 @@ def test_load_key_errors_never_show_the_key(clean_settings: Path, content: str |
         assert content not in str(caught.value)
 
 
-def test_bad_key_in_environment_is_refused_without_echo(
-    clean_settings: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bad_key_in_environment_is_refused_without_echo(clean_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY", "131052-308T")
     with pytest.raises(ConfigurationError, match="POLKU_PSEUDONYM_KEY") as caught:
         load_key()
@@ -260,6 +256,8 @@ def test_code_hash_is_keyed_and_apart_from_pseudonyms(con: duckdb.DuckDBPyConnec
         assert code_hash(text, KEY).hex == expected
         assert code_hash(text, KEY) != pseudonym(text, KEY)
         assert code_hash(text, KEY) != code_hash(text, PseudonymKey(bytes(range(1, 33)), 1))
-    sql = con.execute(f"SELECT {code_hash_sql('t')} FROM (SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i) ORDER BY i",
-                      {"t": texts} | KEY.sql_parameters()).fetchall()
+    sql = con.execute(
+        f"SELECT {code_hash_sql('t')} FROM (SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i) ORDER BY i",
+        {"t": texts} | KEY.sql_parameters(),
+    ).fetchall()
     assert [r[0] for r in sql] == [code_hash(t, KEY) for t in texts]

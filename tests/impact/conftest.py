@@ -9,7 +9,6 @@ from impact_data import NSW_COVARIATES
 from polku.impact import Design, design_from_frame
 
 
-
 @pytest.fixture(scope="session")
 def nsw_cps() -> pd.DataFrame:
     """Dehejia-Wahba NSW participants with the CPS-1 comparison group (causaldata).

@@ -19,7 +19,9 @@ def _one_binary_covariate() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     participants' mean is 0.5; comparison rows with x = 1 have mean 0.3, with x = 0 mean 0.1."""
     x = np.r_[np.ones(70), np.zeros(30), np.ones(60), np.zeros(240)]
     t = np.r_[np.ones(100, bool), np.zeros(300, bool)]
-    y = np.r_[np.ones(50), np.zeros(50), np.tile([1.0, 0, 0, 0, 0, 1, 1, 0, 0, 0], 6), np.tile([1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 24)]
+    y = np.r_[
+        np.ones(50), np.zeros(50), np.tile([1.0, 0, 0, 0, 0, 1, 1, 0, 0, 0], 6), np.tile([1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 24)
+    ]
     return x[:, None], t, y
 
 
@@ -51,7 +53,10 @@ def test_weights_equal_an_independent_solution_of_the_primal_problem() -> None:
     ours = entropy_weights(features, target, q, names)
     base = q / q.sum()
     primal = minimize(
-        lambda w: float(np.sum(w * np.log(np.maximum(w, 1e-300) / base))), base, method="SLSQP", bounds=[(0, 1)] * 40,
+        lambda w: float(np.sum(w * np.log(np.maximum(w, 1e-300) / base))),
+        base,
+        method="SLSQP",
+        bounds=[(0, 1)] * 40,
         jac=lambda w: np.log(np.maximum(w, 1e-300) / base) + 1,
         constraints=[{"type": "eq", "fun": lambda w: np.r_[w.sum() - 1, features.T @ w - target]}],
         options={"ftol": 1e-14, "maxiter": 1000},
@@ -245,7 +250,19 @@ def test_cli_prints_the_diagnostics_and_the_warning(tmp_path) -> None:  # type: 
     from polku.cli import main
 
     path = _weak_overlap_csv(tmp_path / "weak.csv", 4.0)
-    args = ["estimate", "--data", str(path), "--treatment", "treat", "--outcome", "y", "--covariates", "x1,x2,x3,x4", "--method", "entropy"]
+    args = [
+        "estimate",
+        "--data",
+        str(path),
+        "--treatment",
+        "treat",
+        "--outcome",
+        "y",
+        "--covariates",
+        "x1,x2,x3,x4",
+        "--method",
+        "entropy",
+    ]
     text = CliRunner().invoke(main, args)
     assert text.exit_code == 0, text.output
     assert "effective comparison size" in text.output and "top 1 % / 5 % of comparison rows carry" in text.output
@@ -264,7 +281,22 @@ def test_cli_infeasible_means_exit_1_with_the_covariate_named(tmp_path) -> None:
     from polku.cli import main
 
     path = _weak_overlap_csv(tmp_path / "apart.csv", 1.0, shift_participants=100.0)
-    result = CliRunner().invoke(main, ["estimate", "--data", str(path), "--treatment", "treat", "--outcome", "y", "--covariates", "x1,x2,x3,x4", "--method", "entropy"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "estimate",
+            "--data",
+            str(path),
+            "--treatment",
+            "treat",
+            "--outcome",
+            "y",
+            "--covariates",
+            "x1,x2,x3,x4",
+            "--method",
+            "entropy",
+        ],
+    )
     assert result.exit_code == 1
     assert "participants' mean of x4 lies outside the comparison group's range" in result.output
     assert "Traceback" not in result.output

@@ -34,14 +34,38 @@ def run(*args: str) -> Result:
 
 
 def _json(path: Path, method: str, outcome: str = "re78", *extra: str) -> dict:
-    result = run("--data", str(path), "--treatment", "treat", "--outcome", outcome, "--covariates", ",".join(NSW_COVARIATES), "--method", method, "--json", *extra)
+    result = run(
+        "--data",
+        str(path),
+        "--treatment",
+        "treat",
+        "--outcome",
+        outcome,
+        "--covariates",
+        ",".join(NSW_COVARIATES),
+        "--method",
+        method,
+        "--json",
+        *extra,
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
 
 def test_aipw_json_on_the_nsw_benchmark(nsw_csv: Path) -> None:
     payload = _json(nsw_csv, "aipw")
-    assert {"method", "estimand", "estimate", "ci_low", "ci_high", "n_treated", "n_control", "max_smd_before", "max_smd_after", "n_trimmed"} <= set(payload)
+    assert {
+        "method",
+        "estimand",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n_treated",
+        "n_control",
+        "max_smd_before",
+        "max_smd_after",
+        "n_trimmed",
+    } <= set(payload)
     assert (payload["method"], payload["estimand"], payload["n_treated"]) == ("aipw", "att", 185)
     assert abs(payload["estimate"] - EXPERIMENTAL_ATT) < 600
     assert payload["ci_low"] < EXPERIMENTAL_ATT < payload["ci_high"]
@@ -78,7 +102,18 @@ def test_weighting_and_matching_report_balance_and_trimming(nsw_csv: Path, metho
 
 
 def test_human_output_names_the_numbers_and_the_warning(nsw_csv: Path) -> None:
-    result = run("--data", str(nsw_csv), "--treatment", "treat", "--outcome", "re78", "--covariates", "age,educ,re74,re75", "--method", "ipw")
+    result = run(
+        "--data",
+        str(nsw_csv),
+        "--treatment",
+        "treat",
+        "--outcome",
+        "re78",
+        "--covariates",
+        "age,educ,re74,re75",
+        "--method",
+        "ipw",
+    )
     assert result.exit_code == 0
     assert "estimate" in result.output and "95% CI" in result.output and "observational estimate" in result.output
 

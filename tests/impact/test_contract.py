@@ -39,8 +39,9 @@ def _supports(cls: type[Estimator], estimand: str) -> None:
 def _same(a: EffectEstimate, b: EffectEstimate, rtol: float = 0.0) -> None:
     """Estimate, interval and counts equal (exactly, or to `rtol`)."""
     assert (a.n_treated, a.n_control, a.n_trimmed) == (b.n_treated, b.n_control, b.n_trimmed)
-    np.testing.assert_allclose([a.estimate, a.std_error, a.ci_low, a.ci_high], [b.estimate, b.std_error, b.ci_low, b.ci_high],
-                               rtol=rtol, atol=0.0)
+    np.testing.assert_allclose(
+        [a.estimate, a.std_error, a.ci_low, a.ci_high], [b.estimate, b.std_error, b.ci_low, b.ci_high], rtol=rtol, atol=0.0
+    )
 
 
 # --- the registry and the traits -------------------------------------------------------------
@@ -281,4 +282,15 @@ def test_result_serialises_to_plain_json(estimator_class: type[Estimator]) -> No
     d = confounded(900)
     payload = estimator_class().fit(d.X, d.t, d.y, d.covariates).result_.to_dict()
     text = json.dumps(payload)
-    assert {"method", "estimand", "estimate", "ci_low", "ci_high", "n_treated", "n_control", "max_smd_before", "max_smd_after", "n_trimmed"} <= set(json.loads(text))
+    assert {
+        "method",
+        "estimand",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n_treated",
+        "n_control",
+        "max_smd_before",
+        "max_smd_after",
+        "n_trimmed",
+    } <= set(json.loads(text))

@@ -29,7 +29,9 @@ def test_delta_method_variance_of_e_matches_the_bootstrap() -> None:
     model = expected_model_fit(analysis, y)
     everybody = np.ones(int(analysis.t.sum()), dtype=bool)
     delta = model.model_variance(everybody)
-    fitted = ExpectedVersusObserved(bootstrap=200, random_state=seed).fit(analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w)
+    fitted = ExpectedVersusObserved(bootstrap=200, random_state=seed).fit(
+        analysis.X, analysis.t, y, analysis.covariates, sample_weight=analysis.w
+    )
     boot = fitted.result_.extra["variance_model"]
     # 200 replicates estimate a variance to about 10 %; the two agree within that
     assert 0.75 < boot / delta < 1.33, boot / delta
@@ -46,7 +48,9 @@ def test_ignoring_the_case_weights_would_be_caught() -> None:
     analysis, y = _weighted_area(seed=2)
     unweighted = Analysis(analysis.frame, analysis.X, analysis.t, np.ones(len(y)), analysis.covariates)
     everybody = np.ones(int(analysis.t.sum()), dtype=bool)
-    assert expected_model_fit(analysis, y).model_variance(everybody) != pytest.approx(expected_model_fit(unweighted, y).model_variance(everybody), rel=0.05)
+    assert expected_model_fit(analysis, y).model_variance(everybody) != pytest.approx(
+        expected_model_fit(unweighted, y).model_variance(everybody), rel=0.05
+    )
 
 
 def test_one_person_on_several_dates_is_one_cluster_in_the_model_variance() -> None:
@@ -56,8 +60,13 @@ def test_one_person_on_several_dates_is_one_cluster_in_the_model_variance() -> N
     doubles and Var(E) is twice the original's, a false gain in precision."""
     analysis, y = _weighted_area(n=2000, seed=1)
     n = len(y)
-    twice = lambda frame: Analysis(frame, np.vstack([analysis.X] * 2), np.r_[analysis.t, analysis.t],  # noqa: E731
-                                   np.r_[analysis.w, analysis.w], analysis.covariates)
+    twice = lambda frame: Analysis(
+        frame,
+        np.vstack([analysis.X] * 2),
+        np.r_[analysis.t, analysis.t],  # noqa: E731
+        np.r_[analysis.w, analysis.w],
+        analysis.covariates,
+    )
     people = pd.DataFrame({"person_id": np.r_[np.arange(n), np.arange(n)]})
     everybody = lambda a: np.ones(int(a.t.sum()), dtype=bool)  # noqa: E731
     once = expected_model_fit(analysis, y).model_variance(everybody(analysis))

@@ -50,7 +50,9 @@ def test_aipw_ate_agrees_with_econml_dr_learner() -> None:
     X, t, y, true_ate, true_att = confounded_employment(ROWS, SEED)
 
     polku = AIPW(estimand="ate", n_folds=5, trim=0, random_state=SEED).fit(X, t, y).result_
-    learner = LinearDRLearner(model_propensity=_logistic(), model_regression=_logistic(), discrete_outcome=True, cv=5, random_state=SEED)
+    learner = LinearDRLearner(
+        model_propensity=_logistic(), model_regression=_logistic(), discrete_outcome=True, cv=5, random_state=SEED
+    )
     learner.fit(y, t.astype(int), W=X)
     econml = float(np.squeeze(learner.ate()))
     econml_se = float(np.squeeze(learner.ate_inference().stderr_mean))

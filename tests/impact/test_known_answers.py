@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
 from impact_data import confounded
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from polku.impact import AIPW, IPW, Matching
 from polku.impact.balance import balance_table, kish_ess
 from polku.impact.matching import _own_group_variance
 from polku.impact.propensity import trimming_mask
-from polku.impact.weighting import _ratio_att, _ratio_ate
+from polku.impact.weighting import _ratio_ate, _ratio_att
 
 EXPERIMENTAL_ATT = 1794.0  # Dehejia and Wahba (1999): NSW treated minus randomised controls, re78
 
@@ -69,7 +69,7 @@ def test_kish_effective_sample_size() -> None:
 class ScoreIsX(BaseEstimator, ClassifierMixin):
     """A 'propensity model' whose score is logistic(x): matching given known scores."""
 
-    def fit(self, X: np.ndarray, t: np.ndarray) -> "ScoreIsX":
+    def fit(self, X: np.ndarray, t: np.ndarray) -> ScoreIsX:
         self.classes_ = np.array([False, True])
         return self
 
@@ -131,6 +131,10 @@ def test_interval_coverage_in_simulation(cls: type) -> None:
     covered = 0
     for replication in range(80):
         d = confounded(800, effect=2.0, seed=1000 + replication)
-        result = cls(random_state=replication, n_folds=2).fit(d.X, d.t, d.y).result_ if cls is AIPW else cls().fit(d.X, d.t, d.y).result_
+        result = (
+            cls(random_state=replication, n_folds=2).fit(d.X, d.t, d.y).result_
+            if cls is AIPW
+            else cls().fit(d.X, d.t, d.y).result_
+        )
         covered += result.ci_low < 2.0 < result.ci_high
     assert covered >= 68

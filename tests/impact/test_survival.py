@@ -48,13 +48,15 @@ def test_weights_count_as_copies() -> None:
 def test_time_to_work_codes_events_and_censoring() -> None:
     ref = pd.Timestamp("2024-01-01")
     day = lambda n: ref + pd.Timedelta(days=n)  # noqa: E731
-    frame = pd.DataFrame({
-        "ref_date": [ref] * 5,
-        "treated": [True, True, False, False, True],
-        "first_job_day": [day(40), day(90), day(200), pd.NaT, pd.NaT],
-        "first_exit_day": [pd.NaT, day(30), pd.NaT, pd.NaT, pd.NaT],
-        "first_service_after": [pd.NaT, pd.NaT, day(100), pd.NaT, day(10)],
-    })
+    frame = pd.DataFrame(
+        {
+            "ref_date": [ref] * 5,
+            "treated": [True, True, False, False, True],
+            "first_job_day": [day(40), day(90), day(200), pd.NaT, pd.NaT],
+            "first_exit_day": [pd.NaT, day(30), pd.NaT, pd.NaT, pd.NaT],
+            "first_service_after": [pd.NaT, pd.NaT, day(100), pd.NaT, day(10)],
+        }
+    )
     out = time_to_work(frame, dt.date(2024, 12, 31))
     assert out.event.tolist() == [WORK, OTHER_EXIT, CENSORED, CENSORED, CENSORED]
     # job at 40; exit at 30 before the job; comparison person's later service censors at 100;

@@ -16,7 +16,9 @@ def test_doc_lists_every_reason_code() -> None:
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.M))
     codes = set(all_reason_codes())
     assert codes <= documented, f"undocumented: {sorted(codes - documented)}"
-    assert len(codes) == 8 + 13 + 8 + len({c.name for t in TABLES.values() for c in t.checks})  # identity (hetu + erased), field, row reasons and checks
+    assert len(codes) == 8 + 13 + 8 + len(
+        {c.name for t in TABLES.values() for c in t.checks}
+    )  # identity (hetu + erased), field, row reasons and checks
 
 
 def test_doc_names_both_shipped_mappings() -> None:

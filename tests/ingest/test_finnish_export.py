@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from ingest_helpers import FIXTURES, quarantine_rows
 
 from polku.identity import PseudonymKey, pseudonym

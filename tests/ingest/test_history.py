@@ -39,11 +39,14 @@ def _state(store: Store) -> dict[str, object]:
 def _log(store: Store, import_id: int) -> tuple[object, ...]:
     return store.con.execute(
         "SELECT status, rows_replaced, rows_added, rows_removed, rows_changed, version_import_id "
-        "FROM import_log WHERE import_id = ?", [import_id]
+        "FROM import_log WHERE import_id = ?",
+        [import_id],
     ).fetchall()[0]
 
 
-def test_a_2_row_export_over_a_200_row_source_is_refused_until_allow_shrink(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+def test_a_2_row_export_over_a_200_row_source_is_refused_until_allow_shrink(
+    store: Store, key: PseudonymKey, tmp_path: Path
+) -> None:
     full = _benefits(tmp_path / "v1" / "benefit_spell.csv", range(1, 201))
     short = _benefits(tmp_path / "v2" / "benefit_spell.csv", range(1, 3))
     assert import_file(store, BENEFITS, full, key=key).rows_accepted == 200
@@ -51,7 +54,14 @@ def test_a_2_row_export_over_a_200_row_source_is_refused_until_allow_shrink(stor
     with pytest.raises(ValidationFailed) as caught:
         import_file(store, BENEFITS, short, key=key)
     first_line = str(caught.value).splitlines()[0]
-    for words in ("source 'benefit_spell.csv'", "had 200 rows", "would leave 2", "90 %", "nothing was replaced", "--allow-shrink"):
+    for words in (
+        "source 'benefit_spell.csv'",
+        "had 200 rows",
+        "would leave 2",
+        "90 %",
+        "nothing was replaced",
+        "--allow-shrink",
+    ):
         assert words in first_line
     assert _state(store) == before
     report = import_file(store, BENEFITS, short, key=key, allow_shrink=True)
@@ -60,7 +70,9 @@ def test_a_2_row_export_over_a_200_row_source_is_refused_until_allow_shrink(stor
     assert store.con.execute("SELECT count(*) FROM benefit_spell").fetchall() == [(2,)]
 
 
-def test_the_cli_refuses_the_shrunken_export_in_one_line_and_allow_shrink_accepts_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_refuses_the_shrunken_export_in_one_line_and_allow_shrink_accepts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("POLKU_PSEUDONYM_KEY", os.urandom(32).hex())
     monkeypatch.setenv("POLKU_STORE", str(tmp_path / "store.duckdb"))
     full = _benefits(tmp_path / "v1" / "benefit_spell.csv", range(1, 201))
@@ -81,7 +93,12 @@ def test_the_cli_rolls_back_with_a_confirmation_line(tmp_path: Path, monkeypatch
     monkeypatch.setenv("POLKU_STORE", str(tmp_path / "store.duckdb"))
     runner = CliRunner()
     for version in ("v1", "v2"):
-        assert runner.invoke(main, ["import", BENEFITS, str(_benefits(tmp_path / version / "b.csv", range(1, 4), amount=f"1{version[1]}.00"))]).exit_code == 0
+        assert (
+            runner.invoke(
+                main, ["import", BENEFITS, str(_benefits(tmp_path / version / "b.csv", range(1, 4), amount=f"1{version[1]}.00"))]
+            ).exit_code
+            == 0
+        )
     result = runner.invoke(main, ["import", "--rollback", "b.csv"])
     assert result.exit_code == 0, result.output
     assert "benefit_spell <- " in result.output and "v1/b.csv (source 'b.csv', import 3): rolled back" in result.output
@@ -94,18 +111,24 @@ def test_the_cli_rolls_back_with_a_confirmation_line(tmp_path: Path, monkeypatch
 @pytest.mark.parametrize(
     ("limit", "new_rows", "bad_rows", "refused"),
     [
-        ("90", 9, 0, False),   # exactly 90 % is kept: accepted
+        ("90", 9, 0, False),  # exactly 90 % is kept: accepted
         ("90", 8, 0, True),
-        ("90", 10, 2, True),   # 10 read but 2 quarantined: 8 would be left
+        ("90", 10, 2, True),  # 10 read but 2 quarantined: 8 would be left
         ("50", 5, 0, False),
         ("50", 4, 0, True),
-        ("0", 0, 0, False),    # 0 turns the rule off, even for an empty file
+        ("0", 0, 0, False),  # 0 turns the rule off, even for an empty file
         ("100", 9, 0, True),
     ],
 )
 def test_the_shrink_limit_is_a_setting_and_counts_rows_that_would_be_left(
-    store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    limit: str, new_rows: int, bad_rows: int, refused: bool,
+    store: Store,
+    key: PseudonymKey,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    new_rows: int,
+    bad_rows: int,
+    refused: bool,
 ) -> None:
     monkeypatch.setenv("POLKU_SHRINK_LIMIT", limit)
     import_file(store, BENEFITS, _benefits(tmp_path / "v1" / "b.csv", range(1, 11)), key=key)
@@ -129,7 +152,9 @@ def test_a_folder_import_obeys_the_shrink_rule_too(store: Store, key: PseudonymK
     assert [r.rows_accepted for r in import_folder(store, tmp_path, key=key, allow_shrink=True)] == [1]
 
 
-def test_a_bad_shrink_limit_is_a_configuration_error(store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_shrink_limit_is_a_configuration_error(
+    store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import_file(store, BENEFITS, _benefits(tmp_path / "v1" / "b.csv", range(1, 3)), key=key)
     monkeypatch.setenv("POLKU_SHRINK_LIMIT", "101")
     with pytest.raises(ConfigurationError, match="POLKU_SHRINK_LIMIT is '101'"):
@@ -141,8 +166,10 @@ def test_added_removed_and_changed_are_counted_by_natural_key(store: Store, key:
     drops E3 and E4 and adds E5-E7: 3 added, 2 removed, 1 changed (and E1 unchanged)."""
     v1 = write_csv(tmp_path / "v1" / "w.csv", "employment_spell", [row("employment_spell", k) for k in (1, 2, 3, 4)])
     v2 = write_csv(
-        tmp_path / "v2" / "w.csv", "employment_spell",
-        [row("employment_spell", 1), row("employment_spell", 2, weekly_hours="20")] + [row("employment_spell", k) for k in (5, 6, 7)],
+        tmp_path / "v2" / "w.csv",
+        "employment_spell",
+        [row("employment_spell", 1), row("employment_spell", 2, weekly_hours="20")]
+        + [row("employment_spell", k) for k in (5, 6, 7)],
     )
     first = import_file(store, "employment_spell", v1, key=key)
     second = import_file(store, "employment_spell", v2, key=key)
@@ -175,7 +202,12 @@ def test_rollback_restores_the_exact_previous_rows_and_quarantine(store: Store, 
     assert table_checksum(store, BENEFITS) == rows_v1
     assert quarantine_rows(store) == quarantine_v1
     assert store.con.execute("SELECT DISTINCT _import_id FROM benefit_spell").fetchall() == [(first.import_id,)]
-    assert (undone.status, undone.restored_import_id, undone.rows_replaced, undone.rows_accepted) == ("rolled_back", first.import_id, 6, 5)
+    assert (undone.status, undone.restored_import_id, undone.rows_replaced, undone.rows_accepted) == (
+        "rolled_back",
+        first.import_id,
+        6,
+        5,
+    )
     assert (undone.changes.added, undone.changes.removed, undone.changes.changed) == (2, 3, 3)
     assert _log(store, undone.import_id) == ("rolled_back", 6, 2, 3, 3, first.import_id)
     assert f"rolled back: the source's previous version is restored (import {first.import_id})" in undone.render()
@@ -204,13 +236,20 @@ def test_rollback_needs_the_table_when_a_source_feeds_several(store: Store, key:
 
 
 @pytest.mark.parametrize("kept", [0, 1, 2, 3])
-def test_the_number_of_versions_kept_is_the_setting(store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+def test_the_number_of_versions_kept_is_the_setting(
+    store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
     monkeypatch.setenv("POLKU_HISTORY_VERSIONS", str(kept))
-    ids = [import_file(store, BENEFITS, _benefits(tmp_path / f"v{n}" / "b.csv", range(1, 3), amount=f"{n}.00"), key=key).import_id for n in range(1, 6)]
+    ids = [
+        import_file(store, BENEFITS, _benefits(tmp_path / f"v{n}" / "b.csv", range(1, 3), amount=f"{n}.00"), key=key).import_id
+        for n in range(1, 6)
+    ]
     versions = store.con.execute("SELECT import_id FROM history_version ORDER BY import_id").fetchall()
-    assert [v for (v,) in versions] == ids[4 - kept:4]
-    assert store.con.execute("SELECT count(DISTINCT _import_id), count(*) FROM history_benefit_spell").fetchall() == [(kept, 2 * kept)]
-    for version in reversed(ids[4 - kept:4]):
+    assert [v for (v,) in versions] == ids[4 - kept : 4]
+    assert store.con.execute("SELECT count(DISTINCT _import_id), count(*) FROM history_benefit_spell").fetchall() == [
+        (kept, 2 * kept)
+    ]
+    for version in reversed(ids[4 - kept : 4]):
         assert rollback(store, "b.csv").restored_import_id == version
     with pytest.raises(UsageError, match="no earlier version"):
         rollback(store, "b.csv")
@@ -219,10 +258,12 @@ def test_the_number_of_versions_kept_is_the_setting(store: Store, key: Pseudonym
 def test_history_tables_keep_the_data_tables_columns(store: Store) -> None:
     """The privacy helper's erase finds a person by the person column in every table: the
     history twins must hold it under the same name and type."""
+
     def columns(name: str) -> list[tuple[str, str]]:
         return store.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [name]
         ).fetchall()
+
     for name in (*TABLES, "quarantine"):
         assert columns(f"history_{name}") == columns(name)
     assert ("person_id", "UUID") in columns("history_benefit_spell")
@@ -233,7 +274,10 @@ def test_a_table_without_a_natural_key_is_compared_as_a_multiset_of_rows() -> No
     that differs counts as one removed and one added, duplicates count, changed is 0."""
     table = Table("plain", "Plain", "test", (Field("a", "text", "a"), Field("b", "integer", "b")), key=())
     con = duckdb.connect()
-    for name, rows in (("old", [("x", 1), ("y", 2), ("y", 2), ("z", None)]), ("new", [("x", 1), ("y", 2), ("z", None), ("w", 3), ("x", 5)])):
+    for name, rows in (
+        ("old", [("x", 1), ("y", 2), ("y", 2), ("z", None)]),
+        ("new", [("x", 1), ("y", 2), ("z", None), ("w", 3), ("x", 5)]),
+    ):
         con.execute(f"CREATE TABLE {name} (a VARCHAR, b INTEGER, _source VARCHAR, _import_id BIGINT)")
         con.executemany(f"INSERT INTO {name} VALUES (?, ?, 's', 1)", rows)
     assert history.changes(con, table, "old", "new", "s", (1, 1)) == history.Changes(added=2, removed=1, changed=0)
@@ -292,6 +336,8 @@ def test_random_imports_and_rollbacks_keep_the_expected_version(kept: int, steps
                     continue
                 assert current is not None
                 old = VARIANTS[previous] if previous is not None else []
-                assert (report.changes.added, report.changes.removed, report.changes.changed) == _expected_changes(old, VARIANTS[current])
+                assert (report.changes.added, report.changes.removed, report.changes.changed) == _expected_changes(
+                    old, VARIANTS[current]
+                )
                 stored = store.con.execute("SELECT team_id, area_id, name FROM team ORDER BY team_id").fetchall()
                 assert stored == VARIANTS[current]

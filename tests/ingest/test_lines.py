@@ -53,7 +53,7 @@ def test_guess_delimiter() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    rows=st.lists(st.lists(st.sampled_from(["", "1", "ab", "x y", "a\rb", "\"q\""]), min_size=1, max_size=4), max_size=8),
+    rows=st.lists(st.lists(st.sampled_from(["", "1", "ab", "x y", "a\rb", '"q"']), min_size=1, max_size=4), max_size=8),
     ending=st.sampled_from(["\n", "\r\n"]),
     final=st.booleans(),
 )

@@ -42,7 +42,9 @@ def test_reimporting_the_same_file_changes_no_table(store: Store, key: Pseudonym
     assert log[0][2] == log[1][2] and len(log[0][2]) == 64
 
 
-def test_a_file_read_the_careful_way_keeps_its_digest_and_reimports_unchanged(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+def test_a_file_read_the_careful_way_keeps_its_digest_and_reimports_unchanged(
+    store: Store, key: PseudonymKey, tmp_path: Path
+) -> None:
     """Regression: a row with the wrong number of fields sends the file down the careful
     reading, which used to drop the SHA-256, so the same file came back as 'replaced'."""
     path = _spells(tmp_path, "spells.csv", [row("employment_spell", 1), row("employment_spell", 2)])
@@ -56,7 +58,11 @@ def test_a_file_read_the_careful_way_keeps_its_digest_and_reimports_unchanged(st
 
 
 def test_a_new_file_under_the_same_source_replaces_rows_and_quarantine(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
-    old = _spells(tmp_path / "v1", "spells.csv", [row("employment_spell", 1), row("employment_spell", 2), row("employment_spell", 3, subsidised="?")])
+    old = _spells(
+        tmp_path / "v1",
+        "spells.csv",
+        [row("employment_spell", 1), row("employment_spell", 2), row("employment_spell", 3, subsidised="?")],
+    )
     new = _spells(tmp_path / "v2", "spells.csv", [row("employment_spell", 4)])
     other = _spells(tmp_path, "other.csv", [row("employment_spell", 5)])
     import_file(store, "employment_spell", other, key=key)
@@ -90,14 +96,23 @@ def test_key_already_stored_from_another_source_is_quarantined(store: Store, key
     report = import_file(store, "team", write_csv(tmp_path / "b.csv", "team", [row("team", 1), row("team", 2)]), key=key)
     assert (report.rows_accepted, report.rows_quarantined) == (1, 1)
     [problem] = quarantine_rows(store, report.import_id)
-    assert (problem["line"], problem["column_name"], problem["value"], problem["reason_code"]) == (2, "team_id", "T1", "key_in_other_source")
+    assert (problem["line"], problem["column_name"], problem["value"], problem["reason_code"]) == (
+        2,
+        "team_id",
+        "T1",
+        "key_in_other_source",
+    )
     assert "already imported from another source" in problem["reason"]
 
 
 def test_import_log_keeps_the_no_loss_invariant(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
-    path = _spells(tmp_path, "spells.csv", [row("employment_spell", i, weekly_hours="0" if i % 3 == 0 else "20") for i in range(1, 10)])
+    path = _spells(
+        tmp_path, "spells.csv", [row("employment_spell", i, weekly_hours="0" if i % 3 == 0 else "20") for i in range(1, 10)]
+    )
     report = import_file(store, "employment_spell", path, key=key)
-    log = store.con.execute("SELECT rows_read, rows_accepted, rows_quarantined, status, key_version, file_format, mapping FROM import_log").fetchall()
+    log = store.con.execute(
+        "SELECT rows_read, rows_accepted, rows_quarantined, status, key_version, file_format, mapping FROM import_log"
+    ).fetchall()
     assert log == [(9, 6, 3, "imported", 1, "csv", report.mapping)]
     assert report.mapping.startswith("synthetic (sha256:")
 

@@ -28,7 +28,10 @@ def test_finnish_export_mapping() -> None:
     mapping = load_mapping("finnish_export")
     spell = mapping.for_table("employment_spell")
     assert (spell.file.encoding, spell.file.delimiter, spell.file.decimal_separator, spell.file.date_format) == (
-        "auto", ";", ",", "d.m.yyyy",
+        "auto",
+        ";",
+        ",",
+        "d.m.yyyy",
     )
     assert spell.file.true_words == ("k", "kyllä", "kylla") and spell.file.false_words == ("e", "ei")
     assert spell.field_for("alkupvm") == "start_date"

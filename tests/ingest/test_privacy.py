@@ -63,7 +63,9 @@ def test_whole_file_errors_never_quote_values(store: Store, key: PseudonymKey, t
     assert "020594X903P" not in str(caught.value)
 
 
-def test_a_code_in_a_swapped_column_is_quarantined_redacted_with_the_pseudonym(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
+def test_a_code_in_a_swapped_column_is_quarantined_redacted_with_the_pseudonym(
+    store: Store, key: PseudonymKey, tmp_path: Path
+) -> None:
     """issue 14, Why: a hetu in a non-identity column (two columns swapped in the export)
     was stored raw in quarantine.value and quarantine.record."""
     swapped = row("employment_spell", 2)

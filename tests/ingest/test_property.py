@@ -28,7 +28,9 @@ FINE = {"weekly_hours": ["0.5", "80", "37.5"], "end_date": ["", "2024-01-01"], "
 
 mistake = st.sampled_from(sorted(MISTAKES)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(MISTAKES[c])))
 fine = st.sampled_from(sorted(FINE)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(FINE[c])))
-line = st.one_of(st.lists(fine, max_size=2).map(lambda c: (False, c)), st.lists(mistake, min_size=1, max_size=3).map(lambda c: (True, c)))
+line = st.one_of(
+    st.lists(fine, max_size=2).map(lambda c: (False, c)), st.lists(mistake, min_size=1, max_size=3).map(lambda c: (True, c))
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -36,20 +36,22 @@ def test_utf8_with_bom_reads_the_first_column_by_its_name(store: Store, key: Pse
 @pytest.mark.parametrize("encoding", ["latin-1", "windows-1252"])
 def test_non_utf8_files_are_detected_and_decoded(store: Store, key: PseudonymKey, tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "team.csv"
-    path.write_bytes("team_id;area_id;name\nT1;A1;Säräisniemi – Åbo\n".replace("–", "-" if encoding == "latin-1" else "–").encode(encoding))
+    path.write_bytes(
+        "team_id;area_id;name\nT1;A1;Säräisniemi – Åbo\n".replace("–", "-" if encoding == "latin-1" else "–").encode(encoding)
+    )
     import_file(store, "team", path, key=key, mapping=AUTO)
     expected = "Säräisniemi - Åbo" if encoding == "latin-1" else "Säräisniemi – Åbo"
     assert _teams(store) == [("T1", "A1", expected, 2)]
 
 
 def test_decode_prefers_utf8_then_windows_1252() -> None:
-    assert decode("ä".encode("utf-8"), Path("x.csv"), "auto") == ("ä", "utf-8")
+    assert decode("ä".encode(), Path("x.csv"), "auto") == ("ä", "utf-8")
     assert decode("€ä".encode("windows-1252"), Path("x.csv"), "auto") == ("€ä", "windows-1252")
 
 
 def test_a_utf8_file_under_a_latin1_mapping_stops_instead_of_storing_mojibake(tmp_path: Path) -> None:
     """Review finding: a UTF-8 provider name was stored as 'Ã\x84Ã¤nekoski'."""
-    for data in ("name\nÄänekoski\n".encode("utf-8"), b"\xef\xbb\xbfname\nx\n"):
+    for data in ("name\nÄänekoski\n".encode(), b"\xef\xbb\xbfname\nx\n"):
         with pytest.raises(ValidationFailed, match="looks like UTF-8, but the mapping says latin-1"):
             decode(data, Path("x.csv"), "latin-1")
 
@@ -105,7 +107,9 @@ def test_xlsx_typed_cells_are_read_as_text_and_validated(store: Store, key: Pseu
     path = _workbook(tmp_path / "employment_spell.xlsx", [columns, typed, [], bad])
     report = import_file(store, "employment_spell", path, key=key)
     assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (2, 1, 1)
-    stored = store.con.execute("SELECT start_date, end_date, weekly_hours, monthly_wage, subsidised, _line FROM employment_spell").fetchall()
+    stored = store.con.execute(
+        "SELECT start_date, end_date, weekly_hours, monthly_wage, subsidised, _line FROM employment_spell"
+    ).fetchall()
     assert stored == [(dt.date(2023, 4, 1), None, 37.5, pytest.approx(2800), False, 2)]
     [problem] = quarantine_rows(store)
     assert (problem["line"], problem["column_name"], problem["value"]) == (4, "weekly_hours", "full time")
@@ -263,7 +267,9 @@ def test_a_stray_quote_on_line_151_of_200_quarantines_that_line_only(store: Stor
     assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (200, 199, 1)
     assert report.file_records == 200
     assert report.quarantined_by_reason == {"unbalanced_quote": 1}
-    assert store.con.execute("SELECT line, reason_code, value, record FROM quarantine").fetchall() == [(151, "unbalanced_quote", None, None)]
+    assert store.con.execute("SELECT line, reason_code, value, record FROM quarantine").fetchall() == [
+        (151, "unbalanced_quote", None, None)
+    ]
     stored = [line for (line,) in store.con.execute("SELECT _line FROM benefit_spell ORDER BY _line").fetchall()]
     assert stored == [n for n in range(2, 202) if n != 151]
     assert store.con.execute("SELECT file_records FROM import_log ORDER BY import_id").fetchall() == [(200,), (200,)]
@@ -282,7 +288,9 @@ def test_cr_only_line_endings_are_read_line_by_line(store: Store, key: Pseudonym
     ("tail", "reason"),
     [(b"T3,A1", "wrong_field_count"), (b'T3,A1,"Oulu', "unbalanced_quote"), (b'T3,A1,"Ou\nlu', "unbalanced_quote")],
 )
-def test_a_truncated_last_record_is_quarantined(store: Store, key: PseudonymKey, tmp_path: Path, tail: bytes, reason: str) -> None:
+def test_a_truncated_last_record_is_quarantined(
+    store: Store, key: PseudonymKey, tmp_path: Path, tail: bytes, reason: str
+) -> None:
     path = tmp_path / "team.csv"
     path.write_bytes(b'team_id,area_id,name\nT1,A1,Kemi\nT2,A1,"Tor ""nio"""\n' + tail)
     report = import_file(store, "team", path, key=key)
@@ -304,11 +312,15 @@ def test_a_value_of_megabytes_is_set_apart(store: Store, key: PseudonymKey, tmp_
 
 
 def test_an_over_long_value_in_an_xlsx_cell_is_set_apart(store: Store, key: PseudonymKey, tmp_path: Path) -> None:
-    path = _workbook(tmp_path / "team.xlsx", [header("team"), ["T1", "A1", "Kemi"], ["T2", "A1", "x" * 1001], ["T\n3", "A1", "Oulu"]])
+    path = _workbook(
+        tmp_path / "team.xlsx", [header("team"), ["T1", "A1", "Kemi"], ["T2", "A1", "x" * 1001], ["T\n3", "A1", "Oulu"]]
+    )
     report = import_file(store, "team", path, key=key)
     assert (report.rows_accepted, report.file_records) == (1, 3)
     assert store.con.execute("SELECT line, column_name, reason_code FROM quarantine ORDER BY line").fetchall() == [
-        (3, "name", "field_too_long"), (4, "team_id", "line_break_in_key")]
+        (3, "name", "field_too_long"),
+        (4, "team_id", "line_break_in_key"),
+    ]
 
 
 def _watch_tmpdir(folder: Path, secrets: list[str]) -> tuple[list[str], object]:
@@ -324,7 +336,9 @@ def _watch_tmpdir(folder: Path, secrets: list[str]) -> tuple[list[str], object]:
     return seen, watch
 
 
-def test_a_windows_1252_file_is_transcoded_in_memory(store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_windows_1252_file_is_transcoded_in_memory(
+    store: Store, key: PseudonymKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 14: a Windows-1252 or mixed-line-end file was copied as plaintext UTF-8 to
     TMPDIR (polku-import-*/source-utf8.csv) while it was imported; at every step of the
     import, TMPDIR is now empty."""

@@ -109,8 +109,11 @@ def test_every_csv_record_is_accepted_quarantined_or_the_refusal_names_a_line(ca
 
 
 CELLS = st.one_of(
-    st.none(), st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.booleans(), st.sampled_from(["Kemi", "Sää", "Ke\nmi", "x" * 1200, " ", "T\n1"]),
+    st.none(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.sampled_from(["Kemi", "Sää", "Ke\nmi", "x" * 1200, " ", "T\n1"]),
 )
 
 

@@ -59,7 +59,11 @@ def _found(folder: Path, source: Path, hetus: set[bytes]) -> list[str]:
 def _checksums(store_path: Path) -> dict[str, object]:
     with open_store(store_path) as store:
         log = store.con.execute("SELECT import_id, status, rows_read FROM import_log ORDER BY 1").fetchall()
-        return {"employment_spell": table_checksum(store, "employment_spell"), "quarantine": table_checksum(store, "quarantine"), "log": log}
+        return {
+            "employment_spell": table_checksum(store, "employment_spell"),
+            "quarantine": table_checksum(store, "quarantine"),
+            "log": log,
+        }
 
 
 def _run(command: list[str], env: dict[str, str], cwd: Path, kill_after: float | None = None) -> tuple[int | None, float]:
@@ -87,7 +91,19 @@ def test_a_killed_windows_1252_import_leaves_no_plaintext_and_no_partial_rows(tm
     temp = tmp_path / "tmpdir"
     temp.mkdir()
     env = {**os.environ, "TMPDIR": str(temp), "POLKU_PSEUDONYM_KEY": bytes(range(32)).hex(), "POLKU_PSEUDONYM_KEY_VERSION": "1"}
-    command = [sys.executable, "-m", "polku", "import", "employment_spell", str(source), "--mapping", str(AUTO), "--source", "spells.csv", "--store"]
+    command = [
+        sys.executable,
+        "-m",
+        "polku",
+        "import",
+        "employment_spell",
+        str(source),
+        "--mapping",
+        str(AUTO),
+        "--source",
+        "spells.csv",
+        "--store",
+    ]
     codes = {str(h).encode() for h in hetus}
     ended, whole = _run([*command, str(tmp_path / "timing.duckdb")], env, tmp_path)
     assert ended == 1 and _found(tmp_path, source, codes) == []  # 1: the row with the ä is quarantined
@@ -97,7 +113,10 @@ def test_a_killed_windows_1252_import_leaves_no_plaintext_and_no_partial_rows(tm
         assert _found(tmp_path, source, codes) == [], f"killed after {seconds:.1f} s of {whole:.1f}"
         state = _checksums(store_path)
         # a run that ends before its kill commits: "replaced", or "unchanged" once an earlier run did
-        committed = state["log"][-1][1:] in {("replaced", len(hetus)), ("unchanged", len(hetus))} and state["employment_spell"][0] == len(hetus) - 1
+        committed = (
+            state["log"][-1][1:] in {("replaced", len(hetus)), ("unchanged", len(hetus))}
+            and state["employment_spell"][0] == len(hetus) - 1
+        )
         assert state == before or committed, f"partial rows after a kill at {seconds:.1f} s of {whole:.1f}"
         killed += ended is None and not committed
         before = state  # a committed import is the state the next kill must keep

@@ -22,20 +22,35 @@ BAD = FIXTURES / "bad"
 # fixture (= reason code) -> table, column, stored value, words the reason must contain
 CASES: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
     "missing_value": ("service_episode", "start_date", None, ("start_date is empty", "fill it in")),
-    "hetu_in_field": ("team", "name", "Tiimi <hetu>", ("name holds something shaped like a personal identity code", "columns are in the right order")),
+    "hetu_in_field": (
+        "team",
+        "name",
+        "Tiimi <hetu>",
+        ("name holds something shaped like a personal identity code", "columns are in the right order"),
+    ),
     "not_an_integer": ("person", "birth_month", "5.5", ("birth_month is not a whole number", "digits only")),
     "not_a_number": ("employment_spell", "weekly_hours", "about 20", ("weekly_hours is not a number", "decimal separator '.'")),
     "not_money": ("benefit_spell", "amount", "37,21 EUR", ("amount is not an amount of euros", "without currency sign")),
     "too_many_decimals": ("service", "unit_cost", "1200.555", ("more than two decimals", "whole cents")),
     "not_a_date": ("registration_spell", "start_date", "2023-02-30", ("not a real date", "yyyy-mm-dd", "2024-03-01")),
-    "implausible_date": ("registration_spell", "end_date", "2999-12-31", ("end_date is not between 1900 and 2099", "check the year")),
+    "implausible_date": (
+        "registration_spell",
+        "end_date",
+        "2999-12-31",
+        ("end_date is not between 1900 and 2099", "check the year"),
+    ),
     "not_a_boolean": ("employment_spell", "subsidised", "yes", ("not a yes/no word", "true, false")),
     "below_minimum": ("employment_spell", "weekly_hours", "0.1", ("below the smallest allowed value 0.5",)),
     "above_maximum": ("registration_spell", "months_unemployed_prev36", "37", ("above the largest allowed value 36",)),
     "pattern_mismatch": ("provider", "business_id", "1234567", ("business_id does not have the required form",)),
     "unknown_code": ("goal", "status", "done", ("not a code of the list 'goal_status'", "achieved", "codes:")),
     "hetu_missing": ("employment_spell", "hetu", None, ("identity code is missing",)),
-    "hetu_format": ("employment_spell", "hetu", "999999-999", ("not in the form DDMMYYCZZZQ", "correct the code in the source system")),
+    "hetu_format": (
+        "employment_spell",
+        "hetu",
+        "999999-999",
+        ("not in the form DDMMYYCZZZQ", "correct the code in the source system"),
+    ),
     "hetu_separator": ("employment_spell", "hetu", "999999X9999", ("century sign",)),
     "hetu_date": ("employment_spell", "hetu", "999999-9999", ("real date of birth",)),
     "hetu_individual_number": ("employment_spell", "hetu", "999999-9999", ("000 or 001",)),
@@ -49,11 +64,26 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
     "line_break_in_key": ("team", "team_id", None, ("team_id holds a line break",)),
     "check_business_id_check_digit": ("provider", "business_id", "1234567-2", ("wrong check digit", "mod-11")),
     "check_isced_matches_education_level": ("person", "isced_level", "3", ("isced_level does not belong to education_level",)),
-    "check_basis_only_with_partial_work_ability": ("person", "partial_work_ability_basis", "medical_statement", ("partial_work_ability is false",)),
+    "check_basis_only_with_partial_work_ability": (
+        "person",
+        "partial_work_ability_basis",
+        "medical_statement",
+        ("partial_work_ability is false",),
+    ),
     "check_end_date_not_before_start_date": ("benefit_spell", "end_date", "2023-04-30", ("end_date is before start_date",)),
     "check_end_reason_needs_end_date": ("registration_spell", "end_reason", "pension", ("end_date is empty",)),
-    "check_planned_end_date_not_before_start_date": ("service_episode", "planned_end_date", "2023-01-09", ("planned_end_date is before start_date",)),
-    "check_start_date_not_before_referral_date": ("service_episode", "start_date", "2023-01-10", ("start_date is before referral_date",)),
+    "check_planned_end_date_not_before_start_date": (
+        "service_episode",
+        "planned_end_date",
+        "2023-01-09",
+        ("planned_end_date is before start_date",),
+    ),
+    "check_start_date_not_before_referral_date": (
+        "service_episode",
+        "start_date",
+        "2023-01-10",
+        ("start_date is before referral_date",),
+    ),
     "check_ongoing_has_no_end": ("service_episode", "end_date", "2023-03-01", ("'ongoing' but has an end_date",)),
     "check_value_within_scale": ("measurement", "value", "6", ("outside the scale",)),
     "check_scale_ordered": ("measurement", "scale_max", "1", ("scale_max is not above scale_min",)),
@@ -64,7 +94,10 @@ MAPPINGS = {"hetu_temporary": FIXTURES / "mappings" / "strict_identity.yaml"}
 
 def test_every_row_level_reason_has_a_fixture() -> None:
     fixtures = {p.stem for p in BAD.glob("*.csv")}
-    produced_per_file = set(all_reason_codes()) - {"key_in_other_source", "erased"}  # two sources: test_load; an erase: tests/privacy
+    produced_per_file = set(all_reason_codes()) - {
+        "key_in_other_source",
+        "erased",
+    }  # two sources: test_load; an erase: tests/privacy
     assert produced_per_file <= fixtures | {"wrong_field_count"}
     assert set(CASES) | {"wrong_field_count"} == fixtures
 

@@ -31,11 +31,15 @@ def three_persons(folder: Path) -> dict[str, Path]:
     employment spells each, and in quarantine: person 1's bad hours and a swapped row."""
     files = {
         "person": write_csv(folder / "person.csv", "person", [row("person", k) for k in (1, 2, 3)]),
-        "registration_spell": write_csv(folder / "registration_spell.csv", "registration_spell",
-                                        [row("registration_spell", k) for k in (1, 2, 3)]),
-        "employment_spell": write_csv(folder / "employment_spell.csv", "employment_spell",
-                                      [row("employment_spell", k) for k in (1, 2, 3, 12, 13, 14)]
-                                      + [row("employment_spell", 23, weekly_hours="lots"), swapped("employment_spell", 34, "start_date")]),
+        "registration_spell": write_csv(
+            folder / "registration_spell.csv", "registration_spell", [row("registration_spell", k) for k in (1, 2, 3)]
+        ),
+        "employment_spell": write_csv(
+            folder / "employment_spell.csv",
+            "employment_spell",
+            [row("employment_spell", k) for k in (1, 2, 3, 12, 13, 14)]
+            + [row("employment_spell", 23, weekly_hours="lots"), swapped("employment_spell", 34, "start_date")],
+        ),
     }
     return files
 

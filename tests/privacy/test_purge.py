@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import KEY
 from ingest_helpers import TEST_CODES, row, write_csv
 
+from conftest import KEY
 from polku.cli import main
 from polku.errors import UsageError
 from polku.identity import pseudonym
@@ -36,11 +36,16 @@ def _registration(key: int, start: str, end: str) -> dict[str, str]:
 def store(tmp_path: Path) -> Store:
     files = {
         "person": [row("person", k) for k in (1, 2, 3, 4)],
-        "registration_spell": [_registration(1, "2015-01-02", "2016-06-30"), _registration(2, "2015-01-02", "2016-06-30"),
-                               _registration(3, "2014-01-02", "")],
-        "employment_spell": [row("employment_spell", 1, start_date="2016-07-01", end_date="2017-12-31"),
-                             row("employment_spell", 2, start_date="2022-01-03", end_date=""),
-                             row("employment_spell", 12, start_date="2017-01-01", weekly_hours="lots")],  # person 1, quarantined
+        "registration_spell": [
+            _registration(1, "2015-01-02", "2016-06-30"),
+            _registration(2, "2015-01-02", "2016-06-30"),
+            _registration(3, "2014-01-02", ""),
+        ],
+        "employment_spell": [
+            row("employment_spell", 1, start_date="2016-07-01", end_date="2017-12-31"),
+            row("employment_spell", 2, start_date="2022-01-03", end_date=""),
+            row("employment_spell", 12, start_date="2017-01-01", weekly_hours="lots"),
+        ],  # person 1, quarantined
         "team": [row("team", 1, name="")],  # quarantined, names nobody
     }
     opened = open_store(tmp_path / "store.duckdb")
@@ -85,15 +90,18 @@ def test_a_dry_run_counts_exactly_and_changes_nothing(store: Store) -> None:
     assert "dry run: nothing was changed" in dry.render()
 
 
-@pytest.mark.parametrize(("text", "today", "expected"), [
-    ("5y", dt.date(2026, 2, 28), dt.date(2021, 2, 28)),
-    ("1m", dt.date(2026, 3, 31), dt.date(2026, 2, 28)),  # February has no 31st: its last day
-    ("13M", dt.date(2026, 3, 15), dt.date(2025, 2, 15)),
-    ("4y", dt.date(2024, 2, 29), dt.date(2020, 2, 29)),
-    ("1y", dt.date(2024, 2, 29), dt.date(2023, 2, 28)),
-    ("90d", dt.date(2026, 2, 28), dt.date(2025, 11, 30)),
-    (" 2020-12-31 ", dt.date(2026, 2, 28), dt.date(2020, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("5y", dt.date(2026, 2, 28), dt.date(2021, 2, 28)),
+        ("1m", dt.date(2026, 3, 31), dt.date(2026, 2, 28)),  # February has no 31st: its last day
+        ("13M", dt.date(2026, 3, 15), dt.date(2025, 2, 15)),
+        ("4y", dt.date(2024, 2, 29), dt.date(2020, 2, 29)),
+        ("1y", dt.date(2024, 2, 29), dt.date(2023, 2, 28)),
+        ("90d", dt.date(2026, 2, 28), dt.date(2025, 11, 30)),
+        (" 2020-12-31 ", dt.date(2026, 2, 28), dt.date(2020, 12, 31)),
+    ],
+)
 def test_cutoff_dates(text: str, today: dt.date, expected: dt.date) -> None:
     assert cutoff_date(text, today) == expected
 
@@ -109,7 +117,13 @@ def test_cli_purge(store: Store) -> None:
     store.close()
     result = CliRunner().invoke(main, ["purge", "--older-than", "2020-01-01", "--dry-run", "--json", "--store", path])
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) | {"removed": None} == {"cutoff": "2020-01-01", "persons": 1, "removed": None, "rows_removed": 5, "dry_run": True}
+    assert json.loads(result.stdout) | {"removed": None} == {
+        "cutoff": "2020-01-01",
+        "persons": 1,
+        "removed": None,
+        "rows_removed": 5,
+        "dry_run": True,
+    }
     result = CliRunner().invoke(main, ["purge", "--older-than", "2020-01-01", "--store", path])
     assert result.exit_code == 0 and "removed 1 persons, 5 rows" in result.stdout
     for args in (["purge", "--older-than", "soon", "--store", path], ["purge", "--older-than", "5y", "--store", path + ".x"]):

@@ -6,8 +6,14 @@ from polku.reports.charts import bar_chart
 
 
 def test_hidden_values_are_not_drawn() -> None:
-    svg = bar_chart("c", "Clients by age", ["under 25", "25–34", "35–44"], [120, None, 40],
-                    value_label="Clients (persons)", category_label="Age group")
+    svg = bar_chart(
+        "c",
+        "Clients by age",
+        ["under 25", "25–34", "35–44"],
+        [120, None, 40],
+        value_label="Clients (persons)",
+        category_label="Age group",
+    )
     assert svg is not None and svg.startswith("<svg ")
     assert "under 25" in svg and "35–44" in svg and "25–34" not in svg
     assert "Clients (persons)" in svg and "Age group" in svg and '<title id="c-title">Clients by age</title>' in svg

@@ -4,7 +4,7 @@ histograms, covariate labels, and the small-multiple charts."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polku import sdc
-from polku.pipeline.store_views import ExpectedRow, GroupCurves, month_day
 from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence
+from polku.pipeline.store_views import ExpectedRow, GroupCurves, month_day
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
 from polku.reports.sections.impact_views import covariate_labeler, overlap_shares, protect_groups
@@ -24,7 +24,7 @@ T = 10
 
 
 def ctx(lang: str = "en") -> ReportContext:
-    return ReportContext(lang, T, datetime(2026, 1, 1, tzinfo=timezone.utc), date(2025, 12, 31))
+    return ReportContext(lang, T, datetime(2026, 1, 1, tzinfo=UTC), date(2025, 12, 31))
 
 
 def group(duration: np.ndarray, event: np.ndarray) -> GroupCurves:
@@ -84,8 +84,12 @@ def _determined(rows: list[ExpectedRow], shown: dict) -> list[int]:
 
 
 def test_a_groups_hidden_employment_cannot_be_worked_out_from_the_total() -> None:
-    rows = [ExpectedRow(None, 500, 200.0, 190.0, -5.0, 25.0), ExpectedRow("high", 40, 15.0, note="too few"),
-            ExpectedRow("medium", 200, 90.0, 80.0, 0.0, 20.0), ExpectedRow("low", 260, 95.0, 96.0, -10.0, 8.0)]
+    rows = [
+        ExpectedRow(None, 500, 200.0, 190.0, -5.0, 25.0),
+        ExpectedRow("high", 40, 15.0, note="too few"),
+        ExpectedRow("medium", 200, 90.0, 80.0, 0.0, 20.0),
+        ExpectedRow("low", 260, 95.0, 96.0, -10.0, 8.0),
+    ]
     sizes, observed, applied = protect_groups(rows, T)
     assert applied and sizes == {None: 500, "high": 40, "medium": 200, "low": 260}
     assert observed["high"] is None and sum(v is None for v in observed.values()) >= 2
@@ -93,12 +97,18 @@ def test_a_groups_hidden_employment_cannot_be_worked_out_from_the_total() -> Non
 
 
 def test_a_small_complement_hides_the_count_too() -> None:
-    rows = [ExpectedRow(None, 300, 220.0, 200.0, 1.0, 39.0), ExpectedRow("high", 100, 95.0, 90.0, -1.0, 11.0),
-            ExpectedRow("medium", 100, 60.0, 55.0, -5.0, 15.0), ExpectedRow("low", 100, 65.0, 55.0, 0.0, 20.0)]
+    rows = [
+        ExpectedRow(None, 300, 220.0, 200.0, 1.0, 39.0),
+        ExpectedRow("high", 100, 95.0, 90.0, -1.0, 11.0),
+        ExpectedRow("medium", 100, 60.0, 55.0, -5.0, 15.0),
+        ExpectedRow("low", 100, 65.0, 55.0, 0.0, 20.0),
+    ]
     _, observed, applied = protect_groups(rows, T)
     assert applied and observed["high"] is None  # 5 participants without work
     assert _determined(rows, observed) == []
-    clean = [ExpectedRow(r.client_group, r.n, o, r.expected, r.ci_low, r.ci_high) for r, o in zip(rows, (200.0, 70.0, 65.0, 65.0))]
+    clean = [
+        ExpectedRow(r.client_group, r.n, o, r.expected, r.ci_low, r.ci_high) for r, o in zip(rows, (200.0, 70.0, 65.0, 65.0))
+    ]
     assert protect_groups(clean, T)[1] == {None: 200, "high": 70, "medium": 65, "low": 65}
 
 
@@ -129,8 +139,19 @@ def _safe(svg: str | None, chart_id: str, title: str) -> str:
 
 
 def test_love_plot_draws_each_covariate_and_the_threshold() -> None:
-    svg = _safe(love_plot("c", "Balance", ["Age", "Sex: male"], [("Coaching", [0.5, None], [0.02, 0.01]), ("Training", [0.3, 0.2], [0.1, 0.05])],
-                          before_label="before", after_label="after", axis_label="|SMD|"), "c", "Balance")
+    svg = _safe(
+        love_plot(
+            "c",
+            "Balance",
+            ["Age", "Sex: male"],
+            [("Coaching", [0.5, None], [0.02, 0.01]), ("Training", [0.3, 0.2], [0.1, 0.05])],
+            before_label="before",
+            after_label="after",
+            axis_label="|SMD|",
+        ),
+        "c",
+        "Balance",
+    )
     assert "Sex: male" in svg and "Coaching" in svg and "Training" in svg and "0.1" in svg
     assert love_plot("c", "t", [], [], before_label="b", after_label="a", axis_label="x") is None
 
@@ -141,21 +162,49 @@ def _bars(svg: str) -> int:
 
 def test_overlap_plot_leaves_hidden_bins_out() -> None:
     bins = [0.0, 0.25, 0.5, 0.75, 1.0]
-    full = _safe(overlap_plot("c", "Overlap", bins, [("S", [10.0, 20.0, 30.0, 40.0], [40.0, 30.0, 20.0, 10.0])], treated_label="p",
-                              control_label="c", axis_label="x", share_label="%"), "c", "Overlap")
-    hidden = overlap_plot("c", "Overlap", bins, [("S", [10.0, None, 30.0, 40.0], [40.0, 30.0, 20.0, 10.0])], treated_label="p",
-                          control_label="c", axis_label="x", share_label="%")
+    full = _safe(
+        overlap_plot(
+            "c",
+            "Overlap",
+            bins,
+            [("S", [10.0, 20.0, 30.0, 40.0], [40.0, 30.0, 20.0, 10.0])],
+            treated_label="p",
+            control_label="c",
+            axis_label="x",
+            share_label="%",
+        ),
+        "c",
+        "Overlap",
+    )
+    hidden = overlap_plot(
+        "c",
+        "Overlap",
+        bins,
+        [("S", [10.0, None, 30.0, 40.0], [40.0, 30.0, 20.0, 10.0])],
+        treated_label="p",
+        control_label="c",
+        axis_label="x",
+        share_label="%",
+    )
     assert _bars(full) == _bars(hidden) + 1
 
 
 def test_curve_and_expected_panels() -> None:
-    series = [("Participants", [1, 3, 6], [10.0, 30.0, 45.0], [8.0, 27.0, 41.0], [12.0, 33.0, 49.0]),
-              ("Comparison, weighted", [1, 3], [5.0, 20.0], [3.0, 15.0], [7.0, 25.0])]
-    svg = _safe(curve_panels("c", "Time", [("Coaching", series)], x_label="Months", y_label="%", x_max=24, x_ticks=(0, 3, 6, 12, 24)), "c", "Time")
+    series = [
+        ("Participants", [1, 3, 6], [10.0, 30.0, 45.0], [8.0, 27.0, 41.0], [12.0, 33.0, 49.0]),
+        ("Comparison, weighted", [1, 3], [5.0, 20.0], [3.0, 15.0], [7.0, 25.0]),
+    ]
+    svg = _safe(
+        curve_panels("c", "Time", [("Coaching", series)], x_label="Months", y_label="%", x_max=24, x_ticks=(0, 3, 6, 12, 24)),
+        "c",
+        "Time",
+    )
     assert "Participants" in svg and "Comparison, weighted" in svg and "Months" in svg
     panel = ("Coaching", ["all", "high"], [57.0, None], [45.0, 61.0], [(42.0, 48.0), (55.0, 67.0)])
     drawn = _safe(expected_panels("c", "OE", [panel], observed_label="O", expected_label="E", axis_label="%"), "c", "OE")
-    both = expected_panels("c", "OE", [(*panel[:2], [57.0, 70.0], *panel[3:])], observed_label="O", expected_label="E", axis_label="%")
+    both = expected_panels(
+        "c", "OE", [(*panel[:2], [57.0, 70.0], *panel[3:])], observed_label="O", expected_label="E", axis_label="%"
+    )
     assert drawn.count("<use ") + 1 == both.count("<use ")  # the hidden O is not drawn
 
 
@@ -177,8 +226,12 @@ def test_a_hidden_group_size_hides_expected_and_leaves_the_chart() -> None:
     from polku.pipeline.store_views import ServiceView
     from polku.reports.sections.impact_views import expected_blocks
 
-    rows = [ExpectedRow(None, 263, 120.0, 100.0, 8.0, 32.0), ExpectedRow("high", 3, None, note="too few"),
-            ExpectedRow("medium", 60, 30.0, 22.0, 1.0, 15.0), ExpectedRow("low", 200, 88.0, 76.0, 2.0, 22.0)]
+    rows = [
+        ExpectedRow(None, 263, 120.0, 100.0, 8.0, 32.0),
+        ExpectedRow("high", 3, None, note="too few"),
+        ExpectedRow("medium", 60, 30.0, 22.0, 1.0, 15.0),
+        ExpectedRow("low", 200, 88.0, 76.0, 2.0, 22.0),
+    ]
     sizes, _, _ = protect_groups(rows, T)
     assert sizes["high"] is None and sizes["medium"] is None and sizes["low"] == 200
     view = ServiceView("COACH", [], pd.DataFrame(), expected=rows)

@@ -16,8 +16,9 @@ from polku.store import Store
 @pytest.fixture(scope="module")
 def reports(filled_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("html")
-    return {lang: build_report(filled_store, folder / f"{lang}.html", lang=lang).read_text(encoding="utf-8")
-            for lang in LANGUAGES}
+    return {
+        lang: build_report(filled_store, folder / f"{lang}.html", lang=lang).read_text(encoding="utf-8") for lang in LANGUAGES
+    }
 
 
 def _row(html: str, table_id: str, label: str) -> list[str]:
@@ -46,8 +47,8 @@ def test_every_section_title_in_each_language(reports: dict[str, str], lang: str
 
 def test_small_group_is_hidden_with_its_partner(reports: dict[str, str]) -> None:
     html = reports["en"]
-    assert _row(html, "clients-mother_tongue_group", "Swedish-speaking") == ["..", ".."]   # 3 people
-    assert _row(html, "clients-mother_tongue_group", "other language") == ["..", ".."]     # partner of 10
+    assert _row(html, "clients-mother_tongue_group", "Swedish-speaking") == ["..", ".."]  # 3 people
+    assert _row(html, "clients-mother_tongue_group", "other language") == ["..", ".."]  # partner of 10
     assert _row(html, "clients-mother_tongue_group", "Finnish-speaking") == ["27", "67.5"]
     assert _row(html, "clients-sex", "female") == ["20", "50.0"]
 

@@ -20,7 +20,9 @@ def test_published_ids_have_the_right_digit(business_id: str) -> None:
 
 
 def test_a_body_with_remainder_one_has_no_valid_digit() -> None:
-    body = next(f"{n:07d}" for n in range(10_000) if sum(int(d) * w for d, w in zip(f"{n:07d}", (7, 9, 10, 5, 8, 4, 2))) % 11 == 1)
+    body = next(
+        f"{n:07d}" for n in range(10_000) if sum(int(d) * w for d, w in zip(f"{n:07d}", (7, 9, 10, 5, 8, 4, 2))) % 11 == 1
+    )
     assert body == "0000006"  # 6 * 2 = 12, 12 mod 11 = 1
     assert check_digit(body) is None
 

@@ -10,7 +10,8 @@ some part is hidden, and no number from 1 to T-1 in a note.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from polku import sdc
 from polku.reports.blocks import Table
@@ -55,7 +56,11 @@ def table_problems(table: Table, t: int) -> list[str]:
                 problems.append(f"{table.id}: column {table.header[j + 1]} hides a sum below {t}")
         if len(table.header) > 3 and table.header[-1] == table.foot[0]:  # a cross table: its last column holds row totals
             for r, row in zip(rows, grid):
-                if all(v is None or isinstance(v, int) for v in row) and isinstance(row[-1], int) and line_leaks(row[-1], row[:-1], t):
+                if (
+                    all(v is None or isinstance(v, int) for v in row)
+                    and isinstance(row[-1], int)
+                    and line_leaks(row[-1], row[:-1], t)
+                ):
                     problems.append(f"{table.id}: row {r[0]} hides a sum below {t}")
     return problems
 
@@ -94,7 +99,9 @@ def status_problems(summary: dict[str, Any], t: int) -> list[str]:
         problems += [f"import {e['table']} {v}" for v in (read, accepted, quarantined) if small(v, t)]
         if line_leaks(read, [accepted, quarantined], t):
             problems.append(f"import {e['table']} hides a sum below {t}")
-    problems += [f"quarantine {q['table']} {q['rows']}" for q in summary["quarantine"] if people(q["table"]) and small(q["rows"], t)]
+    problems += [
+        f"quarantine {q['table']} {q['rows']}" for q in summary["quarantine"] if people(q["table"]) and small(q["rows"], t)
+    ]
     problems += [f"finding {f['code']} {f['count']}" for f in summary["findings"] if people(f["table"]) and small(f["count"], t)]
     return problems
 

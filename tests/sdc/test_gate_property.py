@@ -11,10 +11,11 @@ records, hand-made services with random client groups and providers. Bounded to 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from disclosure_checks import all_tables, cba_problems, estimate_problems, status_problems, table_problems
@@ -30,7 +31,6 @@ from polku.reports.render import ReportStore, render_sections
 from polku.reports.sections.cost_benefit import _analyse
 from polku.reports.sections.impact import OUTCOME
 from polku.store import open_store
-
 
 
 @dataclass
@@ -52,15 +52,20 @@ def areas(small_areas: dict[int, Path]) -> Iterator[dict[int, Area]]:
         stores.append(store)
         report_store = ReportStore(store.path, store.con)
         views = store_views(report_store, outcome=OUTCOME)
-        built[n] = Area(report_store, views, [row.to_dict() for v in views for row in v.rows],
-                        [_analyse(report_store, v).to_dict() for v in views], summarise(report_store).to_dict())
+        built[n] = Area(
+            report_store,
+            views,
+            [row.to_dict() for v in views for row in v.rows],
+            [_analyse(report_store, v).to_dict() for v in views],
+            summarise(report_store).to_dict(),
+        )
     yield built
     for store in stores:
         store.close()
 
 
 def _report_tables(area: Area, t: int) -> list[Any]:
-    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=timezone.utc), computed={"impact_views": area.views})
+    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=UTC), computed={"impact_views": area.views})
     return [table for section in render_sections(area.store, ctx) for table in all_tables(section.blocks)]
 
 
@@ -82,12 +87,24 @@ def test_no_json_output_reveals_a_small_count(areas: dict[int, Area], size: int,
 
 
 def _record(level: str, code: str, n: int, group: str | None = None, provider: str | None = None) -> dict[str, Any]:
-    return {"level": level, "service_code": code, "client_group": group, "provider_id": provider, "n_treated": n,
-            "n_control": 5 * n, "n_trimmed": n // 7, "estimate": 0.1 if n >= 60 else None, "note": f"estimated on {n} of {n + 3}",
-            "balance": [], "overlap": None}
+    return {
+        "level": level,
+        "service_code": code,
+        "client_group": group,
+        "provider_id": provider,
+        "n_treated": n,
+        "n_control": 5 * n,
+        "n_trimmed": n // 7,
+        "estimate": 0.1 if n >= 60 else None,
+        "note": f"estimated on {n} of {n + 3}",
+        "balance": [],
+        "overlap": None,
+    }
 
 
-services = st.lists(st.lists(st.sampled_from([0, 1, 2, 3, 4, 7, 9, 12, 15, 40, 70]), min_size=1, max_size=4), min_size=1, max_size=3)
+services = st.lists(
+    st.lists(st.sampled_from([0, 1, 2, 3, 4, 7, 9, 12, 15, 40, 70]), min_size=1, max_size=4), min_size=1, max_size=3
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -99,7 +116,9 @@ def test_hand_made_estimate_records_never_reveal_a_small_count(services: list[li
         code = f"S{k}"
         records.append(_record("service", code, sum(groups)))
         records += [_record("service_group", code, n, group=f"g{j}") for j, n in enumerate(groups)]
-        covered = [n for j, n in enumerate(providers) if sum(providers[: j + 1]) <= sum(groups)]  # a provider per participant, or none
+        covered = [
+            n for j, n in enumerate(providers) if sum(providers[: j + 1]) <= sum(groups)
+        ]  # a provider per participant, or none
         records += [_record("service_provider", code, n, provider=f"p{j}") for j, n in enumerate(covered)]
     released = sdc.release_estimates(records, t=t)
     assert estimate_problems(released, t) == []

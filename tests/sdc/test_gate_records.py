@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from polku import sdc
-from polku.pipeline.store_views import GroupCurves, SurvivalView
 from polku.impact.survival import CENSORED, WORK, cumulative_incidence
+from polku.pipeline.store_views import GroupCurves, SurvivalView
 
 T = 10
 
@@ -51,18 +51,47 @@ def test_curve_points_and_table_months_agree() -> None:
 
 
 def _estimate(level: str, n: int, n_control: int, **extra: object) -> dict:
-    return {"level": level, "service_code": "S1", "client_group": extra.pop("group", None), "provider_id": None,
-            "n_treated": n, "n_control": n_control, "n_trimmed": 0, "estimate": 0.05 if n >= 60 else None,
-            "ci_low": 0.01, "ci_high": 0.09, "naive_difference": 0.1, "note": "", "balance": [], "overlap": None, **extra}
+    return {
+        "level": level,
+        "service_code": "S1",
+        "client_group": extra.pop("group", None),
+        "provider_id": None,
+        "n_treated": n,
+        "n_control": n_control,
+        "n_trimmed": 0,
+        "estimate": 0.05 if n >= 60 else None,
+        "ci_low": 0.01,
+        "ci_high": 0.09,
+        "naive_difference": 0.1,
+        "note": "",
+        "balance": [],
+        "overlap": None,
+        **extra,
+    }
 
 
 def test_indicator_means_that_give_a_small_count_are_withheld() -> None:
-    balance = [{"covariate": "mother_tongue_group=sv", "mean_treated": 3 / 120, "mean_control": 0.05, "mean_control_adjusted": 0.03,
-                "smd_before": -0.1, "smd_after": 0.0},
-               {"covariate": "age", "mean_treated": 41.2, "mean_control": 40.0, "mean_control_adjusted": 41.0,
-                "smd_before": 0.1, "smd_after": 0.01}]
-    (out,) = sdc.release_estimates([_estimate("service", 120, 600, balance=balance, outcome_mean_treated=0.5,
-                                              outcome_mean_control=597 / 600)], t=T)
+    balance = [
+        {
+            "covariate": "mother_tongue_group=sv",
+            "mean_treated": 3 / 120,
+            "mean_control": 0.05,
+            "mean_control_adjusted": 0.03,
+            "smd_before": -0.1,
+            "smd_after": 0.0,
+        },
+        {
+            "covariate": "age",
+            "mean_treated": 41.2,
+            "mean_control": 40.0,
+            "mean_control_adjusted": 41.0,
+            "smd_before": 0.1,
+            "smd_after": 0.01,
+        },
+    ]
+    (out,) = sdc.release_estimates(
+        [_estimate("service", 120, 600, balance=balance, outcome_mean_treated=0.5, outcome_mean_control=597 / 600)], t=T
+    )
     assert out["balance"][0]["mean_treated"] is None and out["balance"][0]["smd_after"] is None
     assert out["balance"][1]["mean_treated"] == 41.2
     assert out["outcome_mean_treated"] == 0.5 and out["outcome_mean_control"] is None, "3 comparison people without work"
@@ -81,12 +110,23 @@ def test_overlap_bins_are_protected_and_small_effective_sizes_hidden() -> None:
     assert out["overlap"]["ess_control"] is None
 
 
-@pytest.mark.parametrize(("note", "shown", "want"), [
-    ("too few participants for an estimate (7; at least 60 are needed)", (), "too few participants for an estimate (..; at least 60 are needed)"),
-    ("the effect estimated on 55 participants is applied to all 60", (60,), "the effect estimated on .. participants is applied to all 60"),
-    ("12 of 40 episodes without a recorded cost", (12, 40), "12 of 40 episodes without a recorded cost"),
-    ("employed_12m by 2024-01-01", (), "employed_12m by 2024-01-01"),
-])
+@pytest.mark.parametrize(
+    ("note", "shown", "want"),
+    [
+        (
+            "too few participants for an estimate (7; at least 60 are needed)",
+            (),
+            "too few participants for an estimate (..; at least 60 are needed)",
+        ),
+        (
+            "the effect estimated on 55 participants is applied to all 60",
+            (60,),
+            "the effect estimated on .. participants is applied to all 60",
+        ),
+        ("12 of 40 episodes without a recorded cost", (12, 40), "12 of 40 episodes without a recorded cost"),
+        ("employed_12m by 2024-01-01", (), "employed_12m by 2024-01-01"),
+    ],
+)
 def test_notes_keep_only_the_numbers_their_record_shows(note: str, shown: tuple[int, ...], want: str) -> None:
     assert sdc.scrub_text(note, shown) == want
 
@@ -94,9 +134,21 @@ def test_notes_keep_only_the_numbers_their_record_shows(note: str, shown: tuple[
 def test_cost_benefit_hides_participants_when_the_trimmed_are_few() -> None:
     """66 of 70 in the estimate: showing both would say 4 participants were trimmed. The
     66 goes (the money per participant gives the 70 back), the money stays."""
-    record = {"service": "S1", "year": 2024, "participants": 70, "participants_in_estimate": 66, "employed": 30,
-              "wages_imputed": 12, "costs_missing": 0, "fallbacks": 0, "benefit": 1.0, "cost": 2.0, "seed": 0, "assumptions": None,
-              "note": "the effect estimated on 66 participants with comparable comparison people is applied to all 70"}
+    record = {
+        "service": "S1",
+        "year": 2024,
+        "participants": 70,
+        "participants_in_estimate": 66,
+        "employed": 30,
+        "wages_imputed": 12,
+        "costs_missing": 0,
+        "fallbacks": 0,
+        "benefit": 1.0,
+        "cost": 2.0,
+        "seed": 0,
+        "assumptions": None,
+        "note": "the effect estimated on 66 participants with comparable comparison people is applied to all 70",
+    }
     out = sdc.release_cost_benefit(record, t=T)
     assert (out["participants"], out["participants_in_estimate"]) == (70, None)
     assert out["note"] == "the effect estimated on .. participants with comparable comparison people is applied to all 70"
@@ -104,8 +156,22 @@ def test_cost_benefit_hides_participants_when_the_trimmed_are_few() -> None:
 
 
 def test_cost_benefit_shows_no_money_on_few_employed() -> None:
-    record = {"service": "S1", "year": 2024, "participants": 60, "participants_in_estimate": 60, "employed": 7, "wages_imputed": 0,
-              "costs_missing": 0, "fallbacks": 0, "benefit": 1.0, "cost": 2.0, "net": -1.0, "seed": 0, "assumptions": None, "note": None}
+    record = {
+        "service": "S1",
+        "year": 2024,
+        "participants": 60,
+        "participants_in_estimate": 60,
+        "employed": 7,
+        "wages_imputed": 0,
+        "costs_missing": 0,
+        "fallbacks": 0,
+        "benefit": 1.0,
+        "cost": 2.0,
+        "net": -1.0,
+        "seed": 0,
+        "assumptions": None,
+        "note": None,
+    }
     out = sdc.release_cost_benefit(record, t=T)
     assert out["employed"] is None and "benefit" not in out and "net" not in out and out["participants"] == 60
 

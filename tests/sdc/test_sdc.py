@@ -59,11 +59,11 @@ def _possible_values(table: sdc.CountTable, truth: np.ndarray) -> dict[tuple[int
 
     def last_in_row(k: int) -> bool:
         i = unknown[k][0]
-        return shown[i][c] is not None and all(u[0] != i for u in unknown[k + 1:])
+        return shown[i][c] is not None and all(u[0] != i for u in unknown[k + 1 :])
 
     def last_in_col(k: int) -> bool:
         j = unknown[k][1]
-        return shown[r][j] is not None and all(u[1] != j for u in unknown[k + 1:])
+        return shown[r][j] is not None and all(u[1] != j for u in unknown[k + 1 :])
 
     def visit(k: int) -> None:
         if k == len(unknown):
@@ -204,8 +204,13 @@ small_counts = st.sampled_from([0, 0, 1, 2, 3, 7, 9, 10, 12, 25, 60])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda rows: st.integers(1, 4).flatmap(
-    lambda cols: st.lists(st.lists(small_counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows))))
+@given(
+    st.integers(1, 4).flatmap(
+        lambda rows: st.integers(1, 4).flatmap(
+            lambda cols: st.lists(st.lists(small_counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+        )
+    )
+)
 def test_any_small_table_is_protected(counts: list[list[int]]) -> None:
     _assert_protected(counts)
 

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from polku.store import audit, open_store
 
@@ -29,7 +29,9 @@ def entry(**changes: object) -> audit.AuditEntry:
 
 def test_a_row_says_who_when_what_and_which_output(store_path: Path) -> None:
     before = audit.utc_now()
-    audit.record(store_path, entry(actor="analyst", output_path="/tmp/r.html", output_sha256="ab" * 32, data={"access": "aggregates"}))
+    audit.record(
+        store_path, entry(actor="analyst", output_path="/tmp/r.html", output_sha256="ab" * 32, data={"access": "aggregates"})
+    )
     (row,) = stored(store_path)
     assert (row["actor"], row["channel"], row["action"], row["outcome"]) == ("analyst", "cli", "report", "ok")
     assert json.loads(str(row["arguments"])) == {"out_path": "/tmp/r.html"}  # options left empty are not kept
@@ -45,14 +47,24 @@ def test_the_web_records_through_its_open_connection(store_path: Path) -> None:
 
 
 def test_identity_codes_never_reach_the_row(store_path: Path) -> None:
-    arguments = {"hetu": "whatever the shape", "pseudonym": "00000000-0000-0000-0000-000000000001",
-                 "source": f"export {CODE}.csv", "services": ("S1", CODE.lower()), "seed": 3}
+    arguments = {
+        "hetu": "whatever the shape",
+        "pseudonym": "00000000-0000-0000-0000-000000000001",
+        "source": f"export {CODE}.csv",
+        "services": ("S1", CODE.lower()),
+        "seed": 3,
+    }
     audit.record(store_path, audit.AuditEntry("erase", arguments, data={"note": f"file {CODE}"}))
     (row,) = stored(store_path)
     text = json.dumps(row, default=str)
     assert CODE not in text and CODE.lower() not in text and "whatever" not in text and "0001" not in text
-    assert json.loads(str(row["arguments"])) == {"hetu": "<redacted>", "pseudonym": "<redacted>", "source": "export <hetu>.csv",
-                                                 "services": ["S1", "<hetu>"], "seed": 3}
+    assert json.loads(str(row["arguments"])) == {
+        "hetu": "<redacted>",
+        "pseudonym": "<redacted>",
+        "source": "export <hetu>.csv",
+        "services": ["S1", "<hetu>"],
+        "seed": 3,
+    }
 
 
 def test_no_store_no_row_and_no_file(tmp_path: Path) -> None:
@@ -92,8 +104,13 @@ def test_no_code_path_updates_or_deletes_audit_rows() -> None:
     """Append-only by construction: no UPDATE, DELETE, TRUNCATE, DROP or ALTER names the
     table anywhere in the package (erase and purge included). SQL built from table names
     at run time is outside this scan; erase works on the schema's tables, not META_TABLES."""
-    changing = re.compile(r"\b(UPDATE|DELETE\s+FROM|TRUNCATE(\s+TABLE)?|DROP\s+TABLE(\s+IF\s+EXISTS)?|ALTER\s+TABLE)\s+\"?audit\b", re.I)
-    offenders = [f"{path.relative_to(SRC)}: {m.group(0)}" for path in SRC.rglob("*.py")
-                 for m in changing.finditer(path.read_text(encoding="utf-8"))]
+    changing = re.compile(
+        r"\b(UPDATE|DELETE\s+FROM|TRUNCATE(\s+TABLE)?|DROP\s+TABLE(\s+IF\s+EXISTS)?|ALTER\s+TABLE)\s+\"?audit\b", re.I
+    )
+    offenders = [
+        f"{path.relative_to(SRC)}: {m.group(0)}"
+        for path in SRC.rglob("*.py")
+        for m in changing.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
     assert "audit" in (SRC / "store" / "ddl.py").read_text(encoding="utf-8")  # the scan looks at the right tree

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-
-from typing import Callable
 
 import pytest
 

@@ -62,5 +62,10 @@ def test_a_store_made_before_the_change_counts_gains_their_columns(tmp_path: Pat
         for column in ("rows_added", "rows_removed", "rows_changed", "version_import_id"):
             store.con.execute(f"ALTER TABLE import_log DROP COLUMN {column}")
     with open_store(path) as store:
-        names = [n for (n,) in store.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'import_log'").fetchall()]
+        names = [
+            n
+            for (n,) in store.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'import_log'"
+            ).fetchall()
+        ]
     assert names[-4:] == ["rows_added", "rows_removed", "rows_changed", "version_import_id"]

@@ -33,7 +33,10 @@ def _person(tmp_path: Path, name: str = "person.csv") -> Path:
 
 def _tables(store_path: Path) -> dict[str, list[tuple[object, ...]]]:
     with open_store(store_path, read_only=True) as store:
-        return {t: store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("person", "import_log", "key_fingerprint")}
+        return {
+            t: store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("person", "import_log", "key_fingerprint")
+        }
 
 
 def test_another_key_under_the_same_version_is_refused_and_writes_nothing(tmp_path: Path) -> None:

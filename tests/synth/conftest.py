@@ -55,7 +55,7 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def _typed(f: Field, column: str) -> str:
-    c = f'NULLIF("{column}", \'\')'
+    c = f"NULLIF(\"{column}\", '')"
     if f.kind == "date":
         return f"CASE WHEN regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({c} AS DATE) END"
     if f.kind in ("integer", "number", "money"):

@@ -24,13 +24,16 @@ def test_money_is_exact_to_the_cent_with_two_decimals(tmp_path: Path) -> None:
 
 
 def test_dates_codes_numbers_and_ids(tmp_path: Path) -> None:
-    text = _write(tmp_path, {
-        "d": dates(np.array([18628, -1])),
-        "c": labels(("a", "b"), np.array([1, -1])),
-        "i": numbers(np.array([3, 4]), np.array([True, False]), integer=True),
-        "x": numbers(np.array([37.5, 40.0])),
-        "k": identifiers("E", np.array([7, 12345678]), 7),
-    })
+    text = _write(
+        tmp_path,
+        {
+            "d": dates(np.array([18628, -1])),
+            "c": labels(("a", "b"), np.array([1, -1])),
+            "i": numbers(np.array([3, 4]), np.array([True, False]), integer=True),
+            "x": numbers(np.array([37.5, 40.0])),
+            "k": identifiers("E", np.array([7, 12345678]), 7),
+        },
+    )
     assert text.splitlines() == ["d,c,i,x,k", "2021-01-01,b,3,37.5,E0000007", ",,,40,E12345678"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import read, violations
-
 from polku.schema.tables import IMPORT_ORDER
 from polku.synth.flaws import kinds
 
@@ -59,8 +58,15 @@ def test_rate_is_about_two_per_thousand_and_several_kinds_occur(area_dir: Path) 
     measurement_rows = len(read(area_dir / "measurement.csv"))
     share = (flaws["file"] == "measurement.csv").sum() / measurement_rows
     assert 0.0015 < share < 0.0025
-    assert set(flaws["flaw"]) >= {"invalid_hetu_check_character", "duplicate_key", "end_before_start",
-                                  "malformed_date", "unknown_code", "negative_money", "value_outside_scale"}
+    assert set(flaws["flaw"]) >= {
+        "invalid_hetu_check_character",
+        "duplicate_key",
+        "end_before_start",
+        "malformed_date",
+        "unknown_code",
+        "negative_money",
+        "value_outside_scale",
+    }
 
 
 def test_zero_rate_writes_no_flaws(clean_dir: Path) -> None:

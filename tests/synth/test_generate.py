@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CLIENTS, EXTRACTION, SEED, read, violations
 
+from conftest import CLIENTS, EXTRACTION, SEED, read, violations
 from polku.schema.tables import IMPORT_ORDER, table
 from polku.synth import GenerateResult, generate
 from polku.synth.csvout import column_names

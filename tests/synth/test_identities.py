@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import CLIENTS, read
-
 from polku.identity import hetu_valid
 from polku.synth.identities import synthetic_hetus
 from polku.synth.population import draw_population

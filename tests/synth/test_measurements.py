@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from conftest import views
 
 
@@ -28,13 +29,15 @@ def test_participants_are_measured_at_start_and_about_every_three_months(con: du
 def test_change_is_larger_with_better_providers(con: duckdb.DuckDBPyConnection) -> None:
     """Gains scale with provider quality (assumptions.yaml providers.list): the best coaching
     provider (LVP, 1.35) must show a larger mean first-to-last change than the weakest (TTP, 0.5)."""
-    rows = dict(con.execute("""
+    rows = dict(
+        con.execute("""
         WITH m AS (SELECT m.hetu, m.value, m.measured_on, e.provider_id FROM measurement m
             JOIN service_episode e USING (hetu) WHERE e.service_code = 'COACH' AND m.item = 'job_search'
               AND m.measured_on >= e.start_date),
         d AS (SELECT hetu, provider_id, arg_max(value, measured_on) - arg_min(value, measured_on) AS change,
                      count(*) AS n FROM m GROUP BY 1, 2)
-        SELECT provider_id, avg(change) FROM d WHERE n >= 2 GROUP BY 1""").fetchall())
+        SELECT provider_id, avg(change) FROM d WHERE n >= 2 GROUP BY 1""").fetchall()
+    )
     assert rows["LVP"] > rows["TTP"] + 0.1
 
 

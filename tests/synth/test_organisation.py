@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import read
 
+from conftest import read
 from polku.synth.organisation import business_id
 
 
@@ -21,8 +21,14 @@ def test_providers_differ_in_type_and_services_cover_the_brief(clean_dir: Path) 
     providers = read(clean_dir / "provider.csv")
     assert len(providers) >= 4 and set(providers["provider_type"]) == {"public", "private", "third_sector"}
     services = read(clean_dir / "service.csv")
-    assert set(services["category"]) == {"coaching", "supported_employment", "training", "work_trial",
-                                         "subsidised_employment", "rehabilitative_work"}
+    assert set(services["category"]) == {
+        "coaching",
+        "supported_employment",
+        "training",
+        "work_trial",
+        "subsidised_employment",
+        "rehabilitative_work",
+    }
 
 
 def test_case_workers_carry_about_150_clients_and_teams_hold_them(clean_dir: Path) -> None:

@@ -18,7 +18,9 @@ def test_every_parameter_has_a_value_and_a_source() -> None:
 def test_sources_are_statistics_or_stated_assumptions() -> None:
     for path, node in params.parameters(params.assumptions()):
         text = str(node["source"]).lower()
-        assert any(w in text for w in ("assumption", "verified", "recalled", "fiscal-parameters", "seed 0", "decree", "kela")), path
+        assert any(w in text for w in ("assumption", "verified", "recalled", "fiscal-parameters", "seed 0", "decree", "kela")), (
+            path
+        )
 
 
 def test_unknown_parameter_is_a_clear_error() -> None:

@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from conftest import EXTRACTION, read
 from polku.identity.hetu import SEPARATORS
 from polku.synth.population import birthday
 from polku.synth.timeline import day_number
-
-from conftest import EXTRACTION, read
 
 UNEMPLOYMENT_BENEFITS = ("earnings_related_allowance", "labour_market_subsidy", "basic_unemployment_allowance")
 

@@ -3,11 +3,10 @@ assumptions.yaml, on a 20 000-client area (seed 0, as in docs/synthetic.md)."""
 
 from __future__ import annotations
 
-
 import duckdb
 import pytest
-from conftest import views
 
+from conftest import views
 from polku.synth import generate
 
 

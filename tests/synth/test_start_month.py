@@ -29,4 +29,3 @@ def test_exit_chance_after_the_start_is_that_of_someone_still_registered(p: floa
     simulated = float(leaves[still_there].mean())
     assert factor[0] * p == pytest.approx(simulated, abs=0.002)
     assert 0 < factor[0] <= 1
-

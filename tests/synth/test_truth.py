@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXTRACTION, read
 
+from conftest import EXTRACTION, read
 from polku.synth import params, services
 from polku.synth.naive import naive_differences
 from polku.synth.paths import simulate
@@ -37,7 +37,7 @@ def test_effects_are_the_mean_differences_of_the_episodes(clean_dir: Path) -> No
     truth = _episodes(clean_dir)
     effects = pd.read_csv(clean_dir / "ground_truth_effects.csv")
     for outcome in OUTCOMES:
-        diff = (truth[f"{outcome}_with"].astype(float) - truth[f"{outcome}_without"].astype(float))
+        diff = truth[f"{outcome}_with"].astype(float) - truth[f"{outcome}_without"].astype(float)
         by_service = diff.groupby(truth["service_code"]).mean()
         rows = effects[(effects["level"] == "service") & (effects["outcome"] == outcome)].set_index("service_code")
         assert np.allclose(rows.loc[by_service.index, "att"], by_service, atol=1e-5)
@@ -73,7 +73,9 @@ def test_worlds_agree_before_the_start_and_only_participants_split(small_simulat
     for p in served[:300]:
         m = sim.services.start_month[p]
         assert (sim.counterfactual.history[p, : m + 1] == sim.observed.history[p, : m + 1]).all()
-    persons = set(sim.counterfactual.log.regs.frame()["person"].tolist()) | set(sim.counterfactual.log.jobs.frame()["person"].tolist())
+    persons = set(sim.counterfactual.log.regs.frame()["person"].tolist()) | set(
+        sim.counterfactual.log.jobs.frame()["person"].tolist()
+    )
     assert persons <= set(served.tolist())
     never = np.flatnonzero(sim.services.service < 0)
     assert (sim.counterfactual.history[never] == 0).all()

@@ -94,7 +94,7 @@ class FiscalGain:
         if n == 0:
             raise ValueError("no people to average the fiscal gain over")
         a, b = simulated["gain_without_pension"].to_numpy(float), simulated["gain_pension_contributions"].to_numpy(float)
-        se = (lambda x: float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0)  # noqa: E731
+        se = lambda x: float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0  # noqa: E731
         return cls(float(a.mean()), float(b.mean()), se(a), se(b))
 
 
@@ -139,12 +139,18 @@ class CostBenefit:
 
     def to_dict(self) -> dict[str, float]:
         return {
-            "participants": self.participants, "cost": self.cost, "additional_employments": self.additional_employments,
+            "participants": self.participants,
+            "cost": self.cost,
+            "additional_employments": self.additional_employments,
             "gain_per_employment": self.gain_per_employment,
             "gain_per_employment_with_pension": self.gain_per_employment_with_pension,
-            "present_value_factor": self.present_value_factor, "benefit": self.benefit,
-            "benefit_with_pension": self.benefit_with_pension, "net": self.net, "net_with_pension": self.net_with_pension,
-            "ratio": self.ratio, "ratio_with_pension": self.ratio_with_pension,
+            "present_value_factor": self.present_value_factor,
+            "benefit": self.benefit,
+            "benefit_with_pension": self.benefit_with_pension,
+            "net": self.net,
+            "net_with_pension": self.net_with_pension,
+            "ratio": self.ratio,
+            "ratio_with_pension": self.ratio_with_pension,
             "benefit_per_participant": self.per_participant(self.benefit),
             "net_per_participant": self.per_participant(self.net),
             "break_even_employments": self.break_even_employments,
@@ -157,14 +163,20 @@ def haircut(benefit: np.ndarray | float, optimism_bias: float) -> np.ndarray | f
     return np.where(np.asarray(benefit) >= 0, 1 - optimism_bias, 1 + optimism_bias) * benefit
 
 
-def analyse(participants: int, effect: Effect, gain: FiscalGain, cost: float,
-            assumptions: Assumptions | None = None) -> CostBenefit:
+def analyse(
+    participants: int, effect: Effect, gain: FiscalGain, cost: float, assumptions: Assumptions | None = None
+) -> CostBenefit:
     """The point result: the effect's estimate times the mean gain, over the horizon."""
     a = assumptions or Assumptions()
     factor = a.present_value_factor()
     per_employment = float(haircut(gain.without_pension * factor, a.optimism_bias))
     return CostBenefit(
-        participants, float(cost), effect.estimate, gain.without_pension, gain.without_pension + gain.pension, factor,
+        participants,
+        float(cost),
+        effect.estimate,
+        gain.without_pension,
+        gain.without_pension + gain.pension,
+        factor,
         float(haircut(effect.estimate * gain.without_pension * factor, a.optimism_bias)),
         float(haircut(effect.estimate * (gain.without_pension + gain.pension) * factor, a.optimism_bias)),
         per_employment,
@@ -180,8 +192,15 @@ class MonteCarlo:
     net_with_pension_percentiles: dict[int, float]
 
 
-def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float,
-                assumptions: Assumptions | None = None, draws: int | None = None, seed: int = 0) -> MonteCarlo:
+def monte_carlo(
+    participants: int,
+    effect: Effect,
+    gain: FiscalGain,
+    cost: float,
+    assumptions: Assumptions | None = None,
+    draws: int | None = None,
+    seed: int = 0,
+) -> MonteCarlo:
     """Draws of the net benefit: the effect from its interval (normal), the gain per
     employment from its standard error times a lognormal wage factor, and, over a horizon
     longer than a year, the persistence around the chosen value (`_persistence_draws`)."""
@@ -189,7 +208,7 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
     draws = int(draws or default("draws"))
     rng = np.random.default_rng(seed)
     employments = rng.normal(effect.estimate, effect.se, draws)
-    wage = np.exp(rng.normal(-a.wage_uncertainty**2 / 2, a.wage_uncertainty, draws))  # mean 1
+    wage = np.exp(rng.normal(-(a.wage_uncertainty**2) / 2, a.wage_uncertainty, draws))  # mean 1
     without = rng.normal(gain.without_pension, gain.se_without_pension, draws) * wage
     pension = rng.normal(gain.pension, gain.se_pension, draws) * wage
     persistence = _persistence_draws(rng, a.persistence, draws) if a.horizon_years > 1 else np.full(draws, a.persistence)
@@ -198,7 +217,9 @@ def monte_carlo(participants: int, effect: Effect, gain: FiscalGain, cost: float
     net_pension = haircut(employments * (without + pension) * factor, a.optimism_bias) - cost
     points = (5, 25, 50, 75, 95)
     return MonteCarlo(
-        draws, float((net > 0).mean()), float((net_pension > 0).mean()),
+        draws,
+        float((net > 0).mean()),
+        float((net_pension > 0).mean()),
         dict(zip(points, np.percentile(net, points).tolist(), strict=True)),
         dict(zip(points, np.percentile(net_pension, points).tolist(), strict=True)),
     )
@@ -230,8 +251,9 @@ class TornadoBar:
         return abs(self.net_at_high - self.net_at_low)
 
 
-def tornado(participants: int, effect: Effect, gain: FiscalGain, cost: float,
-            assumptions: Assumptions | None = None) -> list[TornadoBar]:
+def tornado(
+    participants: int, effect: Effect, gain: FiscalGain, cost: float, assumptions: Assumptions | None = None
+) -> list[TornadoBar]:
     """The net benefit (without pensions) with one input at a time at its low and high
     value, the others at their point values; widest swing first."""
     a = assumptions or Assumptions()
@@ -241,18 +263,41 @@ def tornado(participants: int, effect: Effect, gain: FiscalGain, cost: float,
 
     se_gain = max(gain.se_without_pension, a.wage_uncertainty * abs(gain.without_pension))
     bars = [
-        TornadoBar("effect", "additional employments (95 % interval)", effect.ci_low, effect.ci_high,
-                   net(e=replace(effect, estimate=effect.ci_low)), net(e=replace(effect, estimate=effect.ci_high))),
-        TornadoBar("gain", "fiscal gain per employment (+/- 1.96 SE or the wage uncertainty)",
-                   gain.without_pension - Z95 * se_gain, gain.without_pension + Z95 * se_gain,
-                   net(g=replace(gain, without_pension=gain.without_pension - Z95 * se_gain)),
-                   net(g=replace(gain, without_pension=gain.without_pension + Z95 * se_gain))),
+        TornadoBar(
+            "effect",
+            "additional employments (95 % interval)",
+            effect.ci_low,
+            effect.ci_high,
+            net(e=replace(effect, estimate=effect.ci_low)),
+            net(e=replace(effect, estimate=effect.ci_high)),
+        ),
+        TornadoBar(
+            "gain",
+            "fiscal gain per employment (+/- 1.96 SE or the wage uncertainty)",
+            gain.without_pension - Z95 * se_gain,
+            gain.without_pension + Z95 * se_gain,
+            net(g=replace(gain, without_pension=gain.without_pension - Z95 * se_gain)),
+            net(g=replace(gain, without_pension=gain.without_pension + Z95 * se_gain)),
+        ),
         TornadoBar("cost", "programme cost (+/- 20 %)", 0.8 * cost, 1.2 * cost, net(c=0.8 * cost), net(c=1.2 * cost)),
     ]
     low, high = default_range("optimism_bias")
-    bars.append(TornadoBar("optimism_bias", "optimism bias", low, high, net(x=replace(a, optimism_bias=low)), net(x=replace(a, optimism_bias=high))))
+    bars.append(
+        TornadoBar(
+            "optimism_bias",
+            "optimism bias",
+            low,
+            high,
+            net(x=replace(a, optimism_bias=low)),
+            net(x=replace(a, optimism_bias=high)),
+        )
+    )
     if a.horizon_years > 1:
         for name in ("persistence", "discount_rate"):
             low, high = default_range(name)
-            bars.append(TornadoBar(name, name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))))
+            bars.append(
+                TornadoBar(
+                    name, name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))
+                )
+            )
     return sorted(bars, key=lambda b: b.swing, reverse=True)

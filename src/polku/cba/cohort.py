@@ -29,12 +29,20 @@ def with_wages(frame: pd.DataFrame, year: int, source: str = "employed") -> pd.D
     if missing.any():
         for column in ("education_level", "sex", "age"):
             if column not in frame.columns:
-                raise ValidationFailed(f"wages are missing and cannot be imputed without the column '{column}'",
-                                       where=Location(source), fix="give annual_wage_income, or education_level, sex and age")
+                raise ValidationFailed(
+                    f"wages are missing and cannot be imputed without the column '{column}'",
+                    where=Location(source),
+                    fix="give annual_wage_income, or education_level, sex and age",
+                )
         rows = frame[missing]
         isced = numeric_column(rows, "isced_level", np.nan).to_numpy()
-        monthly = full_time_monthly_wage(year, rows["education_level"].astype(str).to_numpy(), isced,
-                                         pd.to_numeric(rows["age"]).to_numpy(float), rows["sex"].astype(str).to_numpy())
+        monthly = full_time_monthly_wage(
+            year,
+            rows["education_level"].astype(str).to_numpy(),
+            isced,
+            pd.to_numeric(rows["age"]).to_numpy(float),
+            rows["sex"].astype(str).to_numpy(),
+        )
         wage[missing] = annual_wage(monthly, hours[missing].to_numpy())
     return frame.assign(annual_wage_income=wage.to_numpy(float), wage_imputed=missing.astype(int))
 
@@ -51,5 +59,8 @@ def employed_gain(frame: pd.DataFrame, year: int, source: str = "employed") -> t
 def gain_by_payer(simulated: pd.DataFrame) -> dict[str, float]:
     """The mean gain of one employment by payer and by kind (the `gain_*` columns of a
     `simulate` result, totals left out), and the benefit saving by financer."""
-    return {c.removeprefix("gain_"): float(simulated[c].mean()) for c in simulated.columns
-            if c.startswith(("gain_", "benefit_saving_")) and c not in ("gain_total", "gain_without_pension")}
+    return {
+        c.removeprefix("gain_"): float(simulated[c].mean())
+        for c in simulated.columns
+        if c.startswith(("gain_", "benefit_saving_")) and c not in ("gain_total", "gain_without_pension")
+    }

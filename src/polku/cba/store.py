@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.cba.analysis import (Assumptions, CostBenefit, Effect, FiscalGain, MonteCarlo, TornadoBar, analyse, monte_carlo,
-                                tornado)
+from polku.cba.analysis import Assumptions, CostBenefit, Effect, FiscalGain, MonteCarlo, TornadoBar, analyse, monte_carlo, tornado
 from polku.cba.cohort import employed_gain, gain_by_payer
 from polku.cohort.build import window_days
 from polku.fiscal.legislation import Snapshot, legislation
@@ -34,8 +33,12 @@ from polku.fiscal.wages import FULL_TIME_HOURS
 from polku.store.connection import Store
 
 OUTCOME = "employed_12m"
-BENEFIT_TYPES = {"earnings_related_allowance": "earnings_related", "basic_unemployment_allowance": "basic",
-                 "labour_market_subsidy": "labour_market_subsidy", "none": "none"}
+BENEFIT_TYPES = {
+    "earnings_related_allowance": "earnings_related",
+    "basic_unemployment_allowance": "basic",
+    "labour_market_subsidy": "labour_market_subsidy",
+    "none": "none",
+}
 """The store's unemployment benefit codes as the fiscal rules name them."""
 
 
@@ -59,10 +62,18 @@ class ServiceCostBenefit:
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"service": self.service_code, "year": self.year, "note": self.note, "employed": self.employed,
-                               "wages_imputed": self.wages_imputed, "costs_missing": self.costs_missing,
-                               "participants_in_estimate": self.in_estimate, "fallbacks": self.fallbacks, "seed": self.seed,
-                               "assumptions": None if self.assumptions is None else self.assumptions.__dict__}
+        out: dict[str, Any] = {
+            "service": self.service_code,
+            "year": self.year,
+            "note": self.note,
+            "employed": self.employed,
+            "wages_imputed": self.wages_imputed,
+            "costs_missing": self.costs_missing,
+            "participants_in_estimate": self.in_estimate,
+            "fallbacks": self.fallbacks,
+            "seed": self.seed,
+            "assumptions": None if self.assumptions is None else self.assumptions.__dict__,
+        }
         if self.result is not None:
             out |= self.result.to_dict() | {"gain_per_employment_by": self.gain_by, "tornado": [b.__dict__ for b in self.tornado]}
         if self.effect is not None:
@@ -85,16 +96,30 @@ def covered_years() -> tuple[int, int]:
     return scale.values[0].start.year, scale.last_value_still_valid_on.year
 
 
-def service_cost_benefit(store: Store, service_code: str, year: int | None = None, seed: int = 0,
-                         assumptions: Assumptions | None = None, draws: int | None = None) -> ServiceCostBenefit:
+def service_cost_benefit(
+    store: Store,
+    service_code: str,
+    year: int | None = None,
+    seed: int = 0,
+    assumptions: Assumptions | None = None,
+    draws: int | None = None,
+) -> ServiceCostBenefit:
     from polku.pipeline.by_service import service_estimates
 
     estimates, frame = service_estimates(store, service_code, outcome=OUTCOME, seed=seed, by_provider=False)
     return cost_benefit_of(store, service_code, estimates, frame, year, seed, assumptions, draws)
 
 
-def cost_benefit_of(store: Store, service_code: str, estimates: list[Any], frame: pd.DataFrame, year: int | None = None,
-                    seed: int = 0, assumptions: Assumptions | None = None, draws: int | None = None) -> ServiceCostBenefit:
+def cost_benefit_of(
+    store: Store,
+    service_code: str,
+    estimates: list[Any],
+    frame: pd.DataFrame,
+    year: int | None = None,
+    seed: int = 0,
+    assumptions: Assumptions | None = None,
+    draws: int | None = None,
+) -> ServiceCostBenefit:
     """The analysis from a service's estimates over the store (`service_estimates` on
     `employed_12m`: the service-level row first) and their analysis rows.
 
@@ -112,40 +137,80 @@ def cost_benefit_of(store: Store, service_code: str, estimates: list[Any], frame
     effect = Effect.from_rate(n, effect_on_rate.estimate, effect_on_rate.ci_low, effect_on_rate.ci_high)
     cost, missing = _cost(store, participants)
     if cost is None:
-        return ServiceCostBenefit(service_code, year, None, note="no episode has a recorded cost", costs_missing=n,
-                                  reason="no_cost", **base)
+        return ServiceCostBenefit(
+            service_code, year, None, note="no episode has a recorded cost", costs_missing=n, reason="no_cost", **base
+        )
     employed, fallbacks = _employed_persons(store, participants[participants[OUTCOME] == 1])
     if employed.empty:
-        return ServiceCostBenefit(service_code, year, None, note="no participant found work in the window",
-                                  reason="no_employed", **base)
+        return ServiceCostBenefit(
+            service_code, year, None, note="no participant found work in the window", reason="no_employed", **base
+        )
     gain, simulated = employed_gain(employed, year, source=f"store: {service_code}")
     notes = []
     if n != effect_on_rate.n_treated:
-        notes.append(f"the effect estimated on {effect_on_rate.n_treated} participants with comparable comparison people is "
-                     f"applied to all {n}")
+        notes.append(
+            f"the effect estimated on {effect_on_rate.n_treated} participants with comparable comparison people is "
+            f"applied to all {n}"
+        )
     if missing:
         notes.append(f"{missing} of {n} episodes without a recorded cost, counted at the mean of the others")
     if fallbacks:
         notes.append(f"{fallbacks} earnings-related allowances without a daily amount valued as the basic allowance")
-    return analysed_row(service_code, year, n, effect, gain, simulated, cost, a, seed, draws, costs_missing=missing,
-                        note="; ".join(notes) or None, fallbacks=fallbacks, in_estimate=effect_on_rate.n_treated)
+    return analysed_row(
+        service_code,
+        year,
+        n,
+        effect,
+        gain,
+        simulated,
+        cost,
+        a,
+        seed,
+        draws,
+        costs_missing=missing,
+        note="; ".join(notes) or None,
+        fallbacks=fallbacks,
+        in_estimate=effect_on_rate.n_treated,
+    )
 
 
-def analysed_row(code: str, year: int, participants: int, effect: Effect, gain: FiscalGain, simulated: pd.DataFrame,
-                 cost: float, assumptions: Assumptions, seed: int = 0, draws: int | None = None, **extra: Any) -> ServiceCostBenefit:
+def analysed_row(
+    code: str,
+    year: int,
+    participants: int,
+    effect: Effect,
+    gain: FiscalGain,
+    simulated: pd.DataFrame,
+    cost: float,
+    assumptions: Assumptions,
+    seed: int = 0,
+    draws: int | None = None,
+    **extra: Any,
+) -> ServiceCostBenefit:
     """The point result, Monte Carlo and tornado of one cohort, with the employed rows'
     counts and the gain by payer (over the store and from a file alike)."""
     args = (participants, effect, gain, cost, assumptions)
     return ServiceCostBenefit(
-        code, year, analyse(*args), monte_carlo(*args, draws=draws, seed=seed), tornado(*args), len(simulated),
-        int(simulated["wage_imputed"].sum()), gain_by=gain_by_payer(simulated), effect=effect, assumptions=assumptions,
-        seed=seed, **extra,
+        code,
+        year,
+        analyse(*args),
+        monte_carlo(*args, draws=draws, seed=seed),
+        tornado(*args),
+        len(simulated),
+        int(simulated["wage_imputed"].sum()),
+        gain_by=gain_by_payer(simulated),
+        effect=effect,
+        assumptions=assumptions,
+        seed=seed,
+        **extra,
     )
 
 
 def store_cost_benefit(store: Store, services: list[str] | None = None, **options: Any) -> list[ServiceCostBenefit]:
     """`service_cost_benefit` for every service with episodes (as `polku estimate`), or those asked for."""
-    codes = services or [c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
+    codes = services or [
+        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
+    ]
     return [service_cost_benefit(store, code, **options) for code in codes]
 
 
@@ -155,8 +220,9 @@ def _cost(store: Store, participants: pd.DataFrame) -> tuple[float | None, int]:
     con = store.con.cursor()
     try:
         con.register("cohort_episodes", participants[["episode_id"]])
-        total, known = con.execute("SELECT coalesce(sum(e.cost), 0), count(e.cost) FROM cohort_episodes k "
-                                   "JOIN service_episode e USING (episode_id)").fetchone()
+        total, known = con.execute(
+            "SELECT coalesce(sum(e.cost), 0), count(e.cost) FROM cohort_episodes k JOIN service_episode e USING (episode_id)"
+        ).fetchone()
     finally:
         con.close()
     if not known:
@@ -195,7 +261,9 @@ def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFram
     many earnings-related allowances had no usable daily amount."""
     if employed.empty:
         return pd.DataFrame(), 0
-    keys = employed[["person_id", "ref_date"]].assign(window_end=employed["ref_date"] + pd.to_timedelta(window_days(12), unit="D"))
+    keys = employed[["person_id", "ref_date"]].assign(
+        window_end=employed["ref_date"] + pd.to_timedelta(window_days(12), unit="D")
+    )
     con = store.con.cursor()
     try:
         con.register("employed_keys", keys)
@@ -207,26 +275,32 @@ def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFram
     per_day = np.where(benefits["amount_unit"] == "month", benefits["amount"] / days_per_month, benefits["amount"])
     monthly = np.where(benefits["amount_unit"] == "day", benefits["amount"] * days_per_month, benefits["amount"])
     benefits = benefits.assign(per_day=per_day, monthly=monthly).pivot_table(
-        index=["person_id", "ref_date"], columns="benefit_type", values=["per_day", "monthly"], aggfunc="first")
+        index=["person_id", "ref_date"], columns="benefit_type", values=["per_day", "monthly"], aggfunc="first"
+    )
     benefits.columns = [f"{value}_{kind}" for value, kind in benefits.columns]
     rows = employed.merge(jobs, on=["person_id", "ref_date"], how="left").merge(
-        benefits.reset_index(), on=["person_id", "ref_date"], how="left")
+        benefits.reset_index(), on=["person_id", "ref_date"], how="left"
+    )
     column = lambda name: numeric_column(rows, name, np.nan)  # noqa: E731
     types = rows["benefit"].map(BENEFIT_TYPES).fillna("none")
     daily_wage = _daily_wages(column("per_day_earnings_related_allowance").to_numpy(float), rows["ref_date"])
     earnings_related = (types == "earnings_related").to_numpy()
     fallback = earnings_related & np.isnan(daily_wage)
     wage = column("monthly_wage")
-    return pd.DataFrame({
-        "person_id": rows["person_id"].astype(str), "age": rows["age"].astype(float), "sex": rows["sex"].astype(str),
-        "education_level": rows["education_level"].astype(str),
-        "weekly_hours": rows["weekly_hours"].astype(float).fillna(FULL_TIME_HOURS),
-        "annual_wage_income": wage.where(wage > 0) * 12,  # a wage of 0 or none is imputed
-        "unemployment_benefit_type": np.where(fallback, "basic", types),
-        "earnings_related_daily_wage_basis": np.where(earnings_related & ~fallback, daily_wage, 0.0),
-        "housing_allowance_monthly": column("monthly_housing_allowance").fillna(0.0),
-        "social_assistance_monthly": column("monthly_social_assistance").fillna(0.0),
-    }), int(fallback.sum())
+    return pd.DataFrame(
+        {
+            "person_id": rows["person_id"].astype(str),
+            "age": rows["age"].astype(float),
+            "sex": rows["sex"].astype(str),
+            "education_level": rows["education_level"].astype(str),
+            "weekly_hours": rows["weekly_hours"].astype(float).fillna(FULL_TIME_HOURS),
+            "annual_wage_income": wage.where(wage > 0) * 12,  # a wage of 0 or none is imputed
+            "unemployment_benefit_type": np.where(fallback, "basic", types),
+            "earnings_related_daily_wage_basis": np.where(earnings_related & ~fallback, daily_wage, 0.0),
+            "housing_allowance_monthly": column("monthly_housing_allowance").fillna(0.0),
+            "social_assistance_monthly": column("monthly_social_assistance").fillna(0.0),
+        }
+    ), int(fallback.sum())
 
 
 def _daily_wages(amounts: np.ndarray, ref_dates: pd.Series) -> np.ndarray:

@@ -89,7 +89,12 @@ def default_censoring_model() -> Any:
 
 
 def augmented_outcome(
-    frame: pd.DataFrame, X: np.ndarray, months: int, *, censoring_model: Any | None = None, job_model: Any | None = None,
+    frame: pd.DataFrame,
+    X: np.ndarray,
+    months: int,
+    *,
+    censoring_model: Any | None = None,
+    job_model: Any | None = None,
 ) -> np.ndarray:
     """Open-market work within `months` for every row: the observed 0/1 for participants,
     the pseudo-outcome Y* of the module docstring for comparison rows.
@@ -115,7 +120,9 @@ def augmented_outcome(
     settling_month = month == at_risk[owner] - 1
     exposure = np.where(settling_month, np.maximum(share[owner], MIN_EXPOSURE), 1.0)[seen]
     fit = lambda event, model: _fitted_rates(features[seen], event[seen], exposure, features, model).reshape(-1, width)  # noqa: E731
-    rate_c = fit(settling_month & s.censored[controls][owner], default_censoring_model() if censoring_model is None else censoring_model)
+    rate_c = fit(
+        settling_month & s.censored[controls][owner], default_censoring_model() if censoring_model is None else censoring_model
+    )
     rate_j = fit(settling_month & s.job_first[controls][owner], default_job_model() if job_model is None else job_model)
     in_window = np.clip(window_days(months) / DAYS_PER_MONTH - np.arange(width), 0.0, 1.0)
     limit = _inverse_k_limit(int(s.treated.sum()), rate_c, at_risk, share, s.censored[controls])
@@ -154,8 +161,14 @@ def _exposure(width: int, at_risk: np.ndarray, share: np.ndarray) -> np.ndarray:
 
 
 def pseudo_outcome(
-    rate_c: np.ndarray, rate_j: np.ndarray, in_window: np.ndarray, at_risk: np.ndarray, share: np.ndarray,
-    censored: np.ndarray, observed: np.ndarray, limit: float = np.inf,
+    rate_c: np.ndarray,
+    rate_j: np.ndarray,
+    in_window: np.ndarray,
+    at_risk: np.ndarray,
+    share: np.ndarray,
+    censored: np.ndarray,
+    observed: np.ndarray,
+    limit: float = np.inf,
 ) -> np.ndarray:
     """Y* of the module docstring from the persons' monthly rates (persons x months) of a
     service start (`rate_c`) and of a first day of work (`rate_j`), the share of each

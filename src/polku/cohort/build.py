@@ -62,9 +62,20 @@ DAYS_PER_MONTH = 365.25 / 12
 NOT_YET_SERVED = "not_yet_served"
 
 COVARIATES = (
-    "age", "sex", "mother_tongue_group", "education_level", "partial_work_ability", "municipality_code",
-    "activity_before", "months_unemployed_prev36", "spell_months", "benefit", "benefit_at_spell_start",
-    "prior_episodes", "year", "quarter",
+    "age",
+    "sex",
+    "mother_tongue_group",
+    "education_level",
+    "partial_work_ability",
+    "municipality_code",
+    "activity_before",
+    "months_unemployed_prev36",
+    "spell_months",
+    "benefit",
+    "benefit_at_spell_start",
+    "prior_episodes",
+    "year",
+    "quarter",
 )
 """Columns an estimator adjusts for (text columns become indicators)."""
 
@@ -138,8 +149,14 @@ def draw_key(person_id: str, ref_date: dt.date, seed: int) -> str:
 
 def draw_key_sql(person: str, ref_date: str, seed: str) -> str:
     """`draw_key` as a SQL expression over the given column or parameter names."""
-    parts = [f"'{DRAW_KEY_PREFIX}:'", f"CAST({seed} AS VARCHAR)", "':'", f"CAST({person} AS VARCHAR)", "':'",
-             f"strftime({ref_date}, '%Y-%m-%d')"]
+    parts = [
+        f"'{DRAW_KEY_PREFIX}:'",
+        f"CAST({seed} AS VARCHAR)",
+        "':'",
+        f"CAST({person} AS VARCHAR)",
+        "':'",
+        f"strftime({ref_date}, '%Y-%m-%d')",
+    ]
     return f"sha256({' || '.join(parts)})"
 
 
@@ -148,6 +165,7 @@ RECURRENT_MONTHS_OF_36 = 24
 UNEMPLOYMENT_BENEFITS = ("earnings_related_allowance", "basic_unemployment_allowance", "labour_market_subsidy")
 BASIC_SUPPORT = ("labour_market_subsidy", "none")
 """Unemployment benefits that are basic support (no benefit at all counts too)."""
+
 
 def _sql_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
@@ -166,8 +184,10 @@ def _long_term_on_basic_support_sql() -> tuple[str, str]:
                  AND b.benefit_type IN {_sql_list(UNEMPLOYMENT_BENEFITS)}
                 GROUP BY r.person_id, r.start_date
             ) sb ON sb.person_id = r.person_id AND sb.spell_start = r.start_date"""
-    long_term = (f"(r.current_spell_months + date_diff('month', r.start_date, d.ref_date) >= {LONG_TERM_MONTHS} "
-                 f"OR r.months_unemployed_prev36 >= {RECURRENT_MONTHS_OF_36})")
+    long_term = (
+        f"(r.current_spell_months + date_diff('month', r.start_date, d.ref_date) >= {LONG_TERM_MONTHS} "
+        f"OR r.months_unemployed_prev36 >= {RECURRENT_MONTHS_OF_36})"
+    )
     paid = tuple(b for b in BASIC_SUPPORT if b != "none")
     basic = f"(sb.first_start IS NULL OR sb.first_start >= d.ref_date OR sb.first_type IN {_sql_list(paid)})"
     return join, f"AND {long_term} AND {basic}"
@@ -313,12 +333,14 @@ def _window_aggregates(w: int) -> str:
     """Per analysis row, the jobs' and exits' contributions to window W (no censoring yet)."""
     last = f"j.ref_date + {window_days(w) - 1}"
     overlap = f"greatest(least(j.end_date, {last}) - greatest(j.start_date, j.ref_date) + 1, 0)"
-    return ",\n".join([
-        f"count(*) FILTER ({overlap} > 0) > 0 AS employed_{w}m",
-        f"count(*) FILTER ({overlap} > 0 AND j.weekly_hours >= $min_hours) > 0 AS employed_hours_{w}m",
-        f"sum({overlap}) AS days_employed_{w}m",
-        f"round(sum({overlap} * coalesce(j.monthly_wage, 0) / {DAYS_PER_MONTH}), 2) AS earnings_{w}m",
-    ])
+    return ",\n".join(
+        [
+            f"count(*) FILTER ({overlap} > 0) > 0 AS employed_{w}m",
+            f"count(*) FILTER ({overlap} > 0 AND j.weekly_hours >= $min_hours) > 0 AS employed_hours_{w}m",
+            f"sum({overlap}) AS days_employed_{w}m",
+            f"round(sum({overlap} * coalesce(j.monthly_wage, 0) / {DAYS_PER_MONTH}), 2) AS earnings_{w}m",
+        ]
+    )
 
 
 def _exit_aggregates(w: int) -> str:
@@ -332,13 +354,22 @@ def _exit_aggregates(w: int) -> str:
 def _outcome_columns(w: int) -> str:
     """Window [ref, ref + days - 1]; NULL when the window is not yet over on `as_of`."""
     followed = f"(u.ref_date + {window_days(w) - 1} <= $as_of)"
-    defaults = {"employed": "false", "employed_hours": "false", "days_employed": "0", "earnings": "0",
-                "exit_education": "false", "exit_out_of_labour_force": "false"}
+    defaults = {
+        "employed": "false",
+        "employed_hours": "false",
+        "days_employed": "0",
+        "earnings": "0",
+        "exit_education": "false",
+        "exit_out_of_labour_force": "false",
+    }
     source = {"exit_education": "xo", "exit_out_of_labour_force": "xo"}
-    return ",\n".join([f"{followed} AS followed_{w}m"] + [
-        f"CASE WHEN {followed} THEN coalesce({source.get(name, 'jo')}.{name}_{w}m, {default}) END AS {name}_{w}m"
-        for name, default in defaults.items()
-    ])
+    return ",\n".join(
+        [f"{followed} AS followed_{w}m"]
+        + [
+            f"CASE WHEN {followed} THEN coalesce({source.get(name, 'jo')}.{name}_{w}m, {default}) END AS {name}_{w}m"
+            for name, default in defaults.items()
+        ]
+    )
 
 
 def build_cohort(store: Store, spec: CohortSpec) -> pd.DataFrame:

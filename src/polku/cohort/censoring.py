@@ -109,7 +109,9 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     if len(controls) == 0:
         return np.ones(len(frame))
     censored = s.censored[controls]
-    features, owner, month = person_months(X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls]))
+    features, owner, month = person_months(
+        X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls])
+    )
     event = (month == s.months_at_risk[controls][owner] - 1) & censored[owner]
     h = monthly_hazard(features, event, features, model)
     # survival through every month at risk; of the settling month only the part before the
@@ -172,13 +174,17 @@ def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.
     spell's end), do the spell and the months unemployed of the last 36 (capped at 36).
     Then long-term unemployment (either definition) alone and times each eligibility flag
     (the columns of `clock` after the three clock columns)."""
-    now = with_labour_market_terms(pd.DataFrame({
-        "age": clock[:, 0] + month / 12,
-        "spell_months": clock[:, 1] + months_registered,
-        "months_unemployed_prev36": np.minimum(clock[:, 2] + months_registered, 36),
-    }))
+    now = with_labour_market_terms(
+        pd.DataFrame(
+            {
+                "age": clock[:, 0] + month / 12,
+                "spell_months": clock[:, 1] + months_registered,
+                "months_unemployed_prev36": np.minimum(clock[:, 2] + months_registered, 36),
+            }
+        )
+    )
     long_term = np.maximum(now["long_term_unemployed"], now["recurrently_unemployed"]).to_numpy(dtype=float)
-    flags = clock[:, len(CLOCK):]
+    flags = clock[:, len(CLOCK) :]
     return np.column_stack([now[list(TERMS)].to_numpy(dtype=float), long_term, long_term[:, None] * flags])
 
 

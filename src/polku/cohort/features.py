@@ -29,7 +29,13 @@ import pandas as pd
 
 from polku.cohort.build import COVARIATES, LONG_TERM_MONTHS, RECURRENT_MONTHS_OF_36
 
-AGE_BANDS = {"age_under_25": (0, 25), "age_25_29": (25, 30), "age_50_54": (50, 55), "age_55_59": (55, 60), "age_60_over": (60, 200)}
+AGE_BANDS = {
+    "age_under_25": (0, 25),
+    "age_25_29": (25, 30),
+    "age_50_54": (50, 55),
+    "age_55_59": (55, 60),
+    "age_60_over": (60, 200),
+}
 
 TERMS = ("log_spell_months", "long_term_unemployed", "recurrently_unemployed", *AGE_BANDS)
 ADJUSTMENT = (*COVARIATES, *TERMS)
@@ -43,7 +49,9 @@ def with_labour_market_terms(cohort: pd.DataFrame) -> pd.DataFrame:
     terms = {
         "log_spell_months": np.log1p(spell),
         "long_term_unemployed": (spell >= LONG_TERM_MONTHS).astype(float),
-        "recurrently_unemployed": (cohort["months_unemployed_prev36"].to_numpy(dtype=float) >= RECURRENT_MONTHS_OF_36).astype(float),
+        "recurrently_unemployed": (cohort["months_unemployed_prev36"].to_numpy(dtype=float) >= RECURRENT_MONTHS_OF_36).astype(
+            float
+        ),
     }
     terms |= {name: ((age >= lo) & (age < hi)).astype(float) for name, (lo, hi) in AGE_BANDS.items()}
     return cohort.assign(**terms)

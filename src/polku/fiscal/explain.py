@@ -38,8 +38,11 @@ class Line:
 def breakdown(person: pd.DataFrame, year: int, tree: Legislation | None = None, source: str = "persons") -> list[Line]:
     """The lines of one person's calculation (`person`: a one-row persons table)."""
     if len(person) != 1:
-        raise UsageError(f"an explanation is for one person, and {len(person)} rows were given", where=source,
-                         fix="give each person one row with a unique person_id")
+        raise UsageError(
+            f"an explanation is for one person, and {len(person)} rows were given",
+            where=source,
+            fix="give each person one row with a unique person_id",
+        )
     trace: dict[str, list[Reading]] = {}
     values = calculate(person, year, tree, source=source, trace=trace, every_step=True).iloc[0]
     return [Line(name, *LAWS[name], float(values[name]), _unique(trace.get(name, []))) for name in LAWS]
@@ -55,7 +58,9 @@ def render(lines: list[Line]) -> str:
         for r in line.readings:
             refs = "; ".join(f"{ref.title} <{ref.href}>" for ref in r.parameter.references_on(r.date))
             value = _scale_text(r.value) if isinstance(r.value, Scale) else r.value
-            out.append(f"    {r.parameter.name} = {value} ({r.parameter.unit}, from {r.parameter.entry_on(r.date).start}): {refs}")
+            out.append(
+                f"    {r.parameter.name} = {value} ({r.parameter.unit}, from {r.parameter.entry_on(r.date).start}): {refs}"
+            )
     return "\n".join(out)
 
 

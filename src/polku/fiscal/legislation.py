@@ -228,8 +228,11 @@ def _as_date(value: Any, what: str, where: Location | None = None) -> dt.date:
 
 
 def _fail(file: Path, key: str, what: str) -> ValidationFailed:
-    return ValidationFailed(what, where=Location(str(file), column=key or None),
-                            fix="see the format in polku/fiscal/legislation.py and docs/fiscal.md")
+    return ValidationFailed(
+        what,
+        where=Location(str(file), column=key or None),
+        fix="see the format in polku/fiscal/legislation.py and docs/fiscal.md",
+    )
 
 
 def _parameter(file: Path, root: Path) -> Parameter:

@@ -22,14 +22,23 @@ from polku.fiscal.rules.contributions import EMPLOYER
 from polku.fiscal.rules.income_tax import RULES as INCOME_TAX
 from polku.fiscal.rules.unemployment import BENEFIT_TYPES, annual_unemployment_benefit, step_down_start
 
-UPPER_BOUNDS = {"age": 120, "unemployment_benefit_days": 262, "adjusted_benefit_months": 12, "children": 20,
-                "benefit_days_used_before": 2000, "single_parent": 1, "step_down_applies": 1}
+UPPER_BOUNDS = {
+    "age": 120,
+    "unemployment_benefit_days": 262,
+    "adjusted_benefit_months": 12,
+    "children": 20,
+    "benefit_days_used_before": 2000,
+    "single_parent": 1,
+    "step_down_applies": 1,
+}
 """Largest plausible value per column (a year has at most 262 weekdays to pay a benefit for)."""
 
 PER_CENT = {"municipal_tax_rate": (1.0, 20.0), "church_tax_rate": (0.0, 5.0)}
 """Rate columns, given in per cent as tax cards show them (7.54), with their plausible range."""
 
 REQUIRED = ("person_id", "age", "annual_wage_income", "unemployment_benefit_days", "unemployment_benefit_type")
+
+
 def _average_municipal_rate(columns: dict[str, Any], year: int, tree: Legislation) -> float:
     return tree.year(year).income_tax.municipal.average_rate
 
@@ -48,11 +57,19 @@ OPTIONAL: dict[str, Any] = {
 """Optional columns and their defaults: a number, or a function of (the columns so far,
 year, parameter tree) for defaults that depend on the year or on other columns."""
 OUTPUT = (
-    "state_income_tax", "municipal_income_tax", "church_tax", "broadcasting_tax",
-    "employee_pension_contribution", "employee_unemployment_insurance_contribution",
-    "health_insurance_daily_allowance_contribution", "health_insurance_medical_care_contribution",
-    "employer_pension_contribution", "employer_unemployment_insurance_contribution", "employer_health_insurance_contribution",
-    "unemployment_benefit", "net_income",
+    "state_income_tax",
+    "municipal_income_tax",
+    "church_tax",
+    "broadcasting_tax",
+    "employee_pension_contribution",
+    "employee_unemployment_insurance_contribution",
+    "health_insurance_daily_allowance_contribution",
+    "health_insurance_medical_care_contribution",
+    "employer_pension_contribution",
+    "employer_unemployment_insurance_contribution",
+    "employer_health_insurance_contribution",
+    "unemployment_benefit",
+    "net_income",
 )
 """Columns `calculate` adds (in this order), each in euros for the year."""
 
@@ -73,22 +90,29 @@ def read_persons(path: Path, option: str = "--persons") -> pd.DataFrame:
 
 
 def _unreadable(path: Path, why: str) -> ValidationFailed:
-    return ValidationFailed("the persons file is not a readable CSV", where=Location(str(path)), why=why,
-                            fix="save it as UTF-8 CSV with a header row (docs/fiscal.md lists the columns).")
+    return ValidationFailed(
+        "the persons file is not a readable CSV",
+        where=Location(str(path)),
+        why=why,
+        fix="save it as UTF-8 CSV with a header row (docs/fiscal.md lists the columns).",
+    )
 
 
 def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "persons") -> dict[str, np.ndarray]:
     """The rules' input columns from a persons table (checked, with documented defaults)."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise ValidationFailed(f"the persons table lacks column(s) {missing}", where=Location(source),
-                               fix=f"give at least {list(REQUIRED)}")
+        raise ValidationFailed(
+            f"the persons table lacks column(s) {missing}", where=Location(source), fix=f"give at least {list(REQUIRED)}"
+        )
     types = benefit_type_codes(frame["unemployment_benefit_type"])
     if types.isna().any():
         row = int(np.flatnonzero(types.isna().to_numpy())[0])
-        raise ValidationFailed(f"unknown unemployment_benefit_type {frame['unemployment_benefit_type'].iloc[row]!r}",
-                               where=Location(source, row + 2, "unemployment_benefit_type"),
-                               fix=f"use one of {list(BENEFIT_TYPES)}")
+        raise ValidationFailed(
+            f"unknown unemployment_benefit_type {frame['unemployment_benefit_type'].iloc[row]!r}",
+            where=Location(source, row + 2, "unemployment_benefit_type"),
+            fix=f"use one of {list(BENEFIT_TYPES)}",
+        )
     columns = {
         "age": _numbers(frame, "age", source),
         "wage_income": _numbers(frame, "annual_wage_income", source),
@@ -109,13 +133,22 @@ def inputs(frame: pd.DataFrame, year: int, tree: Legislation, source: str = "per
     missing_wage = (columns["benefit_type"] == BENEFIT_TYPES["earnings_related"]) & (columns["daily_wage"] <= 0)
     if missing_wage.any():
         row = int(np.flatnonzero(missing_wage)[0])
-        raise ValidationFailed("an earnings-related allowance needs its daily wage", where=Location(source, row + 2, "earnings_related_daily_wage_basis"),
-                               fix="give the fund's daily wage (päiväpalka) in earnings_related_daily_wage_basis")
+        raise ValidationFailed(
+            "an earnings-related allowance needs its daily wage",
+            where=Location(source, row + 2, "earnings_related_daily_wage_basis"),
+            fix="give the fund's daily wage (päiväpalka) in earnings_related_daily_wage_basis",
+        )
     return columns
 
 
-def calculate(frame: pd.DataFrame, year: int, tree: Legislation | None = None, source: str = "persons",
-              trace: dict[str, list[Reading]] | None = None, every_step: bool = False) -> pd.DataFrame:
+def calculate(
+    frame: pd.DataFrame,
+    year: int,
+    tree: Legislation | None = None,
+    source: str = "persons",
+    trace: dict[str, list[Reading]] | None = None,
+    every_step: bool = False,
+) -> pd.DataFrame:
     """`frame` with the `OUTPUT` columns added: the year's benefits, taxes and contributions
     (with `every_step`, also every intermediate line: deductions, taxable income...)."""
     tree = tree or legislation()
@@ -125,14 +158,21 @@ def calculate(frame: pd.DataFrame, year: int, tree: Legislation | None = None, s
     return pd.concat([frame.drop(columns=[n for n in names if n in frame.columns]), added], axis=1)
 
 
-def evaluate(columns: dict[str, Any], year: int, tree: Legislation, trace: dict[str, list[Reading]] | None = None) -> dict[str, Any]:
+def evaluate(
+    columns: dict[str, Any], year: int, tree: Legislation, trace: dict[str, list[Reading]] | None = None
+) -> dict[str, Any]:
     """Every rule of the year on the input columns (`inputs`); returns them with each
     line added. The benefit comes first because it is taxable income."""
     columns["unemployment_benefit"] = annual_unemployment_benefit(columns, year, tree, trace)
     columns["benefit_income"] = columns["unemployment_benefit"]
     run((*INCOME_TAX, *EMPLOYER), columns, tree.year(year), trace)
-    columns["net_income"] = (columns["wage_income"] + columns["benefit_income"] - columns["taxes_withheld"]
-                             - columns["employee_pension_contribution"] - columns["employee_unemployment_insurance_contribution"])
+    columns["net_income"] = (
+        columns["wage_income"]
+        + columns["benefit_income"]
+        - columns["taxes_withheld"]
+        - columns["employee_pension_contribution"]
+        - columns["employee_unemployment_insurance_contribution"]
+    )
     return columns
 
 
@@ -168,8 +208,11 @@ def _per_cent(frame: pd.DataFrame, values: np.ndarray, column: str, source: str)
     bad = ~np.isnan(values) & ((values < low) | (values > high))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValidationFailed(f"{column} {str(frame[column].iloc[row])!r} is not a rate in per cent between {low:g} and {high:g}",
-                               where=Location(source, row + 2, column), fix="give the rate in per cent, e.g. 7.54 (not 0.0754)")
+        raise ValidationFailed(
+            f"{column} {str(frame[column].iloc[row])!r} is not a rate in per cent between {low:g} and {high:g}",
+            where=Location(source, row + 2, column),
+            fix="give the rate in per cent, e.g. 7.54 (not 0.0754)",
+        )
     return values / 100.0
 
 
@@ -180,6 +223,7 @@ def _numbers(frame: pd.DataFrame, column: str, source: str, allow_missing: bool 
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         limit = f"between 0 and {high:g}" if np.isfinite(high) else "a finite number of at least 0"
-        raise ValidationFailed(f"{column} must be {limit}, not {str(frame[column].iloc[row])!r}",
-                               where=Location(source, row + 2, column))
+        raise ValidationFailed(
+            f"{column} must be {limit}, not {str(frame[column].iloc[row])!r}", where=Location(source, row + 2, column)
+        )
     return values.to_numpy(dtype=float)

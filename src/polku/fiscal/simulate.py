@@ -48,18 +48,34 @@ ADJUSTED_UP_TO_SHARE = 0.8
 PAYERS = {
     "state": ("state_income_tax", "broadcasting_tax"),
     "municipalities": ("municipal_income_tax",),
-    "kela": ("health_insurance_medical_care_contribution", "health_insurance_daily_allowance_contribution",
-             "employer_health_insurance_contribution", "-kela_benefit", "-housing_allowance", "-social_assistance"),
-    "unemployment_insurance": ("employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution",
-                               "-fund_benefit"),
+    "kela": (
+        "health_insurance_medical_care_contribution",
+        "health_insurance_daily_allowance_contribution",
+        "employer_health_insurance_contribution",
+        "-kela_benefit",
+        "-housing_allowance",
+        "-social_assistance",
+    ),
+    "unemployment_insurance": (
+        "employee_unemployment_insurance_contribution",
+        "employer_unemployment_insurance_contribution",
+        "-fund_benefit",
+    ),
     "pension_system": ("employee_pension_contribution", "employer_pension_contribution"),
 }
 """Each payer's lines; a leading '-' marks a payment (its fall is the payer's gain)."""
 
 KINDS = {
-    "taxes": ("state_income_tax", "broadcasting_tax", "municipal_income_tax", "health_insurance_medical_care_contribution",
-              "health_insurance_daily_allowance_contribution", "employer_health_insurance_contribution",
-              "employee_unemployment_insurance_contribution", "employer_unemployment_insurance_contribution"),
+    "taxes": (
+        "state_income_tax",
+        "broadcasting_tax",
+        "municipal_income_tax",
+        "health_insurance_medical_care_contribution",
+        "health_insurance_daily_allowance_contribution",
+        "employer_health_insurance_contribution",
+        "employee_unemployment_insurance_contribution",
+        "employer_unemployment_insurance_contribution",
+    ),
     "benefit_savings": ("-kela_benefit", "-fund_benefit", "-housing_allowance", "-social_assistance"),
     "pension_contributions": ("employee_pension_contribution", "employer_pension_contribution"),
 }
@@ -73,14 +89,18 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     unemployed = frame.assign(
         annual_wage_income=0.0,
         adjusted_benefit_months=0.0,
-        unemployment_benefit_days=numeric_column(frame, "unemployed_benefit_days", 12 * tree.year(year).unemployment.days_per_month),
+        unemployment_benefit_days=numeric_column(
+            frame, "unemployed_benefit_days", 12 * tree.year(year).unemployment.days_per_month
+        ),
     )
     hours = numeric_column(frame, "weekly_hours", FULL_TIME_HOURS)
     types = benefit_type_codes(frame["unemployment_benefit_type"]).to_numpy(float)
     part_time = (hours <= ADJUSTED_UP_TO_SHARE * FULL_TIME_HOURS) & (types > BENEFIT_TYPES["none"])
     employed = frame.assign(unemployment_benefit_days=0.0, adjusted_benefit_months=np.where(part_time, 12.0, 0.0))
-    states = {"unemployed": _accounts(calculate(unemployed, year, tree), types),
-              "employed": _accounts(calculate(employed, year, tree), types)}
+    states = {
+        "unemployed": _accounts(calculate(unemployed, year, tree), types),
+        "employed": _accounts(calculate(employed, year, tree), types),
+    }
     _household_benefits(frame, states, year, tree)
     financing = {state: _financing(accounts, types, year, tree) for state, accounts in states.items()}
     out = frame.copy()
@@ -127,10 +147,13 @@ def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], ye
         "employed_net_monthly": e["net_income"].to_numpy(float) / 12,
     }
     months = [run(HOUSEHOLD, dict(columns), tree.on(date)) for date in monthly_dates(year)]
-    states["unemployed"] = u.assign(housing_allowance=12 * columns["housing_allowance_monthly"],
-                                    social_assistance=12 * columns["social_assistance_monthly"])
-    states["employed"] = e.assign(housing_allowance=sum(m["housing_allowance_when_employed"] for m in months),
-                                  social_assistance=sum(m["social_assistance_when_employed"] for m in months))
+    states["unemployed"] = u.assign(
+        housing_allowance=12 * columns["housing_allowance_monthly"], social_assistance=12 * columns["social_assistance_monthly"]
+    )
+    states["employed"] = e.assign(
+        housing_allowance=sum(m["housing_allowance_when_employed"] for m in months),
+        social_assistance=sum(m["social_assistance_when_employed"] for m in months),
+    )
 
 
 FINANCERS = ("state", "municipality", "employment_fund", "fund_members")
@@ -140,10 +163,20 @@ FINANCERS = ("state", "municipality", "employment_fund", "fund_members")
 def _financing(result: pd.DataFrame, types: np.ndarray, year: int, tree: Legislation) -> dict[str, np.ndarray]:
     """Each financer's part of the state's unemployment benefit for the year."""
     p = tree.year(year)
-    days = paid_days({"benefit_days": numeric_column(result, "unemployment_benefit_days", 0.0).to_numpy(),
-                      "adjusted_benefit_months": numeric_column(result, "adjusted_benefit_months", 0.0).to_numpy()}, p)
-    return benefit_financing(result["unemployment_benefit"].to_numpy(float), types,
-                             numeric_column(result, "benefit_days_used_before", 0.0).to_numpy(), days, p)
+    days = paid_days(
+        {
+            "benefit_days": numeric_column(result, "unemployment_benefit_days", 0.0).to_numpy(),
+            "adjusted_benefit_months": numeric_column(result, "adjusted_benefit_months", 0.0).to_numpy(),
+        },
+        p,
+    )
+    return benefit_financing(
+        result["unemployment_benefit"].to_numpy(float),
+        types,
+        numeric_column(result, "benefit_days_used_before", 0.0).to_numpy(),
+        days,
+        p,
+    )
 
 
 def _accounts(result: pd.DataFrame, types: np.ndarray) -> pd.DataFrame:
@@ -152,8 +185,11 @@ def _accounts(result: pd.DataFrame, types: np.ndarray) -> pd.DataFrame:
     earnings_related = types == BENEFIT_TYPES["earnings_related"]
     benefit = result["unemployment_benefit"].to_numpy()
     revenue = _signed_sum(result, KINDS["taxes"] + KINDS["pension_contributions"])
-    return result.assign(kela_benefit=np.where(earnings_related, 0.0, benefit), fund_benefit=np.where(earnings_related, benefit, 0.0),
-                         public_revenue=revenue)
+    return result.assign(
+        kela_benefit=np.where(earnings_related, 0.0, benefit),
+        fund_benefit=np.where(earnings_related, benefit, 0.0),
+        public_revenue=revenue,
+    )
 
 
 def _signed_sum(frame: pd.DataFrame, lines: tuple[str, ...]) -> np.ndarray:
@@ -162,4 +198,3 @@ def _signed_sum(frame: pd.DataFrame, lines: tuple[str, ...]) -> np.ndarray:
         sign, name = (-1.0, line[1:]) if line.startswith("-") else (1.0, line)
         total += sign * frame[name].to_numpy(dtype=float)
     return total
-

@@ -25,8 +25,17 @@ from polku.yamlio import load_yaml
 
 TABLES = Path(__file__).parent / "wage_tables" / "monthly_earnings.yaml"
 FULL_TIME_HOURS = 37.5
-ISCED = {0: "basic", 1: "basic", 2: "basic", 3: "upper_secondary", 4: "upper_secondary", 5: "short_cycle_tertiary",
-         6: "bachelor", 7: "master", 8: "doctoral"}
+ISCED = {
+    0: "basic",
+    1: "basic",
+    2: "basic",
+    3: "upper_secondary",
+    4: "upper_secondary",
+    5: "short_cycle_tertiary",
+    6: "bachelor",
+    7: "master",
+    8: "doctoral",
+}
 COARSE = {"basic": "basic", "upper_secondary": "upper_secondary", "tertiary": "bachelor"}
 """A coarse education level stands for its most common detailed level when ISCED is unknown;
 unknown education counts as basic (as the employment services record it)."""
@@ -49,8 +58,9 @@ def _relative(section: str, keys: np.ndarray) -> np.ndarray:
     return np.array([table["medians"][k] / table["all"] for k in keys], dtype=float)
 
 
-def full_time_monthly_wage(year: int, education_level: np.ndarray, isced_level: np.ndarray, age: np.ndarray,
-                           sex: np.ndarray) -> np.ndarray:
+def full_time_monthly_wage(
+    year: int, education_level: np.ndarray, isced_level: np.ndarray, age: np.ndarray, sex: np.ndarray
+) -> np.ndarray:
     """Imputed full-time monthly earnings (EUR) per person."""
     isced = np.asarray(isced_level, dtype=float)
     detailed = np.array([ISCED.get(int(i)) if not np.isnan(i) else None for i in isced], dtype=object)

@@ -36,8 +36,16 @@ GROUPS = ("high", "medium", "low")
 
 
 def potential_groups(
-    X: np.ndarray, treated: np.ndarray, employed: np.ndarray, weights: np.ndarray | None = None, *,
-    high: float = HIGH, low: float = LOW, n_folds: int = 5, seed: int = 0, clusters: np.ndarray | None = None,
+    X: np.ndarray,
+    treated: np.ndarray,
+    employed: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    high: float = HIGH,
+    low: float = LOW,
+    n_folds: int = 5,
+    seed: int = 0,
+    clusters: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(chance of work without the service, group label) for every row.
 

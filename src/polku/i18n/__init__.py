@@ -13,7 +13,6 @@ from typing import Any
 
 from polku.yamlio import load_yaml
 
-
 LANGUAGES = ("fi", "sv", "en")
 
 

@@ -49,18 +49,13 @@ REASONS: dict[str, str] = {
         "the personal identity code is not in the form DDMMYYCZZZQ "
         "(11 characters: six digits, a century sign, three digits and an uppercase check character)"
     ),
-    "hetu_separator": (
-        "the century sign (7th character) is not one of + - Y X W V U A B C D E F"
-    ),
+    "hetu_separator": ("the century sign (7th character) is not one of + - Y X W V U A B C D E F"),
     "hetu_date": "the first six digits and the century sign do not form a real date of birth",
     "hetu_individual_number": "the individual number (characters 8-10) is 000 or 001, which are never issued",
     "hetu_temporary": (
-        "the individual number is in the 900-999 range used for temporary and test codes, "
-        "which this import does not accept"
+        "the individual number is in the 900-999 range used for temporary and test codes, which this import does not accept"
     ),
-    "hetu_check_character": (
-        "the check character does not match the date and individual number (mod-31 rule)"
-    ),
+    "hetu_check_character": ("the check character does not match the date and individual number (mod-31 rule)"),
 }
 """Reason code -> a message a user understands; never contains the value itself."""
 
@@ -128,9 +123,7 @@ def _century_sql(c: str) -> str:
     by_base: dict[int, list[str]] = {}
     for sign, base in SEPARATORS.items():
         by_base.setdefault(base, []).append(sign)
-    arms = " ".join(
-        f"WHEN substr({c}, 7, 1) IN ({_sql_list(signs)}) THEN {base}" for base, signs in by_base.items()
-    )
+    arms = " ".join(f"WHEN substr({c}, 7, 1) IN ({_sql_list(signs)}) THEN {base}" for base, signs in by_base.items())
     return f"(CASE {arms} END)"
 
 
@@ -246,9 +239,7 @@ def _digits(values: np.ndarray, width: int) -> list[np.ndarray]:
     return [(values // 10 ** (width - 1 - i)) % 10 + ord("0") for i in range(width)]
 
 
-def compose_hetus(
-    birth_dates: np.ndarray, individual_numbers: np.ndarray, separators: np.ndarray
-) -> np.ndarray:
+def compose_hetus(birth_dates: np.ndarray, individual_numbers: np.ndarray, separators: np.ndarray) -> np.ndarray:
     """Valid codes for the given dates, individual numbers and century signs (arrays broadcast).
 
     Built as an (n, 11) array of code points viewed as 11-character strings, so a million

@@ -289,13 +289,17 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     if path.exists() and not overwrite:
         raise _exists_error(path)
     if path.exists() and not _holds_a_key(path):  # --overwrite replaces a key, never the store or a report
-        raise UsageError(f"refusing to overwrite {path}: it is not a key file", fix="give the path of the key to replace, or a new path.")
+        raise UsageError(
+            f"refusing to overwrite {path}: it is not a key file", fix="give the path of the key to replace, or a new path."
+        )
     secret = secrets.token_bytes(KEY_FILE_BYTES)
     text = secret.hex() + "\n"
     try:
         private_folders(path.parent)
     except OSError as error:  # a file where a folder should be, or no permission
-        raise UsageError(f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path.") from None
+        raise UsageError(
+            f"cannot create the folder of the key file {path}: {error.strerror}", fix="choose another path."
+        ) from None
     try:
         if overwrite:
             _replace_private(path, text)
@@ -304,5 +308,7 @@ def create_key_file(path: Path, *, overwrite: bool = False) -> PseudonymKey:
     except FileExistsError:
         raise _exists_error(path) from None
     except OSError as error:
-        raise UsageError(f"cannot create the key file {path}: {error.strerror}", fix="choose a folder you can write to.") from None
+        raise UsageError(
+            f"cannot create the key file {path}: {error.strerror}", fix="choose a folder you can write to."
+        ) from None
     return PseudonymKey(secret, version)

@@ -96,7 +96,10 @@ def overlap_problems(outside: float, ess: float | None, n_treated: int) -> tuple
 
 def overlap_warning(outside: float, ess: float | None, n_treated: int) -> str:
     """The plain-language warning of `Overlap.warning` ('' when overlap and size are fine)."""
-    sentences = {"support": SUPPORT_WARNING.format(limit=SUPPORT_LIMIT), "effective_size": ESS_WARNING.format(minimum=ESS_MINIMUM)}
+    sentences = {
+        "support": SUPPORT_WARNING.format(limit=SUPPORT_LIMIT),
+        "effective_size": ESS_WARNING.format(minimum=ESS_MINIMUM),
+    }
     return " ".join(sentences[problem] for problem in overlap_problems(outside, ess, n_treated))
 
 

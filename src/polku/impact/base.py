@@ -35,8 +35,9 @@ from __future__ import annotations
 import inspect
 import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -94,14 +95,24 @@ class Estimator(BaseEstimator, ABC):
 
     @abstractmethod
     def fit(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
-        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
-    ) -> "Estimator":
+        self,
+        X: np.ndarray,
+        t: np.ndarray,
+        y: np.ndarray,
+        covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None,
+        clusters: np.ndarray | None = None,
+    ) -> Estimator:
         """Estimate the effect of `t` on `y` adjusting for `X`; sets `result_`, returns self."""
 
     def _design(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None,
-        sample_weight: np.ndarray | None, clusters: np.ndarray | None,
+        self,
+        X: np.ndarray,
+        t: np.ndarray,
+        y: np.ndarray,
+        covariate_names: tuple[str, ...] | None,
+        sample_weight: np.ndarray | None,
+        clusters: np.ndarray | None,
     ) -> Design:
         """The checked inputs of `fit` (rows with weight 0 left out) after the settings' checks."""
         self._check_settings()
@@ -111,16 +122,20 @@ class Estimator(BaseEstimator, ABC):
         if self.estimand not in self.estimands:
             raise UsageError(
                 f"{self.method} does not estimate '{self.estimand}'",
-                why="att is the effect on participants, ate the effect on everybody." if self.estimand in ESTIMANDS
+                why="att is the effect on participants, ate the effect on everybody."
+                if self.estimand in ESTIMANDS
                 else "unknown estimand.",
                 fix=f"use {' or '.join(self.estimands)}.",
             )
         if not isinstance(self.random_state, numbers.Integral) or isinstance(self.random_state, bool):
-            raise UsageError(f"random_state must be a whole number, not {self.random_state!r}",
-                             why="the same number gives the same result; Polku does not draw fresh randomness.")
+            raise UsageError(
+                f"random_state must be a whole number, not {self.random_state!r}",
+                why="the same number gives the same result; Polku does not draw fresh randomness.",
+            )
 
     def _suppressed(self, design: Design, note: str) -> EffectEstimate:
         return EffectEstimate(self.method, self.estimand, None, None, None, None, design.n_treated, design.n_control, note=note)
+
 
 @dataclass(frozen=True)
 class Fitted:
@@ -152,9 +167,14 @@ class ImpactEstimator(Estimator):
 
     # -- shared -----------------------------------------------------------------------
     def fit(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
-        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
-    ) -> "ImpactEstimator":
+        self,
+        X: np.ndarray,
+        t: np.ndarray,
+        y: np.ndarray,
+        covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None,
+        clusters: np.ndarray | None = None,
+    ) -> ImpactEstimator:
         """Estimate the effect of `t` on `y` adjusting for `X`; the result is in `result_`.
 
         `sample_weight` (case weights, e.g. inverse probability of censoring) multiplies
@@ -232,7 +252,9 @@ class ImpactEstimator(Estimator):
                 rows = draw()
                 sample = design.subset(rows)
             else:
-                rows = np.concatenate([rng.choice(treated, len(treated)), rng.choice(control, len(control))])  # weights travel with rows
+                rows = np.concatenate(
+                    [rng.choice(treated, len(treated)), rng.choice(control, len(control))]
+                )  # weights travel with rows
                 # copies of one row are one unit: cross-fitting keeps them in one fold
                 sample = replace(design.subset(rows), clusters=rows)
             scores = self._scores(sample)

@@ -56,7 +56,7 @@ class Design:
     def binary_outcome(self) -> bool:
         return is_binary(self.y)
 
-    def subset(self, keep: np.ndarray) -> "Design":
+    def subset(self, keep: np.ndarray) -> Design:
         pick = lambda a: None if a is None else a[keep]  # noqa: E731
         return Design(self.X[keep], self.t[keep], self.y[keep], self.covariates, pick(self.w), pick(self.clusters))
 
@@ -142,7 +142,11 @@ def design_from_frame(frame: pd.DataFrame, treatment: str, outcome: str, covaria
 
 
 def design_from_arrays(
-    X: np.ndarray, t: np.ndarray, y: np.ndarray, names: tuple[str, ...] | None, weights: np.ndarray | None = None,
+    X: np.ndarray,
+    t: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...] | None,
+    weights: np.ndarray | None = None,
     clusters: np.ndarray | None = None,
 ) -> Design:
     """The estimators' input from arrays, checked; rows with weight 0 are left out."""

@@ -58,9 +58,14 @@ class ExpectedVersusObserved(Estimator):
         self.bootstrap = bootstrap
 
     def fit(
-        self, X: np.ndarray, t: np.ndarray, y: np.ndarray, covariate_names: tuple[str, ...] | None = None,
-        sample_weight: np.ndarray | None = None, clusters: np.ndarray | None = None,
-    ) -> "ExpectedVersusObserved":
+        self,
+        X: np.ndarray,
+        t: np.ndarray,
+        y: np.ndarray,
+        covariate_names: tuple[str, ...] | None = None,
+        sample_weight: np.ndarray | None = None,
+        clusters: np.ndarray | None = None,
+    ) -> ExpectedVersusObserved:
         """Learn the no-service model on the comparison rows (weighted by `sample_weight`,
         e.g. inverse probability of censoring; rows with weight 0 are left out) and compare
         participants' observed outcomes with their expected ones. `clusters` is accepted for
@@ -94,7 +99,12 @@ class ExpectedVersusObserved(Estimator):
             rows = rng.integers(0, len(reference.y), len(reference.y))
             if binary and len(np.unique(reference.y[rows])) < 2:
                 continue
-            refit = fit_weighted(clone(make_model(self.model, binary, self.random_state)), reference.X[rows], reference.y[rows], None if reference.w is None else reference.w[rows])
+            refit = fit_weighted(
+                clone(make_model(self.model, binary, self.random_state)),
+                reference.X[rows],
+                reference.y[rows],
+                None if reference.w is None else reference.w[rows],
+            )
             totals.append(predict(refit, participants.X, binary).sum())
         self.replications_ = len(totals)
         return float(np.var(totals, ddof=1)) if len(totals) > 1 else 0.0
@@ -125,7 +135,9 @@ class ExpectedVersusObserved(Estimator):
             | ({} if design.clusters is None else {"clusters_ignored": int(len(np.unique(design.clusters)))}),
         )
 
-    def _extra(self, additional: float, half: float, observed: float, expected: float, cohort_var: float, model_var: float) -> dict[str, Any]:
+    def _extra(
+        self, additional: float, half: float, observed: float, expected: float, cohort_var: float, model_var: float
+    ) -> dict[str, Any]:
         quality: ModelQuality = self.quality_
         return {
             "additional": additional,

@@ -81,7 +81,9 @@ def _calibration(p: np.ndarray, y: np.ndarray) -> tuple[CalibrationBin, ...]:
     for low, high in zip(edges[:-1], edges[1:]):
         inside = (p >= low) & ((p < high) if high < 1 else (p <= high))
         if inside.any():
-            bins.append(CalibrationBin(float(low), float(high), int(inside.sum()), float(p[inside].mean()), float(y[inside].mean())))
+            bins.append(
+                CalibrationBin(float(low), float(high), int(inside.sum()), float(p[inside].mean()), float(y[inside].mean()))
+            )
     return tuple(bins)
 
 
@@ -94,9 +96,14 @@ def held_out_quality(X: np.ndarray, y: np.ndarray, kind: str, seed: int, holdout
     p = predict(fitted, X_test, binary)
     if binary:
         auc = float(roc_auc_score(y_test, p)) if len(np.unique(y_test)) == 2 else None
-        return ModelQuality(len(y_fit), len(y_test), auc=auc, brier=float(brier_score_loss(y_test, p)), calibration=_calibration(p, y_test))
+        return ModelQuality(
+            len(y_fit), len(y_test), auc=auc, brier=float(brier_score_loss(y_test, p)), calibration=_calibration(p, y_test)
+        )
     residual = y_test - p
     return ModelQuality(
-        len(y_fit), len(y_test), r2=float(r2_score(y_test, p)), rmse=float(np.sqrt(mean_squared_error(y_test, p))),
+        len(y_fit),
+        len(y_test),
+        r2=float(r2_score(y_test, p)),
+        rmse=float(np.sqrt(mean_squared_error(y_test, p))),
         residual_variance=float(residual.var()),
     )

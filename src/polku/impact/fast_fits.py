@@ -252,7 +252,9 @@ def cross_fit_logistic(
         fitted = _logistic_newton(parts, penalty, first, reach[used])
         if fitted is None:  # fall back to scikit-learn's solver
             rows = train if fit_rows is None else train[fit_rows[train]]
-            model = fit_weighted(default_propensity_model(), with_intercept_only(X)[rows], y[rows], None if w is None else w[rows])
+            model = fit_weighted(
+                default_propensity_model(), with_intercept_only(X)[rows], y[rows], None if w is None else w[rows]
+            )
             predictions[test] = model.predict_proba(with_intercept_only(X)[test])[:, 1]
             start = None
             continue
@@ -308,7 +310,9 @@ def cross_fit_linear(
         if varying.any():
             if np.linalg.cond(system) > MAX_CONDITION:
                 rows = train[fit_rows[train]]
-                model = fit_weighted(default_outcome_model(False), with_intercept_only(X)[rows], y[rows], None if w is None else w[rows])
+                model = fit_weighted(
+                    default_outcome_model(False), with_intercept_only(X)[rows], y[rows], None if w is None else w[rows]
+                )
                 predictions[test] = model.predict(with_intercept_only(X)[test])
                 continue
             slopes[varying] = np.linalg.solve(system, right) / scale

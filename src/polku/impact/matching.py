@@ -141,7 +141,9 @@ class Matching(ImpactEstimator):
         extra = ((k / m) ** 2 + (2 * m - 1) * k / m**2) * sigma2
         variance = (((effects - estimate) ** 2).sum() + extra[keep].sum()) / keep.sum() ** 2
         weights = (1 + k / m) * keep
-        return Fitted(estimate, float(np.sqrt(variance)), np.where(design.t, weights, 0.0), np.where(design.t, 0.0, weights), {}, unmatched)
+        return Fitted(
+            estimate, float(np.sqrt(variance)), np.where(design.t, weights, 0.0), np.where(design.t, 0.0, weights), {}, unmatched
+        )
 
     @staticmethod
     def _sigma2(design: Design, logit: np.ndarray) -> np.ndarray:

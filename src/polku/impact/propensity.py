@@ -34,8 +34,15 @@ from polku.impact.fast_fits import cross_fit_linear, cross_fit_logistic, one_bla
 from polku.impact.models import default_outcome_model, default_propensity_model, fit_weighted, with_intercept_only
 
 __all__ = [
-    "CLIP", "cross_fit_outcome", "cross_fit_propensity", "default_outcome_model", "default_propensity_model",
-    "fit_propensity", "fit_weighted", "folds", "trimming_mask",
+    "CLIP",
+    "cross_fit_outcome",
+    "cross_fit_propensity",
+    "default_outcome_model",
+    "default_propensity_model",
+    "fit_propensity",
+    "fit_weighted",
+    "folds",
+    "trimming_mask",
 ]
 
 CLIP = 1e-6
@@ -65,8 +72,10 @@ def folds(t: np.ndarray, n_folds: int, seed: int, clusters: np.ndarray | None = 
     _, person = np.unique(clusters, return_inverse=True)
     participant = np.bincount(person, weights=t.astype(float)) > 0
     if min(participant.sum(), (~participant).sum()) < n_folds:
-        raise UsageError(f"{n_folds} folds by person need at least {n_folds} persons with a participant row and {n_folds} without",
-                         fix="use fewer folds or more data.")
+        raise UsageError(
+            f"{n_folds} folds by person need at least {n_folds} persons with a participant row and {n_folds} without",
+            fix="use fewer folds or more data.",
+        )
     deal = np.lexsort((np.random.default_rng(seed).random(len(participant)), ~participant))
     fold_of_person = np.empty(len(participant), dtype=np.int64)
     fold_of_person[deal] = np.arange(len(participant)) % n_folds
@@ -75,7 +84,11 @@ def folds(t: np.ndarray, n_folds: int, seed: int, clusters: np.ndarray | None = 
 
 
 def cross_fit_propensity(
-    X: np.ndarray, t: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], model: Any | None = None, w: np.ndarray | None = None
+    X: np.ndarray,
+    t: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    model: Any | None = None,
+    w: np.ndarray | None = None,
 ) -> np.ndarray:
     """Out-of-fold propensity scores."""
     if model is None:

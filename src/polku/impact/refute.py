@@ -60,19 +60,25 @@ def e_value(result: EffectEstimate, outcome_sd: float | None = None) -> dict[str
     """
     if result.estimate is None or result.ci_low is None or result.ci_high is None:
         return {}
+
     def rr(effect: float) -> float:
         if outcome_sd:
             return float(np.exp(0.91 * effect / outcome_sd))
         p1 = result.outcome_mean_treated or 0.0
         p0 = p1 - effect
         return p1 / p0 if p0 > 0 else float("inf")
+
     closest = 0.0 if result.ci_low <= 0 <= result.ci_high else (result.ci_low if result.estimate > 0 else result.ci_high)
     return {"estimate": _rr_e_value(rr(result.estimate)), "ci": 1.0 if closest == 0 else _rr_e_value(rr(closest))}
 
 
 def _refit(estimator: Estimator, design: Design) -> EffectEstimate:
     """A clone of `estimator` fitted on `design`, with the design's case weights and clusters."""
-    return clone(estimator).fit(design.X, design.t, design.y, design.covariates, sample_weight=design.w, clusters=design.clusters).result_
+    return (
+        clone(estimator)
+        .fit(design.X, design.t, design.y, design.covariates, sample_weight=design.w, clusters=design.clusters)
+        .result_
+    )
 
 
 def placebo_treatment(design: Design, estimate: EffectEstimate, estimator: Estimator, *, random_state: int = 0) -> Refutation:
@@ -80,8 +86,15 @@ def placebo_treatment(design: Design, estimate: EffectEstimate, estimator: Estim
     fake = np.random.default_rng(random_state).permutation(np.asarray(design.t, dtype=bool))
     placebo = _refit(estimator, replace(design, t=fake))
     covers = placebo.ci_low is not None and placebo.ci_low <= 0 <= placebo.ci_high
-    return Refutation("placebo_treatment", estimate.estimate, placebo.estimate, placebo.ci_low, placebo.ci_high, covers,
-                      "a random treatment label should show no effect")
+    return Refutation(
+        "placebo_treatment",
+        estimate.estimate,
+        placebo.estimate,
+        placebo.ci_low,
+        placebo.ci_high,
+        covers,
+        "a random treatment label should show no effect",
+    )
 
 
 def random_common_cause(
@@ -94,16 +107,30 @@ def random_common_cause(
     new = _refit(estimator, widened)
     moved = abs((new.estimate or 0.0) - (estimate.estimate or 0.0))
     passed = estimate.std_error is not None and moved < tolerance * estimate.std_error
-    return Refutation("random_common_cause", estimate.estimate, new.estimate, new.ci_low, new.ci_high, passed,
-                      f"an irrelevant covariate should move the estimate by under {tolerance} standard errors")
+    return Refutation(
+        "random_common_cause",
+        estimate.estimate,
+        new.estimate,
+        new.ci_low,
+        new.ci_high,
+        passed,
+        f"an irrelevant covariate should move the estimate by under {tolerance} standard errors",
+    )
 
 
 def negative_control(design: Design, estimate: EffectEstimate, estimator: Estimator, outcome_before: np.ndarray) -> Refutation:
     """The estimate again on an outcome measured before the start; passes when the interval covers zero."""
     result = _refit(estimator, replace(design, y=np.asarray(outcome_before, dtype=float)))
     covers = result.ci_low is not None and result.ci_low <= 0 <= result.ci_high
-    return Refutation("negative_control_outcome", estimate.estimate, result.estimate, result.ci_low, result.ci_high, covers,
-                      "work before the start cannot be an effect of the service")
+    return Refutation(
+        "negative_control_outcome",
+        estimate.estimate,
+        result.estimate,
+        result.ci_low,
+        result.ci_high,
+        covers,
+        "work before the start cannot be an effect of the service",
+    )
 
 
 def outcome_sd(y: np.ndarray) -> float | None:

@@ -98,7 +98,9 @@ class AIPW(ImpactEstimator):
         self.outcome_model = outcome_model
 
     def _scores(self, design: Design) -> np.ndarray:
-        return cross_fit_propensity(design.X, design.t, folds(design.t, self.n_folds, self.random_state, design.clusters), self.propensity_model, design.w)
+        return cross_fit_propensity(
+            design.X, design.t, folds(design.t, self.n_folds, self.random_state, design.clusters), self.propensity_model, design.w
+        )
 
     def _estimate(self, design: Design, scores: np.ndarray) -> Fitted:
         t, y, X, s = design.t, design.y, design.X, design.weights

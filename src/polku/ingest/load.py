@@ -121,22 +121,40 @@ def _by_reason(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]
     return {code: int(count) for code, count in rows}
 
 
-def _log(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime, version: int) -> None:
+def _log(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime, version: int
+) -> None:
     """Log an import; `version` is the import whose rows are the source's current version after it."""
     key_version = job.key.version if job.table_mapping.table.identity_field else None
-    _log_entry(con, {
-        "import_id": report.import_id, "table_name": job.table, "source": job.source, "file_path": str(job.file),
-        "file_sha256": raw.sha256, "file_format": raw.format, "mapping": job.mapping.label,
-        "key_version": key_version, "started_at": started, "version_import_id": version,
-        "file_records": report.file_records, **_counts(report),
-    })
+    _log_entry(
+        con,
+        {
+            "import_id": report.import_id,
+            "table_name": job.table,
+            "source": job.source,
+            "file_path": str(job.file),
+            "file_sha256": raw.sha256,
+            "file_format": raw.format,
+            "mapping": job.mapping.label,
+            "key_version": key_version,
+            "started_at": started,
+            "version_import_id": version,
+            "file_records": report.file_records,
+            **_counts(report),
+        },
+    )
 
 
 def _counts(report: ImportReport) -> dict[str, Any]:
     return {
-        "status": report.status, "rows_read": report.rows_read, "rows_accepted": report.rows_accepted,
-        "rows_quarantined": report.rows_quarantined, "rows_replaced": report.rows_replaced,
-        "rows_added": report.changes.added, "rows_removed": report.changes.removed, "rows_changed": report.changes.changed,
+        "status": report.status,
+        "rows_read": report.rows_read,
+        "rows_accepted": report.rows_accepted,
+        "rows_quarantined": report.rows_quarantined,
+        "rows_replaced": report.rows_replaced,
+        "rows_added": report.changes.added,
+        "rows_removed": report.changes.removed,
+        "rows_changed": report.changes.changed,
     }
 
 
@@ -148,7 +166,7 @@ def _log_entry(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
@@ -159,11 +177,21 @@ def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
 def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
     counts = con.execute(
-        "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?", [previous.import_id]
+        "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?",
+        [previous.import_id],
     ).fetchall()[0]
     report = ImportReport(
-        job.table, job.source, str(job.file), _next_import_id(con), "unchanged", *counts[:3], 0,
-        _by_reason(con, previous.import_id), mapping=job.mapping.label, file_sha256=raw.sha256, file_records=counts[3],
+        job.table,
+        job.source,
+        str(job.file),
+        _next_import_id(con),
+        "unchanged",
+        *counts[:3],
+        0,
+        _by_reason(con, previous.import_id),
+        mapping=job.mapping.label,
+        file_sha256=raw.sha256,
+        file_records=counts[3],
     )
     _log(con, job, raw, report, started, previous.import_id)
     return report
@@ -200,8 +228,7 @@ def _insert_accepted(con: duckdb.DuckDBPyConnection, job: Job, import_id: int) -
         values.append(str(job.key.version))
     values += [str(import_id), "$source", "_line"]
     sql = (
-        f"INSERT INTO {quote(job.table)} ({', '.join(map(quote, names))}) "
-        f"SELECT {', '.join(values)} FROM {STAGED} WHERE NOT _bad"
+        f"INSERT INTO {quote(job.table)} ({', '.join(map(quote, names))}) SELECT {', '.join(values)} FROM {STAGED} WHERE NOT _bad"
     )
     return int(con.execute(sql, {"source": job.source}).fetchall()[0][0])
 
@@ -243,7 +270,9 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
     )
 
 
-def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime) -> ImportReport:
+def _load(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime
+) -> ImportReport:
     import_id = _next_import_id(con)
     replaced = _replace(con, job, previous, import_id, started) if previous is not None else 0
     job.progress(f"validating {raw.rows:,} rows", 0.3)
@@ -255,9 +284,19 @@ def _load(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPl
     _check_no_loss(raw.records, accepted, quarantined, job)
     _refuse_shrinking(job, replaced, accepted, read)
     report = ImportReport(
-        job.table, job.source, str(job.file), import_id, "replaced" if previous else "imported",
-        read, accepted, quarantined, replaced, _by_reason(con, import_id),
-        mapping=job.mapping.label, file_sha256=raw.sha256, file_records=raw.records,
+        job.table,
+        job.source,
+        str(job.file),
+        import_id,
+        "replaced" if previous else "imported",
+        read,
+        accepted,
+        quarantined,
+        replaced,
+        _by_reason(con, import_id),
+        mapping=job.mapping.label,
+        file_sha256=raw.sha256,
+        file_records=raw.records,
         changes=_changes(con, job, previous, import_id, accepted),
     )
     _log(con, job, raw, report, started, import_id)
@@ -385,7 +424,12 @@ def import_folder(
     files = folder_files(Path(folder))
     return [
         import_file(
-            store, table, path, mapping=mapping, key=key, allow_shrink=allow_shrink,
+            store,
+            table,
+            path,
+            mapping=mapping,
+            key=key,
+            allow_shrink=allow_shrink,
             progress=_share(progress, table, position, len(files)),
         )
         for position, (table, path) in enumerate(files)
@@ -418,12 +462,16 @@ def _source_table(con: duckdb.DuckDBPyConnection, source: str, table: str | None
     if table is not None:
         _check_table(table)
         return table
-    tables = [t for (t,) in con.execute("SELECT DISTINCT table_name FROM import_log WHERE source = ? ORDER BY 1", [source]).fetchall()]
+    tables = [
+        t for (t,) in con.execute("SELECT DISTINCT table_name FROM import_log WHERE source = ? ORDER BY 1", [source]).fetchall()
+    ]
     if len(tables) != 1:
         raise UsageError(
             f"source '{source}' was imported into {len(tables)} tables{': ' + ', '.join(tables) if tables else ''}",
             why="a rollback restores one table's source.",
-            fix="name the table: polku import TABLE --rollback SOURCE" if tables else "check the source name with `polku status`.",
+            fix="name the table: polku import TABLE --rollback SOURCE"
+            if tables
+            else "check the source name with `polku status`.",
         )
     return tables[0]
 
@@ -445,7 +493,16 @@ def _rollback(con: duckdb.DuckDBPyConnection, table: str, source: str) -> Import
     return _log_rollback(con, table, source, kept.import_id, import_id, removed, changes, started)
 
 
-def _log_rollback(con: duckdb.DuckDBPyConnection, table: str, source: str, restored: int, import_id: int, removed: int, changes: Changes, started: dt.datetime) -> ImportReport:
+def _log_rollback(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    restored: int,
+    import_id: int,
+    removed: int,
+    changes: Changes,
+    started: dt.datetime,
+) -> ImportReport:
     """Log the rollback with the restored version's file and counts, so that status and a
     later import see that version as current."""
     columns = "file_path, file_sha256, file_format, mapping, key_version, rows_read, rows_accepted, rows_quarantined"
@@ -453,12 +510,33 @@ def _log_rollback(con: duckdb.DuckDBPyConnection, table: str, source: str, resto
         f"SELECT {columns} FROM import_log WHERE import_id = ?", [restored]
     ).fetchall()[0]
     report = ImportReport(
-        table, source, file_path, import_id, "rolled_back", *counts, removed, _by_reason(con, restored),
-        mapping=mapping or "", file_sha256=sha256, changes=changes, restored_import_id=restored,
+        table,
+        source,
+        file_path,
+        import_id,
+        "rolled_back",
+        *counts,
+        removed,
+        _by_reason(con, restored),
+        mapping=mapping or "",
+        file_sha256=sha256,
+        changes=changes,
+        restored_import_id=restored,
     )
-    _log_entry(con, {
-        "import_id": import_id, "table_name": table, "source": source, "file_path": file_path, "file_sha256": sha256,
-        "file_format": fmt, "mapping": mapping, "key_version": key_version, "started_at": started,
-        "version_import_id": restored, **_counts(report),
-    })
+    _log_entry(
+        con,
+        {
+            "import_id": import_id,
+            "table_name": table,
+            "source": source,
+            "file_path": file_path,
+            "file_sha256": sha256,
+            "file_format": fmt,
+            "mapping": mapping,
+            "key_version": key_version,
+            "started_at": started,
+            "version_import_id": restored,
+            **_counts(report),
+        },
+    )
     return report

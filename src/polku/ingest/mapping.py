@@ -129,7 +129,8 @@ def _check_keys(raw: dict[str, Any], allowed: tuple[str, ...], path: str, key: s
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
         raise _bad(
-            path, f"{key}.{unknown[0]}" if key else unknown[0],
+            path,
+            f"{key}.{unknown[0]}" if key else unknown[0],
             f"unknown key '{unknown[0]}'" + (f" in '{key}'" if key else ""),
             f"use only: {', '.join(allowed)}.",
         )
@@ -166,7 +167,12 @@ def _file_options(raw: Any, base: FileOptions, path: str, key: str) -> FileOptio
         sheet=raw.get("sheet", base.sheet),
     )
     if options.delimiter == options.decimal_separator:
-        raise _bad(path, f"{key}.delimiter", "the delimiter and the decimal separator are the same", 'use delimiter ";" with decimal_separator ",".')
+        raise _bad(
+            path,
+            f"{key}.delimiter",
+            "the delimiter and the decimal separator are the same",
+            'use delimiter ";" with decimal_separator ",".',
+        )
     if set(options.true_words) & set(options.false_words):
         raise _bad(path, f"{key}.booleans", "a word is listed as both true and false", "list each word under one of them.")
     return options
@@ -178,10 +184,14 @@ def _identity(raw: Any, base: IdentityOptions, path: str, key: str) -> IdentityO
     derive = tuple(raw.get("derive", base.derive) or ())
     for name in derive:
         if name not in DERIVABLE:
-            raise _bad(path, f"{key}.derive", f"cannot derive '{name}' from the identity code", f"derive only {', '.join(DERIVABLE)}.")
+            raise _bad(
+                path, f"{key}.derive", f"cannot derive '{name}' from the identity code", f"derive only {', '.join(DERIVABLE)}."
+            )
     allow = raw.get("allow_temporary", base.allow_temporary)
     if not isinstance(allow, bool):
-        raise _bad(path, f"{key}.allow_temporary", "allow_temporary must be true or false", "write `allow_temporary: true` or `false`.")
+        raise _bad(
+            path, f"{key}.allow_temporary", "allow_temporary must be true or false", "write `allow_temporary: true` or `false`."
+        )
     return IdentityOptions(column=str(raw.get("column", base.column)), allow_temporary=allow, derive=derive)
 
 
@@ -193,7 +203,9 @@ def _code_map(raw: Any, codelist_name: str, path: str, key: str) -> dict[str, st
     for word, code in raw.items():
         if not codes.accepts(str(code)):
             raise _bad(
-                path, f"{key}.{word}", f"'{code}' is not a code of the list '{codelist_name}'",
+                path,
+                f"{key}.{word}",
+                f"'{code}' is not a code of the list '{codelist_name}'",
                 f"map '{word}' to one of: {', '.join(codes.codes)}.",
             )
         result[str(word).lower()] = str(code)
@@ -207,8 +219,7 @@ def _label_maps(language: Any, path: str) -> dict[str, dict[str, str]]:
     if language not in LANGUAGES:
         raise _bad(path, "labels", f"labels language {language!r} is unknown", f"use one of: {', '.join(LANGUAGES)}.")
     return {
-        name: {labels[language].lower(): code for code, labels in codes.labels.items()}
-        for name, codes in all_codelists().items()
+        name: {labels[language].lower(): code for code, labels in codes.labels.items()} for name, codes in all_codelists().items()
     }
 
 
@@ -225,11 +236,18 @@ def _columns(raw: Any, table: Table, path: str, key: str) -> dict[str, str]:
     names = [f.name for f in table.fields]
     for source, target in raw.items():
         if target not in names:
-            raise _bad(path, f"{key}.{source}", f"'{target}' is not a field of table {table.name}", f"map '{source}' to one of: {', '.join(names)}.")
+            raise _bad(
+                path,
+                f"{key}.{source}",
+                f"'{target}' is not a field of table {table.name}",
+                f"map '{source}' to one of: {', '.join(names)}.",
+            )
     targets = list(raw.values())
     repeated = sorted({t for t in targets if targets.count(t) > 1})
     if repeated:
-        raise _bad(path, key, f"several columns are mapped to the field '{repeated[0]}'", "map exactly one source column to each field.")
+        raise _bad(
+            path, key, f"several columns are mapped to the field '{repeated[0]}'", "map exactly one source column to each field."
+        )
     return {str(s): str(t) for s, t in raw.items()}
 
 
@@ -239,12 +257,16 @@ def _field_codes(raw: Any, table: Table, base: dict[str, dict[str, str]], path: 
     result = {f.name: dict(base.get(f.codelist, {})) for f in table.fields if f.kind == "code" and f.codelist}
     for name, words in raw.items():
         if name not in result:
-            raise _bad(path, f"{key}.{name}", f"'{name}' is not a code field of table {table.name}", f"use one of: {', '.join(result)}.")
+            raise _bad(
+                path, f"{key}.{name}", f"'{name}' is not a code field of table {table.name}", f"use one of: {', '.join(result)}."
+            )
         result[name].update(_code_map(words, table.field(name).codelist or "", path, f"{key}.{name}"))
     return {name: words for name, words in result.items() if words}
 
 
-def _table_mapping(raw: Any, table: Table, defaults: tuple[FileOptions, IdentityOptions, dict[str, dict[str, str]]], path: str) -> TableMapping:
+def _table_mapping(
+    raw: Any, table: Table, defaults: tuple[FileOptions, IdentityOptions, dict[str, dict[str, str]]], path: str
+) -> TableMapping:
     key = f"tables.{table.name}"
     raw = _expect_dict(raw, path, key)
     _check_keys(raw, ("file", "identity", "columns", "codes"), path, key)
@@ -276,7 +298,12 @@ def parse_mapping(raw: Any, *, name: str, path: str, sha256: str) -> Mapping:
     tables_raw = _expect_dict(raw.get("tables"), path, "tables")
     for table_name in tables_raw:
         if table_name not in TABLES:
-            raise _bad(path, f"tables.{table_name}", f"'{table_name}' is not a table of the data model", f"use one of: {', '.join(TABLES)}.")
+            raise _bad(
+                path,
+                f"tables.{table_name}",
+                f"'{table_name}' is not a table of the data model",
+                f"use one of: {', '.join(TABLES)}.",
+            )
     tables = {t.name: _table_mapping(tables_raw.get(t.name), t, defaults, path) for t in TABLES.values()}
     return Mapping(name=name, path=path, sha256=sha256, tables=tables)
 
@@ -298,8 +325,12 @@ def _read_text(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ValidationFailed("mapping file is not UTF-8 text", where=str(file), why=f"byte {error.start} is not UTF-8",
-                               fix="give the mapping YAML (saved as UTF-8), not the data file.") from error
+        raise ValidationFailed(
+            "mapping file is not UTF-8 text",
+            where=str(file),
+            why=f"byte {error.start} is not UTF-8",
+            fix="give the mapping YAML (saved as UTF-8), not the data file.",
+        ) from error
 
 
 def load_mapping(path: Path | str | None = None) -> Mapping:

@@ -21,12 +21,23 @@ import pyarrow as pa
 
 from polku.identity import code_hash_sql, hetu_problem_sql, pseudonym_sql
 from polku.ingest.mapping import TableMapping
-from polku.ingest.reasons import ERASED, ERASED_REASON, FIELD_REASONS, IDENTITY_REASONS, ROW_REASONS, check_code, check_reason, field_reason
+from polku.ingest.reasons import (
+    ERASED,
+    ERASED_REASON,
+    FIELD_REASONS,
+    IDENTITY_REASONS,
+    ROW_REASONS,
+    check_code,
+    check_reason,
+    field_reason,
+)
 from polku.ingest.rules import literal, problem_col, quote, redacted_sql, text_col
 from polku.ingest.validate import STAGED, ColumnPlan
 from polku.redaction import first_hetu_sql, redact_hetus_sql
 
-COLUMNS = "import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record, person_pseudonym, code_hash"
+COLUMNS = (
+    "import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record, person_pseudonym, code_hash"
+)
 
 
 def _value_sql(field: str, mapping: TableMapping, plan: ColumnPlan) -> str:
@@ -42,9 +53,7 @@ def _value_sql(field: str, mapping: TableMapping, plan: ColumnPlan) -> str:
 def _record_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     """JSON of the row's source values by source column name, identity redacted."""
     pairs = [
-        f"{literal(source)}, {_value_sql(field, mapping, plan)}"
-        for field, source in plan.sources.items()
-        if source is not None
+        f"{literal(source)}, {_value_sql(field, mapping, plan)}" for field, source in plan.sources.items() if source is not None
     ]
     return f"json_object({', '.join(pairs)})"
 
@@ -146,7 +155,12 @@ def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     )
 
 
-def insert_malformed(con: duckdb.DuckDBPyConnection, rows: tuple[tuple[int, str, str | None, int | None], ...], expected: int, params: dict[str, object]) -> None:
+def insert_malformed(
+    con: duckdb.DuckDBPyConnection,
+    rows: tuple[tuple[int, str, str | None, int | None], ...],
+    expected: int,
+    params: dict[str, object],
+) -> None:
     """Quarantine the records the reader set apart, (line, code, column, number) each, with
     no value kept: such a record could not be split into trustworthy fields."""
     if not rows:
@@ -156,10 +170,14 @@ def insert_malformed(con: duckdb.DuckDBPyConnection, rows: tuple[tuple[int, str,
         if (code, column, number) not in texts:
             texts[code, column, number] = ROW_REASONS[code].format(fields=number, expected=expected, limit=number, column=column)
     lines, codes, columns, numbers = zip(*rows)
-    table = pa.table({
-        "line": pa.array(lines, pa.int64()), "column_name": pa.array(columns, pa.string()),
-        "code": pa.array(codes, pa.string()), "reason": pa.array([texts[k] for k in zip(codes, columns, numbers)], pa.string()),
-    })
+    table = pa.table(
+        {
+            "line": pa.array(lines, pa.int64()),
+            "column_name": pa.array(columns, pa.string()),
+            "code": pa.array(codes, pa.string()),
+            "reason": pa.array([texts[k] for k in zip(codes, columns, numbers)], pa.string()),
+        }
+    )
     con.register("_polku_malformed", table)
     try:
         con.execute(

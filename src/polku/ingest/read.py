@@ -98,9 +98,7 @@ def column_rules(table: Table, sources: dict[str, str | None]) -> tuple[ColumnRu
     """Rules for the source columns that feed `table`'s fields (`sources`: field -> column)."""
     single = set(table.key) | {f.name for f in table.fields if f.kind == "identity"}
     return tuple(
-        ColumnRule(column, table.field(name).kind, name in single)
-        for name, column in sources.items()
-        if column is not None
+        ColumnRule(column, table.field(name).kind, name in single) for name, column in sources.items() if column is not None
     )
 
 
@@ -117,7 +115,9 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def _content_error(path: Path, what: str, why: str, fix: str, line: int | None = None, column: str | None = None) -> ValidationFailed:
+def _content_error(
+    path: Path, what: str, why: str, fix: str, line: int | None = None, column: str | None = None
+) -> ValidationFailed:
     return ValidationFailed(what, where=Location(str(path), line, column), why=why, fix=fix)
 
 
@@ -179,19 +179,40 @@ def _csv_header(text_head: str, path: Path, delimiter: str) -> tuple[str, ...]:
     try:
         return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
     except csv.Error as error:
-        raise _content_error(path, "the header line cannot be read", str(error), "export the file again with a plain header line.", line=1) from None
+        raise _content_error(
+            path, "the header line cannot be read", str(error), "export the file again with a plain header line.", line=1
+        ) from None
 
 
 def _header(row: Any, path: Path) -> tuple[str, ...]:
     """Column names of a header row; an error for a missing, empty or repeated name."""
     names = tuple("" if name is None else str(name).strip() for name in row)
     if not names or all(not n for n in names):
-        raise _content_error(path, "the file is empty", "there is no header row naming the columns.", "export the file again with a header row.", line=1)
+        raise _content_error(
+            path,
+            "the file is empty",
+            "there is no header row naming the columns.",
+            "export the file again with a header row.",
+            line=1,
+        )
     for position, name in enumerate(names, start=1):
         if not name:
-            raise _content_error(path, f"column {position} of the header has no name", "every column must be named so it can be mapped.", "name the column or remove it.", line=1)
+            raise _content_error(
+                path,
+                f"column {position} of the header has no name",
+                "every column must be named so it can be mapped.",
+                "name the column or remove it.",
+                line=1,
+            )
         if names.count(name) > 1:
-            raise _content_error(path, f"the column '{name}' appears twice in the header", "a value could then come from either column.", "remove or rename one of them.", line=1, column=name)
+            raise _content_error(
+                path,
+                f"the column '{name}' appears twice in the header",
+                "a value could then come from either column.",
+                "remove or rename one of them.",
+                line=1,
+                column=name,
+            )
     return names
 
 
@@ -225,7 +246,9 @@ def _as_utf8(data: bytes, path: Path, encoding: str) -> bytes:
         return data
     text, used = decode(data, path, encoding)
     if not text or text.isspace():
-        raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
+        raise _content_error(
+            path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1
+        )
     return data if used == "utf-8" else text.encode("utf-8")
 
 
@@ -259,7 +282,7 @@ class InMemory:
         self.con = con
         self._names: list[str] = []
 
-    def __enter__(self) -> "InMemory":
+    def __enter__(self) -> InMemory:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -273,7 +296,9 @@ class InMemory:
         return name
 
 
-def _parsed(utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool, longest: int = 0, invalid: list[int] | None = None) -> pa.Table | None:
+def _parsed(
+    utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool, longest: int = 0, invalid: list[int] | None = None
+) -> pa.Table | None:
     """The records after the header as a table of text, or None if pyarrow cannot split
     them. A row of the wrong width is skipped (its number noted in `invalid`): the row
     count then differs from the count of records, which the caller checks. Quoted line
@@ -290,9 +315,13 @@ def _parsed(utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool,
     try:
         return pacsv.read_csv(
             pa.BufferReader(utf8),
-            read_options=pacsv.ReadOptions(column_names=list(columns), skip_rows=1, use_threads=invalid is None, block_size=max(1 << 20, longest + 2)),
+            read_options=pacsv.ReadOptions(
+                column_names=list(columns), skip_rows=1, use_threads=invalid is None, block_size=max(1 << 20, longest + 2)
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=skip),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True
+            ),
         )
     except pa.ArrowInvalid:
         return None
@@ -317,8 +346,11 @@ def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
 def _refuse_bad_header(path: Path, code: str) -> None:
     if code and code != "wrong_field_count":
         raise _content_error(
-            path, "the header line cannot be read", ROW_REASONS[code].format(fields="", expected=""),
-            "export the file again as CSV in UTF-8 or Windows-1252 with a plain header line.", line=1,
+            path,
+            "the header line cannot be read",
+            ROW_REASONS[code].format(fields="", expected=""),
+            "export the file again as CSV in UTF-8 or Windows-1252 with a plain header line.",
+            line=1,
         )
 
 
@@ -349,7 +381,12 @@ def _scanned(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory) -> Raw
     table = _parsed(clean, raw.columns, delimiter, quoted=True, longest=longest)
     lines = records.lines[good]
     if table is None or table.num_rows != len(lines) - 1:
-        raise quoting_error(raw.path, len(lines) - 1, 0 if table is None else table.num_rows, _disagreement(clean, raw.columns, delimiter, lines, longest))
+        raise quoting_error(
+            raw.path,
+            len(lines) - 1,
+            0 if table is None else table.num_rows,
+            _disagreement(clean, raw.columns, delimiter, lines, longest),
+        )
     bad = np.flatnonzero(~good)
     malformed = tuple(SetApart(int(records.lines[i]), str(codes[i]), None, int(records.fields[i])) for i in bad)
     return replace(_registered(raw, table, lines[1:], memory), records=len(records) - 1, malformed=malformed)
@@ -404,7 +441,8 @@ def quoting_error(path: Path, expected: int, read: int, line: int | None) -> Val
     """The CSV parser split the readable records differently from the record scan: no row
     may be lost or joined, so the file is refused."""
     return _content_error(
-        path, "the file's quoting could not be read consistently",
+        path,
+        "the file's quoting could not be read consistently",
         f"{expected} rows were expected from the line structure but {read} were read; a quote is probably unbalanced.",
         "check that every quoted value starts and ends with a double quote and that quotes inside values are doubled.",
         line=line,
@@ -431,9 +469,19 @@ def _sheet_rows(path: Path, options: FileOptions) -> Any:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise _content_error(path, "the file is not a readable Excel workbook", type(error).__name__, "save it again as .xlsx from Excel or LibreOffice.") from None
+        raise _content_error(
+            path,
+            "the file is not a readable Excel workbook",
+            type(error).__name__,
+            "save it again as .xlsx from Excel or LibreOffice.",
+        ) from None
     if options.sheet is not None and options.sheet not in book.sheetnames:
-        raise _content_error(path, f"the workbook has no sheet '{options.sheet}'", f"it has: {', '.join(book.sheetnames)}.", "fix `file: {sheet: ...}` in the mapping.")
+        raise _content_error(
+            path,
+            f"the workbook has no sheet '{options.sheet}'",
+            f"it has: {', '.join(book.sheetnames)}.",
+            "fix `file: {sheet: ...}` in the mapping.",
+        )
     sheet = book[options.sheet] if options.sheet else book.worksheets[0]
     return book, sheet.iter_rows(values_only=True)
 
@@ -453,7 +501,7 @@ def read_xlsx(path: Path, options: FileOptions, memory: InMemory) -> RawFile:
         cells = [_cell_text(v, options) for v in row]
         if not any(c not in (None, "") for c in cells):
             continue
-        if any(c not in (None, "") for c in cells[len(columns):]):
+        if any(c not in (None, "") for c in cells[len(columns) :]):
             malformed.append(SetApart(line, "wrong_field_count", None, len(cells)))
             continue
         cells += [None] * (len(columns) - len(cells))
@@ -470,7 +518,9 @@ def _parquet_text(name: str, sql_type: str, options: FileOptions) -> str:
     """SQL rendering a typed Parquet column as the text the mapping expects."""
     col = '"' + name.replace('"', '""') + '"'
     if sql_type == "BOOLEAN":
-        return f"CASE WHEN {col} THEN {_sql_text(options.true_words[0])} WHEN NOT {col} THEN {_sql_text(options.false_words[0])} END"
+        return (
+            f"CASE WHEN {col} THEN {_sql_text(options.true_words[0])} WHEN NOT {col} THEN {_sql_text(options.false_words[0])} END"
+        )
     if sql_type == "DATE" or sql_type.startswith("TIMESTAMP"):
         return f"strftime({col}, '%Y-%m-%d')"
     if sql_type in ("DOUBLE", "FLOAT") or sql_type.startswith("DECIMAL"):
@@ -484,7 +534,12 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOption
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as error:
-        raise _content_error(path, "the file is not a readable Parquet file", str(error).splitlines()[0][:200], "write the file again as Parquet, or export CSV.") from None
+        raise _content_error(
+            path,
+            "the file is not a readable Parquet file",
+            str(error).splitlines()[0][:200],
+            "write the file again as Parquet, or export CSV.",
+        ) from None
     columns = tuple(name for name, *_ in described)
     _header(columns, path)
     texts = ", ".join(f'{_parquet_text(n, t, options)} AS "{n}"' for n, t, *_ in described)
@@ -513,7 +568,9 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
     data = path.read_bytes()
     digest = _sha256_beside(data)
     if not data or data.isspace():
-        raise _content_error(path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1)
+        raise _content_error(
+            path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1
+        )
     if fmt == "csv":
         raw = read_csv(path, data, options, memory)
     elif fmt == "xlsx":
@@ -566,8 +623,12 @@ def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[Column
     if not found:
         return raw
     apart = tuple(
-        SetApart(int(line), "line_break_in_key" if index % 2 else "field_too_long", rules[index // 2].column,
-                 None if index % 2 else rules[index // 2].limit)
+        SetApart(
+            int(line),
+            "line_break_in_key" if index % 2 else "field_too_long",
+            rules[index // 2].column,
+            None if index % 2 else rules[index // 2].limit,
+        )
         for line, index in found
     )
     con.register(f"{CUT}_arrow", pa.table({"line": pa.array([a.line for a in apart], pa.int64())}))

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from polku.errors import Location, UsageError, ValidationFailed
 from polku.identity import birth_month_sql, birth_year_sql, hetu_problem_sql, pseudonym_sql, sex_sql
 from polku.ingest.mapping import TableMapping
-from polku.ingest.reasons import check_code
-from polku.ingest.reasons import ERASED
+from polku.ingest.reasons import ERASED, check_code
 from polku.ingest.rules import problem_col, problem_sql, quote, text_col, trimmed_sql, value_sql
 from polku.redaction import has_hetu
 
@@ -182,7 +181,9 @@ def _with_identities(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     if name is None:
         return f"SELECT *, CAST(NULL AS VARCHAR) AS _hetu FROM ({texts})"
     if not per_distinct_code(mapping):
-        return _unerased(f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})")
+        return _unerased(
+            f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})"
+        )
     derived = "".join(f", i.{text_col(f)}" for f in sorted(plan.derived))
     return f"SELECT t.*, i._hetu, i._pid{derived} FROM ({texts}) t LEFT JOIN {IDS} i ON t.{text_col(name)} = i._id"
 
@@ -259,7 +260,9 @@ def duplicates_sql(mapping: TableMapping) -> str:
     present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
     group = f"SELECT {', '.join(keys)}, min(_line) AS _first FROM {STAGED} WHERE {present} GROUP BY ALL HAVING count(*) > 1"
     on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
-    return f"CREATE TEMP TABLE {DUPS} AS SELECT s._line, d._first FROM {STAGED} s JOIN ({group}) d ON {on} WHERE s._line > d._first"
+    return (
+        f"CREATE TEMP TABLE {DUPS} AS SELECT s._line, d._first FROM {STAGED} s JOIN ({group}) d ON {on} WHERE s._line > d._first"
+    )
 
 
 def mark_duplicates_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.cohort.build import WINDOWS, CohortSpec, build_cohort
 from polku.cohort.augmented import augmented_outcome
+from polku.cohort.build import WINDOWS, CohortSpec, build_cohort
 from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
@@ -48,8 +48,13 @@ class ServiceEstimate:
     result: EffectEstimate
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "service_code": self.service_code, "client_group": self.client_group,
-                "provider_id": self.provider_id, "outcome": self.outcome} | self.result.to_dict()
+        return {
+            "level": self.level,
+            "service_code": self.service_code,
+            "client_group": self.client_group,
+            "provider_id": self.provider_id,
+            "outcome": self.outcome,
+        } | self.result.to_dict()
 
 
 def augments(outcome: str, method: str) -> bool:
@@ -68,15 +73,22 @@ def augmented_column(outcome: str) -> str:
 def _window(outcome: str) -> int:
     name, _, months = outcome.rpartition("_")
     if name not in OUTCOMES or not months.endswith("m") or not months[:-1].isdigit() or int(months[:-1]) not in WINDOWS:
-        raise UsageError(f"unknown outcome '{outcome}'", fix=f"use one of {', '.join(OUTCOMES)} with a window of {', '.join(f'{w}m' for w in WINDOWS)}, e.g. employed_12m.")
+        raise UsageError(
+            f"unknown outcome '{outcome}'",
+            fix=f"use one of {', '.join(OUTCOMES)} with a window of {', '.join(f'{w}m' for w in WINDOWS)}, e.g. employed_12m.",
+        )
     return int(months[:-1])
 
 
-def _fit(method: str, design: Design, keep: np.ndarray | slice, weights: np.ndarray, people: np.ndarray, settings: dict[str, Any]) -> EffectEstimate:
+def _fit(
+    method: str, design: Design, keep: np.ndarray | slice, weights: np.ndarray, people: np.ndarray, settings: dict[str, Any]
+) -> EffectEstimate:
     """The estimate on rows `keep`, clustered by person (one person can be drawn on several dates)."""
     estimator = make_estimator(method, **settings)
     try:
-        return estimator.fit(design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]).result_
+        return estimator.fit(
+            design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]
+        ).result_
     except InfeasibleBalance as error:  # this cell only: the others keep their estimates
         t = design.t[keep]
         return EffectEstimate(method, "att", None, None, None, None, int(t.sum()), int((~t).sum()), note=error.what)
@@ -119,7 +131,11 @@ def service_estimates(
         augmented = augmented_outcome(frame, design.X, months)
         design, weights = replace(design, y=augmented), np.ones(len(frame))
         frame = frame.assign(weight=weights, **{augmented_column(outcome): augmented})
-    rows = [ServiceEstimate("service", service_code, None, None, outcome, _fit(method, design, slice(None), weights, people, settings))]
+    rows = [
+        ServiceEstimate(
+            "service", service_code, None, None, outcome, _fit(method, design, slice(None), weights, people, settings)
+        )
+    ]
     for label in GROUPS:
         result = _fit(method, design, group == label, weights, people, settings)
         rows.append(ServiceEstimate("service_group", service_code, label, None, outcome, result))
@@ -134,8 +150,9 @@ def service_estimates(
 def store_estimates(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceEstimate]:
     """`service_estimates` for every service in the catalogue that has participants."""
     _window(options.get("outcome", "employed_12m"))  # a bad outcome is refused even with no services
-    codes = services or [c for (c,) in store.con.execute(
-        "SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
+    codes = services or [
+        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
+    ]
     rows: list[ServiceEstimate] = []
     for code in codes:
         rows += service_estimates(store, code, **options)[0]

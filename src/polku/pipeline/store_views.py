@@ -99,7 +99,9 @@ def analysis_rows(frame: pd.DataFrame, result: EffectEstimate | None = None, wei
         raise RuntimeError("the covariates rebuilt from the cohort differ from the estimate's; see polku.pipeline.store_views")
     weights = frame[weight].to_numpy(dtype=float)
     keep = weights > 0
-    return Analysis(frame[keep].reset_index(drop=True), X[keep], frame["treated"].to_numpy(dtype=bool)[keep], weights[keep], names)
+    return Analysis(
+        frame[keep].reset_index(drop=True), X[keep], frame["treated"].to_numpy(dtype=bool)[keep], weights[keep], names
+    )
 
 
 def att_scores(analysis: Analysis, seed: int = 0, n_folds: int = 5) -> np.ndarray:
@@ -120,7 +122,12 @@ class Checks:
 
 
 def refutation_checks(
-    analysis: Analysis, outcome: str, result: EffectEstimate, *, method: str = DEFAULT_METHOD, seed: int = 0,
+    analysis: Analysis,
+    outcome: str,
+    result: EffectEstimate,
+    *,
+    method: str = DEFAULT_METHOD,
+    seed: int = 0,
     settings: dict[str, Any] | None = None,
 ) -> Checks:
     """Negative-control outcome and placebo treatment for the estimate `result` of `outcome`
@@ -156,7 +163,6 @@ def time_to_work(frame: pd.DataFrame, as_of: dt.date, horizon_days: int = 730) -
     return pd.DataFrame({"duration": np.maximum(duration, 0.0), "event": event}, index=frame.index)
 
 
-
 @dataclass(frozen=True)
 class GroupCurves:
     """One group's curves and the unweighted rows behind them (for disclosure control)."""
@@ -185,7 +191,11 @@ class GroupCurves:
 
     def read(self, day: float) -> tuple[float, float, float]:
         """The share in work by `day` with its 95 % band (Aalen-Johansen)."""
-        return self.incidence.at(day), _read(self.incidence.low, self.incidence, day), _read(self.incidence.high, self.incidence, day)
+        return (
+            self.incidence.at(day),
+            _read(self.incidence.low, self.incidence, day),
+            _read(self.incidence.high, self.incidence, day),
+        )
 
     def summary(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
         """JSON-ready values at `months` (NaN, e.g. a band where nobody is at risk, as None)."""
@@ -196,7 +206,8 @@ class GroupCurves:
             "cumulative_incidence": {str(m): _finite(self.incidence.at(d)) for m, d in days.items()},
             "ci_low": {str(m): _finite(_read(self.incidence.low, self.incidence, d)) for m, d in days.items()},
             "ci_high": {str(m): _finite(_read(self.incidence.high, self.incidence, d)) for m, d in days.items()},
-            "employed_ignoring_competing_exits": None if self.still_without is None
+            "employed_ignoring_competing_exits": None
+            if self.still_without is None
             else {str(m): _finite(1.0 - self.still_without.at(d)) for m, d in days.items()},
             "at_risk": {str(m): self.at_risk(d) for m, d in days.items()},
             "events": {str(m): self.events_by(d) for m, d in days.items()},
@@ -233,11 +244,24 @@ class SurvivalView:
 
     def to_dict(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
         part, comp = self.participants.summary(months), self.comparison.summary(months)
-        difference = {m: None if part["cumulative_incidence"][m] is None or comp["cumulative_incidence"][m] is None
-                      else part["cumulative_incidence"][m] - comp["cumulative_incidence"][m] for m in part["cumulative_incidence"]}
-        return {"service_code": self.service_code, "client_group": self.client_group, "as_of": self.as_of.isoformat(), "months": list(months),
-                "day_of_month": {str(m): month_day(m) for m in months}, "horizon_days": self.horizon_days,
-                "n_trimmed": self.n_trimmed, "participants": part, "comparison": comp, "difference": difference}
+        difference = {
+            m: None
+            if part["cumulative_incidence"][m] is None or comp["cumulative_incidence"][m] is None
+            else part["cumulative_incidence"][m] - comp["cumulative_incidence"][m]
+            for m in part["cumulative_incidence"]
+        }
+        return {
+            "service_code": self.service_code,
+            "client_group": self.client_group,
+            "as_of": self.as_of.isoformat(),
+            "months": list(months),
+            "day_of_month": {str(m): month_day(m) for m in months},
+            "horizon_days": self.horizon_days,
+            "n_trimmed": self.n_trimmed,
+            "participants": part,
+            "comparison": comp,
+            "difference": difference,
+        }
 
 
 def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.ndarray | None, kaplan: bool) -> GroupCurves:
@@ -245,12 +269,21 @@ def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.nda
         warnings.simplefilter("ignore")
         incidence = cumulative_incidence(duration, event, weights, label=label)
         still = kaplan_meier(duration, event, weights, label=label) if kaplan else None
-    return GroupCurves(label, incidence, still, duration, event, kish_ess(weights) if weights is not None else float(len(duration)))
+    return GroupCurves(
+        label, incidence, still, duration, event, kish_ess(weights) if weights is not None else float(len(duration))
+    )
 
 
 def survival_views(
-    analysis: Analysis, as_of: dt.date, scores: np.ndarray, *, groups: tuple[str, ...] | list[str] = (), service_code: str = "",
-    trim: float = 0.01, horizon_days: int = 730, kaplan: bool = True,
+    analysis: Analysis,
+    as_of: dt.date,
+    scores: np.ndarray,
+    *,
+    groups: tuple[str, ...] | list[str] = (),
+    service_code: str = "",
+    trim: float = 0.01,
+    horizon_days: int = 730,
+    kaplan: bool = True,
 ) -> tuple[SurvivalView, list[SurvivalView]]:
     """Curves of participants and of the comparison rows weighted by censoring weight x
     e/(1 - e), after the estimate's trimming rule (see the module docstring), for the
@@ -267,10 +300,13 @@ def survival_views(
         treated, control = analysis.t & kept & rows, ~analysis.t & kept & rows
         weights = att[control] * kish_ess(att[control]) / att[control].sum()
         return SurvivalView(
-            service_code, as_of,
+            service_code,
+            as_of,
             _curves("participants", duration[treated], event[treated], None, kaplan),
             _curves("comparison", duration[control], event[control], weights, kaplan),
-            int((~kept & rows).sum()), horizon_days, client_group,
+            int((~kept & rows).sum()),
+            horizon_days,
+            client_group,
         )
 
     by_group = []
@@ -357,7 +393,11 @@ def expected_model_fit(analysis: Analysis, y: np.ndarray, seed: int = 0) -> Expe
 
 
 def expected_by_group(
-    analysis: Analysis, outcome: str, *, seed: int = 0, min_participants: int = MIN_PARTICIPANTS,
+    analysis: Analysis,
+    outcome: str,
+    *,
+    seed: int = 0,
+    min_participants: int = MIN_PARTICIPANTS,
 ) -> list[ExpectedRow]:
     """O, E and the interval of O - E for all participants, then for each client group:
     expected versus observed with its logistic model (`expected_model_fit`), the model part of the variance
@@ -367,7 +407,10 @@ def expected_by_group(
     participants or comparison rows (with weight > 0)."""
     y = analysis.outcome(outcome)
     if not is_binary(y):
-        raise UsageError(f"expected versus observed by client group needs a 0/1 outcome, not '{outcome}'", fix="use employed_12m or another employed_ outcome.")
+        raise UsageError(
+            f"expected versus observed by client group needs a 0/1 outcome, not '{outcome}'",
+            fix="use employed_12m or another employed_ outcome.",
+        )
     labels = analysis.frame.loc[analysis.t, "client_group"].to_numpy().astype(str)
     observed = y[analysis.t]
     keys = (None, *GROUPS)
@@ -439,14 +482,23 @@ def service_view(
         scores = att_scores(weighted, seed)
         trim = (settings or {}).get("trim", 0.01)
         estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
-        curves, group_curves = survival_views(weighted, as_of or frame.attrs.get("as_of") or data_end(store), scores, groups=estimated,
-                                              service_code=service_code, trim=trim, kaplan=kaplan)
+        curves, group_curves = survival_views(
+            weighted,
+            as_of or frame.attrs.get("as_of") or data_end(store),
+            scores,
+            groups=estimated,
+            service_code=service_code,
+            trim=trim,
+            kaplan=kaplan,
+        )
     by_group = expected_by_group(weighted, outcome, seed=seed) if expected else []
     return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 
 
 def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
     """`service_view` for every service with participants (or those asked for)."""
-    codes = services or [c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()]
+    codes = services or [
+        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
+    ]
     as_of = options.pop("as_of", None) or data_end(store)
     return [service_view(store, code, as_of=as_of, **options) for code in codes]

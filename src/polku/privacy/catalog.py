@@ -37,4 +37,3 @@ def columns_of_type(con: duckdb.DuckDBPyConnection, table: str, data_type: str) 
         [table, data_type],
     ).fetchall()
     return [name for (name,) in rows]
-

@@ -50,8 +50,13 @@ class Erasure:
         return sum(self.removed.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pseudonym": None if self.pseudonym is None else str(self.pseudonym), "removed": dict(self.removed),
-                "rows_removed": self.total, "suppressed": self.suppressed, "already_suppressed": self.already_suppressed}
+        return {
+            "pseudonym": None if self.pseudonym is None else str(self.pseudonym),
+            "removed": dict(self.removed),
+            "rows_removed": self.total,
+            "suppressed": self.suppressed,
+            "already_suppressed": self.already_suppressed,
+        }
 
     def render(self) -> str:
         who = f"person {self.pseudonym}" if self.pseudonym else "an invalid code (quarantine only, by keyed hash)"
@@ -71,7 +76,10 @@ def person_from_hetu(code: str, key: PseudonymKey) -> Person:
     under which quarantine holds the code if an import rejected it."""
     text = code.strip()
     if not text:
-        raise UsageError("the identity code to erase is empty", fix="give the code with --hetu CODE (or --hetu - to read it from standard input).")
+        raise UsageError(
+            "the identity code to erase is empty",
+            fix="give the code with --hetu CODE (or --hetu - to read it from standard input).",
+        )
     valid = hetu_valid(text, allow_temporary=True)
     return Person(pseudonym(text, key) if valid else None, code_hash(text, key), key.version)
 
@@ -133,7 +141,7 @@ def _stored_key_version(con: duckdb.DuckDBPyConnection, person_id: uuid.UUID) ->
 def _suppress(con: duckdb.DuckDBPyConnection, person: Person) -> None:
     """Put the pseudonym on the suppression list, with the key version it was made under."""
     version = person.key_version if person.key_version is not None else _stored_key_version(con, person.pseudonym)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute(f"INSERT INTO {SUPPRESSION_LIST} VALUES (?, ?, ?)", [person.pseudonym, version, now])
 
 

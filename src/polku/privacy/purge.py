@@ -46,13 +46,20 @@ class Purge:
     dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cutoff": self.cutoff.isoformat(), "persons": self.persons, "removed": dict(self.removed),
-                "rows_removed": sum(self.removed.values()), "dry_run": self.dry_run}
+        return {
+            "cutoff": self.cutoff.isoformat(),
+            "persons": self.persons,
+            "removed": dict(self.removed),
+            "rows_removed": sum(self.removed.values()),
+            "dry_run": self.dry_run,
+        }
 
     def render(self) -> str:
         verb = "would remove" if self.dry_run else "removed"
-        lines = [f"last activity before {self.cutoff.isoformat()}: {verb} {self.persons:,} persons, "
-                 f"{sum(self.removed.values()):,} rows" + (" (dry run: nothing was changed)" if self.dry_run else "")]
+        lines = [
+            f"last activity before {self.cutoff.isoformat()}: {verb} {self.persons:,} persons, "
+            f"{sum(self.removed.values()):,} rows" + (" (dry run: nothing was changed)" if self.dry_run else "")
+        ]
         lines += [f"  {count:>8,}  {table}" for table, count in self.removed.items() if count]
         return "\n".join(lines)
 

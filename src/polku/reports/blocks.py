@@ -7,8 +7,8 @@ and tests can read a section's numbers without parsing markup. Helpers here turn
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from polku import sdc
 from polku.reports.context import ReportContext
@@ -84,7 +84,12 @@ def ordered(keys: Iterable[str], order: Sequence[str] | None) -> list[str]:
 
 
 def distribution_table(
-    ctx: ReportContext, id: str, caption: str, head: str, counts: dict[str, int], label: Labeler,
+    ctx: ReportContext,
+    id: str,
+    caption: str,
+    head: str,
+    counts: dict[str, int],
+    label: Labeler,
     order: Sequence[str] | None = None,
 ) -> Table:
     """One-way distribution of people with shares and a protected total.
@@ -160,8 +165,9 @@ def chart_of(ctx: ReportContext, table: Table, *, title: str, value_label: str, 
     from polku.reports.charts import bar_chart
 
     labels, values = table.chart_data()
-    svg = bar_chart(f"chart-{table.id}", title, labels, values, value_label=value_label,
-                    category_label=table.header[0], horizontal=horizontal)
+    svg = bar_chart(
+        f"chart-{table.id}", title, labels, values, value_label=value_label, category_label=table.header[0], horizontal=horizontal
+    )
     if svg is None:
         return []
     hidden = any(v is None for v in values)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from typing import Sequence
-
-import numpy as np
+from collections.abc import Sequence
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -39,7 +38,7 @@ def _svg_text(figure: Figure, chart_id: str) -> str:
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = _METADATA.sub("", _SVG_START.sub("", buffer.getvalue(), count=1))
     text = _NAMESPACES.sub("", text)  # inline SVG in HTML needs no namespace declarations
-    for prefix in ('id="', 'url(#', 'href="#'):  # ids unique across the charts of one page
+    for prefix in ('id="', "url(#", 'href="#'):  # ids unique across the charts of one page
         text = text.replace(prefix, f"{prefix}{chart_id}-")
     return text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" ', 1)
 
@@ -165,7 +164,9 @@ def _titled(figure: Figure, chart_id: str, title: str) -> str:
     return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
 
 
-def _panels(n: int, ncols: int, width: float, row_height: float, *, sharey: bool = False, top: float = 0.35) -> tuple[Figure, list]:
+def _panels(
+    n: int, ncols: int, width: float, row_height: float, *, sharey: bool = False, top: float = 0.35
+) -> tuple[Figure, list]:
     """A figure with `n` panels in rows of `ncols` (unused cells removed), its title space on top."""
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
@@ -211,8 +212,10 @@ def love_plot(
     rows = np.arange(len(covariates))[::-1]
     figure, axes = _panels(len(panels), 6, 9.8, 0.16 * len(covariates) + 1.1, sharey=True)
     for ax, (name, before, after) in zip(axes, panels):
-        for values, style in ((before, {"marker": "o", "markerfacecolor": "none", "color": MUTED}),
-                              (after, {"marker": "o", "color": COLOUR})):
+        for values, style in (
+            (before, {"marker": "o", "markerfacecolor": "none", "color": MUTED}),
+            (after, {"marker": "o", "color": COLOUR}),
+        ):
             shown = [(r, abs(v)) for r, v in zip(rows, values) if v is not None and np.isfinite(v)]
             ax.plot([v for _, v in shown], [r for r, _ in shown], linestyle="none", markersize=3.5, **style)
         largest = max([abs(v) for v in (*before, *after) if v is not None and np.isfinite(v)], default=0.0)
@@ -223,9 +226,11 @@ def love_plot(
         ax.grid(axis="y", color="#e6eaee", linewidth=0.5)
     axes[0].set_yticks(rows, covariates, fontsize=7)
     axes[0].set_ylim(-0.7, len(covariates) - 0.3)
-    legend = [Line2D([], [], marker="o", markerfacecolor="none", color=MUTED, linestyle="none", label=before_label),
-              Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=after_label),
-              Line2D([], [], color=SECOND, linestyle="--", label=f"{threshold:g}")]
+    legend = [
+        Line2D([], [], marker="o", markerfacecolor="none", color=MUTED, linestyle="none", label=before_label),
+        Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=after_label),
+        Line2D([], [], color=SECOND, linestyle="--", label=f"{threshold:g}"),
+    ]
     _heading(figure, title, legend)
     _layout(figure)
     return _titled(figure, chart_id, title)
@@ -319,7 +324,9 @@ def curve_panels(
 def expected_panels(
     chart_id: str,
     title: str,
-    panels: Sequence[tuple[str, Sequence[str], Sequence[float | None], Sequence[float | None], Sequence[tuple[float, float] | None]]],
+    panels: Sequence[
+        tuple[str, Sequence[str], Sequence[float | None], Sequence[float | None], Sequence[tuple[float, float] | None]]
+    ],
     *,
     observed_label: str,
     expected_label: str,
@@ -344,8 +351,10 @@ def expected_panels(
         ax.set_xlim(0, 100)
         ax.set_title(name, fontsize=8.5, loc="left")
         ax.set_xlabel(axis_label, fontsize=8)
-    legend = [Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=observed_label),
-              Patch(color="#c9d6df", label=expected_label)]
+    legend = [
+        Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=observed_label),
+        Patch(color="#c9d6df", label=expected_label),
+    ]
     _heading(figure, title, legend, ncol=2)
     _layout(figure)
     return _titled(figure, chart_id, title)

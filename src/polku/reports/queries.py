@@ -100,14 +100,21 @@ def episodes_by(store: Store, row: str, col: str) -> dict[tuple[str, str], int]:
 def service_costs(store: Store) -> dict[str, dict[str, float]]:
     """Per service: episodes, episodes with a cost, distinct clients and total cost."""
     episodes = store.table("service_episode")
-    frame = episodes.group_by(service=_key(episodes.service_code)).aggregate(
-        episodes=_.count(),
-        with_cost=_.cost.notnull().cast("int").sum(),
-        clients=_.person_id.nunique(),
-        cost=_.cost.cast("float64").sum().fill_null(0),
-    ).order_by("service").execute()
-    return {row.service: {k: float(getattr(row, k)) for k in ("episodes", "with_cost", "clients", "cost")}
-            for row in frame.itertuples(index=False)}
+    frame = (
+        episodes.group_by(service=_key(episodes.service_code))
+        .aggregate(
+            episodes=_.count(),
+            with_cost=_.cost.notnull().cast("int").sum(),
+            clients=_.person_id.nunique(),
+            cost=_.cost.cast("float64").sum().fill_null(0),
+        )
+        .order_by("service")
+        .execute()
+    )
+    return {
+        row.service: {k: float(getattr(row, k)) for k in ("episodes", "with_cost", "clients", "cost")}
+        for row in frame.itertuples(index=False)
+    }
 
 
 def service_names(store: Store, lang: str) -> dict[str, str]:
@@ -122,8 +129,11 @@ def providers(store: Store) -> list[dict[str, Any]]:
     episodes = store.table("service_episode")
     per = episodes.group_by("provider_id").aggregate(episodes=_.count(), clients=_.person_id.nunique())
     joined = provider.left_join(per, provider.provider_id == per.provider_id).select(
-        provider.provider_id, provider.name, provider.provider_type,
-        episodes=per.episodes.fill_null(0), clients=per.clients.fill_null(0),
+        provider.provider_id,
+        provider.name,
+        provider.provider_type,
+        episodes=per.episodes.fill_null(0),
+        clients=per.clients.fill_null(0),
     )
     return joined.order_by("name").execute().to_dict("records")
 

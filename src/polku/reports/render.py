@@ -7,7 +7,7 @@ it makes no request to any server (no CDN, no fonts, no scripts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -69,7 +69,7 @@ def make_context(store: Store, lang: str) -> ReportContext:
     return ReportContext(
         lang=lang,
         threshold=sdc.threshold(),
-        generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+        generated_at=datetime.now(UTC).replace(microsecond=0),
         extraction_date=queries.extraction_date(store),
     )
 

@@ -104,11 +104,28 @@ PERSON = Table(
         Field("birth_month", "integer", "With the year, age at service start to the month.", minimum=1, maximum=12),
         Field("sex", "code", "Wage tables and equal-treatment checks are by sex.", codelist="sex"),
         Field("mother_tongue_group", "code", "Language barriers change employment chances.", codelist="mother_tongue_group"),
-        Field("municipality_code", "code", "Local labour markets differ; scopes reports to municipalities.", codelist="municipality"),
-        Field("education_level", "code", "Basic / upper secondary / tertiary: a main predictor (seed 000) and wage basis.", codelist="education_level"),
-        Field("isced_level", "integer", "Finer education level (ISCED 2011, 0-8) where known.", required=False, minimum=0, maximum=8),
-        Field("partial_work_ability", "boolean", "Persons with partial work ability are a target group (IPS) with lower chances."),
-        Field("partial_work_ability_basis", "code", "How the partial work ability is established.", required=False, codelist="partial_work_ability_basis"),
+        Field(
+            "municipality_code", "code", "Local labour markets differ; scopes reports to municipalities.", codelist="municipality"
+        ),
+        Field(
+            "education_level",
+            "code",
+            "Basic / upper secondary / tertiary: a main predictor (seed 000) and wage basis.",
+            codelist="education_level",
+        ),
+        Field(
+            "isced_level", "integer", "Finer education level (ISCED 2011, 0-8) where known.", required=False, minimum=0, maximum=8
+        ),
+        Field(
+            "partial_work_ability", "boolean", "Persons with partial work ability are a target group (IPS) with lower chances."
+        ),
+        Field(
+            "partial_work_ability_basis",
+            "code",
+            "How the partial work ability is established.",
+            required=False,
+            codelist="partial_work_ability_basis",
+        ),
     ),
     key=("person_id",),
     checks=(
@@ -138,15 +155,34 @@ REGISTRATION_SPELL = Table(
         _person(),
         Field("start_date", "date", "Start of registration as an unemployed job seeker."),
         Field("end_date", "date", "End of registration; empty while the spell is open (right-censored).", required=False),
-        Field("end_reason", "code", "Exit to work, education, pension or out of the labour force.", required=False, codelist="registration_end_reason"),
+        Field(
+            "end_reason",
+            "code",
+            "Exit to work, education, pension or out of the labour force.",
+            required=False,
+            codelist="registration_end_reason",
+        ),
         Field("activity_before", "code", "Activity before registration (seed 000 predictor).", codelist="activity_before"),
-        Field("months_unemployed_prev36", "integer", "Months unemployed in the 36 months before the start.", minimum=0, maximum=36),
-        Field("current_spell_months", "integer", "Length of the ongoing unemployment spell at the start, in months.", minimum=0, maximum=600),
+        Field(
+            "months_unemployed_prev36", "integer", "Months unemployed in the 36 months before the start.", minimum=0, maximum=36
+        ),
+        Field(
+            "current_spell_months",
+            "integer",
+            "Length of the ongoing unemployment spell at the start, in months.",
+            minimum=0,
+            maximum=600,
+        ),
     ),
     key=("spell_id",),
     checks=(
         _dates_ordered("start_date", "end_date"),
-        Check("end_reason_needs_end_date", ("end_reason", "end_date"), "end_date IS NOT NULL", "end_reason is given but end_date is empty"),
+        Check(
+            "end_reason_needs_end_date",
+            ("end_reason", "end_date"),
+            "end_date IS NOT NULL",
+            "end_reason is given but end_date is empty",
+        ),
     ),
 )
 
@@ -157,7 +193,12 @@ BENEFIT_SPELL = Table(
     (
         Field("benefit_id", "text", "Identifies the benefit spell in the source."),
         _person(),
-        Field("benefit_type", "code", "Which benefit; unemployment benefits, housing allowance, social assistance and others.", codelist="benefit_type"),
+        Field(
+            "benefit_type",
+            "code",
+            "Which benefit; unemployment benefits, housing allowance, social assistance and others.",
+            codelist="benefit_type",
+        ),
         Field("payer", "code", "Kela, unemployment fund, municipality or pension provider: who saves.", codelist="benefit_payer"),
         Field("amount", "money", "Amount per day or per month in euros.", minimum=0, maximum=100000),
         Field("amount_unit", "code", "Whether the amount is per day or per month.", codelist="amount_unit"),
@@ -209,7 +250,12 @@ SERVICE_EPISODE = Table(
         _dates_ordered("start_date", "end_date"),
         _dates_ordered("start_date", "planned_end_date"),
         _dates_ordered("referral_date", "start_date"),
-        Check("ongoing_has_no_end", ("end_date", "completion_status"), "completion_status <> 'ongoing'", "the episode is 'ongoing' but has an end_date"),
+        Check(
+            "ongoing_has_no_end",
+            ("end_date", "completion_status"),
+            "completion_status <> 'ongoing'",
+            "the episode is 'ongoing' but has an end_date",
+        ),
     ),
 )
 
@@ -220,7 +266,13 @@ PROVIDER = Table(
     (
         Field("provider_id", "text", "Identifier used in service episodes."),
         Field("name", "text", "Name of the provider."),
-        Field("business_id", "text", "Finnish business ID (Y-tunnus, e.g. 1234567-1) with its mod-11 check digit.", required=False, pattern=r"^[0-9]{7}-[0-9]$"),
+        Field(
+            "business_id",
+            "text",
+            "Finnish business ID (Y-tunnus, e.g. 1234567-1) with its mod-11 check digit.",
+            required=False,
+            pattern=r"^[0-9]{7}-[0-9]$",
+        ),
         Field("provider_type", "code", "Public, private or third sector.", codelist="provider_type"),
         Field("municipality_code", "code", "Where the provider operates.", required=False, codelist="municipality"),
     ),
@@ -276,7 +328,12 @@ MEASUREMENT = Table(
     ),
     key=("measurement_id",),
     checks=(
-        Check("value_within_scale", ("value", "scale_min", "scale_max"), "value BETWEEN scale_min AND scale_max", "value lies outside the scale scale_min..scale_max"),
+        Check(
+            "value_within_scale",
+            ("value", "scale_min", "scale_max"),
+            "value BETWEEN scale_min AND scale_max",
+            "value lies outside the scale scale_min..scale_max",
+        ),
         Check("scale_ordered", ("scale_max", "scale_min"), "scale_max > scale_min", "scale_max is not above scale_min"),
     ),
 )
@@ -337,8 +394,17 @@ TABLES: dict[str, Table] = {
 
 # Import order that lets references resolve: catalogue and organisation first.
 IMPORT_ORDER = (
-    "service", "provider", "team", "case_worker", "person", "registration_spell",
-    "benefit_spell", "service_episode", "measurement", "goal", "employment_spell",
+    "service",
+    "provider",
+    "team",
+    "case_worker",
+    "person",
+    "registration_spell",
+    "benefit_spell",
+    "service_episode",
+    "measurement",
+    "goal",
+    "employment_spell",
 )
 
 

@@ -16,13 +16,59 @@ T is `settings.min_cell_size()` (default 10, never below 3); see docs/report.md.
 """
 
 from polku.sdc.exact import log_exact_use
-from polku.sdc.records import (about_people, curve_points, import_counts, release_cost_benefit, release_estimates, release_status,
-                               release_survival, scrub_text)
-from polku.sdc.tables import (MARKER, CountTable, Line, Statistic, amount, count_table, determined, distribution,
-                              is_sensitive, mean, organisation_counts, protect, separate_counts, share, show, threshold)
+from polku.sdc.records import (
+    about_people,
+    curve_points,
+    import_counts,
+    release_cost_benefit,
+    release_estimates,
+    release_status,
+    release_survival,
+    scrub_text,
+)
+from polku.sdc.tables import (
+    MARKER,
+    CountTable,
+    Line,
+    Statistic,
+    amount,
+    count_table,
+    determined,
+    distribution,
+    is_sensitive,
+    mean,
+    organisation_counts,
+    protect,
+    separate_counts,
+    share,
+    show,
+    threshold,
+)
 
 __all__ = [
-    "MARKER", "about_people", "curve_points", "CountTable", "Line", "Statistic", "amount", "count_table", "determined", "distribution",
-    "import_counts", "is_sensitive", "log_exact_use", "mean", "organisation_counts", "protect", "release_cost_benefit",
-    "release_estimates", "release_status", "release_survival", "scrub_text", "separate_counts", "share", "show", "threshold",
+    "MARKER",
+    "about_people",
+    "curve_points",
+    "CountTable",
+    "Line",
+    "Statistic",
+    "amount",
+    "count_table",
+    "determined",
+    "distribution",
+    "import_counts",
+    "is_sensitive",
+    "log_exact_use",
+    "mean",
+    "organisation_counts",
+    "protect",
+    "release_cost_benefit",
+    "release_estimates",
+    "release_status",
+    "release_survival",
+    "scrub_text",
+    "separate_counts",
+    "share",
+    "show",
+    "threshold",
 ]

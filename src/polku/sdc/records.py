@@ -17,15 +17,27 @@ the record are replaced by `..` (`scrub_text`).
 from __future__ import annotations
 
 import re
-from typing import AbstractSet, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import AbstractSet, Any
 
-from polku.sdc.tables import (MARKER, Line, count_table, distribution, is_sensitive, organisation_counts, protect, share,
-                              threshold)
+from polku.sdc.tables import MARKER, Line, count_table, distribution, is_sensitive, organisation_counts, protect, share, threshold
 
 Record = dict[str, Any]
 
-ESTIMATE_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "naive_difference", "bootstrap_ci", "outcome_mean_treated",
-                   "outcome_mean_control", "observed", "expected", "max_smd_before", "max_smd_after")
+ESTIMATE_FIELDS = (
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "naive_difference",
+    "bootstrap_ci",
+    "outcome_mean_treated",
+    "outcome_mean_control",
+    "observed",
+    "expected",
+    "max_smd_before",
+    "max_smd_after",
+)
 """An estimate's values that rest on its participants and comparison people."""
 
 _NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,\u202f]*(?![\w.\-/%])")
@@ -118,8 +130,9 @@ def _protected_balance(rows: Sequence[Mapping[str, Any]], n_treated: int, n_cont
     a smaller one would hide the imbalance a reader must see."""
     out = []
     for row in rows:
-        small = _share_withheld(row.get("mean_treated"), n_treated, t, trimmed) or \
-            _share_withheld(row.get("mean_control"), n_control, t, trimmed)
+        small = _share_withheld(row.get("mean_treated"), n_treated, t, trimmed) or _share_withheld(
+            row.get("mean_control"), n_control, t, trimmed
+        )
         keys = ("mean_treated", "mean_control", "mean_control_adjusted", "smd_before", "smd_after")
         out.append(dict(row) | ({k: None for k in keys} if small else {}))
     return out
@@ -197,7 +210,9 @@ def _month_day(month: int) -> int:
     return month_day(month)
 
 
-def curve_points(group: Any, t: int, months: int = CURVE_MONTHS, anchors: tuple[int, ...] = TABLE_MONTHS) -> dict[int, tuple[float, float, float]]:
+def curve_points(
+    group: Any, t: int, months: int = CURVE_MONTHS, anchors: tuple[int, ...] = TABLE_MONTHS
+) -> dict[int, tuple[float, float, float]]:
     """Month -> (share in work, band low, band high) at the months a curve may show.
 
     `group` answers at_risk(day), events_by(day) and read(day) (`GroupCurves`). The curve
@@ -234,12 +249,15 @@ def _released_group(group: Any, n: int | None, t: int) -> Record:
     points = curve_points(group, t)
     censored = share(group.censored_before(_month_day(TABLE_MONTHS[-1])), group.n, t=t)
     ess = group.effective_n
-    return {"n": n, "effective_n": None if n is None or ess < t else ess,
-            "points": {str(m): list(v) for m, v in points.items()},
-            "cumulative_incidence": {str(m): points[m][0] if m in points else None for m in TABLE_MONTHS},
-            "ci_low": {str(m): points[m][1] if m in points else None for m in TABLE_MONTHS},
-            "ci_high": {str(m): points[m][2] if m in points else None for m in TABLE_MONTHS},
-            "censored_share": censored.value}
+    return {
+        "n": n,
+        "effective_n": None if n is None or ess < t else ess,
+        "points": {str(m): list(v) for m, v in points.items()},
+        "cumulative_incidence": {str(m): points[m][0] if m in points else None for m in TABLE_MONTHS},
+        "ci_low": {str(m): points[m][1] if m in points else None for m in TABLE_MONTHS},
+        "ci_high": {str(m): points[m][2] if m in points else None for m in TABLE_MONTHS},
+        "censored_share": censored.value,
+    }
 
 
 def _group_sizes(views: Sequence[Any], side: str, t: int, also: AbstractSet[int] = frozenset()) -> list[int | None]:
@@ -267,10 +285,20 @@ def release_survival(view: Any, groups: Sequence[Any] = (), *, t: int | None = N
         comp = _released_group(v.comparison, sizes["comparison"][k], t)
         pc, cc = part["cumulative_incidence"], comp["cumulative_incidence"]
         difference = {m: None if pc[m] is None or cc[m] is None else pc[m] - cc[m] for m in pc}
-        out.append({"service_code": v.service_code, "client_group": v.client_group, "as_of": v.as_of.isoformat(),
-                    "months": list(TABLE_MONTHS), "horizon_days": v.horizon_days,
-                    "n_trimmed": None if is_sensitive(v.n_trimmed, t) else v.n_trimmed,
-                    "participants": part, "comparison": comp, "difference": difference, "threshold": t})
+        out.append(
+            {
+                "service_code": v.service_code,
+                "client_group": v.client_group,
+                "as_of": v.as_of.isoformat(),
+                "months": list(TABLE_MONTHS),
+                "horizon_days": v.horizon_days,
+                "n_trimmed": None if is_sensitive(v.n_trimmed, t) else v.n_trimmed,
+                "participants": part,
+                "comparison": comp,
+                "difference": difference,
+                "threshold": t,
+            }
+        )
     return out[0] | {"client_groups": out[1:]}
 
 
@@ -301,8 +329,14 @@ def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> 
     values, lines = _cba_entries(record)
     primary = {k for k, v in enumerate(values) if is_sensitive(v, t)}
     hidden = protect(values, lines, primary, t=t)
-    positions = {"participants": 0, "participants_in_estimate": 1, "employed": 3, "costs_missing": 5, "wages_imputed": 7,
-                 "fallbacks": 9}
+    positions = {
+        "participants": 0,
+        "participants_in_estimate": 1,
+        "employed": 3,
+        "costs_missing": 5,
+        "wages_imputed": 7,
+        "fallbacks": 9,
+    }
     out = dict(record)
     for key, k in positions.items():
         if key in record:
@@ -317,7 +351,9 @@ def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> 
 # --- the store summary (`polku status`) -------------------------------------------------
 
 
-def import_counts(read: int, accepted: int, quarantined: int, *, about_people: bool, t: int | None = None) -> tuple[int | None, ...]:
+def import_counts(
+    read: int, accepted: int, quarantined: int, *, about_people: bool, t: int | None = None
+) -> tuple[int | None, ...]:
     """An import's (read, accepted, quarantined) as one line read = accepted + quarantined;
     tables that hold no people (organisation data) are exact."""
     if not about_people:
@@ -343,8 +379,9 @@ def release_status(summary: Mapping[str, Any], *, t: int | None = None) -> Recor
     small = lambda n, table: None if about_people(table) and is_sensitive(n, t) else n  # noqa: E731
     imports = []
     for e in summary["imports"]:
-        read, accepted, quarantined = import_counts(e["rows_read"], e["rows_accepted"], e["rows_quarantined"],
-                                                    about_people=about_people(e["table"]), t=t)
+        read, accepted, quarantined = import_counts(
+            e["rows_read"], e["rows_accepted"], e["rows_quarantined"], about_people=about_people(e["table"]), t=t
+        )
         imports.append(dict(e) | {"rows_read": read, "rows_accepted": accepted, "rows_quarantined": quarantined})
     return dict(summary) | {
         "tables": {name: small(n, name) for name, n in summary["tables"].items()},

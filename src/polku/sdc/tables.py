@@ -18,8 +18,9 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import AbstractSet, Sequence
+from typing import AbstractSet
 
 import numpy as np
 
@@ -71,8 +72,7 @@ def _needs_partner(hidden: set[int], values: Sequence[int], line: Line, lines: S
         return None
     candidates = [m for m in members if m not in hidden and values[m] > 0]
     candidates = candidates or [m for m in members if m not in hidden]
-    waiting = {m for other in lines if other is not line and sum(x in hidden for x in other.members) == 1
-               for m in other.members}
+    waiting = {m for other in lines if other is not line and sum(x in hidden for x in other.members) == 1 for m in other.members}
     return min(candidates, key=lambda m: (m not in waiting, values[m], m == line.total, m)) if candidates else None
 
 

@@ -73,7 +73,7 @@ def os_user() -> str:
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def redacted_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def record(target: "Store | Path", entry: AuditEntry) -> None:
+def record(target: Store | Path, entry: AuditEntry) -> None:
     """Append `entry` to the audit table of `target`: an open writable Store (the web's),
     or a store's path, opened briefly for writing (journal when locked; nothing when the
     store does not exist, since nothing was read from it)."""
@@ -128,7 +128,7 @@ def record(target: "Store | Path", entry: AuditEntry) -> None:
     _record_at(Path(target), entry)
 
 
-def insert(con: "duckdb.DuckDBPyConnection", entry: AuditEntry) -> None:
+def insert(con: duckdb.DuckDBPyConnection, entry: AuditEntry) -> None:
     """The one INSERT into `audit`; the primary key keeps a journal row from landing twice."""
     placeholders = ", ".join("?" * len(COLUMNS))
     con.execute(f"INSERT OR IGNORE INTO audit ({', '.join(COLUMNS)}) VALUES ({placeholders})", entry.values())
@@ -147,11 +147,13 @@ def _record_at(path: Path, entry: AuditEntry) -> None:
         try:
             append_journal(path, entry)
         except OSError as error:
-            raise UsageError(f"cannot append to the audit journal {journal_path(path)}: {error.strerror}",
-                             fix="let this account write the store's folder, or run when the store is free.") from None
+            raise UsageError(
+                f"cannot append to the audit journal {journal_path(path)}: {error.strerror}",
+                fix="let this account write the store's folder, or run when the store is free.",
+            ) from None
 
 
-def imports_since(con: "duckdb.DuckDBPyConnection", since: dt.datetime) -> list[dict[str, Any]]:
+def imports_since(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> list[dict[str, Any]]:
     """Imports the command made: which table and source, how many rows (no values)."""
     names = ["import_id", "table_name", "source", "status", "rows_read", "rows_accepted", "rows_quarantined", "rows_replaced"]
     found = con.execute(f"SELECT {', '.join(names)} FROM import_log WHERE started_at >= ? ORDER BY import_id", [since]).fetchall()
@@ -180,7 +182,7 @@ def read_journal(store_path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def drain_journal(con: "duckdb.DuckDBPyConnection", store_path: Path) -> int:
+def drain_journal(con: duckdb.DuckDBPyConnection, store_path: Path) -> int:
     """Move journal rows into the table (the caller holds the store's write lock); the
     journal is emptied under its own lock, so a row appended meanwhile waits for the next."""
     path = journal_path(store_path)
@@ -190,8 +192,10 @@ def drain_journal(con: "duckdb.DuckDBPyConnection", store_path: Path) -> int:
         fcntl.flock(handle, fcntl.LOCK_EX)
         rows = [json.loads(line) for line in handle if line.strip()]
         for row in rows:
-            con.execute(f"INSERT OR IGNORE INTO audit ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                        [row[name] for name in COLUMNS])
+            con.execute(
+                f"INSERT OR IGNORE INTO audit ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                [row[name] for name in COLUMNS],
+            )
         handle.truncate(0)
     return len(rows)
 
@@ -201,9 +205,10 @@ def rows(store_path: Path, since: dt.datetime | None = None) -> list[dict[str, A
     from polku.store.connection import open_store
 
     with open_store(store_path, read_only=True) as store:
-        found = store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit'").fetchall()[0][0]
-        stored = store.con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY at_utc, audit_id").fetchall() if found else []
+        found = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit'").fetchall()[0][0]
+        stored = (
+            store.con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY at_utc, audit_id").fetchall() if found else []
+        )
     listed = [dict(zip(COLUMNS, row)) | {"pending": False} for row in stored]
     listed += [row | {"at_utc": dt.datetime.fromisoformat(row["at_utc"]), "pending": True} for row in read_journal(store_path)]
     chosen = [row for row in listed if since is None or row["at_utc"] >= since]
@@ -250,7 +255,12 @@ def finish(exit_code: int) -> None:
         return
     entry: AuditEntry = current["entry"]
     output_path, output_sha = current.get("output", (None, None))
-    entry = replace(entry, data=entry.data | current["notes"], output_path=output_path, output_sha256=output_sha,
-                    outcome=OUTCOMES.get(exit_code, "error"))
+    entry = replace(
+        entry,
+        data=entry.data | current["notes"],
+        output_path=output_path,
+        output_sha256=output_sha,
+        outcome=OUTCOMES.get(exit_code, "error"),
+    )
     for store_path in current["stores"] or [p for p in [current["default_store"]] if p is not None]:
         record(store_path, entry)

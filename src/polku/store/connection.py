@@ -12,11 +12,11 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import ibis
@@ -103,7 +103,7 @@ class Store:
             self.writable = False
             OWNER_ONLY.release()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -145,7 +145,9 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False, wait:
         con = _connect(target, True, wait)
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_log'").fetchall()[0][0]:
             con.close()
-            raise UsageError(f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created.")
+            raise UsageError(
+                f"{target} is a DuckDB file but not a Polku store (it has no import_log)", fix="give the store Polku created."
+            )
         audit.note_store(target)
         return Store(path=target, con=con)
     OWNER_ONLY.hold()
@@ -164,13 +166,16 @@ def _writable(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UsageError(f"cannot create the store's folder {target.parent}: {error.strerror}", fix="choose another --store.") from None
+        raise UsageError(
+            f"cannot create the store's folder {target.parent}: {error.strerror}", fix="choose another --store."
+        ) from None
     con = _connect(target, False, wait)
     _private(target)
     for statement in create_statements():
         con.execute(statement)
     audit.drain_journal(con, target)
     return con
+
 
 def _check_is_store(target: Path) -> None:
     """Refuse a path that holds something other than a DuckDB file (an unreadable one
@@ -211,7 +216,9 @@ def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConne
         except duckdb.IOException as error:
             holder = lock_holder(str(error))
             if holder is None:
-                raise UsageError(f"cannot open the store {target}: {str(error).splitlines()[0]}", fix="check the path and its permissions.") from None
+                raise UsageError(
+                    f"cannot open the store {target}: {str(error).splitlines()[0]}", fix="check the path and its permissions."
+                ) from None
             if time.monotonic() >= deadline:
                 raise StoreLocked(target, holder, wait) from None
             time.sleep(_RETRY_SECONDS)

@@ -95,7 +95,13 @@ binds each key version to the store."""
 
 _QUARANTINE_ADDED = (("person_pseudonym", "UUID"), ("code_hash", "UUID"))
 ADDED_COLUMNS = {
-    "import_log": (("rows_added", "BIGINT"), ("rows_removed", "BIGINT"), ("rows_changed", "BIGINT"), ("version_import_id", "BIGINT"), ("file_records", "BIGINT")),
+    "import_log": (
+        ("rows_added", "BIGINT"),
+        ("rows_removed", "BIGINT"),
+        ("rows_changed", "BIGINT"),
+        ("version_import_id", "BIGINT"),
+        ("file_records", "BIGINT"),
+    ),
     "quarantine": _QUARANTINE_ADDED,
     "history_quarantine": _QUARANTINE_ADDED,
 }
@@ -116,12 +122,11 @@ def column_definitions(table: Table) -> list[tuple[str, str]]:
 
 def create_statements() -> list[str]:
     """CREATE TABLE IF NOT EXISTS for every data and meta table and their history twins."""
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {name} ({body})" for name, body in META_TABLES.items()
-    ]
+    statements = [f"CREATE TABLE IF NOT EXISTS {name} ({body})" for name, body in META_TABLES.items()]
     added = [
         f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
-        for name, columns in ADDED_COLUMNS.items() for column, sql_type in columns
+        for name, columns in ADDED_COLUMNS.items()
+        for column, sql_type in columns
     ]
     statements.append(f"CREATE TABLE IF NOT EXISTS {HISTORY_PREFIX}quarantine ({META_TABLES['quarantine']})")
     for table in TABLES.values():

@@ -24,9 +24,7 @@ def bind_key(con: duckdb.DuckDBPyConnection, key: PseudonymKey, import_id: int, 
     """
     stored = con.execute("SELECT fingerprint FROM key_fingerprint WHERE key_version = ?", [key.version]).fetchall()
     if not stored:
-        con.execute(
-            "INSERT INTO key_fingerprint VALUES (?, ?, ?, ?)", [key.version, key.fingerprint, import_id, at]
-        )
+        con.execute("INSERT INTO key_fingerprint VALUES (?, ?, ?, ?)", [key.version, key.fingerprint, import_id, at])
         return
     if stored[0][0] != key.fingerprint:
         raise ConfigurationError(

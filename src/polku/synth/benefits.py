@@ -25,8 +25,14 @@ from polku.synth.services import AVERAGE_MONTH_DAYS
 from polku.synth.timeline import day_number, to_dates
 
 TYPES = (
-    "basic_unemployment_allowance", "labour_market_subsidy", "earnings_related_allowance", "housing_allowance",
-    "social_assistance", "sickness_allowance", "rehabilitation_allowance", "partial_disability_pension",
+    "basic_unemployment_allowance",
+    "labour_market_subsidy",
+    "earnings_related_allowance",
+    "housing_allowance",
+    "social_assistance",
+    "sickness_allowance",
+    "rehabilitation_allowance",
+    "partial_disability_pension",
 )
 PAYERS = ("kela", "unemployment_fund", "municipality", "pension_provider")
 UNITS = ("day", "month")
@@ -42,17 +48,30 @@ class Spells:
     parts: list[dict[str, np.ndarray]] = field(default_factory=list)
 
     def add(
-        self, person: np.ndarray, kind: np.ndarray | int, payer: np.ndarray | int, amount: np.ndarray,
-        unit: int, start: np.ndarray, end: np.ndarray, adjusted: bool = False,
+        self,
+        person: np.ndarray,
+        kind: np.ndarray | int,
+        payer: np.ndarray | int,
+        amount: np.ndarray,
+        unit: int,
+        start: np.ndarray,
+        end: np.ndarray,
+        adjusted: bool = False,
     ) -> None:
         """Append spells; scalars apply to every spell of the part."""
         n = len(person)
-        self.parts.append({
-            "person": np.asarray(person, dtype=np.int64), "kind": np.broadcast_to(kind, n).astype(np.int8),
-            "payer": np.broadcast_to(payer, n).astype(np.int8), "amount": np.round(np.asarray(amount, dtype=np.float64), 2),
-            "unit": np.broadcast_to(unit, n).astype(np.int8), "start": np.asarray(start, dtype=np.int64),
-            "end": np.asarray(end, dtype=np.int64), "adjusted": np.broadcast_to(adjusted, n).astype(bool),
-        })
+        self.parts.append(
+            {
+                "person": np.asarray(person, dtype=np.int64),
+                "kind": np.broadcast_to(kind, n).astype(np.int8),
+                "payer": np.broadcast_to(payer, n).astype(np.int8),
+                "amount": np.round(np.asarray(amount, dtype=np.float64), 2),
+                "unit": np.broadcast_to(unit, n).astype(np.int8),
+                "start": np.asarray(start, dtype=np.int64),
+                "end": np.asarray(end, dtype=np.int64),
+                "adjusted": np.broadcast_to(adjusted, n).astype(bool),
+            }
+        )
 
     def frame(self) -> dict[str, np.ndarray]:
         merged = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}

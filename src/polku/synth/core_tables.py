@@ -15,8 +15,8 @@ from polku.synth.csvout import dates, flags, identifiers, labels, money, numbers
 from polku.synth.organisation import worker_columns
 from polku.synth.params import value
 from polku.synth.records import NO_DAY, censored_end, exported
-from polku.synth.services import AVERAGE_MONTH_DAYS, providers
 from polku.synth.service_state import COMPLETED
+from polku.synth.services import AVERAGE_MONTH_DAYS, providers
 
 SEX = ("female", "male")
 

@@ -85,7 +85,7 @@ def _shift_iso(iso: str, days: int) -> str:
 def _broken(kind: str, row: dict[str, str | None], column: str, name: str, g: np.random.Generator) -> str:
     old = row[column] or ""
     if kind == "invalid_hetu_check_character":
-        return old[:10] + next(c for c in CHECK_CHARACTERS[int(g.integers(31)):] + CHECK_CHARACTERS if c != old[10])
+        return old[:10] + next(c for c in CHECK_CHARACTERS[int(g.integers(31)) :] + CHECK_CHARACTERS if c != old[10])
     if kind == "duplicate_key":
         return old
     if kind == "malformed_date":
@@ -101,7 +101,9 @@ def _broken(kind: str, row: dict[str, str | None], column: str, name: str, g: np
     return f"{float(row['scale_max']) + 1 + int(g.integers(3)):g}"
 
 
-def flawed_rows(name: str, columns: dict[str, pa.Array], rate: float, seed: int, first_line: int) -> tuple[dict[str, pa.Array], list[Flaw]]:
+def flawed_rows(
+    name: str, columns: dict[str, pa.Array], rate: float, seed: int, first_line: int
+) -> tuple[dict[str, pa.Array], list[Flaw]]:
     """Flawed copies of random rows of one table, and where each lands in the file."""
     rows = len(next(iter(columns.values()))) if columns else 0
     count = int(round(rows * rate))
@@ -127,4 +129,3 @@ def flawed_rows(name: str, columns: dict[str, pa.Array], rate: float, seed: int,
             out[k].append(row[k])
         flaws.append(Flaw(f"{name}.csv", first_line + i, column, kind))
     return {k: pa.array(v, type=pa.string()) for k, v in out.items()}, flaws
-

@@ -9,9 +9,9 @@ the same seed and client count give byte-identical files.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyarrow as pa
 
@@ -51,15 +51,23 @@ def _builders(area: Area) -> dict[str, Callable[[], dict[str, pa.Array]]]:
         return goal_table(area, occ, levels(area, occ))
 
     return {
-        "service": service_table, "provider": provider_table,
-        "team": lambda: team_table(area.org), "case_worker": lambda: case_worker_table(area.org),
-        "person": lambda: person_table(area), "registration_spell": lambda: registration_table(area),
-        "benefit_spell": lambda: benefit_table(area), "service_episode": lambda: episode_table(area),
-        "measurement": measurement, "goal": goal, "employment_spell": lambda: employment_table(area),
+        "service": service_table,
+        "provider": provider_table,
+        "team": lambda: team_table(area.org),
+        "case_worker": lambda: case_worker_table(area.org),
+        "person": lambda: person_table(area),
+        "registration_spell": lambda: registration_table(area),
+        "benefit_spell": lambda: benefit_table(area),
+        "service_episode": lambda: episode_table(area),
+        "measurement": measurement,
+        "goal": goal,
+        "employment_spell": lambda: employment_table(area),
     }
 
 
-def _write(path: Path, columns: dict[str, pa.Array], header: list[str], extra: dict[str, pa.Array] | None = None) -> tuple[int, str]:
+def _write(
+    path: Path, columns: dict[str, pa.Array], header: list[str], extra: dict[str, pa.Array] | None = None
+) -> tuple[int, str]:
     out = CsvFile(path, header)
     out.append(columns)
     if extra:

@@ -76,13 +76,27 @@ def goal_rows(area: Area, occ: Occasions, values: np.ndarray) -> dict[str, np.nd
     due = s.planned_end_day[person][who]
     start = s.start_day[person][who]
     status = _status(area, person, who, baseline, target, latest, due, start, domain)
-    return {"person": person[who], "domain": domain, "baseline": baseline, "target": target,
-            "set_on": start, "due": due, "status": status}
+    return {
+        "person": person[who],
+        "domain": domain,
+        "baseline": baseline,
+        "target": target,
+        "set_on": start,
+        "due": due,
+        "status": status,
+    }
 
 
 def _status(
-    area: Area, person: np.ndarray, who: np.ndarray, baseline: np.ndarray, target: np.ndarray,
-    latest: np.ndarray, due: np.ndarray, start: np.ndarray, domain: np.ndarray,
+    area: Area,
+    person: np.ndarray,
+    who: np.ndarray,
+    baseline: np.ndarray,
+    target: np.ndarray,
+    latest: np.ndarray,
+    due: np.ndarray,
+    start: np.ndarray,
+    domain: np.ndarray,
 ) -> np.ndarray:
     """0 open, 1 achieved, 2 partly achieved, 3 not achieved, 4 cancelled (see STATUS)."""
     s = area.services

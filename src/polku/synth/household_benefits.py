@@ -13,8 +13,20 @@ import pyarrow as pa
 from polku.synth import codes
 from polku.synth.area import Area
 from polku.synth.benefits import (
-    ASSISTANCE, HOUSING, KELA, MUNICIPALITY, PAYERS, PENSION, PENSION_PROVIDER, REHABILITATION, SICKNESS, TYPES,
-    UNITS, Spells, adjusted_benefits, unemployment_benefits,
+    ASSISTANCE,
+    HOUSING,
+    KELA,
+    MUNICIPALITY,
+    PAYERS,
+    PENSION,
+    PENSION_PROVIDER,
+    REHABILITATION,
+    SICKNESS,
+    TYPES,
+    UNITS,
+    Spells,
+    adjusted_benefits,
+    unemployment_benefits,
 )
 from polku.synth.csvout import dates, flags, identifiers, labels, money
 from polku.synth.params import value
@@ -44,8 +56,11 @@ def _household(area: Area, spells: Spells, g: np.random.Generator) -> None:
     spells.add(r.person[housing], HOUSING, KELA, amount[housing], _MONTH, start[housing], end[housing])
     a = value("benefits.social_assistance_probability")
     s = value("benefits.social_assistance_monthly")
-    p_assist = np.where(housing & np.isin(r.benefit, (codes.BENEFIT_SUBSIDY, codes.BENEFIT_NONE)),
-                        a["with_housing_and_basic_support"], a["otherwise"])
+    p_assist = np.where(
+        housing & np.isin(r.benefit, (codes.BENEFIT_SUBSIDY, codes.BENEFIT_NONE)),
+        a["with_housing_and_basic_support"],
+        a["otherwise"],
+    )
     assist = (u_assist < p_assist) & (start <= stop)
     payer = np.where(u_payer < s["municipality_share"], MUNICIPALITY, KELA)
     amount = s["median"] * np.exp(s["sigma"] * z2)
@@ -108,4 +123,3 @@ def benefit_table(area: Area) -> dict[str, pa.Array]:
         "end_date": dates(censored_end(b["end"], area.extraction)),
         "adjusted": flags(b["adjusted"]),
     }
-

@@ -98,8 +98,12 @@ def levels(area: Area, occ: Occasions) -> np.ndarray:
     gains = np.array([[gains_table[c][i] for i in ITEMS] for c in codes.SERVICES])
     service = np.maximum(s.service[occ.person], 0)
     span = np.maximum(s.planned_end_day[occ.person] - s.start_day[occ.person], 1)
-    received = np.clip((np.minimum(occ.day, np.where(s.end_day[occ.person] < 0, occ.day, s.end_day[occ.person]))
-                        - s.start_day[occ.person]) / span, 0, 1)
+    received = np.clip(
+        (np.minimum(occ.day, np.where(s.end_day[occ.person] < 0, occ.day, s.end_day[occ.person])) - s.start_day[occ.person])
+        / span,
+        0,
+        1,
+    )
     gain = np.where(occ.served, received * s.quality[occ.person], 0.0)[:, None] * gains[service]
     entry = np.where(occ.served, s.start_day[occ.person], area.pop.entry_day[occ.person])
     drift = value("measurements.natural_drift") * (occ.day - entry) / (6 * 30.4375)

@@ -50,7 +50,9 @@ def provider_table() -> dict[str, pa.Array]:
     return {
         "provider_id": pa.array(names),
         "name": pa.array([rows[p]["name"] for p in names]),
-        "business_id": pa.array([business_id(rows[p]["business_id"]) if rows[p]["business_id"] else None for p in names], type=pa.string()),
+        "business_id": pa.array(
+            [business_id(rows[p]["business_id"]) if rows[p]["business_id"] else None for p in names], type=pa.string()
+        ),
         "provider_type": pa.array([rows[p]["type"] for p in names]),
         "municipality_code": pa.array([rows[p]["municipality"] for p in names]),
     }
@@ -115,4 +117,3 @@ def worker_columns(org: Organisation, person: np.ndarray) -> dict[str, pa.Array]
         "case_worker_id": identifiers("CW", worker + 1, 4),
         "team_id": identifiers("TEAM", org.team_of_worker[worker] + 1, 2),
     }
-

@@ -7,9 +7,10 @@ Parameters are read by dotted path, e.g. `value("hazards.employment")`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from polku.errors import ValidationFailed
 from polku.yamlio import load_yaml

@@ -10,8 +10,8 @@ without the service is the observed world with that one episode cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -27,8 +27,10 @@ from polku.synth.streams import MonthDraws
 from polku.synth.timeline import Timeline
 from polku.synth.world import World
 
-_EXIT_REASONS = np.array([codes.OPEN_JOB, codes.EDUCATION_EXIT, codes.OUT_OF_LF, codes.PENSION, codes.MOVED,
-                          codes.SELF_EMPLOYMENT, codes.UNKNOWN], dtype=np.int8)
+_EXIT_REASONS = np.array(
+    [codes.OPEN_JOB, codes.EDUCATION_EXIT, codes.OUT_OF_LF, codes.PENSION, codes.MOVED, codes.SELF_EMPLOYMENT, codes.UNKNOWN],
+    dtype=np.int8,
+)
 _MAX_EXIT = 0.9
 _PENSION_EXIT = int(np.flatnonzero(_EXIT_REASONS == codes.PENSION)[0])
 
@@ -109,7 +111,7 @@ def _set_benefit(world: World, idx: np.ndarray, mo: Month) -> None:
 def _prev36(world: World, idx: np.ndarray, mo: Month) -> np.ndarray:
     """Months unemployed in the 36 before month m: simulated history plus pre-entry history."""
     m, pop = mo.m, mo.pop
-    simulated = world.history[idx, max(0, m - 36):m].sum(axis=1)
+    simulated = world.history[idx, max(0, m - 36) : m].sum(axis=1)
     overlap = np.maximum(0, 36 - (m - pop.entry_month[idx]))
     carried = np.round(pop.prev36_0[idx] * overlap / 36.0)
     return np.minimum(simulated + carried, 36).astype(np.int16)
@@ -181,10 +183,12 @@ def _employment_lp(world: World, idx: np.ndarray, mo: Month, treated: bool) -> n
 
 def unemployed_step(world: World, idx: np.ndarray, mo: Month, treated: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exits from unemployment this month; returns (persons, exit day, end reason)."""
-    probs = np.column_stack([
-        logistic(_employment_lp(world, idx, mo, treated)),
-        other_exit_probabilities(mo.pop, idx, mo.age(idx), world.activity[idx]),
-    ])
+    probs = np.column_stack(
+        [
+            logistic(_employment_lp(world, idx, mo, treated)),
+            other_exit_probabilities(mo.pop, idx, mo.age(idx), world.activity[idx]),
+        ]
+    )
     total = probs.sum(axis=1, keepdims=True)
     probs = np.where(total > _MAX_EXIT, probs * _MAX_EXIT / total, probs)
     s = mo.services
@@ -273,7 +277,11 @@ def employed_step(world: World, idx: np.ndarray, mo: Month, treated: bool) -> tu
 
 
 _NEXT, _REGISTER, _UNKNOWN, _MOVED, _PENSION = (
-    codes.AFTER_NEXT, codes.AFTER_REGISTER, codes.AFTER_UNKNOWN, codes.AFTER_MOVED, codes.AFTER_PENSION,
+    codes.AFTER_NEXT,
+    codes.AFTER_REGISTER,
+    codes.AFTER_UNKNOWN,
+    codes.AFTER_MOVED,
+    codes.AFTER_PENSION,
 )
 
 

@@ -72,10 +72,15 @@ def registrations(world: World) -> Registrations:
     end, reason = end[starts["id"].astype(np.int64)], reason[starts["id"].astype(np.int64)]
     order = _ordered(starts["person"], starts["start_day"])
     return Registrations(
-        person=starts["person"][order].astype(np.int64), start=starts["start_day"][order].astype(np.int64),
-        end=end[order], reason=reason[order].astype(np.int8), activity=starts["activity"][order].astype(np.int8),
-        prev36=starts["prev36"][order].astype(np.int16), continuing=starts["continuing"][order].astype(np.int16),
-        benefit=starts["benefit"][order].astype(np.int8), days_used=starts["days_used"][order].astype(np.float64),
+        person=starts["person"][order].astype(np.int64),
+        start=starts["start_day"][order].astype(np.int64),
+        end=end[order],
+        reason=reason[order].astype(np.int8),
+        activity=starts["activity"][order].astype(np.int8),
+        prev36=starts["prev36"][order].astype(np.int16),
+        continuing=starts["continuing"][order].astype(np.int16),
+        benefit=starts["benefit"][order].astype(np.int8),
+        days_used=starts["days_used"][order].astype(np.float64),
         wage_basis=starts["wage_basis"][order].astype(np.float64),
     )
 
@@ -87,10 +92,15 @@ def jobs(world: World) -> Jobs:
     end = end[starts["id"].astype(np.int64)] if len(starts["id"]) else np.zeros(0, dtype=np.int64)
     order = _ordered(starts["person"], starts["start_day"])
     return Jobs(
-        person=starts["person"][order].astype(np.int64), start=starts["start_day"][order].astype(np.int64),
-        end=end[order], hours=starts["hours"][order].astype(np.float64), wage=starts["wage"][order].astype(np.float64),
-        sector=starts["sector"][order].astype(np.int8), source=starts["source"][order].astype(np.int8),
-        wage_missing=starts["wage_missing"][order].astype(bool), subsidised=starts["subsidised"][order].astype(bool),
+        person=starts["person"][order].astype(np.int64),
+        start=starts["start_day"][order].astype(np.int64),
+        end=end[order],
+        hours=starts["hours"][order].astype(np.float64),
+        wage=starts["wage"][order].astype(np.float64),
+        sector=starts["sector"][order].astype(np.int8),
+        source=starts["source"][order].astype(np.int8),
+        wage_missing=starts["wage_missing"][order].astype(bool),
+        subsidised=starts["subsidised"][order].astype(bool),
     )
 
 

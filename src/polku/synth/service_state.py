@@ -127,8 +127,16 @@ def _choose(world: World, idx: np.ndarray, mo: Month) -> tuple[np.ndarray, np.nd
     lp = potential_lp(pop, idx, mo.age(idx), spell)
     basic_support = np.isin(world.benefit[idx], (codes.BENEFIT_SUBSIDY, codes.BENEFIT_NONE))
     p = start_probabilities(
-        standardised_potential(lp), pop.pwa[idx], pop.rural[idx], mo.age(idx), pop.education[idx],
-        pop.language[idx], spell.duration, spell.prev36, basic_support, mo.first_day,
+        standardised_potential(lp),
+        pop.pwa[idx],
+        pop.rural[idx],
+        mo.age(idx),
+        pop.education[idx],
+        pop.language[idx],
+        spell.duration,
+        spell.prev36,
+        basic_support,
+        mo.first_day,
     )
     total = p.sum(axis=1)
     go = mo.draws.u("service")[idx] < total

@@ -128,7 +128,9 @@ def _scaled(shift: np.ndarray, quality: np.ndarray) -> np.ndarray:
     return np.where(shift > 0, shift * quality, shift)
 
 
-def effect_lp(service: np.ndarray, group: np.ndarray, months_since: np.ndarray, planned: np.ndarray, quality: np.ndarray) -> np.ndarray:
+def effect_lp(
+    service: np.ndarray, group: np.ndarray, months_since: np.ndarray, planned: np.ndarray, quality: np.ndarray
+) -> np.ndarray:
     """True log-odds shift of the re-employment hazard, months_since >= 0 after the start."""
     during, after, half_life = _effect_tables()
     in_service = months_since < planned

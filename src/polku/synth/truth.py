@@ -118,8 +118,17 @@ def effect_rows(area: Area) -> list[tuple]:
     return rows
 
 
-EFFECT_COLUMNS = ("level", "service_code", "client_group", "provider_id", "outcome", "participants",
-                  "mean_with", "mean_without", "att")
+EFFECT_COLUMNS = (
+    "level",
+    "service_code",
+    "client_group",
+    "provider_id",
+    "outcome",
+    "participants",
+    "mean_with",
+    "mean_without",
+    "att",
+)
 
 
 def effects_table(area: Area) -> dict[str, pa.Array]:

@@ -34,13 +34,33 @@ class Chunks:
 class Log:
     """Every spell start and end of one world."""
 
-    regs: Chunks = field(default_factory=lambda: Chunks(
-        "id", "person", "start_day", "activity", "prev36", "continuing", "benefit", "days_used", "wage_basis",
-    ))
+    regs: Chunks = field(
+        default_factory=lambda: Chunks(
+            "id",
+            "person",
+            "start_day",
+            "activity",
+            "prev36",
+            "continuing",
+            "benefit",
+            "days_used",
+            "wage_basis",
+        )
+    )
     reg_ends: Chunks = field(default_factory=lambda: Chunks("id", "end_day", "reason"))
-    jobs: Chunks = field(default_factory=lambda: Chunks(
-        "id", "person", "start_day", "hours", "wage", "sector", "source", "wage_missing", "subsidised",
-    ))
+    jobs: Chunks = field(
+        default_factory=lambda: Chunks(
+            "id",
+            "person",
+            "start_day",
+            "hours",
+            "wage",
+            "sector",
+            "source",
+            "wage_missing",
+            "subsidised",
+        )
+    )
     job_ends: Chunks = field(default_factory=lambda: Chunks("id", "end_day"))
     next_reg: int = 0
     next_job: int = 0
@@ -102,8 +122,14 @@ class World:
         self.since[idx] = day
         self.reg_start_month[idx] = month
         self.log.regs.add(
-            id=ids, person=idx, start_day=day, activity=self.activity[idx], prev36=self.prev36[idx],
-            continuing=self.continuing[idx], benefit=self.benefit[idx], days_used=self.days_used[idx],
+            id=ids,
+            person=idx,
+            start_day=day,
+            activity=self.activity[idx],
+            prev36=self.prev36[idx],
+            continuing=self.continuing[idx],
+            benefit=self.benefit[idx],
+            days_used=self.days_used[idx],
             wage_basis=self.wage_basis[idx],
         )
 
@@ -121,8 +147,14 @@ class World:
         self.job_subsidised[idx] = subsidised
         self.job_wage[idx] = jobs.wage
         self.log.jobs.add(
-            id=ids, person=idx, start_day=day, hours=jobs.hours, wage=jobs.wage,
-            sector=jobs.sector, source=jobs.source, wage_missing=jobs.wage_missing,
+            id=ids,
+            person=idx,
+            start_day=day,
+            hours=jobs.hours,
+            wage=jobs.wage,
+            sector=jobs.sector,
+            source=jobs.source,
+            wage_missing=jobs.wage_missing,
             subsidised=np.full(len(idx), subsidised),
         )
 

@@ -40,8 +40,9 @@ def health_insurance_daily_allowance_contribution(c: Columns, p: Snapshot) -> np
 def employer_pension_contribution(c: Columns, p: Snapshot) -> np.ndarray:
     """Employer's TyEL contribution at the average rate (the actual rate is set per employer)."""
     e = p.contributions.employee.pension
-    return np.where(between(c["age"], e.minimum_age, e.maximum_age),
-                    p.contributions.employer.pension.average_rate * c["wage_income"], 0.0)
+    return np.where(
+        between(c["age"], e.minimum_age, e.maximum_age), p.contributions.employer.pension.average_rate * c["wage_income"], 0.0
+    )
 
 
 def employer_unemployment_insurance_contribution(c: Columns, p: Snapshot) -> np.ndarray:
@@ -58,23 +59,36 @@ def employer_unemployment_insurance_contribution(c: Columns, p: Snapshot) -> np.
 def employer_health_insurance_contribution(c: Columns, p: Snapshot) -> np.ndarray:
     """Employer's health insurance contribution (työnantajan sairausvakuutusmaksu)."""
     e = p.contributions.employee.health_daily_allowance
-    return np.where(between(c["age"], e.minimum_age, e.maximum_age),
-                    p.contributions.employer.health_insurance.rate * c["wage_income"], 0.0)
+    return np.where(
+        between(c["age"], e.minimum_age, e.maximum_age), p.contributions.employer.health_insurance.rate * c["wage_income"], 0.0
+    )
 
 
 EMPLOYEE = (
     Rule("employee_pension_contribution", employee_pension_contribution, "Työntekijän eläkelaki 395/2006 (contribution)"),
-    Rule("employee_unemployment_insurance_contribution", employee_unemployment_insurance_contribution,
-         "Laki työttömyysetuuksien rahoituksesta 555/1998"),
-    Rule("health_insurance_daily_allowance_contribution", health_insurance_daily_allowance_contribution,
-         "Sairausvakuutuslaki 1224/2004, ch. 18 (insured persons' contributions)"),
+    Rule(
+        "employee_unemployment_insurance_contribution",
+        employee_unemployment_insurance_contribution,
+        "Laki työttömyysetuuksien rahoituksesta 555/1998",
+    ),
+    Rule(
+        "health_insurance_daily_allowance_contribution",
+        health_insurance_daily_allowance_contribution,
+        "Sairausvakuutuslaki 1224/2004, ch. 18 (insured persons' contributions)",
+    ),
 )
 EMPLOYER = (
     Rule("employer_pension_contribution", employer_pension_contribution, "Työntekijän eläkelaki 395/2006 (contribution)"),
-    Rule("employer_unemployment_insurance_contribution", employer_unemployment_insurance_contribution,
-         "Laki työttömyysetuuksien rahoituksesta 555/1998"),
-    Rule("employer_health_insurance_contribution", employer_health_insurance_contribution,
-         "Sairausvakuutuslaki 1224/2004, ch. 18 (employer's contribution)"),
+    Rule(
+        "employer_unemployment_insurance_contribution",
+        employer_unemployment_insurance_contribution,
+        "Laki työttömyysetuuksien rahoituksesta 555/1998",
+    ),
+    Rule(
+        "employer_health_insurance_contribution",
+        employer_health_insurance_contribution,
+        "Sairausvakuutuslaki 1224/2004, ch. 18 (employer's contribution)",
+    ),
 )
 
 RULES = (*EMPLOYEE, *EMPLOYER)

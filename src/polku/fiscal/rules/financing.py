@@ -32,19 +32,27 @@ def average_share(scale: Scale, start: np.ndarray, days: np.ndarray) -> np.ndarr
     return np.divide(overlap @ scale.rates, days, out=np.zeros_like(days), where=days > 0)
 
 
-def benefit_financing(benefit: np.ndarray, benefit_type: np.ndarray, used_before: np.ndarray, days: np.ndarray,
-                      p: Snapshot) -> dict[str, np.ndarray]:
+def benefit_financing(
+    benefit: np.ndarray, benefit_type: np.ndarray, used_before: np.ndarray, days: np.ndarray, p: Snapshot
+) -> dict[str, np.ndarray]:
     """Each financer's part of a year's unemployment benefit (`benefit`, EUR) paid over
     `days` paid days: `state`, `municipality`, `employment_fund`, `fund_members`."""
     f = p.financing
     basic_daily = p.unemployment.basic_allowance.daily_amount
     subsidy = benefit_type == BENEFIT_TYPES["labour_market_subsidy"]
     earnings_related = benefit_type == BENEFIT_TYPES["earnings_related"]
-    scale_share = np.where(subsidy, average_share(f.municipal_share.labour_market_subsidy, used_before, days),
-                           average_share(f.municipal_share.basic_allowance, used_before, days))
+    scale_share = np.where(
+        subsidy,
+        average_share(f.municipal_share.labour_market_subsidy, used_before, days),
+        average_share(f.municipal_share.basic_allowance, used_before, days),
+    )
     basic_part = np.where(earnings_related, np.minimum(benefit, days * basic_daily), benefit)
     municipality = basic_part * scale_share
     fund_members = np.where(earnings_related, f.unemployment_fund_share * benefit, 0.0)
     employment_fund = np.where(earnings_related, benefit - basic_part - fund_members, 0.0)
-    return {"state": basic_part - municipality, "municipality": municipality, "employment_fund": employment_fund,
-            "fund_members": fund_members}
+    return {
+        "state": basic_part - municipality,
+        "municipality": municipality,
+        "employment_fund": employment_fund,
+        "fund_members": fund_members,
+    }

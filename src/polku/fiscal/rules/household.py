@@ -44,7 +44,12 @@ def social_assistance_when_employed(c: Columns, p: Snapshot) -> np.ndarray:
     the net income and housing allowance gained, the earned-income disregard excepted."""
     d = p.social_assistance.earned_income_disregard
     disregard = np.minimum(d.maximum, d.share * c["monthly_earnings"])
-    gained = c["employed_net_monthly"] - c["unemployed_net_monthly"] + c["housing_allowance_when_employed"] - c["housing_allowance_monthly"]
+    gained = (
+        c["employed_net_monthly"]
+        - c["unemployed_net_monthly"]
+        + c["housing_allowance_when_employed"]
+        - c["housing_allowance_monthly"]
+    )
     return positive(c["social_assistance_monthly"] - positive(gained - disregard))
 
 

@@ -148,8 +148,14 @@ def taxes_withheld(c: Columns, p: Snapshot) -> np.ndarray:
     """Taxes on the tax card: state, municipal and church tax, both health insurance
     contributions and the broadcasting tax (the Tax Administration's "tax" in its
     examples; the pension and unemployment insurance contributions are withheld apart)."""
-    return (c["state_income_tax"] + c["municipal_income_tax"] + c["church_tax"] + c["health_insurance_medical_care_contribution"]
-            + c["health_insurance_daily_allowance_contribution"] + c["broadcasting_tax"])
+    return (
+        c["state_income_tax"]
+        + c["municipal_income_tax"]
+        + c["church_tax"]
+        + c["health_insurance_medical_care_contribution"]
+        + c["health_insurance_daily_allowance_contribution"]
+        + c["broadcasting_tax"]
+    )
 
 
 TVL = "Tuloverolaki 1535/1992"
@@ -164,7 +170,11 @@ RULES = (
     Rule("state_tax_before_credit", state_tax_before_credit, "Tuloveroasteikkolaki of the year"),
     Rule("municipal_tax_before_credit", municipal_tax_before_credit, "Kunnallisverolaki; the municipality's rate"),
     Rule("church_tax_before_credit", church_tax_before_credit, "Kirkkolaki; the parish's rate"),
-    Rule("medical_care_contribution_before_credit", medical_care_contribution_before_credit, "Sairausvakuutuslaki 1224/2004, ch. 18"),
+    Rule(
+        "medical_care_contribution_before_credit",
+        medical_care_contribution_before_credit,
+        "Sairausvakuutuslaki 1224/2004, ch. 18",
+    ),
     Rule("work_income_credit", work_income_credit, f"{TVL}, 125 §"),
     Rule("share_left_after_credit", share_left_after_credit, f"{TVL}, 125 §"),
     Rule("state_income_tax", state_income_tax, f"{TVL}, 125 §"),

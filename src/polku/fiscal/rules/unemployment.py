@@ -165,8 +165,9 @@ def monthly_dates(year: int) -> list[dt.date]:
     return [dt.date(year, month, 15) for month in range(1, 13)]
 
 
-def annual_unemployment_benefit(columns: Columns, year: int, legislation: Legislation,
-                                trace: dict[str, list[Reading]] | None = None) -> np.ndarray:
+def annual_unemployment_benefit(
+    columns: Columns, year: int, legislation: Legislation, trace: dict[str, list[Reading]] | None = None
+) -> np.ndarray:
     """The year's unemployment benefit: `benefit_days` full days plus
     `adjusted_benefit_months` months of adjusted benefit (the year's wage earned in those
     months, evenly), the amounts averaged over the year's months (each
@@ -181,7 +182,9 @@ def annual_unemployment_benefit(columns: Columns, year: int, legislation: Legisl
         result = run(ADJUSTED, dict(month), legislation.on(date).recording(reads))
         daily = daily + result["daily_amount"] * months / 12
         adjusted = adjusted + result["adjusted_monthly_amount"] * months / 12
-    return daily * np.asarray(columns["benefit_days"], dtype=float) + adjusted * np.asarray(columns["adjusted_benefit_months"], dtype=float)
+    return daily * np.asarray(columns["benefit_days"], dtype=float) + adjusted * np.asarray(
+        columns["adjusted_benefit_months"], dtype=float
+    )
 
 
 def _regimes(year: int, legislation: Legislation) -> dict[dt.date, int]:

@@ -18,5 +18,6 @@ def benefits_section(store: Store, ctx: ReportContext) -> list[Block]:
         return no_data(ctx)
     labels = (lambda k: ctx.label("benefit_type", k), lambda k: ctx.label("benefit_payer", k))
     orders = (codelist("benefit_type").codes, codelist("benefit_payer").codes)
-    return [cross_table(ctx, "benefits-type-payer", ctx.t("benefits.by_type_payer"), ctx.t("benefits.type"),
-                        counts, labels, orders)]
+    return [
+        cross_table(ctx, "benefits-type-payer", ctx.t("benefits.by_type_payer"), ctx.t("benefits.type"), counts, labels, orders)
+    ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from polku import sdc
-
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
 from polku.reports.blocks import Block, Chart, Note, Table, no_data
@@ -53,19 +52,35 @@ def _row(ctx: ReportContext, row: ServiceCostBenefit, service) -> tuple[str, ...
     r = row.result
     ratio = ctx.num(r.ratio, 2) if r.benefit > 0 else "–"
     return (
-        service(row.service_code), ctx.num(p["participants"]),
+        service(row.service_code),
+        ctx.num(p["participants"]),
         f"{ctx.num(r.additional_employments, 1)} ({ctx.num(row.effect.ci_low, 1)} – {ctx.num(row.effect.ci_high, 1)})",
-        ctx.num(r.gain_per_employment), ctx.num(r.cost), ctx.num(r.net), ratio, ctx.num(r.net_with_pension),
+        ctx.num(r.gain_per_employment),
+        ctx.num(r.cost),
+        ctx.num(r.net),
+        ratio,
+        ctx.num(r.net_with_pension),
         _probability(ctx, row.monte_carlo.probability_benefit_exceeds_cost),
     )
 
 
 def _table(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> Table:
     return Table(
-        id="cba-services", caption=ctx.t("cba.by_service"),
-        header=(ctx.t("services.service"), ctx.t("impact.participants"), ctx.t("cba.additional"), ctx.t("cba.gain"),
-                ctx.t("cba.cost"), ctx.t("cba.net"), ctx.t("cba.ratio"), ctx.t("cba.net_with_pension"), ctx.t("cba.probability")),
-        rows=tuple(_row(ctx, row, service) for row in rows), note=ctx.t("cba.table_note"),
+        id="cba-services",
+        caption=ctx.t("cba.by_service"),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.participants"),
+            ctx.t("cba.additional"),
+            ctx.t("cba.gain"),
+            ctx.t("cba.cost"),
+            ctx.t("cba.net"),
+            ctx.t("cba.ratio"),
+            ctx.t("cba.net_with_pension"),
+            ctx.t("cba.probability"),
+        ),
+        rows=tuple(_row(ctx, row, service) for row in rows),
+        note=ctx.t("cba.table_note"),
     )
 
 
@@ -76,8 +91,14 @@ def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[
     for row in rows:
         name, p = service(row.service_code), _released(ctx, row)
         if row.in_estimate is not None and row.in_estimate != row.result.participants:
-            notes.append(ctx.t("cba.note.extrapolated", service=name, kept=ctx.num(p["participants_in_estimate"]),
-                               all=ctx.num(p["participants"])))
+            notes.append(
+                ctx.t(
+                    "cba.note.extrapolated",
+                    service=name,
+                    kept=ctx.num(p["participants_in_estimate"]),
+                    all=ctx.num(p["participants"]),
+                )
+            )
         if row.costs_missing:
             notes.append(ctx.t("cba.note.costs_missing", service=name, missing=ctx.num(p["costs_missing"])))
         if row.fallbacks:
@@ -87,12 +108,20 @@ def _notes(ctx: ReportContext, rows: list[ServiceCostBenefit], service) -> list[
 
 def _chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Chart | None:
     svg = forest_chart(
-        "cba-net", ctx.t("cba.chart_title"), [service(row.service_code) for row in shown],
+        "cba-net",
+        ctx.t("cba.chart_title"),
+        [service(row.service_code) for row in shown],
         [row.result.per_participant(row.result.net) for row in shown],
-        [(row.result.per_participant(row.monte_carlo.net_percentiles[5]), row.result.per_participant(row.monte_carlo.net_percentiles[95]))
-         for row in shown],
+        [
+            (
+                row.result.per_participant(row.monte_carlo.net_percentiles[5]),
+                row.result.per_participant(row.monte_carlo.net_percentiles[95]),
+            )
+            for row in shown
+        ],
         [row.result.per_participant(row.result.net_with_pension) for row in shown],
-        value_label=ctx.t("cba.per_participant"), estimate_label=ctx.t("cba.legend_net"),
+        value_label=ctx.t("cba.per_participant"),
+        estimate_label=ctx.t("cba.legend_net"),
         naive_label=ctx.t("cba.legend_with_pension"),
     )
     return None if svg is None else Chart(svg, ctx.t("cba.chart_caption"))
@@ -101,10 +130,15 @@ def _chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Char
 def _tornado(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Table:
     body = tuple(
         (service(row.service_code), ctx.t(f"cba.input.{bar.key}"), ctx.num(bar.net_at_low), ctx.num(bar.net_at_high))
-        for row in shown for bar in row.tornado[:3]
+        for row in shown
+        for bar in row.tornado[:3]
     )
-    return Table(id="cba-tornado", caption=ctx.t("cba.tornado"),
-                 header=(ctx.t("services.service"), ctx.t("cba.input"), ctx.t("cba.net_low"), ctx.t("cba.net_high")), rows=body)
+    return Table(
+        id="cba-tornado",
+        caption=ctx.t("cba.tornado"),
+        header=(ctx.t("services.service"), ctx.t("cba.input"), ctx.t("cba.net_low"), ctx.t("cba.net_high")),
+        rows=body,
+    )
 
 
 def _tornado_chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service) -> Chart | None:
@@ -114,9 +148,15 @@ def _tornado_chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service)
     row = max(shown, key=lambda r: r.result.participants)
     name = service(row.service_code)
     svg = tornado_chart(
-        "cba-tornado-chart", ctx.t("cba.tornado_chart_title", service=name), [ctx.t(f"cba.input.{b.key}") for b in row.tornado],
-        [b.net_at_low for b in row.tornado], [b.net_at_high for b in row.tornado], row.result.net,
-        value_label=ctx.t("cba.net_euros"), low_label=ctx.t("cba.net_low"), high_label=ctx.t("cba.net_high"),
+        "cba-tornado-chart",
+        ctx.t("cba.tornado_chart_title", service=name),
+        [ctx.t(f"cba.input.{b.key}") for b in row.tornado],
+        [b.net_at_low for b in row.tornado],
+        [b.net_at_high for b in row.tornado],
+        row.result.net,
+        value_label=ctx.t("cba.net_euros"),
+        low_label=ctx.t("cba.net_low"),
+        high_label=ctx.t("cba.net_high"),
     )
     return None if svg is None else Chart(svg, ctx.t("cba.tornado_chart_caption", service=name))
 

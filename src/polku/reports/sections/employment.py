@@ -16,13 +16,22 @@ def employment_section(store: Store, ctx: ReportContext) -> list[Block]:
     spells = figures["spells"]
     if not spells:
         return no_data(ctx)
-    key_figures = figure_rows(ctx, [
-        ("employment.figure.spells", count_text(ctx, spells)),
-        ("employment.figure.persons", count_text(ctx, figures["persons"])),
-        ("employment.figure.part_time", share_text(ctx, figures["part_time"], spells)),
-        ("employment.figure.subsidised", share_text(ctx, figures["subsidised"], spells)),
-        ("employment.figure.wage_missing", share_text(ctx, figures["wage_missing"], spells)),
-    ])
-    sectors = distribution_table(ctx, "employment-sector", ctx.t("employment.by_sector"), ctx.t("employment.sector"),
-                                 queries.employment_sectors(store), lambda k: ctx.label("employer_sector", k))
+    key_figures = figure_rows(
+        ctx,
+        [
+            ("employment.figure.spells", count_text(ctx, spells)),
+            ("employment.figure.persons", count_text(ctx, figures["persons"])),
+            ("employment.figure.part_time", share_text(ctx, figures["part_time"], spells)),
+            ("employment.figure.subsidised", share_text(ctx, figures["subsidised"], spells)),
+            ("employment.figure.wage_missing", share_text(ctx, figures["wage_missing"], spells)),
+        ],
+    )
+    sectors = distribution_table(
+        ctx,
+        "employment-sector",
+        ctx.t("employment.by_sector"),
+        ctx.t("employment.sector"),
+        queries.employment_sectors(store),
+        lambda k: ctx.label("employer_sector", k),
+    )
     return [Note(ctx.t("employment.no_causal_claim"), tone="warning"), key_figures, sectors]

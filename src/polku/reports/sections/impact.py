@@ -64,8 +64,15 @@ def _service_table(ctx: ReportContext, rows: list[Released], service) -> Table:
     return Table(
         id="impact-services",
         caption=ctx.t("impact.by_service"),
-        header=(ctx.t("services.service"), ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"),
-                ctx.t("impact.naive"), ctx.t("impact.comparison"), ctx.t("impact.balance")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.participants"),
+            ctx.t("impact.effect"),
+            ctx.t("impact.interval"),
+            ctx.t("impact.naive"),
+            ctx.t("impact.comparison"),
+            ctx.t("impact.balance"),
+        ),
         rows=tuple(body),
         note=" ".join(filter(None, [ctx.t("impact.table_note"), sdc_note(ctx, any(r["sdc_applied"] for r in rows))])),
     )
@@ -76,7 +83,14 @@ def _detail_table(ctx: ReportContext, rows: list[Released], service, label, tabl
     return Table(
         id=table_id,
         caption=caption,
-        header=(ctx.t("services.service"), head, ctx.t("impact.participants"), ctx.t("impact.effect"), ctx.t("impact.interval"), ctx.t("impact.naive")),
+        header=(
+            ctx.t("services.service"),
+            head,
+            ctx.t("impact.participants"),
+            ctx.t("impact.effect"),
+            ctx.t("impact.interval"),
+            ctx.t("impact.naive"),
+        ),
         rows=body,
         note=sdc_note(ctx, any(r["sdc_applied"] for r in rows)),
     )
@@ -114,8 +128,26 @@ def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
     chart = _forest(ctx, at("service"), service)
     if chart is not None:
         blocks.append(chart)
-    blocks.append(_detail_table(ctx, at("service_group"), service, lambda r: ctx.t(f"impact.group.{r['client_group']}"),
-                                "impact-groups", ctx.t("impact.by_group"), ctx.t("impact.group")))
-    blocks.append(_detail_table(ctx, at("service_provider"), service, lambda r: provider(r["provider_id"]), "impact-providers",
-                                ctx.t("impact.by_provider"), ctx.t("impact.provider")))
+    blocks.append(
+        _detail_table(
+            ctx,
+            at("service_group"),
+            service,
+            lambda r: ctx.t(f"impact.group.{r['client_group']}"),
+            "impact-groups",
+            ctx.t("impact.by_group"),
+            ctx.t("impact.group"),
+        )
+    )
+    blocks.append(
+        _detail_table(
+            ctx,
+            at("service_provider"),
+            service,
+            lambda r: provider(r["provider_id"]),
+            "impact-providers",
+            ctx.t("impact.by_provider"),
+            ctx.t("impact.provider"),
+        )
+    )
     return blocks + view_blocks(ctx, views, service)

@@ -19,7 +19,7 @@ without an estimate are left out, the effects table already says why). Disclosur
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from polku import sdc
 from polku.groups import GROUPS
@@ -31,8 +31,12 @@ from polku.reports.context import ReportContext
 from polku.sdc.records import CURVE_MONTHS
 
 CODELISTS = {
-    "sex": "sex", "mother_tongue_group": "mother_tongue_group", "education_level": "education_level",
-    "municipality_code": "municipality", "activity_before": "activity_before", "benefit": "benefit_type",
+    "sex": "sex",
+    "mother_tongue_group": "mother_tongue_group",
+    "education_level": "education_level",
+    "municipality_code": "municipality",
+    "activity_before": "activity_before",
+    "benefit": "benefit_type",
     "benefit_at_spell_start": "benefit_type",
 }
 """Covariates whose indicator levels are codes of a code list (labelled in the report language)."""
@@ -76,7 +80,13 @@ def percent_points_interval(ctx: ReportContext, low: float | None, high: float |
 
 def _series(label: str, points: dict[int, tuple[float, float, float]]) -> tuple:
     months = sorted(points)
-    return (label, months, [100 * points[m][0] for m in months], [100 * points[m][1] for m in months], [100 * points[m][2] for m in months])
+    return (
+        label,
+        months,
+        [100 * points[m][0] for m in months],
+        [100 * points[m][1] for m in months],
+        [100 * points[m][2] for m in months],
+    )
 
 
 def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler) -> list[Block]:
@@ -91,7 +101,11 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
         released = sdc.release_survival(view.survival, groups, t=ctx.threshold)
         for record in (released, *released["client_groups"]):
             overall = record["client_group"] is None  # the chart shows each service once; groups are in the table
-            name = service(view.service_code) if overall else f"{service(view.service_code)}: {ctx.t('impact.group.' + record['client_group'])}"
+            name = (
+                service(view.service_code)
+                if overall
+                else f"{service(view.service_code)}: {ctx.t('impact.group.' + record['client_group'])}"
+            )
             series = []
             for label, key in ((participants, "participants"), (comparison, "comparison")):
                 group = record[key]
@@ -103,13 +117,25 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
             if overall:
                 panels.append((name, series))
     title = ctx.t("impact.survival.chart_title")
-    svg = curve_panels("impact-survival-chart", title, panels, x_label=ctx.t("impact.survival.x"), y_label=ctx.t("impact.survival.y"),
-                       x_max=CURVE_MONTHS, x_ticks=(0, *MONTHS))
+    svg = curve_panels(
+        "impact-survival-chart",
+        title,
+        panels,
+        x_label=ctx.t("impact.survival.x"),
+        y_label=ctx.t("impact.survival.y"),
+        x_max=CURVE_MONTHS,
+        x_ticks=(0, *MONTHS),
+    )
     table = Table(
         id="impact-survival",
         caption=ctx.t("impact.survival.table"),
-        header=(ctx.t("services.service"), ctx.t("impact.survival.group"), ctx.t("impact.survival.rows"),
-                *(ctx.t("impact.survival.month", months=m) for m in MONTHS), ctx.t("impact.survival.censored")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.survival.group"),
+            ctx.t("impact.survival.rows"),
+            *(ctx.t("impact.survival.month", months=m) for m in MONTHS),
+            ctx.t("impact.survival.censored"),
+        ),
         rows=tuple(rows),
         note=" ".join(filter(None, [ctx.t("impact.survival.table_note"), sdc_note(ctx, applied)])),
     )
@@ -122,7 +148,9 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
 # --- observed versus expected ---------------------------------------------------------------
 
 
-def protect_groups(rows: list[ExpectedRow], threshold: int) -> tuple[dict[str | None, int | None], dict[str | None, int | None], bool]:
+def protect_groups(
+    rows: list[ExpectedRow], threshold: int
+) -> tuple[dict[str | None, int | None], dict[str | None, int | None], bool]:
     """Participants and observed employments per group (None: all), protected as lines.
 
     A group's O is hidden when it, or the number of its participants who did not find work,
@@ -135,8 +163,13 @@ def protect_groups(rows: list[ExpectedRow], threshold: int) -> tuple[dict[str | 
     sizes = [r.n for r in rows]
     observed = [int(round(r.observed or 0)) for r in rows]
     hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)}, t=threshold)
-    primary = {i for i, r in enumerate(rows)
-               if sdc.is_sensitive(observed[i], threshold) or sdc.is_sensitive(r.n - observed[i], threshold) or (r.suppressed and r.n > 0)}
+    primary = {
+        i
+        for i, r in enumerate(rows)
+        if sdc.is_sensitive(observed[i], threshold)
+        or sdc.is_sensitive(r.n - observed[i], threshold)
+        or (r.suppressed and r.n > 0)
+    }
     primary |= {i for i in hidden_n if rows[i].n > 0}
     hidden_o = sdc.protect(observed, line, primary, t=threshold)
     shown_n = {k: (None if i in hidden_n else sizes[i]) for i, k in enumerate(keys)}
@@ -164,8 +197,13 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
                 # a hidden group size hides E too: E with its share of n would give n back
                 visible = o is not None and n is not None
                 interval = f"{ctx.num(row.ci_low, 1)} … {ctx.num(row.ci_high, 1)}" if visible else sdc.MARKER
-                cells = (ctx.num(o), ctx.num(row.expected, 1) if n is not None else sdc.MARKER,
-                         ctx.num(row.additional, 1) if visible else sdc.MARKER, interval, ctx.num(row.ratio, 2) if visible else sdc.MARKER)
+                cells = (
+                    ctx.num(o),
+                    ctx.num(row.expected, 1) if n is not None else sdc.MARKER,
+                    ctx.num(row.additional, 1) if visible else sdc.MARKER,
+                    interval,
+                    ctx.num(row.ratio, 2) if visible else sdc.MARKER,
+                )
             body.append((service(view.service_code), group_label(row.client_group), ctx.num(n), *cells))
             if not row.suppressed and row.n and n is not None:
                 half = (row.ci_high - row.ci_low) / 2
@@ -178,14 +216,28 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
     table = Table(
         id="impact-expected",
         caption=ctx.t("impact.expected.table"),
-        header=(ctx.t("services.service"), ctx.t("impact.group"), ctx.t("impact.participants"), ctx.t("impact.expected.observed"),
-                ctx.t("impact.expected.expected"), ctx.t("impact.expected.additional"), ctx.t("impact.interval"), ctx.t("impact.expected.ratio")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.group"),
+            ctx.t("impact.participants"),
+            ctx.t("impact.expected.observed"),
+            ctx.t("impact.expected.expected"),
+            ctx.t("impact.expected.additional"),
+            ctx.t("impact.interval"),
+            ctx.t("impact.expected.ratio"),
+        ),
         rows=tuple(body),
         note=" ".join(filter(None, [ctx.t("impact.expected.note"), sdc_note(ctx, applied)])),
     )
     title = ctx.t("impact.expected.chart_title")
-    svg = expected_panels("impact-expected-chart", title, panels, observed_label=ctx.t("impact.expected.observed"),
-                          expected_label=ctx.t("impact.expected.expected"), axis_label=ctx.t("impact.expected.axis"))
+    svg = expected_panels(
+        "impact-expected-chart",
+        title,
+        panels,
+        observed_label=ctx.t("impact.expected.observed"),
+        expected_label=ctx.t("impact.expected.expected"),
+        axis_label=ctx.t("impact.expected.axis"),
+    )
     blocks: list[Block] = [Heading(ctx.t("impact.h.expected"), "impact-h-expected"), Note(ctx.t("impact.expected.intro")), table]
     if svg is not None:
         blocks.append(Chart(svg, ctx.t("impact.expected.chart_caption"), id="impact-expected-chart"))
@@ -204,13 +256,27 @@ def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labele
         ess_shown = None if ess is None or ess < ctx.threshold else round(ess)
         trimmed, hidden = sdc.separate_counts({"n": r.n_trimmed}, t=ctx.threshold)
         applied = applied or hidden or (ess is not None and ess_shown is None)
-        rows.append((service(view.service_code), ctx.num(r.max_smd_before, 2), ctx.num(r.max_smd_after, 2), f"{over} / {len(r.balance)}",
-                     ctx.num(ess_shown), ctx.num(trimmed["n"])))
+        rows.append(
+            (
+                service(view.service_code),
+                ctx.num(r.max_smd_before, 2),
+                ctx.num(r.max_smd_after, 2),
+                f"{over} / {len(r.balance)}",
+                ctx.num(ess_shown),
+                ctx.num(trimmed["n"]),
+            )
+        )
     return Table(
         id="impact-balance",
         caption=ctx.t("impact.balance.table"),
-        header=(ctx.t("services.service"), ctx.t("impact.balance.before"), ctx.t("impact.balance.after"), ctx.t("impact.balance.over"),
-                ctx.t("impact.balance.ess"), ctx.t("impact.balance.trimmed")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.balance.before"),
+            ctx.t("impact.balance.after"),
+            ctx.t("impact.balance.over"),
+            ctx.t("impact.balance.ess"),
+            ctx.t("impact.balance.trimmed"),
+        ),
         rows=tuple(rows),
         note=" ".join(filter(None, [ctx.t("impact.balance.note"), sdc_note(ctx, applied)])),
     )
@@ -219,19 +285,34 @@ def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labele
 def _love(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Chart | None:
     """SMDs before and after weighting, as the gate releases them: an indicator whose means
     would give a small count of participants or comparison people is not drawn."""
-    balance = {view.service_code: sdc.release_estimates([view.overall.to_dict()], t=ctx.threshold)[0]["balance"] for view in shown}
+    balance = {
+        view.service_code: sdc.release_estimates([view.overall.to_dict()], t=ctx.threshold)[0]["balance"] for view in shown
+    }
     names: list[str] = []
     for view in shown:
         names += [b["covariate"] for b in balance[view.service_code] if b["covariate"] not in names]
     panels = []
     for view in shown:
         by_name = {b["covariate"]: b for b in balance[view.service_code]}
-        panels.append((service(view.service_code), [by_name[n]["smd_before"] if n in by_name else None for n in names],
-                       [by_name[n]["smd_after"] if n in by_name else None for n in names]))
+        panels.append(
+            (
+                service(view.service_code),
+                [by_name[n]["smd_before"] if n in by_name else None for n in names],
+                [by_name[n]["smd_after"] if n in by_name else None for n in names],
+            )
+        )
     label = covariate_labeler(ctx)
     title = ctx.t("impact.balance.chart_title")
-    svg = love_plot("impact-balance-chart", title, [label(n) for n in names], panels, before_label=ctx.t("impact.balance.legend_before"),
-                    after_label=ctx.t("impact.balance.legend_after"), axis_label=ctx.t("impact.balance.axis"), threshold=SMD_THRESHOLD)
+    svg = love_plot(
+        "impact-balance-chart",
+        title,
+        [label(n) for n in names],
+        panels,
+        before_label=ctx.t("impact.balance.legend_before"),
+        after_label=ctx.t("impact.balance.legend_after"),
+        axis_label=ctx.t("impact.balance.axis"),
+        threshold=SMD_THRESHOLD,
+    )
     return None if svg is None else Chart(svg, ctx.t("impact.balance.chart_caption"), id="impact-balance-chart")
 
 
@@ -256,10 +337,22 @@ def _overlap(ctx: ReportContext, shown: list[ServiceView], service: Labeler, tri
     if not panels or bins is None:
         return None
     title = ctx.t("impact.overlap.chart_title")
-    svg = overlap_plot("impact-overlap-chart", title, bins, panels, treated_label=ctx.t("impact.overlap.participants"),
-                       control_label=ctx.t("impact.overlap.comparison"), axis_label=ctx.t("impact.overlap.axis"),
-                       share_label=ctx.t("impact.overlap.share"), trim=trim)
-    return None if svg is None else Chart(svg, ctx.t("impact.overlap.chart_caption", threshold=ctx.threshold), id="impact-overlap-chart")
+    svg = overlap_plot(
+        "impact-overlap-chart",
+        title,
+        bins,
+        panels,
+        treated_label=ctx.t("impact.overlap.participants"),
+        control_label=ctx.t("impact.overlap.comparison"),
+        axis_label=ctx.t("impact.overlap.axis"),
+        share_label=ctx.t("impact.overlap.share"),
+        trim=trim,
+    )
+    return (
+        None
+        if svg is None
+        else Chart(svg, ctx.t("impact.overlap.chart_caption", threshold=ctx.threshold), id="impact-overlap-chart")
+    )
 
 
 def _verdict(ctx: ReportContext, passed: bool) -> str:
@@ -280,9 +373,17 @@ def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labe
     return Table(
         id="impact-refutation",
         caption=ctx.t("impact.refute.table"),
-        header=(ctx.t("services.service"), ctx.t("impact.effect"), ctx.t("impact.refute.negative"), ctx.t("impact.interval"),
-                ctx.t("impact.refute.result"), ctx.t("impact.refute.placebo"), ctx.t("impact.interval"), ctx.t("impact.refute.result"),
-                ctx.t("impact.refute.evalue")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("impact.effect"),
+            ctx.t("impact.refute.negative"),
+            ctx.t("impact.interval"),
+            ctx.t("impact.refute.result"),
+            ctx.t("impact.refute.placebo"),
+            ctx.t("impact.interval"),
+            ctx.t("impact.refute.result"),
+            ctx.t("impact.refute.evalue"),
+        ),
         rows=tuple(rows),
         note=ctx.t("impact.refute.note"),
     )
@@ -292,8 +393,11 @@ def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler,
     shown = [v for v in views if v.checks is not None and not v.overall.result.suppressed]
     if not shown:
         return []
-    blocks: list[Block] = [Heading(ctx.t("impact.h.checks"), "impact-h-checks"), Note(ctx.t("impact.checks.intro")),
-                           _balance_table(ctx, shown, service)]
+    blocks: list[Block] = [
+        Heading(ctx.t("impact.h.checks"), "impact-h-checks"),
+        Note(ctx.t("impact.checks.intro")),
+        _balance_table(ctx, shown, service),
+    ]
     for chart in (_love(ctx, shown, service), _overlap(ctx, shown, service, trim)):
         if chart is not None:
             blocks.append(chart)

@@ -21,9 +21,14 @@ def progress_section(store: Store, ctx: ReportContext) -> list[Block]:
     if items:
         codes = codelist("measurement_item")
         by_item = {item: n for (_, item), n in items.items()}
-        label = lambda item: f"{ctx.label('instrument', str(codes.attributes.get(item, {}).get('instrument', NONE)))}: {ctx.label('measurement_item', item)}"  # noqa: E731
-        blocks.append(distribution_table(ctx, "measurements", ctx.t("progress.measurements"), ctx.t("progress.item"),
-                                         by_item, label, codes.codes))
+        label = lambda item: (
+            f"{ctx.label('instrument', str(codes.attributes.get(item, {}).get('instrument', NONE)))}: {ctx.label('measurement_item', item)}"
+        )  # noqa: E731
+        blocks.append(
+            distribution_table(
+                ctx, "measurements", ctx.t("progress.measurements"), ctx.t("progress.item"), by_item, label, codes.codes
+            )
+        )
     if goals:
         labels = (lambda k: ctx.label("goal_domain", k), lambda k: ctx.label("goal_status", k))
         orders = (codelist("goal_domain").codes, codelist("goal_status").codes)

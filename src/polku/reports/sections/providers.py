@@ -20,8 +20,12 @@ def providers_section(store: Store, ctx: ReportContext) -> list[Block]:
     clients, hidden = sdc.separate_counts({r["provider_id"]: int(r["clients"]) for r in rows}, t=ctx.threshold)
     shown_episodes = episodes.column()
     body = tuple(
-        (r["name"], ctx.label("provider_type", r["provider_type"]),
-         ctx.num(shown_episodes[r["provider_id"]]), ctx.num(clients[r["provider_id"]]))
+        (
+            r["name"],
+            ctx.label("provider_type", r["provider_type"]),
+            ctx.num(shown_episodes[r["provider_id"]]),
+            ctx.num(clients[r["provider_id"]]),
+        )
         for r in rows
     )
     table = Table(

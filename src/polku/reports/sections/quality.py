@@ -19,8 +19,9 @@ def _import_table(summary: QualitySummary, ctx: ReportContext) -> Table:
     (`sdc.import_counts`; organisation tables exact)."""
     rows, applied = [], False
     for e in summary.imports:
-        shown = sdc.import_counts(e.rows_read, e.rows_accepted, e.rows_quarantined, about_people=sdc.about_people(e.table),
-                                  t=ctx.threshold)
+        shown = sdc.import_counts(
+            e.rows_read, e.rows_accepted, e.rows_quarantined, about_people=sdc.about_people(e.table), t=ctx.threshold
+        )
         applied = applied or None in shown
         rows.append((e.table, e.file.rsplit("/", 1)[-1], e.sha256[:12], e.status, *(ctx.num(v) for v in shown)))
     header = tuple(ctx.t(f"status.col.{c}") for c in ("table", "file", "sha256", "status", "read", "accepted", "quarantined"))
@@ -31,7 +32,9 @@ def _quarantine_table(summary: QualitySummary, ctx: ReportContext) -> Table:
     """Quarantined rows by table and reason; no total is shown, so the primary rule suffices."""
     people = {str(i): q.rows for i, q in enumerate(summary.quarantine) if sdc.about_people(q.table)}
     shown, applied = sdc.separate_counts(people, t=ctx.threshold)
-    counts = [shown[str(i)] if str(i) in shown else sdc.organisation_counts([q.rows])[0] for i, q in enumerate(summary.quarantine)]
+    counts = [
+        shown[str(i)] if str(i) in shown else sdc.organisation_counts([q.rows])[0] for i, q in enumerate(summary.quarantine)
+    ]
     rows = tuple((q.table, q.reason_code, q.reason, ctx.num(n)) for q, n in zip(summary.quarantine, counts))
     header = (ctx.t("status.col.table"), ctx.t("quality.reason_code"), ctx.t("quality.reason"), ctx.t("unit.rows"))
     return Table("quality-quarantine", ctx.t("quality.quarantine"), header, rows, note=sdc_note(ctx, applied))
@@ -39,8 +42,10 @@ def _quarantine_table(summary: QualitySummary, ctx: ReportContext) -> Table:
 
 def _findings_table(summary: QualitySummary, ctx: ReportContext) -> Table:
     shown, applied = sdc.separate_counts({str(i): f.count for i, f in enumerate(summary.findings)}, t=ctx.threshold)
-    rows = tuple((ctx.t(f"quality.severity.{f.severity}"), f.table, ctx.num(shown[str(i)]), f.explanation(ctx.lang))
-                 for i, f in enumerate(summary.findings))
+    rows = tuple(
+        (ctx.t(f"quality.severity.{f.severity}"), f.table, ctx.num(shown[str(i)]), f.explanation(ctx.lang))
+        for i, f in enumerate(summary.findings)
+    )
     header = (ctx.t("quality.severity"), ctx.t("status.col.table"), ctx.t("unit.rows"), ctx.t("quality.explanation"))
     return Table("quality-findings", ctx.t("quality.findings"), header, rows, note=sdc_note(ctx, applied))
 

@@ -34,7 +34,12 @@ def cost_table(store: Store, ctx: ReportContext, service: Labeler) -> Table:
     return Table(
         id="services-cost",
         caption=ctx.t("services.costs"),
-        header=(ctx.t("services.service"), ctx.t("unit.episodes"), ctx.t("services.cost_total"), ctx.t("services.cost_per_episode")),
+        header=(
+            ctx.t("services.service"),
+            ctx.t("unit.episodes"),
+            ctx.t("services.cost_total"),
+            ctx.t("services.cost_per_episode"),
+        ),
         rows=tuple(rows),
         note=" ".join(filter(None, [ctx.t("services.cost_note"), sdc_note(ctx, applied)])),
     )
@@ -49,12 +54,22 @@ def services_section(store: Store, ctx: ReportContext) -> list[Block]:
     service = service_labeler(store, ctx)
     head = ctx.t("services.service")
     years = cross_table(ctx, "services-year", ctx.t("services.by_year"), head, by_year, (service, str))
-    status = cross_table(ctx, "services-status", ctx.t("services.by_status"), head,
-                         queries.episodes_by(store, "service_code", "completion_status"),
-                         (service, lambda k: ctx.label("completion_status", k)),
-                         (None, codelist("completion_status").codes))
-    providers = cross_table(ctx, "services-provider", ctx.t("services.by_provider"), ctx.t("providers.provider"),
-                            queries.episodes_by(store, "provider_id", "service_code"),
-                            (provider_labeler(store, ctx), service))
+    status = cross_table(
+        ctx,
+        "services-status",
+        ctx.t("services.by_status"),
+        head,
+        queries.episodes_by(store, "service_code", "completion_status"),
+        (service, lambda k: ctx.label("completion_status", k)),
+        (None, codelist("completion_status").codes),
+    )
+    providers = cross_table(
+        ctx,
+        "services-provider",
+        ctx.t("services.by_provider"),
+        ctx.t("providers.provider"),
+        queries.episodes_by(store, "provider_id", "service_code"),
+        (provider_labeler(store, ctx), service),
+    )
     chart = chart_of(ctx, years, title=ctx.t("services.episodes_chart"), value_label=ctx.t("unit.episodes"), horizontal=True)
     return [years, *chart, status, cost_table(store, ctx, service), providers]
