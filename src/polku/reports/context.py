@@ -14,6 +14,17 @@ NONE = "_none"
 
 
 @dataclass(frozen=True)
+class RunHeader:
+    """Which analysis run a report shows: printed in its header so every figure names its run."""
+
+    run_id: str
+    finished_at: datetime
+    seed: int
+    as_of: date | None
+    polku_version: str
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Read-only facts shared by the sections of one report."""
 
@@ -21,6 +32,7 @@ class ReportContext:
     threshold: int
     generated_at: datetime
     extraction_date: date | None = None
+    run: RunHeader | None = None
     computed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Results that several sections show, computed once per report (e.g. the impact views)."""
 

@@ -1,23 +1,37 @@
 """The registry of report sections, so a new capability adds a section without editing others.
 
-A section is an id, the message key of its title, an order number and a function
-(store, context) -> blocks. Every module in `polku.reports.sections` registers its
-sections when imported; `sections()` imports them all, so adding a file there (e.g.
-`sections/impact.py`) is the whole change a later capability needs.
+A section is an id, the message key of its title, an order number and two functions:
+`compute(store, analysis) -> {table name: DataFrame}`, run once by `polku analyse` and
+stored in the analysis run, and `render(results, context) -> blocks`, which reads only
+those stored tables (of any section), never the store, and never fits. Table names are
+global across sections and must be unique. Every module in `polku.reports.sections`
+registers its sections when imported; `sections()` imports them all, so adding a file
+there is the whole change a later capability needs.
+
+Transitional: a section registered without `compute` is a legacy section whose function
+takes (store, context) and reads the store while rendering; it is removed once every
+section computes into the run.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
+
+from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block
 from polku.reports.context import ReportContext
 from polku.store import Store
 
-Builder = Callable[[Store, ReportContext], Sequence[Block]]
+Results = Mapping[str, pd.DataFrame]
+"""The stored tables of one analysis run, by name."""
+Computer = Callable[[Store, AnalysisContext], Mapping[str, pd.DataFrame]]
+Renderer = Callable[[Results, ReportContext], Sequence[Block]]
 
 
 @dataclass(frozen=True)
@@ -25,18 +39,24 @@ class Section:
     id: str
     title_key: str
     order: int
-    build: Builder
+    render: Callable[..., Sequence[Block]]
+    compute: Computer | None = None
+
+    @property
+    def legacy(self) -> bool:
+        """A section that still reads the store while rendering (no `compute`)."""
+        return self.compute is None
 
 
 _REGISTRY: dict[str, Section] = {}
 
 
-def register(id: str, title_key: str, order: int) -> Callable[[Builder], Builder]:
-    """Decorator: register `build` as the section `id` (re-registering replaces it)."""
+def register(id: str, title_key: str, order: int, compute: Computer | None = None) -> Callable[[Any], Any]:
+    """Decorator: register `render` as the section `id` (re-registering replaces it)."""
 
-    def decorate(build: Builder) -> Builder:
-        _REGISTRY[id] = Section(id, title_key, order, build)
-        return build
+    def decorate(render: Any) -> Any:
+        _REGISTRY[id] = Section(id, title_key, order, render, compute)
+        return render
 
     return decorate
 

@@ -13,15 +13,17 @@ from importlib import resources
 from pathlib import Path
 
 import ibis
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from polku import __version__, sdc
 from polku.outputs import check_writable, write_output
+from polku.pipeline.settings import AnalysisContext
 from polku.quality import latest_imports
 from polku.reports import queries
 from polku.reports.blocks import Block
-from polku.reports.context import ReportContext
-from polku.reports.registry import sections
+from polku.reports.context import ReportContext, RunHeader
+from polku.reports.registry import Results, sections
 from polku.store import Store
 
 
@@ -65,23 +67,44 @@ def _css() -> str:
     return (resources.files("polku.reports") / "static" / "report.css").read_text(encoding="utf-8")
 
 
-def make_context(store: Store, lang: str) -> ReportContext:
+def make_context(store: Store, lang: str, run: RunHeader | None = None) -> ReportContext:
     return ReportContext(
         lang=lang,
         threshold=sdc.threshold(),
         generated_at=datetime.now(UTC).replace(microsecond=0),
         extraction_date=queries.extraction_date(store),
+        run=run,
     )
 
 
-def render_sections(store: Store, ctx: ReportContext) -> list[RenderedSection]:
-    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(s.build(store, ctx))) for s in sections()]
+def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """Every section's tables, as `polku analyse` stores them in a run; names are unique."""
+    tables: dict[str, pd.DataFrame] = {}
+    for section in sections():
+        if section.compute is None:
+            continue
+        for name, frame in section.compute(store, analysis).items():
+            if name in tables:
+                raise ValueError(f"report table {name!r} is computed by two sections")
+            tables[name] = frame
+    return tables
 
 
-def render_html(store: Store, lang: str) -> str:
-    """The whole report as one HTML document."""
+def render_sections(store: Store, ctx: ReportContext, results: Results) -> list[RenderedSection]:
+    """Each section's blocks: from the run's tables, or (legacy sections) from the store."""
+    rendered = []
+    for s in sections():
+        blocks = s.render(store, ctx) if s.legacy else s.render(results, ctx)
+        rendered.append(RenderedSection(s.id, ctx.t(s.title_key), tuple(blocks)))
+    return rendered
+
+
+def render_html(store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None) -> str:
+    """The whole report as one HTML document, from a run's `results` (computed now if None)."""
     store = ReportStore(store.path, store.con)
-    ctx = make_context(store, lang)
+    if results is None:
+        results = compute_sections(store, AnalysisContext())
+    ctx = make_context(store, lang, run)
     template = _environment().get_template("report.html.j2")
     return template.render(
         ctx=ctx,
@@ -89,7 +112,7 @@ def render_html(store: Store, lang: str) -> str:
         version=__version__,
         areas=", ".join(queries.areas(store)) or ctx.t("common.not_given"),
         imports=latest_imports(store),
-        sections=render_sections(store, ctx),
+        sections=render_sections(store, ctx, results),
     )
 
 

@@ -1,0 +1,46 @@
+"""What one analysis run is computed with, and the cache its steps share.
+
+Why a separate module: the run's provenance stores these settings, the report's sections
+read them while they compute, and the CLI builds them from its options; none of these
+should import the others to agree on one small value object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from polku.impact.registry import DEFAULT_METHOD
+
+OUTCOME = "employed_12m"
+"""The outcome the report and the run estimate by default: employed within 12 months."""
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every choice an analysis run depends on; stored whole in the run's provenance."""
+
+    as_of: dt.date | None = None
+    """The data's end date; None means the latest date the store holds."""
+    seed: int = 0
+    method: str = DEFAULT_METHOD
+    outcome: str = OUTCOME
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the date as ISO text."""
+        values = asdict(self)
+        values["as_of"] = self.as_of.isoformat() if self.as_of else None
+        return values
+
+
+@dataclass
+class AnalysisContext:
+    """The settings plus results that several sections compute from (e.g. the impact views).
+
+    Why a cache: the impact and cost-benefit sections both stand on the same per-service
+    estimates, which take most of an analysis's time; they are computed once per run.
+    """
+
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    computed: dict[str, Any] = field(default_factory=dict, repr=False)
