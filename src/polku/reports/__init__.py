@@ -1,7 +1,8 @@
 """The self-contained HTML report of what the store holds, built from registered sections.
 
-Add a section by writing a module in `polku.reports.sections` that decorates a function
-(store, context) -> blocks with `register(...)`; see docs/report.md.
+Add a section by writing a module in `polku.reports.sections` with a `compute(store,
+analysis) -> tables` and a `render(results, context) -> blocks` registered with
+`register(...)`; the report renders from an analysis run's tables (see docs/report.md).
 """
 
 from __future__ import annotations
