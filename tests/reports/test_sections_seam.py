@@ -24,7 +24,7 @@ from section_blocks import CASES, GOLDEN, SECTIONS, as_data, build_synthetic, co
 from polku.errors import PolkuError
 from polku.i18n import LANGUAGES, t
 from polku.pipeline.settings import AnalysisContext
-from polku.reports import registry, render
+from polku.reports import build_run_report, registry, render
 from polku.reports.context import RunHeader
 from polku.reports.registry import sections
 from polku.store import Store, open_store
@@ -220,3 +220,12 @@ def test_render_html_from_a_store_equals_the_run_rendered(
 ) -> None:
     """The store path computes then renders: the same document as rendering the run."""
     assert render.render_html(stores["filled"], "sv", run=RUN) == render.render_run_html(results["filled"], "sv", RUN)
+
+
+@pytest.mark.usefixtures("computed_only")
+def test_a_run_report_is_written_without_a_store(results: dict, tmp_path: Path) -> None:
+    path = build_run_report(results["filled"], tmp_path / "run.html", lang="fi", run=RUN)
+    html = path.read_text(encoding="utf-8")
+    assert RUN.run_id in html and '<section id="clients">' in html
+    with pytest.raises(ValueError, match="de"):
+        build_run_report(results["filled"], tmp_path / "x.html", lang="de")
