@@ -11,9 +11,12 @@ from datetime import date
 from typing import Any
 
 import ibis
+import pandas as pd
 from ibis import _
 
+from polku.i18n import LANGUAGES
 from polku.reports.context import NONE
+from polku.reports.frames import typed_frame
 from polku.schema.tables import TABLES
 from polku.store import Store
 
@@ -97,34 +100,34 @@ def episodes_by(store: Store, row: str, col: str) -> dict[tuple[str, str], int]:
     return counts2(episodes, episodes[row], episodes[col])
 
 
-def service_costs(store: Store) -> dict[str, dict[str, float]]:
-    """Per service: episodes, episodes with a cost, distinct clients and total cost."""
+def service_costs(store: Store) -> pd.DataFrame:
+    """Per service (by code): episodes, episodes with a cost, distinct clients and total cost."""
     episodes = store.table("service_episode")
     frame = (
         episodes.group_by(service=_key(episodes.service_code))
         .aggregate(
             episodes=_.count(),
-            with_cost=_.cost.notnull().cast("int").sum(),
+            with_cost=_.cost.notnull().cast("int").sum().fill_null(0),
             clients=_.person_id.nunique(),
             cost=_.cost.cast("float64").sum().fill_null(0),
         )
         .order_by("service")
         .execute()
     )
-    return {
-        row.service: {k: float(getattr(row, k)) for k in ("episodes", "with_cost", "clients", "cost")}
-        for row in frame.itertuples(index=False)
-    }
+    return typed_frame(
+        frame, {"service": "object", "episodes": "int64", "with_cost": "int64", "clients": "int64", "cost": "float64"}
+    )
 
 
-def service_names(store: Store, lang: str) -> dict[str, str]:
+def service_names(store: Store) -> pd.DataFrame:
+    """The catalogue's service names in every report language, by code."""
     service = store.table("service")
-    frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
-    return dict(zip(frame.service_code, frame.name))
+    columns = {"service_code": "object", **{f"name_{lang}": "object" for lang in LANGUAGES}}
+    return typed_frame(service.select(*columns).order_by("service_code").execute(), columns)
 
 
-def providers(store: Store) -> list[dict[str, Any]]:
-    """Every provider with its episodes and distinct clients (0 when none)."""
+def providers(store: Store) -> pd.DataFrame:
+    """Every provider with its episodes and distinct clients (0 when none), by name then id."""
     provider = store.table("provider")
     episodes = store.table("service_episode")
     per = episodes.group_by("provider_id").aggregate(episodes=_.count(), clients=_.person_id.nunique())
@@ -135,7 +138,8 @@ def providers(store: Store) -> list[dict[str, Any]]:
         episodes=per.episodes.fill_null(0),
         clients=per.clients.fill_null(0),
     )
-    return joined.order_by("name").execute().to_dict("records")
+    columns = {"provider_id": "object", "name": "object", "provider_type": "object", "episodes": "int64", "clients": "int64"}
+    return typed_frame(joined.order_by("name", "provider_id").execute(), columns)
 
 
 # --- employment, measurements, goals ------------------------------------------------------

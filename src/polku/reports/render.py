@@ -1,7 +1,10 @@
 """Assemble the report: header facts, every registered section, template and inline CSS.
 
-Why everything is inlined: the report is one file a manager can e-mail or open offline;
-it makes no request to any server (no CDN, no fonts, no scripts).
+Two steps, as in a run: `compute_sections` reads the store once and returns every table
+the report shows (the header's and each section's); `render_run_html` turns those tables
+and the run's header into HTML without a store. `render_html` does both for callers that
+hold a store. Why everything is inlined: the report is one file a manager can e-mail or
+open offline; it makes no request to any server (no CDN, no fonts, no scripts).
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ from importlib import resources
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from polku import __version__, sdc
+from polku.errors import PolkuError
 from polku.outputs import check_writable, write_output
 from polku.pipeline.settings import AnalysisContext
-from polku.quality import latest_imports
-from polku.reports import queries
+from polku.reports import header
 from polku.reports.blocks import Block
 from polku.reports.context import ReportContext, RunHeader
-from polku.reports.registry import Results, sections
+from polku.reports.registry import Results, Section, sections
 from polku.store import Store
 
 
@@ -35,13 +39,13 @@ class ReportStore(Store):
     makes about seventy such calls, which cost more than the queries themselves.
     """
 
-    _tables: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
+    _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     @cached_property
-    def ibis(self) -> ibis.BaseBackend:  # type: ignore[override]
+    def ibis(self) -> ibis.BaseBackend:
         return ibis.duckdb.from_connection(self.con)
 
-    def table(self, name: str) -> ibis.Table:
+    def table(self, name: str) -> ir.Table:
         if name not in self._tables:
             self._tables[name] = self.ibis.table(name)
         return self._tables[name]
@@ -67,19 +71,23 @@ def _css() -> str:
     return (resources.files("polku.reports") / "static" / "report.css").read_text(encoding="utf-8")
 
 
-def make_context(store: Store, lang: str, run: RunHeader | None = None) -> ReportContext:
+def make_context(results: Results, lang: str, run: RunHeader | None = None) -> ReportContext:
+    """The facts every section shares; the data's date comes from the run's tables."""
     return ReportContext(
         lang=lang,
         threshold=sdc.threshold(),
         generated_at=datetime.now(UTC).replace(microsecond=0),
-        extraction_date=queries.extraction_date(store),
+        extraction_date=header.extraction_date(results),
         run=run,
     )
 
 
 def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
-    """Every section's tables, as `polku analyse` stores them in a run; names are unique."""
-    tables: dict[str, pd.DataFrame] = {}
+    """The header's and every section's tables, as `polku analyse` stores them in a run;
+    names are unique."""
+    if not isinstance(store, ReportStore):
+        store = ReportStore(store.path, store.con)
+    tables: dict[str, pd.DataFrame] = header.compute_header(store)
     for section in sections():
         if section.compute is None:
             continue
@@ -90,33 +98,56 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
     return tables
 
 
-def render_sections(store: Store, ctx: ReportContext, results: Results) -> list[RenderedSection]:
-    """Each section's blocks: from the run's tables, or (legacy sections) from the store."""
-    rendered = []
-    for s in sections():
-        blocks = s.render(store, ctx) if s.legacy else s.render(results, ctx)
-        rendered.append(RenderedSection(s.id, ctx.t(s.title_key), tuple(blocks)))
-    return rendered
+def _blocks(section: Section, results: Results, ctx: ReportContext, store: Store | None) -> list[Block]:
+    """A section's blocks from the run's tables; a legacy section still reads the store."""
+    if not section.legacy:
+        return list(section.render(results, ctx))
+    if store is None:
+        raise PolkuError(
+            f"the report section {section.id!r} still reads the store and cannot be rendered from a run alone",
+            fix="render it with the store (render_html) until the section computes its tables into the run",
+        )
+    return list(section.render(store, ctx))
 
 
-def render_html(store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None) -> str:
-    """The whole report as one HTML document, from a run's `results` (computed now if None)."""
-    store = ReportStore(store.path, store.con)
-    if results is None:
-        results = compute_sections(store, AnalysisContext())
-    ctx = make_context(store, lang, run)
+def render_sections(results: Results, ctx: ReportContext, store: Store | None = None) -> list[RenderedSection]:
+    """Each section's blocks, from the run's tables (`store` only for legacy sections)."""
+    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(_blocks(s, results, ctx, store))) for s in sections()]
+
+
+def _html(results: Results, lang: str, run: RunHeader | None, store: Store | None) -> str:
+    ctx = make_context(results, lang, run)
     template = _environment().get_template("report.html.j2")
     return template.render(
         ctx=ctx,
         css=_css(),
         version=__version__,
-        areas=", ".join(queries.areas(store)) or ctx.t("common.not_given"),
-        imports=latest_imports(store),
-        sections=render_sections(store, ctx, results),
+        areas=", ".join(header.areas(results)) or ctx.t("common.not_given"),
+        imports=list(header.imports(results).itertuples(index=False)),
+        sections=render_sections(results, ctx, store),
     )
+
+
+def render_run_html(results: Results, lang: str, run: RunHeader | None = None) -> str:
+    """The whole report as one HTML document from a run's tables alone: no store is opened."""
+    return _html(results, lang, run, None)
+
+
+def render_html(store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None) -> str:
+    """The whole report from a run's `results`, computed from `store` now when None."""
+    store = store if isinstance(store, ReportStore) else ReportStore(store.path, store.con)
+    if results is None:
+        results = compute_sections(store, AnalysisContext())
+    return _html(results, lang, run, store)
 
 
 def write_report(store: Store, out_path: Path, lang: str) -> Path:
     """Through the one output writer (polku.outputs): never over the store or the key."""
     check_writable(out_path)  # before the rendering's work
     return write_output(out_path, render_html(store, lang))
+
+
+def write_run_report(results: Results, out_path: Path, lang: str, run: RunHeader | None = None) -> Path:
+    """A run's report through the one output writer, without a store."""
+    check_writable(out_path)
+    return write_output(out_path, render_run_html(results, lang, run))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from polku.pipeline.settings import AnalysisContext
 from polku.reports import queries
 from polku.reports.blocks import Block, Labeler, chart_of, count_text, distribution_table, figure_rows, no_data, share_text
-from polku.reports.context import ReportContext
-from polku.reports.registry import register
+from polku.reports.context import NONE, ReportContext
+from polku.reports.frames import count_frame, counts_of, table
+from polku.reports.registry import Results, register
 from polku.schema.codelists import codelist
 from polku.store import Store
 
@@ -16,6 +20,20 @@ DIMENSIONS = (
     ("municipality_code", "municipality"),
     ("partial_work_ability", None),
 )
+AGE_ORDER = (*(name for _, name in queries.AGE_BANDS), "55_plus", NONE)
+
+
+def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """Clients by age band and each background column; registration spells by year of
+    start, by outcome, and the long-term unemployed among them (`clients_registrations`)."""
+    long_term, spells = queries.long_term_at_registration(store)
+    return {
+        "clients_age": count_frame(queries.age_groups(store), "age_group"),
+        **{f"clients_{column}": count_frame(queries.person_counts(store, column), column) for column, _ in DIMENSIONS},
+        "clients_registration_years": count_frame(queries.registration_years(store), "year"),
+        "clients_registration_outcomes": count_frame(queries.registration_outcomes(store), "outcome"),
+        "clients_registrations": count_frame({"long_term": long_term, "spells": spells}, "figure"),
+    }
 
 
 def _yes_no(ctx: ReportContext) -> Labeler:
@@ -23,7 +41,7 @@ def _yes_no(ctx: ReportContext) -> Labeler:
     return lambda key: words.get(key, ctx.t("common.not_given"))
 
 
-def _dimension_tables(store: Store, ctx: ReportContext) -> list[Block]:
+def _dimension_tables(results: Results, ctx: ReportContext) -> list[Block]:
     blocks: list[Block] = []
     for column, codes in DIMENSIONS:
         label = (lambda key, codes=codes: ctx.label(codes, key)) if codes else _yes_no(ctx)
@@ -34,7 +52,7 @@ def _dimension_tables(store: Store, ctx: ReportContext) -> list[Block]:
                 f"clients-{column}",
                 ctx.t(f"clients.by.{column}"),
                 ctx.t(f"clients.head.{column}"),
-                queries.person_counts(store, column),
+                counts_of(table(results, f"clients_{column}")),
                 label,
                 order,
             )
@@ -42,13 +60,13 @@ def _dimension_tables(store: Store, ctx: ReportContext) -> list[Block]:
     return blocks
 
 
-def _registrations(store: Store, ctx: ReportContext) -> list[Block]:
+def _registrations(results: Results, ctx: ReportContext) -> list[Block]:
     years = distribution_table(
         ctx,
         "registrations-year",
         ctx.t("clients.registrations_by_year"),
         ctx.t("common.year"),
-        queries.registration_years(store),
+        counts_of(table(results, "clients_registration_years")),
         str,
     )
     outcome_label = lambda key: ctx.t("clients.open") if key == "_open" else ctx.label("registration_end_reason", key)  # noqa: E731
@@ -57,7 +75,7 @@ def _registrations(store: Store, ctx: ReportContext) -> list[Block]:
         "registrations-outcome",
         ctx.t("clients.outcomes"),
         ctx.t("clients.outcome"),
-        queries.registration_outcomes(store),
+        counts_of(table(results, "clients_registration_outcomes")),
         outcome_label,
         ("_open", *codelist("registration_end_reason").codes),
     )
@@ -69,20 +87,21 @@ def _registrations(store: Store, ctx: ReportContext) -> list[Block]:
     ]
 
 
-@register("clients", "section.clients", 10)
-def clients_section(store: Store, ctx: ReportContext) -> list[Block]:
+@register("clients", "section.clients", 10, compute=compute)
+def clients_section(results: Results, ctx: ReportContext) -> list[Block]:
     """Counts of clients by background and of registration spells by year and outcome."""
-    persons = sum(queries.person_counts(store, "sex").values())
+    persons = sum(counts_of(table(results, "clients_sex")).values())
     if not persons:
         return no_data(ctx)
-    long_term, spells = queries.long_term_at_registration(store)
-    outcomes = queries.registration_outcomes(store)
+    registrations = counts_of(table(results, "clients_registrations"))
+    spells = registrations["spells"]
+    outcomes = counts_of(table(results, "clients_registration_outcomes"))
     figures = figure_rows(
         ctx,
         [
             ("clients.figure.persons", count_text(ctx, persons)),
             ("clients.figure.spells", count_text(ctx, spells)),
-            ("clients.figure.long_term", share_text(ctx, long_term, spells)),
+            ("clients.figure.long_term", share_text(ctx, registrations["long_term"], spells)),
             ("clients.figure.open", share_text(ctx, outcomes.get("_open", 0), spells)),
         ],
     )
@@ -91,13 +110,14 @@ def clients_section(store: Store, ctx: ReportContext) -> list[Block]:
         "clients-age",
         ctx.t("clients.by.age"),
         ctx.t("clients.age_group"),
-        queries.age_groups(store),
+        counts_of(table(results, "clients_age")),
         lambda key: ctx.t(f"age.{key}"),
+        AGE_ORDER,
     )
     return [
         figures,
         ages,
         *chart_of(ctx, ages, title=ctx.t("clients.by.age"), value_label=ctx.t("unit.persons")),
-        *_dimension_tables(store, ctx),
-        *_registrations(store, ctx),
+        *_dimension_tables(results, ctx),
+        *_registrations(results, ctx),
     ]

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from polku.pipeline.settings import AnalysisContext
 from polku.reports import queries
 from polku.reports.blocks import Block, Note, count_text, distribution_table, figure_rows, no_data, share_text
 from polku.reports.context import ReportContext
-from polku.reports.registry import register
+from polku.reports.frames import count_frame, counts_of, table
+from polku.reports.registry import Results, register
 from polku.store import Store
 
 
-@register("employment", "section.employment", 50)
-def employment_section(store: Store, ctx: ReportContext) -> list[Block]:
+def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """The key counts (`employment_figures`: spells, persons, part-time, subsidised,
+    wage missing) and spells by employer sector."""
+    return {
+        "employment_figures": count_frame(queries.employment_figures(store), "figure"),
+        "employment_sectors": count_frame(queries.employment_sectors(store), "employer_sector"),
+    }
+
+
+@register("employment", "section.employment", 50, compute=compute)
+def employment_section(results: Results, ctx: ReportContext) -> list[Block]:
     """Spells, persons, part-time, subsidised and wage-missing shares, and sectors."""
-    figures = queries.employment_figures(store)
+    figures = counts_of(table(results, "employment_figures"))
     spells = figures["spells"]
     if not spells:
         return no_data(ctx)
@@ -31,7 +44,7 @@ def employment_section(store: Store, ctx: ReportContext) -> list[Block]:
         "employment-sector",
         ctx.t("employment.by_sector"),
         ctx.t("employment.sector"),
-        queries.employment_sectors(store),
+        counts_of(table(results, "employment_sectors")),
         lambda k: ctx.label("employer_sector", k),
     )
     return [Note(ctx.t("employment.no_causal_claim"), tone="warning"), key_figures, sectors]

@@ -1,17 +1,47 @@
 """Data quality: what was imported, what was refused and why, and what to fix.
 
-The numbers come from `polku.quality.summarise` (exact, for `polku status`); here they pass
-disclosure control like every other count in the report.
+The numbers come from `polku.quality` (exact, for `polku status`): `compute` stores the
+quarantine by reason and the findings in the run, the imports are the header's
+`report_imports`; here they pass disclosure control like every other count in the report.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+import pandas as pd
+
 from polku import sdc
-from polku.quality import QualitySummary, summarise
+from polku.pipeline.settings import AnalysisContext
+from polku.quality import Finding, ImportEntry, QualitySummary, QuarantineGroup, all_imports, findings, quarantine_groups
 from polku.reports.blocks import Block, Note, Table, sdc_note
 from polku.reports.context import ReportContext
-from polku.reports.registry import register
+from polku.reports.frames import table, typed_frame
+from polku.reports.registry import Results, register
 from polku.store import Store
+
+QUARANTINE = {"table": "object", "reason_code": "object", "reason": "object", "rows": "int64"}
+FINDINGS = {"code": "object", "table": "object", "severity": "object", "count": "int64"}
+
+
+def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """Quarantined rows by table and reason (`quality_quarantine`) and the findings, most
+    serious first (`quality_findings`), exact."""
+    return {
+        "quality_quarantine": typed_frame((asdict(q) for q in quarantine_groups(store)), QUARANTINE),
+        "quality_findings": typed_frame((asdict(f) for f in findings(store, all_imports(store))), FINDINGS),
+    }
+
+
+def _summary(results: Results) -> QualitySummary:
+    """The run's quality tables as the summary `polku status` prints (without row counts)."""
+    rows = lambda name: table(results, name).to_dict("records")  # noqa: E731
+    return QualitySummary(
+        tables={},
+        imports=tuple(ImportEntry(**r) for r in rows("report_imports")),
+        quarantine=tuple(QuarantineGroup(**r) for r in rows("quality_quarantine")),
+        findings=tuple(Finding(**r) for r in rows("quality_findings")),
+    )
 
 
 def _import_table(summary: QualitySummary, ctx: ReportContext) -> Table:
@@ -50,10 +80,10 @@ def _findings_table(summary: QualitySummary, ctx: ReportContext) -> Table:
     return Table("quality-findings", ctx.t("quality.findings"), header, rows, note=sdc_note(ctx, applied))
 
 
-@register("quality", "section.quality", 90)
-def quality_section(store: Store, ctx: ReportContext) -> list[Block]:
+@register("quality", "section.quality", 90, compute=compute)
+def quality_section(results: Results, ctx: ReportContext) -> list[Block]:
     """Imports, quarantine by reason and the findings a manager should act on."""
-    summary = summarise(store)
+    summary = _summary(results)
     blocks: list[Block] = [Note(ctx.t("quality.status_hint"))]
     blocks.append(_import_table(summary, ctx) if summary.imports else Note(ctx.t("quality.no_imports")))
     blocks.append(_quarantine_table(summary, ctx) if summary.quarantine else Note(ctx.t("quality.no_quarantine")))
