@@ -351,9 +351,30 @@ GOAL = Table(
         Field("set_on", "date", "When the goal was agreed."),
         Field("due", "date", "When it should be reached.", required=False),
         Field("status", "code", "Open, achieved, partly achieved, not achieved or cancelled.", codelist="goal_status"),
+        Field(
+            "gas_level",
+            "integer",
+            "Goal Attainment Scaling level reached: -2 much less than expected, -1 less, 0 the expected "
+            "outcome, +1 more, +2 much more (Kiresuk and Sherman 1968); gives the client's GAS T-score.",
+            required=False,
+            minimum=-2,
+            maximum=2,
+        ),
+        Field(
+            "gas_weight",
+            "number",
+            "Weight of the goal in the GAS T-score, above 0; Turner-Stokes (2009) uses importance x "
+            "difficulty (each 0-3). Empty: weight 1.",
+            required=False,
+            minimum=0,
+            maximum=100,
+        ),
     ),
     key=("goal_id",),
-    checks=(_dates_ordered("set_on", "due"),),
+    checks=(
+        _dates_ordered("set_on", "due"),
+        Check("gas_weight_positive", ("gas_weight",), "gas_weight > 0", "gas_weight is 0; a goal's GAS weight must be above 0"),
+    ),
 )
 
 EMPLOYMENT_SPELL = Table(

@@ -94,6 +94,7 @@ META_TABLES = {
 binds each key version to the store."""
 
 _QUARANTINE_ADDED = (("person_pseudonym", "UUID"), ("code_hash", "UUID"))
+_GOAL_ADDED = (("gas_level", "INTEGER"), ("gas_weight", "DOUBLE"))
 ADDED_COLUMNS = {
     "import_log": (
         ("rows_added", "BIGINT"),
@@ -104,9 +105,11 @@ ADDED_COLUMNS = {
     ),
     "quarantine": _QUARANTINE_ADDED,
     "history_quarantine": _QUARANTINE_ADDED,
+    "goal": _GOAL_ADDED,
+    "history_goal": _GOAL_ADDED,
 }
-"""Columns added to a meta table after stores were made with it: added to an older store
-when it is opened, NULL in its earlier rows."""
+"""Columns added to a table after stores were made with it (the goal's GAS level and weight
+included): added to an older store when it is opened for writing, NULL in its earlier rows."""
 
 HISTORY_PREFIX = "history_"
 """`history_<table>`: earlier versions' rows of a data table or of `quarantine`."""

@@ -4,7 +4,9 @@ The baseline is the domain's item at the first measurement of the episode, the t
 fixed step above it; the status on the extraction day compares the last measurement with
 the target (employment goals: whether an open-market job started by the due date). Goals
 whose due date is after the extraction day are open (and, like every date after the
-extraction, the due date is not shown).
+extraction, the due date is not shown). A closed goal also gets its Goal Attainment Scaling
+level (-2..+2) from the same comparison, and every goal a weight, importance x difficulty
+(`goals.gas_*` in assumptions.yaml).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def goal_rows(area: Area, occ: Occasions, values: np.ndarray) -> dict[str, np.nd
         "set_on": start,
         "due": due,
         "status": status,
+        "latest": latest,
     }
 
 
@@ -111,10 +114,42 @@ def _status(
     return np.where(~closed, 0, np.where(cancel, 4, measured))
 
 
+def gas_levels(g: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(level, valid): the GAS level of each goal and whether it has one (closed, not
+    cancelled, and followed by a measurement or a register); see goals.gas_levels."""
+    p = value("goals.gas_levels")
+    baseline, target, latest = g["baseline"], g["target"], g["latest"]
+    register = np.isnan(baseline) & np.isin(g["domain"], [DOMAINS.index("employment"), DOMAINS.index("education")])
+    step = np.nan_to_num(target - baseline)
+    excess = np.nan_to_num(latest - target)
+    measured = np.select(
+        [
+            latest < baseline,
+            latest < target,
+            (step > 0) & (excess >= p["much_more_at"] * step),
+            (step > 0) & (excess >= p["more_at"] * step),
+        ],
+        [p["worse"], p["short"], p["much_more"], p["more"]],
+        p["reached"],
+    )
+    level = np.where(register, np.where(g["status"] == STATUS.index("achieved"), p["reached"], p["short"]), measured)
+    closed = np.isin(g["status"], [STATUS.index(s) for s in ("achieved", "partly_achieved", "not_achieved")])
+    return level.astype(np.int64), closed & (register | ~np.isnan(baseline))
+
+
+def gas_weights(area: Area, n: int) -> np.ndarray:
+    """Importance x difficulty of each goal, drawn from their own stream."""
+    g = rng(area.seed, "measurements", 4)
+    importance = g.choice(np.asarray(value("goals.gas_importance"), dtype=float), n)
+    difficulty = g.choice(np.asarray(value("goals.gas_difficulty"), dtype=float), n)
+    return importance * difficulty
+
+
 def goal_table(area: Area, occ: Occasions, values: np.ndarray) -> dict[str, pa.Array]:
     g = goal_rows(area, occ, values)
     n = len(g["person"])
     known = ~np.isnan(g["baseline"])
+    level, has_level = gas_levels(g)
     return {
         "goal_id": identifiers("G", np.arange(1, n + 1), 8),
         "hetu": area.hetus(g["person"]),
@@ -124,4 +159,6 @@ def goal_table(area: Area, occ: Occasions, values: np.ndarray) -> dict[str, pa.A
         "set_on": dates(g["set_on"]),
         "due": dates(np.where(g["due"] <= area.extraction, g["due"], NO_DAY)),
         "status": labels(STATUS, g["status"]),
+        "gas_level": numbers(level, has_level, integer=True),
+        "gas_weight": numbers(gas_weights(area, n)),
     }
