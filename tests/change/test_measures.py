@@ -1,5 +1,5 @@
 """Change per client and item, per service episode, and GAS T-scores on the hand-built store
-(tests/change/conftest.py), each figure worked out by hand in the test's docstring."""
+(tests/change/change_helpers.py), each figure worked out by hand in the test's docstring."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from conftest import insert, pid
+from change_helpers import insert, pid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polku.change import gas_t_score
-from polku.change import measures
+from polku.change import gas_t_score, measures
 from polku.store import Store, open_store
 
 
