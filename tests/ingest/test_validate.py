@@ -88,6 +88,7 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
     "check_value_within_scale": ("measurement", "value", "6", ("outside the scale",)),
     "check_scale_ordered": ("measurement", "scale_max", "1", ("scale_max is not above scale_min",)),
     "check_due_not_before_set_on": ("goal", "due", "2023-01-14", ("due is before set_on",)),
+    "check_gas_weight_positive": ("goal", "gas_weight", "0", ("gas_weight is 0", "must be above 0")),
 }
 MAPPINGS = {"hetu_temporary": FIXTURES / "mappings" / "strict_identity.yaml"}
 

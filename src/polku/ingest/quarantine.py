@@ -69,9 +69,17 @@ def _possible_codes(kind: str) -> list[str]:
     return list(IDENTITY_REASONS) if kind == "identity" else list(FIELD_REASONS)
 
 
+def _present(field: str, plan: ColumnPlan) -> bool:
+    """The file has the field (or it is derived): an optional field the file lacks has no
+    text column in STAGED and no value that could be wrong."""
+    return plan.source_of(field) is not None or field in plan.derived
+
+
 def _field_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     selects = []
     for field in mapping.table.fields:
+        if not _present(field.name, plan):
+            continue
         column = plan.source_of(field.name) or field.name
         selects.append(
             f"SELECT _line, {literal(column)} AS c, {_value_sql(field.name, mapping, plan)} AS v, "
@@ -84,6 +92,8 @@ def _field_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
 def _check_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     selects = []
     for check in mapping.table.checks:
+        if not all(_present(c, plan) for c in check.columns):
+            continue
         columns = [plan.source_of(c) or c for c in check.columns]
         selects.append(
             f"SELECT _line, {literal(columns[0])}, {_value_sql(check.columns[0], mapping, plan)}, "

@@ -1,0 +1,77 @@
+"""GAS levels and weights in the goal table: optional for older files, validated when given,
+mapped from the Finnish export, and written coherently by the generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polku.identity import PseudonymKey
+from polku.ingest import import_file
+from polku.ingest.mapping import load_mapping
+from polku.schema.tables import table
+from polku.store import Store
+from polku.synth.goals import DOMAINS, STATUS, gas_levels
+
+KEY = PseudonymKey(bytes(range(32)), 1)
+OLD_HEADER = "goal_id,hetu,domain,baseline,target,set_on,due,status"
+OLD_ROW = "G{n},010594Y9032,skills,2,4,2023-01-15,2023-06-30,achieved"
+
+
+def _file(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_older_file_without_gas_columns_still_imports(empty_store: Store, tmp_path: Path) -> None:
+    report = import_file(empty_store, "goal", _file(tmp_path, "goal.csv", OLD_HEADER, [OLD_ROW.format(n=1)]), key=KEY)
+    assert (report.rows_accepted, report.rows_quarantined) == (1, 0)
+    assert empty_store.table("goal").select("gas_level", "gas_weight").execute().isna().all().all()
+
+
+@pytest.mark.parametrize(
+    ("level", "weight", "reason"),
+    [
+        ("3", "1", "above_maximum"),
+        ("-3", "1", "below_minimum"),
+        ("1.5", "1", "not_an_integer"),
+        ("1", "0", "check_gas_weight_positive"),
+    ],
+)
+def test_bad_gas_values_are_quarantined(empty_store: Store, tmp_path: Path, level: str, weight: str, reason: str) -> None:
+    rows = [OLD_ROW.format(n=1) + ",0,2.5", OLD_ROW.format(n=2) + f",{level},{weight}"]
+    report = import_file(empty_store, "goal", _file(tmp_path, "goal.csv", OLD_HEADER + ",gas_level,gas_weight", rows), key=KEY)
+    assert (report.rows_accepted, report.rows_quarantined) == (1, 1)
+    assert report.quarantined_by_reason == {reason: 1}
+    assert empty_store.table("goal").select("gas_level", "gas_weight").execute().values.tolist() == [[0, 2.5]]
+
+
+def test_schema_and_finnish_mapping() -> None:
+    goal = table("goal")
+    assert (goal.field("gas_level").minimum, goal.field("gas_level").maximum, goal.field("gas_level").required) == (-2, 2, False)
+    assert not goal.field("gas_weight").required
+    mapping = load_mapping(Path(__file__).parents[2] / "src" / "polku" / "ingest" / "mappings" / "finnish_export.yaml")
+    columns = mapping.tables["goal"].columns
+    assert (columns["gas_taso"], columns["gas_paino"]) == ("gas_level", "gas_weight")
+
+
+def test_generator_levels_by_hand() -> None:
+    """Baseline 2, target 3 (step 1): latest 1 -> -2, 2 -> -1, 3 -> 0, 3.5 -> +1, 4 -> +2;
+    an employment goal achieved -> 0, not achieved -> -1; open and cancelled goals, and a
+    measured goal without a measurement, have no level."""
+    skills, employment = DOMAINS.index("skills"), DOMAINS.index("employment")
+    achieved, not_achieved = STATUS.index("achieved"), STATUS.index("not_achieved")
+    nan = np.nan
+    g = {
+        "domain": np.array([skills] * 5 + [employment] * 2 + [skills] * 3),
+        "baseline": np.array([2, 2, 2, 2, 2, nan, nan, 2, 2, nan]),
+        "target": np.array([3, 3, 3, 3, 3, nan, nan, 3, 3, nan]),
+        "latest": np.array([1, 2, 3, 3.5, 4, nan, nan, 4, 4, nan]),
+        "status": np.array([not_achieved, 2, achieved, achieved, achieved, achieved, not_achieved, 0, 4, not_achieved]),
+    }
+    level, valid = gas_levels(g)
+    assert valid.tolist() == [True] * 7 + [False] * 3
+    assert level[:7].tolist() == [-2, -1, 0, 1, 2, 0, -1]
