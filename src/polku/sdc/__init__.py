@@ -10,11 +10,13 @@ their downloads (CSV, XLSX) and the API. Nothing else formats a count of people.
 - `records`: the same rules applied to the records results turn into (estimates,
   cost-benefit rows, the store summary), with the lines that tie their counts, and to the
   numbers inside notes.
+- `change`: the change figures of `polku change` and the report's change section.
 - `exact`: the analyst's explicit way past the gate (`--exact`), and its log.
 
 T is `settings.min_cell_size()` (default 10, never below 3); see docs/report.md.
 """
 
+from polku.sdc.change import release_change
 from polku.sdc.exact import log_exact_use
 from polku.sdc.records import (
     about_people,
@@ -62,6 +64,7 @@ __all__ = [
     "mean",
     "organisation_counts",
     "protect",
+    "release_change",
     "release_cost_benefit",
     "release_estimates",
     "release_status",
