@@ -283,6 +283,37 @@ def status(as_json: bool, exact: bool, store_path: Path | None) -> None:
     _run(action)
 
 
+@main.command("change")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@EXACT_OPTION
+@STORE_OPTION
+def change_command(as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """Change before employment: reliable change by instrument and item, by service, and GAS.
+
+    Clients improved, unchanged and worsened (reliable change index beyond 1.96) from
+    the first to the latest measurement and over each service episode, the mean change
+    with its 95 % interval, and goal attainment T-scores. Before-and-after figures, not
+    effects of services. Counts of people pass the disclosure gate as in the report;
+    --exact shows them exact (logged).
+    """
+    from polku import sdc
+    from polku.change.measures import summaries
+    from polku.change.record import change_record, render_text
+    from polku.store import open_store
+
+    def action() -> int:
+        with open_store(store_path, read_only=True) as store:
+            record = change_record(summaries(store))
+        shown = _gate("change", exact, record, sdc.release_change, store_path)
+        if as_json:
+            _emit_json(shown)
+        else:
+            out.print(render_text(shown), highlight=False)
+        return 0
+
+    _run(action)
+
+
 def _existing_store(store_path: Path | None) -> Path:
     """The store to change; erase and purge never create one."""
     target = store_path or settings.store_path()

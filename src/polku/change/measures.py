@@ -28,7 +28,6 @@ from ibis import _
 
 from polku.change.formulas import RELIABLE
 from polku.change.instrument import item_parameters
-from polku.reports.frames import typed_frame
 from polku.store import Store
 
 KEYS = ("person_id", "instrument", "item")
@@ -43,6 +42,15 @@ PERIODS = ("start_end", "start_after")
 
 STATS = {"clients": "int64", **{c: "int64" for c in CLASSES}, "mean_change": "float64", "sd_change": "float64"}
 STATS |= {"mean_distance": "float64"}
+
+
+def typed_frame(rows: pd.DataFrame | list[dict[str, object]], schema: dict[str, str]) -> pd.DataFrame:
+    """Rows with exactly the columns and types of `schema`, so that an empty result keeps
+    its columns and the run's Parquet holds plain types (the rule of
+    polku.reports.frames.typed_frame, which this package may not import: the report
+    imports this package)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(schema))
+    return frame.loc[:, list(schema)].astype(schema).reset_index(drop=True)
 
 
 def _order_key(m: ibis.Table) -> ibis.Value:

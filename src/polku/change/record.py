@@ -63,3 +63,34 @@ def change_record(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
         for r in _rows(tables["change_gas_levels"])
     ]
     return {"items": items, "services": services, "gas": gas, "gas_levels": levels}
+
+
+def _num(value: float | int | None, decimals: int = 0) -> str:
+    from polku.sdc import show
+
+    return show(value, f"{{:,.{decimals}f}}")
+
+
+def _line(label: str, row: Mapping[str, Any]) -> str:
+    counts = "  ".join(f"{c} {_num(row[c])}" for c in CLASSES)
+    mean = f"mean {_num(row['mean_change'], 2)} [{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}]"
+    return f"  {label:<48} {counts}  of {_num(row['clients'])}  {mean}"
+
+
+def render_text(record: Mapping[str, Any]) -> str:
+    """The record as terminal text: one line per item, per service and item, and the GAS lines."""
+    lines = ["Reliable change (|RCI| > 1.96), first to latest measurement, by instrument: item"]
+    lines += [_line(f"{r['instrument']}: {r['item']}", r) for r in record["items"]] or ["  no client measured twice"]
+    for period in ("start_end", "start_after"):
+        rows = [r for r in record["services"] if r["period"] == period]
+        if rows:
+            lines += ["", f"By service, {period.replace('_', ' to ')} (episodes)"]
+            lines += [_line(f"{r['service_code']}: {r['instrument']}: {r['item']}", r) for r in rows]
+    g = record["gas"]
+    lines += ["", "Goal attainment (GAS T-score, 50 = as expected)"]
+    lines.append(
+        f"  clients {_num(g['clients'])}  below 50 {_num(g['below'])}  at 50 {_num(g['at'])}  above 50 {_num(g['above'])}"
+        f"  mean T {_num(g['mean_t'], 1)} [{_num(g['ci_low'], 1)}, {_num(g['ci_high'], 1)}]"
+    )
+    lines += ["", "Before-and-after figures of the people measured, not effects of services (docs/change.md)."]
+    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The gate for change figures (`polku change`, the report section `change`).
 
-Counts of clients improved, unchanged and worsened are protected as a table per group of
-rows (items; services and items of one period) with each row's total, the clients; a
+Counts of clients improved, unchanged and worsened are protected row by row, each row a
+line whose total is the clients (rows share people, so they are never added up); a
 mean change, its interval and the distance travelled are withheld when they rest on fewer
 than T clients or when the row's clients are hidden. GAS T-scores: the clients below, at
 and above 50 as a distribution with its total, the mean T under the same rule; goals per
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polku.sdc.tables import count_table, distribution, is_sensitive, threshold
+from polku.sdc.tables import count_table, distribution, threshold
 
 CLASSES = ("improved", "unchanged", "worsened")
 BANDS = ("below", "at", "above")
@@ -21,16 +21,17 @@ MEANS = ("mean_change", "ci_low", "ci_high", "mean_distance")
 
 
 def _protected_rows(rows: Sequence[Mapping[str, Any]], t: int) -> list[dict[str, Any]]:
-    """Rows of class counts protected together (one table, rows x classes, with totals)."""
-    if not rows:
-        return []
-    keys = [str(i) for i in range(len(rows))]
-    table = count_table([[int(r[c]) for c in CLASSES] for r in rows], keys, CLASSES, t=t)
+    """Each row's class counts protected as one line, improved + unchanged + worsened =
+    clients. Rows are not added up: every item is measured on the same people, and every
+    item of a service counts the same episodes, so no total across rows is shown."""
     out = []
-    for row, cells, total in zip(rows, table.cells, table.row_totals):
-        withheld = total is None or is_sensitive(int(row["clients"]), t) or int(row["clients"]) < t
-        released = dict(row) | dict(zip(CLASSES, cells)) | {"clients": total}
-        out.append(released | ({m: None for m in MEANS if m in row} if withheld else {}))
+    for row in rows:
+        line = distribution({c: int(row[c]) for c in CLASSES}, t=t)
+        withheld = line.total is None or int(row["clients"]) < t
+        released = dict(row) | line.column() | {"clients": line.total}
+        # an SD taken from the store's first measurements describes people, like the means
+        people_sd = {"sd": None} if row.get("sd_source") == "first_measurements" else {}
+        out.append(released | ({m: None for m in MEANS if m in row} | people_sd if withheld else {}))
     return out
 
 
@@ -57,11 +58,9 @@ def _levels(levels: Sequence[Mapping[str, Any]], t: int) -> list[dict[str, Any]]
 def release_change(record: Mapping[str, Any], *, t: int | None = None) -> dict[str, Any]:
     """`polku.change.record.change_record(...)` as it may be shown."""
     t = threshold() if t is None else t
-    periods = sorted({str(r["period"]) for r in record["services"]})
-    services = [r for p in periods for r in _protected_rows([s for s in record["services"] if s["period"] == p], t)]
     return dict(record) | {
         "items": _protected_rows(record["items"], t),
-        "services": services,
+        "services": _protected_rows(record["services"], t),
         "gas": _gas(record["gas"], t),
         "gas_levels": _levels(record["gas_levels"], t),
         "threshold": t,
