@@ -44,6 +44,24 @@ STATS = {"clients": "int64", **{c: "int64" for c in CLASSES}, "mean_change": "fl
 STATS |= {"mean_distance": "float64"}
 
 
+EXACT = "decimal(38, 10)"
+"""Sums are taken in decimals: a float sum depends on the order DuckDB's threads add in,
+and a run must give identical tables for the same store."""
+
+
+def _sums(x: ibis.Value) -> dict[str, ibis.Value]:
+    """Exact sum and sum of squares of `x` (rounded to 10 decimals first), as floats."""
+    return {"s": x.cast(EXACT).sum().cast("float64"), "ss": (x * x).cast(EXACT).sum().cast("float64")}
+
+
+def mean_sd(n: pd.Series, s: pd.Series, ss: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Mean and sample SD from the count, sum and sum of squares (SD NaN for n < 2)."""
+    n = n.astype("float64")
+    mean = s / n.where(n > 0)
+    var = ((ss - s * s / n.where(n > 0)) / (n - 1).where(n > 1)).clip(lower=0)
+    return mean, var.pow(0.5)
+
+
 def typed_frame(rows: pd.DataFrame | list[dict[str, object]], schema: dict[str, str]) -> pd.DataFrame:
     """Rows with exactly the columns and types of `schema`, so that an empty result keeps
     its columns and the run's Parquet holds plain types (the rule of
@@ -80,7 +98,8 @@ def item_sd(store: Store) -> pd.DataFrame:
     m = store.table("measurement")
     m = m.mutate(order=_order_key(m))
     firsts = m.group_by(list(KEYS)).aggregate(before=_.value.argmin(_.order))
-    baseline = firsts.group_by("instrument", "item").aggregate(baseline_sd=_.before.std()).execute()
+    baseline = firsts.group_by("instrument", "item").aggregate(n=_.count(), **_sums(_.before)).execute()
+    baseline["baseline_sd"] = mean_sd(baseline["n"], baseline["s"], baseline["ss"])[1]
     frame = params.merge(baseline, on=["instrument", "item"], how="left")
     reference = frame["reference_sd"].notna()
     frame["sd"] = frame["reference_sd"].where(reference, frame["baseline_sd"])
@@ -118,18 +137,12 @@ def classify(pairs: ibis.Table, sd: pd.DataFrame) -> ibis.Table:
 def _summarise(classified: ibis.Table, keys: list[str]) -> pd.DataFrame:
     """Counts per class, mean and SD of the change and mean distance, per `keys`."""
     counts = {c: (classified.change_class == c).cast("int64").sum() for c in CLASSES}
+    distance = classified.distance.cast(EXACT).sum().cast("float64")
     frame = (
-        classified.group_by(keys)
-        .aggregate(
-            clients=_.count(),
-            **counts,
-            mean_change=_.change.mean(),
-            sd_change=_.change.std(),
-            mean_distance=_.distance.mean(),
-        )
-        .order_by(keys)
-        .execute()
+        classified.group_by(keys).aggregate(clients=_.count(), **counts, **_sums(_.change), d=distance).order_by(keys).execute()
     )
+    frame["mean_change"], frame["sd_change"] = mean_sd(frame["clients"], frame["s"], frame["ss"])
+    frame["mean_distance"] = frame["d"] / frame["clients"].astype("float64")
     return typed_frame(frame, {**dict.fromkeys(keys, "object"), **STATS})
 
 
@@ -183,9 +196,9 @@ def gas_scores(store: Store, rho: float = 0.3) -> ibis.Table | None:
     rated = goal.filter(goal.gas_level.notnull()).mutate(w=goal.gas_weight.fill_null(1.0).cast("float64"))
     per = rated.group_by("person_id").aggregate(
         goals=_.count(),
-        wx=(_.w * _.gas_level.cast("float64")).sum(),
-        w2=(_.w * _.w).sum(),
-        w1=_.w.sum(),
+        wx=(_.w * _.gas_level.cast("float64")).cast(EXACT).sum().cast("float64"),
+        w2=(_.w * _.w).cast(EXACT).sum().cast("float64"),
+        w1=_.w.cast(EXACT).sum().cast("float64"),
     )
     spread = ((1.0 - rho) * per.w2 + rho * per.w1 * per.w1).sqrt()
     return per.mutate(t_score=50.0 + 10.0 * per.wx / spread)
@@ -203,9 +216,9 @@ def gas_summary(store: Store) -> pd.DataFrame:
         below=(_.t_score < 50 - eps).cast("int64").sum().fill_null(0),
         at=((_.t_score - 50).abs() <= eps).cast("int64").sum().fill_null(0),
         above=(_.t_score > 50 + eps).cast("int64").sum().fill_null(0),
-        mean_t=_.t_score.mean(),
-        sd_t=_.t_score.std(),
+        **_sums(_.t_score),
     ).execute()
+    frame["mean_t"], frame["sd_t"] = mean_sd(frame["clients"], frame["s"], frame["ss"])
     return typed_frame(frame, columns)
 
 
