@@ -75,3 +75,23 @@ def test_generator_levels_by_hand() -> None:
     level, valid = gas_levels(g)
     assert valid.tolist() == [True] * 7 + [False] * 3
     assert level[:7].tolist() == [-2, -1, 0, 1, 2, 0, -1]
+
+
+def test_an_older_store_without_gas_columns(tmp_path: Path) -> None:
+    """A store made before the GAS fields: read-only it has no GAS figures (and no error);
+    opened for writing it gets the columns, empty in its earlier rows."""
+    from polku.change import measures
+    from polku.store import open_store
+
+    path = tmp_path / "old.duckdb"
+    with open_store(path) as store:
+        import_file(store, "goal", _file(tmp_path, "goal.csv", OLD_HEADER, [OLD_ROW.format(n=1)]), key=KEY)
+        for column in ("gas_level", "gas_weight"):
+            store.con.execute(f"ALTER TABLE goal DROP COLUMN {column}")
+            store.con.execute(f"ALTER TABLE history_goal DROP COLUMN {column}")
+    with open_store(path, read_only=True) as store:
+        assert measures.gas_scores(store) is None
+        assert len(measures.gas_summary(store)) == 0 and len(measures.gas_levels(store)) == 0
+    with open_store(path) as store:
+        assert {"gas_level", "gas_weight"} <= set(store.table("goal").columns)
+        assert store.table("goal").select("gas_level").execute()["gas_level"].isna().all()
