@@ -285,9 +285,16 @@ def status(as_json: bool, exact: bool, store_path: Path | None) -> None:
 
 @main.command("change")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@click.option(
+    "--instruments",
+    "instruments_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the area's own instrument files (*.yaml, docs/change.md); one with a shipped instrument's code replaces it.",
+)
 @EXACT_OPTION
 @STORE_OPTION
-def change_command(as_json: bool, exact: bool, store_path: Path | None) -> None:
+def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, store_path: Path | None) -> None:
     """Change before employment: reliable change by instrument and item, by service, and GAS.
 
     Clients improved, unchanged and worsened (reliable change index beyond 1.96) from
@@ -297,13 +304,15 @@ def change_command(as_json: bool, exact: bool, store_path: Path | None) -> None:
     --exact shows them exact (logged).
     """
     from polku import sdc
+    from polku.change.instrument import with_area_files
     from polku.change.measures import summaries
     from polku.change.record import change_record, render_text
     from polku.store import open_store
 
     def action() -> int:
+        chosen = with_area_files(instruments_dir)
         with open_store(store_path, read_only=True) as store:
-            record = change_record(summaries(store))
+            record = change_record(summaries(store, chosen))
         shown = _gate("change", exact, record, sdc.release_change, store_path)
         if as_json:
             _emit_json(shown)

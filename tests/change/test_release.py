@@ -145,3 +145,21 @@ def test_summaries_round_trip_via_record(store_path: Path) -> None:
     with open_store(store_path, read_only=True) as store:
         record = change_record(summaries(store))
     assert json.loads(json.dumps(record)) == record
+
+
+def test_cli_with_an_area_instrument_file(store_path: Path, tmp_path: Path) -> None:
+    """The area's own change-meter file (reliability 0.5, reference SD 1.0) replaces the
+    shipped one: S_diff = sqrt(2) * 1.0 * sqrt(0.5) = 1.0, so A's +2 and C's -2 give RCI
+    +2 and -2 (improved, worsened) and B's 0 unchanged; a bad file stops with exit 1."""
+    shipped = Path(__file__).parents[2] / "src" / "polku" / "change" / "instruments" / "client_change_meter.yaml"
+    text = shipped.read_text(encoding="utf-8").replace("value: 0.80", "value: 0.5").replace("value: null", "value: 1.0")
+    (tmp_path / "meter.yaml").write_text(text, encoding="utf-8")
+    args = ["change", "--json", "--exact", "--store", str(store_path), "--instruments", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    skills = next(r for r in json.loads(result.stdout)["items"] if r["item"] == "skills")
+    assert (skills["sd"], skills["sd_source"], skills["reliability"]) == (1.0, "reference", 0.5)
+    assert (skills["improved"], skills["unchanged"], skills["worsened"]) == (1, 1, 1)
+    (tmp_path / "meter.yaml").write_text(text.replace("value: 0.5", "value: 1.5"), encoding="utf-8")
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 1 and "reliability must be at least 0 and below 1, not 1.5" in bad.output

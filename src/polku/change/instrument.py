@@ -174,8 +174,29 @@ def instruments() -> dict[str, Instrument]:
     return out
 
 
-def item_parameters() -> list[dict[str, Any]]:
+def with_area_files(folder: Path | None) -> dict[str, Instrument]:
+    """The shipped instruments with an area's own files (`*.yaml` in `folder`) added; an
+    area file with a shipped instrument's code replaces it (e.g. the area's own measured
+    reliability of the change meter). Two area files with one code are refused."""
+    found = dict(instruments())
+    if folder is None:
+        return found
+    if not folder.is_dir():
+        raise ValidationFailed(
+            f"no folder of instrument files at {folder}", fix="give a folder that holds *.yaml instrument files."
+        )
+    own: dict[str, Instrument] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        inst = load_instrument(path)
+        if inst.code in own:
+            raise ValidationFailed(f"instrument file {path}: instrument {inst.code!r} is defined twice")
+        own[inst.code] = inst
+    return found | own
+
+
+def item_parameters(chosen: Mapping[str, Instrument] | None = None) -> list[dict[str, Any]]:
     """One row per (instrument, item): what the store's change queries join to."""
+    chosen = instruments() if chosen is None else chosen
     return [
         {
             "instrument": inst.code,
@@ -186,6 +207,6 @@ def item_parameters() -> list[dict[str, Any]]:
             "scale_min": item.scale_min,
             "scale_max": item.scale_max,
         }
-        for inst in instruments().values()
+        for inst in chosen.values()
         for item in inst.items.values()
     ]

@@ -21,13 +21,14 @@ Definitions (docs/change.md):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import ibis
 import pandas as pd
 from ibis import _
 
 from polku.change.formulas import RELIABLE
-from polku.change.instrument import item_parameters
+from polku.change.instrument import Instrument, item_parameters
 from polku.store import Store
 
 KEYS = ("person_id", "instrument", "item")
@@ -90,11 +91,12 @@ def first_latest(store: Store) -> ibis.Table:
     return per.filter(_.last_on > _.first_on)
 
 
-def item_sd(store: Store) -> pd.DataFrame:
+def item_sd(store: Store, chosen: Mapping[str, Instrument] | None = None) -> pd.DataFrame:
     """Per (instrument, item): the SD used for the RCI, its source, reliability, direction
     and scale range. The reference SD of the instrument file, else the sample SD of the
-    clients' first measurements (`sd_source` says which)."""
-    params = pd.DataFrame(item_parameters())
+    clients' first measurements (`sd_source` says which). `chosen`: the instruments to use
+    (default: the shipped ones; see `instrument.with_area_files`)."""
+    params = pd.DataFrame(item_parameters(chosen))
     m = store.table("measurement")
     m = m.mutate(order=_order_key(m))
     firsts = m.group_by(list(KEYS)).aggregate(before=_.value.argmin(_.order))
@@ -238,9 +240,9 @@ def gas_levels(store: Store) -> pd.DataFrame:
     return typed_frame(frame, columns)
 
 
-def summaries(store: Store) -> dict[str, pd.DataFrame]:
+def summaries(store: Store, chosen: Mapping[str, Instrument] | None = None) -> dict[str, pd.DataFrame]:
     """Every change table the report and `polku change` show, by name."""
-    sd = item_sd(store)
+    sd = item_sd(store, chosen)
     return {
         "change_items": item_changes(store, sd),
         "change_services": service_changes(store, sd),
