@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,23 +193,18 @@ def routes(views: list[View], forms: list[BaseRoute]) -> list[BaseRoute]:
     return found
 
 
-def create_app(
-    store_path: Path | str,
-    *,
-    clock: Callable[[], float] = time.time,
-    idle_minutes: float | None = None,
-    demo: bool | None = None,
-) -> Starlette:
-    """The web app over the store at `store_path` (which must exist). `clock` and `idle_minutes`
-    are for tests; `demo` overrides the demo-store check (`polku.web.demo.is_demo_store`)."""
+def create_app(store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None) -> Starlette:
+    """The web app over the store at `store_path` (which must exist). Tests may give their own
+    `accounts` (a file elsewhere, a fake clock); `demo` overrides the demo-store check
+    (`polku.web.demo.is_demo_store`)."""
     from polku.web import demo as demo_module
     from polku.web import forms, views
 
     path = Path(store_path)
     with reader(path):
         pass  # refuse a missing or foreign store at start, with the store's own message
-    idle = settings.web_idle_minutes() if idle_minutes is None else idle_minutes
-    accounts = Accounts(path_for(path), clock=clock, idle_seconds=idle * 60)
+    if accounts is None:
+        accounts = Accounts(path_for(path), idle_seconds=settings.web_idle_minutes() * 60)
     state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates())
     app = Starlette(routes=routes(views.VIEWS, forms.ROUTES), middleware=[Middleware(SecurityHeaders)])
     app.state.web = state
