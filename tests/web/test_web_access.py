@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROLES, Oracle, TestClient
 
+from conftest import ROLES, Oracle, TestClient
 from polku import sdc
 from polku.store import audit
 
