@@ -78,7 +78,9 @@ async def logout(request: Request) -> Response:
     state: WebState = request.app.state.web
     session = await current_session(state, request)
     form = await request.form()
-    if session is not None and csrf_ok(session.csrf, form.get("csrf_token")):
+    if session is not None and not csrf_ok(session.csrf, form.get("csrf_token")):
+        return Response("CSRF token missing or wrong", status_code=403, media_type="text/plain")
+    if session is not None:
         await run_in_threadpool(state.accounts.end_session, session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
