@@ -112,13 +112,18 @@ class Scope:
 
     @cached_property
     def _clients(self) -> ibis.Table:
+        if self._client_ids is None:
+            return self._base("person").select("person_id")
+        ids = sorted(self._client_ids)
+        return ibis.memtable({"person_id": ids}, schema={"person_id": "string"}).select(person_id=ibis._.person_id.cast("uuid"))
+
+    @cached_property
+    def _client_ids(self) -> frozenset[str] | None:
+        """The ids of a narrowed scope, fetched once (None for the analyst, who sees every client)."""
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
-            return self._base("person").select("person_id")
-        ids = self._client_query().execute()["person_id"].astype(str)
-        return ibis.memtable({"person_id": ids.tolist()}, schema={"person_id": "string"}).select(
-            person_id=ibis._.person_id.cast("uuid")
-        )
+            return None
+        return frozenset(self._client_query().execute()["person_id"].astype(str))
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role
@@ -172,8 +177,13 @@ class Scope:
             person_id = uuid.UUID(client_id)
         except ValueError:
             raise NotInScope("no such client in your scope") from None
-        clients = self.clients()
-        if clients.filter(clients.person_id == person_id).count().execute() == 0:
+        ids = self._client_ids
+        if ids is not None:
+            known = str(person_id) in ids
+        else:
+            person = self._base("person")
+            known = bool(person.filter(person.person_id == person_id).count().execute())
+        if not known:
             raise NotInScope("no such client in your scope")
         return person_id
 
