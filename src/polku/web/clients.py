@@ -22,6 +22,8 @@ import pandas as pd
 from polku.web.access import Scope
 
 STAGES = ("employed", "in_service", "waiting", "registered", "ended")
+DESK_ORDER = ("waiting", "registered", "in_service", "employed", "ended")
+"""The desk lists first the clients who wait for something, then the longest without a service."""
 
 
 def _open_on(table: ibis.Table, as_of: dt.date) -> ibis.Value:
@@ -77,7 +79,7 @@ def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None
             }
             | ({"case_worker_id": owners.get(row.person_id)} if owners is not None else {})
         )
-    order = {stage: i for i, stage in enumerate(STAGES)}
+    order = {stage: i for i, stage in enumerate(DESK_ORDER)}
     return sorted(rows, key=lambda r: (order[r["stage"]], -(r["days_since_service"] or 0), r["id"]))
 
 
