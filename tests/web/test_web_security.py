@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TestClient, csrf_of, log_in
+from polku.errors import ConfigurationError
 from polku.store import audit
 from polku.web import create_app
 from polku.web.accounts import ADDRESS_FAILURES, USER_FAILURES, Accounts, User
@@ -174,3 +175,21 @@ def test_no_password_or_identity_code_in_logs_or_trail(
     assert "POST /login 401" in server_log and "/clients/<hetu> 404" in server_log
     assert secret not in text and PASSWORD not in text and hetu not in text
     assert [(r["actor"], r["outcome"]) for r in rows][:2] == [("<hetu>", "refused"), ("liisa", "refused")]
+
+
+def test_the_language_switch_returns_only_to_a_local_page(client: TestClient) -> None:
+    log_in(client, "liisa", PASSWORD)
+    token = csrf_of(client.get("/me").text)
+    for target, expected in (("/clients", "/clients"), ("https://evil.example/", "/"), ("//evil.example", "/")):
+        response = client.post("/language", data={"lang": "sv", "next": target, "csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == expected
+    assert client.get("/api/me").json()["lang"] == "sv"
+    assert '<html lang="sv">' in client.get("/me").text
+
+
+def test_idle_minutes_come_from_the_setting(web_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLKU_WEB_IDLE_MINUTES", "5")
+    assert create_app(web_store, demo=False).state.web.accounts.idle_seconds == 300
+    monkeypatch.setenv("POLKU_WEB_IDLE_MINUTES", "0")
+    with pytest.raises(ConfigurationError, match="POLKU_WEB_IDLE_MINUTES"):
+        create_app(web_store, demo=False)
