@@ -54,7 +54,10 @@ def test_desk_figures_match_sql(as_role: Callable[[str], TestClient], web_store:
 
 def test_client_path_matches_sql(as_role: Callable[[str], TestClient], web_store: Path, oracle: Oracle) -> None:
     client_id = min(oracle.by_role["caseworker"])
-    path = as_role("caseworker").get(f"/api/clients/{client_id}").json()["timeline"]
+    page = as_role("caseworker").get(f"/api/clients/{client_id}").json()
+    listed = next(c for c in as_role("caseworker").get("/api/clients").json()["clients"] if c["id"] == client_id)
+    assert page["summary"] == listed, "the client page's summary is the desk's row"
+    path = page["timeline"]
     con = duckdb.connect(str(web_store), read_only=True)
     try:
         for table, key in (("service_episode", "episode_id"), ("measurement", "measurement_id"), ("goal", "goal_id"),

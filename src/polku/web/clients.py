@@ -32,9 +32,9 @@ def _open_on(table: ibis.Table, as_of: dt.date) -> ibis.Value:
 
 def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.DataFrame:
     """Per client in scope (or the one client): the stage flags, the last service's end and the latest measurement date."""
-    one = (lambda t: t) if person_id is None else (lambda t: t.filter(t.person_id == person_id))
     names = ("registration_spell", "service_episode", "employment_spell", "measurement")
-    regs, eps, emp, meas = (one(scope.table(n)) for n in names)
+    read = scope.table if person_id is None else (lambda name: scope.client_table(name, person_id))
+    regs, eps, emp, meas = (read(n) for n in names)
     any_of = lambda cond: cond.cast("int").max()  # noqa: E731
     started = eps.filter(eps.start_date <= as_of)
     parts = [
@@ -47,7 +47,7 @@ def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.Data
         emp.group_by("person_id").aggregate(employed=any_of(_open_on(emp, as_of))),
         meas.filter(meas.measured_on <= as_of).group_by("person_id").aggregate(latest_measured_on=meas.measured_on.max()),
     ]
-    frame = one(scope.clients()).execute()
+    frame = scope.clients().execute() if person_id is None else pd.DataFrame({"person_id": [person_id]})
     for part in parts:
         frame = frame.merge(part.execute(), on="person_id", how="left")
     return frame
@@ -129,9 +129,9 @@ def timeline(scope: Scope, person_id: uuid.UUID) -> dict[str, list[dict[str, Any
     for name, (start, _) in TIMELINE_TABLES.items():
         if not scope.may_see(name):
             continue
-        table = scope.table(name)
+        table = scope.client_table(name, person_id)
         columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
-        frame = table.filter(table.person_id == person_id).select(*columns).order_by(start).execute()
+        frame = table.select(*columns).order_by(start).execute()
         found[name] = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
     return found
 
