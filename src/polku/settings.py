@@ -62,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
         "3",
         "How many earlier versions of each source the store keeps as history for `polku import --rollback` (0 keeps none).",
     ),
+    Setting(
+        "POLKU_WEB_IDLE_MINUTES",
+        "30",
+        "Minutes a web session may stay idle before it ends and the user must log in again (from 1 to 720).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -149,3 +154,10 @@ def language() -> str:
     if lang not in ("fi", "sv", "en"):
         raise ConfigurationError(f"POLKU_LANG is {lang!r}", fix="set POLKU_LANG to fi, sv or en.")
     return lang
+
+
+def web_idle_minutes() -> int:
+    """Idle minutes after which a web session ends (`polku.web.accounts`)."""
+    return _whole_number(
+        "POLKU_WEB_IDLE_MINUTES", 1, 720, "a session left open on an unattended screen shows clients' data to whoever sits down."
+    )

@@ -1,0 +1,216 @@
+"""Roles and scope: the one layer between the routes and the data (issue 16, point 2).
+
+A route declares what it reads (`Reads`); `scope_for` checks the role may read that at all
+(else `Denied`, HTTP 403), and gives a `Scope` whose `table(name)` is the store table already
+narrowed to the user's clients, with the fields the role may not see removed. Queries only
+ever get tables from a Scope, so no route decides access itself and none can forget it.
+
+Who sees which clients (`clients()`):
+- analyst: every client; manager and admin: no person-level data at all;
+- case worker: the clients whose latest service episode names them (the data model has no
+  other client-to-case-worker link, so a client never referred to a service has no case worker);
+- team lead: the clients of the case workers of their team (the team in `case_worker`,
+  else the team named on that episode);
+- provider: the clients with an episode of theirs; they see only their own episodes, and no
+  income, benefit, health or partial-work-ability fields (`PROVIDER_HIDDEN`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+
+import ibis
+
+from polku.errors import PolkuError
+from polku.schema.tables import TABLES
+from polku.store import Store
+from polku.web.accounts import User
+
+
+class Reads(Enum):
+    """What a route reads; the policy below says which roles may."""
+
+    CLIENTS = "clients"
+    """Person-level rows of the clients in the user's scope."""
+    OVERVIEW = "overview"
+    """Area aggregates, through the disclosure gate."""
+    EXACT = "exact"
+    """Area aggregates without the gate (each use audited)."""
+    USERS = "users"
+    """The accounts (no data of clients)."""
+
+
+POLICY: dict[str, frozenset[Reads]] = {
+    "admin": frozenset({Reads.USERS}),
+    "analyst": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.EXACT}),
+    "manager": frozenset({Reads.OVERVIEW}),
+    "teamlead": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
+    "caseworker": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
+    "provider": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
+}
+
+HEALTH_ITEMS = ("work_ability_score", "work_ability", "wellbeing")
+"""Measurement items about health or work ability: not shown to providers."""
+HEALTH_GOAL_DOMAINS = ("work_ability", "wellbeing")
+
+PROVIDER_HIDDEN: dict[str, tuple[str, ...]] = {
+    "person": ("partial_work_ability", "partial_work_ability_basis"),
+    "employment_spell": ("monthly_wage",),
+}
+"""Columns a provider never sees (income and partial work ability); `benefit_spell` is hidden whole."""
+PROVIDER_NO_TABLES = frozenset({"benefit_spell"})
+
+ORGANISATION = frozenset({"service", "provider", "team", "case_worker"})
+"""Tables about the organisation, not people: not narrowed by client."""
+
+
+class Denied(PolkuError):
+    """The role may not read this at all (HTTP 403)."""
+
+
+class NotInScope(PolkuError):
+    """No such client in the user's scope, whether it exists elsewhere or not (HTTP 404)."""
+
+
+def allowed(user: User, reads: Reads) -> bool:
+    return reads in POLICY.get(user.role, frozenset())
+
+
+def require(user: User, reads: Reads) -> None:
+    if not allowed(user, reads):
+        raise Denied(f"the role {user.role} may not read {reads.value}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's view of one open store: every table a query gets comes from here.
+
+    One Scope serves one request: its Ibis backend, base tables and client set are made once."""
+
+    user: User
+    store: Store
+    _tables: dict[str, ibis.Table] = field(default_factory=dict, compare=False, repr=False)
+    _verified: set[uuid.UUID] = field(default_factory=set, compare=False, repr=False)
+
+    @cached_property
+    def _backend(self) -> ibis.BaseBackend:
+        return self.store.ibis
+
+    def _base(self, name: str) -> ibis.Table:
+        if name not in self._tables:
+            self._tables[name] = self._backend.table(name)
+        return self._tables[name]
+
+    def may_see(self, name: str) -> bool:
+        return not (self.user.role == "provider" and name in PROVIDER_NO_TABLES)
+
+    def clients(self) -> ibis.Table:
+        """The person ids this user may see (one column, `person_id`), worked out once per request."""
+        return self._clients
+
+    @cached_property
+    def _clients(self) -> ibis.Table:
+        if self._client_ids is None:
+            return self._base("person").select("person_id")
+        ids = sorted(self._client_ids)
+        return ibis.memtable({"person_id": ids}, schema={"person_id": "string"}).select(person_id=ibis._.person_id.cast("uuid"))
+
+    @cached_property
+    def _client_ids(self) -> frozenset[str] | None:
+        """The ids of a narrowed scope, fetched once (None for the analyst, who sees every client)."""
+        require(self.user, Reads.CLIENTS)
+        if self.user.role == "analyst":
+            return None
+        return frozenset(self._client_query().execute()["person_id"].astype(str))
+
+    def _client_query(self) -> ibis.Table:
+        role = self.user.role
+        if role == "provider":
+            episodes = self._base("service_episode")
+            return episodes.filter(episodes.provider_id == self.user.provider_id).select("person_id").distinct()
+        owners = self.responsible()
+        wanted = (
+            owners.case_worker_id == self.user.case_worker_id if role == "caseworker" else owners.team_id == self.user.team_id
+        )
+        return owners.filter(wanted).select("person_id")
+
+    def responsible(self) -> ibis.Table:
+        """Each client's responsible case worker and team: those of the latest episode naming a case worker."""
+        episodes = self._base("service_episode")
+        named = episodes.filter(episodes.case_worker_id.notnull())
+        order = [ibis.desc(named.start_date), ibis.desc(named.episode_id)]
+        ranked = named.mutate(rank=ibis.row_number().over(group_by=named.person_id, order_by=order))
+        latest = ranked.filter(ranked["rank"] == 0)
+        workers = self._base("case_worker")
+        joined = latest.left_join(workers, latest.case_worker_id == workers.case_worker_id)
+        return joined.select(latest.person_id, latest.case_worker_id, team_id=ibis.coalesce(workers.team_id, latest.team_id))
+
+    def table(self, name: str) -> ibis.Table:
+        """Store table `name` as this user may see it: the rows of their clients, without hidden fields."""
+        base = self._readable(name)
+        if name in ORGANISATION or not self.may_see(name):
+            return base
+        clients = self.clients()
+        narrowed = base if self.user.role == "analyst" else base.semi_join(clients, base.person_id == clients.person_id)
+        return self._provider_view(name, narrowed) if self.user.role == "provider" else narrowed
+
+    def client_table(self, name: str, person_id: uuid.UUID) -> ibis.Table:
+        """Table `name` for one client that `client()` found in scope: the same rows and fields as
+        `table(name)` has for them, without joining the whole scope again."""
+        if person_id not in self._verified:
+            raise NotInScope("no such client in your scope")
+        base = self._readable(name)
+        if name in ORGANISATION or not self.may_see(name):
+            return base
+        one = base.filter(base.person_id == person_id)
+        return self._provider_view(name, one) if self.user.role == "provider" else one
+
+    def _readable(self, name: str) -> ibis.Table:
+        """The base table, refused when not a data table; empty when the role may not see it at all."""
+        require(self.user, Reads.CLIENTS)
+        if name not in TABLES:
+            raise Denied(f"the table {name} is not readable on the web")
+        base = self._base(name)
+        return base if self.may_see(name) else base.filter(ibis.literal(False))
+
+    def _provider_view(self, name: str, table: ibis.Table) -> ibis.Table:
+        """The provider's rows and columns: own episodes only, no health items, no hidden fields."""
+        if name == "service_episode":
+            table = table.filter(table.provider_id == self.user.provider_id)
+        elif name == "measurement":
+            table = table.filter(~table.item.isin(HEALTH_ITEMS))
+        elif name == "goal":
+            table = table.filter(~table.domain.isin(HEALTH_GOAL_DOMAINS))
+        hidden = PROVIDER_HIDDEN.get(name, ())
+        return table.drop(*hidden) if hidden else table
+
+    def client(self, client_id: str) -> uuid.UUID:
+        """The client's id when in scope; NotInScope for a malformed, unknown or out-of-scope id alike."""
+        try:
+            person_id = uuid.UUID(client_id)
+        except ValueError:
+            raise NotInScope("no such client in your scope") from None
+        ids = self._client_ids
+        if ids is not None:
+            known = str(person_id) in ids
+        else:
+            person = self._base("person")
+            known = bool(person.filter(person.person_id == person_id).count().execute())
+        if not known:
+            raise NotInScope("no such client in your scope")
+        self._verified.add(person_id)
+        return person_id
+
+    def area(self) -> Store:
+        """The whole store, for area aggregates that then pass the disclosure gate (`polku.web.overview`)."""
+        require(self.user, Reads.OVERVIEW)
+        return self.store
+
+
+def scope_for(user: User, store: Store, reads: Reads) -> Scope:
+    """The user's scope for a route that reads `reads`; Denied when the role may not."""
+    require(user, reads)
+    return Scope(user, store)

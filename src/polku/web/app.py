@@ -1,0 +1,211 @@
+"""The Starlette application: sessions, the route table and how a view becomes HTML or JSON.
+
+Every data route is a `View`: a path, its JSON twin under `/api/`, what it reads
+(`polku.web.access.Reads`) and a handler that gets a `Context` holding the user's `Scope`.
+`_serve` does the rest the same way for every route: the session, the access check, a
+short read-only connection, the audit row, 401/403/404/503, and HTML or JSON
+(`?format=json`). A handler decides nothing about access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from polku import settings
+from polku.reports import queries
+from polku.web import trail
+from polku.web.access import POLICY, Denied, NotInScope, Reads, Scope, require
+from polku.web.accounts import Accounts, Session, User, path_for
+from polku.web.data import StoreBusy, read_source, reader
+from polku.web.locale import Locale, language
+from polku.web.security import COOKIE, SecurityHeaders
+
+PERSON_LEVEL = "person-level rows read"
+
+
+@dataclass
+class WebState:
+    """What every request shares: the store, the accounts file, the templates, whether this is a demo."""
+
+    store_path: Path
+    accounts: Accounts
+    demo_store: bool
+    templates: Environment
+    as_of_cache: dict[tuple[str, float], dt.date | None] = field(default_factory=dict)
+
+    @property
+    def demo(self) -> bool:
+        return self.demo_store or self.accounts.has_demo_users()
+
+    def as_of(self, scope: Scope) -> dt.date:
+        """The data's own date (latest recorded date), cached per version of the file read."""
+        source = read_source(self.store_path)
+        key = (str(source), source.stat().st_mtime)
+        if key not in self.as_of_cache:
+            self.as_of_cache.clear()
+            self.as_of_cache[key] = queries.extraction_date(scope.store)
+        return self.as_of_cache[key] or dt.date.today()
+
+
+@dataclass
+class Context:
+    """One request as a handler sees it."""
+
+    request: Request
+    state: WebState
+    session: Session
+    user: User
+    locale: Locale
+    scope: Scope | None = None
+    audited: dict[str, Any] | None = None
+    """Set by a handler that read person-level rows or exact figures: what goes on the audit row."""
+
+    def require(self, reads: Reads) -> None:
+        require(self.user, reads)
+
+    def read(self, **data: Any) -> None:
+        self.audited = {"access": PERSON_LEVEL} | data
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    path: str
+    reads: Reads | None
+    handler: Callable[[Context], dict[str, Any]]
+    template: str
+
+
+def templates() -> Environment:
+    env = Environment(loader=PackageLoader("polku.web", "templates"), autoescape=select_autoescape(["html"]))
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": str}
+    return env
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=_json_default)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.query_params.get("format") == "json"
+
+
+def render(
+    ctx_state: WebState, request: Request, template: str, locale: Locale, http_status: int = 200, **values: Any
+) -> HTMLResponse:
+    session = values.pop("session", None)
+    user = values.pop("user", None) or (session.user if session else None)
+    nav = {r.value for r in POLICY.get(user.role, frozenset())} if user else set()
+    page = ctx_state.templates.get_template(template).render(
+        loc=locale, demo=ctx_state.demo, request=request, session=session, user=user, nav=nav, **values
+    )
+    return HTMLResponse(page, status_code=http_status)
+
+
+async def current_session(state: WebState, request: Request) -> Session | None:
+    return await run_in_threadpool(state.accounts.session, request.cookies.get(COOKIE))
+
+
+def _error(state: WebState, request: Request, locale: Locale, status: int, session: Session | None) -> Response:
+    if wants_json(request):
+        return json_response({"error": locale.t(f"web.error.{status}")}, status)
+    return render(state, request, "error.html", locale, status, status=status, session=session)
+
+
+def _run_view(view: View, ctx: Context) -> dict[str, Any]:
+    """The handler inside a short read-only connection (for views that read data)."""
+    if view.reads in (None, Reads.USERS):
+        return view.handler(ctx)
+    with reader(ctx.state.store_path) as store:
+        ctx.scope = Scope(ctx.user, store)
+        return view.handler(ctx)
+
+
+async def _serve(view: View, request: Request) -> Response:
+    state: WebState = request.app.state.web
+    session = await current_session(state, request)
+    if session is None or session.user is None:
+        if wants_json(request):
+            return json_response({"error": "login required"}, 401)
+        return RedirectResponse("/login", status_code=303)
+    user = session.user
+    ctx = Context(request, state, session, user, Locale(language(session.lang, user.lang)))
+    try:
+        if view.reads is not None:
+            require(user, view.reads)
+        data = await run_in_threadpool(_run_view, view, ctx)
+    except (Denied, NotInScope) as refusal:
+        status = 403 if isinstance(refusal, Denied) else 404
+        await run_in_threadpool(
+            trail.record,
+            state.store_path,
+            user.username,
+            f"web {view.name}",
+            outcome="refused",
+            reason=refusal.what,
+            status=status,
+        )
+        return _error(state, request, ctx.locale, status, session)
+    except StoreBusy:
+        return _error(state, request, ctx.locale, 503, session)
+    if ctx.audited is not None:
+        await run_in_threadpool(trail.record, state.store_path, user.username, f"web {view.name}", **ctx.audited)
+    if wants_json(request):
+        return json_response(data)
+    return render(state, request, view.template, ctx.locale, view=view.name, user=user, session=session, **data)
+
+
+def _endpoint(view: View) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        return await _serve(view, request)
+
+    endpoint.__name__ = view.name
+    return endpoint
+
+
+def routes(views: list[View], forms: list[BaseRoute]) -> list[BaseRoute]:
+    found: list[BaseRoute] = list(forms)
+    for view in views:
+        found.append(Route(view.path, _endpoint(view), methods=["GET"], name=view.name))
+        found.append(Route("/api" + view.path, _endpoint(view), methods=["GET"], name=f"api_{view.name}"))
+    found.append(Mount("/static", StaticFiles(packages=[("polku.web", "static")]), name="static"))
+    return found
+
+
+def create_app(store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None) -> Starlette:
+    """The web app over the store at `store_path` (which must exist). Tests may give their own
+    `accounts` (a file elsewhere, a fake clock); `demo` overrides the demo-store check
+    (`polku.web.demo.is_demo_store`)."""
+    from polku.web import demo as demo_module
+    from polku.web import forms, views
+
+    path = Path(store_path)
+    with reader(path):
+        pass  # refuse a missing or foreign store at start, with the store's own message
+    if accounts is None:
+        accounts = Accounts(path_for(path), idle_seconds=settings.web_idle_minutes() * 60)
+    state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates())
+    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES), middleware=[Middleware(SecurityHeaders)])
+    app.state.web = state
+    return app

@@ -1,0 +1,147 @@
+"""Person-level queries of the web: the client list (the own desk) and one client's timeline.
+
+Every table comes from a `Scope` (`polku.web.access`), so these functions never see a row or
+a field the user may not. Dates are judged against the data's own date (`as_of`, the latest
+recorded date in the store), not the wall clock, so a store extracted last month reads as it
+did then.
+
+The stage on the path, as of `as_of`, first that holds: employed (an employment spell open
+that day), in a service (an episode running that day that did start), waiting (referred,
+the service not started yet), registered (a registration spell open), ended (none of these).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from polku.web.access import Scope
+
+STAGES = ("employed", "in_service", "waiting", "registered", "ended")
+DESK_ORDER = ("waiting", "registered", "in_service", "employed", "ended")
+"""The desk lists first the clients who wait for something, then the longest without a service."""
+
+
+def _open_on(table: ibis.Table, as_of: dt.date) -> ibis.Value:
+    return (table.start_date <= as_of) & (table.end_date.isnull() | (table.end_date >= as_of))
+
+
+def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.DataFrame:
+    """Per client in scope (or the one client): the stage flags, the last service's end and the latest measurement date."""
+    names = ("registration_spell", "service_episode", "employment_spell", "measurement")
+    read = scope.table if person_id is None else (lambda name: scope.client_table(name, person_id))
+    regs, eps, emp, meas = (read(n) for n in names)
+    any_of = lambda cond: cond.cast("int").max()  # noqa: E731
+    started = eps.filter(eps.start_date <= as_of)
+    parts = [
+        regs.group_by("person_id").aggregate(registered=any_of(_open_on(regs, as_of))),
+        eps.group_by("person_id").aggregate(
+            in_service=any_of(_open_on(eps, as_of) & (eps.completion_status != "did_not_start")),
+            waiting=any_of(eps.referral_date.notnull() & (eps.referral_date <= as_of) & (eps.start_date > as_of)),
+        ),
+        started.group_by("person_id").aggregate(last_service=started.end_date.fill_null(as_of).max()),
+        emp.group_by("person_id").aggregate(employed=any_of(_open_on(emp, as_of))),
+        meas.filter(meas.measured_on <= as_of).group_by("person_id").aggregate(latest_measured_on=meas.measured_on.max()),
+    ]
+    frame = scope.clients().execute() if person_id is None else pd.DataFrame({"person_id": [person_id]})
+    for part in parts:
+        frame = frame.merge(part.execute(), on="person_id", how="left")
+    return frame
+
+
+def stage_of(row: Any) -> str:
+    for stage in STAGES[:-1]:
+        value = getattr(row, stage)
+        if value == value and value:  # NaN (no rows) is not a flag
+            return stage
+    return "ended"
+
+
+def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """The user's clients (or the one client) with stage, last service, latest measurement, and
+    the case worker where the role sees more than its own clients."""
+    frame = _flags(scope, as_of, person_id)
+    owners = _owners(scope)
+    rows = []
+    for row in frame.itertuples(index=False):
+        last = _date(row.last_service)
+        rows.append(
+            {
+                "id": str(row.person_id),
+                "stage": stage_of(row),
+                "last_service_end": last,
+                "days_since_service": None if last is None else (as_of - last).days,
+                "latest_measured_on": _date(row.latest_measured_on),
+            }
+            | ({"case_worker_id": owners.get(row.person_id)} if owners is not None else {})
+        )
+    order = {stage: i for i, stage in enumerate(DESK_ORDER)}
+    return sorted(rows, key=lambda r: (order[r["stage"]], -(r["days_since_service"] or 0), r["id"]))
+
+
+def _owners(scope: Scope) -> dict[uuid.UUID, str] | None:
+    """Responsible case worker per client, for the roles that see more than their own clients."""
+    if scope.user.role not in ("teamlead", "analyst"):
+        return None
+    frame = scope.responsible().execute()
+    return dict(zip(frame.person_id, frame.case_worker_id))
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value != value:
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def latest_measurements(scope: Scope, person_ids: list[uuid.UUID] | None = None) -> dict[str, dict[str, float]]:
+    """Per client: the values of their latest measurement day, item -> value."""
+    meas = scope.table("measurement")
+    if person_ids is not None:
+        meas = meas.filter(meas.person_id.isin(person_ids))
+    latest = meas.group_by("person_id").aggregate(day=meas.measured_on.max())
+    joined = meas.inner_join(latest, (meas.person_id == latest.person_id) & (meas.measured_on == latest.day))
+    frame = joined.select(meas.person_id, meas.item, meas.value).execute()
+    found: dict[str, dict[str, float]] = {}
+    for row in frame.itertuples(index=False):
+        found.setdefault(str(row.person_id), {})[row.item] = float(row.value)
+    return found
+
+
+TIMELINE_TABLES: dict[str, tuple[str, str | None]] = {
+    "registration_spell": ("start_date", "end_date"),
+    "benefit_spell": ("start_date", "end_date"),
+    "service_episode": ("start_date", "end_date"),
+    "measurement": ("measured_on", None),
+    "goal": ("set_on", "due"),
+    "employment_spell": ("start_date", "end_date"),
+}
+"""The tables of a client's path, each with the dates that place a row on the timeline."""
+
+
+def timeline(scope: Scope, person_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
+    """One client's rows per table, oldest first, with the lineage columns left out; a table the
+    role may not see is absent (so a page can tell "hidden" from "none")."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, (start, _) in TIMELINE_TABLES.items():
+        if not scope.may_see(name):
+            continue
+        table = scope.client_table(name, person_id)
+        columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
+        frame = table.select(*columns).order_by(start).execute()
+        found[name] = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """A JSON- and template-friendly value: dates as dates, NaN/NaT as None, decimals as float."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return float(value) if type(value).__name__ == "Decimal" else value

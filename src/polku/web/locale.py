@@ -1,0 +1,50 @@
+"""Words, dates and numbers of a web page in the reader's language (fi by default, sv, en).
+
+Messages come from the same catalogs as the report (`polku.i18n`, keys `web.*`), code
+labels from the code lists, and dates and numbers are formatted by Babel for the locale:
+"31.3.2026" and "1 234,5" in Finnish, "31 mars 2026" in Swedish, "31 Mar 2026" in English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from polku.i18n import LANGUAGES, t
+from polku.schema.codelists import codelist
+
+DEFAULT = "fi"
+BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+HIDDEN = ".."
+
+
+def language(*choices: str | None) -> str:
+    """The first known language among `choices`, else Finnish."""
+    return next((c for c in choices if c in LANGUAGES), DEFAULT)
+
+
+@dataclass(frozen=True)
+class Locale:
+    """What templates call to put words and figures on a page."""
+
+    lang: str
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def label(self, codes: str, code: str | None) -> str:
+        return "" if code is None else codelist(codes).label(str(code), self.lang)
+
+    def date(self, value: dt.date | None) -> str:
+        return "" if value is None else format_date(value, format="medium", locale=BABEL_LOCALES[self.lang])
+
+    def num(self, value: float | int | None, decimals: int = 0) -> str:
+        """A number in the locale's style; None (a hidden cell) as the disclosure marker."""
+        if value is None:
+            return HIDDEN
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=BABEL_LOCALES[self.lang])

@@ -1,0 +1,71 @@
+"""`polku serve` and `polku user`: run the app on uvicorn, and manage accounts on the server.
+
+Accounts are managed on the command line only (an admin's page lists them): a password is
+read from a prompt or standard input, never from an argument, where it would reach the
+shell's history and the process list. The id a scoped role is tied to must exist in the
+store, so that a typo cannot give a user an empty (or somebody else's) desk.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from polku.errors import UsageError
+from polku.store import Store
+from polku.web.accounts import TIES, Accounts, User, check_role_ties, path_for
+from polku.web.data import reader
+
+TIE_TABLES = {"case_worker_id": "case_worker", "team_id": "team", "provider_id": "provider"}
+
+
+def read_password(confirm: bool = True) -> str:
+    """The new password from a hidden prompt (twice) on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("no password on standard input", fix="type it at the prompt, or pipe it in on one line.")
+    return line.rstrip("\r\n")
+
+
+def _tie_exists(store: Store, user: User) -> None:
+    column = TIES.get(user.role)
+    if column is None:
+        return
+    table = store.table(TIE_TABLES[column])
+    value = getattr(user, column)
+    if table.filter(table[column] == value).count().execute() == 0:
+        raise UsageError(f"the store has no {TIE_TABLES[column].replace('_', ' ')} {value!r}", fix="give an id of the store.")
+
+
+def add_user(store_path: Path, user: User, password: str) -> None:
+    """Create an account tied to an id that exists in the store."""
+    check_role_ties(user)
+    with reader(store_path) as store:
+        _tie_exists(store, user)
+    Accounts(path_for(store_path)).add_user(user, password)
+
+
+def accounts_of(store_path: Path) -> Accounts:
+    """The accounts file of an existing store."""
+    with reader(store_path):
+        pass
+    return Accounts(path_for(store_path))
+
+
+def serve(store_path: Path, host: str, port: int) -> None:
+    """Run the app until interrupted. uvicorn's access log is off (it would print query strings);
+    `polku.web.security` logs method, redacted path and status instead."""
+    import uvicorn
+
+    from polku.web import create_app
+
+    app = create_app(store_path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""
+    click.echo(f"Polku serving {store_path} at http://{host}:{port}/{demo}", err=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)

@@ -1,0 +1,108 @@
+"""The case worker in a real browser: Debian's chromium driven by Playwright for Python
+(never `playwright install`), against uvicorn on 127.0.0.1 with a free port.
+
+Logs in as the demo case worker, sees their own desk and only their clients, opens a client,
+gets 404 for another team's client, and switches the language (fi -> sv -> en), with dates in
+each locale's style; nothing breaks the CSP and the stylesheet applies.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from conftest import Oracle
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(web_app: Any) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(base_url: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(base_url=base_url)
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        errors: list[str] = []
+        tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        tab.console_errors = errors  # type: ignore[attr-defined]
+        yield tab
+        browser.close()
+
+
+def _client_ids(page: Any) -> list[str]:
+    hrefs = page.eval_on_selector_all("#clients a.client", "links => links.map(a => a.getAttribute('href'))")
+    return [href.rsplit("/", 1)[1] for href in hrefs]
+
+
+def test_case_worker_in_the_browser(page: Any, oracle: Oracle) -> None:
+    page.goto("/clients")
+    assert page.url.endswith("/login"), "no desk without logging in"
+    page.fill("input[name=username]", "caseworker")
+    page.fill("input[name=password]", "polku-demo")
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/clients$"))
+
+    assert page.inner_text("h1") == "Omat asiakkaani"
+    assert "Demo" in page.inner_text("#demo-banner")
+    own = oracle.by_role["caseworker"]
+    shown = _client_ids(page)
+    assert len(shown) == min(len(own), 200) and set(shown) <= own, "only the case worker's own clients"
+    assert f"{len(own)} asiakasta" in page.inner_text("p.lead") and "31.3.2026" in page.inner_text("p.lead")
+
+    page.click(f"#clients a[href='/clients/{shown[0]}']")
+    page.wait_for_url(re.compile(shown[0]))
+    assert page.inner_text("h1").startswith("Asiakas") and shown[0] in page.inner_text("h1")
+    assert page.locator("section#service_episode table tr").count() >= 1, "a client on the desk has had a service"
+
+    other = min(oracle.all - oracle.by_role["teamlead"])
+    response = page.goto(f"/clients/{other}")
+    assert response is not None and response.status == 404
+    assert "Ei löydy" in page.inner_text("main")
+
+    page.goto("/clients")
+    page.click("form.language button[value=sv]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "Mina kunder" and page.get_attribute("html", "lang") == "sv"
+    assert "31 mars 2026" in page.inner_text("p.lead")
+    page.click("form.language button[value=en]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "My clients" and "31 Mar 2026" in page.inner_text("p.lead")
+    refused = [e for e in page.console_errors if "Content Security Policy" in e or "Refused" in e]
+    assert refused == [], "nothing on the pages breaks the CSP"
+    banner = page.eval_on_selector("#demo-banner", "el => getComputedStyle(el).fontWeight")
+    assert banner == "600", "the stylesheet loads under the CSP"
