@@ -39,7 +39,7 @@ def format_for(out_path: Path, fmt: str | None) -> str:
 
 
 def write_report_as(
-    fmt: str,
+    fmt: str | None,
     store: Store,
     out_path: Path,
     *,
@@ -47,9 +47,9 @@ def write_report_as(
     results: Results | None = None,
     run: RunHeader | None = None,
 ) -> Path:
-    """Write the report in `fmt` (html, pdf or xlsx) to `out_path` through the output writer.
-
-    `results` are a run's tables (computed now when None) and `run` names that run.
+    """Write the report in `fmt` (html, pdf or xlsx; None: from the suffix of `out_path`)
+    through the output writer. `results` are a run's tables (computed now when None) and
+    `run` names that run.
     """
     if lang not in LANGUAGES:
         raise UsageError(f"unknown report language {lang!r}", fix=f"use one of {', '.join(LANGUAGES)}.")
