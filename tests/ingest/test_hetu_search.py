@@ -51,7 +51,7 @@ def test_a_column_of_short_values_is_not_searched() -> None:
     short = plan_columns(COLUMNS, SPELLS, file="f.csv", mapping_path="m", longest=lengths).short
     assert short == {"employment_id", "start_date", "end_date", "weekly_hours", "monthly_wage", "employer_sector", "subsidised"}
     sql = _staged(lengths)
-    assert "regexp_matches(\"_t_start_date\"" not in sql and "regexp_matches(\"_t_employment_id\"" not in sql
+    assert 'regexp_matches("_t_start_date"' not in sql and 'regexp_matches("_t_employment_id"' not in sql
     assert 'WHEN "source" IS NULL AND (strlen("_t_source") >= 11 AND regexp_matches("_t_source"' in sql
     longer = _staged(lengths | {"start_date": 11})
     assert 'WHEN "start_date" IS NULL AND (strlen("_t_start_date") >= 11 AND regexp_matches("_t_start_date"' in longer
@@ -90,7 +90,9 @@ def test_text_is_always_searched() -> None:
 TEXTS = st.one_of(
     st.sampled_from(["2023-04-01", "37.5", "2800.00", "true", "FALSE", "private", "Private", "income_register", "", "1,5"]),
     st.sampled_from(TEST_CODES + ("010594Y9033", "131052-308T")),
-    st.builds(lambda a, c, b: f"{a}{c}{b}", st.text("09-.A ,x", max_size=4), st.sampled_from(TEST_CODES), st.text("09-A ", max_size=3)),
+    st.builds(
+        lambda a, c, b: f"{a}{c}{b}", st.text("09-.A ,x", max_size=4), st.sampled_from(TEST_CODES), st.text("09-A ", max_size=3)
+    ),
     st.text("0123456789-+A.,: ", max_size=14),
 )
 
@@ -116,6 +118,6 @@ def test_the_shortcut_gives_the_same_reason_as_the_full_search(texts: list[str])
 def _reasons(name: str, texts: list[str]) -> list[str | None]:
     field = SPELLS.table.field(name)
     t = text_col(name)
-    relation = f'SELECT *, {value_sql(field, SPELLS)} AS "{name}" FROM (SELECT NULLIF(unnest($texts), \'\') AS {t})'
+    relation = f"SELECT *, {value_sql(field, SPELLS)} AS \"{name}\" FROM (SELECT NULLIF(unnest($texts), '') AS {t})"
     query = f"SELECT {problem_sql(field, SPELLS)} FROM ({relation})"
     return [reason for (reason,) in duckdb.sql(query, params={"texts": texts}).fetchall()]
