@@ -427,12 +427,13 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
     "--format",
     "fmt",
     default=None,
-    type=click.Choice(["html", "pdf", "xlsx"]),
-    help="html, pdf (printed from the HTML by Chromium) or xlsx (a sheet per table); default: from the --out suffix, else html.",
+    type=click.Choice(["html", "pdf", "xlsx", "csv"]),
+    help="html, pdf (printed from the HTML by Chromium), xlsx (a sheet per table) or csv (a ZIP of one CSV per table);"
+    " default: from the --out suffix (.pdf, .xlsx, .zip), else html.",
 )
 @STORE_OPTION
 def report(out_path: Path, lang: str | None, fmt: str | None, store_path: Path | None) -> None:
-    """Write the report of what the store holds: self-contained HTML, PDF or XLSX."""
+    """Write the report of what the store holds: self-contained HTML, PDF, XLSX or CSV."""
     from polku.reports.formats import write_report_as
     from polku.store import open_store
 

@@ -4,10 +4,11 @@ An operator who types the store's or the key's path after `--out` must get a ref
 HTML file where the data or the key was. So a file may be replaced only when it carries the
 marker of a Polku output: the report's generator tag near the start of an HTML file
 (`MARKERS`), the creator "Polku" in a PDF's last document information (`PDF_MARKER`, near
-its end) or in a workbook's core properties (`XLSX_MARKER`); a new format adds its marker
-here. The bytes go to a temporary file in the same folder, owner-only (0600), flushed, then
-renamed over the target, so a reader or a crash sees the old file or the new one, never a
-mix. The audit row of the command names the file and its SHA-256.
+its end), in a workbook's core properties or in the manifest of a ZIP of CSV files
+(`ARCHIVE_MARKERS`); a new format adds its marker here. The bytes go to a temporary file in
+the same folder, owner-only (0600), flushed, then renamed over the target, so a reader or a
+crash sees the old file or the new one, never a mix. The audit row of the command names the
+file and its SHA-256.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ MARKERS = (b'<meta name="generator" content="Polku ',)
 HEAD_BYTES = 4096
 PDF_MARKER = b"/Creator (Polku "
 """In the document information that reports/pdf.py appends at the end of a printed report."""
-XLSX_MARKER = ("docProps/core.xml", b"<dc:creator>Polku ")
-"""The member of a workbook and the creator that reports/xlsx.py writes into it."""
+ARCHIVE_MARKERS = (("docProps/core.xml", b"<dc:creator>Polku "), ("manifest.json", b'"generator": "polku '))
+"""(member, bytes) of a ZIP that Polku wrote: a workbook's creator (reports/xlsx.py) or the
+manifest of the CSV archive (reports/csv_zip.py)."""
 
 
 def is_polku_output(path: Path) -> bool:
@@ -43,17 +45,21 @@ def is_polku_output(path: Path) -> bool:
     except OSError:
         return False
     if head.startswith(b"PK\x03\x04"):
-        return _workbook_is_polku(Path(path))
+        return _archive_is_polku(Path(path))
     return any(marker in head for marker in MARKERS)
 
 
-def _workbook_is_polku(path: Path) -> bool:
-    member, creator = XLSX_MARKER
+def _archive_is_polku(path: Path) -> bool:
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
-            return creator in handle.read(HEAD_BYTES)
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for member, marker in ARCHIVE_MARKERS:
+                if member in names:
+                    with archive.open(member) as handle:
+                        return marker in handle.read(HEAD_BYTES)
     except (OSError, KeyError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
         return False
+    return False
 
 
 def check_writable(path: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import shutil
 import subprocess
 import time
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -285,3 +287,51 @@ def test_chromium_is_found_on_the_path() -> None:
     if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
         pytest.skip("no chromium on PATH")
     assert Path(pdf.chromium()).name.startswith("chromium")
+
+
+def test_the_csv_archive_holds_each_table_with_the_same_hidden_cells(
+    workbook: tuple[openpyxl.Workbook, list[Table]], filled_store: Store, tmp_path: Path
+) -> None:
+    _, tables = workbook
+    target = write_report_as(None, filled_store, tmp_path / "tables.zip", lang="fi")
+    assert is_polku_output(target) and target.stat().st_mode & 0o777 == 0o600
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        assert names == ["manifest.json", "about.csv", *(f"{n:02d}-{t.id}.csv" for n, t in enumerate(tables, start=1))]
+        for name, table in zip(names[2:], tables, strict=True):
+            text = archive.read(name).decode("utf-8")
+            assert text.startswith("\ufeff")
+            rows = list(csv.reader(io.StringIO(text[1:])))
+            expected = [table.header, *table.rows, *([table.foot] if table.foot else [])]
+            assert len(rows) == len(expected) and rows[0] == list(table.header)
+            for got, cells in zip(rows[1:], expected[1:], strict=True):
+                assert got[0] == cells[0]
+                for value, shown in zip(got[1:], cells[1:], strict=True):
+                    if shown == ".." or not re.fullmatch(r"[-+]?[\d\u202f]+(,\d+)?( ?%)?", shown):
+                        inert = "'" + shown if shown[:1] in ("=", "+", "-", "@") else shown
+                        assert value == inert, (name, shown, value)  # words, ranges and `..` as shown
+                    else:
+                        scale = 100 if shown.endswith("%") else 1
+                        assert float(value) * scale == pytest.approx(_number(shown)), (name, shown, value)
+        about = list(csv.reader(io.StringIO(archive.read("about.csv").decode("utf-8")[1:])))
+        assert [t("report.threshold", "fi"), "10"] in about
+
+
+def test_a_zip_polku_did_not_write_is_refused(tmp_path: Path) -> None:
+    foreign = tmp_path / "tables.zip"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("manifest.json", '{"generator": "other 1.0"}')
+    assert is_polku_output(foreign) is False
+    with pytest.raises(UsageError, match="refusing to overwrite"):
+        write_output(foreign, b"x")
+
+
+def test_csv_text_that_looks_like_a_formula_is_made_inert() -> None:
+    from polku.reports.csv_zip import _csv
+
+    text = _csv([("Service", "n", "range"), ("=cmd|' /C calc'!A0", "-13,3", "-13,3 … +8,6"), ("@x", "..", "")], "fi")
+    assert list(csv.reader(io.StringIO(text[1:]))) == [
+        ["Service", "n", "range"],
+        ["'=cmd|' /C calc'!A0", "-13.3", "'-13,3 … +8,6"],
+        ["'@x", "..", ""],
+    ]

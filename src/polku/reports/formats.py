@@ -1,4 +1,4 @@
-"""The report in each output format: HTML, PDF (printed from that HTML) and XLSX (its tables).
+"""The report in each output format: HTML, PDF (printed from that HTML), XLSX and CSV (its tables).
 
 Why one module: every format starts from the same rendering (`render.render_sections`,
 whose tables have already passed the disclosure gate) and ends in the one output writer
@@ -23,8 +23,8 @@ from polku.reports.render import RenderedSection, ReportStore, compute_sections,
 from polku.reports.xlsx import ReportFacts, workbook_bytes
 from polku.store import Store
 
-FORMATS = ("html", "pdf", "xlsx")
-SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+FORMATS = ("html", "pdf", "xlsx", "csv")
+SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".zip": "csv", ".html": "html", ".htm": "html"}
 
 Writer = Callable[[Store, str, Results | None, RunHeader | None], str | bytes]
 
@@ -47,7 +47,7 @@ def write_report_as(
     results: Results | None = None,
     run: RunHeader | None = None,
 ) -> Path:
-    """Write the report in `fmt` (html, pdf or xlsx; None: from the suffix of `out_path`)
+    """Write the report in `fmt` (html, pdf, xlsx or csv; None: from the suffix of `out_path`)
     through the output writer. `results` are a run's tables (computed now when None) and
     `run` names that run.
     """
@@ -74,6 +74,12 @@ def _xlsx(store: Store, lang: str, results: Results | None, run: RunHeader | Non
     return workbook_bytes(*rendered_report(store, lang, results, run))
 
 
+def _csv(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+    from polku.reports.csv_zip import csv_zip_bytes
+
+    return csv_zip_bytes(*rendered_report(store, lang, results, run))
+
+
 def rendered_report(
     store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None
 ) -> tuple[ReportFacts, list[RenderedSection]]:
@@ -86,4 +92,4 @@ def rendered_report(
     return ReportFacts(ctx, areas, __version__), render_sections(report_store, ctx, results)
 
 
-_WRITERS: dict[str, Writer] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx}
+_WRITERS: dict[str, Writer] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx, "csv": _csv}
