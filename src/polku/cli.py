@@ -458,20 +458,28 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
     "out_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="HTML file to write (mode 0600); an existing file is replaced only if it is a Polku report.",
+    help="File to write (mode 0600); an existing file is replaced only if it is a Polku report.",
 )
 @click.option(
     "--lang", default=None, type=click.Choice(["fi", "sv", "en"]), help="Report language (default: setting POLKU_LANG)."
 )
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    type=click.Choice(["html", "pdf", "xlsx", "csv"]),
+    help="html, pdf (printed from the HTML by Chromium), xlsx (a sheet per table) or csv (a ZIP of one CSV per table);"
+    " default: from the --out suffix (.pdf, .xlsx, .zip), else html.",
+)
 @STORE_OPTION
-def report(out_path: Path, lang: str | None, store_path: Path | None) -> None:
-    """Write the self-contained HTML report of what the store holds."""
-    from polku.reports import build_report
+def report(out_path: Path, lang: str | None, fmt: str | None, store_path: Path | None) -> None:
+    """Write the report of what the store holds: self-contained HTML, PDF, XLSX or CSV."""
+    from polku.reports.formats import write_report_as
     from polku.store import open_store
 
     def action() -> int:
         with open_store(store_path, read_only=True) as store:
-            path = build_report(store, out_path, lang=lang or settings.language())
+            path = write_report_as(fmt, store, out_path, lang=lang or settings.language())
         out.print(f"report written to {path}")
         return 0
 

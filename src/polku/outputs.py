@@ -1,12 +1,14 @@
 """The one writer of output files: never over a file Polku did not write, never half written.
 
-An operator who types the store's or the key's path after `--out` must get a refusal, not
-an HTML file where the data or the key was. So a file may be replaced only when it carries
-the marker of a Polku output (`MARKERS`, looked for near its start: the report's generator
-tag); a new format adds its marker here. The bytes go to a temporary file in the same
-folder, owner-only (0600), flushed, then renamed over the target, so a reader or a crash
-sees the old file or the new one, never a mix. The audit row of the command names the file
-and its SHA-256.
+An operator who types the store's or the key's path after `--out` must get a refusal, not an
+HTML file where the data or the key was. So a file may be replaced only when it carries the
+marker of a Polku output: the report's generator tag near the start of an HTML file
+(`MARKERS`), the creator "Polku" in a PDF's last document information (`PDF_MARKER`, near
+its end), in a workbook's core properties or in the manifest of a ZIP of CSV files
+(`ARCHIVE_MARKERS`); a new format adds its marker here. The bytes go to a temporary file in
+the same folder, owner-only (0600), flushed, then renamed over the target, so a reader or a
+crash sees the old file or the new one, never a mix. The audit row of the command names the
+file and its SHA-256.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from polku.errors import UsageError
@@ -24,16 +27,39 @@ from polku.store import audit
 MARKERS = (b'<meta name="generator" content="Polku ',)
 """Byte strings only a Polku output holds near its start (reports/templates/report.html.j2)."""
 HEAD_BYTES = 4096
+PDF_MARKER = b"/Creator (Polku "
+"""In the document information that reports/pdf.py appends at the end of a printed report."""
+ARCHIVE_MARKERS = (("docProps/core.xml", b"<dc:creator>Polku "), ("manifest.json", b'"generator": "polku '))
+"""(member, bytes) of a ZIP that Polku wrote: a workbook's creator (reports/xlsx.py) or the
+manifest of the CSV archive (reports/csv_zip.py)."""
 
 
 def is_polku_output(path: Path) -> bool:
-    """True when the file's first bytes hold a Polku output marker."""
+    """True when the file holds a Polku output marker where its format keeps it."""
     try:
         with Path(path).open("rb") as handle:
             head = handle.read(HEAD_BYTES)
+            if head.startswith(b"%PDF-"):
+                handle.seek(max(0, handle.seek(0, os.SEEK_END) - HEAD_BYTES))
+                return PDF_MARKER in handle.read(HEAD_BYTES)
     except OSError:
         return False
+    if head.startswith(b"PK\x03\x04"):
+        return _archive_is_polku(Path(path))
     return any(marker in head for marker in MARKERS)
+
+
+def _archive_is_polku(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for member, marker in ARCHIVE_MARKERS:
+                if member in names:
+                    with archive.open(member) as handle:
+                        return marker in handle.read(HEAD_BYTES)
+    except (OSError, KeyError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
+        return False
+    return False
 
 
 def check_writable(path: Path) -> None:

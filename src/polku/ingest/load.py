@@ -347,7 +347,9 @@ def _run(store: Store, job: Job) -> ImportReport:
 
 def _read_and_write(store: Store, job: Job, memory: InMemory) -> ImportReport:
     raw = read_source(store.con, job.file, job.table_mapping.file, memory)
-    plan = plan_columns(raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces)
+    plan = plan_columns(
+        raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces, longest=raw.longest
+    )
     with store.transaction() as con:
         return _write(con, job, raw, plan)
 

@@ -74,7 +74,7 @@ class RawFile:
     spaces: bool = True  # a value may start or end with a space or hold a no-break space
     records: int = 0  # data records in the file, counted from its bytes (rows + set apart)
     breaks: bool = True  # a value may hold a line break (not in a CSV file without quotes)
-    table: pa.Table | None = None  # the CSV rows in memory, as DuckDB reads them
+    longest: dict[str, int] | None = None  # bytes of each column's longest value (CSV), else unknown
 
     @property
     def sha256(self) -> str:
@@ -330,8 +330,18 @@ def _parsed(
 def _registered(raw: RawFile, table: pa.Table, lines: np.ndarray, memory: InMemory) -> RawFile:
     """The table with each row's line, readable by DuckDB as the relation RAW_csv."""
     numbers = np.ascontiguousarray(lines, dtype=np.int64)  # from its buffer: pa.array() would import pandas (seconds)
+    longest = longest_values(table)
     table = table.append_column("_line", pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]))
-    return replace(raw, relation=memory.register(f"{RAW}_csv", table), rows=table.num_rows, table=table)
+    return replace(raw, relation=memory.register(f"{RAW}_csv", table), rows=table.num_rows, longest=longest)
+
+
+def longest_values(table: pa.Table) -> dict[str, int]:
+    """Bytes of the longest value in each column, read from the Arrow offsets (no value is
+    read): validation skips a check that no value of a column could fail, and bytes >=
+    characters, so a column's limit is never underestimated."""
+    import pyarrow.compute as pc
+
+    return {name: int(pc.max(pc.binary_length(table[name])).as_py() or 0) for name in table.column_names}
 
 
 def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
@@ -605,11 +615,9 @@ def _within_limits(raw: RawFile, rules: tuple[ColumnRule, ...]) -> bool:
     """True when no rule can be broken, known without reading a value: a CSV file without
     line breaks in values, whose longest value per column (in bytes, from the Arrow
     table's offsets) is within the limit. Bytes >= characters, so this never hides one."""
-    if raw.table is None or raw.breaks:
+    if raw.longest is None or raw.breaks:
         return False
-    import pyarrow.compute as pc
-
-    return all((pc.max(pc.binary_length(raw.table[r.column])).as_py() or 0) <= r.limit for r in rules)
+    return all(raw.longest[r.column] <= r.limit for r in rules)
 
 
 def _set_apart(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...]) -> RawFile:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from polku.ingest.mapping import TableMapping
-from polku.redaction import has_hetu_sql
+from polku.redaction import has_hetu, has_hetu_sql
 from polku.schema.codelists import codelist
 from polku.schema.tables import Field
 
@@ -158,20 +158,22 @@ def _range_arms(field: Field, v: str) -> list[str]:
     return arms
 
 
-def problem_sql(field: Field, mapping: TableMapping, *, derived: bool = False) -> str:
+def problem_sql(field: Field, mapping: TableMapping, *, derived: bool = False, short: bool = False) -> str:
     """Reason code for the first problem of `field` in a row, or NULL.
 
     Order: missing, an identity code outside the identity column (`hetu_in_field`: a
     swapped column must never store a code as text), conversion (with `too_many_decimals`
     before `not_money`), range, pattern. A field derived from the identity code is only
-    judged when the code is valid.
+    judged when the code is valid. `short`: the reader knows that no value of the column
+    is long enough to hold an identity code, so none is searched.
     """
     if field.kind == "identity":
         return "_hetu"
     t, v = text_col(field.name), quote(field.name)
     arms = [f"WHEN {t} IS NULL THEN " + ("'missing_value'" if field.required else "NULL")]
-    if not derived:
-        arms.append(f"WHEN {has_hetu_sql(t)} THEN 'hetu_in_field'")
+    if not (derived or short):
+        unconverted = f"{v} IS NULL AND " if converts_without_codes(field, mapping) else ""
+        arms.append(f"WHEN {unconverted}{has_hetu_sql(t)} THEN 'hetu_in_field'")
     if field.kind == "money":
         too_many = literal(rf"[+-]?[0-9]+{re.escape(mapping.file.decimal_separator)}[0-9]{{3,}}")
         arms.append(f"WHEN {v} IS NULL AND regexp_full_match({t}, {too_many}) THEN 'too_many_decimals'")
@@ -182,6 +184,26 @@ def problem_sql(field: Field, mapping: TableMapping, *, derived: bool = False) -
         arms.append(f"WHEN NOT regexp_full_match({t}, {literal(field.pattern)}) THEN 'pattern_mismatch'")
     body = f"(CASE {' '.join(arms)} END)"
     return f"(CASE WHEN _hetu IS NULL THEN {body} END)" if derived else body
+
+
+def converts_without_codes(field: Field, mapping: TableMapping) -> bool:
+    """True when no text holding an identity code converts to a value of `field`, so only
+    the texts that did not convert need the search for one (most values convert).
+
+    Dates and numbers have shapes without room for a code (no letter, sign or `-` after a
+    digit); booleans and closed code lists accept only their words, which are checked here.
+    An open code list whose pattern might accept a code, and text, are always searched.
+    """
+    if field.kind in ("integer", "date") or (field.kind in ("number", "money") and mapping.file.decimal_separator in ".,"):
+        return True
+    if field.kind == "boolean":
+        return not any(has_hetu(w) for w in mapping.file.true_words + mapping.file.false_words)
+    if field.kind == "code":
+        codes = codelist(field.codelist or "")
+        words = mapping.codes.get(field.name, {})
+        closed = codes.closed or not codes.pattern
+        return closed and not any(has_hetu(w) for w in (*codes.codes, *words, *words.values()))
+    return False
 
 
 def redacted_sql(expr: str) -> str:

@@ -23,7 +23,7 @@ from polku.identity import birth_month_sql, birth_year_sql, hetu_problem_sql, ps
 from polku.ingest.mapping import TableMapping
 from polku.ingest.reasons import ERASED, check_code
 from polku.ingest.rules import problem_col, problem_sql, quote, text_col, trimmed_sql, value_sql
-from polku.redaction import has_hetu
+from polku.redaction import MIN_LENGTH, has_hetu
 
 IDS = "_polku_ids"
 STAGED = "_polku_staged"
@@ -39,6 +39,7 @@ class ColumnPlan:
     sources: dict[str, str | None]
     derived: frozenset[str]
     trim: bool = True  # False when the file is known to hold no value with surrounding spaces
+    short: frozenset[str] = frozenset()  # fields whose every value is too short to hold an identity code
 
     def source_of(self, field: str) -> str | None:
         return self.sources.get(field)
@@ -95,11 +96,20 @@ def _expected_name(field: str, mapping: TableMapping) -> str:
 
 
 def plan_columns(
-    columns: tuple[str, ...], mapping: TableMapping, *, file: str, mapping_path: str, trim: bool = True
+    columns: tuple[str, ...],
+    mapping: TableMapping,
+    *,
+    file: str,
+    mapping_path: str,
+    trim: bool = True,
+    longest: dict[str, int] | None = None,
 ) -> ColumnPlan:
     """Map the file's header onto the table; unknown or missing required columns stop the file.
 
     `trim=False` (the reader found no spaces in the file) leaves values as they are.
+    `longest` (bytes of each column's longest value, when the reader knows them) marks the
+    fields whose values are all shorter than an identity code: no value there is searched
+    for one.
     """
     sources: dict[str, str | None] = {}
     unknown = []
@@ -116,7 +126,13 @@ def plan_columns(
         if field.required and field.name not in sources and field.name not in derived:
             raise _missing_column_error(file, _expected_name(field.name, mapping), mapping, mapping_path)
         sources.setdefault(field.name, None)
-    return ColumnPlan(sources, derived, trim)
+    return ColumnPlan(sources, derived, trim, _short_fields(sources, longest))
+
+
+def _short_fields(sources: dict[str, str | None], longest: dict[str, int] | None) -> frozenset[str]:
+    if longest is None:
+        return frozenset()
+    return frozenset(f for f, column in sources.items() if column is not None and longest.get(column, MIN_LENGTH) < MIN_LENGTH)
 
 
 def _identity_name(mapping: TableMapping) -> str | None:
@@ -193,7 +209,10 @@ def _layers(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     fields = mapping.table.fields
     values = ", ".join(f"{value_sql(f, mapping)} AS {quote(f.name)}" for f in fields)
     typed = f"SELECT *, {values} FROM ({_with_identities(mapping, plan, raw)})"
-    problems = ", ".join(f"{problem_sql(f, mapping, derived=f.name in plan.derived)} AS {problem_col(f.name)}" for f in fields)
+    problems = ", ".join(
+        f"{problem_sql(f, mapping, derived=f.name in plan.derived, short=f.name in plan.short)} AS {problem_col(f.name)}"
+        for f in fields
+    )
     return f"SELECT *, {problems} FROM ({typed})"
 
 

@@ -1,0 +1,95 @@
+"""The report in each output format: HTML, PDF (printed from that HTML), XLSX and CSV (its tables).
+
+Why one module: every format starts from the same rendering (`render.render_sections`,
+whose tables have already passed the disclosure gate) and ends in the one output writer
+(`polku.outputs.write_output`: path guard, atomic, owner-only); only the step between
+differs. The CLI calls `write_report_as` and knows nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from polku import __version__
+from polku.errors import UsageError
+from polku.i18n import LANGUAGES, t
+from polku.outputs import check_writable, write_output
+from polku.pipeline.settings import AnalysisContext
+from polku.reports import queries
+from polku.reports.context import RunHeader
+from polku.reports.registry import Results
+from polku.reports.render import RenderedSection, ReportStore, compute_sections, make_context, render_html, render_sections
+from polku.reports.xlsx import ReportFacts, workbook_bytes
+from polku.store import Store
+
+FORMATS = ("html", "pdf", "xlsx", "csv")
+SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".zip": "csv", ".html": "html", ".htm": "html"}
+
+Writer = Callable[[Store, str, Results | None, RunHeader | None], str | bytes]
+
+
+def format_for(out_path: Path, fmt: str | None) -> str:
+    """The format asked for, or the one the file name's suffix names, else HTML."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown report format {fmt!r}", fix=f"use one of {', '.join(FORMATS)}.")
+        return fmt
+    return SUFFIXES.get(Path(out_path).suffix.lower(), "html")
+
+
+def write_report_as(
+    fmt: str | None,
+    store: Store,
+    out_path: Path,
+    *,
+    lang: str,
+    results: Results | None = None,
+    run: RunHeader | None = None,
+) -> Path:
+    """Write the report in `fmt` (html, pdf, xlsx or csv; None: from the suffix of `out_path`)
+    through the output writer. `results` are a run's tables (computed now when None) and
+    `run` names that run.
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown report language {lang!r}", fix=f"use one of {', '.join(LANGUAGES)}.")
+    writer = _WRITERS[format_for(out_path, fmt)]
+    check_writable(out_path)  # before the rendering's work
+    return write_output(out_path, writer(store, lang, results, run))
+
+
+def _html(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> str:
+    return render_html(store, lang, results, run)
+
+
+def _pdf(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+    from polku.reports.pdf import chromium, print_pdf
+
+    chromium()  # a missing Chromium is said before the rendering's work
+    html = render_html(store, lang, results, run)
+    return print_pdf(html, title=t("report.title", lang), version=__version__)
+
+
+def _xlsx(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+    return workbook_bytes(*rendered_report(store, lang, results, run))
+
+
+def _csv(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+    from polku.reports.csv_zip import csv_zip_bytes
+
+    return csv_zip_bytes(*rendered_report(store, lang, results, run))
+
+
+def rendered_report(
+    store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None
+) -> tuple[ReportFacts, list[RenderedSection]]:
+    """The header facts and the sections of the report, rendered as `render_html` renders them."""
+    report_store = ReportStore(store.path, store.con)
+    if results is None:
+        results = compute_sections(report_store, AnalysisContext())
+    ctx = make_context(report_store, lang, run)
+    areas = ", ".join(queries.areas(report_store)) or ctx.t("common.not_given")
+    return ReportFacts(ctx, areas, __version__), render_sections(report_store, ctx, results)
+
+
+_WRITERS: dict[str, Writer] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx, "csv": _csv}
