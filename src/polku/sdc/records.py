@@ -321,22 +321,27 @@ def _cba_entries(record: Mapping[str, Any]) -> tuple[list[int], list[Line]]:
     return values, lines
 
 
-def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> Record:
+_CBA_POSITIONS = {
+    "participants": 0,
+    "participants_in_estimate": 1,
+    "employed": 3,
+    "costs_missing": 5,
+    "wages_imputed": 7,
+    "fallbacks": 9,
+}
+
+
+def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None, hide: AbstractSet[str] = frozenset()) -> Record:
     """One cost-benefit row (`ServiceCostBenefit.to_dict()`) as it may be shown: its counts
     protected with their complements; money only when at least T participants who found
-    work lie behind it (their mean gain describes them)."""
+    work lie behind it (their mean gain describes them). `hide` names counts to hide
+    whatever their size: with a count shown in another table they would give a small one
+    (e.g. all participants, beside the impact table's participants in the estimate)."""
     t = threshold() if t is None else t
     values, lines = _cba_entries(record)
-    primary = {k for k, v in enumerate(values) if is_sensitive(v, t)}
+    primary = {k for k, v in enumerate(values) if is_sensitive(v, t)} | {_CBA_POSITIONS[key] for key in hide}
     hidden = protect(values, lines, primary, t=t)
-    positions = {
-        "participants": 0,
-        "participants_in_estimate": 1,
-        "employed": 3,
-        "costs_missing": 5,
-        "wages_imputed": 7,
-        "fallbacks": 9,
-    }
+    positions = _CBA_POSITIONS
     out = dict(record)
     for key, k in positions.items():
         if key in record:

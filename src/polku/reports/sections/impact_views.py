@@ -1,6 +1,6 @@
 """What the impact section shows beside the effects: time to work, expected versus observed, and checks.
 
-Blocks built from `polku.pipeline.store_views` (one `ServiceView` per service; services
+Blocks built from a run's stored views (`impact_tables.StoredView`, one per service; services
 without an estimate are left out, the effects table already says why). Disclosure control:
 
 - Curves are read at whole months. A curve ends before the first month in which fewer
@@ -19,15 +19,16 @@ without an estimate are left out, the effects table already says why). Disclosur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from polku import sdc
 from polku.groups import GROUPS
 from polku.i18n import catalog
-from polku.pipeline.store_views import MONTHS, ExpectedRow, ServiceView
+from polku.pipeline.store_views import MONTHS, ExpectedRow
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
+from polku.reports.sections.impact_tables import StoredView
 from polku.sdc.records import CURVE_MONTHS
 
 CODELISTS = {
@@ -89,7 +90,7 @@ def _series(label: str, points: dict[int, tuple[float, float, float]]) -> tuple:
     )
 
 
-def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler) -> list[Block]:
+def survival_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler) -> list[Block]:
     shown = [v for v in views if v.survival is not None]
     if not shown:
         return []
@@ -177,7 +178,7 @@ def protect_groups(
     return shown_n, shown_o, bool(hidden_n or hidden_o)
 
 
-def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler) -> list[Block]:
+def expected_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler) -> list[Block]:
     shown = [v for v in views if v.expected]
     if not shown:
         return []
@@ -247,7 +248,7 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
 # --- balance, overlap and refutation -----------------------------------------------------------
 
 
-def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Table:
+def _balance_table(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Table:
     rows, applied = [], False
     for view in shown:
         r = view.overall.result
@@ -282,7 +283,7 @@ def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labele
     )
 
 
-def _love(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Chart | None:
+def _love(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Chart | None:
     """SMDs before and after weighting, as the gate releases them: an indicator whose means
     would give a small count of participants or comparison people is not drawn."""
     balance = {
@@ -324,7 +325,7 @@ def overlap_shares(counts: tuple[int, ...], threshold: int) -> tuple[list[float 
     return shares, protected.sdc_applied
 
 
-def _overlap(ctx: ReportContext, shown: list[ServiceView], service: Labeler, trim: float) -> Chart | None:
+def _overlap(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler, trim: float) -> Chart | None:
     panels, bins = [], None
     for view in shown:
         overlap = view.overall.result.overlap
@@ -359,7 +360,7 @@ def _verdict(ctx: ReportContext, passed: bool) -> str:
     return ctx.t("impact.refute.passed") if passed else ctx.t("impact.refute.failed")
 
 
-def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Table:
+def refutation_table(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Table:
     rows = []
     for view in shown:
         checks = view.checks
@@ -389,7 +390,7 @@ def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labe
     )
 
 
-def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler, trim: float = 0.01) -> list[Block]:
+def check_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler, trim: float = 0.01) -> list[Block]:
     shown = [v for v in views if v.checks is not None and not v.overall.result.suppressed]
     if not shown:
         return []
@@ -405,6 +406,6 @@ def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler,
     return blocks
 
 
-def view_blocks(ctx: ReportContext, views: list[ServiceView], service: Callable[[str], str]) -> list[Block]:
+def view_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Callable[[str], str]) -> list[Block]:
     """Every block of this module, in the order the section shows them."""
     return [*survival_blocks(ctx, views, service), *expected_blocks(ctx, views, service), *check_blocks(ctx, views, service)]
