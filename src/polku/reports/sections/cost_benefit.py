@@ -228,4 +228,4 @@ def cost_benefit_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext
     rows = stored_cost_benefit(results)
     if not rows:
         return no_data(ctx)
-    return cost_benefit_blocks(ctx, rows, released_estimates(results, ctx), service_labels(results, ctx))
+    return cost_benefit_blocks(ctx, rows, released_estimates(results, ctx.threshold), service_labels(results, ctx))

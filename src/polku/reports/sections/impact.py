@@ -65,16 +65,16 @@ Released = dict[str, Any]
 """An estimate record as `sdc.release_estimates` lets it out."""
 
 
-def released_rows(ctx: ReportContext, rows: list[ServiceEstimate]) -> list[Released]:
+def released_rows(threshold: int, rows: list[ServiceEstimate]) -> list[Released]:
     """The rows' records through the disclosure gate, all together so that a client group's
     or provider's hidden participants cannot be found from the service's."""
-    return sdc.release_estimates([row.to_dict() for row in rows], t=ctx.threshold)
+    return sdc.release_estimates([row.to_dict() for row in rows], t=threshold)
 
 
-def released_estimates(results: Results, ctx: ReportContext) -> list[Released]:
+def released_estimates(results: Results, threshold: int) -> list[Released]:
     """Every stored estimate as the impact section shows it (other sections that quote an
     estimate take it from here, so they show the same figures)."""
-    return released_rows(ctx, [row for view in stored_views(results) for row in view.rows])
+    return released_rows(threshold, [row for view in stored_views(results) for row in view.rows])
 
 
 def _effect_cells(ctx: ReportContext, r: Released) -> tuple[str, ...]:
@@ -150,7 +150,7 @@ def _forest(ctx: ReportContext, rows: list[Released], service: Labeler) -> Chart
 
 def impact_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler, provider: Labeler) -> list[Block]:
     """Every block of the section from the services' views (stored, or just fitted)."""
-    rows = released_rows(ctx, [row for view in views for row in view.rows])
+    rows = released_rows(ctx.threshold, [row for view in views for row in view.rows])
     at: Callable[[str], list[Released]] = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
     blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
     blocks.append(_service_table(ctx, at("service"), service))
