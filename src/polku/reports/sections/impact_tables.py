@@ -99,6 +99,7 @@ OVERLAP: Schema = {
 }
 CHECKS: Schema = {
     "service_code": "object",
+    "role": "object",
     "check": "object",
     "original": "float64",
     "new": "float64",
@@ -275,7 +276,8 @@ def check_tables(views: Sequence[ServiceView]) -> dict[str, pd.DataFrame]:
             checks.append(
                 {
                     "service_code": view.service_code,
-                    "check": name,
+                    "role": name,
+                    "check": r.check,
                     "original": r.original,
                     "new": r.new,
                     "lower": r.ci_low,
@@ -526,7 +528,7 @@ def _checks(results: Mapping[str, pd.DataFrame]) -> dict[str, Checks]:
     out = {}
     table, evalues = results["impact_checks"], results["impact_evalues"]
     for code in table["service_code"].drop_duplicates():
-        rows = {r.check: r for r in table[table["service_code"] == code].itertuples(index=False)}
+        rows = {r.role: r for r in table[table["service_code"] == code].itertuples(index=False)}
         refutations = [
             Refutation(
                 str(r.check), float(r.original), _number(r.new), _number(r.lower), _number(r.upper), bool(r.passed), str(r.note)
