@@ -173,8 +173,7 @@ def _stored_row(
 ) -> ServiceCostBenefit:
     result = None
     if r.has_result:
-        values = {k: getattr(r, k) for k in _RESULT_FIELDS}
-        result = CostBenefit(**{k: int(v) if k == "participants" else float(v) for k, v in values.items()})
+        result = CostBenefit(int(r.participants), *(float(getattr(r, k)) for k in _RESULT_FIELDS[1:]))
     effect = (
         Effect(float(r.additional_employments), float(r.additional_lower), float(r.additional_upper)) if r.has_effect else None
     )

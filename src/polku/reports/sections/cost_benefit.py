@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
+from polku.cba.analysis import CostBenefit, MonteCarlo
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
 from polku.pipeline.settings import AnalysisContext
@@ -132,20 +133,22 @@ def _notes(ctx: ReportContext, shown: Sequence[tuple[ServiceCostBenefit, Release
     return [Note(" ".join(notes))] if notes else []
 
 
+def _money(row: ServiceCostBenefit) -> tuple[CostBenefit, MonteCarlo]:
+    """A shown row's result and Monte Carlo (a row is shown only with both)."""
+    if row.result is None or row.monte_carlo is None:
+        raise ValueError(f"the cost-benefit row of {row.service_code} has no result to show")
+    return row.result, row.monte_carlo
+
+
 def _chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service: Labeler) -> Chart | None:
+    money = [_money(row) for row in shown]
     svg = forest_chart(
         "cba-net",
         ctx.t("cba.chart_title"),
         [service(row.service_code) for row in shown],
-        [row.result.per_participant(row.result.net) for row in shown],
-        [
-            (
-                row.result.per_participant(row.monte_carlo.net_percentiles[5]),
-                row.result.per_participant(row.monte_carlo.net_percentiles[95]),
-            )
-            for row in shown
-        ],
-        [row.result.per_participant(row.result.net_with_pension) for row in shown],
+        [r.per_participant(r.net) for r, _ in money],
+        [(r.per_participant(mc.net_percentiles[5]), r.per_participant(mc.net_percentiles[95])) for r, mc in money],
+        [r.per_participant(r.net_with_pension) for r, _ in money],
         value_label=ctx.t("cba.per_participant"),
         estimate_label=ctx.t("cba.legend_net"),
         naive_label=ctx.t("cba.legend_with_pension"),
@@ -171,7 +174,7 @@ def _tornado_chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service:
     """The tornado of the service with the most participants among those shown."""
     if not shown:
         return None
-    row = max(shown, key=lambda r: r.result.participants)
+    row = max(shown, key=lambda r: _money(r)[0].participants)
     name = service(row.service_code)
     svg = tornado_chart(
         "cba-tornado-chart",
@@ -179,7 +182,7 @@ def _tornado_chart(ctx: ReportContext, shown: list[ServiceCostBenefit], service:
         [ctx.t(f"cba.input.{b.key}") for b in row.tornado],
         [b.net_at_low for b in row.tornado],
         [b.net_at_high for b in row.tornado],
-        row.result.net,
+        _money(row)[0].net,
         value_label=ctx.t("cba.net_euros"),
         low_label=ctx.t("cba.net_low"),
         high_label=ctx.t("cba.net_high"),

@@ -1,11 +1,11 @@
 """Impact: what each service added to employment within 12 months, with intervals.
 
 Computed once per analysis run (`compute_impact`, tables in `impact_tables`) and shown
-from the stored tables alone (`impact_section`). Doubly robust AIPW estimates over the store (`polku.pipeline.by_service`): participants
-against job seekers registered on the same day who had not yet started a service, those
-who start one later followed until then, with the doubly robust censoring correction
-(`polku.cohort.augmented`). Effects are shown in percentage points with
-their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
+from the stored tables alone (`impact_section`). Doubly robust AIPW estimates over the
+store (`polku.pipeline.by_service`): participants against job seekers registered on the
+same day who had not yet started a service, those who start one later followed until
+then, with the doubly robust censoring correction (`polku.cohort.augmented`). Effects are
+shown in percentage points with their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
 for fewer than 60 participants are not shown (the row says so).
 
 Then, from the same cohort (`polku.pipeline.store_views`, blocks in `impact_views`):

@@ -350,7 +350,7 @@ def expected_table(views: Sequence[ServiceView]) -> pd.DataFrame:
 
 def label_table(store: Store) -> pd.DataFrame:
     """The names the views print, so that rendering never reads the store."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"kind": "service", "code": code, "lang": lang, "name": name}
         for lang in LANGUAGES
         for code, name in sorted(queries.service_names(store, lang).items())
@@ -596,4 +596,4 @@ def labels(results: Mapping[str, pd.DataFrame], kind: str, lang: str | None) -> 
     """Stored names of `kind` ('service' in `lang`, or 'provider') by code."""
     table = results["impact_labels"]
     mine = table[(table["kind"] == kind) & (table["lang"].isna() if lang is None else table["lang"] == lang)]
-    return dict(zip(mine["code"].astype(str), mine["name"].astype(str)))
+    return {str(code): _text(name) or str(code) for code, name in zip(mine["code"], mine["name"])}

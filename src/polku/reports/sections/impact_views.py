@@ -206,7 +206,7 @@ def expected_blocks(ctx: ReportContext, views: Sequence[StoredView], service: La
                     ctx.num(row.ratio, 2) if visible else sdc.MARKER,
                 )
             body.append((service(view.service_code), group_label(row.client_group), ctx.num(n), *cells))
-            if not row.suppressed and row.n and n is not None:
+            if row.expected is not None and row.ci_low is not None and row.ci_high is not None and row.n and n is not None:
                 half = (row.ci_high - row.ci_low) / 2
                 labels.append(group_label(row.client_group))
                 obs_pct.append(None if o is None else 100 * o / row.n)
@@ -364,6 +364,8 @@ def refutation_table(ctx: ReportContext, shown: Sequence[StoredView], service: L
     rows = []
     for view in shown:
         checks = view.checks
+        if checks is None:  # check_blocks shows checked services only
+            continue
         cells: list[str] = []
         for check in (checks.negative_control, checks.placebo):
             interval = percent_points_interval(ctx, check.ci_low, check.ci_high)
