@@ -24,10 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from polku import sdc
+from polku.pipeline.settings import AnalysisContext
 from polku.pipeline.store_views import store_views
 from polku.quality import summarise
 from polku.reports.context import ReportContext
-from polku.reports.render import ReportStore, render_sections
+from polku.reports.render import ReportStore, compute_sections, render_sections
 from polku.reports.sections.cost_benefit import _analyse
 from polku.reports.sections.impact import OUTCOME
 from polku.store import open_store
@@ -40,6 +41,7 @@ class Area:
     estimates: list[dict[str, Any]]
     cost_benefit: list[dict[str, Any]]
     status: dict[str, Any]
+    results: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,7 @@ def areas(small_areas: dict[int, Path]) -> Iterator[dict[int, Area]]:
             [row.to_dict() for v in views for row in v.rows],
             [_analyse(report_store, v).to_dict() for v in views],
             summarise(report_store).to_dict(),
+            compute_sections(report_store, AnalysisContext(computed={"impact_views": views})),
         )
     yield built
     for store in stores:
@@ -65,8 +68,8 @@ def areas(small_areas: dict[int, Path]) -> Iterator[dict[int, Area]]:
 
 
 def _report_tables(area: Area, t: int) -> list[Any]:
-    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=UTC), computed={"impact_views": area.views})
-    return [table for section in render_sections(area.store, ctx) for table in all_tables(section.blocks)]
+    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=UTC))
+    return [table for section in render_sections(area.store, ctx, area.results) for table in all_tables(section.blocks)]
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
