@@ -498,9 +498,12 @@ def service_view(
 
 
 def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
-    """`service_view` for every service with participants (or those asked for)."""
+    """`service_view` for every service with participants (or those asked for); none for a
+    store without service episodes."""
     codes = services or [
         c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
     ]
+    if not codes:  # an empty store has no data end either
+        return []
     as_of = options.pop("as_of", None) or data_end(store)
     return [service_view(store, code, as_of=as_of, **options) for code in codes]
