@@ -21,7 +21,7 @@ import pandas as pd
 
 from polku.cba.analysis import Assumptions, CostBenefit, Effect, MonteCarlo, TornadoBar
 from polku.cba.store import ServiceCostBenefit
-from polku.reports.sections.impact_tables import Schema, _text, frame
+from polku.reports.sections.impact_tables import Schema, frame, text_or_none
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -190,10 +190,10 @@ def _stored_row(
         int(r.wages_imputed),
         int(r.costs_missing),
         gain_by,
-        _text(r.note),
+        text_or_none(r.note),
         effect,
         _int(r.participants_in_estimate),
-        _text(r.reason),
+        text_or_none(r.reason),
         int(r.fallbacks),
         assumptions,
         int(r.seed),

@@ -173,12 +173,12 @@ def frame(rows: Iterable[Mapping[str, Any]], schema: Schema) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(schema))
 
 
-def _number(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
     """A stored float back as the result held it: NaN was None."""
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
@@ -402,35 +402,35 @@ def _overlap(row: Any, bins: pd.DataFrame) -> Overlap | None:
         tuple(float(x) for x in [*bins["left"], *bins["right"].iloc[-1:]]),
         tuple(int(x) for x in bins["treated"]),
         tuple(int(x) for x in bins["control"]),
-        _number(row.effective_comparison),
-        _number(row.top1_weight_share),
-        _number(row.top5_weight_share),
-        _number(row.outside_support),
+        number_or_none(row.effective_comparison),
+        number_or_none(row.top1_weight_share),
+        number_or_none(row.top5_weight_share),
+        number_or_none(row.outside_support),
         str(row.overlap_warning or ""),
     )
 
 
 def _estimate(row: Any, balance: pd.DataFrame, bins: pd.DataFrame) -> EffectEstimate:
-    low, high = _number(row.bootstrap_lower), _number(row.bootstrap_upper)
+    low, high = number_or_none(row.bootstrap_lower), number_or_none(row.bootstrap_upper)
     return EffectEstimate(
         str(row.method),
         str(row.estimand),
-        _number(row.estimate),
-        _number(row.se),
-        _number(row.lower),
-        _number(row.upper),
+        number_or_none(row.estimate),
+        number_or_none(row.se),
+        number_or_none(row.lower),
+        number_or_none(row.upper),
         int(row.participants),
         int(row.comparison),
         int(row.n_trimmed),
-        _number(row.outcome_mean_treated),
-        _number(row.outcome_mean_control),
-        _number(row.naive_difference),
+        number_or_none(row.outcome_mean_treated),
+        number_or_none(row.outcome_mean_control),
+        number_or_none(row.naive_difference),
         _balance(balance),
         _overlap(row, bins),
         None if low is None or high is None else (low, high),
         int(row.bootstrap_replications),
-        _number(row.observed),
-        _number(row.expected),
+        number_or_none(row.observed),
+        number_or_none(row.expected),
         str(row.note or ""),
         json.loads(row.extra_json),
     )
@@ -448,7 +448,12 @@ def stored_estimates(results: Mapping[str, pd.DataFrame]) -> list[ServiceEstimat
         result = _estimate(row, by_b.get(i, empty_b), by_o.get(i, empty_o))
         out.append(
             ServiceEstimate(
-                str(row.level), str(row.service_code), _text(row.client_group), _text(row.provider_id), str(row.outcome), result
+                str(row.level),
+                str(row.service_code),
+                text_or_none(row.client_group),
+                text_or_none(row.provider_id),
+                str(row.outcome),
+                result,
             )
         )
     return out
@@ -504,7 +509,7 @@ def _survivals(curves: pd.DataFrame) -> dict[str, list[StoredSurvival]]:
     out: dict[str, list[StoredSurvival]] = {}
     keys = curves[["service_code", "client_group"]].drop_duplicates().itertuples(index=False)
     for code, group in keys:
-        group = _text(group)
+        group = text_or_none(group)
         mine = curves[
             (curves["service_code"] == code)
             & (curves["client_group"].isna() if group is None else curves["client_group"] == group)
@@ -524,14 +529,21 @@ def _survivals(curves: pd.DataFrame) -> dict[str, list[StoredSurvival]]:
     return out
 
 
-def _checks(results: Mapping[str, pd.DataFrame]) -> dict[str, Checks]:
+def stored_checks(results: Mapping[str, pd.DataFrame]) -> dict[str, Checks]:
+    """Each checked service's refutations and E-values, as the fit gave them."""
     out = {}
     table, evalues = results["impact_checks"], results["impact_evalues"]
     for code in table["service_code"].drop_duplicates():
         rows = {r.role: r for r in table[table["service_code"] == code].itertuples(index=False)}
         refutations = [
             Refutation(
-                str(r.check), float(r.original), _number(r.new), _number(r.lower), _number(r.upper), bool(r.passed), str(r.note)
+                str(r.check),
+                float(r.original),
+                number_or_none(r.new),
+                number_or_none(r.lower),
+                number_or_none(r.upper),
+                bool(r.passed),
+                str(r.note),
             )
             for r in (rows["negative_control"], rows["placebo"])
         ]
@@ -544,12 +556,12 @@ def _expected(results: Mapping[str, pd.DataFrame]) -> dict[str, list[ExpectedRow
     out: dict[str, list[ExpectedRow]] = {}
     for r in results["impact_expected"].itertuples(index=False):
         row = ExpectedRow(
-            _text(r.client_group),
+            text_or_none(r.client_group),
             int(r.participants),
-            _number(r.observed),
-            _number(r.expected),
-            _number(r.lower),
-            _number(r.upper),
+            number_or_none(r.observed),
+            number_or_none(r.expected),
+            number_or_none(r.lower),
+            number_or_none(r.upper),
             str(r.note or ""),
         )
         out.setdefault(str(r.service_code), []).append(row)
@@ -575,7 +587,7 @@ class StoredView:
 def stored_views(results: Mapping[str, pd.DataFrame]) -> list[StoredView]:
     """One `StoredView` per service, in the run's order, from the impact tables alone."""
     estimates = stored_estimates(results)
-    curves, checks, expected = _survivals(results["impact_curves"]), _checks(results), _expected(results)
+    curves, checks, expected = _survivals(results["impact_curves"]), stored_checks(results), _expected(results)
     views = []
     for code in dict.fromkeys(row.service_code for row in estimates):
         survivals = curves.get(code, [])
@@ -596,4 +608,4 @@ def labels(results: Mapping[str, pd.DataFrame], kind: str, lang: str | None) -> 
     """Stored names of `kind` ('service' in `lang`, or 'provider') by code."""
     table = results["impact_labels"]
     mine = table[(table["kind"] == kind) & (table["lang"].isna() if lang is None else table["lang"] == lang)]
-    return {str(code): _text(name) or str(code) for code, name in zip(mine["code"], mine["name"])}
+    return {str(code): text_or_none(name) or str(code) for code, name in zip(mine["code"], mine["name"])}
