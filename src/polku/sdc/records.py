@@ -270,13 +270,17 @@ def _group_sizes(views: Sequence[Any], side: str, t: int, also: AbstractSet[int]
     return [None if k in hidden else v for k, v in enumerate(sizes)]
 
 
-def release_survival(view: Any, groups: Sequence[Any] = (), *, t: int | None = None) -> Record:
+def release_survival(
+    view: Any, groups: Sequence[Any] = (), *, t: int | None = None, hide: AbstractSet[int] = frozenset()
+) -> Record:
     """A service's time-to-work curves (`SurvivalView`) and its client groups' as they may be
     shown: points only where `curve_points` allows them, group sizes protected as a line
-    with the service's, counts of trimmed rows and the effective size only from T up."""
+    with the service's, counts of trimmed rows and the effective size only from T up.
+    `hide` names curves (0 the service's, k the k-th group's) whose participants must be
+    hidden whatever their number: beside a count shown in another table it would give a small one."""
     t = threshold() if t is None else t
     views = [view, *groups]
-    sizes = {"participants": _group_sizes(views, "participants", t)}
+    sizes = {"participants": _group_sizes(views, "participants", t, hide)}
     hidden = {k for k, n in enumerate(sizes["participants"]) if n is None}  # comparison rows are drawn per participant
     sizes["comparison"] = _group_sizes(views, "comparison", t, hidden)
     out = []

@@ -32,29 +32,24 @@ from polku.reports.context import ReportContext
 from polku.reports.registry import register
 from polku.reports.sections.cba_tables import cba_tables, stored_cost_benefit
 from polku.reports.sections.impact import OUTCOME, analysis_views, released_estimates, service_labels
+from polku.reports.sections.impact_consistency import cross_table
+from polku.reports.sections.impact_tables import StoredView, stored_views
 from polku.store import Store
 
 Released = dict[str, Any]
 
 
-def hidden_with_impact(row: ServiceCostBenefit, shown_in_estimate: int | None, threshold: int) -> frozenset[str]:
-    """Counts of the row to hide because of what the impact table shows: all participants,
-    when that table shows the participants in the estimate and the rest (those trimmed) is
-    a small count, which the difference of the two would give."""
-    if row.result is None or shown_in_estimate is None or row.in_estimate != shown_in_estimate:
-        return frozenset()
-    return (
-        frozenset({"participants"}) if sdc.is_sensitive(row.result.participants - shown_in_estimate, threshold) else frozenset()
-    )
-
-
-def released_cost_benefit(rows: Sequence[ServiceCostBenefit], estimates: Sequence[Released], threshold: int) -> list[Released]:
-    """Each row through the gate together with the impact table's released estimates
-    (`released_estimates`), so that no count is found by subtracting one table's from the other's."""
-    shown = {r["service_code"]: r["n_treated"] for r in estimates if r["level"] == "service"}
+def released_cost_benefit(
+    rows: Sequence[ServiceCostBenefit], estimates: Sequence[Released], views: Sequence[StoredView], threshold: int
+) -> list[Released]:
+    """Each row through the gate, its participants hidden where they differ by a small count
+    from a count the impact section shows for the service (`impact_consistency`: the
+    estimates as `released_estimates` lets them out, and the views), so that no count is
+    found by subtracting one table's from another's."""
+    hidden = cross_table(views, estimates, threshold, rows).cost_benefit
     out = []
     for row in rows:
-        hide = hidden_with_impact(row, shown.get(row.service_code), threshold)
+        hide = frozenset({"participants"}) if row.service_code in hidden else frozenset()
         out.append(sdc.release_cost_benefit(row.to_dict(), t=threshold, hide=hide) | {"hidden_with_impact": bool(hide)})
     return out
 
@@ -208,10 +203,15 @@ def compute_cost_benefit(store: Store, analysis: AnalysisContext) -> dict[str, p
 
 
 def cost_benefit_blocks(
-    ctx: ReportContext, rows: Sequence[ServiceCostBenefit], estimates: Sequence[Released], service: Labeler
+    ctx: ReportContext,
+    rows: Sequence[ServiceCostBenefit],
+    estimates: Sequence[Released],
+    views: Sequence[StoredView],
+    service: Labeler,
 ) -> list[Block]:
-    """Every block of the section from the services' rows and the impact table's released estimates."""
-    released = released_cost_benefit(rows, estimates, ctx.threshold)
+    """Every block of the section from the services' rows, and the impact section's released
+    estimates and views (whose counts this section's must not contradict)."""
+    released = released_cost_benefit(rows, estimates, views, ctx.threshold)
     years = sorted({row.year for row in rows if row.result is not None})
     blocks: list[Block] = [
         Note(ctx.t("cba.method", year=", ".join(map(str, years)) or "–")),
@@ -231,4 +231,6 @@ def cost_benefit_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext
     rows = stored_cost_benefit(results)
     if not rows:
         return no_data(ctx)
-    return cost_benefit_blocks(ctx, rows, released_estimates(results, ctx.threshold), service_labels(results, ctx))
+    views = stored_views(results)
+    estimates = released_estimates(results, ctx.threshold)
+    return cost_benefit_blocks(ctx, rows, estimates, views, service_labels(results, ctx))

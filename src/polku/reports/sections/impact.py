@@ -29,6 +29,7 @@ from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data, sd
 from polku.reports.charts import forest_chart
 from polku.reports.context import NONE, ReportContext
 from polku.reports.registry import Results, register
+from polku.reports.sections.impact_consistency import cross_table
 from polku.reports.sections.impact_tables import StoredView, impact_tables, labels, stored_views
 from polku.reports.sections.impact_views import percent_points, percent_points_interval, view_blocks
 from polku.store import Store
@@ -151,6 +152,7 @@ def _forest(ctx: ReportContext, rows: list[Released], service: Labeler) -> Chart
 def impact_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler, provider: Labeler) -> list[Block]:
     """Every block of the section from the services' views (stored, or just fitted)."""
     rows = released_rows(ctx.threshold, [row for view in views for row in view.rows])
+    cross = cross_table(views, rows, ctx.threshold)
     at: Callable[[str], list[Released]] = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
     blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
     blocks.append(_service_table(ctx, at("service"), service))
@@ -179,7 +181,7 @@ def impact_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labe
             ctx.t("impact.provider"),
         )
     )
-    return blocks + view_blocks(ctx, views, service)
+    return blocks + view_blocks(ctx, views, service, cross)
 
 
 @register("impact", "section.impact", 55, compute=compute_impact)

@@ -584,8 +584,23 @@ class StoredView:
         return self.rows[0]
 
 
+_LAST: list[tuple[tuple[pd.DataFrame, ...], list[StoredView]]] = []
+"""The last run's views, with the tables they were read from (the summary, impact and
+cost-benefit sections of one report read the same views)."""
+
+
 def stored_views(results: Mapping[str, pd.DataFrame]) -> list[StoredView]:
-    """One `StoredView` per service, in the run's order, from the impact tables alone."""
+    """One `StoredView` per service, in the run's order, from the impact tables alone
+    (read once per set of tables: the same frames give the same views)."""
+    tables = tuple(results[name] for name in TABLES if name in results)
+    if _LAST and len(_LAST[0][0]) == len(tables) and all(a is b for a, b in zip(_LAST[0][0], tables, strict=True)):
+        return _LAST[0][1]
+    views = _read_views(results)
+    _LAST[:] = [(tables, views)]
+    return views
+
+
+def _read_views(results: Mapping[str, pd.DataFrame]) -> list[StoredView]:
     estimates = stored_estimates(results)
     curves, checks, expected = _survivals(results["impact_curves"]), stored_checks(results), _expected(results)
     views = []

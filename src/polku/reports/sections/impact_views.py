@@ -20,14 +20,15 @@ without an estimate are left out, the effects table already says why). Disclosur
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from polku import sdc
-from polku.groups import GROUPS
 from polku.i18n import catalog
 from polku.pipeline.store_views import MONTHS, ExpectedRow
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
+from polku.reports.sections.impact_consistency import CrossTable, Key, shown_curves
 from polku.reports.sections.impact_tables import StoredView
 from polku.sdc.records import CURVE_MONTHS
 
@@ -90,16 +91,21 @@ def _series(label: str, points: dict[int, tuple[float, float, float]]) -> tuple:
     )
 
 
-def survival_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler) -> list[Block]:
+def survival_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Labeler, hide: AbstractSet[Key] = frozenset()
+) -> list[Block]:
+    """Curves and the table at 3, 6, 12 and 24 months; participants of the curves in `hide`
+    hidden whatever their number (`impact_consistency`)."""
     shown = [v for v in views if v.survival is not None]
     if not shown:
         return []
     participants, comparison = ctx.t("impact.survival.participants"), ctx.t("impact.survival.comparison")
     panels, rows, applied = [], [], False
     for view in shown:
-        # groups only when all have curves: the gate then protects their sizes as one line with the service's
-        groups = view.group_survival if len(view.group_survival) == len(GROUPS) else []
-        released = sdc.release_survival(view.survival, groups, t=ctx.threshold)
+        # groups only when all have curves (shown_curves): the gate then protects their sizes as one line with the service's
+        curves = shown_curves(view)
+        hidden = {k for k, curve in enumerate(curves) if (view.service_code, curve.client_group) in hide}
+        released = sdc.release_survival(curves[0], curves[1:], t=ctx.threshold, hide=hidden)
         for record in (released, *released["client_groups"]):
             overall = record["client_group"] is None  # the chart shows each service once; groups are in the table
             name = (
@@ -150,9 +156,10 @@ def survival_blocks(ctx: ReportContext, views: Sequence[StoredView], service: La
 
 
 def protect_groups(
-    rows: list[ExpectedRow], threshold: int
+    rows: list[ExpectedRow], threshold: int, hide: AbstractSet[str | None] = frozenset()
 ) -> tuple[dict[str | None, int | None], dict[str | None, int | None], bool]:
-    """Participants and observed employments per group (None: all), protected as lines.
+    """Participants and observed employments per group (None: all), protected as lines;
+    the participants of the groups in `hide` hidden whatever their number.
 
     A group's O is hidden when it, or the number of its participants who did not find work,
     is a small count, or when the group has too few participants for an estimate; then
@@ -163,7 +170,8 @@ def protect_groups(
     line = [sdc.Line(parts, total)]
     sizes = [r.n for r in rows]
     observed = [int(round(r.observed or 0)) for r in rows]
-    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)}, t=threshold)
+    forced = {i for i, key in enumerate(keys) if key in hide and sizes[i] > 0}
+    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)} | forced, t=threshold)
     primary = {
         i
         for i, r in enumerate(rows)
@@ -178,14 +186,19 @@ def protect_groups(
     return shown_n, shown_o, bool(hidden_n or hidden_o)
 
 
-def expected_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler) -> list[Block]:
+def expected_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Labeler, hide: AbstractSet[Key] = frozenset()
+) -> list[Block]:
+    """Observed and expected employment by client group; participants of the groups in
+    `hide` hidden whatever their number (`impact_consistency`)."""
     shown = [v for v in views if v.expected]
     if not shown:
         return []
     group_label = lambda key: ctx.t("impact.expected.all") if key is None else ctx.t(f"impact.group.{key}")  # noqa: E731
     body, panels, applied = [], [], False
     for view in shown:
-        sizes, observed, hidden = protect_groups(view.expected, ctx.threshold)
+        mine = {group for code, group in hide if code == view.service_code}
+        sizes, observed, hidden = protect_groups(view.expected, ctx.threshold, mine)
         applied = applied or hidden
         labels, obs_pct, exp_pct, bands = [], [], [], []
         for row in view.expected:
@@ -408,6 +421,16 @@ def check_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Label
     return blocks
 
 
-def view_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Callable[[str], str]) -> list[Block]:
-    """Every block of this module, in the order the section shows them."""
-    return [*survival_blocks(ctx, views, service), *expected_blocks(ctx, views, service), *check_blocks(ctx, views, service)]
+NOTHING_HIDDEN = CrossTable()
+
+
+def view_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Callable[[str], str], cross: CrossTable = NOTHING_HIDDEN
+) -> list[Block]:
+    """Every block of this module, in the order the section shows them (`cross`: the counts
+    to hide beside the effects table's, `impact_consistency.cross_table`)."""
+    return [
+        *survival_blocks(ctx, views, service, cross.survival),
+        *expected_blocks(ctx, views, service, cross.expected),
+        *check_blocks(ctx, views, service),
+    ]

@@ -28,7 +28,7 @@ from polku.reports.registry import register
 from polku.reports.sections.cba_tables import stored_cost_benefit
 from polku.reports.sections.cost_benefit import released_cost_benefit
 from polku.reports.sections.impact import released_estimates, service_labels
-from polku.reports.sections.impact_tables import stored_checks
+from polku.reports.sections.impact_tables import stored_checks, stored_views
 from polku.store import Store
 
 SMD_GOOD, SMD_FAIR = 0.1, 0.2
@@ -124,7 +124,10 @@ def summary_rows(results: Mapping[str, pd.DataFrame], threshold: int) -> list[Su
     estimates = released_estimates(results, threshold)
     services = [r for r in estimates if r["level"] == "service"]
     costs = stored_cost_benefit(results) if "cba_results" in results else []
-    money = {row.service_code: (row, p) for row, p in zip(costs, released_cost_benefit(costs, estimates, threshold), strict=True)}
+    money = {
+        row.service_code: (row, p)
+        for row, p in zip(costs, released_cost_benefit(costs, estimates, stored_views(results), threshold), strict=True)
+    }
     checks = stored_checks(results)
     out = []
     for r in services:
