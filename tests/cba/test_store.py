@@ -72,8 +72,31 @@ def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.Monkey
     assert refused.exit_code == 2 and "go with --employed" in refused.output
 
 
+@pytest.fixture(scope="module")
+def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
+    """The area's impact and cost-benefit tables as `polku analyse` computes them, how many
+    times the impact views were fitted for them, and the number of services."""
+    from polku.pipeline.settings import AnalysisContext
+    from polku.reports.render import ReportStore
+    from polku.reports.sections import impact
+    from polku.reports.sections.cost_benefit import compute_cost_benefit
+
+    calls: list[int] = []
+    real = impact.store_views
+    mp = pytest.MonkeyPatch()
+    mp.setattr(impact, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
+    try:
+        with open_store(area.store_path, read_only=True) as store:
+            report_store, analysis = ReportStore(store.path, store.con), AnalysisContext()
+            tables = {**impact.compute_impact(report_store, analysis), **compute_cost_benefit(report_store, analysis)}
+            services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
+    finally:
+        mp.undo()
+    return tables, calls, services
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang: str) -> None:
+def test_report_section_shows_each_service_with_its_chart(run_tables: tuple[dict, list[int], int], lang: str) -> None:
     from datetime import date, datetime
 
     from polku.reports.blocks import Chart, Table
@@ -81,9 +104,8 @@ def test_report_section_shows_each_service_with_its_chart(area: DemoResult, lang
     from polku.reports.sections.cost_benefit import cost_benefit_section
 
     ctx = ReportContext(lang, 5, datetime(2026, 1, 1, tzinfo=UTC), date(2025, 12, 31))
-    with open_store(area.store_path, read_only=True) as store:
-        blocks = cost_benefit_section(store, ctx)
-        services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
+    results, _, services = run_tables
+    blocks = cost_benefit_section(results, ctx)
     tables = {b.id: b for b in blocks if isinstance(b, Table)}
     assert len(tables["cba-services"].rows) == services
     charts = [b for b in blocks if isinstance(b, Chart)]
@@ -136,18 +158,8 @@ def test_first_job_and_benefits_are_read_from_one_row_each(tmp_path) -> None:  #
     assert row["earnings_related_daily_wage_basis"] == pytest.approx(daily_wage_from_allowance(np.array([1305.54 / 21.5]), p)[0])
 
 
-def test_report_computes_the_impact_views_once_for_both_sections(area: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import date, datetime
-
-    from polku.reports.context import ReportContext
-    from polku.reports.sections import impact
-    from polku.reports.sections.cost_benefit import cost_benefit_section
-
-    calls = []
-    real = impact.store_views
-    monkeypatch.setattr(impact, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
-    ctx = ReportContext("en", 5, datetime(2026, 1, 1, tzinfo=UTC), date(2025, 12, 31))
-    with open_store(area.store_path, read_only=True) as store:
-        impact.impact_section(store, ctx)
-        cost_benefit_section(store, ctx)
+def test_report_computes_the_impact_views_once_for_both_sections(run_tables: tuple[dict, list[int], int]) -> None:
+    """The run fits the views once; the impact and cost-benefit tables both stand on them."""
+    results, calls, _ = run_tables
     assert calls == [1]
+    assert {"impact_effects", "cba_results"} <= set(results)

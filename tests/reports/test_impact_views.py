@@ -210,10 +210,11 @@ def test_curve_and_expected_panels() -> None:
 
 def test_a_store_without_estimates_gets_no_views(filled_store: Store) -> None:
     """30 participants: the effects table says 'too few', and no curve, check or O/E appears."""
+    from polku.pipeline.settings import AnalysisContext
     from polku.reports.blocks import Heading
-    from polku.reports.sections.impact import impact_section
+    from polku.reports.sections.impact import compute_impact, impact_section
 
-    blocks = impact_section(filled_store, ctx())
+    blocks = impact_section(compute_impact(filled_store, AnalysisContext()), ctx())
     assert not any(isinstance(b, Heading) for b in blocks)
     assert any(getattr(b, "id", None) == "impact-services" for b in blocks)
 

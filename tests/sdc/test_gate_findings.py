@@ -17,9 +17,10 @@ from disclosure_checks import cba_problems, estimate_problems, status_problems, 
 
 from polku import sdc
 from polku.cli import main
+from polku.pipeline.settings import AnalysisContext
 from polku.reports.header import compute_header
 from polku.reports.render import ReportStore, make_context
-from polku.reports.sections.impact import impact_section
+from polku.reports.sections.impact import compute_impact, impact_section
 from polku.store import open_store
 
 T = 10
@@ -37,7 +38,8 @@ def impact_tables(small_areas: dict[int, Path]) -> dict[int, dict]:
     for n, path in small_areas.items():
         with open_store(path, read_only=True) as store:
             report_store = ReportStore(store.path, store.con)
-            blocks = impact_section(report_store, make_context(compute_header(report_store), "en"))
+            results = compute_impact(report_store, AnalysisContext())
+            blocks = impact_section(results, make_context(compute_header(report_store), "en"))
         tables[n] = {b.id: b for b in blocks if getattr(b, "kind", "") == "table"}
     return tables
 

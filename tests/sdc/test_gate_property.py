@@ -60,7 +60,7 @@ def areas(small_areas: dict[int, Path]) -> Iterator[dict[int, Area]]:
             [row.to_dict() for v in views for row in v.rows],
             [_analyse(report_store, v).to_dict() for v in views],
             summarise(report_store).to_dict(),
-            compute_sections(report_store, AnalysisContext()),
+            compute_sections(report_store, AnalysisContext(computed={"impact_views": views})),
         )
     yield built
     for store in stores:
@@ -68,8 +68,8 @@ def areas(small_areas: dict[int, Path]) -> Iterator[dict[int, Area]]:
 
 
 def _report_tables(area: Area, t: int) -> list[Any]:
-    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=UTC), computed={"impact_views": area.views})
-    return [table for section in render_sections(area.results, ctx, area.store) for table in all_tables(section.blocks)]
+    ctx = ReportContext("en", t, datetime(2026, 1, 1, tzinfo=UTC))
+    return [table for section in render_sections(area.results, ctx) for table in all_tables(section.blocks)]
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -220,9 +220,10 @@ def _cost(store: Store, participants: pd.DataFrame) -> tuple[float | None, int]:
     con = store.con.cursor()
     try:
         con.register("cohort_episodes", participants[["episode_id"]])
-        total, known = con.execute(
+        found = con.execute(
             "SELECT coalesce(sum(e.cost), 0), count(e.cost) FROM cohort_episodes k JOIN service_episode e USING (episode_id)"
         ).fetchone()
+        total, known = found if found is not None else (0, 0)
     finally:
         con.close()
     if not known:

@@ -14,12 +14,13 @@ the censoring-weighted rows, which need the observed 0/1 outcome):
     estimate itself (not fitted again).
   - **Time to employment** (`survival_views`): Aalen-Johansen cumulative incidence of
     open-market work (exits to education or out of the labour force compete), and
-    Kaplan-Meier when asked, for participants and for the comparison group weighted to resemble them:
-    each comparison row carries its censoring weight times the ATT weight e/(1 - e), e the
-    cross-fitted propensity score of AIPW on these rows (`att_scores`, whatever the
-    estimator), and units the trimming rule drops are left out on both sides. The comparison weights are scaled to sum to their Kish effective sample size,
-    which leaves the curve unchanged and keeps its pointwise band from treating the
-    weights as that many people. The same curves per client group take the group's
+    Kaplan-Meier when asked, for participants and for the comparison group weighted to
+    resemble them: each comparison row carries its censoring weight times the ATT weight
+    e/(1 - e), e the cross-fitted propensity score of AIPW on these rows (`att_scores`,
+    whatever the estimator), and units the trimming rule drops are left out on both sides.
+    The comparison weights are scaled to sum to their Kish effective sample size, which
+    leaves the curve unchanged and keeps its pointwise band from treating the weights as
+    that many people. The same curves per client group take the group's
     rows with the service's scores, for each group that has an estimate.
   - **Expected versus observed by client group** (`expected_by_group`): the
     expected-versus-observed estimator (`polku.impact.expected`, logistic model) fitted
@@ -226,7 +227,7 @@ def _finite(value: float) -> float | None:
 
 
 def _read(values: np.ndarray, curve: Curve, day: float) -> float:
-    index = np.searchsorted(curve.days, day, side="right") - 1
+    index = int(np.searchsorted(curve.days, day, side="right")) - 1
     return float(values[max(index, 0)])
 
 
@@ -477,11 +478,12 @@ def service_view(
     found = refutation_checks(analysis, outcome, result, method=method, seed=seed, settings=settings) if checks else None
     augmented = augmented_column(outcome) in frame
     weighted = (analysis_rows(frame, result, "censoring_weight") if augmented else None) or analysis
-    curves, group_curves = None, []
+    curves: SurvivalView | None = None
+    group_curves: list[SurvivalView] = []
     if survival:
         scores = att_scores(weighted, seed)
         trim = (settings or {}).get("trim", 0.01)
-        estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed]
+        estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed and r.client_group]
         curves, group_curves = survival_views(
             weighted,
             as_of or frame.attrs.get("as_of") or data_end(store),
@@ -496,9 +498,12 @@ def service_view(
 
 
 def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
-    """`service_view` for every service with participants (or those asked for)."""
+    """`service_view` for every service with participants (or those asked for); none for a
+    store without service episodes."""
     codes = services or [
         c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
     ]
+    if not codes:  # an empty store has no data end either
+        return []
     as_of = options.pop("as_of", None) or data_end(store)
     return [service_view(store, code, as_of=as_of, **options) for code in codes]

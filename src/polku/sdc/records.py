@@ -270,13 +270,17 @@ def _group_sizes(views: Sequence[Any], side: str, t: int, also: AbstractSet[int]
     return [None if k in hidden else v for k, v in enumerate(sizes)]
 
 
-def release_survival(view: Any, groups: Sequence[Any] = (), *, t: int | None = None) -> Record:
+def release_survival(
+    view: Any, groups: Sequence[Any] = (), *, t: int | None = None, hide: AbstractSet[int] = frozenset()
+) -> Record:
     """A service's time-to-work curves (`SurvivalView`) and its client groups' as they may be
     shown: points only where `curve_points` allows them, group sizes protected as a line
-    with the service's, counts of trimmed rows and the effective size only from T up."""
+    with the service's, counts of trimmed rows and the effective size only from T up.
+    `hide` names curves (0 the service's, k the k-th group's) whose participants must be
+    hidden whatever their number: beside a count shown in another table it would give a small one."""
     t = threshold() if t is None else t
     views = [view, *groups]
-    sizes = {"participants": _group_sizes(views, "participants", t)}
+    sizes = {"participants": _group_sizes(views, "participants", t, hide)}
     hidden = {k for k, n in enumerate(sizes["participants"]) if n is None}  # comparison rows are drawn per participant
     sizes["comparison"] = _group_sizes(views, "comparison", t, hidden)
     out = []
@@ -321,22 +325,27 @@ def _cba_entries(record: Mapping[str, Any]) -> tuple[list[int], list[Line]]:
     return values, lines
 
 
-def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None) -> Record:
+_CBA_POSITIONS = {
+    "participants": 0,
+    "participants_in_estimate": 1,
+    "employed": 3,
+    "costs_missing": 5,
+    "wages_imputed": 7,
+    "fallbacks": 9,
+}
+
+
+def release_cost_benefit(record: Mapping[str, Any], *, t: int | None = None, hide: AbstractSet[str] = frozenset()) -> Record:
     """One cost-benefit row (`ServiceCostBenefit.to_dict()`) as it may be shown: its counts
     protected with their complements; money only when at least T participants who found
-    work lie behind it (their mean gain describes them)."""
+    work lie behind it (their mean gain describes them). `hide` names counts to hide
+    whatever their size: with a count shown in another table they would give a small one
+    (e.g. all participants, beside the impact table's participants in the estimate)."""
     t = threshold() if t is None else t
     values, lines = _cba_entries(record)
-    primary = {k for k, v in enumerate(values) if is_sensitive(v, t)}
+    primary = {k for k, v in enumerate(values) if is_sensitive(v, t)} | {_CBA_POSITIONS[key] for key in hide}
     hidden = protect(values, lines, primary, t=t)
-    positions = {
-        "participants": 0,
-        "participants_in_estimate": 1,
-        "employed": 3,
-        "costs_missing": 5,
-        "wages_imputed": 7,
-        "fallbacks": 9,
-    }
+    positions = _CBA_POSITIONS
     out = dict(record)
     for key, k in positions.items():
         if key in record:

@@ -1,10 +1,11 @@
 """Impact: what each service added to employment within 12 months, with intervals.
 
-Doubly robust AIPW estimates over the store (`polku.pipeline.by_service`): participants
-against job seekers registered on the same day who had not yet started a service, those
-who start one later followed until then, with the doubly robust censoring correction
-(`polku.cohort.augmented`). Effects are shown in percentage points with
-their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
+Computed once per analysis run (`compute_impact`, tables in `impact_tables`) and shown
+from the stored tables alone (`impact_section`). Doubly robust AIPW estimates over the
+store (`polku.pipeline.by_service`): participants against job seekers registered on the
+same day who had not yet started a service, those who start one later followed until
+then, with the doubly robust censoring correction (`polku.cohort.augmented`). Effects are
+shown in percentage points with their 95 % intervals, beside the naive difference a plain comparison would give. Estimates
 for fewer than 60 participants are not shown (the row says so).
 
 Then, from the same cohort (`polku.pipeline.store_views`, blocks in `impact_views`):
@@ -15,38 +16,66 @@ plot), overlap of propensity scores, the negative-control outcome and placebo tr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from polku import sdc
 from polku.pipeline.by_service import ServiceEstimate
+from polku.pipeline.settings import AnalysisContext
 from polku.pipeline.store_views import ServiceView, store_views
-from polku.reports.blocks import Block, Chart, Note, Table, no_data, sdc_note
+from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
-from polku.reports.context import ReportContext
-from polku.reports.registry import register
+from polku.reports.context import NONE, ReportContext
+from polku.reports.registry import Results, register
+from polku.reports.sections.impact_consistency import cross_table
+from polku.reports.sections.impact_tables import StoredView, impact_tables, labels, stored_views
 from polku.reports.sections.impact_views import percent_points, percent_points_interval, view_blocks
-from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 OUTCOME = "employed_12m"
 
 
-def report_views(store: Store, ctx: ReportContext) -> list[ServiceView]:
-    """The services' estimates and views on employment within 12 months, computed once per
-    report for every section that shows them (impact, cost-benefit)."""
-    if "impact_views" not in ctx.computed:
-        ctx.computed["impact_views"] = store_views(store, outcome=OUTCOME)
-    return ctx.computed["impact_views"]
+def analysis_views(store: Store, analysis: AnalysisContext) -> list[ServiceView]:
+    """The services' estimates and views under the run's settings, fitted once per run for
+    every section that stores them (impact, cost-benefit)."""
+    if "impact_views" not in analysis.computed:
+        s = analysis.settings
+        analysis.computed["impact_views"] = store_views(store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of)
+    return analysis.computed["impact_views"]
+
+
+def compute_impact(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """The impact tables of a run (`impact_tables.TABLES`)."""
+    return impact_tables(analysis_views(store, analysis), store)
+
+
+def service_labels(results: Results, ctx: ReportContext) -> Labeler:
+    """Service names in the report language as the run stored them; unknown codes as themselves."""
+    names = labels(results, "service", ctx.lang)
+    return lambda code: ctx.t("common.not_given") if code == NONE else names.get(code, code)
+
+
+def provider_labels(results: Results, ctx: ReportContext) -> Labeler:
+    names = labels(results, "provider", None)
+    return lambda pid: ctx.t("services.no_provider") if pid == NONE else names.get(pid, pid)
 
 
 Released = dict[str, Any]
 """An estimate record as `sdc.release_estimates` lets it out."""
 
 
-def released_rows(ctx: ReportContext, rows: list[ServiceEstimate]) -> list[Released]:
+def released_rows(threshold: int, rows: list[ServiceEstimate]) -> list[Released]:
     """The rows' records through the disclosure gate, all together so that a client group's
     or provider's hidden participants cannot be found from the service's."""
-    return sdc.release_estimates([row.to_dict() for row in rows], t=ctx.threshold)
+    return sdc.release_estimates([row.to_dict() for row in rows], t=threshold)
+
+
+def released_estimates(results: Results, threshold: int) -> list[Released]:
+    """Every stored estimate as the impact section shows it (other sections that quote an
+    estimate take it from here, so they show the same figures)."""
+    return released_rows(threshold, [row for view in stored_views(results) for row in view.rows])
 
 
 def _effect_cells(ctx: ReportContext, r: Released) -> tuple[str, ...]:
@@ -56,7 +85,7 @@ def _effect_cells(ctx: ReportContext, r: Released) -> tuple[str, ...]:
     return (ctx.num(r["n_treated"]), percent_points(ctx, r["estimate"]), interval, percent_points(ctx, r["naive_difference"]))
 
 
-def _service_table(ctx: ReportContext, rows: list[Released], service) -> Table:
+def _service_table(ctx: ReportContext, rows: list[Released], service: Labeler) -> Table:
     body = []
     for r in rows:
         balance = "–" if r["max_smd_after"] is None else ctx.num(r["max_smd_after"], 2)
@@ -78,7 +107,15 @@ def _service_table(ctx: ReportContext, rows: list[Released], service) -> Table:
     )
 
 
-def _detail_table(ctx: ReportContext, rows: list[Released], service, label, table_id: str, caption: str, head: str) -> Table:
+def _detail_table(
+    ctx: ReportContext,
+    rows: list[Released],
+    service: Labeler,
+    label: Callable[[Released], str],
+    table_id: str,
+    caption: str,
+    head: str,
+) -> Table:
     body = tuple((service(r["service_code"]), label(r), *_effect_cells(ctx, r)) for r in rows)
     return Table(
         id=table_id,
@@ -96,7 +133,7 @@ def _detail_table(ctx: ReportContext, rows: list[Released], service, label, tabl
     )
 
 
-def _forest(ctx: ReportContext, rows: list[Released], service) -> Chart | None:
+def _forest(ctx: ReportContext, rows: list[Released], service: Labeler) -> Chart | None:
     shown = [r for r in rows if r["estimate"] is not None]
     svg = forest_chart(
         "impact-forest",
@@ -112,17 +149,11 @@ def _forest(ctx: ReportContext, rows: list[Released], service) -> Chart | None:
     return None if svg is None else Chart(svg, ctx.t("impact.chart_caption"))
 
 
-@register("impact", "section.impact", 55)
-def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
-    """Effects by service, by client group and by provider on employment within 12 months,
-    then time to work, observed versus expected and the checks behind the estimates."""
-    if not store.con.execute("SELECT count(*) FROM service_episode").fetchall()[0][0]:
-        return no_data(ctx)
-    views = report_views(store, ctx)
-    rows = released_rows(ctx, [row for view in views for row in view.rows])
-    service = service_labeler(store, ctx)
-    provider = provider_labeler(store, ctx)
-    at = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
+def impact_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler, provider: Labeler) -> list[Block]:
+    """Every block of the section from the services' views (stored, or just fitted)."""
+    rows = released_rows(ctx.threshold, [row for view in views for row in view.rows])
+    cross = cross_table(views, rows, ctx.threshold)
+    at: Callable[[str], list[Released]] = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
     blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
     blocks.append(_service_table(ctx, at("service"), service))
     chart = _forest(ctx, at("service"), service)
@@ -150,4 +181,14 @@ def impact_section(store: Store, ctx: ReportContext) -> list[Block]:
             ctx.t("impact.provider"),
         )
     )
-    return blocks + view_blocks(ctx, views, service)
+    return blocks + view_blocks(ctx, views, service, cross)
+
+
+@register("impact", "section.impact", 55, compute=compute_impact)
+def impact_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext) -> list[Block]:
+    """Effects by service, by client group and by provider on employment within 12 months,
+    then time to work, observed versus expected and the checks behind the estimates."""
+    views = stored_views(results)
+    if not views:
+        return no_data(ctx)
+    return impact_blocks(ctx, views, service_labels(results, ctx), provider_labels(results, ctx))

@@ -1,6 +1,6 @@
 """What the impact section shows beside the effects: time to work, expected versus observed, and checks.
 
-Blocks built from `polku.pipeline.store_views` (one `ServiceView` per service; services
+Blocks built from a run's stored views (`impact_tables.StoredView`, one per service; services
 without an estimate are left out, the effects table already says why). Disclosure control:
 
 - Curves are read at whole months. A curve ends before the first month in which fewer
@@ -19,15 +19,17 @@ without an estimate are left out, the effects table already says why). Disclosur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from polku import sdc
-from polku.groups import GROUPS
 from polku.i18n import catalog
-from polku.pipeline.store_views import MONTHS, ExpectedRow, ServiceView
+from polku.pipeline.store_views import MONTHS, ExpectedRow
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
+from polku.reports.sections.impact_consistency import CrossTable, Key, shown_curves
+from polku.reports.sections.impact_tables import StoredView
 from polku.sdc.records import CURVE_MONTHS
 
 CODELISTS = {
@@ -89,16 +91,21 @@ def _series(label: str, points: dict[int, tuple[float, float, float]]) -> tuple:
     )
 
 
-def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler) -> list[Block]:
+def survival_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Labeler, hide: AbstractSet[Key] = frozenset()
+) -> list[Block]:
+    """Curves and the table at 3, 6, 12 and 24 months; participants of the curves in `hide`
+    hidden whatever their number (`impact_consistency`)."""
     shown = [v for v in views if v.survival is not None]
     if not shown:
         return []
     participants, comparison = ctx.t("impact.survival.participants"), ctx.t("impact.survival.comparison")
     panels, rows, applied = [], [], False
     for view in shown:
-        # groups only when all have curves: the gate then protects their sizes as one line with the service's
-        groups = view.group_survival if len(view.group_survival) == len(GROUPS) else []
-        released = sdc.release_survival(view.survival, groups, t=ctx.threshold)
+        # groups only when all have curves (shown_curves): the gate then protects their sizes as one line with the service's
+        curves = shown_curves(view)
+        hidden = {k for k, curve in enumerate(curves) if (view.service_code, curve.client_group) in hide}
+        released = sdc.release_survival(curves[0], curves[1:], t=ctx.threshold, hide=hidden)
         for record in (released, *released["client_groups"]):
             overall = record["client_group"] is None  # the chart shows each service once; groups are in the table
             name = (
@@ -149,9 +156,10 @@ def survival_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
 
 
 def protect_groups(
-    rows: list[ExpectedRow], threshold: int
+    rows: list[ExpectedRow], threshold: int, hide: AbstractSet[str | None] = frozenset()
 ) -> tuple[dict[str | None, int | None], dict[str | None, int | None], bool]:
-    """Participants and observed employments per group (None: all), protected as lines.
+    """Participants and observed employments per group (None: all), protected as lines;
+    the participants of the groups in `hide` hidden whatever their number.
 
     A group's O is hidden when it, or the number of its participants who did not find work,
     is a small count, or when the group has too few participants for an estimate; then
@@ -162,7 +170,8 @@ def protect_groups(
     line = [sdc.Line(parts, total)]
     sizes = [r.n for r in rows]
     observed = [int(round(r.observed or 0)) for r in rows]
-    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)}, t=threshold)
+    forced = {i for i, key in enumerate(keys) if key in hide and sizes[i] > 0}
+    hidden_n = sdc.protect(sizes, line, {i for i, n in enumerate(sizes) if sdc.is_sensitive(n, threshold)} | forced, t=threshold)
     primary = {
         i
         for i, r in enumerate(rows)
@@ -177,14 +186,19 @@ def protect_groups(
     return shown_n, shown_o, bool(hidden_n or hidden_o)
 
 
-def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler) -> list[Block]:
+def expected_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Labeler, hide: AbstractSet[Key] = frozenset()
+) -> list[Block]:
+    """Observed and expected employment by client group; participants of the groups in
+    `hide` hidden whatever their number (`impact_consistency`)."""
     shown = [v for v in views if v.expected]
     if not shown:
         return []
     group_label = lambda key: ctx.t("impact.expected.all") if key is None else ctx.t(f"impact.group.{key}")  # noqa: E731
     body, panels, applied = [], [], False
     for view in shown:
-        sizes, observed, hidden = protect_groups(view.expected, ctx.threshold)
+        mine = {group for code, group in hide if code == view.service_code}
+        sizes, observed, hidden = protect_groups(view.expected, ctx.threshold, mine)
         applied = applied or hidden
         labels, obs_pct, exp_pct, bands = [], [], [], []
         for row in view.expected:
@@ -205,7 +219,7 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
                     ctx.num(row.ratio, 2) if visible else sdc.MARKER,
                 )
             body.append((service(view.service_code), group_label(row.client_group), ctx.num(n), *cells))
-            if not row.suppressed and row.n and n is not None:
+            if row.expected is not None and row.ci_low is not None and row.ci_high is not None and row.n and n is not None:
                 half = (row.ci_high - row.ci_low) / 2
                 labels.append(group_label(row.client_group))
                 obs_pct.append(None if o is None else 100 * o / row.n)
@@ -247,7 +261,7 @@ def expected_blocks(ctx: ReportContext, views: list[ServiceView], service: Label
 # --- balance, overlap and refutation -----------------------------------------------------------
 
 
-def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Table:
+def _balance_table(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Table:
     rows, applied = [], False
     for view in shown:
         r = view.overall.result
@@ -282,7 +296,7 @@ def _balance_table(ctx: ReportContext, shown: list[ServiceView], service: Labele
     )
 
 
-def _love(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Chart | None:
+def _love(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Chart | None:
     """SMDs before and after weighting, as the gate releases them: an indicator whose means
     would give a small count of participants or comparison people is not drawn."""
     balance = {
@@ -324,7 +338,7 @@ def overlap_shares(counts: tuple[int, ...], threshold: int) -> tuple[list[float 
     return shares, protected.sdc_applied
 
 
-def _overlap(ctx: ReportContext, shown: list[ServiceView], service: Labeler, trim: float) -> Chart | None:
+def _overlap(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler, trim: float) -> Chart | None:
     panels, bins = [], None
     for view in shown:
         overlap = view.overall.result.overlap
@@ -359,10 +373,12 @@ def _verdict(ctx: ReportContext, passed: bool) -> str:
     return ctx.t("impact.refute.passed") if passed else ctx.t("impact.refute.failed")
 
 
-def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labeler) -> Table:
+def refutation_table(ctx: ReportContext, shown: Sequence[StoredView], service: Labeler) -> Table:
     rows = []
     for view in shown:
         checks = view.checks
+        if checks is None:  # check_blocks shows checked services only
+            continue
         cells: list[str] = []
         for check in (checks.negative_control, checks.placebo):
             interval = percent_points_interval(ctx, check.ci_low, check.ci_high)
@@ -389,7 +405,7 @@ def refutation_table(ctx: ReportContext, shown: list[ServiceView], service: Labe
     )
 
 
-def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler, trim: float = 0.01) -> list[Block]:
+def check_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labeler, trim: float = 0.01) -> list[Block]:
     shown = [v for v in views if v.checks is not None and not v.overall.result.suppressed]
     if not shown:
         return []
@@ -405,6 +421,16 @@ def check_blocks(ctx: ReportContext, views: list[ServiceView], service: Labeler,
     return blocks
 
 
-def view_blocks(ctx: ReportContext, views: list[ServiceView], service: Callable[[str], str]) -> list[Block]:
-    """Every block of this module, in the order the section shows them."""
-    return [*survival_blocks(ctx, views, service), *expected_blocks(ctx, views, service), *check_blocks(ctx, views, service)]
+NOTHING_HIDDEN = CrossTable()
+
+
+def view_blocks(
+    ctx: ReportContext, views: Sequence[StoredView], service: Callable[[str], str], cross: CrossTable = NOTHING_HIDDEN
+) -> list[Block]:
+    """Every block of this module, in the order the section shows them (`cross`: the counts
+    to hide beside the effects table's, `impact_consistency.cross_table`)."""
+    return [
+        *survival_blocks(ctx, views, service, cross.survival),
+        *expected_blocks(ctx, views, service, cross.expected),
+        *check_blocks(ctx, views, service),
+    ]
