@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ import ibis
 from polku import settings
 from polku.errors import UsageError
 from polku.redaction import redact_hetus
-from polku.store import audit
+from polku.store import audit, snapshots
 from polku.store.ddl import create_statements
 
 # ibis 12's DuckDB backend still calls `fetch_arrow_table()`, which duckdb 2.0 deprecates.
@@ -77,6 +77,8 @@ class Store:
     path: Path
     con: duckdb.DuckDBPyConnection
     writable: bool = False
+    changed: bool = False
+    """A transaction committed since the last read snapshot (`publish_snapshot`)."""
 
     @property
     def ibis(self) -> ibis.BaseBackend:
@@ -96,18 +98,42 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+        self.changed = True
+
+    def publish_snapshot(self, *, keep: int = snapshots.KEEP) -> Path:
+        """Publish what this writer committed as the newest read snapshot (`polku.store.snapshots`).
+
+        `close` does it when a transaction committed; a long-lived writer calls it after each write."""
+        path = snapshots.publish(self, keep=keep)
+        self.changed = False
+        return path
 
     def close(self) -> None:
-        self.con.close()
-        if self.writable:
-            self.writable = False
-            OWNER_ONLY.release()
+        """Close the connection; a writer that committed publishes its read snapshot first."""
+        try:
+            if self.writable and self.changed:
+                self.publish_snapshot()
+        finally:
+            self.con.close()
+            if self.writable:
+                self.writable = False
+                OWNER_ONLY.release()
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and self.changed:
+            self._publish_after_error(kind)
         self.close()
+
+    def _publish_after_error(self, kind: type[BaseException]) -> None:
+        """After an error, what was committed before it is still published (best effort: the
+        error in flight is the one to report); after an interrupt, nothing more is done."""
+        self.changed = False
+        if issubclass(kind, Exception) and self.writable:
+            with suppress(Exception):
+                self.publish_snapshot()
 
 
 LOCK_WAIT: ContextVar[float] = ContextVar("polku_lock_wait", default=0.0)
