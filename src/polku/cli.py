@@ -520,15 +520,15 @@ def report(out_path: Path, lang: str | None, run_ref: str, store_path: Path | No
 
     The report reads the run's stored results and never fits; its header names the run.
     """
-    from polku.runs.report import write_run_report
+    from polku.runs.report import run_report
     from polku.store import audit
 
     def action() -> int:
         target = _existing_store(store_path)
-        path, run, same_data = write_run_report(target, out_path, run=run_ref, lang=lang or settings.language())
+        path, run, stale = run_report(target, out_path, run=run_ref, lang=lang or settings.language())
         audit.note(run_id=run.run_id)
-        if not same_data:
-            console.print(STORE_CHANGED, highlight=False)
+        if stale:
+            console.print(STORE_CHANGED.format(sections=", ".join(stale)), highlight=False, markup=False)
         out.print(f"report of run {run.run_id} written to {path}", highlight=False)
         return 0
 

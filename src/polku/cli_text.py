@@ -229,8 +229,8 @@ def print_cba(p: dict[str, Any]) -> None:
 
 
 STORE_CHANGED = (
-    "note: the store has been imported into since this run; the header's list of imports, and any section "
-    "not yet stored in runs, show the store as it is now (run `polku analyse` for a run of the current data)"
+    "note: the store has been imported into since this run; the sections not yet stored in runs "
+    "({sections}) show the store as it is now (run `polku analyse` for a run of the current data)"
 )
 
 

@@ -19,7 +19,7 @@ from polku.identity import PseudonymKey, create_key_file, load_key
 from polku.ingest import ImportReport, import_folder
 from polku.progress import ProgressCallback
 from polku.runs.record import analyse
-from polku.runs.report import write_run_report
+from polku.runs.report import run_report
 from polku.store import open_store
 from polku.synth import generate
 
@@ -117,7 +117,7 @@ def run_demo(
     if progress:
         progress("report", 0.95)
     report_path, _, _ = _timed(
-        seconds, "report", lambda: write_run_report(store_path, out_dir / "report.html", run=run.run_id, lang=lang)
+        seconds, "report", lambda: run_report(store_path, out_dir / "report.html", run=run.run_id, lang=lang)
     )
     if progress:
         progress("done", 1.0)

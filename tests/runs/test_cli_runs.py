@@ -106,11 +106,17 @@ def test_report_without_a_run_or_of_an_unknown_run_is_one_line_exit_2(env: Path)
     assert not (env.parent.parent / "r.html").exists()
 
 
-def test_report_of_a_run_says_when_the_store_has_changed_since(env: Path, tmp_path: Path) -> None:
+def test_report_of_a_run_names_the_legacy_sections_that_show_a_changed_store(env: Path, tmp_path: Path) -> None:
+    from polku.reports import registry
+
+    registry.register("runs_legacy", "report.title", 1001)(lambda store, ctx: [])  # reads the store: no compute
     run("analyse")
-    assert "has been imported into since this run" not in run("report", "--out", "r.html").stderr
+    assert "imported into since this run" not in run("report", "--out", "r.html").stderr
     assert run("import", "person", str(persons_csv(tmp_path / "more.csv", 40, 2))).exit_code == 0
-    assert "has been imported into since this run" in run("report", "--out", "r.html").stderr
+    changed = run("report", "--out", "r.html")
+    assert changed.exit_code == 0 and "imported into since this run" in changed.stderr and "(runs_legacy)" in changed.stderr
+    del registry._REGISTRY["runs_legacy"]
+    assert "imported into since this run" not in run("report", "--out", "r.html").stderr  # every section reads the run
 
 
 def test_erase_leaves_one_read_snapshot_and_it_no_longer_holds_the_person(env: Path, tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """`polku report`: the HTML report rendered from a stored run, never fitted.
 
-The sections read the run's tables; the header's facts about the data (areas, the data's
-latest date, the imports), and the sections not yet moved into runs, read the store's
-newest read snapshot, so the report never takes the store's lock either.
+The sections read the run's tables. Sections not yet moved into runs (legacy sections, which
+still read the store while rendering) and, until the header's facts are run tables too, the
+header read the store's newest read snapshot, so the report never takes the store's lock.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from polku.runs.read import LATEST, Run, open_run
 from polku.store.snapshots import open_snapshot
 
 
-def write_run_report(store_path: Path, out_path: Path, *, run: str = LATEST, lang: str = "en") -> tuple[Path, Run, bool]:
-    """Render run `run` of the store into `out_path` (through the one output writer); the
-    path, the run, and whether the snapshot read for the header holds the run's imports."""
+def run_report(store_path: Path, out_path: Path, *, run: str = LATEST, lang: str = "en") -> tuple[Path, Run, list[str]]:
+    """Render run `run` of the store into `out_path` (through the one output writer); the path,
+    the run, and the legacy sections that showed other data than the run read (the store has
+    been imported into since): empty when every section renders from the run."""
+    from polku.reports.registry import sections
     from polku.reports.render import render_html
 
     if lang not in LANGUAGES:
         raise ValueError(f"unknown report language {lang!r}; use one of {', '.join(LANGUAGES)}")
     chosen = open_run(store_path, run)
     check_writable(out_path)  # before the rendering's work
+    legacy = [s.id for s in sections() if s.legacy]
     with open_snapshot(store_path) as snapshot:
-        same_data = imports(snapshot) == chosen.provenance["imports"]
+        stale = legacy if legacy and imports(snapshot) != chosen.provenance["imports"] else []
         html = render_html(snapshot, lang, results=chosen.tables, run=chosen.header)
-    return write_output(out_path, html), chosen, same_data
+    return write_output(out_path, html), chosen, stale
