@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+from ibis import Table
 
 from polku import settings
 from polku.errors import UsageError
@@ -85,7 +86,7 @@ class Store:
         """Ibis backend over the same connection (read side for analysis tables)."""
         return ibis.duckdb.from_connection(self.con)
 
-    def table(self, name: str) -> ibis.Table:
+    def table(self, name: str) -> Table:  # not `ibis.Table`: inside the class, `ibis` is the property
         return self.ibis.table(name)
 
     @contextmanager
@@ -226,7 +227,7 @@ def is_store(path: Path) -> bool:
         return False
 
 
-NO_SPILL = {"temp_directory": ""}
+NO_SPILL: dict[str, str | bool | int | float | list[str]] = {"temp_directory": ""}
 """Config of a writable connection: DuckDB never writes temporary files. An import's staging
 tables hold the file's raw identity codes until they are pseudonymised, and a spilled block
 would leave them on disk if the process were killed; such an import fails for memory
@@ -238,7 +239,7 @@ def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConne
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
-            return duckdb.connect(str(target), read_only=read_only, config={} if read_only else NO_SPILL)
+            return duckdb.connect(str(target), read_only=read_only, config={} if read_only else dict(NO_SPILL))
         except duckdb.IOException as error:
             holder = lock_holder(str(error))
             if holder is None:
