@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
-from ibis import Table
+import ibis.expr.types as ir
 
 from polku import settings
 from polku.errors import UsageError
@@ -78,15 +78,14 @@ class Store:
     path: Path
     con: duckdb.DuckDBPyConnection
     writable: bool = False
-    changed: bool = False
-    """A transaction committed since the last read snapshot (`publish_snapshot`)."""
 
     @property
     def ibis(self) -> ibis.BaseBackend:
         """Ibis backend over the same connection (read side for analysis tables)."""
         return ibis.duckdb.from_connection(self.con)
 
-    def table(self, name: str) -> Table:  # not `ibis.Table`: inside the class, `ibis` is the property
+    def table(self, name: str) -> ir.Table:
+        """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
 
     @contextmanager
@@ -100,6 +99,10 @@ class Store:
             raise
         self.con.execute("COMMIT")
         self.changed = True
+
+    changed = False
+    """A transaction committed since the last read snapshot (`publish_snapshot`); set on the
+    instance, not a dataclass field."""
 
     def publish_snapshot(self, *, keep: int = snapshots.KEEP) -> Path:
         """Publish what this writer committed as the newest read snapshot (`polku.store.snapshots`).
@@ -239,7 +242,7 @@ def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConne
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
-            return duckdb.connect(str(target), read_only=read_only, config={} if read_only else dict(NO_SPILL))
+            return duckdb.connect(str(target), read_only=read_only, config={} if read_only else NO_SPILL)
         except duckdb.IOException as error:
             holder = lock_holder(str(error))
             if holder is None:
