@@ -33,8 +33,8 @@ def persons_csv(path: Path, first: int, count: int) -> Path:
 
 
 def hand_made_effects() -> pd.DataFrame:
-    """An `impact_effects` table as the impact section stores it: a service, its two client
-    groups (one small) and a provider; exact figures."""
+    """An `impact_effects` table as the impact section stores it (the columns `polku analyse
+    --json` reads): a service, its two client groups (one small) and a provider; exact figures."""
     return pd.DataFrame(
         {
             "service_code": ["SERV1", "SERV1", "SERV1", "SERV1"],
@@ -43,7 +43,8 @@ def hand_made_effects() -> pd.DataFrame:
             "method": ["aipw"] * 4,
             "outcome": ["employed_12m"] * 4,
             "participants": [120, 116, 4, 120],
-            "n_control": [480, 464, 16, 480],
+            "comparison": [480, 464, 16, 480],
+            "n_trimmed": [0, 0, 0, 0],
             "estimate": [0.081, 0.079, 0.5, 0.081],
             "lower": [0.021, 0.018, -0.2, 0.021],
             "upper": [0.141, 0.140, 1.2, 0.141],
