@@ -234,6 +234,7 @@ def test_no_input_to_any_command_prints_a_traceback(world: Path, name: str, comm
 
 def test_every_command_is_fuzzed() -> None:
     assert {name for name, _ in commands()} >= {
+        "analyse",
         "audit",
         "cba",
         "demo",
@@ -243,5 +244,6 @@ def test_every_command_is_fuzzed() -> None:
         "import",
         "key",
         "report",
+        "runs",
         "status",
     }

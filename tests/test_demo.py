@@ -41,6 +41,15 @@ def test_demo_writes_report_store_key_and_files(demo: DemoResult) -> None:
     assert (demo.data_dir / "ground_truth_effects.csv").is_file()
 
 
+def test_demo_analyses_into_a_run_and_renders_the_report_from_it(demo: DemoResult) -> None:
+    from polku.runs import list_runs
+
+    (run,) = list_runs(demo.store_path)
+    assert run.run_id == demo.run_id and run.provenance["seed"] == 0
+    assert demo.run_id in demo.report_path.read_text(encoding="utf-8")
+    assert set(demo.seconds) == {"generate", "import", "analyse", "report"}
+
+
 def test_demo_quarantines_exactly_the_generated_recording_mistakes(demo: DemoResult) -> None:
     flawed = _flawed_lines(demo.data_dir)
     assert flawed, "the generator should write some recording mistakes by default"

@@ -33,6 +33,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert run("key", str(tmp_path / "secrets" / "pseudonym.key")).exit_code == 0
     (tmp_path / "person.csv").write_text(HEADER + PERSON, encoding="utf-8")
     assert run("import", "person", "person.csv").exit_code == 0
+    assert run("analyse").exit_code == 0  # the run `polku report` renders
     return tmp_path
 
 
@@ -149,6 +150,7 @@ def test_import_status_report_and_estimate_leave_audit_rows_that_polku_audit_lis
     rows = json.loads(result.stdout)
     assert [(r["action"], r["outcome"]) for r in rows] == [
         ("import", "ok"),
+        ("analyse", "ok"),
         ("status", "ok"),
         ("report", "ok"),
         ("estimate", "ok"),
@@ -160,17 +162,20 @@ def test_import_status_report_and_estimate_leave_audit_rows_that_polku_audit_lis
     assert [(i["table_name"], i["rows_read"], i["rows_accepted"], i["rows_quarantined"]) for i in imported["imports"]] == [
         ("person", 1, 0 + 1, 0)
     ]
-    assert rows[1]["data"] == {"access": "aggregates"}
-    report = rows[2]
+    run_id = rows[1]["data"]["run_id"]
+    assert rows[1]["data"]["access"] == "person-level rows read; aggregates stored in an analysis run"
+    assert rows[2]["data"] == {"access": "aggregates"}
+    report = rows[3]
     assert report["output_path"] == str(env / "r.html")
     assert report["output_sha256"] == hashlib.sha256((env / "r.html").read_bytes()).hexdigest()
-    assert report["arguments"] == {"out_path": "r.html"}
+    assert report["arguments"] == {"out_path": "r.html", "run_ref": "latest"}
+    assert report["data"] == {"access": "aggregates", "run_id": run_id}
     assert CODE not in result.output and CODE not in run("audit").stdout
 
 
 def test_audit_since_and_its_text_listing(env: Path) -> None:
     text = run("audit")
-    assert text.exit_code == 0 and "import ok: person-level rows written" in text.stdout and "1 audit rows" in text.stdout
+    assert text.exit_code == 0 and "import ok: person-level rows written" in text.stdout and "2 audit rows" in text.stdout
     later = run("audit", "--since", "2999-01-01", "--json")
     assert later.exit_code == 0 and json.loads(later.stdout) == []
     assert run("audit", "--since", "yesterday").exit_code == 2

@@ -18,7 +18,16 @@ from typing import Any
 import click
 
 from polku import settings
-from polku.cli_text import estimate_lines, out, print_audit, print_cba, print_effects, print_survival
+from polku.cli_text import (
+    estimate_lines,
+    out,
+    print_analysis,
+    print_audit,
+    print_cba,
+    print_effects,
+    print_runs,
+    print_survival,
+)
 from polku.command import Finite, PolkuGroup, console
 from polku.command import run as _run
 from polku.errors import UsageError
@@ -108,7 +117,7 @@ def main(debug: bool, wait_seconds: float) -> None:
     "--serve/--no-serve",
     default=False,
     show_default=True,
-    help="Serve the dashboard after the run (the dashboard is not built yet; --serve is refused).",
+    help="Serve the web app on 127.0.0.1:8000 after the run, with one demo login per role (docs/web.md).",
 )
 def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) -> None:
     """Generate a synthetic area, import it, analyse it and write the report.
@@ -119,15 +128,14 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
     from polku.demo import run_demo
 
     def action() -> int:
-        if serve:
-            raise UsageError(
-                "the dashboard does not exist yet",
-                fix="run `polku demo --no-serve`; the report is a self-contained HTML file.",
-            )
         started = time.perf_counter()
         with progress_bar(console, "demo") as progress:
             result = run_demo(out_dir, clients=clients, seed=seed, lang=lang or settings.language(), progress=progress)
         out.print(result.render(time.perf_counter() - started), highlight=False)
+        if serve:
+            from polku.web.serve import serve as run_server
+
+            run_server(result.store_path, "127.0.0.1", 8000)
         return 0
 
     _run(action)
@@ -334,9 +342,14 @@ def _existing_store(store_path: Path | None) -> Path:
 def _compact(target: Path) -> None:
     """Rewrite the store so that removed rows leave the file too (polku.privacy.compact)."""
     from polku.privacy import compact
+    from polku.store.snapshots import replace_all
 
     size = compact(target)
-    console.print(f"store rewritten ({size / 1e6:,.1f} MB), so that the removed rows leave the file as well", highlight=False)
+    replace_all(target)  # the older read snapshots still hold the removed rows
+    console.print(
+        f"store rewritten ({size / 1e6:,.1f} MB), so that the removed rows leave the file as well; read snapshots replaced",
+        highlight=False,
+    )
 
 
 @main.command()
@@ -454,6 +467,75 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
 
 @main.command()
 @click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The data's end date, YYYY-MM-DD (default: the latest date the store holds).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Random seed (comparison draws, cross-fitting, bootstrap, Monte Carlo); same data, seed and version, same run.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the run's id, provenance and effects (by service, group, provider) as JSON, gated unless --exact.",
+)
+@EXACT_OPTION
+@STORE_OPTION
+def analyse(as_of: Any, seed: int, as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """Compute everything the report shows and store it as one analysis run.
+
+    The run is an immutable folder beside the store (STORE.runs/RUN_ID) holding every
+    table and its provenance: the imports read, the parameters' digest, the version, the
+    seed, the settings, the times and the user (docs/runs.md). It reads the store's newest
+    read snapshot, so an import can run meanwhile. `polku report` renders a run.
+    """
+    from polku import sdc
+    from polku.pipeline.settings import AnalysisSettings
+    from polku.runs.effects import effect_lines, estimate_records
+    from polku.runs.record import analyse as analyse_store
+    from polku.store import audit
+
+    def action() -> int:
+        target = _existing_store(store_path)
+        started = time.perf_counter()
+        run = analyse_store(target, AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed))
+        audit.note(run_id=run.run_id)
+        records = _gate("analyse", exact, estimate_records(run.tables), sdc.release_estimates, target)
+        payload = run.summary() | {"folder": str(run.folder), "effects": effect_lines(records)}
+        _emit_json(payload) if as_json else print_analysis(payload, time.perf_counter() - started)
+        return 0
+
+    _run(action)
+
+
+@main.command(name="runs")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@STORE_OPTION
+def runs_(as_json: bool, store_path: Path | None) -> None:
+    """List the store's analysis runs in the order they finished: id, time, seed, data
+    date, Polku version, user and the digest of the results (equal digests, equal results).
+    """
+    from polku.runs import list_runs
+    from polku.store.connection import store_target
+
+    def action() -> int:
+        target = store_target(store_path)
+        summaries = [run.summary() for run in list_runs(target)]
+        _emit_json(summaries) if as_json else print_runs(summaries, target)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.option(
     "--out",
     "out_path",
     required=True,
@@ -471,16 +553,27 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
     help="html, pdf (printed from the HTML by Chromium), xlsx (a sheet per table) or csv (a ZIP of one CSV per table);"
     " default: from the --out suffix (.pdf, .xlsx, .zip), else html.",
 )
+@click.option(
+    "--run",
+    "run_ref",
+    default="latest",
+    show_default=True,
+    help="The analysis run to render: its id (`polku runs`) or latest.",
+)
 @STORE_OPTION
-def report(out_path: Path, lang: str | None, fmt: str | None, store_path: Path | None) -> None:
-    """Write the report of what the store holds: self-contained HTML, PDF, XLSX or CSV."""
-    from polku.reports.formats import write_report_as
-    from polku.store import open_store
+def report(out_path: Path, lang: str | None, fmt: str | None, run_ref: str, store_path: Path | None) -> None:
+    """Write the report of an analysis run (`polku analyse`): self-contained HTML, PDF, XLSX or CSV.
+
+    The report reads the run's stored results and never fits; its header names the run.
+    """
+    from polku.runs.report import run_report
+    from polku.store import audit
 
     def action() -> int:
-        with open_store(store_path, read_only=True) as store:
-            path = write_report_as(fmt, store, out_path, lang=lang or settings.language())
-        out.print(f"report written to {path}")
+        target = _existing_store(store_path)
+        path, run = run_report(target, out_path, run=run_ref, lang=lang or settings.language(), fmt=fmt)
+        audit.note(run_id=run.run_id)
+        out.print(f"report of run {run.run_id} written to {path}", highlight=False)
         return 0
 
     _run(action)

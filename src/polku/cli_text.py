@@ -226,3 +226,37 @@ def print_cba(p: dict[str, Any]) -> None:
         out.print(f"    {bar['name']}: net {bar['net_at_low']:+,.0f} to {bar['net_at_high']:+,.0f} EUR", highlight=False)
     if p["note"]:
         out.print(f"  note: {p['note']}", highlight=False)
+
+
+def print_analysis(summary: dict[str, Any], seconds: float) -> None:
+    """`polku analyse`: where the run is, its digest, and each service's effect as the gate released it."""
+    out.print(
+        f"run {summary['run_id']} stored in {seconds:.1f} s: {summary['tables']} tables in {summary['folder']}",
+        highlight=False,
+        markup=False,
+    )
+    out.print(f"results sha256 {summary['results_sha256']}", highlight=False)
+    g = lambda v: number(v, "{:,.3f}")  # noqa: E731
+    for e in summary["effects"]:
+        if e["level"] != "service":
+            continue
+        out.print(
+            f"  {e['service_code']:<8} participants {number(e['participants']):>8}  effect {g(e['estimate'])} "
+            f"[{g(e['lower'])}, {g(e['upper'])}]  {e['method']}",
+            highlight=False,
+            markup=False,
+        )
+
+
+def print_runs(summaries: list[dict[str, Any]], store: Any) -> None:
+    """`polku runs`: one line a run, oldest first."""
+    if not summaries:
+        out.print(f"no analysis run yet: run `polku analyse --store {store}`", highlight=False, markup=False)
+        return
+    for s in summaries:
+        out.print(
+            f"{s['run_id']}  finished {s['finished_at']}  seed {s['seed']}  as of {s['as_of'] or 'latest'}  "
+            f"Polku {s['polku_version']}  {s['user']}  results {s['results_sha256'][:12]}",
+            highlight=False,
+            markup=False,
+        )

@@ -1,22 +1,30 @@
-"""The main job on the embedded default: synthetic area -> import -> analyses -> report.
+"""The main job on the embedded default: synthetic area -> import -> analysis run -> report.
 
 Each step is the same library call a user would make by hand (`polku generate`,
-`polku import`, `polku report`); the demo only chooses the folders. Later capabilities add
+`polku import`, `polku analyse`, `polku report`); the demo only chooses the folders. The
+report is rendered from the stored run, as `polku report` does. Later capabilities add
 their analyses to the report's sections, so the demo picks them up without changes here.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from polku.identity import PseudonymKey, create_key_file, load_key
 from polku.ingest import ImportReport, import_folder
 from polku.progress import ProgressCallback
-from polku.reports import build_report
+from polku.runs.record import analyse
+from polku.runs.report import run_report
 from polku.store import open_store
 from polku.synth import generate
+from polku.web.demo import create_demo_users
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class DemoResult:
     key_path: Path | None
     report_path: Path
     imports: tuple[ImportReport, ...]
+    run_id: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Each step's wall-clock time: generate, import, analyse, report (benchmarks/demo.py)."""
 
     @property
     def rows_accepted(self) -> int:
@@ -50,11 +61,14 @@ class DemoResult:
                 f"{self.rows_accepted:,} rows {verb}, {self.rows_quarantined:,} quarantined.",
                 "",
                 f"  report:          {self.report_path}",
+                f"  analysis run:    {self.run_id}  (`polku runs --store {self.store_path}` lists the runs)",
                 f"  store (DuckDB):  {self.store_path}",
                 f"  synthetic files: {self.data_dir}  (ground truth in ground_truth_*.csv)",
                 key_line,
+                "  web logins:      admin, analyst, manager, teamlead, caseworker, provider; password polku-demo",
                 "",
-                f"Open the report in a browser; `polku status --store {self.store_path}` shows the store.",
+                f"Open the report in a browser; `polku status --store {self.store_path}` shows the store;",
+                f"`polku serve --store {self.store_path}` (or `polku demo --serve`) serves the web app on 127.0.0.1:8000.",
             ]
         )
 
@@ -87,13 +101,35 @@ def run_demo(
     """Run the whole chain into `out_dir` and say where everything is."""
     out_dir = Path(out_dir).resolve()
     data_dir = out_dir / "synthetic"
-    generate(clients=clients, seed=seed, out_dir=data_dir, progress=_scaled(progress, 0.0, 0.35))
+    seconds: dict[str, float] = {}
+    _timed(
+        seconds, "generate", lambda: generate(clients=clients, seed=seed, out_dir=data_dir, progress=_scaled(progress, 0, 0.3))
+    )
     key, key_path = _demo_key(out_dir)
     store_path = out_dir / "store" / "polku.duckdb"  # apart from secrets/: never one folder for both
-    with open_store(store_path) as store:
-        # A rerun regenerates the synthetic area, so a smaller one (fewer --clients) replaces it on purpose.
-        reports = import_folder(store, data_dir, key=key, progress=_scaled(progress, 0.35, 0.85), allow_shrink=True)
-        report_path = build_report(store, out_dir / "report.html", lang=lang)
+
+    def imported() -> list[ImportReport]:
+        with open_store(store_path) as store:  # closing publishes the read snapshot the analysis reads
+            # A rerun regenerates the synthetic area, so a smaller one (fewer --clients) replaces it on purpose.
+            return import_folder(store, data_dir, key=key, progress=_scaled(progress, 0.3, 0.6), allow_shrink=True)
+
+    reports = _timed(seconds, "import", imported)
+    create_demo_users(store_path)  # one web login per role, password polku-demo (docs/web.md)
+    if progress:
+        progress("analyse", 0.6)
+    run = _timed(seconds, "analyse", lambda: analyse(store_path))
+    if progress:
+        progress("report", 0.95)
+    report_path, _ = _timed(seconds, "report", lambda: run_report(store_path, out_dir / "report.html", run=run.run_id, lang=lang))
     if progress:
         progress("done", 1.0)
-    return DemoResult(out_dir, data_dir, store_path, key_path, report_path, tuple(reports))
+    return DemoResult(out_dir, data_dir, store_path, key_path, report_path, tuple(reports), run.run_id, seconds)
+
+
+def _timed(seconds: dict[str, float], step: str, work: Callable[[], T]) -> T:
+    """`work()`, its wall-clock time kept under `step`."""
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        seconds[step] = time.perf_counter() - started

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,13 +22,24 @@ from polku import __version__
 from polku.errors import PolkuError, UsageError
 from polku.i18n import t
 from polku.outputs import is_polku_output, write_output
+from polku.pipeline.settings import AnalysisContext
 from polku.reports import pdf
 from polku.reports.blocks import Table
 from polku.reports.context import ReportContext, RunHeader
 from polku.reports.formats import format_for, rendered_report, write_report_as
-from polku.reports.render import RenderedSection
+from polku.reports.render import RenderedSection, compute_sections
 from polku.reports.xlsx import HEADER_ROW, SHEET_NAME_LENGTH, ReportFacts, cell_value, sheet_names, workbook_bytes
 from polku.store import Store, open_store
+
+_TABLES: dict[Path, dict[str, pd.DataFrame]] = {}
+
+
+def run_tables(store: Store) -> dict[str, pd.DataFrame]:
+    """The store's run tables, computed once per store (as `polku analyse` would store them)."""
+    if store.path not in _TABLES:
+        _TABLES[store.path] = compute_sections(store, AnalysisContext())
+    return _TABLES[store.path]
+
 
 RUN = RunHeader("run-2026-0042", datetime(2026, 12, 1, 8, 30, tzinfo=UTC), 17, date(2026, 3, 31), "0.1.0")
 
@@ -35,8 +47,8 @@ RUN = RunHeader("run-2026-0042", datetime(2026, 12, 1, 8, 30, tzinfo=UTC), 17, d
 @pytest.fixture(scope="module")
 def workbook(filled_store: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[openpyxl.Workbook, list[Table]]:
     """The fi workbook of the small store and the table blocks the HTML renders from."""
-    path = write_report_as("xlsx", filled_store, tmp_path_factory.mktemp("xlsx") / "report.xlsx", lang="fi")
-    _, sections = rendered_report(filled_store, "fi")
+    path = write_report_as("xlsx", run_tables(filled_store), tmp_path_factory.mktemp("xlsx") / "report.xlsx", lang="fi")
+    _, sections = rendered_report(run_tables(filled_store), "fi")
     tables = [block for section in sections for block in section.blocks if isinstance(block, Table)]
     return openpyxl.load_workbook(path), tables
 
@@ -87,7 +99,7 @@ def test_the_small_swedish_group_is_hidden_in_the_same_cells(workbook: tuple[ope
 
 
 def test_the_about_sheet_gives_the_report_and_run_facts(filled_store: Store) -> None:
-    facts, sections = rendered_report(filled_store, "en", run=RUN)
+    facts, sections = rendered_report(run_tables(filled_store), "en", run=RUN)
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(facts, sections)))
     about = book["About"]
     assert about["A1"].value == t("report.title", "en")
@@ -179,7 +191,7 @@ def test_the_store_and_a_foreign_workbook_are_never_overwritten(filled_store: St
     before = filled_store.path.stat().st_mtime_ns
     for fmt in ("xlsx", "pdf"):
         with pytest.raises(UsageError, match="Polku did not write it"):
-            write_report_as(fmt, filled_store, filled_store.path, lang="en")
+            write_report_as(fmt, run_tables(filled_store), filled_store.path, lang="en")
     assert filled_store.path.stat().st_mtime_ns == before
     foreign = tmp_path / "budget.xlsx"
     openpyxl.Workbook().save(foreign)
@@ -190,9 +202,9 @@ def test_the_store_and_a_foreign_workbook_are_never_overwritten(filled_store: St
 
 def test_a_polku_workbook_is_replaced_owner_only(filled_store: Store, tmp_path: Path) -> None:
     target = tmp_path / "report.xlsx"
-    write_report_as(None, filled_store, target, lang="sv")
+    write_report_as(None, run_tables(filled_store), target, lang="sv")
     assert is_polku_output(target) and target.stat().st_mode & 0o777 == 0o600
-    write_report_as(None, filled_store, target, lang="en")
+    write_report_as(None, run_tables(filled_store), target, lang="en")
     assert openpyxl.load_workbook(target).sheetnames[0] == "About"
 
 
@@ -233,7 +245,7 @@ def test_a_missing_chromium_is_one_line_naming_the_package(
 ) -> None:
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     with pytest.raises(UsageError) as error:
-        write_report_as("pdf", filled_store, tmp_path / "r.pdf", lang="en")
+        write_report_as("pdf", run_tables(filled_store), tmp_path / "r.pdf", lang="en")
     assert "\n" not in str(error.value) and "apt-get install chromium" in str(error.value)
     assert not (tmp_path / "r.pdf").exists()
 
@@ -249,9 +261,9 @@ def test_a_printer_that_hangs_is_stopped_with_its_children() -> None:
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed")
 def test_the_pdf_is_printed_from_the_html_on_a4_pages(filled_store: Store, tmp_path: Path) -> None:
     pdfium = pytest.importorskip("pypdfium2")
-    target = write_report_as("pdf", filled_store, tmp_path / "report.pdf", lang="fi")
+    target = write_report_as("pdf", run_tables(filled_store), tmp_path / "report.pdf", lang="fi")
     assert target.stat().st_mode & 0o777 == 0o600 and is_polku_output(target)
-    _, sections = rendered_report(filled_store, "fi")
+    _, sections = rendered_report(run_tables(filled_store), "fi")
     document = pdfium.PdfDocument(target)
     try:
         assert len(sections) + 1 <= len(document) <= 4 * (len(sections) + 1)  # a page per section, after the header
@@ -266,7 +278,7 @@ def test_the_pdf_is_printed_from_the_html_on_a4_pages(filled_store: Store, tmp_p
         assert 0.005 < inked < 0.5, inked
     finally:
         document.close()
-    write_report_as("pdf", filled_store, target, lang="en")  # an earlier PDF of Polku's may be replaced
+    write_report_as("pdf", run_tables(filled_store), target, lang="en")  # an earlier PDF of Polku's may be replaced
 
 
 def test_the_cli_writes_the_format_the_suffix_names(tmp_path: Path) -> None:
@@ -276,6 +288,7 @@ def test_the_cli_writes_the_format_the_suffix_names(tmp_path: Path) -> None:
 
     store_path = tmp_path / "polku.duckdb"
     open_store(store_path).close()
+    assert CliRunner().invoke(main, ["analyse", "--store", str(store_path)]).exit_code == 0
     result = CliRunner().invoke(main, ["report", "--store", str(store_path), "--out", str(tmp_path / "r.xlsx"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == ["About"]
@@ -293,7 +306,7 @@ def test_the_csv_archive_holds_each_table_with_the_same_hidden_cells(
     workbook: tuple[openpyxl.Workbook, list[Table]], filled_store: Store, tmp_path: Path
 ) -> None:
     _, tables = workbook
-    target = write_report_as(None, filled_store, tmp_path / "tables.zip", lang="fi")
+    target = write_report_as(None, run_tables(filled_store), tmp_path / "tables.zip", lang="fi")
     assert is_polku_output(target) and target.stat().st_mode & 0o777 == 0o600
     with zipfile.ZipFile(target) as archive:
         names = archive.namelist()

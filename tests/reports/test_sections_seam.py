@@ -21,11 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 from section_blocks import CASES, GOLDEN, SECTIONS, as_data, build_synthetic, context
 
-from polku.errors import PolkuError
+from polku.errors import PolkuError, UsageError
 from polku.i18n import LANGUAGES, t
 from polku.pipeline.settings import AnalysisContext
-from polku.reports import build_run_report, registry, render
+from polku.reports import render
 from polku.reports.context import RunHeader
+from polku.reports.formats import write_report_as
 from polku.reports.registry import sections
 from polku.store import Store, open_store
 
@@ -49,13 +50,6 @@ def results(stores: dict[str, Store]) -> dict[str, dict[str, pd.DataFrame]]:
 
 
 @pytest.fixture()
-def computed_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The registry without the sections that still read the store (impact, cost-benefit)."""
-    sections()
-    monkeypatch.setattr(registry, "_REGISTRY", {k: s for k, s in registry._REGISTRY.items() if not s.legacy})
-
-
-@pytest.fixture()
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The report's generation time fixed, so two renderings can be compared byte for byte."""
 
@@ -69,7 +63,7 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_descriptive_section_computes() -> None:
     by_id = {s.id: s for s in sections()}
-    assert [s for s in SECTIONS if by_id[s].legacy] == []
+    assert set(SECTIONS) <= set(by_id) and all(callable(by_id[s].compute) for s in SECTIONS)
 
 
 @pytest.mark.parametrize("section", SECTIONS)
@@ -120,7 +114,7 @@ def _read_parquet(folder: Path) -> dict[str, pd.DataFrame]:
     return {path.stem: pq.read_table(path).to_pandas() for path in sorted(folder.glob("*.parquet"))}
 
 
-@pytest.mark.usefixtures("computed_only", "fixed_clock")
+@pytest.mark.usefixtures("fixed_clock")
 @pytest.mark.parametrize("store", ["filled", "empty", "synthetic"])
 def test_tables_round_trip_through_parquet(results: dict, store: str, tmp_path: Path) -> None:
     """Written with pyarrow and read back: the same tables, and the same HTML to the byte."""
@@ -130,7 +124,7 @@ def test_tables_round_trip_through_parquet(results: dict, store: str, tmp_path: 
     for name, frame in results[store].items():
         pd.testing.assert_frame_equal(back[name], frame, check_exact=True, obj=name)
     for lang in LANGUAGES:
-        assert render.render_run_html(back, lang, RUN) == render.render_run_html(results[store], lang, RUN)
+        assert render.render_html(back, lang, RUN) == render.render_html(results[store], lang, RUN)
 
 
 def test_tables_are_plain_columns(results: dict) -> None:
@@ -143,7 +137,6 @@ def test_tables_are_plain_columns(results: dict) -> None:
                 assert all(v is None or type(v).__name__ in ("str", "date") for v in frame[column]), (name, column)
 
 
-@pytest.mark.usefixtures("computed_only")
 def test_render_never_touches_the_store(results: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """With every way into a store made to fail, the report still renders from its tables."""
 
@@ -155,17 +148,8 @@ def test_render_never_touches_the_store(results: dict, monkeypatch: pytest.Monke
         monkeypatch.setattr(cls, "ibis", property(refuse))
     monkeypatch.setattr("polku.store.open_store", refuse)
     monkeypatch.setattr("duckdb.connect", refuse)
-    html = render.render_run_html(results["synthetic"], "fi", RUN)
+    html = render.render_html(results["synthetic"], "fi", RUN)
     assert '<section id="quality">' in html and "tietoraportti" in html
-
-
-def test_a_legacy_section_cannot_render_from_a_run_alone(results: dict) -> None:
-    """Until impact and cost-benefit compute, a run alone is not enough for them: a clear error."""
-    legacy = [s.id for s in sections() if s.legacy]
-    if not legacy:
-        pytest.skip("every section computes")
-    with pytest.raises(PolkuError, match=legacy[0]):
-        render.render_run_html(results["filled"], "en")
 
 
 def test_compute_is_deterministic(stores: dict[str, Store], results: dict) -> None:
@@ -185,21 +169,19 @@ def test_header_tables_name_the_areas_date_and_imports(results: dict) -> None:
     assert list(imports.sort_values(["table", "source"])["import_id"]) == list(imports["import_id"])
 
 
-@pytest.mark.usefixtures("computed_only")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_report_names_its_run(results: dict, lang: str) -> None:
-    html = render.render_run_html(results["synthetic"], lang, RUN)
+    html = render.render_html(results["synthetic"], lang, RUN)
     run = re.search(r'<div id="run"><dt>(.*?)</dt><dd>(.*?)</dd></div>', html)
     assert run and run.group(1) == t("report.run", lang)
     assert all(part in run.group(2) for part in (RUN.run_id, "2026-01-07 09:31", "42", "Polku 0.1.0"))
     footer = re.search(r"<footer>(.*?)</footer>", html, re.S)
     assert footer and RUN.run_id in footer.group(1)
-    assert 'id="run"' not in render.render_run_html(results["synthetic"], lang)
+    assert 'id="run"' not in render.render_html(results["synthetic"], lang)
 
 
-@pytest.mark.usefixtures("computed_only")
 def test_the_header_comes_from_the_run(results: dict) -> None:
-    html = render.render_run_html(results["synthetic"], "en", RUN)
+    html = render.render_html(results["synthetic"], "en", RUN)
     imports = results["synthetic"]["report_imports"]
     provenance = re.search(r'<table id="provenance">(.*?)</table>', html, re.S)
     assert provenance and provenance.group(1).count("<tr>") == len(imports) + 1
@@ -215,17 +197,9 @@ def test_a_run_without_a_table_gets_a_clear_error(results: dict) -> None:
         clients.render(tables, context("en"))
 
 
-def test_render_html_from_a_store_equals_the_run_rendered(
-    stores: dict[str, Store], results: dict, computed_only: None, fixed_clock: None
-) -> None:
-    """The store path computes then renders: the same document as rendering the run."""
-    assert render.render_html(stores["filled"], "sv", run=RUN) == render.render_run_html(results["filled"], "sv", RUN)
-
-
-@pytest.mark.usefixtures("computed_only")
 def test_a_run_report_is_written_without_a_store(results: dict, tmp_path: Path) -> None:
-    path = build_run_report(results["filled"], tmp_path / "run.html", lang="fi", run=RUN)
+    path = write_report_as("html", results["filled"], tmp_path / "run.html", lang="fi", run=RUN)
     html = path.read_text(encoding="utf-8")
     assert RUN.run_id in html and '<section id="clients">' in html
-    with pytest.raises(ValueError, match="de"):
-        build_run_report(results["filled"], tmp_path / "x.html", lang="de")
+    with pytest.raises(UsageError, match="de"):
+        write_report_as("html", results["filled"], tmp_path / "x.html", lang="de")

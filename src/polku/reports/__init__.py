@@ -8,35 +8,21 @@ analysis) -> tables` and a `render(results, context) -> blocks` registered with
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from polku.reports.registry import Results, Section, register, sections
 from polku.store import Store
 
-if TYPE_CHECKING:
-    from polku.reports.context import RunHeader
-
-__all__ = ["Section", "build_report", "build_run_report", "register", "sections"]
+__all__ = ["Results", "Section", "build_report", "register", "sections"]
 
 
-def _check_language(lang: str) -> None:
-    from polku.i18n import LANGUAGES
+def build_report(store: Store, out_path: Path, *, lang: str = "en", fmt: str | None = None) -> Path:
+    """Compute every section from `store` and write the report to `out_path` in one process.
 
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown report language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    For tests and notebooks; the command line stores the tables as a run first
+    (`polku analyse`) and renders the run (`polku report --run`).
+    """
+    from polku.pipeline.settings import AnalysisContext
+    from polku.reports.formats import write_report_as
+    from polku.reports.render import compute_sections
 
-
-def build_report(store: Store, out_path: Path, *, lang: str = "en") -> Path:
-    """Write the report in `lang` (fi, sv or en) to `out_path`, computed from the store now."""
-    from polku.reports.render import write_report
-
-    _check_language(lang)
-    return write_report(store, out_path, lang)
-
-
-def build_run_report(results: Results, out_path: Path, *, lang: str = "en", run: RunHeader | None = None) -> Path:
-    """Write the report of a stored run (its tables and header) to `out_path`, without a store."""
-    from polku.reports.render import write_run_report
-
-    _check_language(lang)
-    return write_run_report(results, out_path, lang, run)
+    return write_report_as(fmt, compute_sections(store, AnalysisContext()), out_path, lang=lang)

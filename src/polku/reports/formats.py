@@ -15,18 +15,16 @@ from polku import __version__
 from polku.errors import UsageError
 from polku.i18n import LANGUAGES, t
 from polku.outputs import check_writable, write_output
-from polku.pipeline.settings import AnalysisContext
-from polku.reports import queries
+from polku.reports import header
 from polku.reports.context import RunHeader
 from polku.reports.registry import Results
-from polku.reports.render import RenderedSection, ReportStore, compute_sections, make_context, render_html, render_sections
+from polku.reports.render import RenderedSection, make_context, render_html, render_sections
 from polku.reports.xlsx import ReportFacts, workbook_bytes
-from polku.store import Store
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".zip": "csv", ".html": "html", ".htm": "html"}
 
-Writer = Callable[[Store, str, Results | None, RunHeader | None], str | bytes]
+Writer = Callable[[Results, str, RunHeader | None], str | bytes]
 
 
 def format_for(out_path: Path, fmt: str | None) -> str:
@@ -38,58 +36,42 @@ def format_for(out_path: Path, fmt: str | None) -> str:
     return SUFFIXES.get(Path(out_path).suffix.lower(), "html")
 
 
-def write_report_as(
-    fmt: str | None,
-    store: Store,
-    out_path: Path,
-    *,
-    lang: str,
-    results: Results | None = None,
-    run: RunHeader | None = None,
-) -> Path:
-    """Write the report in `fmt` (html, pdf, xlsx or csv; None: from the suffix of `out_path`)
-    through the output writer. `results` are a run's tables (computed now when None) and
-    `run` names that run.
-    """
+def write_report_as(fmt: str | None, results: Results, out_path: Path, *, lang: str, run: RunHeader | None = None) -> Path:
+    """Write the report of a run's tables `results` in `fmt` (html, pdf, xlsx or csv; None:
+    from the suffix of `out_path`) through the output writer; `run` names the run."""
     if lang not in LANGUAGES:
         raise UsageError(f"unknown report language {lang!r}", fix=f"use one of {', '.join(LANGUAGES)}.")
     writer = _WRITERS[format_for(out_path, fmt)]
     check_writable(out_path)  # before the rendering's work
-    return write_output(out_path, writer(store, lang, results, run))
+    return write_output(out_path, writer(results, lang, run))
 
 
-def _html(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> str:
-    return render_html(store, lang, results, run)
+def _html(results: Results, lang: str, run: RunHeader | None) -> str:
+    return render_html(results, lang, run)
 
 
-def _pdf(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+def _pdf(results: Results, lang: str, run: RunHeader | None) -> bytes:
     from polku.reports.pdf import chromium, print_pdf
 
     chromium()  # a missing Chromium is said before the rendering's work
-    html = render_html(store, lang, results, run)
-    return print_pdf(html, title=t("report.title", lang), version=__version__)
+    return print_pdf(render_html(results, lang, run), title=t("report.title", lang), version=__version__)
 
 
-def _xlsx(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
-    return workbook_bytes(*rendered_report(store, lang, results, run))
+def _xlsx(results: Results, lang: str, run: RunHeader | None) -> bytes:
+    return workbook_bytes(*rendered_report(results, lang, run))
 
 
-def _csv(store: Store, lang: str, results: Results | None, run: RunHeader | None) -> bytes:
+def _csv(results: Results, lang: str, run: RunHeader | None) -> bytes:
     from polku.reports.csv_zip import csv_zip_bytes
 
-    return csv_zip_bytes(*rendered_report(store, lang, results, run))
+    return csv_zip_bytes(*rendered_report(results, lang, run))
 
 
-def rendered_report(
-    store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None
-) -> tuple[ReportFacts, list[RenderedSection]]:
+def rendered_report(results: Results, lang: str, run: RunHeader | None = None) -> tuple[ReportFacts, list[RenderedSection]]:
     """The header facts and the sections of the report, rendered as `render_html` renders them."""
-    report_store = ReportStore(store.path, store.con)
-    if results is None:
-        results = compute_sections(report_store, AnalysisContext())
-    ctx = make_context(report_store, lang, run)
-    areas = ", ".join(queries.areas(report_store)) or ctx.t("common.not_given")
-    return ReportFacts(ctx, areas, __version__), render_sections(report_store, ctx, results)
+    ctx = make_context(results, lang, run)
+    areas = ", ".join(header.areas(results)) or ctx.t("common.not_given")
+    return ReportFacts(ctx, areas, __version__), render_sections(results, ctx)
 
 
 _WRITERS: dict[str, Writer] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx, "csv": _csv}

@@ -7,10 +7,6 @@ those stored tables (of any section), never the store, and never fits. Table nam
 global across sections and must be unique. Every module in `polku.reports.sections`
 registers its sections when imported; `sections()` imports them all, so adding a file
 there is the whole change a later capability needs.
-
-Transitional: a section registered without `compute` is a legacy section whose function
-takes (store, context) and reads the store while rendering; it is removed once every
-section computes into the run.
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -39,22 +34,17 @@ class Section:
     id: str
     title_key: str
     order: int
-    render: Callable[..., Sequence[Block]]
-    compute: Computer | None = None
-
-    @property
-    def legacy(self) -> bool:
-        """A section that still reads the store while rendering (no `compute`)."""
-        return self.compute is None
+    render: Renderer
+    compute: Computer
 
 
 _REGISTRY: dict[str, Section] = {}
 
 
-def register(id: str, title_key: str, order: int, compute: Computer | None = None) -> Callable[[Any], Any]:
+def register(id: str, title_key: str, order: int, compute: Computer) -> Callable[[Renderer], Renderer]:
     """Decorator: register `render` as the section `id` (re-registering replaces it)."""
 
-    def decorate(render: Any) -> Any:
+    def decorate(render: Renderer) -> Renderer:
         _REGISTRY[id] = Section(id, title_key, order, render, compute)
         return render
 

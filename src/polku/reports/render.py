@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from importlib import resources
-from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
@@ -21,13 +20,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from polku import __version__, sdc
-from polku.errors import PolkuError
-from polku.outputs import check_writable, write_output
 from polku.pipeline.settings import AnalysisContext
 from polku.reports import header
 from polku.reports.blocks import Block
 from polku.reports.context import ReportContext, RunHeader
-from polku.reports.registry import Results, Section, sections
+from polku.reports.registry import Results, sections
 from polku.store import Store
 
 
@@ -89,8 +86,6 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
         store = ReportStore(store.path, store.con)
     tables: dict[str, pd.DataFrame] = header.compute_header(store)
     for section in sections():
-        if section.compute is None:
-            continue
         for name, frame in section.compute(store, analysis).items():
             if name in tables:
                 raise ValueError(f"report table {name!r} is computed by two sections")
@@ -98,24 +93,13 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
     return tables
 
 
-def _blocks(section: Section, results: Results, ctx: ReportContext, store: Store | None) -> list[Block]:
-    """A section's blocks from the run's tables; a legacy section still reads the store."""
-    if not section.legacy:
-        return list(section.render(results, ctx))
-    if store is None:
-        raise PolkuError(
-            f"the report section {section.id!r} still reads the store and cannot be rendered from a run alone",
-            fix="render it with the store (render_html) until the section computes its tables into the run",
-        )
-    return list(section.render(store, ctx))
+def render_sections(results: Results, ctx: ReportContext) -> list[RenderedSection]:
+    """Each section's blocks, from the run's tables alone."""
+    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(s.render(results, ctx))) for s in sections()]
 
 
-def render_sections(results: Results, ctx: ReportContext, store: Store | None = None) -> list[RenderedSection]:
-    """Each section's blocks, from the run's tables (`store` only for legacy sections)."""
-    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(_blocks(s, results, ctx, store))) for s in sections()]
-
-
-def _html(results: Results, lang: str, run: RunHeader | None, store: Store | None) -> str:
+def render_html(results: Results, lang: str, run: RunHeader | None = None) -> str:
+    """The whole report as one HTML document from a run's tables: no store is opened."""
     ctx = make_context(results, lang, run)
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -124,30 +108,5 @@ def _html(results: Results, lang: str, run: RunHeader | None, store: Store | Non
         version=__version__,
         areas=", ".join(header.areas(results)) or ctx.t("common.not_given"),
         imports=list(header.imports(results).itertuples(index=False)),
-        sections=render_sections(results, ctx, store),
+        sections=render_sections(results, ctx),
     )
-
-
-def render_run_html(results: Results, lang: str, run: RunHeader | None = None) -> str:
-    """The whole report as one HTML document from a run's tables alone: no store is opened."""
-    return _html(results, lang, run, None)
-
-
-def render_html(store: Store, lang: str, results: Results | None = None, run: RunHeader | None = None) -> str:
-    """The whole report from a run's `results`, computed from `store` now when None."""
-    store = store if isinstance(store, ReportStore) else ReportStore(store.path, store.con)
-    if results is None:
-        results = compute_sections(store, AnalysisContext())
-    return _html(results, lang, run, store)
-
-
-def write_report(store: Store, out_path: Path, lang: str) -> Path:
-    """Through the one output writer (polku.outputs): never over the store or the key."""
-    check_writable(out_path)  # before the rendering's work
-    return write_output(out_path, render_html(store, lang))
-
-
-def write_run_report(results: Results, out_path: Path, lang: str, run: RunHeader | None = None) -> Path:
-    """A run's report through the one output writer, without a store."""
-    check_writable(out_path)
-    return write_output(out_path, render_run_html(results, lang, run))

@@ -49,6 +49,7 @@ ACCESS = {
     "import": "person-level rows written",
     "status": "aggregates",
     "report": "aggregates",
+    "analyse": "person-level rows read; aggregates stored in an analysis run",
     "estimate": "person-level rows read; aggregates shown",
     "cba": "person-level rows read; aggregates shown",
     "fiscal": "person-level file read; results by person shown",
@@ -57,8 +58,9 @@ ACCESS = {
 """What each command touches, as stored in `data.access`; a command missing here is
 recorded as touching person-level data (the cautious reading)."""
 
-UNAUDITED = frozenset({"audit"})
-"""Commands that read no person-level data and write no output: listing the trail itself."""
+UNAUDITED = frozenset({"audit", "runs"})
+"""Commands that read no person-level data and write no output: listing the trail itself,
+and listing the analysis runs (their provenance, not their tables)."""
 
 JOURNAL_SUFFIX = ".audit.jsonl"
 COLUMNS = ("audit_id", "at_utc", "actor", "channel", "action", "arguments", "data", "output_path", "output_sha256", "outcome")

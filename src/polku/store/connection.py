@@ -13,18 +13,19 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 
 from polku import settings
 from polku.errors import UsageError
 from polku.redaction import redact_hetus
-from polku.store import audit
+from polku.store import audit, snapshots
 from polku.store.ddl import create_statements
 
 # ibis 12's DuckDB backend still calls `fetch_arrow_table()`, which duckdb 2.0 deprecates.
@@ -83,7 +84,8 @@ class Store:
         """Ibis backend over the same connection (read side for analysis tables)."""
         return ibis.duckdb.from_connection(self.con)
 
-    def table(self, name: str) -> ibis.Table:
+    def table(self, name: str) -> ir.Table:
+        """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
 
     @contextmanager
@@ -96,18 +98,46 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+        self.changed = True
+
+    changed = False
+    """A transaction committed since the last read snapshot (`publish_snapshot`); set on the
+    instance, not a dataclass field."""
+
+    def publish_snapshot(self, *, keep: int = snapshots.KEEP) -> Path:
+        """Publish what this writer committed as the newest read snapshot (`polku.store.snapshots`).
+
+        `close` does it when a transaction committed; a long-lived writer calls it after each write."""
+        path = snapshots.publish(self, keep=keep)
+        self.changed = False
+        return path
 
     def close(self) -> None:
-        self.con.close()
-        if self.writable:
-            self.writable = False
-            OWNER_ONLY.release()
+        """Close the connection; a writer that committed publishes its read snapshot first."""
+        try:
+            if self.writable and self.changed:
+                self.publish_snapshot()
+        finally:
+            self.con.close()
+            if self.writable:
+                self.writable = False
+                OWNER_ONLY.release()
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and self.changed:
+            self._publish_after_error(kind)
         self.close()
+
+    def _publish_after_error(self, kind: type[BaseException]) -> None:
+        """After an error, what was committed before it is still published (best effort: the
+        error in flight is the one to report); after an interrupt, nothing more is done."""
+        self.changed = False
+        if issubclass(kind, Exception) and self.writable:
+            with suppress(Exception):
+                self.publish_snapshot()
 
 
 LOCK_WAIT: ContextVar[float] = ContextVar("polku_lock_wait", default=0.0)
@@ -200,7 +230,7 @@ def is_store(path: Path) -> bool:
         return False
 
 
-NO_SPILL = {"temp_directory": ""}
+NO_SPILL: dict[str, str | bool | int | float | list[str]] = {"temp_directory": ""}
 """Config of a writable connection: DuckDB never writes temporary files. An import's staging
 tables hold the file's raw identity codes until they are pseudonymised, and a spilled block
 would leave them on disk if the process were killed; such an import fails for memory
