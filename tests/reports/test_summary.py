@@ -12,13 +12,14 @@ import pytest
 
 from polku.cba.analysis import CostBenefit, Effect, MonteCarlo
 from polku.cba.store import ServiceCostBenefit
+from polku.i18n import LANGUAGES
 from polku.impact.refute import Refutation
 from polku.impact.results import BalanceRow, EffectEstimate, Overlap
 from polku.pipeline.by_service import ServiceEstimate
 from polku.pipeline.store_views import Checks, ExpectedRow
 from polku.reports.context import ReportContext
 from polku.reports.sections.cba_tables import cba_tables
-from polku.reports.sections.impact_tables import LABELS, check_tables, curve_table, effect_tables, expected_table, frame
+from polku.reports.sections.impact_tables import check_tables, curve_table, effect_tables, expected_table
 from polku.reports.sections.summary import Trust, plain_words, summary_rows, summary_section, trust, verdict, whole
 
 # --- plain words: hand-computed ---------------------------------------------------------------
@@ -149,13 +150,15 @@ def results() -> dict[str, pd.DataFrame]:
         FakeView("DOUBT", [row("DOUBT", _estimate(0.03, -0.02, 0.08, 150, smd=0.25))], _checks(placebo=False)),
         FakeView("FEW", [row("FEW", _estimate(None, None, None, 20))]),
     ]
-    labels = [{"kind": "service", "code": c, "lang": "en", "name": c.title()} for c in ("WORK", "DOUBT", "FEW")]
+    names = pd.DataFrame(
+        {"service_code": ["WORK", "DOUBT", "FEW"], **{f"name_{lang}": ["Work", "Doubt", "Few"] for lang in LANGUAGES}}
+    )
     return {
         **effect_tables(views),  # type: ignore[arg-type]
         **check_tables(views),  # type: ignore[arg-type]
         "impact_curves": curve_table(views),  # type: ignore[arg-type]
         "impact_expected": expected_table(views),  # type: ignore[arg-type]
-        "impact_labels": frame(labels, LABELS),
+        "services_names": names.astype(object),
         **cba_tables([_cba("WORK", 200, 50_000.0, 0.92), _cba("DOUBT", 150, -20_000.0, 0.3)]),
     }
 

@@ -31,9 +31,10 @@ from polku.reports.charts import forest_chart, tornado_chart
 from polku.reports.context import ReportContext
 from polku.reports.registry import register
 from polku.reports.sections.cba_tables import cba_tables, stored_cost_benefit
-from polku.reports.sections.impact import OUTCOME, analysis_views, released_estimates, service_labels
+from polku.reports.sections.impact import OUTCOME, analysis_views, released_estimates
 from polku.reports.sections.impact_consistency import cross_table
 from polku.reports.sections.impact_tables import StoredView, stored_views
+from polku.reports.sections.services import service_labeler
 from polku.store import Store
 
 Released = dict[str, Any]
@@ -233,4 +234,4 @@ def cost_benefit_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext
         return no_data(ctx)
     views = stored_views(results)
     estimates = released_estimates(results, ctx.threshold)
-    return cost_benefit_blocks(ctx, rows, estimates, views, service_labels(results, ctx))
+    return cost_benefit_blocks(ctx, rows, estimates, views, service_labeler(results, ctx))

@@ -27,11 +27,12 @@ from polku.pipeline.settings import AnalysisContext
 from polku.pipeline.store_views import ServiceView, store_views
 from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
-from polku.reports.context import NONE, ReportContext
+from polku.reports.context import ReportContext
 from polku.reports.registry import Results, register
 from polku.reports.sections.impact_consistency import cross_table
-from polku.reports.sections.impact_tables import StoredView, impact_tables, labels, stored_views
+from polku.reports.sections.impact_tables import StoredView, impact_tables, stored_views
 from polku.reports.sections.impact_views import percent_points, percent_points_interval, view_blocks
+from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 OUTCOME = "employed_12m"
@@ -49,17 +50,6 @@ def analysis_views(store: Store, analysis: AnalysisContext) -> list[ServiceView]
 def compute_impact(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """The impact tables of a run (`impact_tables.TABLES`)."""
     return impact_tables(analysis_views(store, analysis), store)
-
-
-def service_labels(results: Results, ctx: ReportContext) -> Labeler:
-    """Service names in the report language as the run stored them; unknown codes as themselves."""
-    names = labels(results, "service", ctx.lang)
-    return lambda code: ctx.t("common.not_given") if code == NONE else names.get(code, code)
-
-
-def provider_labels(results: Results, ctx: ReportContext) -> Labeler:
-    names = labels(results, "provider", None)
-    return lambda pid: ctx.t("services.no_provider") if pid == NONE else names.get(pid, pid)
 
 
 Released = dict[str, Any]
@@ -191,4 +181,4 @@ def impact_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext) -> l
     views = stored_views(results)
     if not views:
         return no_data(ctx)
-    return impact_blocks(ctx, views, service_labels(results, ctx), provider_labels(results, ctx))
+    return impact_blocks(ctx, views, service_labeler(results, ctx), provider_labeler(results, ctx))

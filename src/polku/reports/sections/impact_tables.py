@@ -11,7 +11,7 @@ Tables (`TABLES` lists their columns): `impact_effects` one row per estimate (se
 client group or provider; a null group or provider means all), `impact_balance` each
 estimate's covariates, `impact_overlap` its propensity histograms, `impact_checks` the
 refutations, `impact_evalues` the E-values, `impact_curves` time to work at whole months,
-`impact_expected` observed versus expected by client group, `impact_labels` the service
+`impact_expected` observed versus expected by client group, the service
 and provider names the views print.
 """
 
@@ -30,7 +30,6 @@ from polku.impact.refute import Refutation
 from polku.impact.results import BalanceRow, EffectEstimate, Overlap
 from polku.pipeline.by_service import ServiceEstimate
 from polku.pipeline.store_views import Checks, ExpectedRow, ServiceView, month_day
-from polku.reports import queries
 from polku.sdc.records import CURVE_MONTHS
 from polku.store import Store
 
@@ -140,7 +139,6 @@ EXPECTED: Schema = {
 }
 """Observed and expected employments of a service's participants (client_group null: all);
 lower/upper the interval of O - E."""
-LABELS: Schema = {"kind": "object", "code": "object", "lang": "object", "name": "object"}
 
 TABLES: dict[str, Schema] = {
     "impact_effects": EFFECTS,
@@ -150,7 +148,6 @@ TABLES: dict[str, Schema] = {
     "impact_evalues": EVALUES,
     "impact_curves": CURVES,
     "impact_expected": EXPECTED,
-    "impact_labels": LABELS,
 }
 
 SIDES = ("participants", "comparison")
@@ -348,20 +345,6 @@ def expected_table(views: Sequence[ServiceView]) -> pd.DataFrame:
     return frame(rows, EXPECTED)
 
 
-def label_table(store: Store) -> pd.DataFrame:
-    """The names the views print, so that rendering never reads the store."""
-    rows: list[dict[str, Any]] = [
-        {"kind": "service", "code": code, "lang": lang, "name": name}
-        for lang in LANGUAGES
-        for code, name in sorted(queries.service_names(store, lang).items())
-    ]
-    rows += [
-        {"kind": "provider", "code": p["provider_id"], "lang": None, "name": p["name"]}
-        for p in sorted(queries.providers(store), key=lambda p: str(p["provider_id"]))
-    ]
-    return frame(rows, LABELS)
-
-
 def impact_tables(views: Sequence[ServiceView], store: Store) -> dict[str, pd.DataFrame]:
     """Every impact table of a run, from the views `store_views` fitted."""
     return {
@@ -369,7 +352,6 @@ def impact_tables(views: Sequence[ServiceView], store: Store) -> dict[str, pd.Da
         **check_tables(views),
         "impact_curves": curve_table(views),
         "impact_expected": expected_table(views),
-        "impact_labels": label_table(store),
     }
 
 
@@ -617,10 +599,3 @@ def _read_views(results: Mapping[str, pd.DataFrame]) -> list[StoredView]:
             )
         )
     return views
-
-
-def labels(results: Mapping[str, pd.DataFrame], kind: str, lang: str | None) -> dict[str, str]:
-    """Stored names of `kind` ('service' in `lang`, or 'provider') by code."""
-    table = results["impact_labels"]
-    mine = table[(table["kind"] == kind) & (table["lang"].isna() if lang is None else table["lang"] == lang)]
-    return {str(code): text_or_none(name) or str(code) for code, name in zip(mine["code"], mine["name"])}

@@ -33,24 +33,16 @@ def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     return crosses | {"services_costs": queries.service_costs(store), "services_names": queries.service_names(store)}
 
 
-def _names(source: Results | Store, name: str) -> pd.DataFrame:
-    """A names table from the run, or (transitional, for the impact and cost-benefit sections
-    while they still read the store) computed from the store now."""
-    if isinstance(source, Store):
-        return queries.service_names(source) if name == "services_names" else queries.providers(source)
-    return table(source, name)
-
-
-def service_labeler(source: Results | Store, ctx: ReportContext) -> Labeler:
+def service_labeler(results: Results, ctx: ReportContext) -> Labeler:
     """Service names from the catalogue in the report language; unknown codes as themselves."""
-    frame = _names(source, "services_names")
+    frame = table(results, "services_names")
     names = dict(zip(frame["service_code"], frame[f"name_{ctx.lang}"]))
     return lambda code: ctx.t("common.not_given") if code == NONE else names.get(code, code)
 
 
-def provider_labeler(source: Results | Store, ctx: ReportContext) -> Labeler:
+def provider_labeler(results: Results, ctx: ReportContext) -> Labeler:
     """Provider names from the providers section's table; episodes without one say so."""
-    frame = _names(source, "providers_list")
+    frame = table(results, "providers_list")
     names = dict(zip(frame["provider_id"], frame["name"]))
     return lambda pid: ctx.t("services.no_provider") if pid == NONE else names.get(pid, pid)
 

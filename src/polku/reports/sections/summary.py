@@ -27,8 +27,9 @@ from polku.reports.context import ReportContext
 from polku.reports.registry import register
 from polku.reports.sections.cba_tables import stored_cost_benefit
 from polku.reports.sections.cost_benefit import released_cost_benefit
-from polku.reports.sections.impact import released_estimates, service_labels
+from polku.reports.sections.impact import released_estimates
 from polku.reports.sections.impact_tables import stored_checks, stored_views
+from polku.reports.sections.services import service_labeler
 from polku.store import Store
 
 SMD_GOOD, SMD_FAIR = 0.1, 0.2
@@ -201,7 +202,7 @@ def summary_section(results: Mapping[str, pd.DataFrame], ctx: ReportContext) -> 
     rows = summary_rows(results, ctx.threshold)
     if all(row.verdict == "hidden" for row in rows):
         return [Note(ctx.t("summary.none"))]
-    service = service_labels(results, ctx)
+    service = service_labeler(results, ctx)
     outcome = str(results["impact_effects"]["outcome"].iloc[0])
     body: Sequence[tuple[str, ...]] = tuple((service(row.service_code), *_cells(ctx, row, months_of(outcome))) for row in rows)
     table = Table(
