@@ -575,7 +575,7 @@ def estimate(
             options["trim"] = trim
     store_outcome = outcome or "employed_12m"
 
-    def from_file() -> int:
+    def from_file(data_path: Path) -> int:
         from polku.pipeline.flatfile import estimate_file
 
         if survival:
@@ -677,7 +677,7 @@ def estimate(
             print_survival(payload)
         return 0
 
-    _run(from_file if data_path is not None else from_store)
+    _run(lambda: from_file(data_path) if data_path is not None else from_store())
 
 
 def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[str, Any]:
@@ -829,7 +829,7 @@ def cba(
             "cba", exact, [row.to_dict() for row in rows], lambda records: [sdc.release_cost_benefit(r) for r in records], source
         )
 
-    chosen = {
+    chosen: dict[str, Any] = {
         k: v
         for k, v in {
             "horizon_years": horizon,
@@ -841,7 +841,7 @@ def cba(
     }
     assumptions = Assumptions(**chosen)
 
-    def from_file() -> int:
+    def from_file(employed_path: Path) -> int:
         from polku.cba import Effect
         from polku.cba.cohort import employed_gain
         from polku.cba.store import analysed_row
@@ -849,7 +849,7 @@ def cba(
 
         if services:
             raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
-        if None in (year, participants, cost, additional, interval):
+        if year is None or participants is None or cost is None or additional is None or interval is None:
             raise UsageError(
                 "--employed needs --year, --participants, --cost, --additional and --interval",
                 fix="give all five, or leave out --employed to analyse the store",
@@ -895,7 +895,7 @@ def cba(
                 print_cba(record)
         return 0
 
-    _run(from_file if employed_path is not None else from_store)
+    _run(lambda: from_file(employed_path) if employed_path is not None else from_store())
 
 
 @main.command(name="key")

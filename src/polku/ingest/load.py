@@ -176,7 +176,7 @@ def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
 
 def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
-    counts = con.execute(
+    read, accepted, quarantined, file_records = con.execute(
         "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?",
         [previous.import_id],
     ).fetchall()[0]
@@ -186,12 +186,14 @@ def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous:
         str(job.file),
         _next_import_id(con),
         "unchanged",
-        *counts[:3],
+        read,
+        accepted,
+        quarantined,
         0,
         _by_reason(con, previous.import_id),
         mapping=job.mapping.label,
         file_sha256=raw.sha256,
-        file_records=counts[3],
+        file_records=file_records,
     )
     _log(con, job, raw, report, started, previous.import_id)
     return report
@@ -506,7 +508,7 @@ def _log_rollback(
     """Log the rollback with the restored version's file and counts, so that status and a
     later import see that version as current."""
     columns = "file_path, file_sha256, file_format, mapping, key_version, rows_read, rows_accepted, rows_quarantined"
-    file_path, sha256, fmt, mapping, key_version, *counts = con.execute(
+    file_path, sha256, fmt, mapping, key_version, read, accepted, quarantined = con.execute(
         f"SELECT {columns} FROM import_log WHERE import_id = ?", [restored]
     ).fetchall()[0]
     report = ImportReport(
@@ -515,7 +517,9 @@ def _log_rollback(
         file_path,
         import_id,
         "rolled_back",
-        *counts,
+        read,
+        accepted,
+        quarantined,
         removed,
         _by_reason(con, restored),
         mapping=mapping or "",
