@@ -151,8 +151,14 @@ class InfeasibleBalance(ValidationFailed):
 def _infeasible(what: str) -> InfeasibleBalance:
     return InfeasibleBalance(
         f"entropy balancing cannot match the participants: {what}",
-        why="no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure extrapolation.",
-        fix="leave that covariate out or merge rare categories, or use --method aipw, which trims participants without comparable people.",
+        why=(
+            "no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure "
+            "extrapolation."
+        ),
+        fix=(
+            "leave that covariate out or merge rare categories, or use --method aipw, which trims participants without "
+            "comparable people."
+        ),
     )
 
 

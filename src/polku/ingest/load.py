@@ -267,8 +267,14 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
         f"({read:,} read), below {limit} % of them; nothing was replaced; check the export, "
         "or import again with --allow-shrink",
         where=Location(str(job.file)),
-        why="a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from every analysis.",
-        fix="check the export; to accept the smaller version on purpose, import again with --allow-shrink (the limit is POLKU_SHRINK_LIMIT).",
+        why=(
+            "a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from "
+            "every analysis."
+        ),
+        fix=(
+            "check the export; to accept the smaller version on purpose, import again with --allow-shrink (the limit is "
+            "POLKU_SHRINK_LIMIT)."
+        ),
     )
 
 
@@ -339,7 +345,10 @@ def _run(store: Store, job: Job) -> ImportReport:
     except duckdb.OutOfMemoryException:
         raise UsageError(
             f"the import of {job.file} needs more memory than DuckDB may use; nothing was imported",
-            why="while a store is open for writing, DuckDB writes no temporary files: they would hold the file's identity codes on disk.",
+            why=(
+                "while a store is open for writing, DuckDB writes no temporary files: they would hold the file's identity codes "
+                "on disk."
+            ),
             fix="import the file in parts (one source each), or run on a machine with more memory.",
         ) from None
     finally:

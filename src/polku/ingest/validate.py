@@ -51,7 +51,10 @@ def _unknown_columns_error(file: str, unknown: list[str], mapping: TableMapping,
         f"the file has {len(unknown)} column(s) that the mapping does not map: {', '.join(unknown)}",
         where=Location(file, 1, unknown[0]),
         why="only mapped columns are imported (allow-list), so that no unexpected personal data is stored.",
-        fix=f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, or remove it from the export.",
+        fix=(
+            f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, "
+            "or remove it from the export."
+        ),
     )
 
 
@@ -269,5 +272,8 @@ def mark_duplicates_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> st
     """UPDATE STAGED: duplicates become bad, with their texts read again from the file."""
     texts = text_columns(mapping, plan)
     fill = "".join(f", {t} = d.{t}" for t in texts)
-    source = f"SELECT d._line, d._first, r.* EXCLUDE (_line) FROM {DUPS} d JOIN ({texts_sql(mapping, plan, raw)}) r ON d._line = r._line"
+    source = (
+        f"SELECT d._line, d._first, r.* EXCLUDE (_line) FROM {DUPS} d "
+        f"JOIN ({texts_sql(mapping, plan, raw)}) r ON d._line = r._line"
+    )
     return f"UPDATE {STAGED} SET _dup = d._first, _bad = true{fill} FROM ({source}) d WHERE {STAGED}._line = d._line"

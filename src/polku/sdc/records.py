@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import AbstractSet, Any
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from polku.sdc.tables import MARKER, Line, count_table, distribution, is_sensitive, organisation_counts, protect, share, threshold
 

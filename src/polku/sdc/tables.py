@@ -19,8 +19,8 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import AbstractSet
 
 import numpy as np
 
