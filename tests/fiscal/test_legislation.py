@@ -56,9 +56,9 @@ def test_value_holds_from_its_date_until_the_next(tmp_path: Path) -> None:
 def test_asking_before_the_first_date_or_after_validity_raises(tmp_path: Path) -> None:
     tree = _tree(tmp_path, {"benefit.amount": GOOD})
     with pytest.raises(ParameterNotInForce, match="no value on 2023-12-31"):
-        tree.on("2023-12-31").benefit.amount
+        _ = tree.on("2023-12-31").benefit.amount
     with pytest.raises(ParameterNotInForce, match="2026-01-01"):
-        tree.year(2026).benefit.amount
+        _ = tree.year(2026).benefit.amount
 
 
 @pytest.mark.parametrize(
