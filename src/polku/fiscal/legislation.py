@@ -85,10 +85,6 @@ class Scale:
         parts = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
         return parts @ self.rates
 
-    def marginal_rate(self, base: np.ndarray | float) -> np.ndarray:
-        index = np.searchsorted(self.thresholds, np.asarray(base, dtype=float), side="right") - 1
-        return self.rates[np.clip(index, 0, len(self.rates) - 1)]
-
 
 @dataclass(frozen=True)
 class DatedValue:

@@ -181,10 +181,6 @@ class CountTable:
     threshold: int
     sdc_applied: bool
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.row_keys
-
     def column(self, index: int = 0) -> dict[str, int | None]:
         return {key: row[index] for key, row in zip(self.row_keys, self.cells)}
 
