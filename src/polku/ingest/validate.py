@@ -148,7 +148,7 @@ def per_distinct_code(mapping: TableMapping) -> bool:
     return name is not None and mapping.table.key != (name,)
 
 
-def _identity_columns(mapping: TableMapping, plan: ColumnPlan, code: str) -> str:
+def _identity_columns(plan: ColumnPlan, code: str) -> str:
     """SELECT list over a relation with `_hetu`: pseudonym and derived texts of `code`."""
     derived = "".join(
         f", (CASE WHEN _hetu IS NULL THEN CAST({DERIVATIONS[f](code)} AS VARCHAR) END) AS {text_col(f)}"
@@ -173,7 +173,7 @@ def identities_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     """CREATE IDS: each distinct code once, with its problem, pseudonym and derived texts."""
     name = _identity_name(mapping) or ""
     codes = f"SELECT DISTINCT {text_col(name)} AS _id FROM ({texts_sql(mapping, plan, raw)})"
-    identified = f"SELECT {_identity_columns(mapping, plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
+    identified = f"SELECT {_identity_columns(plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
     return f"CREATE TEMP TABLE {IDS} AS {_unerased(identified)}"
 
 
@@ -184,9 +184,7 @@ def _with_identities(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     if name is None:
         return f"SELECT *, CAST(NULL AS VARCHAR) AS _hetu FROM ({texts})"
     if not per_distinct_code(mapping):
-        return _unerased(
-            f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})"
-        )
+        return _unerased(f"SELECT {_identity_columns(plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})")
     derived = "".join(f", i.{text_col(f)}" for f in sorted(plan.derived))
     return f"SELECT t.*, i._hetu, i._pid{derived} FROM ({texts}) t LEFT JOIN {IDS} i ON t.{text_col(name)} = i._id"
 
