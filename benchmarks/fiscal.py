@@ -73,7 +73,8 @@ def main() -> None:
     print(f"  per-person loop:  {loop:8.1f} s  (timed on {len(sample):,} people and scaled)")
     print(f"  ratio: the vectorised rules are {loop / vectorised:,.0f} times faster; largest difference {difference:.2e} EUR")
     print(
-        f"  mean net income {result['net_income'].mean():,.0f} EUR; mean state income tax {result['state_income_tax'].mean():,.0f} EUR"
+        f"  mean net income {result['net_income'].mean():,.0f} EUR; mean state income tax "
+        f"{result['state_income_tax'].mean():,.0f} EUR"
     )
     cba_monte_carlo()
 

@@ -98,9 +98,9 @@ def header(bootstrap: int) -> str:
 
 def line(strength: float, outcome: str, truth: float, method: str, s: dict[str, float], bootstrap: int) -> str:
     return (
-        f"| {strength:g} | {outcome} | {truth:.3f} | {method} | {s['fits']} | {s['treated']:.0f} | {s['ess']:.0f} | {s['warned']:.0%} | "
-        f"{s['bias']:+.3f} ({s['mcse']:.3f}) | {s['rmse']:.3f} | {s['se_sd']:.2f} | {s['coverage']:.1%} ({s['coverage_se']:.1%}) |"
-        + (f" {s['boot_coverage']:.1%} |" if bootstrap else "")
+        f"| {strength:g} | {outcome} | {truth:.3f} | {method} | {s['fits']} | {s['treated']:.0f} | {s['ess']:.0f} | "
+        f"{s['warned']:.0%} | {s['bias']:+.3f} ({s['mcse']:.3f}) | {s['rmse']:.3f} | {s['se_sd']:.2f} | "
+        f"{s['coverage']:.1%} ({s['coverage_se']:.1%}) |" + (f" {s['boot_coverage']:.1%} |" if bootstrap else "")
     )
 
 

@@ -8,6 +8,17 @@ import duckdb
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands run without --store use a folder of this session (of this worker, under
+    pytest-xdist), never the user's ~/.local/share/polku or a store named in `.env`: no test
+    reads or writes a real store, and two workers never share one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POLKU_DATA_DIR", str(tmp_path_factory.mktemp("polku-data")))
+        patch.setenv("POLKU_STORE", "")  # empty: the store in POLKU_DATA_DIR
+        yield
+
+
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection for checking SQL twins against Python (one per module;

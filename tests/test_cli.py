@@ -11,7 +11,10 @@ from click.testing import CliRunner, Result
 
 from polku.cli import main
 
-VALID_PERSON = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,partial_work_ability,partial_work_ability_basis\n"
+VALID_PERSON = (
+    "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,"
+    "partial_work_ability,partial_work_ability_basis\n"
+)
 # 131052-308T: the example code of the population-information rules (kysy.fi).
 GOOD_ROW = "131052-308T,1952,10,female,fi,698,basic,2,false,\n"
 BAD_ROW = "131052-308U,1952,10,female,fi,698,basic,2,false,\n"

@@ -28,7 +28,10 @@ from polku.cli import MAX_CLIENTS, main
 from polku.schema.tables import TABLES
 
 CODE = "010594Y9032"  # DVV's test range: nobody's code
-HEADER = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,partial_work_ability,partial_work_ability_basis\n"
+HEADER = (
+    "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,"
+    "partial_work_ability,partial_work_ability_basis\n"
+)
 PERSONS = "person_id,age,annual_wage_income,unemployment_benefit_days,unemployment_benefit_type\np1,30,20000,0,none\n"
 EXAMPLES = 10
 ODD_TEXT = [

@@ -15,7 +15,10 @@ from polku.cli import main
 from polku.command import INTERNAL_ERROR
 from polku.store.connection import DUCKDB_MAGIC
 
-HEADER = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,partial_work_ability,partial_work_ability_basis\n"
+HEADER = (
+    "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,"
+    "partial_work_ability,partial_work_ability_basis\n"
+)
 CODE = "010594Y9032"  # DVV's test range: nobody's code
 PERSON = f"{CODE},1994,5,female,fi,698,basic,2,false,\n"
 BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4  # a picture given as --persons

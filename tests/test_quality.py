@@ -85,7 +85,8 @@ def _meta(store: Store) -> None:
         store.con.execute(f"INSERT INTO import_log ({IMPORT_LOG_COLUMNS}) VALUES ({', '.join('?' * len(entry))})", list(entry))
     for reason in ("invalid_hetu", "invalid_hetu", "bad_date"):
         store.con.execute(
-            "INSERT INTO quarantine (import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
+            "INSERT INTO quarantine "
+            "(import_id, table_name, source, file_path, line, column_name, value, reason_code, reason, record) "
             "VALUES (3, 'person', 'person.csv', '/data/person.csv', 5, 'x', 'v', ?, ?, NULL)",
             [reason, f"human text for {reason}"],
         )

@@ -70,7 +70,8 @@ def test_text_without_a_code_is_unchanged(text: str) -> None:
 @given(texts=st.lists(st.one_of(TEXT, st.tuples(TEXT, CODES, TEXT).map("".join)), min_size=1, max_size=20))
 def test_sql_twins_agree_with_python(con: duckdb.DuckDBPyConnection, texts: list[str]) -> None:
     rows = con.execute(
-        f"SELECT {redact_hetus_sql('t')}, {has_hetu_sql('t')}, {first_hetu_sql('t')} FROM (SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i) ORDER BY i",
+        f"SELECT {redact_hetus_sql('t')}, {has_hetu_sql('t')}, {first_hetu_sql('t')} FROM (SELECT unnest($t) AS t, "
+        "generate_subscripts($t, 1) AS i) ORDER BY i",
         {"t": texts},
     ).fetchall()
     assert [r[0] for r in rows] == [redact_hetus(t) for t in texts]

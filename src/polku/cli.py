@@ -190,21 +190,30 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file POLKU_PSEUDONYM_KEY_FILE).",
+    help=(
+        "Pseudonymisation key file; when given it wins over the settings (default: setting POLKU_PSEUDONYM_KEY, else the file "
+        "POLKU_PSEUDONYM_KEY_FILE)."
+    ),
 )
 @click.option(
     "--allow-shrink",
     "--allow-empty",
     "allow_shrink",
     is_flag=True,
-    help="Let a file that keeps fewer than POLKU_SHRINK_LIMIT % of its source's rows (an empty file included) replace them; refused otherwise. --allow-empty is the old name.",
+    help=(
+        "Let a file that keeps fewer than POLKU_SHRINK_LIMIT % of its source's rows (an empty file included) replace them; "
+        "refused otherwise. --allow-empty is the old name."
+    ),
 )
 @click.option(
     "--rollback",
     "rollback_source",
     metavar="SOURCE",
     default=None,
-    help="Restore the previous kept version of SOURCE instead of importing (TABLE only when the source feeds several tables; no FILE).",
+    help=(
+        "Restore the previous kept version of SOURCE instead of importing (TABLE only when the source feeds several tables; no "
+        "FILE)."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @STORE_OPTION
@@ -244,7 +253,8 @@ def import_(
         key = load_key(key_file=key_file)
         if key.weakness:
             console.print(
-                f"[yellow]warning:[/yellow] the pseudonymisation key looks weak: {key.weakness}; create a random one with `polku key PATH`",
+                f"[yellow]warning:[/yellow] the pseudonymisation key looks weak: {key.weakness}; create a random one with "
+                "`polku key PATH`",
                 highlight=False,
             )
         with open_store(store_path) as store, progress_bar(console, "import") as progress:
@@ -403,7 +413,10 @@ def erase(hetu: str | None, pseudonym: str | None, key_file: Path | None, as_jso
     "--older-than",
     "older_than",
     required=True,
-    help="Retention period before today (5y, 18m, 90d) or the cut-off date (YYYY-MM-DD): persons whose last activity is before it are removed.",
+    help=(
+        "Retention period before today (5y, 18m, 90d) or the cut-off date (YYYY-MM-DD): persons whose last activity is before "
+        "it are removed."
+    ),
 )
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
@@ -627,7 +640,10 @@ def _default_method() -> str:
 @click.option(
     "--outcome",
     default=None,
-    help="With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or exit_out_of_labour_force with a window, e.g. employed_12m (default).",
+    help=(
+        "With --data: the outcome column. Over the store: employed, employed_hours, days_employed, earnings, exit_education or "
+        "exit_out_of_labour_force with a window, e.g. employed_12m (default)."
+    ),
 )
 @click.option("--covariates", default="", help="With --data: comma-separated covariate columns; text columns become indicators.")
 @click.option(
@@ -651,7 +667,10 @@ def _default_method() -> str:
     "--bootstrap",
     default=None,
     type=click.IntRange(min=0),
-    help="Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; expected_observed: model uncertainty, default 100).",
+    help=(
+        "Bootstrap replications (ipw, aipw, entropy: percentile CI, over the store resampling whole persons; expected_observed: "
+        "model uncertainty, default 100)."
+    ),
 )
 @click.option(
     "--trim",
@@ -667,7 +686,12 @@ def _default_method() -> str:
 @click.option(
     "--survival",
     is_flag=True,
-    help="Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, exits to education or out of the labour force competing) for participants and the weighted comparison group, on the censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an estimate (docs/methods.md, section 10).",
+    help=(
+        "Over the store: instead of effects, the share in open-market work by 3, 6, 12 and 24 months (cumulative incidence, "
+        "exits to education or out of the labour force competing) for participants and the weighted comparison group, on the "
+        "censoring-weighted rows of the estimate on --outcome; for each service and for each of its client groups with an "
+        "estimate (docs/methods.md, section 10)."
+    ),
 )
 @click.option(
     "--json",
@@ -716,7 +740,7 @@ def estimate(
             options["trim"] = trim
     store_outcome = outcome or "employed_12m"
 
-    def from_file() -> int:
+    def from_file(data_path: Path) -> int:
         from polku.pipeline.flatfile import estimate_file
 
         if survival:
@@ -818,7 +842,7 @@ def estimate(
             print_survival(payload)
         return 0
 
-    _run(from_file if data_path is not None else from_store)
+    _run(lambda: from_file(data_path) if data_path is not None else from_store())
 
 
 def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[str, Any]:
@@ -847,7 +871,13 @@ def _survival_record(view: Any, outcome: str, released: bool = False) -> dict[st
     "persons_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type (basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), adjusted_benefit_months.",
+    help=(
+        "CSV, one row per person: person_id, age, annual_wage_income, unemployment_benefit_days, unemployment_benefit_type "
+        "(basic, labour_market_subsidy, earnings_related or none); optional earnings_related_daily_wage_basis (EUR a day), "
+        "municipal_tax_rate and church_tax_rate (per cent; default the year's average municipal rate and no church tax), "
+        "children, single_parent (0/1), benefit_days_used_before, step_down_applies (0/1), employer_payroll (EUR a year), "
+        "adjusted_benefit_months."
+    ),
 )
 @click.option(
     "--explain",
@@ -894,14 +924,21 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
     "--year",
     default=None,
     type=click.IntRange(1, 9999),
-    help="Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median start year, within the years the parameters cover).",
+    help=(
+        "Year whose tax and benefit rules value the employments (required with --employed; over the store: each cohort's median "
+        "start year, within the years the parameters cover)."
+    ),
 )
 @click.option(
     "--employed",
     "employed_path",
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store.",
+    help=(
+        "CSV, one row per participant who found work: the columns of `polku fiscal` for the benefit they were on before, plus "
+        "weekly_hours, annual_wage_income (when missing: imputed from education_level, isced_level, sex and age), "
+        "housing_allowance_monthly and social_assistance_monthly. Without it: each service over the store."
+    ),
 )
 @click.option("--participants", default=None, type=click.IntRange(min=1), help="With --employed: participants in the cohort.")
 @click.option("--cost", default=None, type=Finite(min=0), help="With --employed: programme cost of the cohort in euros.")
@@ -909,7 +946,10 @@ def fiscal(year: int, persons_path: Path, explain_id: str | None, as_json: bool)
     "--additional",
     default=None,
     type=Finite(),
-    help="With --employed: additional employments, employed participants minus those expected without the service (polku estimate: the ATT times the participants; expected versus observed: O - E).",
+    help=(
+        "With --employed: additional employments, employed participants minus those expected without the service (polku "
+        "estimate: the ATT times the participants; expected versus observed: O - E)."
+    ),
 )
 @click.option("--interval", default=None, help="With --employed: 95 % interval of the additional employments, LOW,HIGH.")
 @click.option("--service", "services", multiple=True, help="Over the store: service code(s) (default: every service).")
@@ -970,7 +1010,7 @@ def cba(
             "cba", exact, [row.to_dict() for row in rows], lambda records: [sdc.release_cost_benefit(r) for r in records], source
         )
 
-    chosen = {
+    chosen: dict[str, Any] = {
         k: v
         for k, v in {
             "horizon_years": horizon,
@@ -982,7 +1022,7 @@ def cba(
     }
     assumptions = Assumptions(**chosen)
 
-    def from_file() -> int:
+    def from_file(employed_path: Path) -> int:
         from polku.cba import Effect
         from polku.cba.cohort import employed_gain
         from polku.cba.store import analysed_row
@@ -990,7 +1030,7 @@ def cba(
 
         if services:
             raise UsageError("--service is for the store; with --employed the file is the cohort", fix="leave out --service")
-        if None in (year, participants, cost, additional, interval):
+        if year is None or participants is None or cost is None or additional is None or interval is None:
             raise UsageError(
                 "--employed needs --year, --participants, --cost, --additional and --interval",
                 fix="give all five, or leave out --employed to analyse the store",
@@ -1036,7 +1076,7 @@ def cba(
                 print_cba(record)
         return 0
 
-    _run(from_file if employed_path is not None else from_store)
+    _run(lambda: from_file(employed_path) if employed_path is not None else from_store())
 
 
 @main.command(name="key")

@@ -109,7 +109,8 @@ def print_curves(record: dict[str, Any]) -> None:
     censored = (
         f"{n(part['censored_before'][last])} participants, {n(comp['censored_before'][last])} comparison rows"
         if "censored_before" in part
-        else f"{n(part['censored_share'], '{:.1f}')} % of participants, {n(comp['censored_share'], '{:.1f}')} % of comparison rows"
+        else f"{n(part['censored_share'], '{:.1f}')} % of participants, "
+        f"{n(comp['censored_share'], '{:.1f}')} % of comparison rows"
     )
     out.print(
         f"censored before {last} months: {censored}. Comparison weighted to resemble the participants: "

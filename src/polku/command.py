@@ -75,7 +75,9 @@ class PolkuGroup(click.Group):
 
 def _redacted(error: click.ClickException) -> click.ClickException:
     """`error` with every hetu-shaped text in its message replaced by the redaction mark."""
-    error.message = redact_hetus(error.message)
+    # click declares `message` Final, but it is a plain attribute set in __init__; replacing it keeps
+    # the exception's class, context and parameter hint, which a new exception would lose.
+    error.message = redact_hetus(error.message)  # type: ignore[misc]
     return error
 
 

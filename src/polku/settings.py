@@ -34,7 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "POLKU_PSEUDONYM_KEY",
         "",
-        "Pseudonymisation key as hex (at least 64 hex digits = 32 bytes). Takes precedence over POLKU_PSEUDONYM_KEY_FILE; a key file named with --key-file wins over it.",
+        "Pseudonymisation key as hex (at least 64 hex digits = 32 bytes). Takes precedence over POLKU_PSEUDONYM_KEY_FILE; a key "
+        "file named with --key-file wins over it.",
     ),
     Setting(
         "POLKU_PSEUDONYM_KEY_FILE",
@@ -55,7 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "POLKU_SHRINK_LIMIT",
         "90",
-        "A new file that would keep fewer than this percentage of its source's stored rows is refused unless `polku import --allow-shrink` (a whole number from 0 to 100; 0 turns the check off).",
+        "A new file that would keep fewer than this percentage of its source's stored rows is refused unless `polku import "
+        "--allow-shrink` (a whole number from 0 to 100; 0 turns the check off).",
     ),
     Setting(
         "POLKU_HISTORY_VERSIONS",

@@ -15,10 +15,13 @@ from polku.cba.cohort import employed_gain, with_wages
 from polku.cli import main
 from polku.fiscal.wages import full_time_monthly_wage
 
-EMPLOYED = """person_id,age,sex,education_level,weekly_hours,annual_wage_income,unemployment_benefit_type,earnings_related_daily_wage_basis
+EMPLOYED = (
+    "person_id,age,sex,education_level,weekly_hours,annual_wage_income,unemployment_benefit_type,"
+    """earnings_related_daily_wage_basis
 a,35,female,upper_secondary,37.5,30000,labour_market_subsidy,
 b,50,male,basic,20,,labour_market_subsidy,
 """
+)
 
 
 def test_missing_wage_is_imputed_at_the_jobs_hours() -> None:

@@ -137,7 +137,8 @@ def test_first_job_and_benefits_are_read_from_one_row_each(tmp_path) -> None:  #
         store.con.execute(f"""INSERT INTO benefit_spell VALUES
             ('h1', '{person}', 'housing_allowance', 'kela', 300, 'month', DATE '2023-06-01', NULL, false, {meta}),
             ('h2', '{person}', 'housing_allowance', 'kela', 320, 'month', DATE '2024-01-01', NULL, false, {meta}),
-            ('e1', '{person}', 'earnings_related_allowance', 'unemployment_fund', 1305.54, 'month', DATE '2023-12-01', NULL, false, {meta})""")
+            ('e1', '{person}', 'earnings_related_allowance', 'unemployment_fund', 1305.54, 'month', DATE '2023-12-01',
+             NULL, false, {meta})""")
         employed = pd.DataFrame(
             {
                 "person_id": [person],

@@ -33,3 +33,14 @@ def test_render_of_a_replacing_import_without_quarantine() -> None:
     assert "replacing the earlier file of this source" in text
     assert "replaced 2 earlier rows" in text
     assert "FROM quarantine" not in text
+    assert (
+        text.splitlines()[0]
+        == "team <- /x/team.csv (source 'team.csv', import 4): imported, replacing the earlier file of this source"
+    )
+
+
+def test_render_names_the_file_once_and_redacted() -> None:
+    report = ImportReport("team", "010101-123N.csv", "/x/010101-123N.csv", 5, "rolled_back", 3, 3, 0, 0, restored_import_id=2)
+    lines = report.render().splitlines()
+    assert sum(" <- " in line for line in lines) == 1
+    assert lines[0].startswith("team <- /x/<hetu>.csv (source '<hetu>.csv', import 5): ") and lines[0].endswith("(import 2)")

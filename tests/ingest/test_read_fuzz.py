@@ -8,9 +8,10 @@ far too long, line breaks in keys, Windows-1252 text.
 Three things CSV itself cannot tell apart are left out. A file gets one stray quote at
 most: two can pair up where CSV allows quotes, and the lines between them then read as one
 value spanning lines. Quoted values start with a letter: a value that starts with a
-delimiter could close a stray quote where CSV allows it, with the same effect. And a record whose value spans lines is not damaged and not truncated
-(a byte put next to one of its quotes makes the quote stray): its lines are then counted one by one (each quarantined, none lost), as in
-`test_a_stray_quote_in_a_record_spanning_lines_quarantines_each_line`.
+delimiter could close a stray quote where CSV allows it, with the same effect. And a
+record whose value spans lines is not damaged and not truncated (a byte put next to one
+of its quotes makes the quote stray): its lines are then counted one by one (each
+quarantined, none lost), as in `test_a_stray_quote_in_a_record_spanning_lines_quarantines_each_line`.
 """
 
 from __future__ import annotations

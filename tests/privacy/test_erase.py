@@ -92,7 +92,8 @@ def test_a_later_import_quarantines_the_erased_person_as_erased(store: Store, tm
     first = pseudonym(TEST_CODES[0], KEY)
     assert _rows_of(store, first) == {"person": 0, "registration_spell": 0, "employment_spell": 0, "quarantine": 6}
     erased = store.con.execute(
-        "SELECT table_name, line, value, record, person_pseudonym, code_hash FROM quarantine WHERE reason_code = 'erased' ORDER BY 1, 2"
+        "SELECT table_name, line, value, record, person_pseudonym, code_hash FROM quarantine "
+        "WHERE reason_code = 'erased' ORDER BY 1, 2"
     ).fetchall()
     assert erased == [
         ("employment_spell", 2, None, None, first, None),

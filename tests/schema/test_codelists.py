@@ -35,6 +35,6 @@ def test_benefit_payers_exist_in_payer_list() -> None:
 
 def test_measurement_items_name_an_instrument_and_scale() -> None:
     instruments = set(codelist("instrument").codes)
-    for code, attrs in codelist("measurement_item").attributes.items():
+    for attrs in codelist("measurement_item").attributes.values():
         assert attrs["instrument"] in instruments
         assert attrs["scale_max"] > attrs["scale_min"]

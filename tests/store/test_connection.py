@@ -49,7 +49,10 @@ def test_wait_opens_the_store_once_the_lock_is_freed(store_path: Path, hold: Hol
 
 
 def test_the_lock_message_of_duckdb_is_parsed_and_a_hetu_in_the_command_redacted() -> None:
-    message = 'IO Error: Could not set lock on file "/s.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 999999999). See also https://duckdb.org'
+    message = (
+        'IO Error: Could not set lock on file "/s.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 999999999). '
+        "See also https://duckdb.org"
+    )
     assert lock_holder(message) == "PID 999999999 (/usr/bin/python3)"  # no such process: the program from the message
     assert lock_holder("IO Error: disk full") is None
     assert "010594Y9032" not in (lock_holder(message.replace("/usr/bin/python3", "polku erase --hetu 010594Y9032")) or "")

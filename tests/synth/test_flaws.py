@@ -38,7 +38,7 @@ def test_each_flaw_breaks_the_rule_its_kind_names(area_dir: Path) -> None:
     listed = _listed(area_dir)
     for file, lines in listed.items():
         found = violations(area_dir / file, file.removesuffix(".csv"))
-        for line, (column, flaw) in lines.items():
+        for line, (_, flaw) in lines.items():
             if flaw == "end_before_start":
                 assert any(r.endswith("_not_before_" + r.split("_not_before_")[-1]) for r in found[line])
             else:

@@ -218,8 +218,8 @@ def monte_carlo(
     points = (5, 25, 50, 75, 95)
     return MonteCarlo(
         draws,
-        float((net > 0).mean()),
-        float((net_pension > 0).mean()),
+        float(np.mean(net > 0)),
+        float(np.mean(net_pension > 0)),
         dict(zip(points, np.percentile(net, points).tolist(), strict=True)),
         dict(zip(points, np.percentile(net_pension, points).tolist(), strict=True)),
     )
@@ -249,6 +249,12 @@ class TornadoBar:
     @property
     def swing(self) -> float:
         return abs(self.net_at_high - self.net_at_low)
+
+
+def _varied(a: Assumptions, name: str, value: float) -> Assumptions:
+    """`a` with the float assumption `name` set to `value` (a field chosen by name, so typed loosely)."""
+    change: dict[str, Any] = {name: value}
+    return replace(a, **change)
 
 
 def tornado(
@@ -296,8 +302,6 @@ def tornado(
         for name in ("persistence", "discount_rate"):
             low, high = default_range(name)
             bars.append(
-                TornadoBar(
-                    name, name.replace("_", " "), low, high, net(x=replace(a, **{name: low})), net(x=replace(a, **{name: high}))
-                )
+                TornadoBar(name, name.replace("_", " "), low, high, net(x=_varied(a, name, low)), net(x=_varied(a, name, high)))
             )
     return sorted(bars, key=lambda b: b.swing, reverse=True)

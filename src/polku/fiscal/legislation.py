@@ -31,6 +31,7 @@ Every file is validated when the tree is loaded; an error names the file and the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
@@ -84,10 +85,6 @@ class Scale:
         parts = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
         return parts @ self.rates
 
-    def marginal_rate(self, base: np.ndarray | float) -> np.ndarray:
-        index = np.searchsorted(self.thresholds, np.asarray(base, dtype=float), side="right") - 1
-        return self.rates[np.clip(index, 0, len(self.rates) - 1)]
-
 
 @dataclass(frozen=True)
 class DatedValue:
@@ -118,7 +115,7 @@ class Parameter:
                 fix="choose a date the parameters cover, or add the year's value with its source to the file",
             )
         starts = [v.start for v in self.values]
-        return self.values[int(np.searchsorted(starts, date, side="right")) - 1]
+        return self.values[bisect.bisect_right(starts, date) - 1]
 
     def on(self, date: dt.date) -> Any:
         return self.entry_on(date).value

@@ -118,7 +118,7 @@ def simulate(frame: pd.DataFrame, year: int, tree: Legislation | None = None) ->
     return out
 
 
-def _amount_or_average(frame: pd.DataFrame, benefit: str, average: Callable[[], float]) -> np.ndarray:
+def _amount_or_average(frame: pd.DataFrame, benefit: str, average: Callable[[str], float]) -> np.ndarray:
     """`<benefit>_monthly` (default 0); where it is 0 and `receives_<benefit>` is set (the
     amount is unknown), Kela's average per recipient household of the year (read only
     then, so a year without an average fails only when it is needed)."""
@@ -126,7 +126,7 @@ def _amount_or_average(frame: pd.DataFrame, benefit: str, average: Callable[[], 
     if f"receives_{benefit}" not in frame.columns:
         return amount
     flagged = (numeric_column(frame, f"receives_{benefit}", 0.0).to_numpy() > 0) & (amount == 0)
-    return np.where(flagged, average(), amount) if flagged.any() else amount
+    return np.where(flagged, average(benefit), amount) if flagged.any() else amount
 
 
 def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], year: int, tree: Legislation) -> None:
@@ -136,7 +136,7 @@ def _household_benefits(frame: pd.DataFrame, states: dict[str, pd.DataFrame], ye
     u, e = states["unemployed"], states["employed"]
     mid_year = tree.on(monthly_dates(year)[6])
     columns = {
-        benefit + "_monthly": _amount_or_average(frame, benefit, lambda: mid_year[f"{benefit}.average_monthly.all_households"])
+        benefit + "_monthly": _amount_or_average(frame, benefit, lambda name: mid_year[f"{name}.average_monthly.all_households"])
         for benefit in ("housing_allowance", "social_assistance")
     }
     columns |= {

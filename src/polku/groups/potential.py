@@ -10,12 +10,9 @@ its true effects by group can be compared.
 A comparison person's own outcome must not decide their group. A model fitted on the
 comparison people and applied back to them puts those who found work a little higher,
 so "high" collects comparison people with lucky outcomes and "low" unlucky ones, and the
-effect is understated in "high" and overstated in "low". With a flexible model the effect
-is large: in 20 synthetic areas, groups cut on an in-sample boosting model biased
-coaching's effect by -23 points in "high" and +27 in "low"; with the logistic model the
-bias was -7 and +5, and -4.5 and +4.2 once cross-fitted (benchmarks and docs/methods.md,
-section 7). So each comparison row's chance comes from a model fitted on the other folds
-(cross-fitting, `n_folds`). With `clusters` (person ids) the folds keep each person's
+effect is understated in "high" and overstated in "low" (by how much, with each model:
+docs/methods.md, section 7). So each comparison row's chance comes from a model fitted on
+the other folds (cross-fitting, `n_folds`). With `clusters` (person ids) the folds keep each person's
 rows together and every row, a participant's too, gets the model of the other folds:
 a participant drawn as a comparison person on earlier dates must not have those rows'
 outcomes, which are nearly their own, in their model.

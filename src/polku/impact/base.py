@@ -24,10 +24,6 @@ or matched comparison group (IPW, AIPW, matching): checks, trimming, diagnostics
 bootstrap. A subclass supplies two steps: `_scores` (propensity scores, in-sample or
 cross-fitted) and `_estimate` (the effect among the units kept, with its standard error and
 the weights each unit carries, which the balance table reuses).
-
-Changed from the earlier base (for estimators written against it): settings are
-keyword-only (`AIPW(estimand="ate")`, not `AIPW("ate")`), and `seed` is now
-`random_state`.
 """
 
 from __future__ import annotations

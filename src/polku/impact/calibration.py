@@ -25,10 +25,9 @@ Percival 2017). This accounts for estimating the weights, is cluster-robust with
 linear in c or the propensity score is logistic in c. The comparison rows' residuals are
 divided by 1 - h (HC3, MacKinnon and White 1985; h the leverage in that weighted fit; with
 clusters, a person's rows get CR3's leave-person-out residuals):
-when a few rows carry the weight, their fitted residuals understate their errors, and
-without it the interval covered 89.7 % instead of 93.3 % at an effective comparison size
-of 53 (docs/methods.md, section 3.8). `bootstrap=B` adds the person bootstrap of the base
-class as a check.
+when a few rows carry the weight, their fitted residuals understate their errors and the
+interval covers too rarely (the coverage with and without it: docs/methods.md, section
+3.8). `bootstrap=B` adds the person bootstrap of the base class as a check.
 """
 
 from __future__ import annotations
@@ -151,8 +150,14 @@ class InfeasibleBalance(ValidationFailed):
 def _infeasible(what: str) -> InfeasibleBalance:
     return InfeasibleBalance(
         f"entropy balancing cannot match the participants: {what}",
-        why="no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure extrapolation.",
-        fix="leave that covariate out or merge rare categories, or use --method aipw, which trims participants without comparable people.",
+        why=(
+            "no weighting of the comparison group can then reproduce the participants' means; any estimate would be pure "
+            "extrapolation."
+        ),
+        fix=(
+            "leave that covariate out or merge rare categories, or use --method aipw, which trims participants without "
+            "comparable people."
+        ),
     )
 
 

@@ -30,6 +30,8 @@ def per_hundred(result: EffectEstimate) -> str | None:
     if not (0 <= with_service <= 1 and 0 <= without <= 1):
         return None
     low, high = result.ci_low, result.ci_high
+    if low is None or high is None:
+        return None
     return (
         f"Of 100 similar clients, {_percent(with_service)} reached the outcome with the service and about "
         f"{_percent(without)} would have without it (difference {100 * result.estimate:+.1f} per 100; 95 % interval "

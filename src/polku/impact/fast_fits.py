@@ -135,7 +135,7 @@ def _logistic_newton(parts: list[Part], penalty: np.ndarray, start: np.ndarray, 
             continue
         if loss is None:
             loss = _logistic_loss(parts, beta, penalty)
-        for halvings in range(60):  # halve the step until the objective does not increase
+        for halvings in range(60):  # noqa: B007 (read after the loop) halve the step until the objective does not increase
             candidate = beta - step
             candidate_loss = _logistic_loss(parts, candidate, penalty)
             if candidate_loss <= loss + 1e-12 * abs(loss):

@@ -86,7 +86,9 @@ class Matching(ImpactEstimator):
         if self.bootstrap:
             raise UsageError(
                 "the bootstrap is not offered for matching",
-                why="it is not valid for nearest-neighbour matching (Abadie and Imbens 2008); the Abadie-Imbens variance is used.",
+                why=(
+                    "it is not valid for nearest-neighbour matching (Abadie and Imbens 2008); the Abadie-Imbens variance is used."
+                ),
                 fix="leave out --bootstrap, or use ipw or aipw.",
             )
 

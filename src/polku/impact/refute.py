@@ -34,7 +34,7 @@ class Refutation:
     """One check: the new estimate beside the original (the estimate checked), and whether it passed."""
 
     check: str
-    original: float
+    original: float | None
     new: float | None
     ci_low: float | None
     ci_high: float | None
@@ -72,6 +72,11 @@ def e_value(result: EffectEstimate, outcome_sd: float | None = None) -> dict[str
     return {"estimate": _rr_e_value(rr(result.estimate)), "ci": 1.0 if closest == 0 else _rr_e_value(rr(closest))}
 
 
+def _covers_zero(result: EffectEstimate) -> bool:
+    """Whether the result's 95 % interval exists and contains zero."""
+    return result.ci_low is not None and result.ci_high is not None and result.ci_low <= 0 <= result.ci_high
+
+
 def _refit(estimator: Estimator, design: Design) -> EffectEstimate:
     """A clone of `estimator` fitted on `design`, with the design's case weights and clusters."""
     return (
@@ -85,7 +90,7 @@ def placebo_treatment(design: Design, estimate: EffectEstimate, estimator: Estim
     """The estimate again with the treatment labels shuffled; passes when the interval covers zero."""
     fake = np.random.default_rng(random_state).permutation(np.asarray(design.t, dtype=bool))
     placebo = _refit(estimator, replace(design, t=fake))
-    covers = placebo.ci_low is not None and placebo.ci_low <= 0 <= placebo.ci_high
+    covers = _covers_zero(placebo)
     return Refutation(
         "placebo_treatment",
         estimate.estimate,
@@ -121,7 +126,7 @@ def random_common_cause(
 def negative_control(design: Design, estimate: EffectEstimate, estimator: Estimator, outcome_before: np.ndarray) -> Refutation:
     """The estimate again on an outcome measured before the start; passes when the interval covers zero."""
     result = _refit(estimator, replace(design, y=np.asarray(outcome_before, dtype=float)))
-    covers = result.ci_low is not None and result.ci_low <= 0 <= result.ci_high
+    covers = _covers_zero(result)
     return Refutation(
         "negative_control_outcome",
         estimate.estimate,

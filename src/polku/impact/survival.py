@@ -42,7 +42,7 @@ class Curve:
 
     def at(self, day: float) -> float:
         """The curve's value on `day` (the last step at or before it)."""
-        index = np.searchsorted(self.days, day, side="right") - 1
+        index = int(np.searchsorted(self.days, day, side="right")) - 1
         return float(self.value[max(index, 0)])
 
 

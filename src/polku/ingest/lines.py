@@ -138,7 +138,8 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
     and reading resumes after that line in the phase it has. One step per stray quote."""
     phases = {0: _phase(scan, 0)}
     expected = int(phases[0].fields[np.argmax(phases[0].ends > phases[0].starts)])  # the header: first non-empty record
-    runs, unbalanced = [], []
+    runs: list[tuple[_Phase, int, int]] = []
+    unbalanced: list[tuple[int, int]] = []
     part, index = phases[0], 0
     bad = _unbalanced_records(scan, part, expected)
     while True:

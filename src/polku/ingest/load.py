@@ -176,7 +176,7 @@ def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
 
 def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
-    counts = con.execute(
+    read, accepted, quarantined, file_records = con.execute(
         "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?",
         [previous.import_id],
     ).fetchall()[0]
@@ -186,12 +186,14 @@ def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous:
         str(job.file),
         _next_import_id(con),
         "unchanged",
-        *counts[:3],
+        read,
+        accepted,
+        quarantined,
         0,
         _by_reason(con, previous.import_id),
         mapping=job.mapping.label,
         file_sha256=raw.sha256,
-        file_records=counts[3],
+        file_records=file_records,
     )
     _log(con, job, raw, report, started, previous.import_id)
     return report
@@ -265,8 +267,14 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
         f"({read:,} read), below {limit} % of them; nothing was replaced; check the export, "
         "or import again with --allow-shrink",
         where=Location(str(job.file)),
-        why="a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from every analysis.",
-        fix="check the export; to accept the smaller version on purpose, import again with --allow-shrink (the limit is POLKU_SHRINK_LIMIT).",
+        why=(
+            "a much smaller export is more often a failed or partial one than a real deletion, and deleted rows are lost from "
+            "every analysis."
+        ),
+        fix=(
+            "check the export; to accept the smaller version on purpose, import again with --allow-shrink (the limit is "
+            "POLKU_SHRINK_LIMIT)."
+        ),
     )
 
 
@@ -337,7 +345,10 @@ def _run(store: Store, job: Job) -> ImportReport:
     except duckdb.OutOfMemoryException:
         raise UsageError(
             f"the import of {job.file} needs more memory than DuckDB may use; nothing was imported",
-            why="while a store is open for writing, DuckDB writes no temporary files: they would hold the file's identity codes on disk.",
+            why=(
+                "while a store is open for writing, DuckDB writes no temporary files: they would hold the file's identity codes "
+                "on disk."
+            ),
             fix="import the file in parts (one source each), or run on a machine with more memory.",
         ) from None
     finally:
@@ -508,7 +519,7 @@ def _log_rollback(
     """Log the rollback with the restored version's file and counts, so that status and a
     later import see that version as current."""
     columns = "file_path, file_sha256, file_format, mapping, key_version, rows_read, rows_accepted, rows_quarantined"
-    file_path, sha256, fmt, mapping, key_version, *counts = con.execute(
+    file_path, sha256, fmt, mapping, key_version, read, accepted, quarantined = con.execute(
         f"SELECT {columns} FROM import_log WHERE import_id = ?", [restored]
     ).fetchall()[0]
     report = ImportReport(
@@ -517,7 +528,9 @@ def _log_rollback(
         file_path,
         import_id,
         "rolled_back",
-        *counts,
+        read,
+        accepted,
+        quarantined,
         removed,
         _by_reason(con, restored),
         mapping=mapping or "",

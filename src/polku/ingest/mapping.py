@@ -56,10 +56,6 @@ class FileOptions:
     false_words: tuple[str, ...] = ("false",)
     sheet: str | None = None
 
-    @property
-    def strptime_format(self) -> str:
-        return DATE_FORMATS[self.date_format]
-
 
 @dataclass(frozen=True)
 class IdentityOptions:

@@ -110,7 +110,8 @@ def _key_selects(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     before, after = ROW_REASONS["duplicate_key"].format(key=", ".join(columns), first="\0").split("\0")
     other = ROW_REASONS["key_in_other_source"].format(key=", ".join(columns))
     return [
-        f"{head}, 'duplicate_key', {literal(before)} || _dup || {literal(after)}, _record, _person, _hash FROM bad WHERE _dup IS NOT NULL",
+        f"{head}, 'duplicate_key', {literal(before)} || _dup || {literal(after)}, _record, _person, _hash "
+        "FROM bad WHERE _dup IS NOT NULL",
         f"{head}, 'key_in_other_source', {literal(other)}, _record, _person, _hash FROM bad WHERE _other",
     ]
 
@@ -120,7 +121,10 @@ def _erased_select(mapping: TableMapping, plan: ColumnPlan) -> str:
     identity = mapping.table.identity_field
     column = (plan.source_of(identity.name) or identity.name) if identity is not None else ""
     reason = ERASED_REASON if identity is None else field_reason(ERASED, identity, column, mapping.file)
-    return f"SELECT _line, {literal(column) if column else 'NULL'}, NULL, '{ERASED}', {literal(reason)}, NULL, _person, NULL FROM gone"
+    return (
+        f"SELECT _line, {literal(column) if column else 'NULL'}, NULL, '{ERASED}', {literal(reason)}, NULL, _person, NULL "
+        "FROM gone"
+    )
 
 
 def _stray_sql(mapping: TableMapping, plan: ColumnPlan) -> str:

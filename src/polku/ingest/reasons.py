@@ -30,7 +30,10 @@ FIELD_REASONS: dict[str, str] = {
     "below_minimum": "{column} is below the smallest allowed value {minimum}; check the value in the source system",
     "above_maximum": "{column} is above the largest allowed value {maximum}; check the value in the source system",
     "pattern_mismatch": "{column} does not have the required form {pattern}; correct it in the source system",
-    "unknown_code": "{column} is not a code of the list '{codelist}'; use one of {codes}, or map the word to a code under `codes:` in the mapping file",
+    "unknown_code": (
+        "{column} is not a code of the list '{codelist}'; use one of {codes}, or map the word to a code under `codes:` in the "
+        "mapping file"
+    ),
 }
 """Problems with one value of one field."""
 
@@ -45,14 +48,35 @@ IDENTITY_REASONS = {**{code: text + HETU_FIX for code, text in HETU_REASONS.item
 """Problems of the identity field: the code's own (`polku.identity.REASONS`) or an erased person."""
 
 ROW_REASONS: dict[str, str] = {
-    "wrong_field_count": "the line has {fields} fields but the header has {expected}; check for a stray delimiter or an unquoted value that contains one",
-    "unbalanced_quote": "the line has a double quote that neither opens nor closes a quoted value; it was read on its own so that no other line is lost; put the whole value in double quotes and double every quote inside it",
-    "nul_byte": "the line holds a NUL byte (character 0), which no text value has; the export is damaged or not plain text (UTF-16?); export it again as UTF-8 or Windows-1252",
-    "stray_carriage_return": "the line holds a carriage return (CR) that does not end a line, so its values cannot be split reliably; remove it or put the value in double quotes, and export again",
-    "field_too_long": "{column} is longer than {limit} characters, the most a value of its kind may have; a missing delimiter or quote has probably joined values; check the export",
-    "line_break_in_key": "{column} holds a line break, which a key or identity code never does; the value was probably cut or joined in the export; correct it in the source system",
+    "wrong_field_count": (
+        "the line has {fields} fields but the header has {expected}; check for a stray delimiter or an unquoted value that "
+        "contains one"
+    ),
+    "unbalanced_quote": (
+        "the line has a double quote that neither opens nor closes a quoted value; it was read on its own so that no other line "
+        "is lost; put the whole value in double quotes and double every quote inside it"
+    ),
+    "nul_byte": (
+        "the line holds a NUL byte (character 0), which no text value has; the export is damaged or not plain text (UTF-16?); "
+        "export it again as UTF-8 or Windows-1252"
+    ),
+    "stray_carriage_return": (
+        "the line holds a carriage return (CR) that does not end a line, so its values cannot be split reliably; remove it or "
+        "put the value in double quotes, and export again"
+    ),
+    "field_too_long": (
+        "{column} is longer than {limit} characters, the most a value of its kind may have; a missing delimiter or quote has "
+        "probably joined values; check the export"
+    ),
+    "line_break_in_key": (
+        "{column} holds a line break, which a key or identity code never does; the value was probably cut or joined in the "
+        "export; correct it in the source system"
+    ),
     "duplicate_key": "the key ({key}) repeats the row on line {first} of the same file; keep one row per key",
-    "key_in_other_source": "a row with the same key ({key}) was already imported from another source; import each record from one source only, or correct the key",
+    "key_in_other_source": (
+        "a row with the same key ({key}) was already imported from another source; import each record from one source only, or "
+        "correct the key"
+    ),
 }
 """Problems with a whole row: its shape, its bytes or its key. The reader sets apart every
 record it cannot pass on safely (`read.SetApart`) with one of the first six."""

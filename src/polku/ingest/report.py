@@ -50,8 +50,7 @@ class ImportReport:
         """A few readable lines for the terminal."""
         lines = [
             f"{self.table} <- {redact_hetus(self.file)} (source '{redact_hetus(self.source)}', import {self.import_id}): "
-            f"{STATUS_TEXT.get(self.status, self.status)}",
-            f"{self.table} <- {self.file} (source '{self.source}', import {self.import_id}): {STATUS_TEXT.get(self.status, self.status)}"
+            f"{STATUS_TEXT.get(self.status, self.status)}"
             + (f" (import {self.restored_import_id})" if self.restored_import_id is not None else ""),
             f"  rows read {self.rows_read:,}, accepted {self.rows_accepted:,}, quarantined {self.rows_quarantined:,}"
             + (f", replaced {self.rows_replaced:,} earlier rows" if self.rows_replaced else "")

@@ -69,7 +69,8 @@ def _date_value(t: str, date_format: str) -> str:
     if date_format != ISO:
         strptime = {"d.m.yyyy": "%d.%m.%Y"}[date_format]
         arms.append(
-            f"WHEN regexp_full_match({t}, {literal(DATE_SHAPES[date_format])}) THEN CAST(try_strptime({t}, {literal(strptime)}) AS DATE)"
+            f"WHEN regexp_full_match({t}, {literal(DATE_SHAPES[date_format])}) "
+            f"THEN CAST(try_strptime({t}, {literal(strptime)}) AS DATE)"
         )
     return f"(CASE {' '.join(arms)} END)"
 

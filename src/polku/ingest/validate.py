@@ -52,7 +52,10 @@ def _unknown_columns_error(file: str, unknown: list[str], mapping: TableMapping,
         f"the file has {len(unknown)} column(s) that the mapping does not map: {', '.join(unknown)}",
         where=Location(file, 1, unknown[0]),
         why="only mapped columns are imported (allow-list), so that no unexpected personal data is stored.",
-        fix=f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, or remove it from the export.",
+        fix=(
+            f"map each column to a field of {mapping.table.name} under `tables.{mapping.table.name}.columns` in {mapping_path}, "
+            "or remove it from the export."
+        ),
     )
 
 
@@ -161,7 +164,7 @@ def per_distinct_code(mapping: TableMapping) -> bool:
     return name is not None and mapping.table.key != (name,)
 
 
-def _identity_columns(mapping: TableMapping, plan: ColumnPlan, code: str) -> str:
+def _identity_columns(plan: ColumnPlan, code: str) -> str:
     """SELECT list over a relation with `_hetu`: pseudonym and derived texts of `code`."""
     derived = "".join(
         f", (CASE WHEN _hetu IS NULL THEN CAST({DERIVATIONS[f](code)} AS VARCHAR) END) AS {text_col(f)}"
@@ -186,7 +189,7 @@ def identities_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     """CREATE IDS: each distinct code once, with its problem, pseudonym and derived texts."""
     name = _identity_name(mapping) or ""
     codes = f"SELECT DISTINCT {text_col(name)} AS _id FROM ({texts_sql(mapping, plan, raw)})"
-    identified = f"SELECT {_identity_columns(mapping, plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
+    identified = f"SELECT {_identity_columns(plan, '_id')} FROM ({_checked(mapping, codes, '_id')})"
     return f"CREATE TEMP TABLE {IDS} AS {_unerased(identified)}"
 
 
@@ -197,9 +200,7 @@ def _with_identities(mapping: TableMapping, plan: ColumnPlan, raw: str) -> str:
     if name is None:
         return f"SELECT *, CAST(NULL AS VARCHAR) AS _hetu FROM ({texts})"
     if not per_distinct_code(mapping):
-        return _unerased(
-            f"SELECT {_identity_columns(mapping, plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})"
-        )
+        return _unerased(f"SELECT {_identity_columns(plan, text_col(name))} FROM ({_checked(mapping, texts, text_col(name))})")
     derived = "".join(f", i.{text_col(f)}" for f in sorted(plan.derived))
     return f"SELECT t.*, i._hetu, i._pid{derived} FROM ({texts}) t LEFT JOIN {IDS} i ON t.{text_col(name)} = i._id"
 
@@ -288,5 +289,8 @@ def mark_duplicates_sql(mapping: TableMapping, plan: ColumnPlan, raw: str) -> st
     """UPDATE STAGED: duplicates become bad, with their texts read again from the file."""
     texts = text_columns(mapping, plan)
     fill = "".join(f", {t} = d.{t}" for t in texts)
-    source = f"SELECT d._line, d._first, r.* EXCLUDE (_line) FROM {DUPS} d JOIN ({texts_sql(mapping, plan, raw)}) r ON d._line = r._line"
+    source = (
+        f"SELECT d._line, d._first, r.* EXCLUDE (_line) FROM {DUPS} d "
+        f"JOIN ({texts_sql(mapping, plan, raw)}) r ON d._line = r._line"
+    )
     return f"UPDATE {STAGED} SET _dup = d._first, _bad = true{fill} FROM ({source}) d WHERE {STAGED}._line = d._line"

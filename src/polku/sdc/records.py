@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import AbstractSet, Any
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from polku.sdc.tables import MARKER, Line, count_table, distribution, is_sensitive, organisation_counts, protect, share, threshold
 
@@ -230,16 +231,16 @@ def curve_points(
             chosen.append(anchor)
             counted = events[anchor]
     kept, counted, start = [], 0, 1
-    for anchor in [*chosen, None]:
-        end = last if anchor is None else anchor - 1
+    for following in [*chosen, None]:
+        end = last if following is None else following - 1
         for month in range(start, end + 1):
-            enough_after = anchor is None or events[anchor] - events[month] >= t
+            enough_after = following is None or events[following] - events[month] >= t
             if events[month] - counted >= t and enough_after:
                 kept.append(month)
                 counted = events[month]
-        if anchor is not None:
-            kept.append(anchor)
-            counted, start = events[anchor], anchor + 1
+        if following is not None:
+            kept.append(following)
+            counted, start = events[following], following + 1
     return {month: group.read(_month_day(month)) for month in kept}
 
 

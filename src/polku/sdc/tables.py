@@ -19,8 +19,8 @@ person. The rules follow the project's policy (docs/report.md, identity-and-priv
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import AbstractSet
 
 import numpy as np
 
@@ -180,10 +180,6 @@ class CountTable:
     total: int | None
     threshold: int
     sdc_applied: bool
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.row_keys
 
     def column(self, index: int = 0) -> dict[str, int | None]:
         return {key: row[index] for key, row in zip(self.row_keys, self.cells)}

@@ -70,7 +70,10 @@ def _column_for(name: str, kind: str, row: dict[str, str | None]) -> str | None:
     if kind == "unknown_code":
         return next(f.name for f in t.fields if f.kind == "code" and f.required and f.codelist != "municipality")
     if kind == "end_before_start":
-        first, second = _date_pair(name)
+        pair = _date_pair(name)
+        if pair is None:
+            return None
+        first, second = pair
         return second if row.get(second) and row.get(first) else None
     if kind == "negative_money":
         column = next(f.name for f in t.fields if f.kind == "money" and f.minimum == 0)
@@ -80,6 +83,14 @@ def _column_for(name: str, kind: str, row: dict[str, str | None]) -> str | None:
 
 def _shift_iso(iso: str, days: int) -> str:
     return str(np.datetime64(iso, "D") + np.int64(days))
+
+
+def _filled(row: dict[str, str | None], column: str | None) -> str:
+    """The value of a column that _column_for has already found filled in this row."""
+    value = row.get(column) if column else None
+    if value is None:
+        raise ValueError(f"the row has no value in {column}")
+    return value
 
 
 def _broken(kind: str, row: dict[str, str | None], column: str, name: str, g: np.random.Generator) -> str:
@@ -94,11 +105,11 @@ def _broken(kind: str, row: dict[str, str | None], column: str, name: str, g: np
     if kind == "unknown_code":
         return "tuntematon_koodi"
     if kind == "end_before_start":
-        first, _ = _date_pair(name)
-        return _shift_iso(row[first], -int(g.integers(1, 31)))
+        pair = _date_pair(name)
+        return _shift_iso(_filled(row, pair[0] if pair else None), -int(g.integers(1, 31)))
     if kind == "negative_money":
         return "-" + (old if float(old) > 0 else "1.00")
-    return f"{float(row['scale_max']) + 1 + int(g.integers(3)):g}"
+    return f"{float(_filled(row, 'scale_max')) + 1 + int(g.integers(3)):g}"
 
 
 def flawed_rows(

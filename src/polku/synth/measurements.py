@@ -82,7 +82,7 @@ def _baselines(area: Area, g: np.random.Generator) -> np.ndarray:
     long_term = (pop.continuing0 >= 12) | (pop.prev36_0 >= 24)
     older = (pop.entry_day - pop.birth_day) / 365.25 >= 55
     out = np.empty((pop.size, len(ITEMS)))
-    for i, item in enumerate(ITEMS):
+    for i in range(len(ITEMS)):
         c = b["work_ability_score" if i == 0 else "change_meter"]
         out[:, i] = c["mean"] + c["pwa"] * pop.pwa + c["long_term"] * long_term + c["older"] * older
         out[:, i] += c["sd"] * g.standard_normal(pop.size)

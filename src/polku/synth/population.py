@@ -49,10 +49,6 @@ class Population:
     def size(self) -> int:
         return len(self.entry_month)
 
-    def age_at(self, day: int | np.ndarray) -> np.ndarray:
-        """Age in completed years on the given day(s)."""
-        return np.floor((day - self.birth_day) / _DAYS_PER_YEAR)
-
     @cached_property
     def retirement_day(self) -> np.ndarray:
         """The exact birthday of the pension age limit (65): from this day on nobody is

@@ -20,7 +20,6 @@ from polku.synth.timeline import day_number
 N_SERVICES = len(codes.SERVICES)
 IPS = codes.SERVICES.index("IPS")
 WSUB = codes.SERVICES.index("WSUB")
-REHAB = codes.SERVICES.index("REHAB")
 AVERAGE_MONTH_DAYS = 30.4375
 
 

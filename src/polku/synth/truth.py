@@ -133,7 +133,7 @@ EFFECT_COLUMNS = (
 
 def effects_table(area: Area) -> dict[str, pa.Array]:
     rows = effect_rows(area)
-    cols = list(zip(*rows)) if rows else [[] for _ in EFFECT_COLUMNS]
+    cols = list(zip(*rows)) if rows else [() for _ in EFFECT_COLUMNS]
     text = {name: pa.array([v or None for v in cols[i]], type=pa.string()) for i, name in enumerate(EFFECT_COLUMNS[:5])}
     return {
         **text,

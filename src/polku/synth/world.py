@@ -91,6 +91,26 @@ _FIELDS: dict[str, type] = {
 class World:
     """Per-person state arrays (see _FIELDS) plus the unemployment history and the log."""
 
+    # One array per name in _FIELDS, declared so that type checkers know them (set in __init__).
+    state: np.ndarray
+    since: np.ndarray
+    reg_id: np.ndarray
+    reg_start_month: np.ndarray
+    activity: np.ndarray
+    prev36: np.ndarray
+    continuing: np.ndarray
+    benefit: np.ndarray
+    entitlement: np.ndarray
+    days_used: np.ndarray
+    work_months: np.ndarray
+    wage_basis: np.ndarray
+    last_wage: np.ndarray
+    job_id: np.ndarray
+    job_end_day: np.ndarray
+    job_subsidised: np.ndarray
+    job_wage: np.ndarray
+    inactive_kind: np.ndarray
+
     def __init__(self, n: int, months: int) -> None:
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.zeros(n, dtype=dtype))

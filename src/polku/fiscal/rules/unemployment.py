@@ -177,11 +177,12 @@ def annual_unemployment_benefit(
     months = np.asarray(columns["adjusted_benefit_months"], dtype=float)
     wage = np.asarray(columns["wage_income"], dtype=float)
     month = {**columns, "monthly_earnings": wage / np.where(months > 0, months, 12.0)}
-    daily, adjusted = 0.0, 0.0
-    for date, months in _regimes(year, legislation).items():
+    daily: np.ndarray | float = 0.0
+    adjusted: np.ndarray | float = 0.0
+    for date, months_in_force in _regimes(year, legislation).items():
         result = run(ADJUSTED, dict(month), legislation.on(date).recording(reads))
-        daily = daily + result["daily_amount"] * months / 12
-        adjusted = adjusted + result["adjusted_monthly_amount"] * months / 12
+        daily = daily + result["daily_amount"] * months_in_force / 12
+        adjusted = adjusted + result["adjusted_monthly_amount"] * months_in_force / 12
     return daily * np.asarray(columns["benefit_days"], dtype=float) + adjusted * np.asarray(
         columns["adjusted_benefit_months"], dtype=float
     )
