@@ -106,7 +106,7 @@ def forest_chart(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     rows = list(range(len(labels)))[::-1]
-    for row, value, (low, high) in zip(rows, estimates, intervals):
+    for row, _value, (low, high) in zip(rows, estimates, intervals):
         axes.plot([low, high], [row, row], color=COLOUR, linewidth=2)
     axes.plot(estimates, rows, "o", color=COLOUR, label=estimate_label)
     shown = [(row, v) for row, v in zip(rows, naive) if v is not None]
