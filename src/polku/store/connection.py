@@ -7,6 +7,7 @@ Spark for national scale. Nothing else in Polku opens DuckDB itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 
 from polku import settings
 from polku.errors import UsageError
@@ -78,12 +80,14 @@ class Store:
     con: duckdb.DuckDBPyConnection
     writable: bool = False
 
-    @property
+    @functools.cached_property
     def ibis(self) -> ibis.BaseBackend:
-        """Ibis backend over the same connection (read side for analysis tables)."""
+        """Ibis backend over the same connection (read side for analysis tables); made once,
+        as making one asks DuckDB for its settings."""
         return ibis.duckdb.from_connection(self.con)
 
-    def table(self, name: str) -> ibis.Table:
+    def table(self, name: str) -> ir.Table:
+        """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
 
     @contextmanager
@@ -200,7 +204,7 @@ def is_store(path: Path) -> bool:
         return False
 
 
-NO_SPILL = {"temp_directory": ""}
+NO_SPILL: dict[str, str | bool | int | float | list[str]] = {"temp_directory": ""}
 """Config of a writable connection: DuckDB never writes temporary files. An import's staging
 tables hold the file's raw identity codes until they are pseudonymised, and a spilled block
 would leave them on disk if the process were killed; such an import fails for memory
