@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import ibis
@@ -74,6 +75,9 @@ def _private(path: Path) -> None:
             file.chmod(0o600)
 
 
+S = TypeVar("S", bound="Store")
+
+
 @dataclass
 class Store:
     path: Path
@@ -89,6 +93,12 @@ class Store:
     def table(self, name: str) -> ir.Table:
         """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
+
+    def shared_as(self, kind: type[S]) -> S:
+        """This open store as another `Store` class on the same connection (the report's,
+        which keeps each table it looks up), for code that must not touch `con` itself.
+        Closing stays with this store: the other one never releases the file's owner-only mode."""
+        return kind(self.path, self.con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
