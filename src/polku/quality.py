@@ -6,8 +6,8 @@ serious it is and what to do. The numbers are exact (not disclosure-controlled):
 for analysts with access to the store (`polku status --exact`); `released()`, the JSON and
 text of `polku status` and the HTML report pass them through `polku.sdc`.
 
-Aggregations over data tables are Ibis expressions (`store.table`), so they can run on
-Spark later; the meta tables `import_log` and `quarantine` are read with plain SQL.
+Every query is an Ibis expression (`store.table`), the meta tables `import_log` and
+`quarantine` included, so that another Ibis backend (Spark at national scale) runs them.
 """
 
 from __future__ import annotations
@@ -172,47 +172,72 @@ def table_counts(store: Store) -> dict[str, int]:
     return {name: int(store.table(name).count().execute()) for name in TABLES}
 
 
+IMPORT_COLUMNS = (
+    "import_id",
+    "table_name",
+    "source",
+    "file_path",
+    "file_sha256",
+    "status",
+    "rows_read",
+    "rows_accepted",
+    "rows_quarantined",
+    "file_records",
+)
+"""The `import_log` columns an `ImportEntry` holds, in its order."""
+
+
+def _import_log(store: Store) -> ibis.Table:
+    """`import_log` with `IMPORT_COLUMNS`; `file_records` NULL in a store made before the
+    column and opened read-only."""
+    log = store.table("import_log")
+    if "file_records" not in log.columns:
+        log = log.mutate(file_records=ibis.null("int64"))
+    return log.select(*IMPORT_COLUMNS)
+
+
+def _entries(rows: ibis.Table) -> tuple[ImportEntry, ...]:
+    return tuple(_entry(r) for r in rows.to_pyarrow().to_pylist())
+
+
 def latest_imports(store: Store) -> tuple[ImportEntry, ...]:
     """The newest import of every (table, source): what the store's rows come from now."""
-    rows = store.con.execute(
-        f"""
-        SELECT import_id, table_name, source, file_path, file_sha256, status,
-               rows_read, rows_accepted, rows_quarantined, {_records_column(store)}
-        FROM import_log
-        QUALIFY row_number() OVER (PARTITION BY table_name, source ORDER BY import_id DESC) = 1
-        ORDER BY table_name, source
-        """
-    ).fetchall()
-    return tuple(_entry(r) for r in rows)
+    log = _import_log(store)
+    newest = ibis.row_number().over(group_by=["table_name", "source"], order_by=ibis.desc("import_id"))
+    latest = log.mutate(_newest=newest).filter(_._newest == 0).drop("_newest")
+    return _entries(latest.order_by("table_name", "source"))
 
 
-def _records_column(store: Store) -> str:
-    """`file_records`, or NULL in a store made before the column and opened read-only."""
-    names = {row[0] for row in store.con.execute("DESCRIBE import_log").fetchall()}
-    return "file_records" if "file_records" in names else "NULL AS file_records"
+def _entry(r: dict[str, Any]) -> ImportEntry:
+    return ImportEntry(
+        int(r["import_id"]),
+        r["table_name"],
+        r["source"],
+        r["file_path"],
+        r["file_sha256"],
+        r["status"],
+        int(r["rows_read"]),
+        int(r["rows_accepted"]),
+        int(r["rows_quarantined"]),
+        _int_or_none(r["file_records"]),
+    )
 
 
-def _entry(r: tuple[Any, ...]) -> ImportEntry:
-    return ImportEntry(int(r[0]), *r[1:5], r[5], int(r[6]), int(r[7]), int(r[8]), None if r[9] is None else int(r[9]))
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def all_imports(store: Store) -> tuple[ImportEntry, ...]:
     """Every import ever logged, for the invariant check."""
-    rows = store.con.execute(
-        "SELECT import_id, table_name, source, file_path, file_sha256, status, rows_read, "
-        f"rows_accepted, rows_quarantined, {_records_column(store)} FROM import_log ORDER BY import_id"
-    ).fetchall()
-    return tuple(_entry(r) for r in rows)
+    return _entries(_import_log(store).order_by("import_id"))
 
 
 def quarantine_groups(store: Store) -> tuple[QuarantineGroup, ...]:
-    rows = store.con.execute(
-        """
-        SELECT table_name, reason_code, any_value(reason) AS reason, count(*) AS n
-        FROM quarantine GROUP BY table_name, reason_code ORDER BY table_name, n DESC, reason_code
-        """
-    ).fetchall()
-    return tuple(QuarantineGroup(r[0], r[1], r[2], int(r[3])) for r in rows)
+    """Quarantined rows by table and reason, the largest groups first within a table."""
+    rows = store.table("quarantine")
+    groups = rows.group_by("table_name", "reason_code").aggregate(reason=_.reason.arbitrary(), n=_.count())
+    ordered = groups.order_by("table_name", ibis.desc("n"), "reason_code").to_pyarrow().to_pylist()
+    return tuple(QuarantineGroup(r["table_name"], r["reason_code"], r["reason"], int(r["n"])) for r in ordered)
 
 
 # --- findings ---------------------------------------------------------------------------

@@ -99,3 +99,16 @@ def test_another_program_s_duckdb_file_is_not_read_as_a_store(tmp_path: Path) ->
     duckdb.connect(str(path)).close()
     with pytest.raises(UsageError, match="not a Polku store"):
         open_store(path, read_only=True)
+
+
+def test_a_store_shared_as_another_kind_reads_the_same_connection(tmp_path: Path) -> None:
+    """The report's store class wraps an open store without the caller touching `.con`."""
+    from polku.store import Store, open_store
+
+    class Memo(Store):
+        pass
+
+    with open_store(tmp_path / "polku.duckdb") as store:
+        shared = store.shared_as(Memo)
+        assert isinstance(shared, Memo) and shared.con is store.con and not shared.writable
+        assert shared.table("person").count().execute() == 0

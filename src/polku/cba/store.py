@@ -20,12 +20,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from polku.cba.analysis import Assumptions, CostBenefit, Effect, FiscalGain, MonteCarlo, TornadoBar, analyse, monte_carlo, tornado
 from polku.cba.cohort import employed_gain, gain_by_payer
-from polku.cohort.build import window_days
+from polku.cohort.build import services_with_episodes, window_days
 from polku.fiscal.legislation import Snapshot, legislation
 from polku.fiscal.person_year import numeric_column
 from polku.fiscal.rules.unemployment import break_point_daily
@@ -208,52 +209,89 @@ def analysed_row(
 
 def store_cost_benefit(store: Store, services: list[str] | None = None, **options: Any) -> list[ServiceCostBenefit]:
     """`service_cost_benefit` for every service with episodes (as `polku estimate`), or those asked for."""
-    codes = services or [
-        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
-    ]
+    codes = services or services_with_episodes(store)
     return [service_cost_benefit(store, code, **options) for code in codes]
 
 
 def _cost(store: Store, participants: pd.DataFrame) -> tuple[float | None, int]:
     """The participants' episodes' recorded cost, episodes without one at the mean of the
     others (None when none has a cost)."""
-    con = store.con.cursor()
-    try:
-        con.register("cohort_episodes", participants[["episode_id"]])
-        found = con.execute(
-            "SELECT coalesce(sum(e.cost), 0), count(e.cost) FROM cohort_episodes k JOIN service_episode e USING (episode_id)"
-        ).fetchone()
-        total, known = found if found is not None else (0, 0)
-    finally:
-        con.close()
+    episodes = store.table("service_episode")
+    keys = ibis.memtable({"episode_id": participants["episode_id"].tolist()}, schema={"episode_id": "string"})
+    joined = keys.join(episodes, "episode_id")
+    row = joined.aggregate(total=joined.cost.sum().fill_null(0), known=joined.cost.count()).to_pyarrow().to_pylist()[0]
+    total, known = row["total"], row["known"]
     if not known:
         return None, len(participants)
     missing = len(participants) - int(known)
     return float(total) + missing * float(total) / known, missing
 
 
-JOBS_SQL = """
-    SELECT person_id, ref_date, weekly_hours, monthly_wage FROM (
-        SELECT k.person_id, k.ref_date, j.weekly_hours, j.monthly_wage,
-               row_number() OVER (PARTITION BY k.person_id, k.ref_date
-                                  ORDER BY j.start_date, j.end_date NULLS LAST, j.employment_id) AS n
-        FROM employed_keys k JOIN employment_spell j
-          ON j.person_id = k.person_id AND NOT j.subsidised AND j.start_date < CAST(k.window_end AS DATE)
-         AND coalesce(j.end_date, DATE '9999-12-31') >= CAST(k.ref_date AS DATE))
-    WHERE n = 1"""
-"""Each key's first open-market job overlapping the window: hours and wage from one row."""
+def _first_by(rows: ibis.Table, group: list[str], order: list[Any]) -> ibis.Table:
+    """The first row of each `group` in `order`."""
+    ranked = rows.mutate(_n=ibis.row_number().over(group_by=group, order_by=order))
+    return ranked.filter(ranked._n == 0).drop("_n")
 
-BENEFITS_SQL = """
-    SELECT person_id, ref_date, benefit_type, amount, amount_unit FROM (
-        SELECT k.person_id, k.ref_date, b.benefit_type, b.amount, b.amount_unit,
-               row_number() OVER (PARTITION BY k.person_id, k.ref_date, b.benefit_type
-                                  ORDER BY b.start_date DESC, b.benefit_id) AS n
-        FROM employed_keys k JOIN benefit_spell b
-          ON b.person_id = k.person_id AND b.start_date < CAST(k.ref_date AS DATE)
-         AND coalesce(b.end_date, DATE '9999-12-31') >= CAST(k.ref_date AS DATE) - 1
-         AND b.benefit_type IN ('earnings_related_allowance', 'housing_allowance', 'social_assistance'))
-    WHERE n = 1"""
-"""Each key's latest spell of each benefit type in force on the day before the start."""
+
+def _first_jobs(store: Store, keys: ibis.Table) -> ibis.Table:
+    """Each key's first open-market job overlapping the window: hours and wage from one row."""
+    j = store.table("employment_spell")
+    joined = keys.join(
+        j,
+        [
+            j.person_id == keys.person_id,
+            ~j.subsidised,
+            j.start_date < keys.window_end,
+            j.end_date.isnull() | (j.end_date >= keys.ref_date),
+        ],
+    )
+    rows = joined.select(
+        keys.key, j.start_date, j.end_date, j.employment_id, j.weekly_hours, monthly_wage=j.monthly_wage.cast("float64")
+    )
+    order = ["start_date", ibis.asc("end_date", nulls_first=False), "employment_id"]
+    return _first_by(rows, ["key"], order).select("key", "weekly_hours", "monthly_wage")
+
+
+BENEFITS_AT_START = ("earnings_related_allowance", "housing_allowance", "social_assistance")
+
+
+def _benefits_at_start(store: Store, keys: ibis.Table) -> ibis.Table:
+    """Each key's latest spell of each benefit type in force on the day before the start."""
+    b = store.table("benefit_spell")
+    joined = keys.join(
+        b,
+        [
+            b.person_id == keys.person_id,
+            b.start_date < keys.ref_date,
+            b.end_date.isnull() | (b.end_date >= keys.day_before),
+            b.benefit_type.isin(BENEFITS_AT_START),
+        ],
+    )
+    rows = joined.select(keys.key, b.benefit_type, b.amount_unit, b.start_date, b.benefit_id, amount=b.amount.cast("float64"))
+    order = [ibis.desc("start_date"), "benefit_id"]
+    return _first_by(rows, ["key", "benefit_type"], order).select("key", "benefit_type", "amount", "amount_unit")
+
+
+def _per_key(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(first jobs, benefits) of each distinct (person_id, ref_date) of `employed`, with
+    those two columns as `employed` holds them (for the merges)."""
+    keys = employed[["person_id", "ref_date"]].drop_duplicates().reset_index(drop=True)
+    ref = pd.to_datetime(keys["ref_date"]).dt.date
+    table = ibis.memtable(
+        {
+            "key": range(len(keys)),
+            "person_id": keys["person_id"].astype(str).tolist(),
+            "ref_date": ref.tolist(),
+            "day_before": (ref - dt.timedelta(days=1)).tolist(),
+            "window_end": (ref + dt.timedelta(days=window_days(12))).tolist(),
+        }
+    ).mutate(person_id=ibis._.person_id.cast("uuid"))
+    jobs, benefits = (frame.execute() for frame in (_first_jobs(store, table), _benefits_at_start(store, table)))
+    return _with_keys(keys, jobs), _with_keys(keys, benefits)
+
+
+def _with_keys(keys: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    return keys.iloc[rows["key"].to_numpy()].reset_index(drop=True).join(rows.drop(columns="key"))
 
 
 def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -262,16 +300,7 @@ def _employed_persons(store: Store, employed: pd.DataFrame) -> tuple[pd.DataFram
     many earnings-related allowances had no usable daily amount."""
     if employed.empty:
         return pd.DataFrame(), 0
-    keys = employed[["person_id", "ref_date"]].assign(
-        window_end=employed["ref_date"] + pd.to_timedelta(window_days(12), unit="D")
-    )
-    con = store.con.cursor()
-    try:
-        con.register("employed_keys", keys)
-        jobs = con.execute(JOBS_SQL).df()
-        benefits = con.execute(BENEFITS_SQL).df()
-    finally:
-        con.close()
+    jobs, benefits = _per_key(store, employed)
     days_per_month = legislation().year(covered_years()[1]).unemployment.days_per_month
     per_day = np.where(benefits["amount_unit"] == "month", benefits["amount"] / days_per_month, benefits["amount"])
     monthly = np.where(benefits["amount_unit"] == "day", benefits["amount"] * days_per_month, benefits["amount"])

@@ -18,19 +18,10 @@ from polku.ingest.mapping import TableMapping
 from polku.redaction import has_hetu, has_hetu_sql
 from polku.schema.codelists import codelist
 from polku.schema.tables import Field
+from polku.store.sql import literal, quote
 
 DATE_SHAPES = {"yyyy-mm-dd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "d.m.yyyy": r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"}
 ISO = "yyyy-mm-dd"
-
-
-def quote(name: str) -> str:
-    """A safe SQL identifier for any column name."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A safe SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def trimmed_sql(expr: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from polku.cohort.augmented import augmented_outcome
-from polku.cohort.build import WINDOWS, CohortSpec, build_cohort
+from polku.cohort.build import WINDOWS, CohortSpec, build_cohort, services_with_episodes
 from polku.cohort.censoring import censoring_weights
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.errors import UsageError
@@ -150,9 +150,7 @@ def service_estimates(
 def store_estimates(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceEstimate]:
     """`service_estimates` for every service in the catalogue that has participants."""
     _window(options.get("outcome", "employed_12m"))  # a bad outcome is refused even with no services
-    codes = services or [
-        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
-    ]
+    codes = services or services_with_episodes(store)
     rows: list[ServiceEstimate] = []
     for code in codes:
         rows += service_estimates(store, code, **options)[0]

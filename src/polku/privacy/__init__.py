@@ -1,7 +1,8 @@
 """Data-subject rights on the store: erase one person, purge persons past the retention period.
 
 The functions find every table that holds a person from the store's own catalog
-(`catalog`), so tables added later are covered too. See `docs/privacy.md`.
+(`polku.store.catalog`), so tables added later are covered too; the deletes themselves are
+`polku.store.removal`. See `docs/privacy.md`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from polku.ingest.rules import literal
+from polku.store.sql import literal
 
 
 def _remove(path: Path) -> None:

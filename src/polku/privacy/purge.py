@@ -11,7 +11,7 @@ Quarantined rows go with their person (by pseudonym); rejected rows that name no
 when the import that rejected them finished before the cut-off. A purge is not an erasure:
 nobody goes on the suppression list, so a person who comes back to the services is
 imported again. `dry_run` does all of it in a transaction that is rolled back, so the
-counts are exact.
+counts are exact. The deletes are `polku.store.removal.purge_inactive`.
 """
 
 from __future__ import annotations
@@ -22,17 +22,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-
 from polku.errors import UsageError
-from polku.ingest.rules import quote
-from polku.privacy.catalog import columns_of_type, tables_with_column
 from polku.store.connection import Store
+from polku.store.removal import purge_inactive
 
-ONGOING = ("registration_spell", "benefit_spell", "service_episode")
-"""Tables whose row without `end_date` means the person is still a client: never purged."""
-
-PERSONS = "_polku_purged"
 _DURATION = re.compile(r"([0-9]{1,4})([ymd])")
 
 
@@ -90,73 +83,11 @@ def cutoff_date(text: str, today: dt.date) -> dt.date:
         ) from None
 
 
-def _activity_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """SELECT person_id, the row's latest date, and for a row without dates its import date."""
-    dates = [quote(c) for c in columns_of_type(con, table, "DATE")]
-    none = "CAST(NULL AS DATE)"
-    if not dates:
-        imported = none
-        if "_import_id" in columns_of_type(con, table, "BIGINT"):
-            imported = "(SELECT CAST(finished_at AS DATE) FROM import_log l WHERE l.import_id = t._import_id)"
-        return f"SELECT person_id, {none} AS dated, {imported} AS imported FROM {quote(table)} t"
-    latest = f"greatest({', '.join(dates)})"
-    if table in ONGOING and '"end_date"' in dates:
-        latest = f"(CASE WHEN end_date IS NULL THEN DATE '9999-12-31' ELSE {latest} END)"
-    return f"SELECT person_id, {latest} AS dated, {none} AS imported FROM {quote(table)} t"
-
-
-def _mark_persons(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> int:
-    """CREATE the temporary table of persons whose last activity is before `cutoff`."""
-    tables = tables_with_column(con, "person_id")
-    if not tables:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {PERSONS} (person_id UUID)")
-        return 0
-    union = " UNION ALL ".join(_activity_select(con, t) for t in tables)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {PERSONS} AS SELECT person_id FROM ({union}) WHERE person_id IS NOT NULL "
-        "GROUP BY person_id HAVING coalesce(max(dated), max(imported)) < ?",
-        [cutoff],
-    )
-    return int(con.execute(f"SELECT count(*) FROM {PERSONS}").fetchall()[0][0])
-
-
-def _quarantine_where(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The marked persons' rows, and rows naming nobody from imports before the cut-off."""
-    where = f"person_pseudonym IN (SELECT person_id FROM {PERSONS})"
-    if "import_id" in columns_of_type(con, table, "BIGINT"):
-        old = "SELECT import_id FROM import_log WHERE CAST(finished_at AS DATE) < $cutoff"
-        where += f" OR (person_pseudonym IS NULL AND import_id IN ({old}))"
-    return where
-
-
-def _delete_marked(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> dict[str, int]:
-    removed: dict[str, int] = {}
-    for table in tables_with_column(con, "person_id"):
-        sql = f"DELETE FROM {quote(table)} WHERE person_id IN (SELECT person_id FROM {PERSONS})"
-        removed[table] = int(con.execute(sql).fetchall()[0][0])
-    for table in tables_with_column(con, "person_pseudonym"):
-        where = _quarantine_where(con, table)
-        params = {"cutoff": cutoff} if "$cutoff" in where else {}
-        removed[table] = int(con.execute(f"DELETE FROM {quote(table)} WHERE {where}", params).fetchall()[0][0])
-    return removed
-
-
 def purge(store: Store, cutoff: dt.date, *, dry_run: bool = False) -> Purge:
     """Remove every person whose last activity is before `cutoff` from every table.
 
     One transaction: committed and checkpointed, or with `dry_run` rolled back after the
     rows were counted.
     """
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        persons = _mark_persons(con, cutoff)
-        removed = _delete_marked(con, cutoff)
-        con.execute(f"DROP TABLE {PERSONS}")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("ROLLBACK" if dry_run else "COMMIT")
-    if not dry_run:
-        con.execute("CHECKPOINT")
+    persons, removed = purge_inactive(store, cutoff, dry_run=dry_run)
     return Purge(cutoff, persons, removed, dry_run)

@@ -7,6 +7,7 @@ Spark for national scale. Nothing else in Polku opens DuckDB itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import ibis
@@ -73,20 +75,30 @@ def _private(path: Path) -> None:
             file.chmod(0o600)
 
 
+S = TypeVar("S", bound="Store")
+
+
 @dataclass
 class Store:
     path: Path
     con: duckdb.DuckDBPyConnection
     writable: bool = False
 
-    @property
+    @functools.cached_property
     def ibis(self) -> ibis.BaseBackend:
-        """Ibis backend over the same connection (read side for analysis tables)."""
+        """Ibis backend over the same connection (read side for analysis tables); made once,
+        as making one asks DuckDB for its settings."""
         return ibis.duckdb.from_connection(self.con)
 
     def table(self, name: str) -> ir.Table:
         """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
+
+    def shared_as(self, kind: type[S]) -> S:
+        """This open store as another `Store` class on the same connection (the report's,
+        which keeps each table it looks up), for code that must not touch `con` itself.
+        Closing stays with this store: the other one never releases the file's owner-only mode."""
+        return kind(self.path, self.con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

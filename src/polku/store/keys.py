@@ -31,6 +31,8 @@ def bind_key(con: duckdb.DuckDBPyConnection, key: PseudonymKey, import_id: int, 
             f"this store's key version {key.version} was made with another key "
             f"(fingerprint {stored[0][0]}, this key {key.fingerprint}); nothing was imported",
             why="pseudonyms made with two keys never match, so every person would silently get a second identity.",
-            fix="use the key this store was made with, or, for a key rotation, a new key version into a new store "
-            "(docs/identity.md).",
+            fix=(
+                "use the key this store was made with, or, for a key rotation, a new key version into a new store "
+                "(docs/identity.md)."
+            ),
         )

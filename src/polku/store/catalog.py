@@ -2,8 +2,9 @@
 
 Erasure and retention must reach every copy of a person, including tables that later code
 adds (history of replaced imports, cached analysis tables). Naming the tables here would
-miss those, so the catalog is read at run time: any base table with a `person_id` column
-holds person rows, and any with `person_pseudonym` holds quarantined rows about a person.
+miss those, so the catalog is read at run time (by `polku.store.removal`, for
+`polku.privacy`): any base table with a `person_id` column holds person rows, and any with
+`person_pseudonym` holds quarantined rows about a person.
 """
 
 from __future__ import annotations

@@ -1,0 +1,154 @@
+"""Who is compared with whom: the participants and the comparison draw, as Ibis expressions.
+
+Risk-set sampling in calendar time (`polku.cohort.build` gives the design): on each day a
+service starts, `k` comparison people per participant starting that day are drawn from the
+people registered that day who have not yet started any service, and, for a service the
+law reserves for some job seekers (`ELIGIBLE_ONLY`), whom the rule allows.
+
+The draw's order is `draw_key`, a SHA-256 defined in this module's Python, not an engine's
+own hash: written as an Ibis expression (`draw_key_expr`) it becomes the engine's SHA-256
+function where the backend has one (DuckDB `sha256`, Spark `sha2(x, 256)`), and a Python
+UDF calling `draw_key`'s own hashlib elsewhere; both give the key `draw_key` gives. Every
+expression here is plain Ibis (joins, windows, aggregates), so another backend runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.operations as ops
+from ibis import _
+
+UNEMPLOYMENT_BENEFITS = ("earnings_related_allowance", "basic_unemployment_allowance", "labour_market_subsidy")
+BASIC_SUPPORT = ("labour_market_subsidy", "none")
+"""Unemployment benefits that are basic support (no benefit at all counts too)."""
+LONG_TERM_MONTHS = 12
+RECURRENT_MONTHS_OF_36 = 24
+DRAW_KEY_PREFIX = "polku-comparison-draw"
+
+Tables = Callable[[str], ibis.Table]
+"""The store's tables by name (`Store.table`, or any Ibis backend's `table`)."""
+
+
+def draw_key(person_id: str, ref_date: dt.date, seed: int) -> str:
+    """The comparison draw's sort key: SHA-256, as 64 lowercase hex digits, of the UTF-8 text
+    `polku-comparison-draw:<seed>:<person_id>:<ref_date as YYYY-MM-DD>`, the person id in
+    its canonical text form (a UUID's lowercase, hyphenated form).
+
+    On each reference date the comparison people are the at-risk people with the smallest
+    keys (ties, practically impossible, by person id). SHA-256 and text concatenation exist
+    in every SQL engine and dataframe library, so any engine can redraw exactly the same
+    people; DuckDB's own `hash()` is defined by DuckDB's code only. This function is the
+    reference that `draw_key_expr` must match."""
+    return _sha256_hex(f"{DRAW_KEY_PREFIX}:{seed}:{person_id}:{ref_date.isoformat()}")
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@ibis.udf.scalar.python(name="polku_sha256_hex")
+def _sha256_udf(text: str) -> str:
+    """SHA-256 in Python, for a backend that has no SHA-256 function of its own."""
+    return _sha256_hex(text)
+
+
+def draw_key_expr(person: ibis.Value, ref_date: ibis.Value, seed: int, *, native: bool = True) -> ibis.Value:
+    """`draw_key` as an Ibis expression: the engine's SHA-256 (`hexdigest`), or with
+    `native=False` the Python UDF, which every backend with Python UDFs runs."""
+    text = ibis.literal(f"{DRAW_KEY_PREFIX}:{int(seed)}:") + person.cast("string") + ":" + ref_date.cast("string")
+    return text.hexdigest("sha256") if native else _sha256_udf(text)
+
+
+def has_native_sha256(backend: ibis.BaseBackend) -> bool:
+    """Whether the backend compiles `hexdigest` (DuckDB, Spark and most SQL engines do)."""
+    return bool(backend.has_operation(ops.HexDigest))
+
+
+def months_between(start: ibis.Value, end: ibis.Value) -> ibis.Value:
+    """Calendar months from `start` to `end`, counting month boundaries (DuckDB's
+    `date_diff('month', ...)`), written in year and month arithmetic every engine has."""
+    return (end.year() * 12 + end.month()) - (start.year() * 12 + start.month())
+
+
+def participants(table: Tables, service: str, as_of: dt.date) -> ibis.Table:
+    """The service's episodes that started by `as_of`: one row each, entering on the start day."""
+    e = table("service_episode")
+    started = e.filter(e.service_code == service, e.start_date <= as_of, e.completion_status != "did_not_start")
+    return started.select("person_id", "episode_id", "provider_id", ref_date=_.start_date, treated=ibis.literal(True))
+
+
+def first_service(table: Tables) -> ibis.Table:
+    """Each person's first service start (episodes that did start)."""
+    e = table("service_episode")
+    return e.filter(e.completion_status != "did_not_start").group_by("person_id").aggregate(first_start=_.start_date.min())
+
+
+def _long_term_on_basic_support(table: Tables, at_risk: ibis.Table) -> ibis.Table:
+    """The at-risk rows whose person is, on the date, long unemployed (12 months in the
+    spell, or 24 of the last 36) on basic support (labour market subsidy or no unemployment
+    benefit at the spell's start), by the cohort's own definitions of `spell_months`,
+    `months_unemployed_prev36` and `benefit_at_spell_start`."""
+    r, b = table("registration_spell"), table("benefit_spell")
+    paid = r.join(b, [b.person_id == r.person_id, b.start_date >= r.start_date, b.benefit_type.isin(UNEMPLOYMENT_BENEFITS)])
+    paid = paid.select(r.person_id, spell_start=r.start_date, benefit_start=b.start_date, benefit_type=b.benefit_type)
+    first = paid.group_by("person_id", "spell_start").aggregate(
+        first_start=_.benefit_start.min(), first_type=_.benefit_type.argmin(_.benefit_start)
+    )
+    joined = at_risk.left_join(first, ["person_id", "spell_start"]).select(at_risk, first.first_start, first.first_type)
+    long_term = (joined.current_spell_months + months_between(joined.spell_start, joined.ref_date) >= LONG_TERM_MONTHS) | (
+        joined.months_unemployed_prev36 >= RECURRENT_MONTHS_OF_36
+    )
+    on_support = tuple(b for b in BASIC_SUPPORT if b != "none")
+    basic = joined.first_start.isnull() | (joined.first_start >= joined.ref_date) | joined.first_type.isin(on_support)
+    return joined.filter(long_term & basic).drop("first_start", "first_type")
+
+
+ELIGIBLE_ONLY: dict[str, Callable[[Tables, ibis.Table], ibis.Table]] = {"rehabilitative_work": _long_term_on_basic_support}
+"""Service categories that the law reserves for some job seekers, and their rule (a filter of
+the at-risk rows). Rehabilitative work activity (kuntouttava työtoiminta, Act 189/2001
+s. 2-3) is for people long unemployed on basic support. For such a service the comparison
+people are drawn only from those the rule allows: everyone else has no chance of the
+service, so cannot stand for a participant; in the synthetic area they were 86 % of the
+comparison people, and the estimate rested on the models' extrapolation from them
+(docs/methods.md section 7)."""
+
+
+def at_risk(table: Tables, starts: ibis.Table, rule: Callable[[Tables, ibis.Table], ibis.Table] | None) -> ibis.Table:
+    """(ref_date, starting, person_id): on each start date, the people registered that day
+    who have not started any service by then (and whom `rule` allows); `starting` is the
+    number of participants starting that day."""
+    dates = starts.group_by("ref_date").aggregate(starting=_.count())
+    r = table("registration_spell")
+    open_ = dates.join(r, [r.start_date <= dates.ref_date, r.end_date.isnull() | (r.end_date >= dates.ref_date)])
+    rows = open_.select(
+        dates.ref_date,
+        dates.starting,
+        r.person_id,
+        spell_start=r.start_date,
+        current_spell_months=r.current_spell_months,
+        months_unemployed_prev36=r.months_unemployed_prev36,
+    )
+    if rule is not None:
+        rows = rule(table, rows)
+    first = first_service(table)
+    rows = rows.left_join(first, "person_id").select(rows, first.first_start)
+    return rows.filter(rows.first_start.isnull() | (rows.first_start > rows.ref_date)).select("ref_date", "starting", "person_id")
+
+
+def comparison_draw(rows: ibis.Table, k: int, seed: int, *, native: bool = True) -> ibis.Table:
+    """The `k` x `starting` at-risk people of each date with the smallest `draw_key`s (ties by
+    person id), as comparison rows shaped like `participants`."""
+    keyed = rows.mutate(key=draw_key_expr(rows.person_id, rows.ref_date, seed, native=native))
+    ranked = keyed.mutate(draw=ibis.row_number().over(group_by="ref_date", order_by=["key", "person_id"]))  # from 0
+    drawn = ranked.filter(ranked.draw < ranked.starting * k)
+    return drawn.select(
+        "person_id",
+        episode_id=ibis.null("string"),
+        provider_id=ibis.null("string"),
+        ref_date=_.ref_date,
+        treated=ibis.literal(False),
+    )
