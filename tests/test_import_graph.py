@@ -60,12 +60,7 @@ CONNECTION_OWNERS = ("polku/store/", "polku/ingest/")
 goes through Ibis (`Store.table`, `Store.ibis`) or a named function in `polku.store`, so that
 another Ibis backend can run the analysis (issue 15 point 6)."""
 
-CONNECTION_USERS_TEMPORARY = {
-    "polku/pipeline/store_views.py",
-    "polku/reports/render.py",
-    "polku/reports/sections/cost_benefit.py",
-    "polku/reports/sections/impact.py",
-}
+CONNECTION_USERS_TEMPORARY: set[str] = set()
 """TEMPORARY: files still using `.con`, being rewritten by other work at the time this test was
 added; each is to move to `Store.table` / `polku.cohort.build.services_with_episodes`, and
 its entry is then removed (the next test fails until it is)."""

@@ -212,9 +212,11 @@ def test_a_store_without_estimates_gets_no_views(filled_store: Store) -> None:
     """30 participants: the effects table says 'too few', and no curve, check or O/E appears."""
     from polku.pipeline.settings import AnalysisContext
     from polku.reports.blocks import Heading
+    from polku.reports import queries
     from polku.reports.sections.impact import compute_impact, impact_section
 
-    blocks = impact_section(compute_impact(filled_store, AnalysisContext()), ctx())
+    names = {"services_names": queries.service_names(filled_store), "providers_list": queries.providers(filled_store)}
+    blocks = impact_section(compute_impact(filled_store, AnalysisContext()) | names, ctx())
     assert not any(isinstance(b, Heading) for b in blocks)
     assert any(getattr(b, "id", None) == "impact-services" for b in blocks)
 

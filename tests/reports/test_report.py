@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from polku.i18n import LANGUAGES, t
+from polku.errors import UsageError
 from polku.reports import build_report
 from polku.reports.registry import sections  # not `polku.reports.sections`: importing the sections package rebinds that name
 from polku.store import Store
@@ -83,7 +84,7 @@ def test_empty_store_renders_with_no_data(empty_store: Store, tmp_path: Path) ->
 
 
 def test_unknown_language_is_refused(empty_store: Store, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="de"):
+    with pytest.raises(UsageError, match="de"):
         build_report(empty_store, tmp_path / "x.html", lang="de")
 
 
@@ -114,7 +115,9 @@ def test_a_registered_section_appears_without_touching_the_others(
 
     sections()  # load the built-in sections first
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    registry.register("impact", "common.total", 70)(lambda store, ctx: [Note("impact goes here")])
+    registry.register("impact", "common.total", 70, compute=lambda store, analysis: {})(
+        lambda results, ctx: [Note("impact goes here")]
+    )
     html = build_report(empty_store, tmp_path / "x.html").read_text(encoding="utf-8")
     assert '<section id="impact">' in html and "impact goes here" in html
     assert html.index('id="progress"') < html.index('id="impact"') < html.index('id="quality"')

@@ -128,11 +128,11 @@ def test_tables_round_trip_through_parquet(results: dict, store: str, tmp_path: 
 
 
 def test_tables_are_plain_columns(results: dict) -> None:
-    """Text, whole numbers, floats and dates only: nothing Parquet would turn into something else."""
+    """Text, whole numbers (nullable too), floats, truth values and dates only: nothing Parquet would turn into something else."""
     for name, frame in results["synthetic"].items():
         assert isinstance(frame.index, pd.RangeIndex) and frame.columns.nlevels == 1, name
         for column in frame.columns:
-            assert str(frame[column].dtype) in ("object", "int64", "float64", "bool"), (name, column)
+            assert str(frame[column].dtype) in ("object", "int64", "Int64", "float64", "bool", "boolean"), (name, column)
             if frame[column].dtype == object:
                 assert all(v is None or type(v).__name__ in ("str", "date") for v in frame[column]), (name, column)
 

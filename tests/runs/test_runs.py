@@ -19,6 +19,7 @@ from polku.identity import load_key
 from polku.ingest import import_file
 from polku.pipeline.settings import AnalysisContext, AnalysisSettings
 from polku.reports import registry
+from polku.reports.header import compute_header
 from polku.runs import layout, list_runs, open_run, provenance
 from polku.runs.record import analyse
 from polku.runs.tables import TableError, file_digest, results_digest
@@ -27,17 +28,20 @@ from polku.store.snapshots import open_snapshot
 
 pytestmark = pytest.mark.usefixtures("test_section")
 
+HEADER = ["report_areas", "report_extraction", "report_imports"]
+"""The report header's tables, which every run holds (polku.reports.header)."""
+
 
 def _expected(store_path: Path, seed: int) -> dict[str, pd.DataFrame]:
-    """What the test section computes over the store's snapshot, not stored."""
+    """What the report header and the test section compute over the store's snapshot, not stored."""
     with open_snapshot(store_path) as snapshot:
-        return dict(compute(snapshot, AnalysisContext(AnalysisSettings(seed=seed))))
+        return compute_header(snapshot) | dict(compute(snapshot, AnalysisContext(AnalysisSettings(seed=seed))))
 
 
 def test_a_run_stores_every_table_and_reads_each_back_unchanged(store_path: Path) -> None:
     run = analyse(store_path, AnalysisSettings(seed=3))
     expected = _expected(store_path, 3)
-    assert sorted(run.tables) == sorted(expected) == ["impact_effects", "runs_test_counts", "runs_test_empty"]
+    assert sorted(run.tables) == sorted(expected) == ["impact_effects", *HEADER, "runs_test_counts", "runs_test_empty"]
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(run.tables[name], frame, check_dtype=True)
     assert run.tables["runs_test_counts"].loc[0, "value"] == 12.0
@@ -52,6 +56,7 @@ def test_the_run_is_an_owner_only_read_only_folder_named_by_a_sortable_unique_id
     assert modes == {
         "run.json": 0o400,
         "tables": 0o500,
+        **{f"tables/{name}.parquet": 0o400 for name in HEADER},
         "tables/impact_effects.parquet": 0o400,
         "tables/runs_test_counts.parquet": 0o400,
         "tables/runs_test_empty.parquet": 0o400,
@@ -105,7 +110,7 @@ def test_runs_are_listed_in_the_order_they_finished_and_opened_by_id_or_latest(s
     assert open_run(store_path).run_id == made[-1] == open_run(store_path, "latest").run_id
     assert open_run(store_path, made[0]).provenance["seed"] == 1
     summary = open_run(store_path, made[1]).summary()
-    assert summary["run_id"] == made[1] and summary["seed"] == 2 and summary["tables"] == 3
+    assert summary["run_id"] == made[1] and summary["seed"] == 2 and summary["tables"] == 3 + len(HEADER)
 
 
 @pytest.mark.parametrize("ref", ["2099-01-01T000000Z-00000000", "../polku.duckdb", "nonsense"])

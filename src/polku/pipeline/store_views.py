@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.cohort.build import data_end, days_after, window_days
+from polku.cohort.build import data_end, days_after, services_with_episodes, window_days
 from polku.cohort.features import ADJUSTMENT
 from polku.errors import UsageError
 from polku.groups import GROUPS
@@ -500,9 +500,7 @@ def service_view(
 def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
     """`service_view` for every service with participants (or those asked for); none for a
     store without service episodes."""
-    codes = services or [
-        c for (c,) in store.con.execute("SELECT DISTINCT service_code FROM service_episode ORDER BY 1").fetchall()
-    ]
+    codes = services or services_with_episodes(store)
     if not codes:  # an empty store has no data end either
         return []
     as_of = options.pop("as_of", None) or data_end(store)

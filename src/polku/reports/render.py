@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from importlib import resources
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -30,17 +28,13 @@ from polku.store import Store
 
 @dataclass
 class ReportStore(Store):
-    """The store as one report reads it: one Ibis backend, each table looked up once.
+    """The store as one analysis reads it: each table looked up once.
 
-    Why: every `Store.table` call builds a backend and asks DuckDB for the schema; a report
-    makes about seventy such calls, which cost more than the queries themselves.
+    Why: every `Store.table` call asks DuckDB for the schema; an analysis makes about seventy
+    such calls, which cost more than the queries themselves.
     """
 
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
-
-    @cached_property
-    def ibis(self) -> ibis.BaseBackend:
-        return ibis.duckdb.from_connection(self.con)
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
@@ -83,7 +77,7 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
     """The header's and every section's tables, as `polku analyse` stores them in a run;
     names are unique."""
     if not isinstance(store, ReportStore):
-        store = ReportStore(store.path, store.con)
+        store = store.shared_as(ReportStore)
     tables: dict[str, pd.DataFrame] = header.compute_header(store)
     for section in sections():
         for name, frame in section.compute(store, analysis).items():

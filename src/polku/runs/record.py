@@ -26,7 +26,7 @@ def analyse(store_path: Path | str | None = None, settings: AnalysisSettings | N
     started = provenance.utc_now()
     run_id = layout.new_run_id(started)
     with open_snapshot(target) as snapshot:
-        frames = compute_sections(ReportStore(snapshot.path, snapshot.con), AnalysisContext(settings))
+        frames = compute_sections(snapshot.shared_as(ReportStore), AnalysisContext(settings))
         read = provenance.imports(snapshot)
         source = describe(snapshot.path)
     record = provenance.provenance(
