@@ -23,6 +23,7 @@ from polku.cba.store import ServiceCostBenefit
 from polku.identity import load_key
 from polku.ingest import import_folder
 from polku.pipeline.settings import AnalysisContext
+from polku.reports import queries
 from polku.reports.context import ReportContext
 from polku.reports.render import ReportStore
 from polku.reports.sections import cost_benefit, impact
@@ -42,6 +43,8 @@ class Run:
     store: ReportStore
     analysis: AnalysisContext
     tables: dict[str, pd.DataFrame]
+    names: dict[str, pd.DataFrame]
+    """The services section's names tables, which the impact sections label with."""
 
 
 def _round_trip(table: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +69,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         report_store = ReportStore(store.path, store.con)
         analysis = AnalysisContext()
         tables = {**impact.compute_impact(report_store, analysis), **cost_benefit.compute_cost_benefit(report_store, analysis)}
-        yield Run(report_store, analysis, tables)
+        names = {"services_names": queries.service_names(report_store), "providers_list": queries.providers(report_store)}
+        yield Run(report_store, analysis, tables, names)
 
 
 def ctx(lang: str = "en", threshold: int = 10) -> ReportContext:
@@ -99,9 +103,9 @@ def test_render_from_the_tables_gives_the_blocks_of_the_fit(run: Run, lang: str,
     """Blocks from the live views (what the section rendered before the run existed) equal
     the blocks from the tables after a Parquet round trip."""
     c = ctx(lang, threshold)
-    stored = {name: _round_trip(table) for name, table in run.tables.items()}
+    stored = {name: _round_trip(table) for name, table in run.tables.items()} | run.names
     views = run.analysis.computed["impact_views"]
-    service, provider = service_labeler(run.store, c), provider_labeler(run.store, c)
+    service, provider = service_labeler(run.names, c), provider_labeler(run.names, c)
     assert impact.impact_section(stored, c) == impact.impact_blocks(c, views, service, provider)
     rows = [cost_benefit._analyse(run.store, view) for view in views]
     estimates = impact.released_rows(threshold, [row for view in views for row in view.rows])
@@ -132,7 +136,7 @@ def test_render_never_touches_the_store_or_fits(run: Run, monkeypatch: pytest.Mo
     monkeypatch.setattr("polku.cba.store.cost_benefit_of", refuse)
     monkeypatch.setattr(cost_benefit, "cost_benefit_of", refuse)
     monkeypatch.setattr(ReportStore, "table", refuse)
-    stored = {name: _round_trip(table) for name, table in run.tables.items()}
+    stored = {name: _round_trip(table) for name, table in run.tables.items()} | run.names
     assert len(impact.impact_section(stored, ctx())) > 10
     assert len(cost_benefit.cost_benefit_section(stored, ctx())) >= 3
 
@@ -163,7 +167,10 @@ def _participant_counts(run: Run, threshold: int) -> dict[str, list[int | None]]
     c = ctx("en", threshold)
     blocks = {
         getattr(b, "id", None): b
-        for b in [*impact.impact_section(run.tables, c), *cost_benefit.cost_benefit_section(run.tables, c)]
+        for b in [
+            *impact.impact_section(run.tables | run.names, c),
+            *cost_benefit.cost_benefit_section(run.tables | run.names, c),
+        ]
     }
     counts: dict[str, list[int | None]] = {}
     for row in blocks["impact-services"].rows:
