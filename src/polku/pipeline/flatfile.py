@@ -29,7 +29,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise UsageError("the data file does not exist", where=str(path), fix="check the path.")
     reader = "read_parquet" if path.suffix.lower() == ".parquet" else "read_csv"
     try:
-        return duckdb.sql(f"SELECT * FROM {reader}(?)", params=[str(path)]).df()
+        return duckdb.execute(f"SELECT * FROM {reader}(?)", [str(path)]).df()
     except duckdb.Error as error:
         raise ValidationFailed(
             "the data file could not be read",

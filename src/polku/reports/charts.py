@@ -257,8 +257,9 @@ def overlap_plot(
     figure, axes = _panels(len(panels), 3, 9.0, 2.1)
     for ax, (name, treated, control) in zip(axes, panels):
         for values, sign, colour in ((treated, 1, COLOUR), (control, -1, SECOND)):
-            keep = [i for i, v in enumerate(values) if v is not None]
-            ax.bar(left[keep], [sign * values[i] for i in keep], width=width[keep], align="edge", color=colour, alpha=0.85)
+            shown = [(i, v) for i, v in enumerate(values) if v is not None]
+            keep = [i for i, _ in shown]
+            ax.bar(left[keep], [sign * v for _, v in shown], width=width[keep], align="edge", color=colour, alpha=0.85)
         ax.axhline(0, color="#555555", linewidth=0.6)
         if trim is not None:
             ax.axvline(1 - trim, color="#555555", linewidth=0.6, linestyle=":")
