@@ -108,10 +108,3 @@ def test_status_reports_the_quarantine_by_reason(env: Path) -> None:
     result = run("status", "--json")
     assert result.exit_code == 0
     assert "hetu_check_character" in result.stdout
-
-
-def test_demo_refuses_to_serve_a_dashboard_that_does_not_exist(env: Path) -> None:
-    result = run("demo", "--serve", "--out", str(env / "demo"))
-    assert result.exit_code == 2
-    assert "--no-serve" in result.stderr
-    assert not (env / "demo").exists()

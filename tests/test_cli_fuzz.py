@@ -221,6 +221,14 @@ def arguments(draw: st.DrawFn, name: str, command: click.Command, root: Path) ->
     return [*name.split(), *args]
 
 
+@pytest.fixture(autouse=True)
+def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`polku serve` (and `demo --serve`) check their input, then return instead of serving forever."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+
+
 @pytest.mark.parametrize("name, command", commands(), ids=[name for name, _ in commands()])
 def test_no_input_to_any_command_prints_a_traceback(world: Path, name: str, command: click.Command) -> None:
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -248,5 +256,6 @@ def test_every_command_is_fuzzed() -> None:
         "key",
         "report",
         "runs",
+        "serve",
         "status",
     }

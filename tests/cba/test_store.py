@@ -77,6 +77,7 @@ def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
     """The area's impact and cost-benefit tables as `polku analyse` computes them, how many
     times the impact views were fitted for them, and the number of services."""
     from polku.pipeline.settings import AnalysisContext
+    from polku.reports import queries
     from polku.reports.render import ReportStore
     from polku.reports.sections import impact
     from polku.reports.sections.cost_benefit import compute_cost_benefit
@@ -89,6 +90,7 @@ def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
         with open_store(area.store_path, read_only=True) as store:
             report_store, analysis = ReportStore(store.path, store.con), AnalysisContext()
             tables = {**impact.compute_impact(report_store, analysis), **compute_cost_benefit(report_store, analysis)}
+            tables |= {"services_names": queries.service_names(report_store), "providers_list": queries.providers(report_store)}
             services = store.con.execute("SELECT count(DISTINCT service_code) FROM service_episode").fetchone()[0]
     finally:
         mp.undo()

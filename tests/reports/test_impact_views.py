@@ -211,8 +211,8 @@ def test_curve_and_expected_panels() -> None:
 def test_a_store_without_estimates_gets_no_views(filled_store: Store) -> None:
     """30 participants: the effects table says 'too few', and no curve, check or O/E appears."""
     from polku.pipeline.settings import AnalysisContext
-    from polku.reports.blocks import Heading
     from polku.reports import queries
+    from polku.reports.blocks import Heading
     from polku.reports.sections.impact import compute_impact, impact_section
 
     names = {"services_names": queries.service_names(filled_store), "providers_list": queries.providers(filled_store)}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from polku.i18n import LANGUAGES, t
 from polku.errors import UsageError
+from polku.i18n import LANGUAGES, t
 from polku.reports import build_report
 from polku.reports.registry import sections  # not `polku.reports.sections`: importing the sections package rebinds that name
 from polku.store import Store

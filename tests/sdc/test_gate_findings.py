@@ -18,6 +18,7 @@ from disclosure_checks import cba_problems, estimate_problems, status_problems, 
 from polku import sdc
 from polku.cli import main
 from polku.pipeline.settings import AnalysisContext
+from polku.reports import queries
 from polku.reports.header import compute_header
 from polku.reports.render import ReportStore, make_context
 from polku.reports.sections.impact import compute_impact, impact_section
@@ -38,7 +39,10 @@ def impact_tables(small_areas: dict[int, Path]) -> dict[int, dict]:
     for n, path in small_areas.items():
         with open_store(path, read_only=True) as store:
             report_store = ReportStore(store.path, store.con)
-            results = compute_impact(report_store, AnalysisContext())
+            results = compute_impact(report_store, AnalysisContext()) | {
+                "services_names": queries.service_names(report_store),
+                "providers_list": queries.providers(report_store),
+            }
             blocks = impact_section(results, make_context(compute_header(report_store), "en"))
         tables[n] = {b.id: b for b in blocks if getattr(b, "kind", "") == "table"}
     return tables

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from polku.errors import UsageError
-from polku.store import Store, open_store, snapshots
+from polku.store import Store, open_store
 from polku.store.connection import StoreLocked
 
 READ_WAIT = 2.0
@@ -26,10 +26,12 @@ class StoreBusy(UsageError):
 
 
 def read_source(store_path: Path) -> Path:
-    """The database file a request reads: the store's newest read snapshot
-    (`polku.store.snapshots`), so the server never holds the lock an import needs; the store
-    itself only while it has no snapshot yet."""
-    return snapshots.latest(store_path) or store_path
+    """The database file a request reads: today the store itself.
+
+    The switch to the newest read snapshot (`snapshots.latest(store_path) or store_path`, so
+    the server never holds the lock an import needs) waits until entries made in the web
+    publish a snapshot too: until then a snapshot can lag behind what a case worker entered."""
+    return store_path
 
 
 @contextmanager

@@ -32,7 +32,8 @@ def overview(store: Store, *, exact: bool = False) -> dict[str, Any]:
     """Clients by municipality, registration spells by outcome and the long-term share, clients per service."""
     long_term, spells = queries.long_term_at_registration(store)
     outcomes = queries.registration_outcomes(store)
-    per_service = {code: int(row["clients"]) for code, row in queries.service_costs(store).items()}
+    costs = queries.service_costs(store)
+    per_service = {str(code): int(n) for code, n in zip(costs["service"], costs["clients"])}
     served = per_service if exact else sdc.separate_counts(per_service)[0]
     return {
         "exact": exact,
