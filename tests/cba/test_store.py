@@ -78,7 +78,7 @@ def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
     times the impact views were fitted for them, and the number of services."""
     from polku.pipeline.settings import AnalysisContext
     from polku.reports import queries
-    from polku.reports.render import ReportStore
+    from polku.reports.compute import ReportStore
     from polku.reports.sections import impact
     from polku.reports.sections.cost_benefit import compute_cost_benefit
 

@@ -76,8 +76,8 @@ def _record_legacy() -> None:  # pragma: no cover - run by hand, see the module 
     import tempfile
 
     from conftest import fill
+    from polku.reports.compute import ReportStore
     from polku.reports.registry import sections
-    from polku.reports.render import ReportStore
     from polku.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,9 +25,10 @@ from polku.outputs import is_polku_output, write_output
 from polku.pipeline.settings import AnalysisContext
 from polku.reports import pdf
 from polku.reports.blocks import Table
+from polku.reports.compute import compute_sections
 from polku.reports.context import ReportContext, RunHeader
 from polku.reports.formats import format_for, rendered_report, write_report_as
-from polku.reports.render import RenderedSection, compute_sections
+from polku.reports.render import RenderedSection
 from polku.reports.xlsx import HEADER_ROW, SHEET_NAME_LENGTH, ReportFacts, cell_value, sheet_names, workbook_bytes
 from polku.store import Store, open_store
 

@@ -24,8 +24,8 @@ from polku.identity import load_key
 from polku.ingest import import_folder
 from polku.pipeline.settings import AnalysisContext
 from polku.reports import queries
+from polku.reports.compute import ReportStore
 from polku.reports.context import ReportContext
-from polku.reports.render import ReportStore
 from polku.reports.sections import cost_benefit, impact
 from polku.reports.sections.cba_tables import TABLES as CBA_TABLES
 from polku.reports.sections.cba_tables import cba_tables, stored_cost_benefit

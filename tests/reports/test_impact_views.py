@@ -157,7 +157,7 @@ def test_love_plot_draws_each_covariate_and_the_threshold() -> None:
 
 
 def _bars(svg: str) -> int:
-    return len(re.findall(r'<g id="c-patch_\d+">', svg))
+    return len(re.findall(r'<rect class="bar"', svg))
 
 
 def test_overlap_plot_leaves_hidden_bins_out() -> None:
@@ -205,7 +205,7 @@ def test_curve_and_expected_panels() -> None:
     both = expected_panels(
         "c", "OE", [(*panel[:2], [57.0, 70.0], *panel[3:])], observed_label="O", expected_label="E", axis_label="%"
     )
-    assert drawn.count("<use ") + 1 == both.count("<use ")  # the hidden O is not drawn
+    assert drawn.count('<circle class="mark"') + 1 == both.count('<circle class="mark"')  # the hidden O is not drawn
 
 
 def test_a_store_without_estimates_gets_no_views(filled_store: Store) -> None:

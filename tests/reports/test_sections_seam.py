@@ -24,7 +24,7 @@ from section_blocks import CASES, GOLDEN, SECTIONS, as_data, build_synthetic, co
 from polku.errors import PolkuError, UsageError
 from polku.i18n import LANGUAGES, t
 from polku.pipeline.settings import AnalysisContext
-from polku.reports import render
+from polku.reports import compute, render
 from polku.reports.context import RunHeader
 from polku.reports.formats import write_report_as
 from polku.reports.registry import sections
@@ -46,7 +46,7 @@ def stores(filled_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="module")
 def results(stores: dict[str, Store]) -> dict[str, dict[str, pd.DataFrame]]:
     """Every store's run tables, computed once."""
-    return {name: render.compute_sections(store, AnalysisContext()) for name, store in stores.items()}
+    return {name: compute.compute_sections(store, AnalysisContext()) for name, store in stores.items()}
 
 
 @pytest.fixture()
@@ -143,7 +143,7 @@ def test_render_never_touches_the_store(results: dict, monkeypatch: pytest.Monke
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the report read the store while rendering")
 
-    for cls in (Store, render.ReportStore):
+    for cls in (Store, compute.ReportStore):
         monkeypatch.setattr(cls, "table", refuse)
         monkeypatch.setattr(cls, "ibis", property(refuse))
     monkeypatch.setattr("polku.store.open_store", refuse)
@@ -153,7 +153,7 @@ def test_render_never_touches_the_store(results: dict, monkeypatch: pytest.Monke
 
 
 def test_compute_is_deterministic(stores: dict[str, Store], results: dict) -> None:
-    again = render.compute_sections(stores["synthetic"], AnalysisContext())
+    again = compute.compute_sections(stores["synthetic"], AnalysisContext())
     assert list(again) == list(results["synthetic"])
     for name, frame in again.items():
         pd.testing.assert_frame_equal(frame, results["synthetic"][name], check_exact=True, obj=name)

@@ -19,8 +19,9 @@ from polku import sdc
 from polku.cli import main
 from polku.pipeline.settings import AnalysisContext
 from polku.reports import queries
+from polku.reports.compute import ReportStore
 from polku.reports.header import compute_header
-from polku.reports.render import ReportStore, make_context
+from polku.reports.render import make_context
 from polku.reports.sections.impact import compute_impact, impact_section
 from polku.store import open_store
 

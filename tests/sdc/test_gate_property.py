@@ -27,8 +27,9 @@ from polku import sdc
 from polku.pipeline.settings import AnalysisContext
 from polku.pipeline.store_views import store_views
 from polku.quality import summarise
+from polku.reports.compute import ReportStore, compute_sections
 from polku.reports.context import ReportContext
-from polku.reports.render import ReportStore, compute_sections, render_sections
+from polku.reports.render import render_sections
 from polku.reports.sections.cost_benefit import _analyse
 from polku.reports.sections.impact import OUTCOME
 from polku.store import open_store

@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from polku.impact.registry import DEFAULT_METHOD
-
 OUTCOME = "employed_12m"
 """The outcome the report and the run estimate by default: employed within 12 months."""
 
@@ -24,7 +22,7 @@ class AnalysisSettings:
     as_of: dt.date | None = None
     """The data's end date; None means the latest date the store holds."""
     seed: int = 0
-    method: str = DEFAULT_METHOD
+    method: str = field(default_factory=lambda: _default_method())
     outcome: str = OUTCOME
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,6 +30,14 @@ class AnalysisSettings:
         values = asdict(self)
         values["as_of"] = self.as_of.isoformat() if self.as_of else None
         return values
+
+
+def _default_method() -> str:
+    """The registry's default estimator, imported only when settings are made: reading a run
+    (the report, the web) needs these types but never the estimators and their libraries."""
+    from polku.impact.registry import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
 
 
 @dataclass

@@ -8,9 +8,12 @@ analysis) -> tables` and a `render(results, context) -> blocks` registered with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from polku.reports.registry import Results, Section, register, sections
-from polku.store import Store
+
+if TYPE_CHECKING:
+    from polku.store import Store
 
 __all__ = ["Results", "Section", "build_report", "register", "sections"]
 
@@ -22,7 +25,7 @@ def build_report(store: Store, out_path: Path, *, lang: str = "en", fmt: str | N
     (`polku analyse`) and renders the run (`polku report --run`).
     """
     from polku.pipeline.settings import AnalysisContext
+    from polku.reports.compute import compute_sections
     from polku.reports.formats import write_report_as
-    from polku.reports.render import compute_sections
 
     return write_report_as(fmt, compute_sections(store, AnalysisContext()), out_path, lang=lang)

@@ -1,52 +1,50 @@
-"""Charts as inline SVG, drawn with matplotlib's Agg canvas and no pyplot state.
+"""The report's charts as inline SVG, drawn from a run's shown (gated) values.
 
 Why SVG text inside the HTML: the report must open on a machine without network access
 and stay sharp when printed. Only values that passed disclosure control are drawn; a
-hidden value leaves its bar out and the caption says so.
+hidden value leaves its bar or mark out and the caption says so. The drawing is plain SVG
+(`polku.reports.svg`), fast enough for the web to draw the same charts per request.
 """
 
 from __future__ import annotations
 
-import io
-import re
+import math
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib
-import numpy as np
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from polku.reports.svg import (
+    AXIS,
+    LABEL_SIZE,
+    TICK_SIZE,
+    Canvas,
+    Key,
+    Plot,
+    covering,
+    grid_lines,
+    heading,
+    nice_ticks,
+    padded,
+    panel_grid,
+    row_labels,
+    text_width,
+    x_axis,
+    y_axis,
+)
 
 COLOUR = "#2f6f8f"
 SECOND = "#b3541e"  # the comparison group, naive differences: orange against the blue
 MUTED = "#8c99a3"
-_SVG_START = re.compile(r"^.*?(?=<svg)", re.S)
-_NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+EXPECTED = "#c9d6df"
+WIDTH = 700.0
+PANELS_WIDTH = 900.0
 
 
-def _svg_text(figure: Figure, chart_id: str) -> str:
-    """The figure as an `<svg>` element without XML prologue, doctype or metadata."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = _METADATA.sub("", _SVG_START.sub("", buffer.getvalue(), count=1))
-    text = _NAMESPACES.sub("", text)  # inline SVG in HTML needs no namespace declarations
-    for prefix in ('id="', "url(#", 'href="#'):  # ids unique across the charts of one page
-        text = text.replace(prefix, f"{prefix}{chart_id}-")
-    return text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" ', 1)
+def _label_margin(labels: Sequence[str], size: float = TICK_SIZE, cap: float = 260) -> float:
+    return min(cap, max((text_width(label, size) for label in labels), default=0) + 16)
 
 
-def _finished(figure: Figure, chart_id: str, title: str) -> str:
-    """The laid-out figure as SVG with its accessible title."""
-    figure.tight_layout()
-    return _titled(figure, chart_id, title)
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(v)]
 
 
 def bar_chart(
@@ -60,29 +58,55 @@ def bar_chart(
     horizontal: bool = False,
 ) -> str | None:
     """A bar chart of the shown (not None) values, or None when nothing may be drawn."""
-    pairs = [(label, v) for label, v in zip(labels, values) if v is not None]
+    pairs = [(label, float(v)) for label, v in zip(labels, values) if v is not None]
     if not pairs:
         return None
     names, heights = [p[0] for p in pairs], [p[1] for p in pairs]
-    figure = Figure(figsize=(7.0, max(2.6, 0.38 * len(pairs) + 1.2) if horizontal else 3.4))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    ticks = covering(nice_ticks(min(0.0, *heights), max(0.0, *heights)), max(heights))
+    span = (min(ticks[0], 0.0, *heights), ticks[-1])
     if horizontal:
-        axes.barh(names[::-1], heights[::-1], color=COLOUR)
-        axes.set_xlabel(value_label)
-        axes.set_ylabel(category_label)
-    else:
-        axes.bar(names, heights, color=COLOUR)
-        axes.set_ylabel(value_label)
-        axes.set_xlabel(category_label)
-        axes.tick_params(axis="x", labelrotation=30 if len(pairs) > 6 else 0)
-    axes.set_title(title, loc="left", fontsize=11)
-    axes.spines[["top", "right"]].set_visible(False)
-    return _finished(figure, chart_id, title)
+        return _horizontal_bars(chart_id, title, names, heights, ticks, span, value_label, category_label)
+    canvas = Canvas(chart_id, title, WIDTH, 340)
+    turned = len(pairs) > 6
+    plot = Plot(78, 46, WIDTH - 96, 340 - 46 - (96 if turned else 62), y_range=span)
+    band = plot.width / len(pairs)
+    for index, (name, height) in enumerate(pairs):
+        x = plot.left + index * band
+        canvas.rect(x + 0.1 * band, plot.y(0), 0.8 * band, plot.y(height) - plot.y(0), COLOUR)
+        if turned:
+            canvas.text(x + band / 2 + 4, plot.bottom + 10, name, anchor="end", rotate=-30)
+        else:
+            canvas.text(x + band / 2, plot.bottom + 13, name, anchor="middle")
+    canvas.line(plot.left, plot.y(0), plot.left + plot.width, plot.y(0))
+    y_axis(canvas, plot, ticks, value_label)
+    canvas.text(plot.left + plot.width / 2, canvas.height - 12, category_label, LABEL_SIZE, anchor="middle")
+    heading(canvas)
+    return canvas.render()
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _horizontal_bars(
+    chart_id: str,
+    title: str,
+    names: list[str],
+    widths: list[float],
+    ticks: list[float],
+    span: tuple[float, float],
+    value_label: str,
+    category_label: str,
+) -> str:
+    height = max(260.0, 38 * len(names) + 130)
+    canvas = Canvas(chart_id, title, WIDTH, height)
+    left = _label_margin(names) + 30
+    plot = Plot(left, 46, WIDTH - left - 24, height - 46 - 50, x_range=span)
+    for index, width in enumerate(widths):
+        y = plot.row(index, len(names))
+        band = plot.height / len(names)
+        canvas.rect(plot.x(0), y - 0.4 * band, plot.x(width) - plot.x(0), 0.8 * band, COLOUR)
+    row_labels(canvas, plot, names)
+    x_axis(canvas, plot, ticks, value_label)
+    canvas.text(14, plot.top + plot.height / 2, category_label, LABEL_SIZE, anchor="middle", rotate=-90)
+    heading(canvas)
+    return canvas.render()
 
 
 def forest_chart(
@@ -102,23 +126,25 @@ def forest_chart(
     comparison would have been off."""
     if not labels:
         return None
-    figure = Figure(figsize=(7.0, max(2.4, 0.45 * len(labels) + 1.3)))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    rows = list(range(len(labels)))[::-1]
-    for row, _value, (low, high) in zip(rows, estimates, intervals):
-        axes.plot([low, high], [row, row], color=COLOUR, linewidth=2)
-    axes.plot(estimates, rows, "o", color=COLOUR, label=estimate_label)
-    shown = [(row, v) for row, v in zip(rows, naive) if v is not None]
-    if shown:
-        axes.plot([v for _, v in shown], [r for r, _ in shown], "D", markerfacecolor="none", color="#b3541e", label=naive_label)
-    axes.axvline(0, color="#777777", linewidth=0.8)
-    axes.set_yticks(rows, labels)
-    axes.set_xlabel(value_label)
-    axes.set_title(title, loc="left", fontsize=11)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower right", fontsize=8, frameon=False)
-    return _finished(figure, chart_id, title)
+    height = max(240.0, 45 * len(labels) + 120)
+    canvas = Canvas(chart_id, title, WIDTH, height)
+    left = _label_margin(labels) + 8
+    ends = [v for pair in intervals for v in pair]
+    plot = Plot(left, 50, WIDTH - left - 24, height - 50 - 50)
+    plot.x_range = padded([*estimates, *ends, *_finite(naive)], include=[0.0])
+    ticks = [t for t in nice_ticks(*plot.x_range) if plot.x_range[0] <= t <= plot.x_range[1]]
+    canvas.line(plot.x(0), plot.top, plot.x(0), plot.bottom, "#777777", 0.8)
+    for index, (value, (low, high), plain) in enumerate(zip(estimates, intervals, naive)):
+        y = plot.row(index, len(labels))
+        canvas.line(plot.x(low), y, plot.x(high), y, COLOUR, 2)
+        canvas.dot(plot.x(value), y, COLOUR)
+        if plain is not None:
+            canvas.diamond(plot.x(plain), y, SECOND)
+    row_labels(canvas, plot, labels)
+    x_axis(canvas, plot, ticks, value_label)
+    keys = [Key("dot", COLOUR, estimate_label)] + ([Key("diamond", SECOND, naive_label)] if _finite(naive) else [])
+    heading(canvas, keys)
+    return canvas.render()
 
 
 def tornado_chart(
@@ -138,60 +164,27 @@ def tornado_chart(
     thousands."""
     if not labels:
         return None
-    figure = Figure(figsize=(7.0, max(2.2, 0.5 * len(labels) + 1.2)))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    rows = list(range(len(labels)))[::-1]
-    axes.barh(rows, [low - centre for low in at_low], left=centre, color=SECOND, label=low_label)
-    axes.barh(rows, [high - centre for high in at_high], left=centre, color=COLOUR, label=high_label)
-    axes.axvline(centre, color="#333333", linewidth=0.8)
-    axes.axvline(0, color="#777777", linewidth=0.8, linestyle=":")
-    axes.set_yticks(rows, [textwrap.fill(label, 34) for label in labels])
-    axes.set_xlabel(value_label)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1000:,.0f}"))  # thousands: labels stay apart
-    axes.xaxis.set_major_locator(MaxNLocator(6))
-    axes.set_title(title, loc="left", fontsize=11)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower right", fontsize=8, frameon=False)
-    return _finished(figure, chart_id, title)
+    wrapped = [textwrap.fill(label, 34) for label in labels]
+    height = max(220.0, 50 * len(labels) + 120)
+    canvas = Canvas(chart_id, title, WIDTH, height)
+    left = _label_margin(wrapped) + 8
+    plot = Plot(left, 50, WIDTH - left - 24, height - 50 - 50)
+    plot.x_range = padded([*at_low, *at_high], include=[centre, 0.0])
+    band = plot.height / len(labels)
+    for index, (low, high) in enumerate(zip(at_low, at_high)):
+        y = plot.row(index, len(labels))
+        canvas.rect(plot.x(centre), y - 0.4 * band, plot.x(low) - plot.x(centre), 0.8 * band, SECOND)
+        canvas.rect(plot.x(centre), y - 0.4 * band, plot.x(high) - plot.x(centre), 0.8 * band, COLOUR)
+    canvas.line(plot.x(centre), plot.top, plot.x(centre), plot.bottom, "#333333", 0.8)
+    canvas.line(plot.x(0), plot.top, plot.x(0), plot.bottom, "#777777", 0.8, "2,3")
+    row_labels(canvas, plot, wrapped)
+    ticks = [t for t in nice_ticks(*plot.x_range, count=6) if plot.x_range[0] <= t <= plot.x_range[1]]
+    x_axis(canvas, plot, ticks, value_label, fmt=lambda v: f"{v / 1000:,.0f}".replace("-", "\u2212"))
+    heading(canvas, [Key("patch", SECOND, low_label), Key("patch", COLOUR, high_label)])
+    return canvas.render()
 
 
 # --- small multiples: one panel per service ---------------------------------------------
-
-
-def _titled(figure: Figure, chart_id: str, title: str) -> str:
-    svg = _svg_text(figure, chart_id)
-    return svg.replace(">", f'><title id="{chart_id}-title">{_escape(title)}</title>', 1)
-
-
-def _panels(
-    n: int, ncols: int, width: float, row_height: float, *, sharey: bool = False, top: float = 0.35
-) -> tuple[Figure, list]:
-    """A figure with `n` panels in rows of `ncols` (unused cells removed), its title space on top."""
-    ncols = max(1, min(ncols, n))
-    nrows = -(-n // ncols)
-    figure = Figure(figsize=(width, nrows * row_height + top))
-    FigureCanvasAgg(figure)
-    grid = figure.subplots(nrows, ncols, sharey=sharey, squeeze=False)
-    axes = [ax for row in grid for ax in row]
-    for ax in axes[n:]:
-        ax.remove()
-    for ax in axes[:n]:
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.tick_params(labelsize=8)
-    return figure, axes[:n]
-
-
-def _heading(figure: Figure, title: str, legend: list | None = None, ncol: int = 3) -> None:
-    figure.suptitle(title, x=0.01, y=0.995, ha="left", va="top", fontsize=11)
-    if legend:
-        figure.legend(handles=legend, loc="upper right", bbox_to_anchor=(0.995, 1.0), ncol=ncol, fontsize=8, frameon=False)
-
-
-def _layout(figure: Figure) -> None:
-    """Tight panels below the title (tight_layout leaves room for a suptitle; the legend
-    shares its line)."""
-    figure.tight_layout()
 
 
 def love_plot(
@@ -206,34 +199,37 @@ def love_plot(
     threshold: float = 0.1,
 ) -> str | None:
     """Absolute standardised mean differences per covariate before (open) and after (filled)
-    weighting, one panel per (name, before, after), covariates shared down the rows."""
+    weighting, one panel per (name, before, after), covariates shared along each row of panels."""
     if not panels or not covariates:
         return None
-    rows = np.arange(len(covariates))[::-1]
-    figure, axes = _panels(len(panels), 6, 9.8, 0.16 * len(covariates) + 1.1, sharey=True)
-    for ax, (name, before, after) in zip(axes, panels):
-        for values, style in (
-            (before, {"marker": "o", "markerfacecolor": "none", "color": MUTED}),
-            (after, {"marker": "o", "color": COLOUR}),
-        ):
-            shown = [(r, abs(v)) for r, v in zip(rows, values) if v is not None and np.isfinite(v)]
-            ax.plot([v for _, v in shown], [r for r, _ in shown], linestyle="none", markersize=3.5, **style)
-        largest = max([abs(v) for v in (*before, *after) if v is not None and np.isfinite(v)], default=0.0)
-        ax.set_xlim(0, max(0.3, 1.08 * largest))
-        ax.axvline(threshold, color=SECOND, linewidth=0.8, linestyle="--")
-        ax.set_title(textwrap.fill(name, 18), fontsize=8, loc="left")
-        ax.set_xlabel(axis_label, fontsize=8)
-        ax.grid(axis="y", color="#e6eaee", linewidth=0.5)
-    axes[0].set_yticks(rows, covariates, fontsize=7)
-    axes[0].set_ylim(-0.7, len(covariates) - 0.3)
-    legend = [
-        Line2D([], [], marker="o", markerfacecolor="none", color=MUTED, linestyle="none", label=before_label),
-        Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=after_label),
-        Line2D([], [], color=SECOND, linestyle="--", label=f"{threshold:g}"),
-    ]
-    _heading(figure, title, legend)
-    _layout(figure)
-    return _titled(figure, chart_id, title)
+    columns = min(6, len(panels))
+    labels_width = _label_margin(covariates, 10)
+    names = [textwrap.fill(name, 18) for name, _, _ in panels]
+    top_lines = max(name.count("\n") + 1 for name in names)
+    width = (980.0 - 24 - labels_width) / columns
+    height = 16 * len(covariates) + 56 + 13 * top_lines
+    corners, total = panel_grid(len(panels), columns, width, height)
+    canvas = Canvas(chart_id, title, 980.0, total)
+    for index, ((_, y), name, (_, before, after)) in enumerate(zip(corners, names, panels)):
+        left = 8 + labels_width + (index % columns) * width + 8
+        plot = Plot(left, y + 13 * top_lines + 8, width - 18, 16 * len(covariates))
+        largest = max([abs(v) for v in _finite([*before, *after])], default=0.0)
+        plot.x_range = (0.0, max(0.3, 1.08 * largest))
+        plot.y_range = (-0.7, len(covariates) - 0.3)
+        grid_lines(canvas, plot, ys=range(len(covariates)))
+        canvas.line(plot.x(threshold), plot.top, plot.x(threshold), plot.bottom, SECOND, 0.8, "5,3")
+        for values, hollow, colour in ((before, True, MUTED), (after, False, COLOUR)):
+            for row, value in enumerate(values):
+                if value is not None and math.isfinite(value):
+                    canvas.dot(plot.x(abs(value)), plot.y(len(covariates) - 1 - row), colour, 3.2, hollow)
+        if index % columns == 0:
+            for row, covariate in enumerate(covariates):
+                canvas.text(plot.left - 7, plot.y(len(covariates) - 1 - row), covariate, 10, anchor="end")
+        canvas.line(plot.left, plot.top, plot.left, plot.bottom)
+        canvas.text(plot.left, y + 6 + 6.5 * top_lines, name, LABEL_SIZE - 1)
+        x_axis(canvas, plot, [t for t in nice_ticks(*plot.x_range, count=3) if t <= plot.x_range[1]], axis_label)
+    heading(canvas, [Key("hollow", MUTED, before_label), Key("dot", COLOUR, after_label), Key("dash", SECOND, f"{threshold:g}")])
+    return canvas.render()
 
 
 def overlap_plot(
@@ -252,33 +248,34 @@ def overlap_plot(
     participants above the axis and comparison people below; hidden bins (None) are not drawn."""
     if not panels:
         return None
-    edges = np.asarray(bins, dtype=float)
-    width, left = np.diff(edges), edges[:-1]
-    figure, axes = _panels(len(panels), 3, 9.0, 2.1)
-    for ax, (name, treated, control) in zip(axes, panels):
+    edges = [float(b) for b in bins]
+    corners, total = panel_grid(len(panels), 3, (PANELS_WIDTH - 16) / min(3, len(panels)), 210)
+    canvas = Canvas(chart_id, title, PANELS_WIDTH, total)
+    for (x, y), (name, treated, control) in zip(corners, panels):
+        plot = Plot(x + 64, y + 24, (PANELS_WIDTH - 16) / min(3, len(panels)) - 84, 210 - 24 - 46)
+        plot.x_range = (edges[0], edges[-1])
+        plot.y_range = padded([-v for v in _finite(control)] + _finite(treated), include=[0.0])
         for values, sign, colour in ((treated, 1, COLOUR), (control, -1, SECOND)):
-            shown = [(i, v) for i, v in enumerate(values) if v is not None]
-            keep = [i for i, _ in shown]
-            ax.bar(left[keep], [sign * v for _, v in shown], width=width[keep], align="edge", color=colour, alpha=0.85)
-        ax.axhline(0, color="#555555", linewidth=0.6)
+            for left, right, value in zip(edges, edges[1:], values):
+                if value is not None:
+                    canvas.rect(
+                        plot.x(left),
+                        plot.y(0),
+                        plot.x(right) - plot.x(left),
+                        plot.y(sign * value) - plot.y(0),
+                        colour,
+                        opacity=0.85,
+                    )
+        canvas.line(plot.left, plot.y(0), plot.left + plot.width, plot.y(0), AXIS, 0.6)
         if trim is not None:
-            ax.axvline(1 - trim, color="#555555", linewidth=0.6, linestyle=":")
-        ax.set_xlim(edges[0], edges[-1])
-        ax.set_title(name, fontsize=8.5, loc="left")
-        ax.set_xlabel(axis_label, fontsize=8)
-        ax.yaxis.set_major_formatter(_absolute)
-    for ax in axes[:: min(3, len(axes))]:
-        ax.set_ylabel(share_label, fontsize=8)
-    _heading(figure, title, [Patch(color=COLOUR, label=treated_label), Patch(color=SECOND, label=control_label)], ncol=2)
-    _layout(figure)
-    return _titled(figure, chart_id, title)
+            canvas.line(plot.x(1 - trim), plot.top, plot.x(1 - trim), plot.bottom, AXIS, 0.6, "2,3")
+        ticks = [t for t in nice_ticks(*plot.y_range, count=4) if plot.y_range[0] <= t <= plot.y_range[1]]
+        y_axis(canvas, plot, ticks, share_label if x < 20 else "", fmt=lambda v: f"{abs(v):g}")
+        canvas.text(plot.left, y + 10, name, LABEL_SIZE - 1)
+        x_axis(canvas, plot, nice_ticks(edges[0], edges[-1], count=4), axis_label)
+    heading(canvas, [Key("patch", COLOUR, treated_label), Key("patch", SECOND, control_label)])
+    return canvas.render()
 
-
-def _absolute_format(value: float, _position: int) -> str:
-    return f"{abs(value):g}"
-
-
-_absolute = FuncFormatter(_absolute_format)
 
 Series = tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
 """(label, x, value, band low, band high) of one curve."""
@@ -298,28 +295,27 @@ def curve_panels(
     the main colour, the second dashed in the second colour. Empty series are skipped."""
     if not panels:
         return None
-    styles = ({"color": COLOUR, "linestyle": "-"}, {"color": SECOND, "linestyle": "--"})
-    figure, axes = _panels(len(panels), 3, 9.0, 2.2, sharey=True)
-    labels: dict[str, dict] = {}
-    for ax, (name, series) in zip(axes, panels):
-        for (label, x, value, low, high), style in zip(series, styles):
-            labels.setdefault(label, style)
-            if len(x) < 2:
+    styles = ((COLOUR, "line"), (SECOND, "dash"))
+    width = (PANELS_WIDTH - 16) / min(3, len(panels))
+    corners, total = panel_grid(len(panels), 3, width, 220)
+    canvas = Canvas(chart_id, title, PANELS_WIDTH, total)
+    keys: dict[str, Key] = {}
+    for (x, y), (name, series) in zip(corners, panels):
+        plot = Plot(x + 56, y + 24, width - 76, 220 - 24 - 46, x_range=(0.0, x_max), y_range=(0.0, 100.0))
+        grid_lines(canvas, plot, xs=list(x_ticks) or nice_ticks(0, x_max, 4), ys=(25, 50, 75, 100))
+        for (label, xs, values, low, high), (colour, kind) in zip(series, styles):
+            keys.setdefault(label, Key(kind, colour, label))
+            if len(xs) < 2:
                 continue
-            ax.fill_between(x, low, high, color=style["color"], alpha=0.15, linewidth=0)
-            ax.plot(x, value, linewidth=1.6, **style)
-        ax.set_xlim(0, x_max)
-        if x_ticks:
-            ax.set_xticks(list(x_ticks))
-        ax.set_ylim(0, 100)
-        ax.grid(color="#e6eaee", linewidth=0.5)
-        ax.set_title(name, fontsize=8.5, loc="left")
-        ax.set_xlabel(x_label, fontsize=8)
-    for ax in axes[:: min(3, len(axes))]:
-        ax.set_ylabel(y_label, fontsize=8)
-    _heading(figure, title, [Line2D([], [], linewidth=1.6, label=k, **v) for k, v in labels.items()], ncol=2)
-    _layout(figure)
-    return _titled(figure, chart_id, title)
+            upper = [(plot.x(a), plot.y(b)) for a, b in zip(xs, high)]
+            lower = [(plot.x(a), plot.y(b)) for a, b in zip(xs, low)]
+            canvas.area(upper + lower[::-1], colour, 0.15)
+            canvas.path([(plot.x(a), plot.y(b)) for a, b in zip(xs, values)], colour, 1.6, "6,3" if kind == "dash" else "")
+        y_axis(canvas, plot, [0, 25, 50, 75, 100], y_label if x < 20 else "")
+        canvas.text(plot.left, y + 10, name, LABEL_SIZE - 1)
+        x_axis(canvas, plot, list(x_ticks) or nice_ticks(0, x_max, 4), x_label)
+    heading(canvas, list(keys.values()))
+    return canvas.render()
 
 
 def expected_panels(
@@ -337,25 +333,25 @@ def expected_panels(
     observed value would fall by chance) for each row of each panel; None is not drawn."""
     if not panels:
         return None
-    figure, axes = _panels(len(panels), 3, 9.0, 0.32 * max(len(p[1]) for p in panels) + 0.9)
-    for ax, (name, labels, observed, expected, bands) in zip(axes, panels):
-        rows = np.arange(len(labels))[::-1]
-        for row, e, band in zip(rows, expected, bands):
-            if e is None:
-                continue
-            ax.barh(row, e, height=0.55, color="#c9d6df")
-            if band is not None:
-                ax.plot(band, [row, row], color="#555555", linewidth=1.2)
-        shown = [(r, o) for r, o in zip(rows, observed) if o is not None]
-        ax.plot([o for _, o in shown], [r for r, _ in shown], "o", color=COLOUR, markersize=5)
-        ax.set_yticks(rows, labels, fontsize=8)
-        ax.set_xlim(0, 100)
-        ax.set_title(name, fontsize=8.5, loc="left")
-        ax.set_xlabel(axis_label, fontsize=8)
-    legend = [
-        Line2D([], [], marker="o", color=COLOUR, linestyle="none", label=observed_label),
-        Patch(color="#c9d6df", label=expected_label),
-    ]
-    _heading(figure, title, legend, ncol=2)
-    _layout(figure)
-    return _titled(figure, chart_id, title)
+    rows = max(len(p[1]) for p in panels)
+    width = (PANELS_WIDTH - 16) / min(3, len(panels))
+    height = 30 * rows + 84
+    corners, total = panel_grid(len(panels), 3, width, height)
+    canvas = Canvas(chart_id, title, PANELS_WIDTH, total)
+    for (x, y), (name, labels, observed, expected, bands) in zip(corners, panels):
+        margin = _label_margin(labels, TICK_SIZE, 120)
+        plot = Plot(x + margin + 4, y + 24, width - margin - 24, height - 24 - 50, x_range=(0.0, 100.0))
+        band = plot.height / max(len(labels), 1)
+        for index, (value, middle, chance) in enumerate(zip(observed, expected, bands)):
+            row = plot.row(index, len(labels))
+            if middle is not None:
+                canvas.rect(plot.x(0), row - 0.275 * band, plot.x(middle) - plot.x(0), 0.55 * band, EXPECTED)
+                if chance is not None:
+                    canvas.line(plot.x(chance[0]), row, plot.x(chance[1]), row, AXIS, 1.2)
+            if value is not None:
+                canvas.dot(plot.x(value), row, COLOUR)
+        row_labels(canvas, plot, labels)
+        canvas.text(plot.left, y + 10, name, LABEL_SIZE - 1)
+        x_axis(canvas, plot, [0, 25, 50, 75, 100], axis_label)
+    heading(canvas, [Key("dot", COLOUR, observed_label), Key("patch", EXPECTED, expected_label)])
+    return canvas.render()

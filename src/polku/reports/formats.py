@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from polku import __version__
 from polku.errors import UsageError
@@ -19,7 +20,9 @@ from polku.reports import header
 from polku.reports.context import RunHeader
 from polku.reports.registry import Results
 from polku.reports.render import RenderedSection, make_context, render_html, render_sections
-from polku.reports.xlsx import ReportFacts, workbook_bytes
+
+if TYPE_CHECKING:
+    from polku.reports.xlsx import ReportFacts
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".zip": "csv", ".html": "html", ".htm": "html"}
@@ -58,6 +61,8 @@ def _pdf(results: Results, lang: str, run: RunHeader | None) -> bytes:
 
 
 def _xlsx(results: Results, lang: str, run: RunHeader | None) -> bytes:
+    from polku.reports.xlsx import workbook_bytes  # openpyxl only for a workbook
+
     return workbook_bytes(*rendered_report(results, lang, run))
 
 
@@ -69,6 +74,8 @@ def _csv(results: Results, lang: str, run: RunHeader | None) -> bytes:
 
 def rendered_report(results: Results, lang: str, run: RunHeader | None = None) -> tuple[ReportFacts, list[RenderedSection]]:
     """The header facts and the sections of the report, rendered as `render_html` renders them."""
+    from polku.reports.xlsx import ReportFacts
+
     ctx = make_context(results, lang, run)
     areas = ", ".join(header.areas(results)) or ctx.t("common.not_given")
     return ReportFacts(ctx, areas, __version__), render_sections(results, ctx)

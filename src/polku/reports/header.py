@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from polku.quality import latest_imports
-from polku.reports import queries
 from polku.reports.frames import table, typed_frame
 from polku.reports.registry import Results
-from polku.store import Store
+
+if TYPE_CHECKING:
+    from polku.store import Store
 
 IMPORTS = {
     "import_id": "int64",
@@ -35,6 +36,9 @@ IMPORTS = {
 def compute_header(store: Store) -> dict[str, pd.DataFrame]:
     """`report_areas`, `report_extraction` (no row when the store holds no dates) and
     `report_imports`, sorted by their keys."""
+    from polku.quality import latest_imports  # the engine only when a run is computed
+    from polku.reports import queries
+
     latest = queries.extraction_date(store)
     return {
         "report_areas": pd.DataFrame({"area_id": pd.Series(queries.areas(store), dtype=object)}),

@@ -15,17 +15,20 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block
 from polku.reports.context import ReportContext
-from polku.store import Store
 
 Results = Mapping[str, pd.DataFrame]
 """The stored tables of one analysis run, by name."""
-Computer = Callable[[Store, AnalysisContext], Mapping[str, pd.DataFrame]]
+if TYPE_CHECKING:
+    from polku.store import Store  # the engine is imported by `polku analyse`, not by a reader of runs
+
+Computer = Callable[["Store", AnalysisContext], Mapping[str, pd.DataFrame]]
 Renderer = Callable[[Results, ReportContext], Sequence[Block]]
 
 

@@ -9,37 +9,17 @@ open offline; it makes no request to any server (no CDN, no fonts, no scripts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
-import ibis.expr.types as ir
-import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from polku import __version__, sdc
-from polku.pipeline.settings import AnalysisContext
 from polku.reports import header
 from polku.reports.blocks import Block
 from polku.reports.context import ReportContext, RunHeader
 from polku.reports.registry import Results, sections
-from polku.store import Store
-
-
-@dataclass
-class ReportStore(Store):
-    """The store as one analysis reads it: each table looked up once.
-
-    Why: every `Store.table` call asks DuckDB for the schema; an analysis makes about seventy
-    such calls, which cost more than the queries themselves.
-    """
-
-    _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
-
-    def table(self, name: str) -> ir.Table:
-        if name not in self._tables:
-            self._tables[name] = self.ibis.table(name)
-        return self._tables[name]
 
 
 @dataclass(frozen=True)
@@ -71,20 +51,6 @@ def make_context(results: Results, lang: str, run: RunHeader | None = None) -> R
         extraction_date=header.extraction_date(results),
         run=run,
     )
-
-
-def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
-    """The header's and every section's tables, as `polku analyse` stores them in a run;
-    names are unique."""
-    if not isinstance(store, ReportStore):
-        store = store.shared_as(ReportStore)
-    tables: dict[str, pd.DataFrame] = header.compute_header(store)
-    for section in sections():
-        for name, frame in section.compute(store, analysis).items():
-            if name in tables:
-                raise ValueError(f"report table {name!r} is computed by two sections")
-            tables[name] = frame
-    return tables
 
 
 def render_sections(results: Results, ctx: ReportContext) -> list[RenderedSection]:

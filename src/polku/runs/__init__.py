@@ -1,6 +1,6 @@
 """Analysis runs: the persist step between the pipeline and every view.
 
-`polku analyse` computes every report section's tables once (`reports.render.compute_sections`)
+`polku analyse` computes every report section's tables once (`reports.compute.compute_sections`)
 and stores them, with their provenance, as one immutable folder beside the store
 (`<store>.runs/<run_id>/`). The report, the terminal and later the web read a run and
 never fit, so every figure names the run, data, parameters and code it came from, and two

@@ -19,7 +19,7 @@ from polku.store.snapshots import describe, open_snapshot
 def analyse(store_path: Path | str | None = None, settings: AnalysisSettings | None = None) -> Run:
     """Compute every report section's tables over the store's newest snapshot and publish
     them, with their provenance, as a new run; the run."""
-    from polku.reports.render import ReportStore, compute_sections
+    from polku.reports.compute import ReportStore, compute_sections
 
     settings = settings or AnalysisSettings()
     target = store_target(store_path)

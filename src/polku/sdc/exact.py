@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from polku.store import audit
-
 
 def log_exact_use(command: str, *, store: Path | str | None = None, **details: Any) -> None:
     """Note on the current command's audit row that `command` printed exact, unprotected
     figures (`data.exact`), with the store it read and any further details."""
+    from polku.store import audit  # the store's engine only where an exact figure is printed
+
     audit.note(exact=True, exact_command=command, exact_store=None if store is None else str(store), **details)
