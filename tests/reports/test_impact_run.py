@@ -229,3 +229,25 @@ def test_cost_benefit_row_hides_participants_beside_the_impact_count(
     assert released["hidden_with_impact"] == hidden
     tables = cba_tables([row])
     assert stored_cost_benefit({name: _round_trip(table) for name, table in tables.items()}) == [row]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_each_shown_effect_is_said_in_plain_words(run: Run, lang: str) -> None:
+    """Issue 15.8: the impact section itself says each service's effect in plain words, with
+    its interval, from the same released row as the effects table (not only the summary)."""
+    from polku.reports.blocks import Table
+    from polku.reports.plain import plain_words
+
+    c = ctx(lang)
+    blocks = impact.impact_section(run.tables | run.names, c)
+    plain = next(b for b in blocks if isinstance(b, Table) and b.id == "impact-plain")
+    released = impact.released_rows(10, [row for v in run.analysis.computed["impact_views"] for row in v.rows])
+    shown = [r for r in released if r["level"] == "service" and r["estimate"] is not None]
+    assert len(plain.rows) == len(shown) >= 1  # coaching; the other services are too small at 600 clients
+    service = service_labeler(run.names, c)
+    for row, r in zip(plain.rows, shown):
+        expected = plain_words(lang, r["outcome_mean_treated"], r["estimate"], r["ci_low"], r["ci_high"], 12)
+        assert row == (service(r["service_code"]), expected)
+    coach = next(r for r in shown if r["service_code"] == "COACH")
+    found = round(100 * coach["outcome_mean_treated"])
+    assert str(found) in dict(plain.rows)[service("COACH")]

@@ -18,9 +18,10 @@ from polku.impact.results import BalanceRow, EffectEstimate, Overlap
 from polku.pipeline.by_service import ServiceEstimate
 from polku.pipeline.store_views import Checks, ExpectedRow
 from polku.reports.context import ReportContext
+from polku.reports.plain import plain_words, whole
 from polku.reports.sections.cba_tables import cba_tables
 from polku.reports.sections.impact_tables import check_tables, curve_table, effect_tables, expected_table
-from polku.reports.sections.summary import Trust, plain_words, summary_rows, summary_section, trust, verdict, whole
+from polku.reports.sections.summary import Trust, summary_rows, summary_section, trust, verdict
 
 # --- plain words: hand-computed ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -175,6 +176,21 @@ def test_the_parameters_digest_changes_with_any_parameter_file(tmp_path: Path, m
 def test_no_git_commit_outside_a_checkout_of_polku(tmp_path: Path) -> None:
     (tmp_path / "src" / "polku").mkdir(parents=True)
     assert provenance.git_commit(tmp_path / "src" / "polku") is None
+    assert provenance.git_dirty(tmp_path / "src" / "polku") is None
+
+
+def test_a_changed_checkout_is_flagged_dirty(tmp_path: Path) -> None:
+    """A run made from uncommitted code says so: its commit alone would not name the code."""
+    package = tmp_path / "src" / "polku"
+    package.mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    assert provenance.git_dirty(package) is False
+    (package / "a.py").write_text("x = 2\n")
+    assert provenance.git_dirty(package) is True
 
 
 def test_a_run_id_never_has_the_shape_of_an_identity_code() -> None:

@@ -54,6 +54,18 @@ def git_commit(package: Path = PACKAGE) -> str | None:
         return None
 
 
+def git_dirty(package: Path = PACKAGE) -> bool | None:
+    """Whether the checkout's Polku code differs from its commit (uncommitted changes under
+    `src/`): then the commit alone does not say which code made the run. None outside a checkout."""
+    if git_commit(package) is None:
+        return None
+    try:
+        status = _git(package, "status", "--porcelain", "--", ".")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return status is not None
+
+
 def _git(folder: Path, *arguments: str) -> str | None:
     done = subprocess.run(
         ["git", "-C", str(folder), *arguments], capture_output=True, text=True, timeout=_GIT_SECONDS, check=False
@@ -103,6 +115,7 @@ def provenance(
         "parameters": parameters_digest(),
         "polku_version": polku.__version__,
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "seed": settings.seed,
         "settings": settings.to_dict(),
         "started_at": started.isoformat(),

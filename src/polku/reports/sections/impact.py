@@ -28,6 +28,7 @@ from polku.pipeline.store_views import ServiceView, store_views
 from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
+from polku.reports.plain import months_of, plain_words
 from polku.reports.registry import Results, register
 from polku.reports.sections.impact_consistency import cross_table
 from polku.reports.sections.impact_tables import StoredView, impact_tables, stored_views
@@ -97,6 +98,24 @@ def _service_table(ctx: ReportContext, rows: list[Released], service: Labeler) -
     )
 
 
+def _sentence(ctx: ReportContext, r: Released) -> str:
+    months = months_of(str(r["outcome"]))
+    return plain_words(ctx.lang, r["outcome_mean_treated"], r["estimate"], r["ci_low"], r["ci_high"], months)
+
+
+def _plain_table(ctx: ReportContext, rows: list[Released], service: Labeler) -> Table:
+    """Each shown effect as a sentence about 100 participants, from the same released figures."""
+    keys = ("outcome_mean_treated", "estimate", "ci_low", "ci_high")
+    body = tuple((service(r["service_code"]), _sentence(ctx, r)) for r in rows if all(r[k] is not None for k in keys))
+    return Table(
+        id="impact-plain",
+        caption=ctx.t("impact.plain.caption"),
+        header=(ctx.t("services.service"), ctx.t("summary.effect")),
+        rows=body,
+        note=ctx.t("impact.plain.note"),
+    )
+
+
 def _detail_table(
     ctx: ReportContext,
     rows: list[Released],
@@ -146,6 +165,7 @@ def impact_blocks(ctx: ReportContext, views: Sequence[StoredView], service: Labe
     at: Callable[[str], list[Released]] = lambda level: [r for r in rows if r["level"] == level]  # noqa: E731
     blocks: list[Block] = [Note(ctx.t("impact.warning"), tone="warning"), Note(ctx.t("impact.method"))]
     blocks.append(_service_table(ctx, at("service"), service))
+    blocks.append(_plain_table(ctx, at("service"), service))
     chart = _forest(ctx, at("service"), service)
     if chart is not None:
         blocks.append(chart)

@@ -11,7 +11,6 @@ and the cost-benefit rows released beside them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +18,11 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
-from polku.i18n import t
 from polku.pipeline.settings import AnalysisContext
 from polku.pipeline.store_views import Checks
 from polku.reports.blocks import Block, Note, Table, no_data
 from polku.reports.context import ReportContext
+from polku.reports.plain import months_of, plain_words
 from polku.reports.registry import register
 from polku.reports.sections.cba_tables import stored_cost_benefit
 from polku.reports.sections.cost_benefit import released_cost_benefit
@@ -34,32 +33,6 @@ from polku.store import Store
 
 SMD_GOOD, SMD_FAIR = 0.1, 0.2
 """Largest |SMD| after weighting below which balance counts as good, and as fair."""
-
-
-def whole(value: float) -> int:
-    """`value` rounded to a whole number, halves away from zero (2.5 -> 3, -2.5 -> -3), after
-    dropping float noise below 1e-9 (100 x 0.345 is 34.4999... in binary, and means 34.5)."""
-    value = round(value, 9)
-    return int(math.copysign(math.floor(abs(value) + 0.5), value))
-
-
-def plain_words(lang: str, rate: float, effect: float, low: float, high: float, months: int = 12) -> str:
-    """The effect as a sentence about 100 participants, with its 95 % interval.
-
-    `rate` is the participants' observed share in work, `effect` the estimated difference
-    (shares, not points): of 100 participants N = rate x 100 found work, and without the
-    service about M = (rate - effect) x 100 would have; the interval's limits, times 100,
-    are "more" or "fewer" by sign. Each number is rounded on its own to a whole person."""
-    found = min(max(whole(100 * rate), 0), 100)
-    without = min(max(whole(100 * (rate - effect)), 0), 100)
-    lo, hi = whole(100 * low), whole(100 * high)
-    if lo >= 0:
-        interval = t("plain.interval.more", lang, low=lo, high=hi)
-    elif hi <= 0:
-        interval = t("plain.interval.fewer", lang, low=-hi, high=-lo)
-    else:
-        interval = t("plain.interval.mixed", lang, low=-lo, high=hi)
-    return t("plain.sentence", lang, found=found, months=months, without=without, interval=interval)
 
 
 def verdict(estimate: float | None, low: float | None, high: float | None) -> str:
@@ -153,12 +126,6 @@ def summary_rows(results: Mapping[str, pd.DataFrame], threshold: int) -> list[Su
             )
         )
     return out
-
-
-def months_of(outcome: str) -> int:
-    """The window of an `employed_<n>m` outcome (12 for the report's)."""
-    tail = outcome.rpartition("_")[2]
-    return int(tail[:-1]) if tail.endswith("m") and tail[:-1].isdigit() else 12
 
 
 def _trust_text(ctx: ReportContext, value: Trust | None) -> str:
