@@ -2,20 +2,23 @@
 while a real `polku import` writes the store (issue 16, "Must show").
 
 Bounded and local: the server listens on 127.0.0.1 only, on a free port; each simulated user
-makes a fixed number of requests, one after another, with no think time (a harsher load than
-20 people clicking). Users are spread over the roles (case workers the most) and log in first,
-one at a time (each argon2id check takes 64 MiB). Each then loops over what its role may see:
-every registered view without a path parameter (`polku.web.views.VIEWS`, HTML and `/api/`
-twin, so a view added later is loaded too) and the client pages of clients in its scope.
+makes a fixed number of requests, pausing on average `--think` seconds between them (default
+1 s, a fast clicker; 0 sends each request as soon as the last one answered, which measures
+the server's queue more than its answers). Users are spread over the roles (case workers the
+most) and log in first, one at a time (each argon2id check takes 64 MiB). Each then picks at
+random among what its role may see: every registered view without a path parameter
+(`polku.web.views.VIEWS`, HTML and `/api/` twin, so a view added later is loaded too) and the
+pages of 20 clients in its scope.
 
-Phase 1 is the server alone; phase 2 repeats the loop while `polku import` imports a second
-synthetic area (another seed) into the same store, file by file as `polku demo` does, and
-counts only the requests that began while the import ran. Reported per phase: requests,
-errors (any status other than 200, or no answer), p50, p95 and max latency, and the p95 of
-each route; targets p95 < 300 ms and no errors.
+Phase 1 is the server alone; phase 2 repeats the loop while `polku import` imports every file
+of the area again (each a new export: its lines in reverse order, so each source is read,
+validated, pseudonymised and replaced while the clients stay the same), and counts only the
+requests that began while the import ran. Reported per phase: requests, errors (any status
+other than 200, or no answer), p50, p95 and max latency, and the same per route; targets
+p95 < 300 ms and no errors.
 
-    uv run --frozen python benchmarks/web.py [--clients 20000] [--users 20] [--requests 40] [--json]
-    uv run --frozen python benchmarks/web.py --store S   # an existing demo store (copied first)
+    uv run --frozen python benchmarks/web.py [--clients 20000] [--users 20] [--requests 40] [--think 1] [--json]
+    uv run --frozen python benchmarks/web.py --store polku-demo/store/polku.duckdb   # a demo store (copied first)
 
 Without --store it builds a demo area (`polku.demo.run_demo`, the same as `polku demo
 --no-serve`) in a temporary folder.
@@ -161,13 +164,18 @@ def family(route: str) -> str:
     return re.sub(r"/clients/[0-9a-f-]{36}", "/clients/{id}", route)
 
 
+THINK = [0.0]
+"""Mean pause in seconds between one user's requests (`--think`), drawn uniformly from 0.5x to 1.5x."""
+
+
 def run_user(client: httpx.Client, routes: list[str], requests: int, until: threading.Event | None, out: list[Sample]) -> None:
-    """`requests` requests over the routes in turn (with `until`: go on until it is set, at most 5x)."""
+    """`requests` requests over the routes at random (with `until`: go on until it is set, at most 5x)."""
     rng = random.Random(id(client))
     limit = requests if until is None else 5 * requests
     for i in range(limit):
         if until is not None and until.is_set() and i >= requests:
             break
+        time.sleep(THINK[0] * rng.uniform(0.5, 1.5))
         route = rng.choice(routes)
         started = time.perf_counter()
         try:
@@ -302,9 +310,11 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None, help="an existing demo store (copied, never changed)")
     parser.add_argument("--users", type=int, default=20, help="simulated users at once")
     parser.add_argument("--requests", type=int, default=40, help="requests per user in each phase")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between requests (0: none)")
     parser.add_argument("--no-import", action="store_true", help="skip the phase with an import running")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
+    THINK[0] = args.think
     with tempfile.TemporaryDirectory(prefix="polku-web-bench-") as tmp:
         work = Path(tmp)
         area = demo_area(work, args.clients, args.store)
