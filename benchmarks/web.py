@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -74,6 +75,8 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     seconds: float = 0.0
     note: str = ""
+    cpu_seconds: float = float("nan")
+    """The server's processor time during the phase."""
 
 
 # --- the store and the server -----------------------------------------------------------------
@@ -111,11 +114,25 @@ def polku(*args: str) -> list[str]:
     return [sys.executable, "-m", "polku", *args]
 
 
+SERVER_PID = [0]
+
+
+def server_cpu_seconds() -> float:
+    """Processor time the server process has used so far (Linux /proc; NaN elsewhere): a figure
+    that, unlike latency, does not grow with what else runs on the machine."""
+    try:
+        fields = Path(f"/proc/{SERVER_PID[0]}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 @contextmanager
 def server(store: Path, port: int, log: Path) -> Iterator[str]:
     """`polku serve` as its own process until the block ends; its base address."""
     with log.open("w") as out:
         process = subprocess.Popen(polku("serve", "--store", str(store), "--port", str(port)), stdout=out, stderr=out)
+    SERVER_PID[0] = process.pid
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -220,6 +237,7 @@ def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, ar
     """Phase 2: the users' loop while `polku import` imports every file again; only requests
     begun before the import ended count."""
     files = reexport(area.data_dir, work / "second-export")
+    cpu = server_cpu_seconds()
     done, result = threading.Event(), {}
     thread = threading.Thread(target=lambda: result.update(_import_files(area, files, done)))
     thread.start()
@@ -228,7 +246,8 @@ def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, ar
     inside = [s for s in samples if result["started"] <= s.started < result["ended"]]
     seconds = result["ended"] - result["started"]
     note = f"{len(files)} files imported in {seconds:.1f} s (exit codes {sorted(set(result['exit_codes']))})"
-    return Phase("during import", inside, seconds, note)
+    all_cpu = server_cpu_seconds() - cpu  # over every request of the phase, not only those inside
+    return Phase("during import", inside, seconds, note, all_cpu * len(inside) / max(1, len(samples)))
 
 
 def _import_files(area: Area, files: list[tuple[str, Path]], done: threading.Event) -> dict[str, Any]:
@@ -280,6 +299,7 @@ def summary(phase: Phase) -> dict[str, Any]:
         "seconds": round(phase.seconds, 1),
         "note": phase.note,
         **overall,
+        "server_cpu_ms_per_request": round(1000 * phase.cpu_seconds / max(1, len(phase.samples)), 1),
         "meets_target": ok,
         "routes": {route: figures(samples) for route, samples in sorted(by_route.items())},
     }
@@ -299,8 +319,9 @@ def table(results: list[dict[str, Any]]) -> str:
         )
         for route, f in r["routes"].items():
             lines.append(f"  {route:<32}{f['requests']:>9}{f['errors']:>8}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['max_ms']:>9}")
-        if r["note"] or r["error_statuses"]:
-            lines.append(f"  {r['note']}  {('statuses ' + json.dumps(r['error_statuses'])) if r['error_statuses'] else ''}")
+        lines.append(f"  server processor time {r['server_cpu_ms_per_request']} ms per request; {r['note']}")
+        if r["error_statuses"]:
+            lines.append(f"  error statuses {json.dumps(r['error_statuses'])}")
     return "\n".join(lines)
 
 
@@ -321,9 +342,9 @@ def main() -> None:
         with server(area.store, free_port(), work / "server.log") as base:
             users = [log_in(base, MIX[i % len(MIX)]) for i in range(args.users)]
             plans = [(client, routes_for(client, MIX[i % len(MIX)])) for i, client in enumerate(users)]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), server_cpu_seconds()
             phases = [Phase("server alone", load(plans, args.requests))]
-            phases[0].seconds = time.perf_counter() - started
+            phases[0].seconds, phases[0].cpu_seconds = time.perf_counter() - started, server_cpu_seconds() - cpu
             if not args.no_import:
                 phases.append(during_import(plans, args.requests, area, work))
             for client in users:
