@@ -258,6 +258,16 @@ def test_a_callback_from_another_browser_or_used_twice_is_refused(world: World, 
     assert _refusals(world.store)[-1] == "oidc state"
 
 
+def test_a_provider_whose_discovery_names_another_issuer_is_not_followed(world: World) -> None:
+    """OIDC Discovery 1.0, 4.3: the document's issuer must be the one configured."""
+    impostor = OidcProvider(OidcConfig("https://other.test", CLIENT_ID, SECRET), transport=httpx.ASGITransport(world.idp))
+    app = create_app(world.store, accounts=world.accounts, demo=False, oidc=impostor)
+    with TestClient(app) as browser:
+        answer = browser.get("/login/oidc", follow_redirects=False)
+        assert answer.status_code == 502 and "location" not in answer.headers
+    assert "discovery issuer differs" in _refusals(world.store)[-1]
+
+
 def test_settings_turn_oidc_on_and_refuse_a_secret_others_can_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config_from_settings() is None
     secret = tmp_path / "secret"
