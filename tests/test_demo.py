@@ -97,3 +97,18 @@ def test_the_summary_says_whether_a_rerun_changed_anything(demo: DemoResult) -> 
     assert "rows imported" in demo.render(1.0)
     rerun = replace(demo, imports=tuple(replace(r, status="unchanged") for r in demo.imports))
     assert "unchanged since the last run" in rerun.render(1.0)
+
+
+def test_the_summary_of_a_serving_demo_gives_the_address_the_logins_and_the_banner(demo: DemoResult) -> None:
+    text = demo.render(1.0, serving_at="http://127.0.0.1:8000/", lang="en")
+    assert "http://127.0.0.1:8000/ until Ctrl-C" in text
+    assert "admin, analyst, manager, teamlead, caseworker, provider" in text and "polku-demo" in text
+    assert "synthetic data only" in text
+    assert "until Ctrl-C" not in demo.render(1.0)
+
+
+def test_polku_demo_serves_unless_told_not_to() -> None:
+    from polku.cli import main
+
+    (serve,) = [p for p in main.commands["demo"].params if p.name == "serve"]
+    assert serve.default is True and "--no-serve" in serve.secondary_opts

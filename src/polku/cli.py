@@ -115,23 +115,25 @@ def main(debug: bool, wait_seconds: float) -> None:
 )
 @click.option(
     "--serve/--no-serve",
-    default=False,
+    default=True,
     show_default=True,
-    help="Serve the web app on 127.0.0.1:8000 after the run, with one demo login per role (docs/web.md).",
+    help="End by serving the web app on 127.0.0.1:8000 until Ctrl-C, one demo login per role (docs/web.md).",
 )
 def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) -> None:
-    """Generate a synthetic area, import it, analyse it and write the report.
+    """Generate a synthetic area, import it, analyse it, write the report and serve the web app.
 
     Everything lands in OUT: the synthetic files, the pseudonymisation key (in
-    OUT/secrets, apart from the store), the store and report.html.
+    OUT/secrets, apart from the store), the store and report.html. The web app then
+    serves on http://127.0.0.1:8000 until Ctrl-C (--no-serve stops after the report).
     """
     from polku.demo import run_demo
 
     def action() -> int:
-        started = time.perf_counter()
+        started, chosen = time.perf_counter(), lang or settings.language()
         with progress_bar(console, "demo") as progress:
-            result = run_demo(out_dir, clients=clients, seed=seed, lang=lang or settings.language(), progress=progress)
-        out.print(result.render(time.perf_counter() - started), highlight=False)
+            result = run_demo(out_dir, clients=clients, seed=seed, lang=chosen, progress=progress)
+        address = "http://127.0.0.1:8000/" if serve else None
+        out.print(result.render(time.perf_counter() - started, serving_at=address, lang=chosen), highlight=False)
         if serve:
             from polku.web.serve import serve as run_server
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from polku.i18n import t
 from polku.identity import PseudonymKey, create_key_file, load_key
 from polku.ingest import ImportReport, import_folder
 from polku.progress import ProgressCallback
@@ -22,7 +23,8 @@ from polku.runs.record import analyse
 from polku.runs.report import run_report
 from polku.store import open_store
 from polku.synth import generate
-from polku.web.demo import create_demo_users
+from polku.web.accounts import ROLES
+from polku.web.demo import DEMO_PASSWORD, create_demo_users
 
 T = TypeVar("T")
 
@@ -47,7 +49,8 @@ class DemoResult:
     def rows_quarantined(self) -> int:
         return sum(r.rows_quarantined for r in self.imports)
 
-    def render(self, seconds: float) -> str:
+    def render(self, seconds: float, *, serving_at: str | None = None, lang: str = "en") -> str:
+        """What the demo made, where; with `serving_at`, the web address, the logins and the demo banner."""
         key_line = (
             f"  pseudonym key:   {self.key_path}  (keep apart from the store)"
             if self.key_path
@@ -65,12 +68,23 @@ class DemoResult:
                 f"  store (DuckDB):  {self.store_path}",
                 f"  synthetic files: {self.data_dir}  (ground truth in ground_truth_*.csv)",
                 key_line,
-                "  web logins:      admin, analyst, manager, teamlead, caseworker, provider; password polku-demo",
+                f"  web logins:      {', '.join(ROLES)}; password {DEMO_PASSWORD}",
                 "",
-                f"Open the report in a browser; `polku status --store {self.store_path}` shows the store;",
-                f"`polku serve --store {self.store_path}` (or `polku demo --serve`) serves the web app on 127.0.0.1:8000.",
+                *self._next_steps(serving_at, lang),
             ]
         )
+
+    def _next_steps(self, serving_at: str | None, lang: str) -> list[str]:
+        if serving_at is None:
+            return [
+                f"Open the report in a browser; `polku status --store {self.store_path}` shows the store;",
+                f"`polku serve --store {self.store_path}` serves the web app on 127.0.0.1:8000.",
+            ]
+        return [
+            f"Open the report in a browser. The web app is served at {serving_at} until Ctrl-C:",
+            f"log in as {', '.join(ROLES)}, each with the password {DEMO_PASSWORD}.",
+            t("web.demo_banner", lang),
+        ]
 
 
 def _demo_key(out_dir: Path) -> tuple[PseudonymKey, Path | None]:

@@ -69,6 +69,31 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "Minutes a web session may stay idle before it ends and the user must log in again (from 1 to 720).",
     ),
+    # --- optional OIDC login of the web (polku.web.oidc, docs/web.md); off while POLKU_OIDC_ISSUER is empty ---
+    Setting(
+        "POLKU_OIDC_ISSUER",
+        "",
+        "Issuer URL of an OpenID Connect provider (its discovery document is ISSUER/.well-known/openid-configuration); "
+        "empty turns OIDC login off.",
+    ),
+    Setting("POLKU_OIDC_CLIENT_ID", "", "Polku's client id at the OIDC provider."),
+    Setting(
+        "POLKU_OIDC_CLIENT_SECRET_FILE",
+        "",
+        "File holding Polku's client secret at the OIDC provider (one line, readable by its owner only).",
+    ),
+    Setting(
+        "POLKU_OIDC_USERNAME_CLAIM",
+        "preferred_username",
+        "ID-token claim whose value is the Polku user name; the account must exist (`polku user add`) and gives the role.",
+    ),
+    Setting("POLKU_OIDC_NAME", "OIDC", 'Name of the provider on the login page\'s button ("Sign in with NAME").'),
+    Setting(
+        "POLKU_OIDC_REDIRECT_URI",
+        "",
+        "The callback address registered at the provider, e.g. https://polku.example.fi/login/oidc/callback; empty means "
+        "the address the request came to.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

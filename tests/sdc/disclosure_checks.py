@@ -108,3 +108,80 @@ def status_problems(summary: dict[str, Any], t: int) -> list[str]:
 
 def all_tables(blocks: Iterable[Any]) -> list[Table]:
     return [b for b in blocks if isinstance(b, Table)]
+
+
+# --- JSON of the web API and of `polku change --json` --------------------------------------
+
+NOT_COUNTS = frozenset({"threshold", "page", "pages", "year", "month", "months", "decimals", "order", "limit"})
+"""Keys of JSON numbers that are not counts of people (settings, paging, calendar)."""
+
+
+def _line_of(node: dict[str, Any]) -> tuple[Any, list[Any]] | None:
+    """(total, parts) when a JSON object is a distribution: `rows` (an object or a list of
+    numbers) beside its `total`."""
+    rows, total = node.get("rows"), node.get("total")
+    if not isinstance(total, int) or isinstance(total, bool):
+        return None
+    parts = list(rows.values()) if isinstance(rows, dict) else rows if isinstance(rows, list) else None
+    if parts is None or not all(p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts):
+        return None
+    return total, parts
+
+
+def _foot_lines(node: dict[str, Any]) -> list[tuple[Any, list[Any]]]:
+    """A table object with list rows and a `foot` of column totals: one line per column."""
+    rows, foot = node.get("rows"), node.get("foot")
+    if not (isinstance(rows, list) and isinstance(foot, list) and all(isinstance(r, list) for r in rows)):
+        return []
+    lines = []
+    for j, total in enumerate(foot):
+        column = [r[j] if j < len(r) else None for r in rows]
+        if isinstance(total, int) and all(v is None or isinstance(v, int) for v in column):
+            lines.append((total, column))
+    return lines
+
+
+def json_problems(node: Any, t: int, where: str = "") -> list[str]:
+    """Counts from 1 to T-1 anywhere in a JSON answer, and distributions or footed tables whose
+    shown total minus shown parts is 1 to T-1."""
+    problems: list[str] = []
+    if isinstance(node, dict):
+        line = _line_of(node)
+        for total, parts in ([line] if line else []) + _foot_lines(node):
+            if line_leaks(total, parts, t):
+                problems.append(f"{where}: a total minus its shown parts is below {t}")
+        for key, value in node.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                if key not in NOT_COUNTS and small(value, t):
+                    problems.append(f"{where}.{key} = {value}")
+            else:
+                problems += json_problems(value, t, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, int) and not isinstance(value, bool):
+                problems += [f"{where}[{i}] = {value}"] if small(value, t) else []
+            else:
+                problems += json_problems(value, t, f"{where}[{i}]")
+    return problems
+
+
+CHANGE_CLASSES = ("improved", "unchanged", "worsened")
+GAS_BANDS = ("below", "at", "above")
+
+
+def change_problems(record: dict[str, Any], t: int) -> list[str]:
+    """`polku change --json`: every count, each row's classes against its clients, GAS bands
+    against the GAS clients, goals per domain and level."""
+    problems = []
+    for part in ("items", "services"):
+        for r in record[part]:
+            who = f"{part} {r.get('service_code', '')} {r.get('instrument')}:{r.get('item')} {r.get('period', '')}"
+            problems += [f"{who} {k}={r[k]}" for k in (*CHANGE_CLASSES, "clients") if small(r[k], t)]
+            if line_leaks(r["clients"], [r[c] for c in CHANGE_CLASSES], t):
+                problems.append(f"{who}: clients minus the shown classes is below {t}")
+    gas = record["gas"]
+    problems += [f"gas {k}={gas[k]}" for k in (*GAS_BANDS, "clients") if small(gas[k], t)]
+    if line_leaks(gas["clients"], [gas[b] for b in GAS_BANDS], t):
+        problems.append(f"gas: clients minus the shown bands is below {t}")
+    problems += [f"gas level {r['domain']} {r['level']}={r['count']}" for r in record["gas_levels"] if small(r["count"], t)]
+    return problems

@@ -52,7 +52,14 @@ SCHEMA = (
         created_at REAL NOT NULL, last_seen REAL NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)",
     "CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at)",
+    # OIDC logins under way (polku.web.oidc): the state, nonce and PKCE verifier of one browser's session
+    """CREATE TABLE IF NOT EXISTS oidc_flows (
+        state TEXT PRIMARY KEY, token_hash TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,
+        created_at REAL NOT NULL)""",
 )
+
+OIDC_FLOW_SECONDS = 600
+"""Seconds an OIDC login may take at the provider before its state is forgotten."""
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
@@ -256,6 +263,26 @@ class Accounts:
     def end_session(self, token: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+
+    # --- OIDC logins under way (polku.web.oidc) ---------------------------------------------
+
+    def start_flow(self, token: str, state: str, nonce: str, verifier: str) -> None:
+        """Remember an OIDC login begun by the session of `token` (older unfinished ones are forgotten)."""
+        now = self.clock()
+        with self._db() as db:
+            db.execute("DELETE FROM oidc_flows WHERE created_at < ?", (now - OIDC_FLOW_SECONDS,))
+            db.execute("INSERT INTO oidc_flows VALUES (?, ?, ?, ?, ?)", (state, _token_hash(token), nonce, verifier, now))
+
+    def take_flow(self, token: str, state: str) -> tuple[str, str] | None:
+        """The (nonce, verifier) of the login `state` begun by this same session, used once; else None."""
+        since = self.clock() - OIDC_FLOW_SECONDS
+        with self._db() as db:
+            row = db.execute(
+                "SELECT nonce, verifier FROM oidc_flows WHERE state = ? AND token_hash = ? AND created_at >= ?",
+                (state, _token_hash(token), since),
+            ).fetchone()
+            db.execute("DELETE FROM oidc_flows WHERE state = ?", (state,))
+        return None if row is None else (str(row[0]), str(row[1]))
 
 
 def check_username(name: str) -> None:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -34,6 +34,9 @@ from polku.web.data import StoreBusy, read_source, reader
 from polku.web.locale import Locale, language
 from polku.web.security import COOKIE, SecurityHeaders
 
+if TYPE_CHECKING:
+    from polku.web.oidc import OidcProvider
+
 PERSON_LEVEL = "person-level rows read"
 
 
@@ -46,6 +49,8 @@ class WebState:
     demo_store: bool
     templates: Environment
     as_of_cache: dict[tuple[str, float], dt.date | None] = field(default_factory=dict)
+    oidc: OidcProvider | None = None
+    """The OIDC provider when OIDC login is configured (polku.web.oidc), else None."""
 
     @property
     def demo(self) -> bool:
@@ -117,8 +122,9 @@ def render(
     session = values.pop("session", None)
     user = values.pop("user", None) or (session.user if session else None)
     nav = {r.value for r in POLICY.get(user.role, frozenset())} if user else set()
+    oidc_name = ctx_state.oidc.config.name if ctx_state.oidc else None
     page = ctx_state.templates.get_template(template).render(
-        loc=locale, demo=ctx_state.demo, request=request, session=session, user=user, nav=nav, **values
+        loc=locale, demo=ctx_state.demo, request=request, session=session, user=user, nav=nav, oidc_name=oidc_name, **values
     )
     return HTMLResponse(page, status_code=http_status)
 
@@ -193,19 +199,25 @@ def routes(views: list[View], forms: list[BaseRoute]) -> list[BaseRoute]:
     return found
 
 
-def create_app(store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None) -> Starlette:
+def create_app(
+    store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None, oidc: OidcProvider | None = None
+) -> Starlette:
     """The web app over the store at `store_path` (which must exist). Tests may give their own
-    `accounts` (a file elsewhere, a fake clock); `demo` overrides the demo-store check
-    (`polku.web.demo.is_demo_store`)."""
+    `accounts` (a file elsewhere, a fake clock) and `oidc` provider; `demo` overrides the
+    demo-store check (`polku.web.demo.is_demo_store`). OIDC login is on when `oidc` is given or
+    configured (`polku.web.oidc.config_from_settings`)."""
     from polku.web import demo as demo_module
     from polku.web import forms, views
+    from polku.web import oidc as oidc_module
 
     path = Path(store_path)
     with reader(path):
         pass  # refuse a missing or foreign store at start, with the store's own message
     if accounts is None:
         accounts = Accounts(path_for(path), idle_seconds=settings.web_idle_minutes() * 60)
-    state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates())
-    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES), middleware=[Middleware(SecurityHeaders)])
+    if oidc is None and (config := oidc_module.config_from_settings()) is not None:
+        oidc = oidc_module.OidcProvider(config)
+    state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc)
+    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES + oidc_module.ROUTES), middleware=[Middleware(SecurityHeaders)])
     app.state.web = state
     return app
