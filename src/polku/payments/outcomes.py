@@ -71,11 +71,16 @@ def expected_chance(view: ServiceView, seed: int = 0) -> pd.Series:
     return pd.Series(fit.expected, index=episodes).groupby(level=0).first()
 
 
-def participant_rows(view: ServiceView, seed: int = 0) -> pd.DataFrame:
-    """The service's participant episodes with the keys and outcomes payments count."""
+def expected_chances(views: list[ServiceView], seed: int = 0) -> dict[str, pd.Series]:
+    """`expected_chance` of every service with a cohort, by service code."""
+    return {view.service_code: expected_chance(view, seed) for view in views if "treated" in view.frame}
+
+
+def participant_rows(view: ServiceView, p: pd.Series) -> pd.DataFrame:
+    """The service's participant episodes with the keys and outcomes payments count, and
+    each one's p_i from `expected_chance`."""
     frame = view.frame
     rows = frame[frame["treated"].astype(bool)].copy()
-    p = expected_chance(view, seed)
     rows["episode_id"] = rows["episode_id"].astype(str)
     rows["expected"] = rows["episode_id"].map(p).astype(float)
     rows["decile"] = _deciles(rows["expected"])
@@ -149,9 +154,10 @@ def progress_table(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
     return typed(out, PROGRESS)
 
 
-def payment_tables(store: Store, views: list[ServiceView], seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Every `payments_*` table of a run from the services' views (fitted once per run)."""
-    parts = [participant_rows(view, seed) for view in views if "treated" in view.frame]
+def payment_tables(store: Store, views: list[ServiceView], chances: dict[str, pd.Series]) -> dict[str, pd.DataFrame]:
+    """Every `payments_*` table of a run from the services' views and p_i (`expected_chances`)."""
+    empty = pd.Series(dtype=float)
+    parts = [participant_rows(view, chances.get(view.service_code, empty)) for view in views if "treated" in view.frame]
     rows = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame()
     return {
         "payments_outcomes": outcome_table(rows),
