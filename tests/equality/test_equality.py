@@ -124,7 +124,10 @@ def test_outcomes_and_calibration_rows_and_gate() -> None:
     female = next(r for r in calibrated if r["level"] == "female")
     assert (female["observed"], female["expected"], female["variance"]) == (30.0, 20.0, 10.0)
     record = equality_record(
-        {"equality_calibration": typed(calibrated, "equality_calibration"), "equality_outcomes": typed(outcomes, "equality_outcomes")}
+        {
+            "equality_calibration": typed(calibrated, "equality_calibration"),
+            "equality_outcomes": typed(outcomes, "equality_outcomes"),
+        }
     )
     row = next(r for r in record["rows"] if r["measure"] == "calibration" and r["level"] == "female")
     assert row["z"] == pytest.approx(10 / math.sqrt(10))

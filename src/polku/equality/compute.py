@@ -45,7 +45,13 @@ SERVED_WITHIN = 90
 OUTCOME = "employed_12m"
 TEST_COLUMNS = {"observed": "float64", "expected": "float64", "variance": "float64"}
 SCHEMAS: dict[str, dict[str, str]] = {
-    "equality_allocation": {"attribute": "object", "level": "object", "service_code": "object", "people": "int64", **TEST_COLUMNS},
+    "equality_allocation": {
+        "attribute": "object",
+        "level": "object",
+        "service_code": "object",
+        "people": "int64",
+        **TEST_COLUMNS,
+    },
     "equality_time": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS, "median_days": "float64"},
     "equality_outcomes": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
     "equality_calibration": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
@@ -108,7 +114,9 @@ def allocation_rows(view: ServiceView, names: tuple[str, ...]) -> list[dict[str,
         for level in _levels(f, name):
             inside = (f[name] == level).to_numpy()
             t = mantel_haenszel(treated, inside, strata)
-            rows.append({"attribute": name, "level": level, "service_code": view.service_code, "people": int(inside.sum())} | t.__dict__)
+            rows.append(
+                {"attribute": name, "level": level, "service_code": view.service_code, "people": int(inside.sum())} | t.__dict__
+            )
     return rows
 
 

@@ -57,11 +57,17 @@ def equality_record(tables: Mapping[str, pd.DataFrame], run_id: str | None = Non
     for row, p in zip(rows, adjusted, strict=True):
         row["p_adjusted"] = None if math.isnan(p) else float(p)
         row["flagged"] = row["p_adjusted"] is not None and row["p_adjusted"] < ALPHA
-    return {"run_id": run_id, "alpha": ALPHA, "adjustment": "holm", "tests": len([r for r in rows if r["p"] is not None]), "rows": rows}
+    return {
+        "run_id": run_id,
+        "alpha": ALPHA,
+        "adjustment": "holm",
+        "tests": len([r for r in rows if r["p"] is not None]),
+        "rows": rows,
+    }
 
 
-DERIVED = ("observed", "expected", "ratio", "z", "p", "p_adjusted", "median_days")
-DERIVED += tuple(f"{side}_{k}" for side in ("group", "rest") for k in ("estimate", "se", "lower", "upper"))
+ESTIMATES = tuple(f"{side}_{k}" for side in ("group", "rest") for k in ("estimate", "se", "lower", "upper"))
+DERIVED: tuple[str, ...] = ("observed", "expected", "ratio", "z", "p", "p_adjusted", "median_days", *ESTIMATES)
 
 
 def release_equality(record: Mapping[str, Any], *, t: int | None = None) -> dict[str, Any]:
@@ -86,7 +92,9 @@ def _cell(value: Any, digits: int = 1) -> str:
 def render_text(record: Mapping[str, Any]) -> str:
     """Plain text: the flagged differences first, then every comparison."""
     lines = [f"run {record['run_id']}: {record['tests']} tests, Holm-adjusted, flagged where adjusted p < {record['alpha']}", ""]
-    head = f"{'measure':<12} {'attribute':<22} {'group':<14} {'service':<8} {'people':>7} {'obs':>8} {'exp':>8} {'adj. p':>7}  flag"
+    head = (
+        f"{'measure':<12} {'attribute':<22} {'group':<14} {'service':<8} {'people':>7} {'obs':>8} {'exp':>8} {'adj. p':>7}  flag"
+    )
     lines.append(head)
     rows = sorted(record["rows"], key=lambda r: (not r.get("flagged"), r["measure"], r["attribute"], str(r["level"])))
     for r in rows:

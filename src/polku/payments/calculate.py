@@ -84,7 +84,9 @@ def rate_card_rows(outcomes: pd.DataFrame, sustained: pd.DataFrame, model: Payme
         rates = model.rates_for(str(getattr(row, model.payment_group)))
         key = (row.provider_id, row.service_code, row.month, row.client_group, row.benefit, row.decile)
         reached = lookup.get(tuple(map(str, key)), {})
-        counts = stage_counts(row.participants, getattr(row, f"employed_{w}m"), [reached.get(s.months, 0) for s in rates.sustainment])
+        counts = stage_counts(
+            row.participants, getattr(row, f"employed_{w}m"), [reached.get(s.months, 0) for s in rates.sustainment]
+        )
         stage_fees = _stages(rates, cap)
         total = float(np.dot(counts, stage_fees))
         fees.append(total)
@@ -154,7 +156,9 @@ def priced_rows(tables: dict[str, pd.DataFrame], model: PaymentModel) -> pd.Data
         rows = outcomes.assign(fees=0.0, outcome_fees=0.0)
     keys = ["provider_id", "service_code", "month", "client_group", "benefit", "decile"]
     progress = progress_fees(tables.get("payments_progress", pd.DataFrame()), model)
-    rows = rows.merge(progress[[*keys, "progress_fees"]], on=keys, how="left") if len(progress) else rows.assign(progress_fees=0.0)
+    rows = (
+        rows.merge(progress[[*keys, "progress_fees"]], on=keys, how="left") if len(progress) else rows.assign(progress_fees=0.0)
+    )
     return rows.assign(progress_fees=rows["progress_fees"].fillna(0.0).astype(float))
 
 

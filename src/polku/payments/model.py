@@ -191,7 +191,9 @@ def _progress(r: _Reader, data: Any) -> Progress | None:
         return None
     data = r.mapping(data, "progress")
     r.known(data, "progress", {"instrument", "item", "fee"})
-    return Progress(r.text(data, "instrument", "progress."), r.text(data, "item", "progress."), r.value(data.get("fee"), "progress.fee"))
+    return Progress(
+        r.text(data, "instrument", "progress."), r.text(data, "item", "progress."), r.value(data.get("fee"), "progress.fee")
+    )
 
 
 TOP = {"name", "kind", "description", "period", "window_months", "payment_group", "groups", "caps", "share"}
@@ -223,7 +225,11 @@ def parse_model(data: Any, path: str) -> PaymentModel:
 
 def _kind_fields(r: _Reader, data: dict[str, Any], kind: str, window: int) -> dict[str, Any]:
     """The fields of the model's kind, and none of another kind's."""
-    own = {"rate_card": {"groups", "caps"}, "outcome_share": {"share", "horizon_years"}, "earnings_share": {"percent", "horizon_years"}}
+    own = {
+        "rate_card": {"groups", "caps"},
+        "outcome_share": {"share", "horizon_years"},
+        "earnings_share": {"percent", "horizon_years"},
+    }
     for other, fields in own.items():
         for key in fields - own[kind]:
             if key in data and other != kind:

@@ -42,7 +42,13 @@ def _row(r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _model_part(model: PaymentModel) -> dict[str, Any]:
-    return {"name": model.name, "kind": model.kind, "file": model.path, "period": model.period, "window_months": model.window_months}
+    return {
+        "name": model.name,
+        "kind": model.kind,
+        "file": model.path,
+        "period": model.period,
+        "window_months": model.window_months,
+    }
 
 
 def payment_record(tables: Mapping[str, pd.DataFrame], model: PaymentModel, run_id: str | None = None) -> dict[str, Any]:
@@ -68,12 +74,13 @@ def render_text(record: Mapping[str, Any]) -> str:
     """Plain text for the terminal: the model, then a line per provider, service and period."""
     m = record["model"]
     lines = [f"{m['name']} ({m['kind']}, {m['file']})", f"run {record['run_id']}", ""]
-    head = f"{'provider':<12} {'service':<10} {'period':<8} {'clients':>8} {'in work':>8} {'payment':>12} {'value added':>12} {'pay/value':>9}"
-    lines.append(head)
+    head = f"{'provider':<12} {'service':<10} {'period':<8} {'clients':>8} {'in work':>8}"
+    lines.append(head + f" {'payment':>12} {'value added':>12} {'pay/value':>9}")
     for r in record["rows"]:
         lines.append(
             f"{r['provider_id']:<12} {r['service_code']:<10} {r['period']:<8} {_cell(r['participants']):>8} "
-            f"{_cell(r['employed']):>8} {_cell(r['payment']):>12} {_cell(r['value_added']):>12} {_cell(r['payment_per_value'], 2):>9}"
+            f"{_cell(r['employed']):>8} {_cell(r['payment']):>12} {_cell(r['value_added']):>12} "
+            f"{_cell(r['payment_per_value'], 2):>9}"
         )
     lines += ["", "value added: estimated additional employments x public gain over the horizon (impact and fiscal engines)."]
     lines.append(".. = withheld by the disclosure gate (fewer people than the threshold).")
