@@ -216,3 +216,19 @@ def test_periods_split_the_payments() -> None:
     out = payments(t, dataclasses.replace(CARD, period="quarter"))
     assert list(out["period"]) == ["2025-Q1", "2025-Q3"]
     assert list(out["payment"]) == [4000.0, 8000.0]
+
+
+def test_the_gate_withholds_a_small_provider_and_the_money_over_it() -> None:
+    """Provider S has 6 participants (below T = 10): its count, payment and value are
+    withheld; provider P's 200 participants show, but its 195 in work are withheld because
+    the 5 not in work are a small count."""
+    from polku.payments.record import payment_record, release_payments
+
+    eff = effects([("service", None, 0.1)])
+    t = tables([outcome_row("P", 200, 195), outcome_row("S", 6, 2)], [], eff, cba(8000.0))
+    record = release_payments(payment_record(t, KOTO, "run-1"), t=10)
+    rows = {r["provider_id"]: r for r in record["rows"]}
+    assert rows["S"]["participants"] is None and rows["S"]["payment"] is None and rows["S"]["value_added"] is None
+    assert rows["S"]["sdc_applied"]
+    assert rows["P"]["participants"] == 200 and rows["P"]["employed"] is None
+    assert rows["P"]["payment"] == pytest.approx(0.5 * 0.1 * 200 * 8000 * 3)

@@ -164,7 +164,7 @@ def _fit(a: Analysis, y: np.ndarray, keep: np.ndarray, method: str, seed: int) -
         return (np.nan,) * 4
     if r.estimate is None:
         return (np.nan,) * 4
-    return float(r.estimate), float(r.se or np.nan), float(r.ci_low), float(r.ci_high)
+    return float(r.estimate), float(r.std_error or np.nan), float(r.ci_low), float(r.ci_high)
 
 
 def effect_rows(view: ServiceView, names: tuple[str, ...], method: str, seed: int) -> list[dict[str, object]]:
@@ -237,6 +237,8 @@ def equality_tables(
 ) -> dict[str, pd.DataFrame]:
     """Every `equality_*` table of a run."""
     names = attributes()
+    if not views:  # an empty store has no data end either
+        return {name: typed([], name) for name in SCHEMAS}
     outcomes, calibrated = outcome_rows(participant_frame(views, chances, names), names)
     return {
         "equality_allocation": typed([r for v in views for r in allocation_rows(v, names)], "equality_allocation"),

@@ -138,8 +138,10 @@ def sustained_table(rows: pd.DataFrame) -> pd.DataFrame:
 def progress_table(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
     """`payments_progress`: per key, instrument and item, episodes measured at start and
     end of the episode and those with reliable improvement."""
+    if rows.empty:
+        return typed(pd.DataFrame(), PROGRESS)
     sd = item_sd(store)
-    if rows.empty or sd.empty:
+    if sd.empty:
         return typed(pd.DataFrame(), PROGRESS)
     pairs = classify(episode_pairs(store), sd)
     pairs = pairs.filter(pairs.period == "start_end").select("episode_id", "instrument", "item", "change_class").execute()
