@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polku.equality.compute import age_group, allocation_rows, outcome_rows, typed
+from polku.equality.compute import age_group, allocation_rows, calibration_rows, typed
 from polku.equality.record import equality_record, release_equality
 from polku.equality.significance import calibration, holm, mantel_haenszel
 
@@ -109,28 +109,29 @@ def test_difference_explained_by_need_is_not_flagged(seed: int) -> None:
     assert flagged(view) == set()
 
 
-def test_outcomes_and_calibration_rows_and_gate() -> None:
-    """Calibration O and E of each group from p_i; a group below the threshold is withheld."""
-    people = pd.DataFrame(
+def test_calibration_rows_weighted_and_gate() -> None:
+    """Reference rows with the cross-fitted chance p = 0.5 and censoring weight w: 40 women
+    (w = 1, 30 in work): O = 30, E = 20, V = 40 x 0.25 = 10, z = 10 / sqrt(10) = 3.162;
+    2 men with w = 2 (1 in work): O = 2, E = 2, V = 2 x 4 x 0.25 = 2. Only one of two
+    levels is tested, the smaller (the other's test is the same); a 2-row group is withheld."""
+    reference = pd.DataFrame(
         {
             "employed_12m": [1, 0, 1, 1] * 10 + [1, 0],
-            "expected": [0.5] * 42,
-            "service_code": "COACH",
-            "client_group": "low",
+            "potential": 0.5,
+            "censoring_weight": [1.0] * 40 + [2.0] * 2,
             "sex": ["female"] * 40 + ["male"] * 2,
+            "mother_tongue_group": ["fi"] * 40 + ["sv"] * 2,
         }
     )
-    outcomes, calibrated = outcome_rows(people, ("sex",))
-    female = next(r for r in calibrated if r["level"] == "female")
+    rows = calibration_rows(reference, ("sex", "mother_tongue_group"))
+    assert [(r["attribute"], r["level"]) for r in rows] == [("sex", "male"), ("mother_tongue_group", "sv")]
+    assert (rows[0]["observed"], rows[0]["expected"], rows[0]["variance"]) == (2.0, 2.0, 2.0)
+    three = reference.assign(sex=["female"] * 40 + ["male", "other"])
+    female = next(r for r in calibration_rows(three, ("sex",)) if r["level"] == "female")
     assert (female["observed"], female["expected"], female["variance"]) == (30.0, 20.0, 10.0)
-    record = equality_record(
-        {
-            "equality_calibration": typed(calibrated, "equality_calibration"),
-            "equality_outcomes": typed(outcomes, "equality_outcomes"),
-        }
-    )
-    row = next(r for r in record["rows"] if r["measure"] == "calibration" and r["level"] == "female")
-    assert row["z"] == pytest.approx(10 / math.sqrt(10))
+    record = equality_record({"equality_calibration": typed(rows + [female], "equality_calibration")})
+    top = next(r for r in record["rows"] if r["level"] == "female")
+    assert top["z"] == pytest.approx(10 / math.sqrt(10))
     released = release_equality(record, t=10)
-    male = [r for r in released["rows"] if r["level"] == "male"]
-    assert male and all(r["people"] is None and r["observed"] is None and r["flagged"] is None for r in male)
+    small = [r for r in released["rows"] if r["people"] is None]
+    assert len(small) == 2 and all(r["observed"] is None and r["flagged"] is None for r in small)

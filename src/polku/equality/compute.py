@@ -99,7 +99,14 @@ def typed(rows: list[dict[str, object]], name: str) -> pd.DataFrame:
 
 
 def _levels(frame: pd.DataFrame, name: str) -> list[str]:
-    return sorted(frame[name].unique()) if frame[name].nunique() > 1 else []
+    """The groups compared with the rest: all of them, but of two only the smaller (the
+    other's test is the same test)."""
+    counts = frame[name].value_counts()
+    if len(counts) < 2:
+        return []
+    if len(counts) == 2:
+        return [min(counts.index, key=lambda level: (counts[level], level))]
+    return sorted(counts.index)
 
 
 def allocation_rows(view: ServiceView, names: tuple[str, ...]) -> list[dict[str, object]]:
@@ -120,37 +127,65 @@ def allocation_rows(view: ServiceView, names: tuple[str, ...]) -> list[dict[str,
     return rows
 
 
-def participant_frame(views: list[ServiceView], chances: dict[str, pd.Series], names: tuple[str, ...]) -> pd.DataFrame:
-    """Every service's followed participants with their outcome, p_i and attributes."""
+def participant_frame(views: list[ServiceView], names: tuple[str, ...]) -> pd.DataFrame:
+    """Every service's followed participants with their outcome and attributes."""
     parts = []
     for view in views:
         f = view.frame
         if "client_group" not in f or f.empty:
             continue
-        p = f[f["treated"].astype(bool)].assign(service_code=view.service_code)
-        p = p.assign(expected=p["episode_id"].astype(str).map(chances.get(view.service_code, pd.Series(dtype=float))))
-        parts.append(with_attributes(p, names))
+        parts.append(with_attributes(f[f["treated"].astype(bool)].assign(service_code=view.service_code), names))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def outcome_rows(people: pd.DataFrame, names: tuple[str, ...]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Employment by level against other participants (stratified) and against the seed model."""
+def outcome_rows(people: pd.DataFrame, names: tuple[str, ...]) -> list[dict[str, object]]:
+    """Employment by level against other participants of the same service and client group."""
     if people.empty:
-        return [], []
+        return []
     y = people[OUTCOME].fillna(False).astype(float).to_numpy()
     strata = (people["service_code"].astype(str) + "|" + people["client_group"].astype(str)).to_numpy()
-    known = people["expected"].notna().to_numpy()
-    p = people["expected"].to_numpy(dtype=float)
-    outcomes, calibrated = [], []
+    rows = []
     for name in names:
         for level in _levels(people, name):
             inside = (people[name] == level).to_numpy()
-            base = {"attribute": name, "level": level}
-            outcomes.append(base | {"people": int(inside.sum())} | mantel_haenszel(y, inside, strata).__dict__)
-            both = inside & known
-            if both.any():
-                calibrated.append(base | {"people": int(both.sum())} | calibration(y[both], p[both]).__dict__)
-    return outcomes, calibrated
+            rows.append(
+                {"attribute": name, "level": level, "people": int(inside.sum())} | mantel_haenszel(y, inside, strata).__dict__
+            )
+    return rows
+
+
+def reference_frame(views: list[ServiceView], names: tuple[str, ...]) -> pd.DataFrame:
+    """The comparison rows of every service (no service changed their outcome), each
+    person and date once, with the cross-fitted chance of work (`potential`, the seed
+    model's logistic model fitted on the other folds, `polku.groups.potential`)."""
+    parts = []
+    for view in views:
+        f = view.frame
+        if "potential" not in f or f.empty:
+            continue
+        keep = ~f["treated"].astype(bool) & (f["censoring_weight"] > 0)
+        parts.append(f.loc[keep, ["person_id", "ref_date", "potential", "censoring_weight", OUTCOME, *COVARIATES]])
+    if not parts:
+        return pd.DataFrame()
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.assign(person_id=frame["person_id"].astype(str)).drop_duplicates(["person_id", "ref_date"])
+    return with_attributes(frame.reset_index(drop=True), names)
+
+
+def calibration_rows(reference: pd.DataFrame, names: tuple[str, ...]) -> list[dict[str, object]]:
+    """Observed against predicted by level on the reference rows, weighted by the censoring
+    weight w: O = sum w y, E = sum w p, V = sum w^2 p (1 - p)."""
+    if reference.empty:
+        return []
+    w = reference["censoring_weight"].to_numpy(float)
+    y, p = reference[OUTCOME].fillna(False).astype(float).to_numpy(), reference["potential"].to_numpy(float)
+    rows = []
+    for name in names:
+        for level in _levels(reference, name):
+            inside = (reference[name] == level).to_numpy()
+            t = calibration(w[inside] * y[inside], w[inside] * p[inside], w[inside] ** 2 * p[inside] * (1 - p[inside]))
+            rows.append({"attribute": name, "level": level, "people": int(inside.sum())} | t.__dict__)
+    return rows
 
 
 def _fit(a: Analysis, y: np.ndarray, keep: np.ndarray, method: str, seed: int) -> tuple[float, float, float, float]:
@@ -232,18 +267,15 @@ def time_rows(spells: pd.DataFrame, names: tuple[str, ...]) -> list[dict[str, ob
     return rows
 
 
-def equality_tables(
-    store: Store, views: list[ServiceView], chances: dict[str, pd.Series], method: str, seed: int
-) -> dict[str, pd.DataFrame]:
+def equality_tables(store: Store, views: list[ServiceView], method: str, seed: int) -> dict[str, pd.DataFrame]:
     """Every `equality_*` table of a run."""
     names = attributes()
     if not views:  # an empty store has no data end either
         return {name: typed([], name) for name in SCHEMAS}
-    outcomes, calibrated = outcome_rows(participant_frame(views, chances, names), names)
     return {
         "equality_allocation": typed([r for v in views for r in allocation_rows(v, names)], "equality_allocation"),
         "equality_time": typed(time_rows(spell_frame(store), names), "equality_time"),
-        "equality_outcomes": typed(outcomes, "equality_outcomes"),
-        "equality_calibration": typed(calibrated, "equality_calibration"),
+        "equality_outcomes": typed(outcome_rows(participant_frame(views, names), names), "equality_outcomes"),
+        "equality_calibration": typed(calibration_rows(reference_frame(views, names), names), "equality_calibration"),
         "equality_effects": typed([r for v in views for r in effect_rows(v, names, method, seed)], "equality_effects"),
     }

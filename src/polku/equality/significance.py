@@ -63,9 +63,10 @@ def mantel_haenszel(outcome: np.ndarray, in_group: np.ndarray, strata: np.ndarra
     return Test(float(o.sum()), expected, variance)
 
 
-def calibration(outcome: np.ndarray, p: np.ndarray) -> Test:
-    """O = sum y, E = sum p, V = sum p (1 - p)."""
-    return Test(float(outcome.sum()), float(p.sum()), float((p * (1 - p)).sum()))
+def calibration(outcome: np.ndarray, p: np.ndarray, variance: np.ndarray | None = None) -> Test:
+    """O = sum y, E = sum p, V = sum p (1 - p) (or the given terms, for weighted rows)."""
+    terms = p * (1 - p) if variance is None else variance
+    return Test(float(outcome.sum()), float(p.sum()), float(terms.sum()))
 
 
 def difference(a: float, se_a: float, b: float, se_b: float) -> float:

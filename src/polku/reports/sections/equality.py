@@ -19,7 +19,6 @@ from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
 from polku.reports.context import ReportContext
 from polku.reports.registry import Results, register
 from polku.reports.sections.impact import analysis_views
-from polku.reports.sections.payments import expected_of
 from polku.store import Store
 
 TITLES = {
@@ -32,9 +31,9 @@ TITLES = {
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
-    """The `equality_*` tables from the services' views and the seed model's p_i."""
+    """The `equality_*` tables from the services' views (fitted once per run)."""
     s = analysis.settings
-    return equality_tables(store, analysis_views(store, analysis), expected_of(store, analysis), s.method, s.seed)
+    return equality_tables(store, analysis_views(store, analysis), s.method, s.seed)
 
 
 def _value(ctx: ReportContext, value: Any, digits: int = 1) -> str:
