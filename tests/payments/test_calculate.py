@@ -232,3 +232,30 @@ def test_the_gate_withholds_a_small_provider_and_the_money_over_it() -> None:
     assert rows["S"]["sdc_applied"]
     assert rows["P"]["participants"] == 200 and rows["P"]["employed"] is None
     assert rows["P"]["payment"] == pytest.approx(0.5 * 0.1 * 200 * 8000 * 3)
+
+
+def test_progress_fee_outside_the_participant_cap() -> None:
+    """The progress model (rate_card_with_progress.yaml): 50 attached at 234, 20 in work at
+    1,404, 5 with 6+ months at 1,293, and 4 of the episodes with reliable improvement in
+    work ability at 300 each (1 improvement on another item pays nothing):
+        50 x 234 + 20 x 1,404 + 5 x 1,293 + 4 x 300 = 11,700 + 28,080 + 6,465 + 1,200 = 47,445."""
+    from polku.payments.model import SHIPPED, load_model
+    from polku.payments.outcomes import PROGRESS
+
+    model = load_model(SHIPPED / "rate_card_with_progress.yaml")
+    keys = {k: v for k, v in outcome_row("P", 0, 0).items() if k in SUSTAINED}
+    sus = [keys | {"window_months": 12, "months": 6, "people": 5}]
+    progress = typed(
+        pd.DataFrame(
+            [
+                keys
+                | {"instrument": "work_ability_self_assessment", "item": "work_ability_score", "measured": 30, "improved": 4},
+                keys | {"instrument": "client_change_meter", "item": "skills", "measured": 30, "improved": 1},
+            ]
+        ),
+        PROGRESS,
+    )
+    t = tables([outcome_row("P", 50, 20)], sus, effects([("service", None, 0.1)]), cba(8000.0)) | {"payments_progress": progress}
+    row = payments(t, model).iloc[0]
+    assert row["progress_fees"] == pytest.approx(1200.0)
+    assert row["payment"] == pytest.approx(47_445.0)
