@@ -343,6 +343,77 @@ def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, sto
     _run(action)
 
 
+# --- payments and equal treatment (issue 18, points 3-5) ---------------------------------
+
+
+RUN_OPTION = click.option(
+    "--run", "run_ref", default="latest", show_default=True, help="The analysis run to read: its id (`polku runs`) or latest."
+)
+
+
+@main.command("payments")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The payment model file (YAML; examples in polku/payments/models, docs/payments.md).",
+)
+@RUN_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the payments as JSON (under disclosure control unless --exact).")
+@EXACT_OPTION
+@STORE_OPTION
+def payments_command(model_path: Path, run_ref: str, as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """What a payment model would pay each provider per period, beside the value added.
+
+    Reads an analysis run (`polku analyse`) and never fits: the counts the model pays for,
+    and the value added that the impact and fiscal engines estimate (additional
+    employments times the public gain of one employment over the model's horizon), so
+    the area sees whether it would pay for work that would have happened anyway.
+    """
+    from polku.payments.model import load_model
+    from polku.payments.record import payment_record, release_payments, render_text
+    from polku.runs.read import open_run
+
+    def action() -> int:
+        model = load_model(model_path)
+        target = _existing_store(store_path)
+        run = open_run(target, run_ref)
+        record = payment_record(run.tables, model, run.run_id)
+        shown = _gate("payments", exact, record, release_payments, target)
+        _emit_json(shown) if as_json else out.print(render_text(shown), highlight=False)
+        return 0
+
+    _run(action)
+
+
+@main.command("equality")
+@RUN_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the comparisons as JSON (under disclosure control unless --exact).")
+@EXACT_OPTION
+@STORE_OPTION
+def equality_command(run_ref: str, as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """Equal treatment by sex, age group, mother tongue, partial work ability and municipality.
+
+    Reads an analysis run: allocation of each service against what the client group
+    predicts, time to the first service, employment, the seed model's calibration and the
+    estimated effects by group. A difference is flagged only where its Holm-adjusted
+    p-value is below 0.05 (docs/equality.md).
+    """
+    from polku.equality.record import equality_record, release_equality, render_text
+    from polku.runs.read import open_run
+
+    def action() -> int:
+        target = _existing_store(store_path)
+        run = open_run(target, run_ref)
+        record = equality_record(run.tables, run.run_id)
+        shown = _gate("equality", exact, record, release_equality, target)
+        _emit_json(shown) if as_json else out.print(render_text(shown), highlight=False)
+        return 0
+
+    _run(action)
+
+
 def _existing_store(store_path: Path | None) -> Path:
     """The store to change; erase and purge never create one."""
     target = store_path or settings.store_path()

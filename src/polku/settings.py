@@ -64,6 +64,13 @@ SETTINGS: tuple[Setting, ...] = (
         "3",
         "How many earlier versions of each source the store keeps as history for `polku import --rollback` (0 keeps none).",
     ),
+    # --- equal treatment (issue 18) ---
+    Setting(
+        "POLKU_EQUALITY_EXTRA",
+        "",
+        "Further cohort columns `polku equality` and the report compare groups by, comma-separated (e.g. "
+        "education_level,activity_before); sex, age group, mother tongue, partial work ability and municipality always.",
+    ),
     Setting(
         "POLKU_WEB_IDLE_MINUTES",
         "30",

@@ -8,6 +8,7 @@ Parameters are read by dotted path, e.g. `value("hazards.employment")`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,3 +49,30 @@ def value(path: str) -> Any:
         return assumptions()[section][name]["value"]
     except KeyError:
         raise KeyError(f"no synthetic-area parameter {path!r} in {ASSUMPTIONS_FILE}") from None
+
+
+# --- a creaming provider, for the payments backtest (issue 18 point 4; helper "payments") ----
+# The "providers" helper adds a provider-behaviour setting of its own; the two are to be
+# merged into one. Off by default, so the generated areas do not change.
+
+_CREAMING: dict[str, float] = {}
+
+
+@contextmanager
+def creaming(provider: str, refusal: float) -> Iterator[None]:
+    """While active, `provider` refuses each referral of a client in the low client group
+    (least likely to find work) with probability `refusal`; the referral goes to the
+    service's largest other provider (`polku.synth.services.refuse_referrals`)."""
+    if not 0.0 <= refusal <= 1.0:
+        raise ValueError("refusal must lie in [0, 1]")
+    _CREAMING.clear()
+    _CREAMING[provider] = refusal
+    try:
+        yield
+    finally:
+        _CREAMING.clear()
+
+
+def creaming_setting() -> tuple[str, float] | None:
+    """The creaming provider and its refusal probability, or None."""
+    return next(iter(_CREAMING.items()), None)

@@ -18,7 +18,7 @@ from polku.synth import codes
 from polku.synth.draw import categorical_rows
 from polku.synth.hazards import client_group, potential_lp, standardised_potential
 from polku.synth.jobs import draw_jobs
-from polku.synth.params import value
+from polku.synth.params import creaming_setting, value
 from polku.synth.services import (
     AVERAGE_MONTH_DAYS,
     IPS,
@@ -26,6 +26,7 @@ from polku.synth.services import (
     choose_provider,
     planned_months,
     providers,
+    refuse_referrals,
     start_probabilities,
 )
 
@@ -155,6 +156,8 @@ def _record(s: ServiceState, world: World, idx: np.ndarray, service: np.ndarray,
     lead = low + (draws.u("referral")[idx] * (high - low + 1)).astype(np.int64)
     planned = planned_months(service, draws.u("service_length")[idx])
     provider = choose_provider(service, rural, mo.first_day, draws.u("provider")[idx], draws.u("provider_rural")[idx])
+    if creaming_setting() is not None:  # payments backtest (issue 18): one provider creams
+        provider = refuse_referrals(provider, service, client_group(lp), draws.u("provider_creaming")[idx])
     quality = providers().quality[provider]
     s.service[idx], s.group[idx], s.provider[idx], s.potential[idx] = service, client_group(lp), provider, lp
     s.quality[idx] = s.strength[idx] = quality

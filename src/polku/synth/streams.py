@@ -55,6 +55,7 @@ class MonthDraws:
         "referral",
         "entry_wage",
         "provider_rural",
+        "provider_creaming",  # payments backtest (issue 18): drawn only while a provider creams
     )
 
     def __init__(self, seed: int, month: int, n: int) -> None:

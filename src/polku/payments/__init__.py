@@ -1,0 +1,1 @@
+"""Outcome-based payment models: model files, what they pay, and what they buy (docs/payments.md)."""
