@@ -86,8 +86,11 @@ class View:
     name: str
     path: str
     reads: Reads | None
-    handler: Callable[[Context], dict[str, Any]]
+    handler: Callable[[Context], Any]
+    """Returns the page's data (a dict), or a finished Response (a download)."""
     template: str
+    store: bool = True
+    """Whether the handler reads the store (in a short read-only connection) or only analysis runs."""
 
 
 def templates() -> Environment:
@@ -133,9 +136,9 @@ def _error(state: WebState, request: Request, locale: Locale, status: int, sessi
     return render(state, request, "error.html", locale, status, status=status, session=session)
 
 
-def _run_view(view: View, ctx: Context) -> dict[str, Any]:
+def _run_view(view: View, ctx: Context) -> Any:
     """The handler inside a short read-only connection (for views that read data)."""
-    if view.reads in (None, Reads.USERS):
+    if view.reads in (None, Reads.USERS) or not view.store:
         return view.handler(ctx)
     with reader(ctx.state.store_path) as store:
         ctx.scope = Scope(ctx.user, store)
@@ -171,6 +174,8 @@ async def _serve(view: View, request: Request) -> Response:
         return _error(state, request, ctx.locale, 503, session)
     if ctx.audited is not None:
         await run_in_threadpool(trail.record, state.store_path, user.username, f"web {view.name}", **ctx.audited)
+    if isinstance(data, Response):
+        return data
     if wants_json(request):
         return json_response(data)
     return render(state, request, view.template, ctx.locale, view=view.name, user=user, session=session, **data)
@@ -206,6 +211,6 @@ def create_app(store_path: Path | str, *, accounts: Accounts | None = None, demo
     if accounts is None:
         accounts = Accounts(path_for(path), idle_seconds=settings.web_idle_minutes() * 60)
     state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates())
-    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES), middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES + views.ROUTES), middleware=[Middleware(SecurityHeaders)])
     app.state.web = state
     return app

@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from polku.web import clients, overview
+from starlette.routing import BaseRoute, Route
+
+from polku.web import analysis, area, clients, overview, provider, team
 from polku.web.access import POLICY, Reads, Scope
 from polku.web.app import Context, View, wants_json
 
@@ -98,4 +100,29 @@ VIEWS = [
     View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html"),
     View("me", "/me", None, me, "me.html"),
     View("users", "/users", Reads.USERS, users, "users.html"),
+    # --- views (issue 16): the area pages read the latest analysis run, not the store ---
+    View("area", "/area", Reads.OVERVIEW, area.page_view("area"), "area.html", store=False),
+    View("impact", "/area/impact", Reads.OVERVIEW, area.page_view("impact"), "area.html", store=False),
+    View("costs", "/area/costs", Reads.OVERVIEW, area.page_view("costs"), "area.html", store=False),
+    View("services", "/area/services", Reads.OVERVIEW, area.page_view("services"), "area.html", store=False),
+    View("drill_service", "/area/drill/service", Reads.OVERVIEW, area.page_view("drill_service"), "area.html", store=False),
+    View("drill_group", "/area/drill/group", Reads.OVERVIEW, area.page_view("drill_group"), "area.html", store=False),
+    View(
+        "drill_municipality",
+        "/area/drill/municipality",
+        Reads.OVERVIEW,
+        area.page_view("drill_municipality"),
+        "area.html",
+        store=False,
+    ),
+    View("quality", "/quality", Reads.RUNS, area.page_view("quality"), "area.html", store=False),
+    View("table", "/tables/{section}/{name}", Reads.OVERVIEW, area.table_download, "area.html", store=False),
+    View("team", "/team", Reads.TEAM, team.team_page, "team.html"),
+    View("provider", "/provider", Reads.PROVIDER, provider.provider_page, "provider.html", store=False),
+    View("runs", "/runs", Reads.RUNS, analysis.runs_page, "runs.html", store=False),
+    View("run_status", "/runs/status", Reads.RUNS, analysis.job_status, "run_status.html", store=False),
+    View("run", "/runs/{run_id}", Reads.RUNS, analysis.run_detail, "run.html", store=False),
 ]
+
+ROUTES: list[BaseRoute] = [Route("/runs/start", analysis.start_run, methods=["POST"], name="run_start")]
+"""Routes that change state besides the forms' (`polku.web.forms`): starting an analysis run."""
