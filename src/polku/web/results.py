@@ -75,8 +75,8 @@ def section_blocks(run: Run, section_id: str, ctx: ReportContext) -> tuple[Block
             return _cache[key]
     try:
         blocks = tuple(section(section_id).render(run.tables, ctx))
-    except PolkuError as missing:
-        blocks = (Note(ctx.t("web.run.missing_table", error=missing.args[0] if missing.args else ""), tone="warning"),)
+    except (PolkuError, KeyError) as missing:  # a run made before a section or table existed
+        blocks = (Note(ctx.t("web.run.missing_table", error=str(missing.args[0]) if missing.args else ""), tone="warning"),)
     with _lock:
         if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
@@ -102,7 +102,13 @@ def block_data(block: Block, lang: str, section_id: str, *, for_json: bool) -> d
     if isinstance(block, Table):
         rows = [[json_cell(c, lang) for c in row] for row in block.rows] if for_json else [list(r) for r in block.rows]
         foot = None if block.foot is None else [json_cell(c, lang) for c in block.foot] if for_json else list(block.foot)
-        data: dict[str, Any] = {"kind": "table", "id": block.id, "caption": block.caption, "header": list(block.header), "rows": rows}
+        data: dict[str, Any] = {
+            "kind": "table",
+            "id": block.id,
+            "caption": block.caption,
+            "header": list(block.header),
+            "rows": rows,
+        }
         return data | {"foot": foot, "note": block.note, "section": section_id}
     if isinstance(block, Chart):
         chart: dict[str, Any] = {"kind": "chart", "caption": block.caption, "id": block.id}

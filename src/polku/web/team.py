@@ -68,7 +68,7 @@ def _counts(group: pd.DataFrame) -> dict[str, int]:
         "goals_closed": int(group["closed"].fillna(0).sum()),
         "goals_achieved": int(group["achieved"].fillna(0).sum()),
         "measured": int(group.improved.notna().sum()),
-        "improved": int(group.improved.fillna(False).astype(bool).sum()),
+        "improved": int(group.improved.eq(True).sum()),
     }
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from polku.web import analysis, area, clients, overview, provider, team
+from polku import sdc
+from polku.web import analysis, area, clients, overview, provider, results, team
 from polku.web.access import POLICY, Reads, Scope
 from polku.web.app import Context, View, wants_json
 
@@ -77,15 +78,16 @@ def _service_names(scope: Scope, lang: str) -> dict[str, str]:
 
 
 def area_overview(ctx: Context) -> dict[str, Any]:
-    """Area aggregates through the disclosure gate; an analyst's `?exact=1` passes it, audited."""
-    exact = ctx.request.query_params.get("exact") == "1"
+    """Area aggregates of the latest analysis run through the disclosure gate; an analyst's
+    `?exact=1` passes it, audited. Without a run, the page says how to make one."""
+    exact = area.exact_asked(ctx)
+    run = results.latest_run(ctx.state.store_path)
+    if run is None:
+        return {"exact": exact, "threshold": sdc.threshold(), "as_of": None} | area.no_run(ctx)
+    figures = overview.overview(run.tables, exact=exact)
     if exact:
-        ctx.require(Reads.EXACT)
-    scope = _scope(ctx)
-    figures = overview.overview(scope.area(), exact=exact)
-    if exact:
-        ctx.audited = {"access": "aggregates", "exact": True}
-    return figures | {"as_of": ctx.state.as_of(scope)}
+        ctx.audited = {"access": "aggregates", "exact": True, "run": run.run_id}
+    return figures | {"run": results.run_facts(run)}
 
 
 def users(ctx: Context) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def users(ctx: Context) -> dict[str, Any]:
 VIEWS = [
     View("clients", "/clients", Reads.CLIENTS, client_list, "clients.html"),
     View("client", "/clients/{id}", Reads.CLIENTS, client_page, "client.html"),
-    View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html"),
+    View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html", store=False),
     View("me", "/me", None, me, "me.html"),
     View("users", "/users", Reads.USERS, users, "users.html"),
     # --- views (issue 16): the area pages read the latest analysis run, not the store ---
