@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -209,3 +210,31 @@ def test_charts_are_images_not_inline_svg(as_role: Callable[[str], TestClient]) 
     page = as_role("manager").get("/area").text
     assert '<img src="data:image/svg+xml;base64,' in page and "<svg" not in page
     assert "style=" not in page and "<script" not in page
+
+
+VIEW_PAGES = (
+    "/area",
+    "/area/impact",
+    "/area/costs",
+    "/area/services",
+    "/area/drill/service",
+    "/area/drill/group",
+    "/area/drill/municipality",
+    "/quality",
+    "/team",
+    "/provider",
+    "/runs",
+    "/runs/status",
+    "/overview",
+)
+
+
+@pytest.mark.parametrize("route", VIEW_PAGES)
+def test_views_have_no_inline_script_or_style(as_role: Callable[[str], TestClient], route: str) -> None:
+    for query in ("", "?exact=1"):
+        response = as_role("analyst").get(route + query)
+        html = response.text
+        assert response.status_code == 200, route + query
+        assert "<script" not in html and "style=" not in html and "<style" not in html, route
+        assert not re.search(r"\son[a-z]+=", html), route
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
