@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from polku.identity import create_key_file
@@ -111,8 +112,63 @@ def oracle(web_store: Path) -> Oracle:
     return Oracle(everyone, by_role, owner, team)
 
 
+# --- views (issue 16): an analysis run of the web store, so that the area pages have one ---
+
+FAST_SECTIONS = ("area", "clients", "benefits", "services", "providers", "employment", "progress", "change", "quality")
+"""The sections the test run computes; the impact and cost-benefit fits (minutes) are left out,
+and `impact_effects` is a hand-made table of known figures instead (`effects_table`)."""
+SERVICE = "COACH"
+
+
+def effects_table(provider: str) -> pd.DataFrame:
+    """A hand-made `impact_effects`: the service over the area, the demo provider (known figures),
+    and another provider with 4 participants (a small cell the gate hides)."""
+    return pd.DataFrame(
+        {
+            "service_code": [SERVICE] * 3,
+            "client_group": [None] * 3,
+            "provider_id": [None, provider, "P-SMALL"],
+            "method": ["aipw"] * 3,
+            "outcome": ["employed_12m"] * 3,
+            "participants": [120, 80, 4],
+            "comparison": [480, 480, 480],
+            "n_trimmed": [0, 0, 0],
+            "estimate": [0.081, 0.104, 0.3],
+            "lower": [0.021, 0.020, -0.4],
+            "upper": [0.141, 0.188, 1.0],
+        }
+    )
+
+
 @pytest.fixture(scope="session")
-def web_app(web_store: Path):  # type: ignore[no-untyped-def]
+def web_run(web_store: Path) -> Path:
+    """One published analysis run of the web store: the fast sections' real tables and the
+    hand-made effects; the run's folder."""
+    from polku.pipeline.settings import AnalysisContext, AnalysisSettings
+    from polku.reports import header
+    from polku.reports.registry import sections
+    from polku.reports.render import ReportStore
+    from polku.runs import layout, provenance
+    from polku.store.connection import store_target
+    from polku.store.snapshots import open_snapshot
+
+    analysis = AnalysisContext(AnalysisSettings())
+    with open_snapshot(store_target(web_store)) as snapshot:
+        store = snapshot.shared_as(ReportStore)
+        frames = header.compute_header(store)
+        for section in sections():
+            if section.id in FAST_SECTIONS:
+                frames |= section.compute(store, analysis)
+    frames["impact_effects"] = effects_table(Accounts(path_for(web_store)).user("provider").provider_id)  # type: ignore[union-attr,arg-type]
+    now = provenance.utc_now()
+    record = {"format": layout.FORMAT, "run_id": layout.new_run_id(now), "store": str(web_store), "seed": 0}
+    record |= {"settings": AnalysisSettings().to_dict(), "started_at": now.isoformat(), "finished_at": now.isoformat()}
+    record |= {"polku_version": "test", "git_commit": None, "user": "test", "imports": [], "parameters": {}, "snapshot": {}}
+    return layout.publish(web_store, record, frames)
+
+
+@pytest.fixture(scope="session")
+def web_app(web_store: Path, web_run: Path):  # type: ignore[no-untyped-def]
     return create_app(web_store)
 
 

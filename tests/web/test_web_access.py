@@ -86,6 +86,37 @@ def test_list_routes_give_exactly_the_scope(role: str, as_role: Callable[[str], 
             assert f'href="/clients/{min(oracle.by_role[role], key=str)}"' in response.text or "?page=2" in response.text
 
 
+AREA_PAGES = (
+    "/area",
+    "/area/impact",
+    "/area/costs",
+    "/area/services",
+    "/area/drill/service",
+    "/area/drill/group",
+    "/area/drill/municipality",
+)
+DOWNLOADS = tuple(f"/tables/area/area-transitions.{fmt}" for fmt in ("csv", "xlsx", "json"))
+QUALITY_DOWNLOADS = tuple(f"/tables/quality/quality-quarantine.{fmt}" for fmt in ("csv", "xlsx", "json"))
+
+
+def _twins(*paths: str) -> tuple[str, ...]:
+    """Each page, its JSON twin under /api/ and its ?format=json."""
+    return tuple(p for path in paths for p in (path, "/api" + path, path + ("&" if "?" in path else "?") + "format=json"))
+
+
+VIEW_ROUTES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "area": (_twins(*AREA_PAGES) + DOWNLOADS, frozenset({"analyst", "manager", "teamlead", "caseworker", "provider"})),
+    "exact": (
+        _twins(*(p + "?exact=1" for p in (*AREA_PAGES, "/team", "/provider"))) + tuple(d + "?exact=1" for d in DOWNLOADS),
+        frozenset({"analyst"}),
+    ),
+    "team": (_twins("/team"), frozenset({"analyst", "teamlead"})),
+    "provider": (_twins("/provider"), frozenset({"analyst", "provider"})),
+    "analyst": (_twins("/quality", "/runs", "/runs/status") + QUALITY_DOWNLOADS, frozenset({"analyst"})),
+}
+"""The views' routes (issue 16) and the roles that may read each; every other role gets 403."""
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_other_routes(role: str, as_role: Callable[[str], TestClient]) -> None:
     client = as_role(role)
@@ -95,9 +126,24 @@ def test_other_routes(role: str, as_role: Callable[[str], TestClient]) -> None:
         USER_ROUTES: 200 if role == "admin" else 403,
         ME_ROUTES: 200,
     }
+    for routes, roles in VIEW_ROUTES.values():
+        expect[routes] = 200 if role in roles else 403
     for routes, status in expect.items():
         for route in routes:
             assert client.get(route).status_code == status, (role, route)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_run_and_its_detail(role: str, as_role: Callable[[str], TestClient], web_run: Path) -> None:
+    """A run's provenance is the analyst's; an unknown run id or table answers 404 like any unknown object."""
+    client = as_role(role)
+    run_id = web_run.name
+    for route in _twins(f"/runs/{run_id}", "/runs/2026-01-01T000000Z-00000000"):
+        expected = 403 if role != "analyst" else 200 if run_id in route else 404
+        assert client.get(route).status_code == expected, (role, route)
+    unknown = ("/tables/area/no-such-table.csv", "/tables/no-section/area-transitions.csv", "/tables/area/area-transitions.pdf")
+    for route in unknown:
+        assert client.get(route).status_code == (403 if role == "admin" else 404), (role, route)
 
 
 def test_api_me_names_the_user(as_role: Callable[[str], TestClient]) -> None:
@@ -106,7 +152,16 @@ def test_api_me_names_the_user(as_role: Callable[[str], TestClient]) -> None:
         assert me["username"] == role and me["role"] == role
 
 
-ANONYMOUS_ROUTES = [*LIST_ROUTES, *OVERVIEW_ROUTES, *ME_ROUTES, *USER_ROUTES, "/clients/x", "/api/clients/x", "/"]
+ANONYMOUS_ROUTES = [
+    *LIST_ROUTES,
+    *OVERVIEW_ROUTES,
+    *ME_ROUTES,
+    *USER_ROUTES,
+    "/clients/x",
+    "/api/clients/x",
+    "/",
+    *(route for routes, _ in VIEW_ROUTES.values() for route in routes),
+]
 
 
 @pytest.mark.parametrize("route", ANONYMOUS_ROUTES)

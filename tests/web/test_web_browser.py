@@ -106,3 +106,63 @@ def test_case_worker_in_the_browser(page: Any, oracle: Oracle) -> None:
     assert refused == [], "nothing on the pages breaks the CSP"
     banner = page.eval_on_selector("#demo-banner", "el => getComputedStyle(el).fontWeight")
     assert banner == "600", "the stylesheet loads under the CSP"
+
+
+# --- views (issue 16): each role's views, a download and the language, in the browser ---
+
+VIEW_LINKS = ("/area", "/team", "/provider", "/runs")
+ROLE_VIEWS = {
+    "analyst": {"/area", "/team", "/provider", "/runs"},
+    "manager": {"/area"},
+    "teamlead": {"/area", "/team"},
+    "caseworker": {"/area"},
+    "provider": {"/area", "/provider"},
+    "admin": set(),
+}
+
+
+def _log_in(tab: Any, role: str) -> None:
+    tab.goto("/login")
+    tab.fill("input[name=username]", role)
+    tab.fill("input[name=password]", "polku-demo")
+    tab.click("form.login button[type=submit]")
+    tab.wait_for_load_state()
+
+
+def test_each_role_sees_exactly_its_views(page: Any, base_url: str) -> None:
+    """The menu offers each role its views and no other; the others answer 403 when typed in."""
+    for role, views in ROLE_VIEWS.items():
+        context = page.context.browser.new_context(base_url=base_url)
+        tab = context.new_page()
+        _log_in(tab, role)
+        links = set(tab.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))"))
+        assert links & set(VIEW_LINKS) == views, role
+        for path in VIEW_LINKS:
+            response = tab.goto(path)
+            assert response is not None and response.status == (200 if path in views else 403), (role, path)
+        context.close()
+
+
+def test_manager_downloads_a_table_and_switches_language(page: Any, base_url: str, web_run: Path) -> None:
+    context = page.context.browser.new_context(base_url=base_url, accept_downloads=True)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _log_in(tab, "manager")
+    tab.goto("/area")
+    assert tab.inner_text("h1") == "Alue" and web_run.name in tab.inner_text("#run-id")
+    assert tab.locator("figure.chart img").count() >= 1, "the month chart is drawn"
+    with tab.expect_download() as info:
+        tab.click("a.download[href='/tables/area/area-transitions.csv']")
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Seuranta-aika,") and "3 kuukautta" in text
+    tab.click("form.language button[value=sv]")
+    tab.wait_for_load_state()
+    assert tab.inner_text("h1") == "Området" and "3 månader" in tab.inner_text("#area-transitions")
+    tab.click("form.language button[value=en]")
+    tab.wait_for_load_state()
+    assert tab.inner_text("h1") == "Area" and tab.url.endswith("/area")
+    tab.click("form.language button[value=fi]")  # the choice is kept in the account: leave it as it was
+    tab.wait_for_load_state()
+    assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
+    context.close()

@@ -14,6 +14,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Sequence
 
+from polku.reports.blocks import Table
 from polku.reports.render import RenderedSection
 from polku.reports.xlsx import ReportFacts, about_rows, cell_value, table_sheets
 
@@ -37,6 +38,12 @@ def csv_zip_bytes(facts: ReportFacts, sections: Sequence[RenderedSection]) -> by
         for name, text in files.items():
             archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def table_csv(table: Table, lang: str) -> str:
+    """One table block as CSV text (header, rows, totals row), cells as in the archive: the
+    web's download of a single table."""
+    return _csv([table.header, *table.rows, *([table.foot] if table.foot else [])], lang)
 
 
 def _csv(rows: Iterable[Sequence[str]], lang: str) -> str:

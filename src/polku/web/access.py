@@ -41,15 +41,21 @@ class Reads(Enum):
     """Area aggregates without the gate (each use audited)."""
     USERS = "users"
     """The accounts (no data of clients)."""
+    TEAM = "team"
+    """The caseload by case worker of the user's scope (person-level rows, counted)."""
+    PROVIDER = "provider"
+    """A provider's results beside the area's, from the analysis run."""
+    RUNS = "runs"
+    """The analysis runs, their provenance, data quality, and starting a run."""
 
 
 POLICY: dict[str, frozenset[Reads]] = {
     "admin": frozenset({Reads.USERS}),
-    "analyst": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.EXACT}),
+    "analyst": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.EXACT, Reads.TEAM, Reads.PROVIDER, Reads.RUNS}),
     "manager": frozenset({Reads.OVERVIEW}),
-    "teamlead": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
+    "teamlead": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.TEAM}),
     "caseworker": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
-    "provider": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
+    "provider": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.PROVIDER}),
 }
 
 HEALTH_ITEMS = ("work_ability_score", "work_ability", "wellbeing")

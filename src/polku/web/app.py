@@ -91,8 +91,11 @@ class View:
     name: str
     path: str
     reads: Reads | None
-    handler: Callable[[Context], dict[str, Any]]
+    handler: Callable[[Context], Any]
+    """Returns the page's data (a dict), or a finished Response (a download)."""
     template: str
+    store: bool = True
+    """Whether the handler reads the store (in a short read-only connection) or only analysis runs."""
 
 
 def templates() -> Environment:
@@ -139,9 +142,9 @@ def _error(state: WebState, request: Request, locale: Locale, status: int, sessi
     return render(state, request, "error.html", locale, status, status=status, session=session)
 
 
-def _run_view(view: View, ctx: Context) -> dict[str, Any]:
+def _run_view(view: View, ctx: Context) -> Any:
     """The handler inside a short read-only connection (for views that read data)."""
-    if view.reads in (None, Reads.USERS):
+    if view.reads in (None, Reads.USERS) or not view.store:
         return view.handler(ctx)
     with reader(ctx.state.store_path) as store:
         ctx.scope = Scope(ctx.user, store)
@@ -177,6 +180,8 @@ async def _serve(view: View, request: Request) -> Response:
         return _error(state, request, ctx.locale, 503, session)
     if ctx.audited is not None:
         await run_in_threadpool(trail.record, state.store_path, user.username, f"web {view.name}", **ctx.audited)
+    if isinstance(data, Response):
+        return data
     if wants_json(request):
         return json_response(data)
     return render(state, request, view.template, ctx.locale, view=view.name, user=user, session=session, **data)
@@ -218,6 +223,7 @@ def create_app(
     if oidc is None and (config := oidc_module.config_from_settings()) is not None:
         oidc = oidc_module.OidcProvider(config)
     state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc)
-    app = Starlette(routes=routes(views.VIEWS, forms.ROUTES + oidc_module.ROUTES), middleware=[Middleware(SecurityHeaders)])
+    extra = forms.ROUTES + oidc_module.ROUTES + views.ROUTES
+    app = Starlette(routes=routes(views.VIEWS, extra), middleware=[Middleware(SecurityHeaders)])
     app.state.web = state
     return app

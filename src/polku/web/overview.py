@@ -1,17 +1,22 @@
-"""The area overview: aggregates of the whole area, through the disclosure gate.
+"""The area overview (`/overview`, `/api/overview`): area aggregates from the latest analysis run.
 
-The same queries as the report (`polku.reports.queries`) and the same gate (`polku.sdc`):
-counts of people from 1 to T-1 are hidden, with their complements, and shares rest on at
-least T people. Only an analyst may ask for exact figures, and each such view is audited.
+The run's own tables (`clients_*`, `services_costs`, computed by the report's sections in
+`polku analyse`) through the same gate as the report (`polku.sdc`): counts of people from 1
+to T-1 are hidden, with their complements, and shares rest on at least T people. Only an
+analyst may ask for exact figures, and each such view is audited. Nothing here reads the
+store, so the overview answers while an import holds it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from polku import sdc
-from polku.reports import queries
-from polku.store import Store
+from polku.reports import header
+from polku.reports.frames import counts_of, table
 
 
 def _distribution(counts: dict[str, int], exact: bool) -> dict[str, Any]:
@@ -28,19 +33,21 @@ def _share(numerator: int, denominator: int, exact: bool) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def overview(store: Store, *, exact: bool = False) -> dict[str, Any]:
-    """Clients by municipality, registration spells by outcome and the long-term share, clients per service."""
-    long_term, spells = queries.long_term_at_registration(store)
-    outcomes = queries.registration_outcomes(store)
-    costs = queries.service_costs(store)
+def overview(results: Mapping[str, pd.DataFrame], *, exact: bool = False) -> dict[str, Any]:
+    """Clients by municipality, registration spells by outcome and the long-term share, clients
+    per service: from a run's tables (`polku.runs.Run.tables`)."""
+    registrations = counts_of(table(results, "clients_registrations"))
+    outcomes = counts_of(table(results, "clients_registration_outcomes"))
+    costs = table(results, "services_costs")
     per_service = {str(code): int(n) for code, n in zip(costs["service"], costs["clients"])}
-    served = per_service if exact else sdc.separate_counts(per_service)[0]
+    spells = registrations.get("spells", 0)
     return {
         "exact": exact,
         "threshold": sdc.threshold(),
-        "clients_by_municipality": _distribution(queries.person_counts(store, "municipality_code"), exact),
+        "clients_by_municipality": _distribution(counts_of(table(results, "clients_municipality_code")), exact),
         "spells_by_outcome": _distribution(outcomes, exact),
-        "long_term_share": _share(long_term, spells, exact),
+        "long_term_share": _share(registrations.get("long_term", 0), spells, exact),
         "open_share": _share(outcomes.get("_open", 0), spells, exact),
-        "clients_by_service": served,
+        "clients_by_service": per_service if exact else sdc.separate_counts(per_service)[0],
+        "as_of": header.extraction_date(results),
     }

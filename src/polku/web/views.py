@@ -9,7 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from polku.web import clients, overview
+from starlette.routing import BaseRoute, Route
+
+from polku import sdc
+from polku.web import analysis, area, clients, overview, provider, results, team
 from polku.web.access import POLICY, Reads, Scope
 from polku.web.app import Context, View, wants_json
 
@@ -75,15 +78,16 @@ def _service_names(scope: Scope, lang: str) -> dict[str, str]:
 
 
 def area_overview(ctx: Context) -> dict[str, Any]:
-    """Area aggregates through the disclosure gate; an analyst's `?exact=1` passes it, audited."""
-    exact = ctx.request.query_params.get("exact") == "1"
+    """Area aggregates of the latest analysis run through the disclosure gate; an analyst's
+    `?exact=1` passes it, audited. Without a run, the page says how to make one."""
+    exact = area.exact_asked(ctx)
+    run = results.latest_run(ctx.state.store_path)
+    if run is None:
+        return {"exact": exact, "threshold": sdc.threshold(), "as_of": None} | area.no_run(ctx)
+    figures = overview.overview(run.tables, exact=exact)
     if exact:
-        ctx.require(Reads.EXACT)
-    scope = _scope(ctx)
-    figures = overview.overview(scope.area(), exact=exact)
-    if exact:
-        ctx.audited = {"access": "aggregates", "exact": True}
-    return figures | {"as_of": ctx.state.as_of(scope)}
+        ctx.audited = {"access": "aggregates", "exact": True, "run": run.run_id}
+    return figures | {"run": results.run_facts(run)}
 
 
 def users(ctx: Context) -> dict[str, Any]:
@@ -95,7 +99,32 @@ def users(ctx: Context) -> dict[str, Any]:
 VIEWS = [
     View("clients", "/clients", Reads.CLIENTS, client_list, "clients.html"),
     View("client", "/clients/{id}", Reads.CLIENTS, client_page, "client.html"),
-    View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html"),
+    View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html", store=False),
     View("me", "/me", None, me, "me.html"),
     View("users", "/users", Reads.USERS, users, "users.html"),
+    # --- views (issue 16): the area pages read the latest analysis run, not the store ---
+    View("area", "/area", Reads.OVERVIEW, area.page_view("area"), "area.html", store=False),
+    View("impact", "/area/impact", Reads.OVERVIEW, area.page_view("impact"), "area.html", store=False),
+    View("costs", "/area/costs", Reads.OVERVIEW, area.page_view("costs"), "area.html", store=False),
+    View("services", "/area/services", Reads.OVERVIEW, area.page_view("services"), "area.html", store=False),
+    View("drill_service", "/area/drill/service", Reads.OVERVIEW, area.page_view("drill_service"), "area.html", store=False),
+    View("drill_group", "/area/drill/group", Reads.OVERVIEW, area.page_view("drill_group"), "area.html", store=False),
+    View(
+        "drill_municipality",
+        "/area/drill/municipality",
+        Reads.OVERVIEW,
+        area.page_view("drill_municipality"),
+        "area.html",
+        store=False,
+    ),
+    View("quality", "/quality", Reads.RUNS, area.page_view("quality"), "area.html", store=False),
+    View("table", "/tables/{section}/{name}", Reads.OVERVIEW, area.table_download, "area.html", store=False),
+    View("team", "/team", Reads.TEAM, team.team_page, "team.html"),
+    View("provider", "/provider", Reads.PROVIDER, provider.provider_page, "provider.html", store=False),
+    View("runs", "/runs", Reads.RUNS, analysis.runs_page, "runs.html", store=False),
+    View("run_status", "/runs/status", Reads.RUNS, analysis.job_status, "run_status.html", store=False),
+    View("run", "/runs/{run_id}", Reads.RUNS, analysis.run_detail, "run.html", store=False),
 ]
+
+ROUTES: list[BaseRoute] = [Route("/runs/start", analysis.start_run, methods=["POST"], name="run_start")]
+"""Routes that change state besides the forms' (`polku.web.forms`): starting an analysis run."""

@@ -1,0 +1,113 @@
+"""The area views (manager, and everyone who may see area figures) and the table downloads.
+
+Each page is a list of report sections, optionally narrowed to some of their tables (the
+drill-downs), rendered from the latest analysis run by `polku.web.results`: the same
+blocks, gate and words as the report. A page names the run it shows; without a run it says
+how to make one. `?exact=1` (analyst only) renders the same sections without the gate and
+is audited, and so is every download, gated or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import Response
+
+from polku import sdc
+from polku.web import results
+from polku.web.access import Denied, NotInScope, Reads, allowed
+from polku.web.app import Context, json_response, wants_json
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+@dataclass(frozen=True)
+class Page:
+    """An area page: its title, the report sections it shows and, for a drill-down, which tables."""
+
+    title_key: str
+    sections: tuple[str, ...]
+    tables: tuple[str, ...] | None = None
+
+
+PAGES: dict[str, Page] = {
+    "area": Page("web.area.title", ("summary", "area")),
+    "impact": Page("web.impact.title", ("impact",)),
+    "costs": Page("web.costs.title", ("cost_benefit",)),
+    "services": Page("web.services.title", ("services", "providers", "employment", "progress", "change")),
+    "drill_service": Page(
+        "web.drill.service",
+        ("area", "impact", "services", "cost_benefit"),
+        ("area-coefficients", "impact-services", "services-year", "services-status", "services-cost", "cba-services"),
+    ),
+    "drill_group": Page("web.drill.group", ("impact",), ("impact-groups", "impact-expected")),
+    "drill_municipality": Page(
+        "web.drill.municipality", ("area", "clients"), ("area-municipalities", "clients-municipality_code")
+    ),
+    "quality": Page("web.quality.title", ("quality",)),
+}
+SECTION_READS = {"quality": Reads.RUNS}
+"""Sections that need more than `Reads.OVERVIEW` (data quality: the analyst's)."""
+
+
+def exact_asked(ctx: Context) -> bool:
+    """`?exact=1`: only an analyst may (403 otherwise)."""
+    exact = ctx.request.query_params.get("exact") == "1"
+    if exact:
+        ctx.require(Reads.EXACT)
+    return exact
+
+
+def no_run(ctx: Context) -> dict[str, Any]:
+    return {"run": None, "blocks": [], "no_run": ctx.locale.t("web.run.none")}
+
+
+def page_view(name: str) -> Any:
+    """The handler of the area page `name`."""
+    page = PAGES[name]
+
+    def handler(ctx: Context) -> dict[str, Any]:
+        exact = exact_asked(ctx)
+        base = {"page": name, "title": ctx.locale.t(page.title_key), "exact": exact, "threshold": sdc.threshold()}
+        run = results.latest_run(ctx.state.store_path)
+        if run is None:
+            return base | no_run(ctx)
+        rctx = results.context(run, ctx.locale.lang, exact)
+        blocks = results.page_blocks(run, page.sections, rctx, for_json=wants_json(ctx.request), tables=page.tables)
+        if exact:
+            ctx.audited = {"access": "aggregates", "exact": True, "run": run.run_id, "page": name}
+        return base | {"run": results.run_facts(run), "blocks": blocks}
+
+    handler.__name__ = f"{name}_page"
+    return handler
+
+
+def _section_allowed(ctx: Context, section_id: str) -> None:
+    known = {section for page in PAGES.values() for section in page.sections}
+    if section_id not in known:
+        raise NotInScope("no such table")
+    reads = SECTION_READS.get(section_id, Reads.OVERVIEW)
+    if not allowed(ctx.user, reads):
+        raise Denied(f"the role {ctx.user.role} may not read {reads.value}")
+
+
+def table_download(ctx: Context) -> Response:
+    """`/tables/{section}/{table}.{csv|xlsx|json}`: one table of the latest run, as on the page."""
+    section_id = ctx.request.path_params["section"]
+    stem, _, fmt = ctx.request.path_params["name"].rpartition(".")
+    _section_allowed(ctx, section_id)
+    exact = exact_asked(ctx)
+    run = results.latest_run(ctx.state.store_path)
+    if fmt not in FORMATS or run is None:
+        raise NotInScope("no such table")
+    rctx = results.context(run, ctx.locale.lang, exact)
+    table = results.find_table(run, section_id, stem, rctx)
+    if table is None:
+        raise NotInScope("no such table")
+    ctx.audited = {"access": "aggregates", "download": fmt, "table": stem, "run": run.run_id, "exact": exact}
+    if fmt == "json":
+        return json_response(results.block_data(table, rctx.lang, section_id, for_json=True) | {"run": results.run_facts(run)})
+    body, media = results.download(run, section_id, table, rctx, fmt)
+    name = f"polku-{stem}-{run.run_id}.{fmt}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
