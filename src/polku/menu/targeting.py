@@ -22,8 +22,8 @@ import pandas as pd
 
 from polku.groups.config import GroupConfig
 from polku.groups.rows import EPISODE, at
+from polku.groups.tables import typed_frame
 from polku.menu.menu import Menu
-from polku.reports.frames import typed_frame
 
 STATUSES = ("completed", "interrupted", "ongoing", "did_not_start")
 DEADLINES = (90, 180, 365)
