@@ -16,6 +16,8 @@ import pandas as pd
 from polku.groups.tables import EDUCATION, LEFT, PAYERS
 
 Tables = Mapping[str, pd.DataFrame]
+TABLES = ("groups_config", "groups_definitions", "groups_profile", "groups_transitions")
+"""The run's tables the record is built from."""
 
 
 def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:

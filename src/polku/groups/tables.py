@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +31,7 @@ PAYERS = ("kela", "unemployment_fund", "none")
 COLUMN = {"rule": "rule_group", "seed_model": "seed_model_group"}
 
 
-def typed_frame(rows: list[dict[str, object]], schema: dict[str, str]) -> pd.DataFrame:
+def typed_frame(rows: Sequence[Mapping[str, Any]], schema: dict[str, str]) -> pd.DataFrame:
     """Rows as a table with exactly the columns and types of `schema`, also when empty (the
     run's tables must keep their shape; `polku.reports.frames` cannot be imported here,
     as the report imports the groups)."""

@@ -11,6 +11,17 @@ import pandas as pd
 from polku.groups.record import Tables, rows_of
 from polku.menu.targeting import DEADLINES, STATUSES
 
+TABLES = (
+    "menu_config",
+    "menu_entries",
+    "menu_targeting",
+    "menu_participants",
+    "menu_timeliness",
+    "menu_acceptance",
+    "menu_unserved",
+)
+"""The run's tables the record is built from."""
+
 
 def _timeliness(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: row[k] for k in ("group", "spells", "served", "median_days")}

@@ -16,7 +16,7 @@ import pandas as pd
 from polku.cohort.build import data_end
 from polku.groups.assign import with_groups
 from polku.groups.config import GroupConfig, load_groups
-from polku.groups.record import groups_record
+from polku.groups.record import TABLES, groups_record
 from polku.groups.rows import group_rows
 from polku.groups.tables import EDUCATION, LEFT, PAYERS, group_tables
 from polku.pipeline.settings import AnalysisContext
@@ -27,7 +27,6 @@ from polku.reports.registry import Results, register
 from polku.sdc.groups import release_groups
 from polku.store import Store
 
-TABLES = ("groups_config", "groups_definitions", "groups_profile", "groups_transitions")
 CACHE = "groups_rows"
 
 

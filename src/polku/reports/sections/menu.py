@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from polku.menu.menu import load_menu
-from polku.menu.record import menu_record
+from polku.menu.record import TABLES, menu_record
 from polku.menu.targeting import DEADLINES, STATUSES, menu_tables
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
@@ -25,16 +25,6 @@ from polku.reports.sections.groups import group_labeler, grouped
 from polku.reports.sections.services import service_labeler
 from polku.sdc.groups import release_menu
 from polku.store import Store
-
-TABLES = (
-    "menu_config",
-    "menu_entries",
-    "menu_targeting",
-    "menu_participants",
-    "menu_timeliness",
-    "menu_acceptance",
-    "menu_unserved",
-)
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
