@@ -48,7 +48,7 @@ def test_an_area_file_and_the_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     assert (config.name, config.version, config.codes) == ("own", 2, ("young", "educated"))
     data = {"age": np.array([20.0, 40.0, 40.0]), "education": np.array(["tertiary", "tertiary", "basic"], dtype=object)}
     assert assign(config, data, 3).tolist() == ["young", "educated", UNASSIGNED]
-    with pytest.raises(ValidationFailed, match="written for the client groups 'seed000_default', but the groups in use are 'own'"):
+    with pytest.raises(ValidationFailed, match="for the client groups 'seed000_default', but the groups in use are 'own'"):
         load_menu(config)
 
 
@@ -75,7 +75,7 @@ def test_bad_group_files_are_refused(tmp_path: Path, old: str, new: str, words: 
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ("groups: [partial_work_ability, long_term]\n    bands", "groups: [partial, long_term]\n    bands", "unknown groups partial"),
+        ("[partial_work_ability, long_term]\n    bands", "[partial, long_term]\n    bands", "unknown groups partial"),
         ("bands: [low, medium]", "bands: [lowest]", "unknown bands lowest"),
         ("value: 0.6", "value: 60", "checks.min_share must be a number from 0 to 1, not 60"),
         ("  - service: TRAIN", "  - service: COACH", "service 'COACH' is listed twice"),
