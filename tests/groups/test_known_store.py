@@ -77,3 +77,19 @@ def test_tables_round_trip_through_parquet(grouped: pd.DataFrame, config: GroupC
         path = tmp_path / f"{name}.parquet"
         frame.to_parquet(path)
         pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+
+
+def test_an_empty_store_gives_empty_tables_and_no_data(tmp_path) -> None:
+    import datetime as dt
+
+    from polku.pipeline.settings import AnalysisContext
+    from polku.reports.context import ReportContext
+    from polku.reports.sections import groups, menu
+    from polku.store import open_store
+
+    with open_store(tmp_path / "empty.duckdb") as store:
+        analysis = AnalysisContext()
+        tables = groups.compute(store, analysis) | menu.compute(store, analysis)
+    assert tables["groups_profile"].empty and tables["menu_targeting"].empty and len(tables["groups_definitions"]) == 6
+    ctx = ReportContext(lang="en", threshold=10, generated_at=dt.datetime(2026, 1, 1))
+    assert [b.text for b in groups.groups_section(tables, ctx) + menu.menu_section(tables, ctx)] == ["No data yet."] * 2

@@ -136,3 +136,14 @@ def variables(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "activity_before": frame["activity_before"].to_numpy(dtype=object),
         "partial_work_ability": frame["partial_work_ability"].to_numpy(dtype=object),
     }
+
+
+def empty_rows() -> pd.DataFrame:
+    """The grouped rows of a store with no registrations: no rows, every column used."""
+    dates = ("ref_date", "first_service_after", "spell_end")
+    floats = ("age", "spell_months", "seed_chance", "prior_episodes")
+    text = ("kind", "spell_id", "person_id", "service_code", "completion_status", "education_level", "benefit_payer")
+    columns = {c: pd.Series([], dtype="datetime64[us]") for c in dates} | {c: pd.Series([], dtype=float) for c in floats}
+    columns |= {c: pd.Series([], dtype=object) for c in (*text, "rule_group", "seed_model_group")}
+    columns |= {"followed_12m": pd.Series([], dtype=bool), "employed_12m": pd.Series([], dtype=float)}
+    return pd.DataFrame(columns)

@@ -17,7 +17,7 @@ from polku.cohort.build import data_end
 from polku.groups.assign import with_groups
 from polku.groups.config import GroupConfig, load_groups
 from polku.groups.record import TABLES, groups_record
-from polku.groups.rows import group_rows
+from polku.groups.rows import empty_rows, group_rows
 from polku.groups.tables import EDUCATION, LEFT, PAYERS, group_tables
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
@@ -34,6 +34,9 @@ def grouped(store: Store, analysis: AnalysisContext) -> tuple[pd.DataFrame, Grou
     """Every person-date with its groups, computed once per run (the sections `groups` and `menu`)."""
     if CACHE not in analysis.computed:
         config = load_groups()
+        if not store.table("registration_spell").count().execute():  # nothing to group: empty tables
+            analysis.computed[CACHE] = (empty_rows(), config, pd.Timestamp(analysis.settings.as_of or "2000-01-01"))
+            return grouped(store, analysis)
         as_of = analysis.settings.as_of or data_end(store)
         frame = with_groups(group_rows(store, as_of), config, analysis.settings.seed)
         analysis.computed[CACHE] = (frame, config, pd.Timestamp(as_of))
