@@ -87,3 +87,10 @@ def grouped_tables(run_store: Path) -> dict:
 
     run = open_run(run_store)
     return {name: run.tables[name] for name in run.tables}
+
+
+def test_a_suppressed_group_keeps_every_key_of_a_shown_one(grouped_tables: dict) -> None:
+    shown = release_groups(groups_record(grouped_tables), t=3)
+    hidden = next(r for r in shown["profile"] if r["suppressed"])
+    visible = next(r for r in shown["profile"] if not r["suppressed"])
+    assert set(hidden) == set(visible) and hidden["employment_rate"] is None and hidden["education"] is None

@@ -32,7 +32,8 @@ def _line(counts: Mapping[str, int], t: int) -> dict[str, int | None]:
 def _profile_row(row: Mapping[str, Any], spells: int | None, t: int) -> Record:
     if spells is None:
         keep = ("grouping", "group")
-        return {k: row[k] for k in keep} | {k: None for k in row if k not in keep} | {"suppressed": True}
+        hidden = {k: None for k in (*row, "employment_rate") if k not in keep}
+        return {k: row[k] for k in keep} | hidden | {"suppressed": True}
     n = int(row["spells"])
     persons = separate_counts({"p": int(row["persons"])}, t=t)[0]["p"]
     rate = share(int(row["employed_12m"]), int(row["followed_12m"]), t=t).value

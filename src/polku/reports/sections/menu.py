@@ -66,7 +66,7 @@ def _timeliness(ctx: ReportContext, rows: list[dict[str, Any]], name: Callable[[
             name(r["group"]),
             ctx.num(r["spells"]),
             ctx.num(r["served"]),
-            ctx.num(r["median_days"]),
+            ctx.num(r["median_days"], 1),
             *(ctx.num(r[f"share_within_{d}"], 1) for d in DEADLINES),
         )
         for r in rows
@@ -89,13 +89,19 @@ def _acceptance(ctx: ReportContext, rows: list[dict[str, Any]], name: Callable[[
     return Table("menu-acceptance", ctx.t("menu.acceptance"), header, body, note=sdc_note(ctx, hidden))
 
 
-def _unserved(ctx: ReportContext, rows: list[dict[str, Any]], name: Callable[[str], str]) -> Table:
+def _offered(entries: list[dict[str, Any]], group: str, service: Callable[[str], str]) -> str:
+    """The services the menu offers a group, by name (a count here would read as people)."""
+    return ", ".join(service(e["service_code"]) for e in entries if not e["groups"] or group in e["groups"].split(", "))
+
+
+def _unserved(ctx: ReportContext, shown: dict[str, Any], name: Callable[[str], str], service: Callable[[str], str]) -> Table:
+    rows = shown["unserved"]
     body = tuple(
         (
             name(r["group"]),
             ctx.num(r["registrations"]),
             ctx.num(r["starts"]),
-            str(r["services_offered"]),
+            _offered(shown["entries"], r["group"], service) or "-",
             _flag(ctx, r["flagged"]),
         )
         for r in rows
@@ -140,6 +146,6 @@ def menu_section(results: Results, ctx: ReportContext) -> list[Block]:
         _targeting(ctx, shown, service, name),
         _timeliness(ctx, shown["timeliness"], name),
         _acceptance(ctx, shown["acceptance"], name),
-        _unserved(ctx, shown["unserved"], name),
+        _unserved(ctx, shown, name, service),
         Note(ctx.t("menu.limits")),
     ]
