@@ -51,6 +51,7 @@ def mistargeted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFr
     return _checks(tmp_path_factory.mktemp("mistargeted"), MISTARGETED)
 
 
+@pytest.mark.slow
 def test_the_correctly_targeted_default_is_not_flagged(default: dict[str, pd.DataFrame]) -> None:
     targeting = default["menu_targeting"].set_index("service_code")
     assert not targeting["flagged"].any(), targeting
@@ -58,6 +59,7 @@ def test_the_correctly_targeted_default_is_not_flagged(default: dict[str, pd.Dat
     assert not default["menu_unserved"]["flagged"].any()
 
 
+@pytest.mark.slow
 def test_the_built_in_mistargeting_is_found(mistargeted: dict[str, pd.DataFrame]) -> None:
     targeting = mistargeted["menu_targeting"].set_index("service_code")
     assert targeting["flagged"].to_dict() == {service: service == "IPS" for service in targeting.index}
@@ -68,3 +70,20 @@ def test_the_built_in_mistargeting_is_found(mistargeted: dict[str, pd.DataFrame]
     unserved = mistargeted["menu_unserved"].set_index("group")
     assert unserved["flagged"].to_dict() == {g: g == "older" for g in unserved.index}
     assert unserved.loc["older", "registrations"] > 0 and unserved.loc["older", "starts"] <= 1
+
+
+def test_the_referral_chances_with_the_mistakes_built_in() -> None:
+    """Known answer: IPS (column 1) becomes 0.03 for recent_work and a tenth elsewhere; the
+    older client's chances all become 0; the default changes nothing."""
+    import numpy as np
+
+    from polku.synth.service_state import mistargeted
+
+    p = np.full((3, 6), 0.02)
+    groups = np.array(["recent_work", "youth", "older"], dtype=object)
+    got = mistargeted(p, groups, MISTARGETED)
+    assert got[0].tolist() == [0.02, 0.03, 0.02, 0.02, 0.02, 0.02]
+    assert got[1].tolist() == pytest.approx([0.02, 0.002, 0.02, 0.02, 0.02, 0.02])
+    assert got[2].tolist() == [0.0] * 6 and p[2, 0] == 0.02  # the input is left alone
+    assert np.array_equal(mistargeted(p, groups, NO_MISTARGETING), p) and not NO_MISTARGETING.active
+    assert MISTARGETED.to_dict()["left_out"] == ["older"] and NO_MISTARGETING.to_dict() == {}
