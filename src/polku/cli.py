@@ -343,8 +343,7 @@ def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, sto
     _run(action)
 
 
-# --- payments and equal treatment (issue 18, points 3-5) ---------------------------------
-
+# --- payments, equal treatment, client groups and the service menu (issues 17 and 18) ------
 
 RUN_OPTION = click.option(
     "--run", "run_ref", default="latest", show_default=True, help="The analysis run to read: its id (`polku runs`) or latest."
@@ -387,6 +386,44 @@ def payments_command(model_path: Path, run_ref: str, as_json: bool, exact: bool,
     _run(action)
 
 
+def _run_record(
+    store_path: Path | None, run_ref: str, names: tuple[str, ...], build: Callable[[Any], dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """(run id, record) from the stored tables `names` of an analysis run; views never fit."""
+    from polku.reports.frames import table
+    from polku.runs.read import open_run
+
+    run = open_run(_existing_store(store_path), run_ref)
+    return run.run_id, build({name: table(run.tables, name) for name in names})
+
+
+@main.command("groups")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@RUN_OPTION
+@EXACT_OPTION
+@STORE_OPTION
+def groups_command(as_json: bool, run_ref: str, exact: bool, store_path: Path | None) -> None:
+    """Client groups: each group's profile at registration and how stable it stays.
+
+    Rule-based groups (the group file, setting POLKU_GROUPS) and the seed model's bands of
+    the chance of work without a service, read from an analysis run (`polku analyse`):
+    size, age, education, duration, benefit payer, work within 12 months, and the share
+    still in the same group 6 and 12 months later. Counts of people pass the disclosure
+    gate as in the report; --exact shows them exact (logged).
+    """
+    from polku.groups.record import TABLES, groups_record
+    from polku.groups.text import groups_text
+    from polku.sdc.groups import release_groups
+
+    def action() -> int:
+        run_id, record = _run_record(store_path, run_ref, TABLES, groups_record)
+        shown = _gate("groups", exact, record, release_groups, store_path) | {"run_id": run_id}
+        _emit_json(shown) if as_json else out.print(groups_text(shown, run_id), highlight=False)
+        return 0
+
+    _run(action)
+
+
 @main.command("equality")
 @RUN_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the comparisons as JSON (under disclosure control unless --exact).")
@@ -409,6 +446,33 @@ def equality_command(run_ref: str, as_json: bool, exact: bool, store_path: Path 
         record = equality_record(run.tables, run.run_id)
         shown = _gate("equality", exact, record, release_equality, target)
         _emit_json(shown) if as_json else out.print(render_text(shown), highlight=False)
+        return 0
+
+    _run(action)
+
+
+@main.command("menu")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@RUN_OPTION
+@EXACT_OPTION
+@STORE_OPTION
+def menu_command(as_json: bool, run_ref: str, exact: bool, store_path: Path | None) -> None:
+    """The service menu and targeting: do services reach the groups they are meant for?
+
+    Against the area's menu file (setting POLKU_MENU), read from an analysis run: each
+    service's share of participants in its intended groups (flagged below the menu's
+    minimum), time from registration to the first service, interruptions and service
+    starts by group (a group far below its share of registrations is flagged). Counts of
+    people pass the disclosure gate as in the report; --exact shows them exact (logged).
+    """
+    from polku.groups.text import menu_text
+    from polku.menu.record import TABLES, menu_record
+    from polku.sdc.groups import release_menu
+
+    def action() -> int:
+        run_id, record = _run_record(store_path, run_ref, TABLES, menu_record)
+        shown = _gate("menu", exact, record, release_menu, store_path) | {"run_id": run_id}
+        _emit_json(shown) if as_json else out.print(menu_text(shown, run_id), highlight=False)
         return 0
 
     _run(action)

@@ -101,6 +101,19 @@ SETTINGS: tuple[Setting, ...] = (
         "The callback address registered at the provider, e.g. https://polku.example.fi/login/oidc/callback; empty means "
         "the address the request came to.",
     ),
+    # client groups and the service menu (docs/groups.md)
+    Setting(
+        "POLKU_GROUPS",
+        "",
+        "The area's client-group file (YAML, docs/groups.md) that `polku analyse` groups clients by; empty means the shipped "
+        "default (seed 000's variables).",
+    ),
+    Setting(
+        "POLKU_MENU",
+        "",
+        "The area's service-menu file (YAML, docs/groups.md) that `polku analyse` checks targeting against; empty means the "
+        "synthetic area's menu.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

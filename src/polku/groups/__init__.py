@@ -1,7 +1,11 @@
-"""Client groups by employment potential (työllistymispotentiaali).
+"""Client groups (seed 000 part 2; docs/groups.md).
 
-A service can help those who would find work anyway less than those who would not, so
-effects are also reported by group: high, medium and low chance of work without a service.
+Two ways of grouping: by employment potential (työllistymispotentiaali), the seed model's
+high, medium and low chance of work without a service (`potential`; effects are also
+reported by these bands, as a service can help those who would find work anyway less than
+those who would not); and by the rules of an area's group file (`rules`, `config`). `rows`
+finds the person-dates groups are decided on, `assign` groups them, `tables` makes the
+run's `groups_*` tables, `record` and `text` show them.
 """
 
 from polku.groups.potential import GROUPS, HIGH, LOW, potential_groups

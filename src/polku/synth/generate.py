@@ -26,7 +26,7 @@ from polku.synth.goals import goal_table
 from polku.synth.household_benefits import benefit_table
 from polku.synth.measurements import levels, measurement_table, occasions
 from polku.synth.organisation import case_worker_table, provider_table, service_table, team_table
-from polku.synth.params import value
+from polku.synth.params import NO_MISTARGETING, Targeting, value
 from polku.synth.paths import simulate
 from polku.synth.population import draw_population
 from polku.synth.timeline import Timeline
@@ -109,7 +109,9 @@ def _manifest_stub(out_dir: Path) -> None:
     (out_dir / FOLDER_MANIFEST).write_text(text, encoding="utf-8")
 
 
-def _manifest(out_dir: Path, clients: int, seed: int, flaw_rate: float, rows: dict, hashes: dict) -> None:
+def _manifest(
+    out_dir: Path, clients: int, seed: int, flaw_rate: float, rows: dict, hashes: dict, targeting: Targeting = NO_MISTARGETING
+) -> None:
     manifest = {
         "generator": "polku.synth",
         "generator_version": GENERATOR_VERSION,
@@ -119,7 +121,7 @@ def _manifest(out_dir: Path, clients: int, seed: int, flaw_rate: float, rows: di
         "extraction_date": value("period.extraction_date"),
         "rows": rows,
         "sha256": hashes,
-    }
+    } | ({"mistargeting": targeting.to_dict()} if targeting.active else {})
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     (out_dir / FOLDER_MANIFEST).write_text(text, encoding="utf-8")
 
@@ -131,11 +133,13 @@ def generate(
     out_dir: Path,
     progress: Progress | None = None,
     flaw_rate: float = DEFAULT_FLAW_RATE,
+    targeting: Targeting = NO_MISTARGETING,
 ) -> GenerateResult:
     """Simulate `clients` job seekers and write the area's files into `out_dir`.
 
     Returns the folder and the rows written per file (data rows, header excluded).
-    `flaw_rate` is the share of extra rows with one deliberate recording mistake (0 = none).
+    `flaw_rate` is the share of extra rows with one deliberate recording mistake (0 = none);
+    `targeting` builds mis-targeted referrals in (docs/groups.md), recorded in the manifest.
     """
     if clients < 1 or not 0 <= flaw_rate < 0.5:
         raise UsageError(
@@ -149,12 +153,12 @@ def generate(
     timeline = Timeline.from_assumptions()
     report("drawing clients", 0.0)
     population = draw_population(clients, seed, timeline)
-    sim = simulate(population, timeline, seed, lambda f: report("simulating paths", 0.5 * f))
+    sim = simulate(population, timeline, seed, lambda f: report("simulating paths", 0.5 * f), targeting)
     area = Area(sim, seed)
     rows, hashes, flaws = _write_tables(area, out_dir, flaw_rate, report)
     report("writing ground truth", 0.9)
     _write_truth(area, out_dir, flaws, rows, hashes)
-    _manifest(out_dir, clients, seed, flaw_rate, rows, hashes)
+    _manifest(out_dir, clients, seed, flaw_rate, rows, hashes, targeting)
     report("done", 1.0)
     return GenerateResult(out_dir=out_dir, rows=rows)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -76,3 +77,39 @@ def creaming(provider: str, refusal: float) -> Iterator[None]:
 def creaming_setting() -> tuple[str, float] | None:
     """The creaming provider and its refusal probability, or None."""
     return next(iter(_CREAMING.items()), None)
+
+
+# --- mis-targeting of services (client groups and the service menu, docs/groups.md) -------------
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """How the synthetic area's referrals stray from its service menu; the default, none.
+
+    Why: the menu's checks (`polku.menu.targeting`) must be shown to find mis-targeting
+    where it is built in, and not to flag an area where it is not. Groups are those of the
+    client-group file (the shipped default unless `groups_file`), decided on the
+    generator's own state at each monthly referral, as the store would show it.
+    - `service`, `to_group`: the service is given mostly to a group it is not meant for:
+      its monthly referral chance becomes `rate` for clients of `to_group` and is
+      multiplied by `keep` for everyone else;
+    - `left_out`: groups whose clients are never referred to any service.
+    """
+
+    service: str | None = None
+    to_group: str | None = None
+    rate: float = 0.03
+    keep: float = 0.1
+    left_out: tuple[str, ...] = ()
+    groups_file: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.service is not None or bool(self.left_out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the manifest: what was built in (empty when nothing)."""
+        return asdict(self) | {"left_out": list(self.left_out)} if self.active else {}
+
+
+NO_MISTARGETING = Targeting()

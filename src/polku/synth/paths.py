@@ -19,7 +19,7 @@ from polku.synth import codes
 from polku.synth.draw import categorical, logistic
 from polku.synth.hazards import calendar_lp, other_exit_probabilities, potential_lp
 from polku.synth.jobs import draw_jobs, full_time_wage
-from polku.synth.params import value
+from polku.synth.params import NO_MISTARGETING, Targeting, value
 from polku.synth.population import Population
 from polku.synth.service_state import ServiceState, end_services, start_services
 from polku.synth.services import IPS, WSUB, continue_with_employer, effect_lp, ips_job_end_factor
@@ -53,6 +53,7 @@ class Month:
     pop: Population
     timeline: Timeline
     services: ServiceState
+    targeting: Targeting = NO_MISTARGETING
 
     @property
     def first_day(self) -> int:
@@ -369,14 +370,21 @@ def _steps(world: World, idx: np.ndarray, mo: Month, treated: bool) -> tuple[tup
     return left_unemployment, left_job
 
 
-def simulate(pop: Population, timeline: Timeline, seed: int, progress: Callable[[float], None] | None = None) -> Simulation:
-    """Run every month for both worlds; the same inputs always give the same logs."""
+def simulate(
+    pop: Population,
+    timeline: Timeline,
+    seed: int,
+    progress: Callable[[float], None] | None = None,
+    targeting: Targeting = NO_MISTARGETING,
+) -> Simulation:
+    """Run every month for both worlds; the same inputs always give the same logs.
+    `targeting` builds mis-targeted referrals in (`polku.synth.params.Targeting`)."""
     n = pop.size
     observed, counterfactual = World(n, timeline.months), World(n, timeline.months)
     services = ServiceState.empty(n)
     diverged = np.zeros(n, dtype=bool)
     for m in range(timeline.months):
-        mo = Month(m, MonthDraws(seed, m, n), pop, timeline, services)
+        mo = Month(m, MonthDraws(seed, m, n), pop, timeline, services, targeting)
         enter(observed, mo)
         count_month(observed, _active(observed), m)
         count_month(counterfactual, _active(counterfactual, diverged), m)

@@ -10,15 +10,17 @@ subsidised employment spell runs until the planned end, a dropout or the job's e
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from polku.synth import codes
 from polku.synth.draw import categorical_rows
-from polku.synth.hazards import client_group, potential_lp, standardised_potential
+from polku.synth.hazards import SpellState, client_group, potential_lp, standardised_potential
 from polku.synth.jobs import draw_jobs
-from polku.synth.params import creaming_setting, value
+from polku.synth.params import Targeting, creaming_setting, value
 from polku.synth.services import (
     AVERAGE_MONTH_DAYS,
     IPS,
@@ -31,6 +33,7 @@ from polku.synth.services import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - imported for type hints only
+    from polku.groups.config import GroupConfig
     from polku.synth.paths import Month
     from polku.synth.world import World
 
@@ -139,11 +142,52 @@ def _choose(world: World, idx: np.ndarray, mo: Month) -> tuple[np.ndarray, np.nd
         basic_support,
         mo.first_day,
     )
+    if mo.targeting.active:
+        p = mistargeted(p, referral_groups(world, idx, mo, spell), mo.targeting)
     total = p.sum(axis=1)
     go = mo.draws.u("service")[idx] < total
     shares = p[go] / total[go, None]
     service = categorical_rows(mo.draws.u("service_choice")[idx[go]], shares)
     return idx[go], service, lp[go]
+
+
+@cache
+def _group_config(path: str | None) -> GroupConfig:
+    """The targeting's group file (the shipped default when none), read once."""
+    from polku.groups.config import default_path, load_groups
+
+    return load_groups(Path(path) if path else default_path())
+
+
+_PAYER = {codes.BENEFIT_EARNINGS: "unemployment_fund", codes.BENEFIT_BASIC: "kela", codes.BENEFIT_SUBSIDY: "kela"}
+
+
+def referral_groups(world: World, idx: np.ndarray, mo: Month, spell: SpellState) -> np.ndarray:
+    """Each candidate's client group (the targeting's group file) on the generator's state,
+    with the variables the store shows (`polku.groups.rows`)."""
+    from polku.groups.config import assign
+
+    config = _group_config(mo.targeting.groups_file)
+    variables = {
+        "age": mo.age(idx),
+        "education": np.array(codes.EDUCATION, dtype=object)[mo.pop.education[idx]],
+        "months_unemployed_prev36": spell.prev36.astype(float),
+        "spell_months": spell.duration.astype(float),
+        "benefit_payer": np.array([_PAYER.get(int(b), "none") for b in world.benefit[idx]], dtype=object),
+        "activity_before": np.array(codes.ACTIVITY, dtype=object)[world.activity[idx]],
+        "partial_work_ability": mo.pop.pwa[idx].astype(object),
+    }
+    return assign(config, variables, len(idx))
+
+
+def mistargeted(p: np.ndarray, groups: np.ndarray, targeting: Targeting) -> np.ndarray:
+    """Monthly referral chances (n, services) with the targeting's mistakes built in."""
+    p = p.copy()
+    if targeting.service is not None:
+        s = codes.SERVICES.index(targeting.service)
+        p[:, s] = np.where(groups == targeting.to_group, targeting.rate, p[:, s] * targeting.keep)
+    p[np.isin(groups, targeting.left_out)] = 0.0
+    return p
 
 
 def _record(s: ServiceState, world: World, idx: np.ndarray, service: np.ndarray, lp: np.ndarray, mo: Month) -> None:
