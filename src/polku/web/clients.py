@@ -118,6 +118,8 @@ TIMELINE_TABLES: dict[str, tuple[str, str | None]] = {
     "measurement": ("measured_on", None),
     "goal": ("set_on", "due"),
     "employment_spell": ("start_date", "end_date"),
+    "contact": ("contact_date", None),
+    "job_application": ("month", None),
 }
 """The tables of a client's path, each with the dates that place a row on the timeline."""
 

@@ -1,0 +1,201 @@
+"""The own desk and the client page: what a case worker sees per client, read through the Scope.
+
+Per client: the stage and time since the last service (`polku.web.clients`), time since the
+last contact, the latest measurements with their change since entry, goals due or overdue,
+the job-search obligations (`polku.obligations`, dated rules), flags (`desk_rules`) and the
+chance of work within 12 months without a service with its interval, from the seed model
+stored in the latest analysis run (`polku.desk.expected`: prediction, never fitting), beside
+the effects the run estimated for the services offered to the client's group, through the
+disclosure gate. No run yet: the page says so. Tables the role may not see are empty here,
+as everywhere (`polku.web.access`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from polku import sdc
+from polku.change.instrument import instruments
+from polku.desk import expected
+from polku.desk.features import features, person_days
+from polku.errors import UsageError
+from polku.obligations import obligations
+from polku.runs.effects import effect_lines, estimate_records
+from polku.runs.read import Run, open_run
+from polku.web import desk_rules
+from polku.web.access import Scope
+
+Read = Callable[[str], ibis.Table]
+COLUMNS = {
+    "contact": ("contact_date", "kind"),
+    "job_application": ("month", "applications"),
+    "registration_spell": ("start_date", "end_date"),
+    "measurement": ("instrument", "item", "measured_on", "value"),
+    "goal": ("goal_id", "domain", "due", "status"),
+}
+
+
+def gather(read: Read, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """The rows the desk needs from each table, up to `as_of`, ordered by person and date."""
+    found = {}
+    for name, columns in COLUMNS.items():
+        table = read(name)
+        picked = table.select("person_id", *columns)
+        first = columns[0] if name != "measurement" else "measured_on"
+        if name in ("contact", "measurement"):
+            picked = picked.filter(picked[first] <= as_of)
+        frame = picked.order_by(["person_id", first]).execute()
+        frame["person_id"] = frame["person_id"].astype(str)
+        found[name] = frame
+    return found
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def _date(value: Any) -> dt.date:
+    """A date that the table requires (never empty)."""
+    found = _day(value)
+    assert found is not None, "a required date is empty"
+    return found
+
+
+def _open_spell(regs: pd.DataFrame, as_of: dt.date) -> dt.date | None:
+    """Start of the latest registration spell open on `as_of`."""
+    starts = [_date(r.start_date) for r in regs.itertuples()]
+    ends = [_day(r.end_date) or as_of for r in regs.itertuples()]
+    open_ = [start for start, end in zip(starts, ends) if start <= as_of <= end]
+    return max(open_) if open_ else None
+
+
+def _changes(meas: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each item's change since entry, and the items falling (see `desk_rules`)."""
+    known = {code: item for inst in instruments().values() for code, item in inst.items.items()}
+    changes, falling = [], []
+    for item, rows in meas.groupby("item", sort=True):
+        dated = [(_date(r.measured_on), float(r.value)) for r in rows.itertuples()]
+        change = desk_rules.change_since_entry(str(item), dated, known.get(str(item)))
+        changes.append(vars(change))
+        if desk_rules.falling([v for _, v in dated], known.get(str(item))):
+            falling.append(str(item))
+    return changes, falling
+
+
+def _obligations(data: dict[str, pd.DataFrame], spell: dt.date | None, as_of: dt.date) -> dict[str, Any] | None:
+    if spell is None:
+        return None
+    contacts = [(_day(r.contact_date), str(r.kind)) for r in data["contact"].itertuples()]
+    reports = {_day(r.month): int(r.applications) for r in data["job_application"].itertuples()}
+    found = obligations(spell, contacts, reports, as_of)  # type: ignore[arg-type]
+    if found.rules is None:
+        return {"rules": None}
+    required, reported = found.applications_last(3)
+    return {
+        "rules": found.rules.id,
+        "overdue_meetings": found.overdue,
+        "next_meeting_due": found.next_due,
+        "applications_required": required,
+        "applications_reported": reported,
+        "meetings": [vars(m) for m in found.meetings],
+        "applications": [vars(p) | {"short": p.short} for p in found.applications],
+    }
+
+
+def summary(person_id: str, data: dict[str, pd.DataFrame], base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """One client's desk row: `base` (stage, last service) with contacts, change, goals, obligations, flags."""
+    mine = {name: frame[frame["person_id"] == person_id] for name, frame in data.items()}
+    contacts = mine["contact"]
+    last_contact = _day(contacts["contact_date"].max()) if len(contacts) else None
+    spell = _open_spell(mine["registration_spell"], as_of)
+    changes, falling = _changes(mine["measurement"])
+    goals = [desk_rules.goal_state(str(g.status), _day(g.due), as_of) for g in mine["goal"].itertuples()]
+    spell_days = None if spell is None else (as_of - spell).days
+    return base | {
+        "last_contact": last_contact,
+        "days_since_contact": None if last_contact is None else (as_of - last_contact).days,
+        "spell_days": spell_days,
+        "changes": changes,
+        "goals_overdue": goals.count("overdue"),
+        "goals_due": goals.count("due"),
+        "obligations": _obligations(mine, spell, as_of),
+        "flags": desk_rules.flags(base["stage"], base["days_since_service"], spell_days, falling),
+        "falling_items": falling,
+    }
+
+
+def _by_person(data: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The gathered frames split by person once (the desk has up to a few thousand clients)."""
+    split: dict[str, dict[str, pd.DataFrame]] = {}
+    for name, frame in data.items():
+        for person, rows in frame.groupby("person_id", sort=False):
+            split.setdefault(str(person), {})[name] = rows
+    return split
+
+
+def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
+    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds."""
+    data = gather(scope.table, as_of)
+    empty = {name: frame.iloc[0:0] for name, frame in data.items()}
+    split = _by_person(data)
+    return [summary(r["id"], empty | split.get(r["id"], {}), r, as_of) for r in rows]
+
+
+class Chances:
+    """The seed model's chance per client and the effects per client group, from the latest run."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.run: Run | None
+        try:
+            self.run = open_run(store_path)
+        except UsageError:
+            self.run = None
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None and expected.TERMS_TABLE in self.run.tables
+
+    def about(self) -> dict[str, Any] | None:
+        if self.run is None:
+            return None
+        return {"run_id": self.run.run_id, "finished_at": self.run.finished_at.date(), "model": self.available}
+
+    def for_clients(self, scope: Scope, ids: list[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
+        """id -> chance, low, high, group; empty without a model, or when the role may not see
+        a field the model uses (partial work ability is hidden from providers)."""
+        if not self.available or not ids or "partial_work_ability" not in scope.table("person").columns:
+            return {}
+        assert self.run is not None
+        tables = self.run.tables
+        covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
+        frame = features(scope.table, person_days(ids, as_of))
+        found = expected.chances(tables[expected.TERMS_TABLE], covariance, frame)
+        return {r["person_id"]: r for r in found.to_dict("records")}
+
+    def effects(self, names: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Client group -> the released effects of the services on that group (percentage points)."""
+        if self.run is None:
+            return {}
+        lines = effect_lines(sdc.release_estimates(estimate_records(self.run.tables)))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            if line["level"] == "service_group" and line["client_group"]:
+                found.setdefault(line["client_group"], []).append(
+                    line | {"name": names.get(line["service_code"], line["service_code"])}
+                )
+        return found
+
+
+def one_client(scope: Scope, person_id: uuid.UUID, base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The desk row of one client, read through `client_table` (no join over the whole scope)."""
+    data = gather(lambda name: scope.client_table(name, person_id), as_of)
+    return summary(str(person_id), data, base, as_of)
