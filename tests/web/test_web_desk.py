@@ -220,3 +220,15 @@ def test_an_entry_while_another_process_writes_answers_503_and_pages_still_read(
         holder.wait(timeout=30)
         assert holder.stdout is not None
         holder.stdout.close()
+
+
+def test_a_provider_sees_no_contacts_applications_obligations_or_chance(app: Any, oracle: Oracle) -> None:
+    """Job-search meetings and reports are conditions of benefits, which providers never see; the
+    chance rests on partial work ability, also hidden from them."""
+    with TestClient(app) as client:
+        provider = log_in(client, "provider")
+        desk = provider.get("/api/clients").json()
+        assert desk["clients"] and all(c["obligations"] is None and c["chance"] is None for c in desk["clients"])
+        one = sorted(oracle.by_role["provider"])[0]
+        page = provider.get(f"/api/clients/{one}").json()
+        assert "contact" not in page["timeline"] and "job_application" not in page["timeline"]

@@ -111,8 +111,11 @@ def _obligations(data: dict[str, pd.DataFrame], spell: dt.date | None, as_of: dt
     }
 
 
-def summary(person_id: str, data: dict[str, pd.DataFrame], base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """One client's desk row: `base` (stage, last service) with contacts, change, goals, obligations, flags."""
+def summary(
+    person_id: str, data: dict[str, pd.DataFrame], base: dict[str, Any], as_of: dt.date, *, obliged: bool = True
+) -> dict[str, Any]:
+    """One client's desk row: `base` (stage, last service) with contacts, change, goals, obligations
+    (none when the role may not see the contacts they rest on: `obliged` False), flags."""
     mine = {name: frame[frame["person_id"] == person_id] for name, frame in data.items()}
     contacts = mine["contact"]
     last_contact = _day(contacts["contact_date"].max()) if len(contacts) else None
@@ -127,7 +130,7 @@ def summary(person_id: str, data: dict[str, pd.DataFrame], base: dict[str, Any],
         "changes": changes,
         "goals_overdue": goals.count("overdue"),
         "goals_due": goals.count("due"),
-        "obligations": _obligations(mine, spell, as_of),
+        "obligations": _obligations(mine, spell, as_of) if obliged else None,
         "flags": desk_rules.flags(base["stage"], base["days_since_service"], spell_days, falling),
         "falling_items": falling,
     }
@@ -147,7 +150,8 @@ def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[
     data = gather(scope.table, as_of)
     empty = {name: frame.iloc[0:0] for name, frame in data.items()}
     split = _by_person(data)
-    return [summary(r["id"], empty | split.get(r["id"], {}), r, as_of) for r in rows]
+    obliged = scope.may_see("contact")
+    return [summary(r["id"], empty | split.get(r["id"], {}), r, as_of, obliged=obliged) for r in rows]
 
 
 class Chances:
@@ -198,4 +202,4 @@ class Chances:
 def one_client(scope: Scope, person_id: uuid.UUID, base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     """The desk row of one client, read through `client_table` (no join over the whole scope)."""
     data = gather(lambda name: scope.client_table(name, person_id), as_of)
-    return summary(str(person_id), data, base, as_of)
+    return summary(str(person_id), data, base, as_of, obliged=scope.may_see("contact"))
