@@ -114,7 +114,9 @@ def test_the_chance_comes_from_the_run_with_its_interval(worker: TestClient, cop
     assert all(c["chance"] is not None for c in registered)
     one = next(c for c in desk["clients"] if c["chance"])
     page = worker.get(f"/api/clients/{one['id']}").json()
-    assert page["summary"]["chance"] == one["chance"]
+    mine = page["summary"]["chance"]
+    assert mine["group"] == one["chance"]["group"]
+    assert [mine[k] for k in ("chance", "low", "high")] == pytest.approx([one["chance"][k] for k in ("chance", "low", "high")])
     assert page["effects"] and {(e["estimate"], e["lower"], e["upper"]) for e in page["effects"]} == {(0.05, 0.01, 0.09)}
     assert all(e["client_group"] == one["chance"]["group"] for e in page["effects"])
     html = worker.get(f"/clients/{one['id']}").text
@@ -176,6 +178,10 @@ def test_setting_and_updating_a_goal(worker: TestClient, oracle: Oracle) -> None
     assert update.status_code == 303
     goals = {g["goal_id"]: g for g in worker.get(f"/api/clients/{client}").json()["timeline"]["goal"]}
     assert (goals[goal_id]["status"], goals[goal_id]["gas_level"], goals[goal_id]["domain"]) == ("achieved", 1, "skills")
+    again = _post(worker, f"/api/clients/{client}/goals", {"goal_id": goal_id, "status": "partly_achieved"})
+    assert again.status_code == 201, again.text  # the other fields keep their stored values
+    goals = {g["goal_id"]: g for g in worker.get(f"/api/clients/{client}").json()["timeline"]["goal"]}
+    assert (goals[goal_id]["status"], goals[goal_id]["gas_level"], goals[goal_id]["gas_weight"]) == ("partly_achieved", 1, 2.0)
     bad = _post(worker, f"/api/clients/{client}/goals", data | {"due": "2026-02-01"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "check_due_not_before_set_on"
     imported = next(g for g in goals if not g.startswith("WG")) if len(goals) > 1 else None

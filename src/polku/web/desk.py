@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import ibis
 import pandas as pd
 
 from polku import sdc
-from polku.change.instrument import instruments
+from polku.change.instrument import Item, instruments
 from polku.desk import expected
 from polku.desk.features import features, person_days
 from polku.errors import UsageError
@@ -42,9 +43,21 @@ COLUMNS = {
 }
 
 
-def gather(read: Read, as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """The rows the desk needs from each table, up to `as_of`, ordered by person and date."""
-    found = {}
+Rows = dict[str, list[tuple[Any, ...]]]
+"""Per table: the rows of one client, each a tuple in the order of `COLUMNS`."""
+
+
+def _cell(value: Any) -> Any:
+    """A plain Python value: dates as dates, missing as None."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def gather(read: Read, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Per table and person: the rows the desk needs, up to `as_of`, oldest first (plain tuples,
+    so that a caseload of a few hundred clients is summarised without pandas per client)."""
+    found: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     for name, columns in COLUMNS.items():
         table = read(name)
         picked = table.select("person_id", *columns)
@@ -52,51 +65,45 @@ def gather(read: Read, as_of: dt.date) -> dict[str, pd.DataFrame]:
         if name in ("contact", "measurement"):
             picked = picked.filter(picked[first] <= as_of)
         frame = picked.order_by(["person_id", first]).execute()
-        frame["person_id"] = frame["person_id"].astype(str)
-        found[name] = frame
+        by_person: dict[str, list[tuple[Any, ...]]] = {}
+        cells = [[_cell(v) for v in frame[c].tolist()] for c in columns]
+        for person, *row in zip(frame["person_id"].astype(str).tolist(), *cells):
+            by_person.setdefault(person, []).append(tuple(row))
+        found[name] = by_person
     return found
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
-
-
-def _date(value: Any) -> dt.date:
-    """A date that the table requires (never empty)."""
-    found = _day(value)
-    assert found is not None, "a required date is empty"
-    return found
-
-
-def _open_spell(regs: pd.DataFrame, as_of: dt.date) -> dt.date | None:
+def _open_spell(regs: list[tuple[Any, ...]], as_of: dt.date) -> dt.date | None:
     """Start of the latest registration spell open on `as_of`."""
-    starts = [_date(r.start_date) for r in regs.itertuples()]
-    ends = [_day(r.end_date) or as_of for r in regs.itertuples()]
-    open_ = [start for start, end in zip(starts, ends) if start <= as_of <= end]
+    open_ = [start for start, end in regs if start <= as_of <= (end or as_of)]
     return max(open_) if open_ else None
 
 
-def _changes(meas: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
+@cache
+def _items() -> dict[str, Item]:
+    return {code: item for inst in instruments().values() for code, item in inst.items.items()}
+
+
+def _changes(meas: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Each item's change since entry, and the items falling (see `desk_rules`)."""
-    known = {code: item for inst in instruments().values() for code, item in inst.items.items()}
+    dated: dict[str, list[tuple[dt.date, float]]] = {}
+    for _instrument, item, day, value in meas:
+        dated.setdefault(str(item), []).append((day, float(value)))
     changes, falling = [], []
-    for item, rows in meas.groupby("item", sort=True):
-        dated = [(_date(r.measured_on), float(r.value)) for r in rows.itertuples()]
-        change = desk_rules.change_since_entry(str(item), dated, known.get(str(item)))
-        changes.append(vars(change))
-        if desk_rules.falling([v for _, v in dated], known.get(str(item))):
-            falling.append(str(item))
+    for item in sorted(dated):
+        known = _items().get(item)
+        changes.append(vars(desk_rules.change_since_entry(item, dated[item], known)))
+        if desk_rules.falling([v for _, v in dated[item]], known):
+            falling.append(item)
     return changes, falling
 
 
-def _obligations(data: dict[str, pd.DataFrame], spell: dt.date | None, as_of: dt.date) -> dict[str, Any] | None:
+def _obligations(mine: Rows, spell: dt.date | None, as_of: dt.date) -> dict[str, Any] | None:
     if spell is None:
         return None
-    contacts = [(_day(r.contact_date), str(r.kind)) for r in data["contact"].itertuples()]
-    reports = {_day(r.month): int(r.applications) for r in data["job_application"].itertuples()}
-    found = obligations(spell, contacts, reports, as_of)  # type: ignore[arg-type]
+    contacts = [(day, str(kind)) for day, kind in mine.get("contact", [])]
+    reports = {month: int(count) for month, count in mine.get("job_application", [])}
+    found = obligations(spell, contacts, reports, as_of)
     if found.rules is None:
         return {"rules": None}
     required, reported = found.applications_last(3)
@@ -111,17 +118,14 @@ def _obligations(data: dict[str, pd.DataFrame], spell: dt.date | None, as_of: dt
     }
 
 
-def summary(
-    person_id: str, data: dict[str, pd.DataFrame], base: dict[str, Any], as_of: dt.date, *, obliged: bool = True
-) -> dict[str, Any]:
+def summary(mine: Rows, base: dict[str, Any], as_of: dt.date, *, obliged: bool = True) -> dict[str, Any]:
     """One client's desk row: `base` (stage, last service) with contacts, change, goals, obligations
     (none when the role may not see the contacts they rest on: `obliged` False), flags."""
-    mine = {name: frame[frame["person_id"] == person_id] for name, frame in data.items()}
-    contacts = mine["contact"]
-    last_contact = _day(contacts["contact_date"].max()) if len(contacts) else None
-    spell = _open_spell(mine["registration_spell"], as_of)
-    changes, falling = _changes(mine["measurement"])
-    goals = [desk_rules.goal_state(str(g.status), _day(g.due), as_of) for g in mine["goal"].itertuples()]
+    contacts = mine.get("contact", [])
+    last_contact = max(day for day, _ in contacts) if contacts else None
+    spell = _open_spell(mine.get("registration_spell", []), as_of)
+    changes, falling = _changes(mine.get("measurement", []))
+    goals = [desk_rules.goal_state(status, due, as_of) for _id, _domain, due, status in mine.get("goal", [])]
     spell_days = None if spell is None else (as_of - spell).days
     return base | {
         "last_contact": last_contact,
@@ -136,22 +140,15 @@ def summary(
     }
 
 
-def _by_person(data: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
-    """The gathered frames split by person once (the desk has up to a few thousand clients)."""
-    split: dict[str, dict[str, pd.DataFrame]] = {}
-    for name, frame in data.items():
-        for person, rows in frame.groupby("person_id", sort=False):
-            split.setdefault(str(person), {})[name] = rows
-    return split
+def _rows_of(data: dict[str, dict[str, list[tuple[Any, ...]]]], person: str) -> Rows:
+    return {name: by_person.get(person, []) for name, by_person in data.items()}
 
 
 def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
     """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds."""
     data = gather(scope.table, as_of)
-    empty = {name: frame.iloc[0:0] for name, frame in data.items()}
-    split = _by_person(data)
     obliged = scope.may_see("contact")
-    return [summary(r["id"], empty | split.get(r["id"], {}), r, as_of, obliged=obliged) for r in rows]
+    return [summary(_rows_of(data, r["id"]), r, as_of, obliged=obliged) for r in rows]
 
 
 class Chances:
@@ -202,4 +199,4 @@ class Chances:
 def one_client(scope: Scope, person_id: uuid.UUID, base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     """The desk row of one client, read through `client_table` (no join over the whole scope)."""
     data = gather(lambda name: scope.client_table(name, person_id), as_of)
-    return summary(str(person_id), data, base, as_of, obliged=scope.may_see("contact"))
+    return summary(_rows_of(data, str(person_id)), base, as_of, obliged=scope.may_see("contact"))

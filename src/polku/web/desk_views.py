@@ -6,7 +6,6 @@ decisions in `polku.web.access`, the forms in `polku.web.entries`.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from polku.change.instrument import instruments
@@ -51,14 +50,12 @@ def client_list(ctx: Context) -> dict[str, Any]:
     found = chances.for_clients(scope, [r["id"] for r in shown], as_of)
     for row in shown:
         row["chance"] = _plain_chance(found.get(row["id"]))
-    latest = {} if as_json else clients.latest_measurements(scope, [uuid.UUID(r["id"]) for r in shown])
     return {
         "as_of": as_of,
         "clients": shown,
         "count": len(rows),
         "page": page,
         "pages": pages,
-        "latest": latest,
         "run": chances.about(),
     }
 

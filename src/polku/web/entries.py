@@ -30,6 +30,7 @@ from polku.web import desk_views, trail
 from polku.web.access import HEALTH_GOAL_DOMAINS, HEALTH_ITEMS, Denied, NotInScope, Scope
 from polku.web.accounts import Session, User
 from polku.web.app import Context, WebState, current_session, json_response, render, wants_json
+from polku.web.clients import plain_value
 from polku.web.data import StoreBusy, reader, writer
 from polku.web.locale import Locale, language
 from polku.web.security import csrf_ok
@@ -69,7 +70,6 @@ def _goal(form: dict[str, str], user: User, existing: dict[str, Any] | None) -> 
     if user.role == "provider" and texts.get("domain") in HEALTH_GOAL_DOMAINS:
         raise Denied("a provider does not set health or work-ability goals")
     texts["goal_id"] = base.get("goal_id") or entry.new_key("G")
-    texts.setdefault("status", "open")
     texts["status"] = texts.get("status") or "open"
     return texts
 
@@ -86,12 +86,8 @@ def _existing_goal(scope: Scope, person_id: Any, goal_id: str) -> dict[str, Any]
     frame = goals.filter(goals.goal_id == goal_id).execute()
     if frame.empty:
         raise NotInScope("no such goal of this client")
-    row = frame.iloc[0].to_dict()
-    return {
-        k: (v.date().isoformat() if hasattr(v, "date") else v)
-        for k, v in row.items()
-        if not k.startswith("_") and k not in ("person_id", "key_version")
-    }
+    row = {k: plain_value(v) for k, v in frame.iloc[0].to_dict().items()}  # NaN and NA as None, timestamps as dates
+    return {k: v for k, v in row.items() if not k.startswith("_") and k not in ("person_id", "key_version")}
 
 
 def _write(state: WebState, user: User, client_id: str, table: str, form: dict[str, str]) -> Outcome:

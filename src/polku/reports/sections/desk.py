@@ -11,7 +11,7 @@ import pandas as pd
 
 from polku.desk import expected
 from polku.pipeline.settings import AnalysisContext
-from polku.reports.blocks import Block, Note, figure_rows, no_data
+from polku.reports.blocks import Block, Note, count_text, figure_rows, no_data, share_text
 from polku.reports.context import ReportContext
 from polku.reports.registry import Results, register
 from polku.store import Store
@@ -27,9 +27,10 @@ def render(results: Results, ctx: ReportContext) -> list[Block]:
     if expected.QUALITY_TABLE not in results:
         return no_data(ctx)
     q = results[expected.QUALITY_TABLE].iloc[0]
+    rows = int(q["reference_rows"])
     pairs = [
-        ("desk.reference_rows", ctx.num(int(q["reference_rows"]))),
-        ("desk.employed_share", ctx.num(100 * float(q["employed_share"]), 1) + " %"),
+        ("desk.reference_rows", count_text(ctx, rows)),
+        ("desk.employed_share", share_text(ctx, round(float(q["employed_share"]) * rows), rows)),
         ("desk.auc", ctx.num(q["auc"], 2) if pd.notna(q["auc"]) else "–"),
         ("desk.brier", ctx.num(q["brier"], 3) if pd.notna(q["brier"]) else "–"),
     ]
