@@ -127,6 +127,21 @@ VALID: dict[str, dict[str, str]] = {
         "subsidised": "false",
         "source": "income_register",
     },
+    "contact": {
+        "contact_id": "C1",
+        "hetu": TEST_CODES[0],
+        "contact_date": "2023-01-05",
+        "kind": "initial_interview",
+        "channel": "in_person",
+        "case_worker_id": "CW1",
+    },
+    "job_application": {
+        "report_id": "JA1",
+        "hetu": TEST_CODES[0],
+        "month": "2023-02-01",
+        "reported_on": "2023-03-03",
+        "applications": "4",
+    },
 }
 
 

@@ -89,6 +89,8 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
     "check_scale_ordered": ("measurement", "scale_max", "1", ("scale_max is not above scale_min",)),
     "check_due_not_before_set_on": ("goal", "due", "2023-01-14", ("due is before set_on",)),
     "check_gas_weight_positive": ("goal", "gas_weight", "0", ("gas_weight is 0", "must be above 0")),
+    "check_month_is_first_day": ("job_application", "month", "2023-02-15", ("month is not the first day of a month",)),
+    "check_reported_on_not_before_month": ("job_application", "reported_on", "2023-01-20", ("reported_on is before month",)),
 }
 MAPPINGS = {"hetu_temporary": FIXTURES / "mappings" / "strict_identity.yaml"}
 

@@ -165,7 +165,7 @@ def test_header_tables_name_the_areas_date_and_imports(results: dict) -> None:
     assert filled["report_extraction"]["extraction_date"].tolist() == [pd.Timestamp("2024-10-01").date()]
     assert results["empty"]["report_extraction"].empty and results["empty"]["report_imports"].empty
     imports = synthetic["report_imports"]
-    assert len(imports) == 11 and imports["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+    assert len(imports) == 13 and imports["sha256"].str.fullmatch("[0-9a-f]{64}").all()
     assert list(imports.sort_values(["table", "source"])["import_id"]) == list(imports["import_id"])
 
 

@@ -55,6 +55,7 @@ def _move_smallest_case_worker(store_path: Path) -> None:
         ).fetchone()
         con.execute("INSERT INTO team SELECT ?, area_id, 'Tiimi 99', _import_id, _source, 0 FROM team LIMIT 1", [OTHER_TEAM])
         con.execute("UPDATE case_worker SET team_id = ? WHERE case_worker_id = ?", [OTHER_TEAM, worker])
+        store.publish_snapshot()  # the web reads the newest snapshot, as after any writer
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 (never `playwright install`), against uvicorn on 127.0.0.1 with a free port.
 
 Logs in as the demo case worker, sees their own desk and only their clients, opens a client,
-gets 404 for another team's client, and switches the language (fi -> sv -> en), with dates in
+gets 404 for another team's client, enters a measurement (a new point in the chart) and
+sets a goal, and switches the language (fi -> sv -> en), with dates in
 each locale's style; nothing breaks the CSP and the stylesheet applies.
 """
 
@@ -88,6 +89,7 @@ def test_case_worker_in_the_browser(page: Any, oracle: Oracle) -> None:
     page.wait_for_url(re.compile(shown[0]))
     assert page.inner_text("h1").startswith("Asiakas") and shown[0] in page.inner_text("h1")
     assert page.locator("section#service_episode table tr").count() >= 1, "a client on the desk has had a service"
+    _enter_a_measurement_and_set_a_goal(page, shown[0])
 
     other = min(oracle.all - oracle.by_role["teamlead"])
     response = page.goto(f"/clients/{other}")
@@ -166,3 +168,24 @@ def test_manager_downloads_a_table_and_switches_language(page: Any, base_url: st
     tab.wait_for_load_state()
     assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
     context.close()
+
+
+def _enter_a_measurement_and_set_a_goal(page: Any, client: str) -> None:
+    """The client page's forms in the browser: the new point is in the chart, the goal on the path."""
+    page.select_option("#measurement-form select[name=item]", "job_search")
+    page.fill("#measurement-form input[name=value]", "3.5")
+    page.fill("#measurement-form input[name=measured_on]", "2026-03-20")
+    page.click("#measurement-form button[type=submit]")
+    page.wait_for_url(re.compile(rf"/clients/{client}\?entered=measurement"))
+    assert "Mittaus tallennettiin" in page.inner_text("#saved")
+    point = page.locator("#chart-job_search circle.point[data-date='2026-03-20'][data-value='3.5']")
+    assert point.count() == 1, "the new measurement is a point in the client's chart"
+
+    page.select_option("#goal-form select[name=domain]", "job_search")
+    page.fill("#goal-form input[name=target]", "4")
+    page.fill("#goal-form input[name=due]", "2026-06-30")
+    page.click("#goal-form button[type=submit]")
+    page.wait_for_url(re.compile(rf"/clients/{client}\?entered=goal"))
+    assert "Tavoite tallennettiin" in page.inner_text("#saved")
+    assert "30.6.2026" in page.inner_text("section#goal"), "the goal is on the client's path"
+    assert page.locator("form.goal-update").count() >= 1, "a goal entered here can be updated here"

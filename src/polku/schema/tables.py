@@ -396,6 +396,45 @@ EMPLOYMENT_SPELL = Table(
     checks=(_dates_ordered("start_date", "end_date"),),
 )
 
+# --- contacts and job applications (issue 16: the Nordic job-search model) ---
+CONTACT = Table(
+    "contact",
+    "Contact",
+    "Meetings between the case worker and the client: the Nordic job-search model (from 2 May 2022) sets when they are due.",
+    (
+        Field("contact_id", "text", "Identifies the contact."),
+        _person(),
+        Field("contact_date", "date", "Day of the meeting or call."),
+        Field(
+            "kind",
+            "code",
+            "Initial interview, job-search discussion or other: the obligations count the first two.",
+            codelist="contact_kind",
+        ),
+        Field("channel", "code", "In person, by phone or online.", codelist="contact_channel"),
+        Field("case_worker_id", "text", "Case worker who met the client.", required=False),
+    ),
+    key=("contact_id",),
+)
+
+JOB_APPLICATION = Table(
+    "job_application",
+    "Job applications reported",
+    "The client's monthly report of job applications: compared with the number the job-search plan requires.",
+    (
+        Field("report_id", "text", "Identifies the report (one row per client and month reported)."),
+        _person(),
+        Field("month", "date", "First day of the calendar month the applications were made in."),
+        Field("reported_on", "date", "When the client reported them."),
+        Field("applications", "integer", "Applications made that month.", minimum=0, maximum=200),
+    ),
+    key=("report_id",),
+    checks=(
+        Check("month_is_first_day", ("month",), "day(month) = 1", "month is not the first day of a month"),
+        _dates_ordered("month", "reported_on"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -410,6 +449,8 @@ TABLES: dict[str, Table] = {
         MEASUREMENT,
         GOAL,
         EMPLOYMENT_SPELL,
+        CONTACT,
+        JOB_APPLICATION,
     )
 }
 
@@ -426,6 +467,8 @@ IMPORT_ORDER = (
     "measurement",
     "goal",
     "employment_spell",
+    "contact",
+    "job_application",
 )
 
 

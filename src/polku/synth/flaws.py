@@ -32,7 +32,7 @@ class Flaw:
 def _date_pair(name: str) -> tuple[str, str] | None:
     """(earlier, later) columns of the table's first date-order rule."""
     for check in schema_table(name).checks:
-        if check.name.endswith("_not_before_" + check.columns[1]) and len(check.columns) == 2:
+        if len(check.columns) == 2 and check.name.endswith("_not_before_" + check.columns[1]):
             return check.columns[1], check.columns[0]
     return None
 

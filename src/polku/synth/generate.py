@@ -19,6 +19,7 @@ from polku.errors import UsageError
 from polku.outputs import FOLDER_MANIFEST, prepare_folder
 from polku.schema.tables import IMPORT_ORDER
 from polku.synth.area import Area
+from polku.synth.contacts import contact_table, job_application_table
 from polku.synth.core_tables import employment_table, episode_table, person_table, registration_table
 from polku.synth.csvout import CsvFile, column_names
 from polku.synth.flaws import DEFAULT_FLAW_RATE, Flaw, flawed_rows
@@ -62,6 +63,8 @@ def _builders(area: Area) -> dict[str, Callable[[], dict[str, pa.Array]]]:
         "measurement": measurement,
         "goal": goal,
         "employment_spell": lambda: employment_table(area),
+        "contact": lambda: contact_table(area),
+        "job_application": lambda: job_application_table(area),
     }
 
 

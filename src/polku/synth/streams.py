@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-TOPICS = {"population": 1, "month": 2, "services": 3, "benefits": 4, "measurements": 5, "organisation": 6}
+TOPICS = {"population": 1, "month": 2, "services": 3, "benefits": 4, "measurements": 5, "organisation": 6, "contacts": 7}
 
 
 def _non_negative(seed: int) -> int:

@@ -67,7 +67,8 @@ PROVIDER_HIDDEN: dict[str, tuple[str, ...]] = {
     "employment_spell": ("monthly_wage",),
 }
 """Columns a provider never sees (income and partial work ability); `benefit_spell` is hidden whole."""
-PROVIDER_NO_TABLES = frozenset({"benefit_spell"})
+PROVIDER_NO_TABLES = frozenset({"benefit_spell", "contact", "job_application"})
+"""Tables a provider never sees: benefits, and the job-search meetings and reports that are conditions of them."""
 
 ORGANISATION = frozenset({"service", "provider", "team", "case_worker"})
 """Tables about the organisation, not people: not narrowed by client."""

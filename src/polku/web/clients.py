@@ -118,6 +118,8 @@ TIMELINE_TABLES: dict[str, tuple[str, str | None]] = {
     "measurement": ("measured_on", None),
     "goal": ("set_on", "due"),
     "employment_spell": ("start_date", "end_date"),
+    "contact": ("contact_date", None),
+    "job_application": ("month", None),
 }
 """The tables of a client's path, each with the dates that place a row on the timeline."""
 
@@ -132,11 +134,11 @@ def timeline(scope: Scope, person_id: uuid.UUID) -> dict[str, list[dict[str, Any
         table = scope.client_table(name, person_id)
         columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
         frame = table.select(*columns).order_by(start).execute()
-        found[name] = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        found[name] = [{k: plain_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
     return found
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """A JSON- and template-friendly value: dates as dates, NaN/NaT as None, decimals as float."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return None

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from polku.i18n import LANGUAGES
-from polku.web import trail
+from polku.web import entries, trail
 from polku.web.accounts import Session
 from polku.web.app import WebState, current_session, render
 from polku.web.locale import Locale, language
@@ -113,4 +113,5 @@ ROUTES: list[BaseRoute] = [
     Route("/login", login, methods=["POST"], name="login"),
     Route("/logout", logout, methods=["POST"], name="logout"),
     Route("/language", switch_language, methods=["POST"], name="language"),
+    *entries.ROUTES,
 ]

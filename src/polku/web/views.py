@@ -6,18 +6,14 @@ They read only through `ctx.scope` (`polku.web.access`) and say what they read w
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
 from polku import sdc
-from polku.web import analysis, area, clients, overview, provider, results, team
+from polku.web import analysis, area, desk_views, overview, provider, results, team
 from polku.web.access import POLICY, Reads, Scope
-from polku.web.app import Context, View, wants_json
-
-PAGE_SIZE = 200
-"""Clients per HTML page; the JSON twin gives the whole list."""
+from polku.web.app import Context, View
 
 
 def _scope(ctx: Context) -> Scope:
@@ -37,44 +33,6 @@ def me(ctx: Context) -> dict[str, Any]:
         "lang": ctx.locale.lang,
         "reads": sorted(r.value for r in POLICY.get(user.role, frozenset())),
     }
-
-
-def client_list(ctx: Context) -> dict[str, Any]:
-    """The own desk: the clients in scope with their stage, last service and latest measurement."""
-    scope = _scope(ctx)
-    as_of = ctx.state.as_of(scope)
-    rows = clients.client_list(scope, as_of)
-    ctx.read(rows={"person": len(rows)})
-    page, pages = _page(ctx, len(rows))
-    as_json = wants_json(ctx.request)
-    shown = rows if as_json else rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    latest = {} if as_json else clients.latest_measurements(scope, [uuid.UUID(r["id"]) for r in shown])
-    return {"as_of": as_of, "clients": shown, "count": len(rows), "page": page, "pages": pages, "latest": latest}
-
-
-def _page(ctx: Context, count: int) -> tuple[int, int]:
-    pages = max(1, -(-count // PAGE_SIZE))
-    raw = ctx.request.query_params.get("page", "1")
-    number = int(raw) if raw.isdigit() else 1
-    return min(max(number, 1), pages) - 1, pages
-
-
-def client_page(ctx: Context) -> dict[str, Any]:
-    """One client's path: registrations, benefits, services, measurements, goals, employment."""
-    scope = _scope(ctx)
-    person_id = scope.client(ctx.request.path_params["id"])
-    as_of = ctx.state.as_of(scope)
-    path = clients.timeline(scope, person_id)
-    ctx.read(rows={name: len(rows) for name, rows in path.items()} | {"person": 1})
-    summary = clients.client_list(scope, as_of, person_id)[0]
-    services = _service_names(scope, ctx.locale.lang)
-    return {"id": str(person_id), "as_of": as_of, "summary": summary, "timeline": path, "services": services}
-
-
-def _service_names(scope: Scope, lang: str) -> dict[str, str]:
-    service = scope.table("service")
-    frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
-    return dict(zip(frame.service_code, frame.name))
 
 
 def area_overview(ctx: Context) -> dict[str, Any]:
@@ -97,8 +55,8 @@ def users(ctx: Context) -> dict[str, Any]:
 
 
 VIEWS = [
-    View("clients", "/clients", Reads.CLIENTS, client_list, "clients.html"),
-    View("client", "/clients/{id}", Reads.CLIENTS, client_page, "client.html"),
+    View("clients", "/clients", Reads.CLIENTS, desk_views.client_list, "clients.html"),
+    View("client", "/clients/{id}", Reads.CLIENTS, desk_views.client_page, "client.html"),
     View("overview", "/overview", Reads.OVERVIEW, area_overview, "overview.html", store=False),
     View("me", "/me", None, me, "me.html"),
     View("users", "/users", Reads.USERS, users, "users.html"),

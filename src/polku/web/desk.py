@@ -1,0 +1,202 @@
+"""The own desk and the client page: what a case worker sees per client, read through the Scope.
+
+Per client: the stage and time since the last service (`polku.web.clients`), time since the
+last contact, the latest measurements with their change since entry, goals due or overdue,
+the job-search obligations (`polku.obligations`, dated rules), flags (`desk_rules`) and the
+chance of work within 12 months without a service with its interval, from the seed model
+stored in the latest analysis run (`polku.desk.expected`: prediction, never fitting), beside
+the effects the run estimated for the services offered to the client's group, through the
+disclosure gate. No run yet: the page says so. Tables the role may not see are empty here,
+as everywhere (`polku.web.access`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from polku import sdc
+from polku.change.instrument import Item, instruments
+from polku.desk import expected
+from polku.desk.features import features, person_days
+from polku.errors import UsageError
+from polku.obligations import obligations
+from polku.runs.effects import effect_lines, estimate_records
+from polku.runs.read import Run, open_run
+from polku.web import desk_rules
+from polku.web.access import Scope
+
+Read = Callable[[str], ibis.Table]
+COLUMNS = {
+    "contact": ("contact_date", "kind"),
+    "job_application": ("month", "applications"),
+    "registration_spell": ("start_date", "end_date"),
+    "measurement": ("instrument", "item", "measured_on", "value"),
+    "goal": ("goal_id", "domain", "due", "status"),
+}
+
+
+Rows = dict[str, list[tuple[Any, ...]]]
+"""Per table: the rows of one client, each a tuple in the order of `COLUMNS`."""
+
+
+def _cell(value: Any) -> Any:
+    """A plain Python value: dates as dates, missing as None."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def gather(read: Read, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Per table and person: the rows the desk needs, up to `as_of`, oldest first (plain tuples,
+    so that a caseload of a few hundred clients is summarised without pandas per client)."""
+    found: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for name, columns in COLUMNS.items():
+        table = read(name)
+        picked = table.select("person_id", *columns)
+        first = columns[0] if name != "measurement" else "measured_on"
+        if name in ("contact", "measurement"):
+            picked = picked.filter(picked[first] <= as_of)
+        frame = picked.order_by(["person_id", first]).execute()
+        by_person: dict[str, list[tuple[Any, ...]]] = {}
+        cells = [[_cell(v) for v in frame[c].tolist()] for c in columns]
+        for person, *row in zip(frame["person_id"].astype(str).tolist(), *cells):
+            by_person.setdefault(person, []).append(tuple(row))
+        found[name] = by_person
+    return found
+
+
+def _open_spell(regs: list[tuple[Any, ...]], as_of: dt.date) -> dt.date | None:
+    """Start of the latest registration spell open on `as_of`."""
+    open_ = [start for start, end in regs if start <= as_of <= (end or as_of)]
+    return max(open_) if open_ else None
+
+
+@cache
+def _items() -> dict[str, Item]:
+    return {code: item for inst in instruments().values() for code, item in inst.items.items()}
+
+
+def _changes(meas: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each item's change since entry, and the items falling (see `desk_rules`)."""
+    dated: dict[str, list[tuple[dt.date, float]]] = {}
+    for _instrument, item, day, value in meas:
+        dated.setdefault(str(item), []).append((day, float(value)))
+    changes, falling = [], []
+    for item in sorted(dated):
+        known = _items().get(item)
+        changes.append(vars(desk_rules.change_since_entry(item, dated[item], known)))
+        if desk_rules.falling([v for _, v in dated[item]], known):
+            falling.append(item)
+    return changes, falling
+
+
+def _obligations(mine: Rows, spell: dt.date | None, as_of: dt.date) -> dict[str, Any] | None:
+    if spell is None:
+        return None
+    contacts = [(day, str(kind)) for day, kind in mine.get("contact", [])]
+    reports = {month: int(count) for month, count in mine.get("job_application", [])}
+    found = obligations(spell, contacts, reports, as_of)
+    if found.rules is None:
+        return {"rules": None}
+    required, reported = found.applications_last(3)
+    return {
+        "rules": found.rules.id,
+        "overdue_meetings": found.overdue,
+        "next_meeting_due": found.next_due,
+        "applications_required": required,
+        "applications_reported": reported,
+        "meetings": [vars(m) for m in found.meetings],
+        "applications": [vars(p) | {"short": p.short} for p in found.applications],
+    }
+
+
+def summary(mine: Rows, base: dict[str, Any], as_of: dt.date, *, obliged: bool = True) -> dict[str, Any]:
+    """One client's desk row: `base` (stage, last service) with contacts, change, goals, obligations
+    (none when the role may not see the contacts they rest on: `obliged` False), flags."""
+    contacts = mine.get("contact", [])
+    last_contact = max(day for day, _ in contacts) if contacts else None
+    spell = _open_spell(mine.get("registration_spell", []), as_of)
+    changes, falling = _changes(mine.get("measurement", []))
+    goals = [desk_rules.goal_state(status, due, as_of) for _id, _domain, due, status in mine.get("goal", [])]
+    spell_days = None if spell is None else (as_of - spell).days
+    return base | {
+        "last_contact": last_contact,
+        "days_since_contact": None if last_contact is None else (as_of - last_contact).days,
+        "spell_days": spell_days,
+        "changes": changes,
+        "goals_overdue": goals.count("overdue"),
+        "goals_due": goals.count("due"),
+        "obligations": _obligations(mine, spell, as_of) if obliged else None,
+        "flags": desk_rules.flags(base["stage"], base["days_since_service"], spell_days, falling),
+        "falling_items": falling,
+    }
+
+
+def _rows_of(data: dict[str, dict[str, list[tuple[Any, ...]]]], person: str) -> Rows:
+    return {name: by_person.get(person, []) for name, by_person in data.items()}
+
+
+def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
+    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds."""
+    data = gather(scope.table, as_of)
+    obliged = scope.may_see("contact")
+    return [summary(_rows_of(data, r["id"]), r, as_of, obliged=obliged) for r in rows]
+
+
+class Chances:
+    """The seed model's chance per client and the effects per client group, from the latest run."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.run: Run | None
+        try:
+            self.run = open_run(store_path)
+        except UsageError:
+            self.run = None
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None and expected.TERMS_TABLE in self.run.tables
+
+    def about(self) -> dict[str, Any] | None:
+        if self.run is None:
+            return None
+        return {"run_id": self.run.run_id, "finished_at": self.run.finished_at.date(), "model": self.available}
+
+    def for_clients(self, scope: Scope, ids: list[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
+        """id -> chance, low, high, group; empty without a model, or when the role may not see
+        a field the model uses (partial work ability is hidden from providers)."""
+        if not self.available or not ids or "partial_work_ability" not in scope.table("person").columns:
+            return {}
+        assert self.run is not None
+        tables = self.run.tables
+        covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
+        frame = features(scope.table, person_days(ids, as_of))
+        found = expected.chances(tables[expected.TERMS_TABLE], covariance, frame)
+        return {r["person_id"]: r for r in found.to_dict("records")}
+
+    def effects(self, names: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Client group -> the released effects of the services on that group (percentage points)."""
+        if self.run is None:
+            return {}
+        lines = effect_lines(sdc.release_estimates(estimate_records(self.run.tables)))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            if line["level"] == "service_group" and line["client_group"]:
+                found.setdefault(line["client_group"], []).append(
+                    line | {"name": names.get(line["service_code"], line["service_code"])}
+                )
+        return found
+
+
+def one_client(scope: Scope, person_id: uuid.UUID, base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The desk row of one client, read through `client_table` (no join over the whole scope)."""
+    data = gather(lambda name: scope.client_table(name, person_id), as_of)
+    return summary(_rows_of(data, str(person_id)), base, as_of, obliged=scope.may_see("contact"))

@@ -1,0 +1,123 @@
+"""The own desk (`/clients`) and the client page (`/clients/{id}`), each with its JSON twin.
+
+Handlers only: the queries are in `polku.web.clients` and `polku.web.desk`, the access
+decisions in `polku.web.access`, the forms in `polku.web.entries`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from polku.change.instrument import instruments
+from polku.schema.codelists import codelist
+from polku.web import clients, desk, desk_chart
+from polku.web.access import Scope
+from polku.web.app import Context, wants_json
+
+PAGE_SIZE = 200
+"""Clients per HTML page; the JSON twin gives the whole list."""
+
+
+def _scope(ctx: Context) -> Scope:
+    assert ctx.scope is not None, "a data view runs inside a Scope"
+    return ctx.scope
+
+
+def _page(ctx: Context, count: int) -> tuple[int, int]:
+    pages = max(1, -(-count // PAGE_SIZE))
+    raw = ctx.request.query_params.get("page", "1")
+    number = int(raw) if raw.isdigit() else 1
+    return min(max(number, 1), pages) - 1, pages
+
+
+def _plain_chance(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"chance": float(found["chance"]), "low": float(found["low"]), "high": float(found["high"]), "group": found["group"]}
+
+
+def client_list(ctx: Context) -> dict[str, Any]:
+    """The own desk: the clients in scope with stage, contacts, change, goals, obligations,
+    flags and the seed model's chance of work without a service."""
+    scope = _scope(ctx)
+    as_of = ctx.state.as_of(scope)
+    rows = clients.client_list(scope, as_of)
+    ctx.read(rows={"person": len(rows)})
+    page, pages = _page(ctx, len(rows))
+    as_json = wants_json(ctx.request)
+    shown = desk.desk(scope, rows if as_json else rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], as_of)
+    chances = desk.Chances(ctx.state.store_path)
+    found = chances.for_clients(scope, [r["id"] for r in shown], as_of)
+    for row in shown:
+        row["chance"] = _plain_chance(found.get(row["id"]))
+    return {
+        "as_of": as_of,
+        "clients": shown,
+        "count": len(rows),
+        "page": page,
+        "pages": pages,
+        "run": chances.about(),
+    }
+
+
+def _service_names(scope: Scope, lang: str) -> dict[str, str]:
+    service = scope.table("service")
+    frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
+    return dict(zip(frame.service_code, frame.name))
+
+
+def form_choices() -> dict[str, Any]:
+    """What the entry forms offer: every instrument's items with their scales, the goal domains."""
+    items = codelist("measurement_item")
+    return {
+        "instruments": {
+            code: [
+                {"item": i, "min": items.attributes[i]["scale_min"], "max": items.attributes[i]["scale_max"]} for i in inst.items
+            ]
+            for code, inst in instruments().items()
+        },
+        "goal_domains": list(codelist("goal_domain").codes),
+        "goal_statuses": list(codelist("goal_status").codes),
+    }
+
+
+def _charts(ctx: Context, measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    loc = ctx.locale
+    fmt = lambda v: loc.date(v) if hasattr(v, "isoformat") else loc.num(v, 1 if v % 1 else 0)  # noqa: E731
+    found = []
+    for item, entry in desk_chart.series(measurements).items():
+        title = loc.label("measurement_item", item)
+        chart = {"item": item, "points": entry["points"], "scale": entry["scale"]}
+        if not wants_json(ctx.request):
+            chart["svg"] = desk_chart.item_chart(title, entry["points"], entry["scale"], fmt)
+        found.append(chart)
+    return found
+
+
+def client_page(ctx: Context) -> dict[str, Any]:
+    """One client's path (registrations, benefits, services, measurements, goals, contacts,
+    applications, employment), charts of the measurements, the desk's summary and the chance."""
+    scope = _scope(ctx)
+    person_id = scope.client(ctx.request.path_params["id"])
+    as_of = ctx.state.as_of(scope)
+    path = clients.timeline(scope, person_id)
+    ctx.read(rows={name: len(rows) for name, rows in path.items()} | {"person": 1})
+    base = clients.client_list(scope, as_of, person_id)[0]
+    summary = desk.one_client(scope, person_id, base, as_of)
+    services = _service_names(scope, ctx.locale.lang)
+    chances = desk.Chances(ctx.state.store_path)
+    summary["chance"] = _plain_chance(chances.for_clients(scope, [str(person_id)], as_of).get(str(person_id)))
+    group = summary["chance"]["group"] if summary["chance"] else None
+    effects = chances.effects(services).get(group, []) if group else []
+    return {
+        "id": str(person_id),
+        "as_of": as_of,
+        "summary": summary,
+        "timeline": path,
+        "services": services,
+        "charts": _charts(ctx, path.get("measurement", [])),
+        "effects": effects,
+        "run": chances.about(),
+        "choices": form_choices(),
+        "form_errors": getattr(ctx, "form_errors", None) or [],
+    }
