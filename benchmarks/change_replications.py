@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from impact_replications import KEY, run_areas
 
 TARGET_BIAS = 0.05

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from polku.change.measures import typed_frame
 from polku.change.instrument import Instrument, item_parameters
+from polku.change.measures import typed_frame
 from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
 from polku.cohort.features import with_labour_market_terms
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
@@ -167,39 +167,39 @@ def _design(rows: pd.DataFrame, name: str) -> Design:
     return design_from_frame(frame, "treated", "outcome", list(ADJUST_CHANGE), source=name)
 
 
-def _fit(design: Design, keep: np.ndarray, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
+def _fit(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
     estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
-    fitted = estimator.fit(
-        design.X[keep], design.t[keep], design.y[keep], design.covariates, sample_weight=weights[keep], clusters=people[keep]
-    )
-    return fitted.result_
+    return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
 
 
-def effect_row(rows: pd.DataFrame, keep: np.ndarray, weights: np.ndarray, design: Design, seed: int) -> dict[str, object]:
-    """One table row: the weighted and the measured-only (unweighted) estimate on `keep`."""
+def _figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
+    """The estimate, its interval (and standard error) as floats, NaN when withheld."""
+    names = ("estimate", "ci_low", "ci_high") + (() if suffix else ("std_error",))
+    return {f"{n}{suffix}": np.nan if getattr(result, n) is None else float(getattr(result, n)) for n in names}
+
+
+def _counts(rows: pd.DataFrame) -> dict[str, object]:
+    t = rows["treated"].astype(bool).to_numpy()
+    m = rows["measured"].to_numpy(bool)
+    return {
+        "participants": int(t.sum()),
+        "comparison": int((~t).sum()),
+        "measured_participants": int((t & m).sum()),
+        "measured_comparison": int((~t & m).sum()),
+    }
+
+
+def effect_row(rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int) -> dict[str, object]:
+    """One table row: the weighted and the measured-only (unweighted) estimate."""
     people = rows["person_id"].to_numpy()
     measured = rows["measured"].to_numpy(bool)
-    t = design.t
-    weighted = _fit(design, keep, weights, people, seed)
-    plain = _fit(design, keep, measured.astype(float), people, seed)
-    share = 1.0 - measured[keep & t].mean() if (keep & t).any() else np.nan
-    ok = weighted.estimate is not None
-    return {
-        "participants": int((keep & t).sum()),
-        "comparison": int((keep & ~t).sum()),
-        "measured_participants": int((keep & t & measured).sum()),
-        "measured_comparison": int((keep & ~t & measured).sum()),
-        "estimate": weighted.estimate if ok else np.nan,
-        "std_error": weighted.std_error if ok else np.nan,
-        "ci_low": weighted.ci_low if ok else np.nan,
-        "ci_high": weighted.ci_high if ok else np.nan,
-        "estimate_unweighted": plain.estimate if plain.estimate is not None else np.nan,
-        "ci_low_unweighted": plain.ci_low if plain.estimate is not None else np.nan,
-        "ci_high_unweighted": plain.ci_high if plain.estimate is not None else np.nan,
-        "share_missing": share,
-        "tipping_delta": -weighted.estimate / share if ok and share > 0 else np.nan,
-        "note": weighted.note or "",
-    }
+    weighted = _fit(design, weights, people, seed)
+    plain = _fit(design, measured.astype(float), people, seed)
+    share = float(1.0 - measured[design.t].mean())
+    figures = _figures(weighted)
+    tipping = -figures["estimate"] / share if share > 0 else np.nan
+    extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
+    return _counts(rows) | figures | _figures(plain, "_unweighted") | extra
 
 
 def _too_small(rows: pd.DataFrame) -> str:
@@ -222,20 +222,13 @@ def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, obj
             continue
         design = _design(subset, name)
         weights = measurement_weights(design, subset["measured"].to_numpy(bool))
-        out.append(effect_row(subset, np.ones(len(subset), bool), weights, design, seed) | {"client_group": group})
+        out.append(effect_row(subset, weights, design, seed) | {"client_group": group})
     return out
 
 
 def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
-    t = rows["treated"].astype(bool).to_numpy()
-    m = rows["measured"].to_numpy(bool)
-    counts = {
-        "participants": int(t.sum()),
-        "comparison": int((~t).sum()),
-        "measured_participants": int((t & m).sum()),
-        "measured_comparison": int((~t & m).sum()),
-    }
-    return {name: np.nan for name in EFFECT_COLUMNS if EFFECT_COLUMNS[name] == "float64"} | counts
+    nothing: dict[str, object] = {name: np.nan for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
+    return nothing | _counts(rows)
 
 
 def service_effects(
@@ -261,10 +254,15 @@ def shipped_scales(chosen: dict[str, Instrument] | None = None) -> list[ItemScal
     return [ItemScale(str(p["instrument"]), str(p["item"]), int(p["direction"])) for p in item_parameters(chosen)]
 
 
-def store_effects(store: Store, *, seed: int = 0, as_of: dt.date | None = None, services: list[str] | None = None) -> pd.DataFrame:
+def store_effects(
+    store: Store, *, seed: int = 0, as_of: dt.date | None = None, services: list[str] | None = None
+) -> pd.DataFrame:
     """`service_effects` for every service with episodes (or `services`), one table."""
     values = measurements(store)
     scales = shipped_scales()
-    tables = [service_effects(store, code, scales, values, seed=seed, as_of=as_of)[0] for code in services or services_with_episodes(store)]
+    tables = [
+        service_effects(store, code, scales, values, seed=seed, as_of=as_of)[0]
+        for code in services or services_with_episodes(store)
+    ]
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
     return typed_frame(frame, EFFECT_COLUMNS)
