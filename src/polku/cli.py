@@ -157,7 +157,7 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic employment area in the import format, with its ground truth.
 
     One CSV per table of the data model, plus ground_truth_episodes.csv,
-    ground_truth_effects.csv and manifest.json.
+    ground_truth_effects.csv, ground_truth_change.csv and manifest.json.
     """
     from polku.synth import generate as generate_area
 

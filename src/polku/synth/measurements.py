@@ -5,7 +5,9 @@ during it (and once more at its end), and followed up 6 and 12 months after the 
 when the service has ended by then; a share of non-participants fill in the same
 instruments during their registration, until a service of their own starts (they are the
 comparison people of `polku.change.effects`). A client's level is a personal baseline (lower
-with partial work ability, long unemployment and age) plus a slow natural drift, plus,
+with partial work ability, long unemployment and age) plus a slow natural drift from the
+day they registered (for participants and others alike, so that a participant's level at
+the start is where their own path had taken it), plus,
 in a service, the service's gain times the provider's quality (halved, by default, for
 clients with partial work ability), reached in proportion to the planned time received,
 plus occasion noise. Effective providers thus show larger improvements, and
@@ -148,8 +150,7 @@ def _latent(area: Area, occ: Occasions, base: np.ndarray, g: np.random.Generator
     received = np.clip((np.minimum(occ.day, ended) - s.start_day[occ.person]) / span, 0, 1)
     weaker = 1.0 - value("measurements.gain_partial_work_ability_cut") * area.pop.pwa[occ.person]
     gain = np.where(occ.served, received * s.quality[occ.person] * weaker, 0.0)[:, None] * gains[service]
-    entry = np.where(occ.served, s.start_day[occ.person], area.pop.entry_day[occ.person])
-    drift = value("measurements.natural_drift") * (occ.day - entry) / (6 * 30.4375)
+    drift = value("measurements.natural_drift") * (occ.day - area.pop.entry_day[occ.person]) / (6 * 30.4375)
     noise_sd = value("measurements.occasion_sd")
     sd = np.array([noise_sd["work_ability_score"]] + [noise_sd["change_meter"]] * 5)
     without = base[occ.person] + drift[:, None] + sd * g.standard_normal((len(occ.day), len(ITEMS)))
