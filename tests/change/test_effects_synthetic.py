@@ -5,7 +5,6 @@ imported store, on the same participants, must hold that truth."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
