@@ -135,8 +135,10 @@ def _inputs(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def store_work(store: Store, *, as_of: dt.date | None = None, scales: list[ItemScale] | None = None) -> pd.DataFrame:
     """Per item: the hazard ratio of open-market work per point of change (`WORK_COLUMNS`)."""
-    as_of = as_of or data_end(store)
     values = measurements(store)
+    if values.empty:  # nothing measured: no rows (and the store may hold no dates at all)
+        return typed_frame(pd.DataFrame(columns=list(WORK_COLUMNS)), WORK_COLUMNS)
+    as_of = as_of or data_end(store)
     jobs, people = _inputs(store)
     rows = []
     for scale in scales or shipped_scales():
