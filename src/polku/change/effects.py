@@ -131,11 +131,12 @@ def measurements(store: Store) -> pd.DataFrame:
 
 def _nearest(rows: pd.DataFrame, values: pd.DataFrame, target: pd.Series, name: str) -> pd.DataFrame:
     """For each row (`row` index), the measurement nearest `target` within WINDOW_DAYS
-    (ties: the earlier), as columns `<name>` (value) and `<name>_on` (date)."""
+    (ties: the earlier, then the lower value, so a run is the same whatever the row
+    order), as columns `<name>` (value) and `<name>_on` (date)."""
     pairs = rows[["row", "person_id"]].assign(target=target.to_numpy()).merge(values, on="person_id")
     gap = (pairs["measured_on"] - pairs["target"]).dt.days
     pairs = pairs.assign(gap=gap.abs(), later=gap > 0)[gap.abs() <= WINDOW_DAYS]
-    best = pairs.sort_values(["row", "gap", "later"]).drop_duplicates("row")
+    best = pairs.sort_values(["row", "gap", "later", "value"], kind="stable").drop_duplicates("row")  # ties: the lower value
     return best.set_index("row")[["value", "measured_on"]].rename(columns={"value": name, "measured_on": f"{name}_on"})
 
 

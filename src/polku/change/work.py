@@ -56,15 +56,14 @@ WORK_COLUMNS = {
 
 def landmark_rows(values: pd.DataFrame, scale: ItemScale) -> pd.DataFrame:
     """Per person measured on the item at baseline and at the landmark: baseline, change, landmark day."""
-    mine = values[(values["instrument"] == scale.instrument) & (values["item"] == scale.item)].sort_values(
-        ["person_id", "measured_on"]
-    )
+    mine = values[(values["instrument"] == scale.instrument) & (values["item"] == scale.item)]
+    mine = mine.sort_values(["person_id", "measured_on", "value"], kind="stable")  # ties on a day: the lower value
     first = mine.drop_duplicates("person_id")[["person_id", "value", "measured_on"]]
     first = first.rename(columns={"value": "baseline", "measured_on": "t0"})
     pairs = mine.merge(first, on="person_id")
     gap = ((pairs["measured_on"] - pairs["t0"]).dt.days - window_days(LANDMARK_MONTHS)).abs()
     pairs = pairs.assign(gap=gap)[(gap <= WINDOW_DAYS) & (pairs["measured_on"] > pairs["t0"])]
-    best = pairs.sort_values(["person_id", "gap", "measured_on"]).drop_duplicates("person_id")
+    best = pairs.sort_values(["person_id", "gap", "measured_on", "value"], kind="stable").drop_duplicates("person_id")
     return pd.DataFrame(
         {
             "person_id": best["person_id"],
