@@ -159,7 +159,7 @@ def generate(clients: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic employment area in the import format, with its ground truth.
 
     One CSV per table of the data model, plus ground_truth_episodes.csv,
-    ground_truth_effects.csv and manifest.json.
+    ground_truth_effects.csv, ground_truth_change.csv and manifest.json.
     """
     from polku.synth import generate as generate_area
 
@@ -319,25 +319,27 @@ def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, sto
 
     Clients improved, unchanged and worsened (reliable change index beyond 1.96) from
     the first to the latest measurement and over each service episode, the mean change
-    with its 95 % interval, and goal attainment T-scores. Before-and-after figures, not
-    effects of services. Counts of people pass the disclosure gate as in the report;
-    --exact shows them exact (logged).
+    with its 95 % interval, and goal attainment T-scores (before-and-after figures); then,
+    from the latest analysis run (`polku analyse`), the effects of services on change
+    with intervals and the hazard ratios of later work per point of change. Counts of
+    people pass the disclosure gate as in the report; --exact shows them exact (logged).
     """
     from polku import sdc
     from polku.change.instrument import with_area_files
     from polku.change.measures import summaries
-    from polku.change.record import change_record, render_text
+    from polku.change.record import change_record, render_effects_text, render_text, run_effects
     from polku.store import open_store
+    from polku.store.connection import store_target
 
     def action() -> int:
         chosen = with_area_files(instruments_dir)
         with open_store(store_path, read_only=True) as store:
-            record = change_record(summaries(store, chosen))
-        shown = _gate("change", exact, record, sdc.release_change, store_path)
+            record = change_record(summaries(store, chosen)) | run_effects(store_target(store_path))
+        shown = _gate("change", exact, record, lambda r: sdc.release_change_effects(sdc.release_change(r)), store_path)
         if as_json:
             _emit_json(shown)
         else:
-            out.print(render_text(shown), highlight=False)
+            out.print(render_text(shown) + "\n\n" + render_effects_text(shown), highlight=False)
         return 0
 
     _run(action)

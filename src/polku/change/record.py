@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -94,3 +95,56 @@ def render_text(record: Mapping[str, Any]) -> str:
     )
     lines += ["", "Before-and-after figures of the people measured, not effects of services (docs/change.md)."]
     return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    """A table cell as JSON-ready Python: NaN and None become None, numpy numbers plain."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def effects_record(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The exact record of `change_effects` and `change_work` (polku.change.effects and
+    polku.change.work), before the gate (`polku.sdc.release_change_effects`)."""
+    effects = [{k: _plain(v) for k, v in row.items()} for row in _rows(tables["change_effects"])]
+    work = [{k: _plain(v) for k, v in row.items()} for row in _rows(tables["change_work"])]
+    return {"effects": effects, "work": work}
+
+
+def _effect_line(row: Mapping[str, Any]) -> str:
+    label = f"{row['service_code']} {row['client_group']}: {row['instrument']}: {row['item']}, {row['months']} months"
+    counts = f"participants {_num(row['participants'])} (measured {_num(row['measured_participants'])})"
+    effect = f"effect {_num(row['estimate'], 2)} [{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}]"
+    plain = f"measured only {_num(row['estimate_unweighted'], 2)}"
+    note = f"  ({row['note']})" if row.get("note") else ""
+    return f"  {label:<72} {counts}  {effect}  {plain}  tipping delta {_num(row['tipping_delta'], 2)}{note}"
+
+
+def _work_line(row: Mapping[str, Any]) -> str:
+    ratio = f"HR {_num(row['hazard_ratio'], 2)} [{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}]"
+    note = f"  ({row['note']})" if row.get("note") else ""
+    return (
+        f"  {row['instrument']}: {row['item']:<32} people {_num(row['people'])}  found work {_num(row['events'])}  {ratio}{note}"
+    )
+
+
+def render_effects_text(record: Mapping[str, Any]) -> str:
+    """The effects on change and the hazard ratios as terminal text."""
+    lines = ["Effects of services on change (scale points; weighted for the chance of being measured)"]
+    lines += [_effect_line(r) for r in record["effects"]] or ["  none in the analysis run"]
+    lines += ["", "Change and later open-market work: hazard ratio per point of change (landmark at 6 months)"]
+    lines += [_work_line(r) for r in record["work"]] or ["  none in the analysis run"]
+    return "\n".join(lines)
+
+
+def run_effects(store_path: Path) -> dict[str, Any]:
+    """The effects record of the store's latest analysis run (views read runs and never
+    fit), with its `run_id`; empty, with `run_id` None, when no run holds the tables."""
+    from polku.runs.read import list_runs
+
+    runs = list_runs(store_path)
+    run = runs[-1] if runs else None
+    if run is None or not {"change_effects", "change_work"} <= set(run.tables):
+        return {"run_id": None, "effects": [], "work": []}
+    return {"run_id": run.run_id} | effects_record(run.tables)

@@ -16,7 +16,7 @@ their downloads (CSV, XLSX) and the API. Nothing else formats a count of people.
 T is `settings.min_cell_size()` (default 10, never below 3); see docs/report.md.
 """
 
-from polku.sdc.change import release_change
+from polku.sdc.change import release_change, release_change_effects
 from polku.sdc.exact import log_exact_use
 from polku.sdc.records import (
     about_people,
@@ -65,6 +65,7 @@ __all__ = [
     "organisation_counts",
     "protect",
     "release_change",
+    "release_change_effects",
     "release_cost_benefit",
     "release_estimates",
     "release_status",

@@ -6,6 +6,11 @@ mean change, its interval and the distance travelled are withheld when they rest
 than T clients or when the row's clients are hidden. GAS T-scores: the clients below, at
 and above 50 as a distribution with its total, the mean T under the same rule; goals per
 domain and GAS level as a table with its margins.
+
+Effects on change (`release_change_effects`): each side's people and those of them measured
+as one line; an effect is withheld when fewer than T people of either side were measured.
+Hazard ratios: the people followed and those who found work as one line; the ratio is
+withheld when fewer than T found work or fewer than T did not.
 """
 
 from __future__ import annotations
@@ -63,5 +68,56 @@ def release_change(record: Mapping[str, Any], *, t: int | None = None) -> dict[s
         "services": _protected_rows(record["services"], t),
         "gas": _gas(record["gas"], t),
         "gas_levels": _levels(record["gas_levels"], t),
+        "threshold": t,
+    }
+
+
+EFFECT_FIGURES = (
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "estimate_unweighted",
+    "ci_low_unweighted",
+    "ci_high_unweighted",
+    "share_missing",
+    "tipping_delta",
+)
+WORK_FIGURES = ("hazard_ratio", "ci_low", "ci_high", "p_value")
+
+
+def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
+    """(total, part) of one line part + rest = total, protected (rest never shown)."""
+    line = distribution({"part": part, "rest": total - part}, t=t)
+    return line.total, line.column()["part"]
+
+
+def _effect_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
+    """Participants and comparison people, each with those measured as a line (measured +
+    not measured = all); the estimates withheld when the measured of either side are
+    fewer than T or hidden, since an effect is a difference of their means."""
+    participants, measured_p = _two_way(int(row["participants"]), int(row["measured_participants"]), t)
+    comparison, measured_c = _two_way(int(row["comparison"]), int(row["measured_comparison"]), t)
+    counts = {"participants": participants, "measured_participants": measured_p}
+    counts |= {"comparison": comparison, "measured_comparison": measured_c}
+    withheld = any(v is None or v < t for v in (measured_p, measured_c))
+    return dict(row) | counts | ({f: None for f in EFFECT_FIGURES} if withheld else {})
+
+
+def _work_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
+    """People followed and those who found work as a line (found + not = people); the hazard
+    ratio withheld when either part is below T."""
+    people, events = _two_way(int(row["people"]), int(row["events"]), t)
+    withheld = events is None or people is None or events < t or people - events < t
+    return dict(row) | {"people": people, "events": events} | ({f: None for f in WORK_FIGURES} if withheld else {})
+
+
+def release_change_effects(record: Mapping[str, Any], *, t: int | None = None) -> dict[str, Any]:
+    """The effects on change and the hazard ratios of work (`polku.change.record.effects_record`)
+    as they may be shown; rows share people and are never added up."""
+    t = threshold() if t is None else t
+    return dict(record) | {
+        "effects": [_effect_row(r, t) for r in record["effects"]],
+        "work": [_work_row(r, t) for r in record["work"]],
         "threshold": t,
     }

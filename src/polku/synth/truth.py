@@ -5,6 +5,7 @@ started: employed at some point within 3, 6, 12 and 24 months; days employed and
 in the first 12 and 24 months. "With" is the observed world; "without" is the world where
 that client's episode never started, run on the same random numbers. The simulation runs
 26 months past the extraction, so every window is complete even for the latest starts.
+`change_table` gives the measured levels' truth in the same way (issue 17 point 3).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from polku.synth import codes
 from polku.synth.area import Area
 from polku.synth.core_tables import episode_ids, episode_status
 from polku.synth.csvout import dates, flags, labels, money, numbers
+from polku.synth.measurements import FOLLOW_UP_DAYS, ITEMS, change_truth
 from polku.synth.records import NO_DAY, Jobs
 from polku.synth.services import AVERAGE_MONTH_DAYS, providers
 
@@ -139,4 +141,25 @@ def effects_table(area: Area) -> dict[str, pa.Array]:
         **text,
         "participants": pa.array(cols[5], type=pa.int64()),
         **{name: pa.array(np.round(np.asarray(cols[i], dtype=np.float64), 6)) for i, name in enumerate(EFFECT_COLUMNS[6:], 6)},
+    }
+
+
+def change_table(area: Area) -> dict[str, pa.Array]:
+    """ground_truth_change.csv: for each participant episode, item and follow-up (6 and 12
+    months after the start), the change from the start with and without the service on the
+    same noise (`polku.synth.measurements.change_truth`), whether or not it was measured."""
+    truth = change_truth(area)
+    person = truth["person"]
+    n, k, m = truth["with"].shape
+    episode = np.repeat(np.arange(n), k * m)
+    months = np.tile(np.repeat([round(d / 30.4) for d in FOLLOW_UP_DAYS], m), n)
+    item = np.tile(np.arange(m), n * k)
+    ids = episode_ids(person)
+    return {
+        "episode_id": ids.take(pa.array(episode)),
+        "service_code": labels(codes.SERVICES, area.services.service[person][episode]),
+        "item": labels(ITEMS, item),
+        "months": numbers(months, integer=True),
+        "change_with": numbers(np.round(truth["with"].ravel(), 1)),
+        "change_without": numbers(np.round(truth["without"].ravel(), 1)),
     }

@@ -2,7 +2,8 @@
 attainment (GAS T-scores), from the `change_*` tables of the run.
 
 These are before-and-after figures of the people measured, not effects of services: no
-comparison group stands behind them yet (docs/change.md says what is not built).
+comparison group stands behind them. The effects, against comparison people at a matched
+pseudo-start, are the next section's (`change_effects`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,277 @@
+"""Effects of services on measured change: the impact engine's comparison applied to change.
+
+Design (docs/change.md, "Effects on change"): the cohort of `polku.cohort.build` (each
+participant on their start day, five comparison people per participant drawn on the same
+day from registered job seekers who had not started a service), so comparison people are
+measured from a pseudo-start drawn exactly like the participants' starts. For each row and
+item of an instrument:
+
+- baseline: the measurement nearest the (pseudo-)start within `WINDOW_DAYS` either side;
+- follow-up at W = 6 and 12 months: the measurement nearest start + W months within
+  `WINDOW_DAYS` either side (after the baseline's day);
+- the outcome is the change, follow-up minus baseline, in the item's better direction.
+
+Rows whose follow-up window is not over by the extraction date are left out (not yet
+due). Rows with a baseline but no follow-up are *missing*; so is a comparison person's
+follow-up taken after they started a service themselves (it would carry that service's
+effect). People measured less often differ, so each measured row is weighted by the
+inverse of its estimated chance of being measured (inverse probability of measurement
+weighting, IPMW; Robins, Rotnitzky and Zhao 1995; Seaman and White 2013): a logistic model
+of "has a follow-up" on the cohort's covariates, the baseline level and the treatment.
+The weights are the case weights of the one estimator contract (`sample_weight`; a row of
+weight 0, the unmeasured, is left out by the estimator). The estimator is the registry's
+default (AIPW), with the baseline level among the covariates, intervals clustered by
+person.
+
+Sensitivity (delta adjustment, a pattern-mixture model; Carpenter and Kenward 2013): if
+the unmeasured participants' change were delta points below what the model predicts for
+measured participants like them, the effect would be ATT + delta * m, m the share of the
+participants without a follow-up. `tipping_delta` = -ATT / m is the shift that would take
+the effect to zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from polku.change.instrument import Instrument, item_parameters
+from polku.change.measures import typed_frame
+from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
+from polku.cohort.features import with_labour_market_terms
+from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
+from polku.impact.propensity import fit_propensity
+from polku.impact.registry import DEFAULT_METHOD, make_estimator
+from polku.impact.results import EffectEstimate
+from polku.store import Store
+
+WINDOWS = (6, 12)
+"""Months after the start at which change is followed (issue 17 point 3)."""
+WINDOW_DAYS = 45
+"""Days either side of the start and of each follow-up in which a measurement may lie:
+half the three-month measuring interval, so a client measured every three months has one."""
+MIN_MEASURED_COMPARISON = 100
+"""Fewer measured comparison people give no estimate: in the first 50-area benchmark run,
+intervals resting on 80 or fewer held the truth 79 % of the time, on 80-120 90 %, on more
+91-96 % (docs/methods.md); the interval ignores that the outcome, propensity and
+measurement models were estimated, which matters most when the comparison is small."""
+MIN_RESPONSE = 0.05
+"""The estimated chance of being measured is held at or above this (weights at most 20)."""
+ADJUST_CHANGE = (
+    "baseline_level",
+    "age",
+    "sex",
+    "education_level",
+    "partial_work_ability",
+    "months_unemployed_prev36",
+    "spell_months",
+    "log_spell_months",
+    "long_term_unemployed",
+    "recurrently_unemployed",
+    "age_under_25",
+    "age_25_29",
+    "age_50_54",
+    "age_55_59",
+    "age_60_over",
+)
+"""What the models adjust for: the baseline level (regression to the mean, and a scale's
+floor and ceiling) and the person's traits that shape both who is referred and the level
+(age, sex, education, partial work ability, unemployment history and the spell's length:
+two people with the same measured start level regress to different means if their paths
+differ, Lord's paradox, so what shaped the level must be adjusted for). The cohort's other
+covariates (municipality, benefit, calendar quarter) are left out: with the few measured
+comparison people of an area they made the outcome model overfit (estimates beyond the
+scale in a 2,000-client area)."""
+GROUPS = {"partial_work_ability": True, "full_work_ability": False}
+"""Client groups for which effects are also estimated, by partial work ability."""
+
+EFFECT_COLUMNS = {
+    "service_code": "object",
+    "client_group": "object",
+    "instrument": "object",
+    "item": "object",
+    "months": "int64",
+    "participants": "int64",
+    "comparison": "int64",
+    "measured_participants": "int64",
+    "measured_comparison": "int64",
+    "estimate": "float64",
+    "std_error": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "estimate_unweighted": "float64",
+    "ci_low_unweighted": "float64",
+    "ci_high_unweighted": "float64",
+    "share_missing": "float64",
+    "tipping_delta": "float64",
+    "note": "object",
+}
+
+
+@dataclass(frozen=True)
+class ItemScale:
+    """What the outcome needs of one item: its instrument and better direction."""
+
+    instrument: str
+    item: str
+    direction: int
+
+
+def measurements(store: Store) -> pd.DataFrame:
+    """Every measurement: person_id (text), instrument, item, value, measured_on."""
+    m = store.table("measurement").select("person_id", "instrument", "item", "value", "measured_on")
+    frame = m.execute()
+    frame["person_id"] = frame["person_id"].astype(str)
+    frame["measured_on"] = pd.to_datetime(frame["measured_on"]).astype("datetime64[us]")
+    return frame
+
+
+def _nearest(rows: pd.DataFrame, values: pd.DataFrame, target: pd.Series, name: str) -> pd.DataFrame:
+    """For each row (`row` index), the measurement nearest `target` within WINDOW_DAYS
+    (ties: the earlier, then the lower value, so a run is the same whatever the row
+    order), as columns `<name>` (value) and `<name>_on` (date)."""
+    pairs = rows[["row", "person_id"]].assign(target=target.to_numpy()).merge(values, on="person_id")
+    gap = (pairs["measured_on"] - pairs["target"]).dt.days
+    pairs = pairs.assign(gap=gap.abs(), later=gap > 0)[gap.abs() <= WINDOW_DAYS]
+    best = pairs.sort_values(["row", "gap", "later", "value"], kind="stable").drop_duplicates("row")  # ties: the lower value
+    return best.set_index("row")[["value", "measured_on"]].rename(columns={"value": name, "measured_on": f"{name}_on"})
+
+
+def change_outcomes(cohort: pd.DataFrame, values: pd.DataFrame, scale: ItemScale, months: int, as_of: dt.date) -> pd.DataFrame:
+    """The cohort's rows due for follow-up at `months` that have a baseline, with
+    `baseline_level`, `change` (NaN when missing) and `measured` (see the module docstring)."""
+    mine = values[(values["instrument"] == scale.instrument) & (values["item"] == scale.item)]
+    mine = mine[["person_id", "value", "measured_on"]]
+    ref = pd.to_datetime(cohort["ref_date"])
+    due = ref + pd.Timedelta(days=window_days(months) + WINDOW_DAYS) <= pd.Timestamp(as_of)
+    rows = cohort[due.to_numpy()].assign(person_id=lambda f: f["person_id"].astype(str)).reset_index(drop=True)
+    rows["row"] = np.arange(len(rows))
+    ref = pd.to_datetime(rows["ref_date"])
+    base = _nearest(rows, mine, ref, "baseline_level")
+    follow = _nearest(rows, mine, ref + pd.Timedelta(days=window_days(months)), "follow")
+    rows = rows.join(base, on="row").join(follow, on="row")
+    rows = rows[rows["baseline_level"].notna()].copy()
+    later_service = pd.to_datetime(rows["first_service_after"])
+    contaminated = ~rows["treated"].astype(bool) & later_service.notna() & (later_service <= rows["follow_on"])
+    measured = rows["follow"].notna() & (rows["follow_on"] > rows["baseline_level_on"]) & ~contaminated
+    rows["measured"] = measured.to_numpy()
+    rows["change"] = np.where(measured, scale.direction * (rows["follow"] - rows["baseline_level"]), np.nan)
+    return rows.drop(columns=["row", "follow", "follow_on", "baseline_level_on"]).reset_index(drop=True)
+
+
+def measurement_weights(design: Design, measured: np.ndarray) -> np.ndarray:
+    """1 / P(measured | covariates, baseline, treatment) for measured rows, 0 for the others."""
+    if measured.all():
+        return np.ones(len(measured))
+    X = np.column_stack([design.X, design.t.astype(float)])
+    chance = np.maximum(fit_propensity(X, measured), MIN_RESPONSE)
+    return np.where(measured, 1.0 / chance, 0.0)
+
+
+def _design(rows: pd.DataFrame, name: str) -> Design:
+    frame = with_labour_market_terms(rows).assign(outcome=rows["change"].fillna(0.0))
+    return design_from_frame(frame, "treated", "outcome", list(ADJUST_CHANGE), source=name)
+
+
+def _fit(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
+    estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
+    return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
+
+
+def _figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
+    """The estimate, its interval (and standard error) as floats, NaN when withheld."""
+    names = ("estimate", "ci_low", "ci_high") + (() if suffix else ("std_error",))
+    return {f"{n}{suffix}": np.nan if getattr(result, n) is None else float(getattr(result, n)) for n in names}
+
+
+def _counts(rows: pd.DataFrame) -> dict[str, object]:
+    t = rows["treated"].astype(bool).to_numpy()
+    m = rows["measured"].to_numpy(bool)
+    return {
+        "participants": int(t.sum()),
+        "comparison": int((~t).sum()),
+        "measured_participants": int((t & m).sum()),
+        "measured_comparison": int((~t & m).sum()),
+    }
+
+
+def effect_row(rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int) -> dict[str, object]:
+    """One table row: the weighted and the measured-only (unweighted) estimate."""
+    people = rows["person_id"].to_numpy()
+    measured = rows["measured"].to_numpy(bool)
+    weighted = _fit(design, weights, people, seed)
+    plain = _fit(design, measured.astype(float), people, seed)
+    share = float(1.0 - measured[design.t].mean())
+    figures = _figures(weighted)
+    tipping = -figures["estimate"] / share if share > 0 else np.nan
+    extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
+    return _counts(rows) | figures | _figures(plain, "_unweighted") | extra
+
+
+def _too_small(rows: pd.DataFrame) -> str:
+    t = rows["treated"].astype(bool) & rows["measured"]
+    c = ~rows["treated"].astype(bool) & rows["measured"]
+    if t.sum() < MIN_PARTICIPANTS or c.sum() < MIN_MEASURED_COMPARISON:
+        return f"fewer than {MIN_PARTICIPANTS} measured participants or {MIN_MEASURED_COMPARISON} measured comparison people"
+    return ""
+
+
+def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
+    """The effect on one item's change for all rows and each client group in `GROUPS`."""
+    out: list[dict[str, object]] = []
+    pwa = rows["partial_work_ability"].astype(bool).to_numpy()
+    for group, keep in [("all", np.ones(len(rows), bool))] + [(g, pwa == flag) for g, flag in GROUPS.items()]:
+        subset = rows[keep].reset_index(drop=True)
+        note = _too_small(subset)
+        if note:
+            out.append(_empty_row(subset) | {"client_group": group, "note": note})
+            continue
+        design = _design(subset, name)
+        weights = measurement_weights(design, subset["measured"].to_numpy(bool))
+        out.append(effect_row(subset, weights, design, seed) | {"client_group": group})
+    return out
+
+
+def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
+    nothing: dict[str, object] = {name: np.nan for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
+    return nothing | _counts(rows)
+
+
+def service_effects(
+    store: Store, service_code: str, scales: list[ItemScale], values: pd.DataFrame, *, seed: int = 0, as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
+    """The service's effect on every item's change at 6 and 12 months (`EFFECT_COLUMNS`), and
+    the analysis rows of each (item, months), for checks against a known truth."""
+    cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
+    as_of = cohort.attrs["as_of"]
+    table: list[dict[str, object]] = []
+    frames: dict[tuple[str, int], pd.DataFrame] = {}
+    for scale in scales:
+        for months in WINDOWS:
+            rows = change_outcomes(cohort, values, scale, months, as_of)
+            frames[(scale.item, months)] = rows
+            key = {"service_code": service_code, "instrument": scale.instrument, "item": scale.item, "months": months}
+            table += [row | key for row in item_effects(rows, seed, f"change {service_code} {scale.item}")]
+    return typed_frame(pd.DataFrame(table, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS), frames
+
+
+def shipped_scales(chosen: dict[str, Instrument] | None = None) -> list[ItemScale]:
+    """Every item of the instruments (default: the shipped ones) as an `ItemScale`."""
+    return [ItemScale(str(p["instrument"]), str(p["item"]), int(p["direction"])) for p in item_parameters(chosen)]
+
+
+def store_effects(
+    store: Store, *, seed: int = 0, as_of: dt.date | None = None, services: list[str] | None = None
+) -> pd.DataFrame:
+    """`service_effects` for every service with episodes (or `services`), one table."""
+    values = measurements(store)
+    scales = shipped_scales()
+    tables = [
+        service_effects(store, code, scales, values, seed=seed, as_of=as_of)[0]
+        for code in services or services_with_episodes(store)
+    ]
+    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
+    return typed_frame(frame, EFFECT_COLUMNS)

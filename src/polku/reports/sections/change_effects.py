@@ -1,0 +1,103 @@
+"""Effects of services on measured change, and whether change comes before work.
+
+`compute` runs inside `polku analyse`: the effect of each service on each item's change 6
+and 12 months after the start against comparison people at a matched pseudo-start,
+weighted for the chance of being measured (polku.change.effects), and the hazard ratio of
+later open-market work per point of change at a 6-month landmark (polku.change.work).
+`render` reads only the run's `change_effects` and `change_work` tables, through the
+disclosure gate (`polku.sdc.release_change_effects`). Method: docs/change.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from polku import sdc
+from polku.change.effects import store_effects
+from polku.change.record import effects_record
+from polku.change.work import store_work
+from polku.pipeline.settings import AnalysisContext
+from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
+from polku.reports.context import ReportContext
+from polku.reports.frames import table
+from polku.reports.registry import Results, register
+from polku.reports.sections.services import service_labeler
+from polku.store import Store
+
+TABLES = ("change_effects", "change_work")
+
+
+def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
+    """Effects on change per service, item, window and client group; hazard ratios per item."""
+    settings = analysis.settings
+    return {
+        "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of),
+        "change_work": store_work(store, as_of=settings.as_of),
+    }
+
+
+def _item(ctx: ReportContext, row: dict[str, Any]) -> str:
+    return f"{ctx.label('instrument', row['instrument'])}: {ctx.label('measurement_item', row['item'])}"
+
+
+def _interval(ctx: ReportContext, row: dict[str, Any], low: str, high: str) -> str:
+    if row.get(low) is None or row.get(high) is None:
+        return sdc.MARKER
+    return f"{ctx.num(row[low], 2)} … {ctx.num(row[high], 2)}"
+
+
+def _effects_table(ctx: ReportContext, results: Results, rows: list[dict[str, Any]], months: int) -> Table:
+    service = service_labeler(results, ctx)
+    body = tuple(
+        (
+            f"{service(r['service_code'])}: {_item(ctx, r)}",
+            ctx.num(r["participants"]),
+            ctx.num(r["measured_participants"]),
+            ctx.num(r["estimate"], 2),
+            _interval(ctx, r, "ci_low", "ci_high"),
+            ctx.num(r["estimate_unweighted"], 2),
+            ctx.num(r["tipping_delta"], 2),
+        )
+        for r in rows
+        if r["months"] == months and r["client_group"] == "all"
+    )
+    header = tuple(
+        ctx.t(f"change_effects.{k}")
+        for k in ("service_item", "participants", "measured", "effect", "interval", "unweighted", "tipping")
+    )
+    hidden = any(r["participants"] is None or r["measured_participants"] is None for r in rows)
+    caption = ctx.t("change_effects.caption", months=months)
+    return Table(id=f"change-effects-{months}", caption=caption, header=header, rows=body, note=sdc_note(ctx, hidden))
+
+
+def _work_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> Table:
+    body = tuple(
+        (
+            _item(ctx, r),
+            ctx.num(r["people"]),
+            ctx.num(r["events"]),
+            ctx.num(r["hazard_ratio"], 2),
+            _interval(ctx, r, "ci_low", "ci_high"),
+        )
+        for r in rows
+    )
+    header = tuple(ctx.t(f"change_effects.{k}") for k in ("item", "people", "events", "hazard_ratio", "interval"))
+    hidden = any(r["people"] is None or r["events"] is None for r in rows)
+    return Table(id="change-work", caption=ctx.t("change_effects.work"), header=header, rows=body, note=sdc_note(ctx, hidden))
+
+
+@register("change_effects", "section.change_effects", 66, compute=compute)
+def change_effects_section(results: Results, ctx: ReportContext) -> list[Block]:
+    """Effects of services on change with intervals, and hazard ratios of later work."""
+    raw = effects_record({name: table(results, name) for name in TABLES})
+    if not raw["effects"] and not raw["work"]:
+        return no_data(ctx)
+    shown = sdc.release_change_effects(raw, t=ctx.threshold)
+    blocks: list[Block] = [Note(ctx.t("change_effects.method"))]
+    for months in sorted({int(r["months"]) for r in shown["effects"]}):
+        blocks.append(_effects_table(ctx, results, shown["effects"], months))
+    if shown["work"]:
+        blocks += [Note(ctx.t("change_effects.work_method")), _work_table(ctx, shown["work"])]
+    return blocks
