@@ -209,5 +209,6 @@ def place(
     rows = []
     for i, value in enumerate(y):
         lower, upper = (l95[i], u95[i]) if rate_at == 0.95 else (l998[i], u998[i])
-        rows.append(Position(float(value), float(l95[i]), float(u95[i]), float(l998[i]), float(u998[i]), rate(value, lower, upper)))
+        bounds = (float(l95[i]), float(u95[i]), float(l998[i]), float(u998[i]))
+        rows.append(Position(float(value), *bounds, rate(value, lower, upper)))
     return rows
