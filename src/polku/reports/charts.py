@@ -359,3 +359,45 @@ def expected_panels(
     _heading(figure, title, legend, ncol=2)
     _layout(figure)
     return _titled(figure, chart_id, title)
+
+
+# --- providers: funnel plots (polku.providers) ------------------------------------------
+
+
+FunnelPanel = tuple[str, float, Sequence[float], Sequence[tuple[float, float, float, float]], Sequence[tuple[float, float, str]]]
+"""(panel title, target, volumes of the limit lines, limits (lower 95, upper 95, lower 99.8,
+upper 99.8) at each volume, points (volume, value, label))."""
+
+
+def funnel_panels(
+    chart_id: str,
+    title: str,
+    panels: Sequence[FunnelPanel],
+    *,
+    volume_label: str,
+    value_label: str,
+    limit_labels: tuple[str, str],
+) -> str | None:
+    """One funnel per panel: the target line, the 95 % (dashed) and 99.8 % (solid) limits
+    against volume, and each shown unit as a labelled dot (Spiegelhalter 2005)."""
+    if not panels:
+        return None
+    figure, axes = _panels(len(panels), 2, 9.0, 3.2)
+    for ax, (name, target, volumes, limits, points) in zip(axes, panels):
+        lines = np.asarray(limits, dtype=float)
+        ax.axhline(target, color="#777777", linewidth=0.8)
+        for col, style in ((0, "--"), (1, "--"), (2, "-"), (3, "-")):
+            ax.plot(volumes, lines[:, col], style, color=MUTED, linewidth=1)
+        for volume, value, label in points:
+            ax.plot(volume, value, "o", color=COLOUR, markersize=5)
+            ax.annotate(label, (volume, value), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.set_title(name, fontsize=8.5, loc="left")
+        ax.set_xlabel(volume_label, fontsize=8)
+        ax.set_ylabel(value_label, fontsize=8)
+    legend = [
+        Line2D([], [], color=MUTED, linestyle="--", label=limit_labels[0]),
+        Line2D([], [], color=MUTED, label=limit_labels[1]),
+    ]
+    _heading(figure, title, legend, ncol=2)
+    _layout(figure)
+    return _titled(figure, chart_id, title)

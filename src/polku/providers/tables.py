@@ -1,0 +1,53 @@
+"""The providers' tables of an analysis run: what `polku analyse` stores and every view reads.
+
+`provider_tables` takes the services' fitted views (the impact section's, fitted once per
+run) and the store, and returns exact figures, one plain value per cell; the disclosure
+gate is applied when a view shows them. Tables: `providers_comparison` (risk-adjusted and
+naive funnels, `polku.providers.compare`), `providers_deciles`, `providers_monitor` and
+`providers_trends` (`polku.providers.monitors`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from polku.cohort.build import data_end
+from polku.pipeline.store_views import ServiceView
+from polku.providers import compare, monitors
+from polku.store import Store
+
+TABLES = {
+    "providers_comparison": compare.COMPARISON,
+    "providers_deciles": monitors.DECILES,
+    "providers_monitor": monitors.MONITOR,
+    "providers_trends": monitors.TRENDS,
+}
+
+
+def participant_rows(views: Sequence[ServiceView], outcome: str, seed: int) -> pd.DataFrame:
+    """Every service's participants with a provider, their outcome and their seed-model p_i."""
+    parts = [compare.expectations(view, outcome, seed) for view in views]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return compare.typed([], compare.EXPECTATIONS)
+    data = pd.concat(parts, ignore_index=True)
+    return data[data["provider_id"].notna() & (data["provider_id"] != "None")].reset_index(drop=True)
+
+
+def provider_tables(
+    store: Store, views: Sequence[ServiceView], *, outcome: str, seed: int, as_of: dt.date | None
+) -> dict[str, pd.DataFrame]:
+    """The four providers_* tables of a run."""
+    data = participant_rows(views, outcome, seed)
+    end = as_of or data_end(store)
+    acts = monitors.activity(store, data, end)
+    decided = monitors.with_deciles(data, acts)
+    return {
+        "providers_comparison": compare.comparison(data),
+        "providers_deciles": monitors.deciles(decided),
+        "providers_monitor": monitors.monitor(decided, monitors.referrals(store)),
+        "providers_trends": monitors.trends(decided),
+    }
