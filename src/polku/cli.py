@@ -1243,7 +1243,11 @@ def providers(run_ref: str, as_json: bool, exact: bool, store_path: Path | None)
         if exact:
             _gate("providers", exact, None, lambda _: None, target)
         rows = records(frame, sdc.threshold(), exact=exact)
-        _emit_json(rows) if as_json else [out.print(line, highlight=False) for line in lines(rows)]
+        if as_json:
+            _emit_json(rows)
+            return 0
+        for line in lines(rows):
+            out.print(line, highlight=False)
         return 0
 
     _run(action)
