@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from polku.cohort.build import data_end
-from polku.pipeline.store_views import ServiceView
+from polku.cohort.build import data_end, services_with_episodes
+from polku.pipeline.store_views import ServiceView, service_view
 from polku.providers import compare, monitors
 from polku.store import Store
 
@@ -51,3 +51,17 @@ def provider_tables(
         "providers_monitor": monitors.monitor(decided, monitors.referrals(store)),
         "providers_trends": monitors.trends(decided),
     }
+
+
+def seed_model_views(
+    store: Store, *, services: list[str] | None = None, outcome: str = "employed_12m", seed: int = 0
+) -> list[ServiceView]:
+    """The services' views with only what the providers' tables need: the same cohorts and
+    censoring-weighted rows as the run's, fitted with the seed model alone (no AIPW, checks
+    or curves), for the benchmark and tests that rate providers over many areas."""
+    codes = services or services_with_episodes(store)
+    options = {"checks": False, "survival": False, "expected": False, "by_provider": False}
+    return [
+        service_view(store, code, outcome=outcome, method="expected_observed", seed=seed, settings={"bootstrap": 0}, **options)
+        for code in codes
+    ]
