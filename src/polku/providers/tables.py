@@ -60,8 +60,18 @@ def seed_model_views(
     censoring-weighted rows as the run's, fitted with the seed model alone (no AIPW, checks
     or curves), for the benchmark and tests that rate providers over many areas."""
     codes = services or services_with_episodes(store)
-    options = {"checks": False, "survival": False, "expected": False, "by_provider": False}
     return [
-        service_view(store, code, outcome=outcome, method="expected_observed", seed=seed, settings={"bootstrap": 0}, **options)
+        service_view(
+            store,
+            code,
+            outcome=outcome,
+            method="expected_observed",
+            seed=seed,
+            settings={"bootstrap": 0},
+            checks=False,
+            survival=False,
+            expected=False,
+            by_provider=False,
+        )
         for code in codes
     ]
