@@ -121,6 +121,14 @@ def _service_rows(part: pd.DataFrame, dispersion: str, rate_at: float) -> list[d
     per = part.groupby("provider_id", sort=True).agg(
         participants=("observed", "size"), observed=("observed", "sum"), expected=("expected", "sum")
     )
+    return rate_providers(str(part["service_code"].iloc[0]), per, dispersion=dispersion, rate_at=rate_at)
+
+
+def rate_providers(
+    service_code: str, per: pd.DataFrame, *, dispersion: str = DISPERSION, rate_at: float = RATE_AT
+) -> list[dict[str, Any]]:
+    """One service's providers (`per`: participants, observed and expected, indexed by
+    provider id) placed on both funnels (`COMPARISON`'s columns)."""
     per = per[per["expected"] > 0]
     if per.empty:
         return []
@@ -136,7 +144,7 @@ def _service_rows(part: pd.DataFrame, dispersion: str, rate_at: float) -> list[d
         a, b = adjusted[i], naive[i]
         rows.append(
             {
-                "service_code": str(part["service_code"].iloc[0]),
+                "service_code": service_code,
                 "provider_id": str(provider),
                 "participants": int(row["participants"]),
                 "observed": float(row["observed"]),
