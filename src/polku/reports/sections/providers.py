@@ -16,6 +16,7 @@ import pandas as pd
 from polku import sdc
 from polku.pipeline.settings import AnalysisContext
 from polku.providers import funnel
+from polku.providers.monitors import LOW_DECILES
 from polku.providers.release import released_comparison, released_share
 from polku.providers.tables import provider_tables
 from polku.reports import queries
@@ -29,7 +30,7 @@ from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 COMPARISON_COLUMNS = ("row", "n", "o", "e", "ratio", "limits", "rating", "naive", "naive_rating", "aipw")
-MONITOR_COLUMNS = ("row", "never", "never_low", "refused", "mean", "service_mean", "flags")
+MONITOR_COLUMNS = ("row", "never", "never_low", "actions_low", "refused", "mean", "service_mean", "flags")
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
@@ -78,7 +79,9 @@ def _share(ctx: ReportContext, count: int, n: int) -> str:
 
 def _aipw(results: Results, ctx: ReportContext) -> dict[tuple[str, str], str]:
     """The impact section's released AIPW effect per provider and service, as shown there."""
-    cells = {}
+    cells: dict[tuple[str, str], str] = {}
+    if "impact_effects" not in results:
+        return cells
     for r in released_estimates(results, ctx.threshold):
         if r.get("level") == "service_provider" and r.get("estimate") is not None:
             interval = f"{ctx.num(100 * r['ci_low'], 1)} … {ctx.num(100 * r['ci_high'], 1)}"
@@ -105,9 +108,7 @@ def _comparison_table(records: list[dict], results: Results, ctx: ReportContext,
                 aipw.get((r["service_code"], r["provider_id"]), "–"),
             )
         )
-    header = tuple(
-        ctx.t(f"providers.col.{k}") for k in ("row", "n", "o", "e", "ratio", "limits", "rating", "naive", "naive_rating", "aipw")
-    )
+    header = tuple(ctx.t(f"providers.col.{k}") for k in COMPARISON_COLUMNS)
     withheld = any(r["withheld"] for r in records)
     return Table(
         id="providers-comparison",
@@ -137,12 +138,20 @@ def _panels(records: list[dict], service: Labeler, provider: Labeler, dispersion
     return panels
 
 
-def _monitor_table(results: Results, ctx: ReportContext, service: Labeler, provider: Labeler) -> Table | None:
-    frame = table(results, "providers_monitor")
+def _low_actions(deciles: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int]]:
+    """(actions, participants) of each provider's clients in the service's lowest deciles."""
+    low = deciles[deciles["decile"] <= LOW_DECILES].groupby(["service_code", "provider_id"])[["actions", "participants"]].sum()
+    return {key: (int(r["actions"]), int(r["participants"])) for key, r in low.iterrows()}
+
+
+def _monitor_table(
+    frame: pd.DataFrame, deciles: pd.DataFrame, ctx: ReportContext, service: Labeler, provider: Labeler
+) -> Table | None:
     if frame.empty:
         return None
-    t, body = ctx.threshold, []
+    t, body, low = ctx.threshold, [], _low_actions(deciles)
     for r in frame.to_dict("records"):
+        actions, n = low.get((r["service_code"], r["provider_id"]), (0, 0))
         flags = [ctx.t(f"providers.flag.{k}") for k in ("parking", "creaming") if r[f"{k}_flag"]]
         mean = sdc.mean(float(r["mean_expected"]) * int(r["participants"]), int(r["participants"]), t=t).value
         body.append(
@@ -150,15 +159,14 @@ def _monitor_table(results: Results, ctx: ReportContext, service: Labeler, provi
                 f"{service(r['service_code'])}: {provider(r['provider_id'])}",
                 _share(ctx, r["never_served"], r["participants"]),
                 _share(ctx, r["low_never_served"], r["low_participants"]),
+                ctx.num(sdc.mean(actions, n, t=t).value, 1),
                 _share(ctx, r["refused"], r["referred"]),
                 _percent(ctx, mean),
                 _percent(ctx, float(r["service_mean_expected"])),
                 ", ".join(flags) or "–",
             )
         )
-    header = tuple(
-        ctx.t(f"providers.monitor.{k}") for k in ("row", "never", "never_low", "refused", "mean", "service_mean", "flags")
-    )
+    header = tuple(ctx.t(f"providers.monitor.{k}") for k in MONITOR_COLUMNS)
     return Table(
         id="providers-monitor",
         caption=ctx.t("providers.monitor_table"),
@@ -175,7 +183,8 @@ def providers_section(results: Results, ctx: ReportContext) -> list[Block]:
     if listing is None:
         return no_data(ctx)
     blocks: list[Block] = [listing]
-    comparison = table(results, "providers_comparison")
+    comparison, monitor = table(results, "providers_comparison"), table(results, "providers_monitor")
+    deciles, trends = table(results, "providers_deciles"), table(results, "providers_trends")
     if comparison.empty:
         return blocks
     service, provider = service_labeler(results, ctx), provider_labeler(results, ctx)
@@ -195,7 +204,30 @@ def providers_section(results: Results, ctx: ReportContext) -> list[Block]:
     if svg:
         blocks.append(Chart(svg, ctx.t("providers.funnel_caption"), id="providers-funnel"))
     blocks.append(_comparison_table(records, results, ctx, service, provider))
-    monitor = _monitor_table(results, ctx, service, provider)
-    if monitor is not None:
-        blocks += [Heading(ctx.t("providers.monitor_heading"), "providers-monitor-heading"), monitor]
+    shown = _monitor_table(monitor, deciles, ctx, service, provider)
+    if shown is not None:
+        blocks += [Heading(ctx.t("providers.monitor_heading"), "providers-monitor-heading"), shown]
+    if not trends.empty:
+        blocks.append(_trends_table(trends, ctx, service, provider))
     return blocks
+
+
+def _trends_table(trends: pd.DataFrame, ctx: ReportContext, service: Labeler, provider: Labeler) -> Table:
+    """O/E by contract period (calendar year), shown where the period's clients and their
+    employed and not-employed counts pass the gate."""
+    periods = sorted(trends["period"].unique())
+    body, withheld = [], False
+    for (code, pid), part in trends.groupby(["service_code", "provider_id"], sort=True):
+        cells = {}
+        for r in part.to_dict("records"):
+            hidden = sdc.share(int(r["observed"]), int(r["participants"]), t=ctx.threshold).sdc_applied
+            withheld |= hidden
+            cells[r["period"]] = sdc.MARKER if hidden or not r["expected"] else ctx.num(r["observed"] / r["expected"], 2)
+        body.append((f"{service(code)}: {provider(pid)}", *(cells.get(p, "–") for p in periods)))
+    return Table(
+        id="providers-trends",
+        caption=ctx.t("providers.trends_table"),
+        header=(ctx.t("providers.col.row"), *periods),
+        rows=tuple(body),
+        note=" ".join(filter(None, [ctx.t("providers.trends_note"), sdc_note(ctx, withheld)])),
+    )
