@@ -183,10 +183,9 @@ def referrals(store: Store) -> pd.DataFrame:
     (`referral_decision` = refused; none where the data model or the data has no decisions)."""
     e = store.table("service_episode").filter(ibis._.provider_id.notnull())
     decided = "referral_decision" in e.columns
-    e = e.mutate(was_refused=(e.referral_decision == "refused").cast("int64") if decided else ibis.literal(0, "int64"))
-    grouped = e.group_by("service_code", "provider_id")
-    frame = grouped.aggregate(referred=ibis._.count(), refused=ibis._.was_refused.sum()).execute()
-    frame["refused"] = frame["refused"].fillna(0)
+    refused = (e.referral_decision == "refused").fill_null(False).cast("int64") if decided else ibis.literal(0, "int64")
+    grouped = e.mutate(was_refused=refused).group_by("service_code", "provider_id")
+    frame = grouped.aggregate(referred=ibis._.count(), refused=ibis._.was_refused.sum().fill_null(0)).execute()
     return frame.astype({"service_code": "object", "provider_id": "object", "referred": "int64", "refused": "int64"})
 
 

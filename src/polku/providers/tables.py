@@ -42,6 +42,8 @@ def provider_tables(
 ) -> dict[str, pd.DataFrame]:
     """The four providers_* tables of a run."""
     data = participant_rows(views, outcome, seed)
+    if data.empty:  # no service with an estimate (or an empty store, which has no data end either)
+        return {name: compare.typed([], schema) for name, schema in TABLES.items()}
     end = as_of or data_end(store)
     acts = monitors.activity(store, data, end)
     decided = monitors.with_deciles(data, acts)
