@@ -15,7 +15,8 @@ outcome (p_i, `polku.payments.outcomes.expected_chance`), and its fees for work 
 have happened anyway are known exactly (job outcomes of clients in work without the service).
 
 With --cream PROVIDER the same areas are generated again with that provider refusing
-low-group referrals (`polku.synth.params.creaming`), and the tables compare the two.
+low-potential referrals (the setting `provider_behaviour.creaming`, set with
+`polku.synth.params.overridden`), and the tables compare the two.
 
     OMP_NUM_THREADS=1 uv run --frozen python benchmarks/payments_backtest.py [--areas 5] [--clients 3000]
         [--cream LVP] [--refusal 0.8] [--jobs 1] [--csv FILE] [--charts DIR]
@@ -24,7 +25,6 @@ low-group referrals (`polku.synth.params.creaming`), and the tables compare the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import sys
 import tempfile
@@ -53,10 +53,11 @@ def _analysed(
     from polku.reports.sections.impact_tables import effect_tables
     from polku.store import open_store
     from polku.synth import generate
-    from polku.synth.params import creaming
+    from polku.synth.params import overridden
 
     data = tmp / "area"
-    with creaming(cream, refusal) if cream else contextlib.nullcontext():
+    behaviour = {"provider_behaviour.creaming": {"provider": cream, "refuse_share": refusal, "below_potential": 0.0}}
+    with overridden(behaviour if cream else {}):
         generate(clients=clients, seed=seed, out_dir=data)
     with open_store(tmp / "store.duckdb") as store:
         import_folder(store, data, key=PseudonymKey(KEY, 1))

@@ -1351,3 +1351,42 @@ def user_list(as_json: bool, store_path: Path | None) -> None:
         return 0
 
     _run(action)
+
+
+# --- providers (issue 18) ------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--run", "run_ref", default="latest", show_default=True, help="The analysis run to read: its id (`polku runs`) or latest."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one object per provider and service as JSON, gated unless --exact.")
+@EXACT_OPTION
+@STORE_OPTION
+def providers(run_ref: str, as_json: bool, exact: bool, store_path: Path | None) -> None:
+    """Compare providers risk-adjusted: observed against expected employment per service.
+
+    Reads an analysis run (`polku analyse`): for each provider and service, clients,
+    observed (O) and expected (E) employment from the seed model, O/E with its 95 % funnel
+    limits, and the rating (high, moderate or low, read at the 99.8 % limits), beside the
+    naive employment rate (docs/providers.md). Rows are in the order of service and
+    provider, never ranked.
+    """
+    from polku import sdc
+    from polku.providers.output import comparison_of, lines, records
+    from polku.runs.read import open_run
+
+    def action() -> int:
+        target = _existing_store(store_path)
+        frame = comparison_of(open_run(target, run_ref).tables)
+        if exact:
+            _gate("providers", exact, None, lambda _: None, target)
+        rows = records(frame, sdc.threshold(), exact=exact)
+        if as_json:
+            _emit_json(rows)
+            return 0
+        for line in lines(rows):
+            out.print(line, highlight=False)
+        return 0
+
+    _run(action)

@@ -355,3 +355,51 @@ def expected_panels(
         x_axis(canvas, plot, [0, 25, 50, 75, 100], axis_label)
     heading(canvas, [Key("dot", COLOUR, observed_label), Key("patch", EXPECTED, expected_label)])
     return canvas.render()
+
+
+# --- providers: funnel plots (polku.providers) ------------------------------------------
+
+
+FunnelPanel = tuple[str, float, Sequence[float], Sequence[tuple[float, float, float, float]], Sequence[tuple[float, float, str]]]
+"""(panel title, target, volumes of the limit lines, limits (lower 95, upper 95, lower 99.8,
+upper 99.8) at each volume, points (volume, value, label))."""
+
+
+def funnel_panels(
+    chart_id: str,
+    title: str,
+    panels: Sequence[FunnelPanel],
+    *,
+    volume_label: str,
+    value_label: str,
+    limit_labels: tuple[str, str],
+) -> str | None:
+    """One funnel per panel: the target line, the 95 % (dashed) and 99.8 % (solid) limits
+    against volume, and each shown unit as a labelled dot (Spiegelhalter 2005)."""
+    if not panels:
+        return None
+    width = (PANELS_WIDTH - 16) / min(2, len(panels))
+    corners, total = panel_grid(len(panels), 2, width, 300)
+    canvas = Canvas(chart_id, title, PANELS_WIDTH, total)
+    for (x, y), panel in zip(corners, panels):
+        _funnel(canvas, Plot(x + 64, y + 24, width - 84, 300 - 24 - 50), panel, volume_label, value_label, x < 20)
+    heading(canvas, [Key("dash", MUTED, limit_labels[0]), Key("line", MUTED, limit_labels[1])])
+    return canvas.render()
+
+
+def _funnel(canvas: Canvas, plot: Plot, panel: FunnelPanel, volume_label: str, value_label: str, first: bool) -> None:
+    name, target, volumes, limits, points = panel
+    finite = [v for row in limits for v in row if math.isfinite(v)]
+    plot.x_range = (0.0, max([*volumes, *(p[0] for p in points)], default=1.0) * 1.04)
+    plot.y_range = padded([*finite, *(p[1] for p in points)], include=[target])
+    canvas.line(plot.left, plot.y(target), plot.left + plot.width, plot.y(target), "#777777", 0.8)
+    for column, dash in ((0, "5,3"), (1, "5,3"), (2, ""), (3, "")):
+        line = [(plot.x(v), plot.y(min(max(r[column], plot.y_range[0]), plot.y_range[1]))) for v, r in zip(volumes, limits)]
+        canvas.path([pt for pt in line if math.isfinite(pt[1])], MUTED, 1.0, dash)
+    for volume, value, label in points:
+        canvas.dot(plot.x(volume), plot.y(value), COLOUR)
+        canvas.text(plot.x(volume) + 6, plot.y(value) - 8, label, 9)
+    canvas.text(plot.left, plot.top - 14, name, LABEL_SIZE - 1)
+    y_ticks = [t for t in nice_ticks(*plot.y_range, count=4) if plot.y_range[0] <= t <= plot.y_range[1]]
+    y_axis(canvas, plot, y_ticks, value_label if first else "")
+    x_axis(canvas, plot, [t for t in nice_ticks(*plot.x_range, count=4) if t <= plot.x_range[1]], volume_label)

@@ -244,6 +244,14 @@ SERVICE_EPISODE = Table(
         Field("cost", "money", "Actual cost of the episode in euros.", required=False, minimum=0, maximum=1000000),
         Field("case_worker_id", "text", "Responsible case worker; scopes access and team reports.", required=False),
         Field("team_id", "text", "Team of the case worker.", required=False),
+        Field(
+            "referral_decision",
+            "code",
+            "Whether the provider accepted or refused the referral (a refused one did not start); who is "
+            "refused against who is referred shows creaming.",
+            required=False,
+            codelist="referral_decision",
+        ),
     ),
     key=("episode_id",),
     checks=(

@@ -98,6 +98,35 @@ def episode_costs(area: Area, person: np.ndarray) -> np.ndarray:
 
 
 def episode_table(area: Area) -> dict[str, pa.Array]:
+    """Every episode, then every refused referral (issue 18: `polku.synth.behaviour`)."""
+    episodes, refusals = started_episodes(area), refusal_rows(area)
+    return {name: pa.concat_arrays([episodes[name], refusals[name].cast(episodes[name].type)]) for name in episodes}
+
+
+def refusal_rows(area: Area) -> dict[str, pa.Array]:
+    """A refused referral: an episode that did not start, on the referral day, with the
+    provider that refused it and referral_decision 'refused'; ids R + client sequence."""
+    s = area.services
+    person = area.episodes[s.refused_by[area.episodes] >= 0]
+    day = s.referral_day[person]
+    none = np.full(len(person), NO_DAY)
+    return {
+        "episode_id": identifiers("R", np.asarray(person) + 1, 7),
+        "hetu": area.hetus(person),
+        "service_code": labels(codes.SERVICES, s.service[person]),
+        "provider_id": labels(providers().ids, s.refused_by[person]),
+        "referral_date": dates(day),
+        "start_date": dates(day),
+        "planned_end_date": dates(none),
+        "end_date": dates(none),
+        "completion_status": pa.array(["did_not_start"] * len(person), type=pa.string()),
+        "cost": money(np.zeros(len(person))),
+        **worker_columns(area.org, person),
+        "referral_decision": pa.array(["refused"] * len(person), type=pa.string()),
+    }
+
+
+def started_episodes(area: Area) -> dict[str, pa.Array]:
     s, person = area.services, area.episodes
     planned_end = np.where(s.planned_end_day[person] <= area.extraction, s.planned_end_day[person], NO_DAY)
     return {
@@ -112,6 +141,7 @@ def episode_table(area: Area) -> dict[str, pa.Array]:
         "completion_status": labels(codes.COMPLETION, episode_status(area, person)),
         "cost": money(episode_costs(area, person)),
         **worker_columns(area.org, person),
+        "referral_decision": pa.array(["accepted"] * len(person), type=pa.string()),
     }
 
 

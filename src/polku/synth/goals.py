@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from polku.synth import codes
 from polku.synth.area import Area
+from polku.synth.behaviour import served_episodes
 from polku.synth.core_tables import episode_end
 from polku.synth.csvout import dates, identifiers, labels, numbers
 from polku.synth.measurements import ITEMS, SCALES, Occasions
@@ -56,7 +57,7 @@ def _employed_by(area: Area, person: np.ndarray, start: np.ndarray, due: np.ndar
 
 def goal_rows(area: Area, occ: Occasions, values: np.ndarray) -> dict[str, np.ndarray]:
     """One row per goal: client, domain, baseline, target, set_on, due, status."""
-    s, person = area.services, area.episodes
+    s, person = area.services, served_episodes(area)  # parked clients get none (polku.synth.behaviour)
     goals = value("services.goals")
     per = [[DOMAINS.index(d) for d in goals[c]] for c in codes.SERVICES]
     count = np.array([len(p) for p in per])[s.service[person]]

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from polku.synth import codes
 from polku.synth.area import Area
+from polku.synth.behaviour import served_episodes
 from polku.synth.core_tables import episode_end
 from polku.synth.csvout import dates, identifiers, labels, numbers
 from polku.synth.params import value
@@ -98,7 +99,7 @@ def _answered(area: Area, occ: Occasions) -> np.ndarray:
 
 def occasions(area: Area) -> Occasions:
     """Every measurement occasion up to the extraction day, ordered by person and day."""
-    person = area.episodes
+    person = served_episodes(area)  # parked clients get none (polku.synth.behaviour)
     s = area.services
     end = episode_end(area, person)
     last = np.where(end == NO_DAY, area.extraction, end)

@@ -7,8 +7,9 @@ Parameters are read by dotted path, e.g. `value("hazards.employment")`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -45,38 +46,13 @@ def parameters(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def value(path: str) -> Any:
     """The value of one parameter, e.g. `value("benefits.days_per_month")`."""
+    if path in _overrides():
+        return _overrides()[path]
     section, name = path.split(".", 1)
     try:
         return assumptions()[section][name]["value"]
     except KeyError:
         raise KeyError(f"no synthetic-area parameter {path!r} in {ASSUMPTIONS_FILE}") from None
-
-
-# --- a creaming provider, for the payments backtest (issue 18 point 4; helper "payments") ----
-# The "providers" helper adds a provider-behaviour setting of its own; the two are to be
-# merged into one. Off by default, so the generated areas do not change.
-
-_CREAMING: dict[str, float] = {}
-
-
-@contextmanager
-def creaming(provider: str, refusal: float) -> Iterator[None]:
-    """While active, `provider` refuses each referral of a client in the low client group
-    (least likely to find work) with probability `refusal`; the referral goes to the
-    service's largest other provider (`polku.synth.services.refuse_referrals`)."""
-    if not 0.0 <= refusal <= 1.0:
-        raise ValueError("refusal must lie in [0, 1]")
-    _CREAMING.clear()
-    _CREAMING[provider] = refusal
-    try:
-        yield
-    finally:
-        _CREAMING.clear()
-
-
-def creaming_setting() -> tuple[str, float] | None:
-    """The creaming provider and its refusal probability, or None."""
-    return next(iter(_CREAMING.items()), None)
 
 
 # --- mis-targeting of services (client groups and the service menu, docs/groups.md) -------------
@@ -113,3 +89,29 @@ class Targeting:
 
 
 NO_MISTARGETING = Targeting()
+
+
+# --- settings a caller may change for one generation (issue 18: provider behaviour) --------
+
+OVERRIDABLE = ("provider_behaviour.creaming", "provider_behaviour.parking")
+"""The parameters `overridden` may set: behaviour switched off by default."""
+_OVERRIDES: ContextVar[dict[str, Any] | None] = ContextVar("synth_overrides", default=None)
+
+
+def _overrides() -> dict[str, Any]:
+    return _OVERRIDES.get() or {}
+
+
+@contextmanager
+def overridden(values: Mapping[str, Any]) -> Iterator[None]:
+    """Generate with `values` in place of the file's for the parameters in `OVERRIDABLE`,
+    e.g. `overridden({"provider_behaviour.parking": {"provider": "PKK", "park_share": 0.7,
+    "below_potential": 0.0}})`; anything else is refused."""
+    unknown = set(values) - set(OVERRIDABLE)
+    if unknown:
+        raise KeyError(f"synthetic-area parameters {sorted(unknown)} cannot be overridden; only {', '.join(OVERRIDABLE)}")
+    token = _OVERRIDES.set({**_overrides(), **values})
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from polku.synth import codes
+from polku.synth.behaviour import behave
 from polku.synth.draw import categorical_rows
 from polku.synth.hazards import SpellState, client_group, potential_lp, standardised_potential
 from polku.synth.jobs import draw_jobs
-from polku.synth.params import Targeting, creaming_setting, value
+from polku.synth.params import Targeting, value
 from polku.synth.services import (
     AVERAGE_MONTH_DAYS,
     IPS,
@@ -28,7 +29,6 @@ from polku.synth.services import (
     choose_provider,
     planned_months,
     providers,
-    refuse_referrals,
     start_probabilities,
 )
 
@@ -56,6 +56,8 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "end_day": (np.int64, NOT_ENDED),
     "completed": (np.int8, -1),
     "reg_id": (np.int64, -1),
+    "refused_by": (np.int8, -1),  # issue 18: the provider that refused the referral (polku.synth.behaviour)
+    "parked": (np.bool_, False),  # issue 18: taken on but not served
 }
 
 
@@ -84,6 +86,8 @@ class ServiceState:
     end_day: np.ndarray
     completed: np.ndarray
     reg_id: np.ndarray
+    refused_by: np.ndarray
+    parked: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> ServiceState:
@@ -200,9 +204,8 @@ def _record(s: ServiceState, world: World, idx: np.ndarray, service: np.ndarray,
     lead = low + (draws.u("referral")[idx] * (high - low + 1)).astype(np.int64)
     planned = planned_months(service, draws.u("service_length")[idx])
     provider = choose_provider(service, rural, mo.first_day, draws.u("provider")[idx], draws.u("provider_rural")[idx])
-    if creaming_setting() is not None:  # payments backtest (issue 18): one provider creams
-        provider = refuse_referrals(provider, service, client_group(lp), draws.u("provider_creaming")[idx])
-    quality = providers().quality[provider]
+    provider, s.refused_by[idx], s.parked[idx] = behave(idx, service, lp, provider, mo)
+    quality = np.where(s.parked[idx], 0.0, providers().quality[provider])
     s.service[idx], s.group[idx], s.provider[idx], s.potential[idx] = service, client_group(lp), provider, lp
     s.quality[idx] = s.strength[idx] = quality
     s.start_month[idx], s.start_day[idx] = mo.m, start

@@ -14,7 +14,7 @@ import numpy as np
 
 from polku.synth import codes
 from polku.synth.draw import weights
-from polku.synth.params import creaming_setting, value
+from polku.synth.params import value
 from polku.synth.timeline import day_number
 
 N_SERVICES = len(codes.SERVICES)
@@ -113,29 +113,7 @@ def choose_provider(service: np.ndarray, rural: np.ndarray, day: int, u: np.ndar
     return out
 
 
-LOW_GROUP = 2
 """`polku.synth.hazards.client_group`'s code of the low group."""
-
-
-def refuse_referrals(provider: np.ndarray, service: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The creaming switch (`polku.synth.params.creaming`): the creaming provider refuses a
-    low-group client's referral with its refusal probability, and the service's largest
-    other provider takes it. Unchanged when the switch is off."""
-    setting = creaming_setting()
-    if setting is None:
-        return provider
-    name, refusal = setting
-    prov, by_service = providers(), value("providers.by_service")
-    if name not in prov.ids:
-        return provider
-    out = provider.copy()
-    creamer = prov.ids.index(name)
-    for s, code in enumerate(codes.SERVICES):
-        others = sorted(((w, p) for p, w in by_service[code].items() if p != name), reverse=True)
-        refused = (service == s) & (provider == creamer) & (group == LOW_GROUP) & (u < refusal)
-        if others and refused.any():
-            out[refused] = prov.ids.index(others[0][1])
-    return out
 
 
 @cache

@@ -55,7 +55,9 @@ class MonthDraws:
         "referral",
         "entry_wage",
         "provider_rural",
-        "provider_creaming",  # payments backtest (issue 18): drawn only while a provider creams
+        "provider_refusal",  # issue 18: provider behaviour (polku.synth.behaviour)
+        "provider_redraw",
+        "parking",
     )
 
     def __init__(self, seed: int, month: int, n: int) -> None:
