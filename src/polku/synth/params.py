@@ -7,7 +7,9 @@ Parameters are read by dotted path, e.g. `value("hazards.employment")`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -41,8 +43,28 @@ def parameters(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield f"{section}.{name}", node
 
 
+# --- national register (polku.synth.national): one area's parameters in place of the file's ---
+
+OVERRIDES: ContextVar[Mapping[str, Any] | None] = ContextVar("polku_synth_overrides", default=None)
+"""Parameters replaced while one area of the national register is simulated, by dotted path."""
+
+
+@contextmanager
+def overridden(values: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, `value(path)` gives `values[path]` for the paths given (the area's
+    labour market, client mix, service mix and true effects); every other value as filed."""
+    token = OVERRIDES.set(values)
+    try:
+        yield
+    finally:
+        OVERRIDES.reset(token)
+
+
 def value(path: str) -> Any:
     """The value of one parameter, e.g. `value("benefits.days_per_month")`."""
+    replaced = OVERRIDES.get()
+    if replaced and path in replaced:
+        return replaced[path]
     section, name = path.split(".", 1)
     try:
         return assumptions()[section][name]["value"]
