@@ -42,7 +42,7 @@ def _dataframe(backend: Any, expr: ibis.Table) -> Any:
 def _fit_group(schema: ibis.Schema, uuids: frozenset[str], as_of: dt.date, options: dict[str, Any], rows: pa.Table) -> pa.Table:
     """On a worker: one service's cohort rows (any order) -> its `ServiceView`, pickled."""
     code = str(rows.column(GROUP)[0].as_py())
-    ordered = rows.drop_columns([GROUP]).sort_by("row_id")
+    ordered = rows.drop_columns([GROUP]).sort_by("row_id").cast(schema.to_pyarrow())  # Spark's types as Ibis reads them
     cohort = finished(as_frame(ordered, schema, uuids), code, as_of)
     view = service_view(cast(Store, None), code, cohort=cohort, as_of=options["as_of"] or as_of, **options["fit"])
     return pa.table({GROUP: [code], "view": [pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)]})

@@ -17,6 +17,7 @@ pyspark backend reads as the store's tables.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import sys
@@ -88,7 +89,31 @@ def session(remote: str | None = None, master: str = LOCAL_MASTER) -> Any:
 
 def backend(spark: Any) -> ibis.BaseBackend:
     """The Ibis backend over a Spark session (local or Spark Connect)."""
+    _float_literals_as_double()
     return ibis.pyspark.connect(session=spark)
+
+
+def _float_literals_as_double() -> None:
+    """Make Ibis write a float literal for Spark as `CAST(12.0 AS DOUBLE)`.
+
+    Why: Ibis 12 writes it as `12.0`, which Spark SQL reads as DECIMAL(3,1), so `months /
+    12.0` becomes decimal division rounded to six places (an age off by 3e-7) and a
+    column Ibis types as float64 arrives as decimal. DuckDB reads `12.0` as a double.
+    With the cast, Spark computes in doubles, as DuckDB does. Patched once per process."""
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    original = PySparkCompiler.visit_NonNullLiteral
+    if getattr(original, "polku_double", False):
+        return
+
+    def visit(self: Any, op: Any, *, value: Any, dtype: Any) -> Any:
+        result = original(self, op, value=value, dtype=dtype)
+        if dtype.is_floating() and result is not None and math.isfinite(value):
+            return self.cast(result, dtype)
+        return result
+
+    visit.polku_double = True  # type: ignore[attr-defined]
+    PySparkCompiler.visit_NonNullLiteral = visit
 
 
 @dataclass
