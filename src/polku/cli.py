@@ -584,8 +584,9 @@ def analyse(
     "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True, help="Engine of the queries."
 )
 @click.option("--spark-remote", default=None, metavar="sc://HOST:PORT", help="With --engine spark: a Spark Connect server.")
+@click.option("--impact", is_flag=True, help="Also estimate every service's effect in every area (spread by area and service).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary and the indicators per area as JSON.")
-def national(register: Path, seed: int, engine: str, spark_remote: str | None, as_json: bool) -> None:
+def national(register: Path, seed: int, engine: str, spark_remote: str | None, impact: bool, as_json: bool) -> None:
     """Compute the national indicators per employment area over the national register.
 
     Time to open-market work, inflow to more than 3 months of unemployment, the share of
@@ -600,7 +601,8 @@ def national(register: Path, seed: int, engine: str, spark_remote: str | None, a
     def action() -> int:
         if spark_remote and engine != "spark":
             raise UsageError("--spark-remote needs --engine spark", fix="add --engine spark, or leave --spark-remote out.")
-        run = analyse_register(register, AnalysisSettings(seed=seed), engine=engine, spark_remote=spark_remote)
+        settings = AnalysisSettings(seed=seed)
+        run = analyse_register(register, settings, engine=engine, spark_remote=spark_remote, impact=impact)
         tables = {name: json.loads(run.tables[name].to_json(orient="records", date_format="iso")) for name in sorted(run.tables)}
         payload = run.summary() | {"folder": str(run.folder), "engine": engine} | tables
         if as_json:

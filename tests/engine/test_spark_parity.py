@@ -39,6 +39,13 @@ if shutil.which("java") is None:
 
 from polku.engine.spark import backend, from_parquet, from_store, session  # noqa: E402
 
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+"""PySpark's py4j leaves its sockets to the garbage collector (a ResourceWarning it raises,
+not Polku); every other warning stays an error."""
+
 TOLERANCE = 1e-9
 VOLATILE = ("run_id", "finished_at", "folder")
 """Fields of the summary that name the run itself, not its results."""

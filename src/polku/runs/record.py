@@ -49,19 +49,30 @@ def analyse(
 
 
 def analyse_register(
-    register: Path, settings: AnalysisSettings | None = None, *, engine: str = DEFAULT_ENGINE, spark_remote: str | None = None
+    register: Path,
+    settings: AnalysisSettings | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    spark_remote: str | None = None,
+    impact: bool = False,
 ) -> Run:
     """The national tables (`polku.national`) over a Parquet register on `engine`, stored as
     a run beside the register's folder (`<register>.runs/`): only the `national_` tables,
-    with the register's manifest as what was read."""
-    from polku.engine.run import open_register
+    with the register's manifest as what was read; with `impact`, `national_impact`
+    too (each service's effect in each area, beside its true effect when synthetic)."""
+    from polku.engine.run import area_views, open_register
     from polku.national.compute import national_tables
+    from polku.national.impact import impact_table, true_effects
 
     settings = settings or AnalysisSettings()
     folder = Path(register)
     started = provenance.utc_now()
     run_id = layout.new_run_id(started)
-    frames = national_tables(open_register(folder, engine, spark_remote), seed=settings.seed, end=settings.as_of)
+    store = open_register(folder, engine, spark_remote)
+    frames = national_tables(store, seed=settings.seed, end=settings.as_of)
+    if impact:  # every service in every area: the estimation spread by (area, service) on Spark
+        views = area_views(store, settings, engine)
+        frames["national_impact"] = impact_table(views, true_effects(store, settings.outcome))
     manifest = folder / "manifest.json"
     source = {"name": folder.name, "manifest_sha256": tables.file_digest(manifest) if manifest.exists() else None}
     record = provenance.provenance(
