@@ -40,6 +40,7 @@ if shutil.which("java") is None:
 from polku.engine.spark import backend, from_parquet, from_store, session  # noqa: E402
 
 pytestmark = [
+    pytest.mark.timeout(1800),  # two whole analyses, one on Spark: minutes on a loaded machine
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
