@@ -10,6 +10,7 @@ import functools
 import pandas as pd
 
 from polku.cohort.build import data_end
+from polku.errors import UsageError
 from polku.national.expected import entry_rows, observed_expected
 from polku.national.indicators import area_indicators
 from polku.store.connection import Store
@@ -30,7 +31,10 @@ def store_area(store: Store) -> str:
 def national_tables(store: Store, *, seed: int = 0, end: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """The indicators per area and observed against expected per area."""
     table = functools.cache(store.table)
-    end = end or data_end(store)
+    try:
+        end = end or data_end(store)
+    except UsageError:  # a store with persons only (nothing dated yet): no area figures
+        return {"national_indicators": pd.DataFrame({"area": pd.Series([], dtype=str)}), "national_expected": pd.DataFrame()}
     area = store_area(store)
     indicators = area_indicators(table, end, area).to_pandas()
     expected = observed_expected(entry_rows(table, end, area), seed)
