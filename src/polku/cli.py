@@ -155,17 +155,42 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to."
 )
-def generate(clients: int, seed: int, out_dir: Path) -> None:
+@click.option(
+    "--areas",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1, max=100),
+    help="Employment areas; more than one writes the national register (needs --format parquet; docs/scale.md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="csv: one area in the import format; parquet: a pseudonymised register partitioned by area.",
+)
+def generate(clients: int, seed: int, out_dir: Path, areas: int, fmt: str) -> None:
     """Write a synthetic employment area in the import format, with its ground truth.
 
     One CSV per table of the data model, plus ground_truth_episodes.csv,
-    ground_truth_effects.csv, ground_truth_change.csv and manifest.json.
+    ground_truth_effects.csv, ground_truth_change.csv and manifest.json. With --format parquet: a national
+    register of --areas areas (different labour markets, clients, services and true
+    effects), written area by area as Parquet partitioned by area, with each area's
+    ground truth.
     """
     from polku.synth import generate as generate_area
+    from polku.synth.national import generate_national
 
     def action() -> int:
+        if fmt == "csv" and areas > 1:
+            raise UsageError("--areas above 1 needs --format parquet", fix="add --format parquet (the national register).")
         with progress_bar(console, "generate") as progress:
-            result = generate_area(clients=clients, seed=seed, out_dir=out_dir, progress=progress)
+            result: Any
+            if fmt == "parquet":
+                result = generate_national(areas=areas, clients=clients, seed=seed, out_dir=out_dir, progress=progress)
+            else:
+                result = generate_area(clients=clients, seed=seed, out_dir=out_dir, progress=progress)
         for name, count in result.rows.items():
             out.print(f"{name:<22} {count:>10,} rows")
         out.print(f"written to {result.out_dir}")
@@ -638,9 +663,24 @@ def audit(since: Any, as_json: bool, store_path: Path | None) -> None:
     is_flag=True,
     help="Print the run's id, provenance and effects (by service, group, provider) as JSON, gated unless --exact.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Engine of the queries and the estimation: DuckDB on this machine, or Apache Spark (docs/scale.md).",
+)
+@click.option(
+    "--spark-remote",
+    default=None,
+    metavar="sc://HOST:PORT",
+    help="With --engine spark: a Spark Connect server to run on (default: Spark in local mode, local[2]).",
+)
 @EXACT_OPTION
 @STORE_OPTION
-def analyse(as_of: Any, seed: int, as_json: bool, exact: bool, store_path: Path | None) -> None:
+def analyse(
+    as_of: Any, seed: int, as_json: bool, engine: str, spark_remote: str | None, exact: bool, store_path: Path | None
+) -> None:
     """Compute everything the report shows and store it as one analysis run.
 
     The run is an immutable folder beside the store (STORE.runs/RUN_ID) holding every
@@ -657,11 +697,58 @@ def analyse(as_of: Any, seed: int, as_json: bool, exact: bool, store_path: Path 
     def action() -> int:
         target = _existing_store(store_path)
         started = time.perf_counter()
-        run = analyse_store(target, AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed))
+        if spark_remote and engine != "spark":
+            raise UsageError("--spark-remote needs --engine spark", fix="add --engine spark, or leave --spark-remote out.")
+        settings = AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed)
+        run = analyse_store(target, settings, engine=engine, spark_remote=spark_remote)
         audit.note(run_id=run.run_id)
         records = _gate("analyse", exact, estimate_records(run.tables), sdc.release_estimates, target)
         payload = run.summary() | {"folder": str(run.folder), "effects": effect_lines(records)}
         _emit_json(payload) if as_json else print_analysis(payload, time.perf_counter() - started)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.option(
+    "--register",
+    "register",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the national Parquet register (`polku generate --format parquet`).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the expected model's fit.")
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True, help="Engine of the queries."
+)
+@click.option("--spark-remote", default=None, metavar="sc://HOST:PORT", help="With --engine spark: a Spark Connect server.")
+@click.option("--impact", is_flag=True, help="Also estimate every service's effect in every area (spread by area and service).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary and the indicators per area as JSON.")
+def national(register: Path, seed: int, engine: str, spark_remote: str | None, impact: bool, as_json: bool) -> None:
+    """Compute the national indicators per employment area over the national register.
+
+    Time to open-market work, inflow to more than 3 months of unemployment, the share of
+    long-term unemployed, transitions to work at 3, 6 and 12 months, the employment and
+    contract coefficients, and observed against expected work per area given its
+    clients; stored as a run beside the register (REGISTER.runs/RUN_ID, docs/scale.md).
+    The figures are aggregates over whole areas and are printed exact.
+    """
+    from polku.pipeline.settings import AnalysisSettings
+    from polku.runs.record import analyse_register
+
+    def action() -> int:
+        if spark_remote and engine != "spark":
+            raise UsageError("--spark-remote needs --engine spark", fix="add --engine spark, or leave --spark-remote out.")
+        settings = AnalysisSettings(seed=seed)
+        run = analyse_register(register, settings, engine=engine, spark_remote=spark_remote, impact=impact)
+        tables = {name: json.loads(run.tables[name].to_json(orient="records", date_format="iso")) for name in sorted(run.tables)}
+        payload = run.summary() | {"folder": str(run.folder), "engine": engine} | tables
+        if as_json:
+            _emit_json(payload)
+        else:
+            out.print(f"run {run.run_id} in {run.folder}")
+            out.print(run.tables["national_indicators"].to_string(index=False))
         return 0
 
     _run(action)

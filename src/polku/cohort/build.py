@@ -90,6 +90,8 @@ __all__ = [
     "CohortSpec",
     "analysis_rows",
     "build_cohort",
+    "finished",
+    "planned_cohort",
     "cohort_table",
     "data_end",
     "services_with_episodes",
@@ -240,21 +242,33 @@ def build_cohort(store: Store, spec: CohortSpec) -> pd.DataFrame:
     known = dict(zip(services.service_code, services.category))
     if spec.service_code not in known:
         raise UsageError(f"unknown service '{spec.service_code}'", fix=f"use one of: {', '.join(sorted(known))}.")
-    as_of = spec.as_of or data_end(store)
-    table = functools.cache(store.table)  # each lookup asks the engine for the schema
-    rows = analysis_rows(table, spec, known[spec.service_code], as_of, native=has_native_sha256(store.ibis))
+    rows, as_of, table = planned_cohort(store, spec, known[spec.service_code])
     with rows.cache() as units:
         cohort = cohort_table(table, units, spec, as_of)
-        frame = as_frame(cohort.to_pyarrow(), cohort.schema())
+        frame = as_frame(cohort.to_pyarrow(), cohort.schema(), store.uuid_text_columns)
+    return finished(frame, spec.service_code, as_of)
+
+
+def planned_cohort(store: Store, spec: CohortSpec, category: str) -> tuple[ibis.Table, dt.date, Tables]:
+    """The analysis rows of `spec` (not yet run), the data's end date and the table lookup
+    the cohort's pieces share; `build_cohort` runs them, `polku.engine.distribute` on Spark."""
+    as_of = spec.as_of or data_end(store)
+    table = functools.cache(store.table)  # each lookup asks the engine for the schema
+    return analysis_rows(table, spec, category, as_of, native=has_native_sha256(store.ibis)), as_of, table
+
+
+def finished(frame: pd.DataFrame, service_code: str, as_of: dt.date) -> pd.DataFrame:
+    """The cohort frame as `build_cohort` returns it: its date and service noted, no row_id."""
     frame.attrs["as_of"] = as_of
-    frame.attrs["service_code"] = spec.service_code
+    frame.attrs["service_code"] = service_code
     return frame.drop(columns="row_id")
 
 
-def as_frame(table: pa.Table, schema: ibis.Schema) -> pd.DataFrame:
+def as_frame(table: pa.Table, schema: ibis.Schema, uuids: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The cohort as pandas, typed as it always was: dates as datetime64[us], person ids as
-    `uuid.UUID`, a boolean column with missing values as pandas' nullable boolean, an
-    integer one as float."""
+    `uuid.UUID` (also the text columns named in `uuids`, for an engine without a UUID
+    type), a boolean column with missing values as pandas' nullable boolean, an integer
+    one as float."""
     frame = table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     for column in frame.columns:
         values = frame[column]
@@ -262,6 +276,6 @@ def as_frame(table: pa.Table, schema: ibis.Schema) -> pd.DataFrame:
             frame[column] = values.astype(bool)
         elif schema[column].is_date():
             frame[column] = values.astype("datetime64[us]")
-        elif schema[column].is_uuid():
+        elif schema[column].is_uuid() or column in uuids:
             frame[column] = [None if v is None else uuid.UUID(v) for v in values]
     return frame

@@ -105,16 +105,20 @@ def service_estimates(
     seed: int = 0,
     settings: dict[str, Any] | None = None,
     by_provider: bool = True,
+    cohort: pd.DataFrame | None = None,
 ) -> tuple[list[ServiceEstimate], pd.DataFrame]:
     """The service's effect on `outcome` overall, by client group and (unless `by_provider`
     is false) by provider, and the analysis rows they were estimated on: with
     `client_group`, `potential`, `censoring_weight` (inverse probability of censoring),
     `weight` (the estimate's case weight: the censoring weight, or 1 for every row when the
-    doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`."""
+    doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`.
+    `cohort`: the service's cohort already built (`build_cohort`'s frame; on Spark, each
+    service's estimate runs where its cohort's rows are, `polku.engine.distribute`)."""
     months = _window(outcome)
     estimator_class(method)  # an unknown method stops before the cohort is built
     settings = {"random_state": seed, **(settings or {})}
-    cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
+    if cohort is None:
+        cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
     frame = with_labour_market_terms(cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True))
     design = design_from_frame(frame, "treated", outcome, list(ADJUSTMENT), source=f"cohort {service_code}")
     too_small = size_note(design, MIN_PARTICIPANTS)

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from polku.pipeline.settings import AnalysisContext, AnalysisSettings
-from polku.runs import layout, provenance
+from polku.engine import DEFAULT_ENGINE
+from polku.engine.run import compute_on
+from polku.pipeline.settings import AnalysisSettings
+from polku.runs import layout, provenance, tables
 from polku.runs.read import Run, read_run
 from polku.store.connection import store_target
 from polku.store.snapshots import describe, open_snapshot
 
 
-def analyse(store_path: Path | str | None = None, settings: AnalysisSettings | None = None) -> Run:
-    """Compute every report section's tables over the store's newest snapshot and publish
-    them, with their provenance, as a new run; the run."""
-    from polku.reports.compute import ReportStore, compute_sections
-
+def analyse(
+    store_path: Path | str | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    spark_remote: str | None = None,
+) -> Run:
+    """Compute every report section's tables over the store's newest snapshot on `engine`
+    (`polku.engine`: duckdb, or spark, local or at `spark_remote`) and publish them, with
+    their provenance, as a new run; the run."""
     settings = settings or AnalysisSettings()
     target = store_target(store_path)
     started = provenance.utc_now()
     run_id = layout.new_run_id(started)
     with open_snapshot(target) as snapshot:
-        frames = compute_sections(snapshot.shared_as(ReportStore), AnalysisContext(settings))
+        frames = compute_on(snapshot, settings, engine, spark_remote)
         read = provenance.imports(snapshot)
         source = describe(snapshot.path)
     record = provenance.provenance(
@@ -37,5 +44,44 @@ def analyse(store_path: Path | str | None = None, settings: AnalysisSettings | N
         settings=settings,
         started=started,
         finished=provenance.utc_now(),
-    )
+    ) | {"engine": engine}
     return read_run(layout.publish(target, record, frames))
+
+
+def analyse_register(
+    register: Path,
+    settings: AnalysisSettings | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    spark_remote: str | None = None,
+    impact: bool = False,
+) -> Run:
+    """The national tables (`polku.national`) over a Parquet register on `engine`, stored as
+    a run beside the register's folder (`<register>.runs/`): only the `national_` tables,
+    with the register's manifest as what was read; with `impact`, `national_impact`
+    too (each service's effect in each area, beside its true effect when synthetic)."""
+    from polku.engine.run import area_views, open_register
+    from polku.national.compute import national_tables
+    from polku.national.impact import impact_table, true_effects
+
+    settings = settings or AnalysisSettings()
+    folder = Path(register)
+    started = provenance.utc_now()
+    run_id = layout.new_run_id(started)
+    store = open_register(folder, engine, spark_remote)
+    frames = national_tables(store, seed=settings.seed, end=settings.as_of)
+    if impact:  # every service in every area: the estimation spread by (area, service) on Spark
+        views = area_views(store, settings, engine)
+        frames["national_impact"] = impact_table(views, true_effects(store, settings.outcome))
+    manifest = folder / "manifest.json"
+    source = {"name": folder.name, "manifest_sha256": tables.file_digest(manifest) if manifest.exists() else None}
+    record = provenance.provenance(
+        run_id=run_id,
+        store_path=folder,
+        snapshot=source,
+        read=[],
+        settings=settings,
+        started=started,
+        finished=provenance.utc_now(),
+    ) | {"engine": engine}
+    return read_run(layout.publish(folder, record, frames))

@@ -94,6 +94,12 @@ class Store:
         """A table of the store as an Ibis expression."""
         return self.ibis.table(name)
 
+    @property
+    def uuid_text_columns(self) -> frozenset[str]:
+        """Columns the engine returns as text that are UUIDs in the store: none on DuckDB;
+        Spark has no UUID type (`polku.engine.spark.SparkStore`)."""
+        return frozenset()
+
     def shared_as(self, kind: type[S]) -> S:
         """This open store as another `Store` class on the same connection (the report's,
         which keeps each table it looks up), for code that must not touch `con` itself.

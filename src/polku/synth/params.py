@@ -44,10 +44,34 @@ def parameters(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield f"{section}.{name}", node
 
 
+# --- parameters replaced for one generation: one area of the national register
+# (polku.synth.national), a creaming or parking provider (issue 18) --------------------------
+
+OVERRIDES: ContextVar[Mapping[str, Any] | None] = ContextVar("polku_synth_overrides", default=None)
+"""Parameters replaced while one area is simulated, by dotted path."""
+
+
+@contextmanager
+def overridden(values: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, `value(path)` gives `values[path]` for the paths given (e.g. an
+    area's labour market, or `provider_behaviour.creaming`), on top of any outer block;
+    every other value as filed. A path the parameter file does not hold is refused."""
+    filed = {path for path, _ in parameters(assumptions())}
+    unknown = set(values) - filed
+    if unknown:
+        raise KeyError(f"synthetic-area parameters {sorted(unknown)} cannot be overridden: the parameter file has no such entry")
+    token = OVERRIDES.set({**(OVERRIDES.get() or {}), **values})
+    try:
+        yield
+    finally:
+        OVERRIDES.reset(token)
+
+
 def value(path: str) -> Any:
     """The value of one parameter, e.g. `value("benefits.days_per_month")`."""
-    if path in _overrides():
-        return _overrides()[path]
+    replaced = OVERRIDES.get()
+    if replaced and path in replaced:
+        return replaced[path]
     section, name = path.split(".", 1)
     try:
         return assumptions()[section][name]["value"]
@@ -89,29 +113,3 @@ class Targeting:
 
 
 NO_MISTARGETING = Targeting()
-
-
-# --- settings a caller may change for one generation (issue 18: provider behaviour) --------
-
-OVERRIDABLE = ("provider_behaviour.creaming", "provider_behaviour.parking")
-"""The parameters `overridden` may set: behaviour switched off by default."""
-_OVERRIDES: ContextVar[dict[str, Any] | None] = ContextVar("synth_overrides", default=None)
-
-
-def _overrides() -> dict[str, Any]:
-    return _OVERRIDES.get() or {}
-
-
-@contextmanager
-def overridden(values: Mapping[str, Any]) -> Iterator[None]:
-    """Generate with `values` in place of the file's for the parameters in `OVERRIDABLE`,
-    e.g. `overridden({"provider_behaviour.parking": {"provider": "PKK", "park_share": 0.7,
-    "below_potential": 0.0}})`; anything else is refused."""
-    unknown = set(values) - set(OVERRIDABLE)
-    if unknown:
-        raise KeyError(f"synthetic-area parameters {sorted(unknown)} cannot be overridden; only {', '.join(OVERRIDABLE)}")
-    token = _OVERRIDES.set({**_overrides(), **values})
-    try:
-        yield
-    finally:
-        _OVERRIDES.reset(token)

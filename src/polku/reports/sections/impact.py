@@ -37,15 +37,17 @@ from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
 OUTCOME = "employed_12m"
+VIEWS = "impact_views"
+"""The analysis cache's key for the services' views (`polku.engine.run` fills it on Spark)."""
 
 
 def analysis_views(store: Store, analysis: AnalysisContext) -> list[ServiceView]:
     """The services' estimates and views under the run's settings, fitted once per run for
     every section that stores them (impact, cost-benefit)."""
-    if "impact_views" not in analysis.computed:
+    if VIEWS not in analysis.computed:
         s = analysis.settings
-        analysis.computed["impact_views"] = store_views(store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of)
-    return analysis.computed["impact_views"]
+        analysis.computed[VIEWS] = store_views(store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of)
+    return analysis.computed[VIEWS]
 
 
 def compute_impact(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
