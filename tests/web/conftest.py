@@ -148,7 +148,7 @@ def web_run(web_store: Path) -> Path:
     from polku.pipeline.settings import AnalysisContext, AnalysisSettings
     from polku.reports import header
     from polku.reports.registry import sections
-    from polku.reports.render import ReportStore
+    from polku.reports.compute import ReportStore
     from polku.runs import layout, provenance
     from polku.store.connection import store_target
     from polku.store.snapshots import open_snapshot

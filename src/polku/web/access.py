@@ -102,13 +102,9 @@ class Scope:
     _tables: dict[str, ibis.Table] = field(default_factory=dict, compare=False, repr=False)
     _verified: set[uuid.UUID] = field(default_factory=set, compare=False, repr=False)
 
-    @cached_property
-    def _backend(self) -> ibis.BaseBackend:
-        return self.store.ibis
-
     def _base(self, name: str) -> ibis.Table:
         if name not in self._tables:
-            self._tables[name] = self._backend.table(name)
+            self._tables[name] = self.store.table(name)  # a kept-open snapshot's store keeps them between requests
         return self._tables[name]
 
     def may_see(self, name: str) -> bool:
