@@ -146,3 +146,11 @@ def test_the_figures_cover_every_stage(web_store: Path, oracle: Oracle) -> None:
             scope.client(client)
             stages.add(clients.client_row(scope, clients.timeline(scope, person_id), as_of, person_id)["stage"])
     assert len(stages) >= 3, stages
+
+
+def test_each_worker_of_serve_serves_the_store_it_was_given(web_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from polku.web import serve
+
+    monkeypatch.setenv(serve.STORE_VARIABLE, str(web_store))
+    app = serve.app_from_environment()
+    assert app.state.web.store_path == web_store and app.state.web.demo

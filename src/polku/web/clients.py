@@ -47,10 +47,13 @@ def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.Data
         emp.group_by("person_id").aggregate(employed=any_of(_open_on(emp, as_of))),
         meas.filter(meas.measured_on <= as_of).group_by("person_id").aggregate(latest_measured_on=meas.measured_on.max()),
     ]
-    frame = scope.clients().execute() if person_id is None else pd.DataFrame({"person_id": [person_id]})
-    for part in parts:
-        frame = frame.merge(part.execute(), on="person_id", how="left")
-    return frame
+    one = ibis.memtable({"person_id": [str(person_id)]}, schema={"person_id": "string"})
+    people = scope.clients() if person_id is None else one.select(person_id=one.person_id.cast("uuid"))
+    joined = people
+    for part in parts:  # one query, not one per part: compiling each costs more than running it
+        joined = joined.left_join(part, "person_id")
+        joined = joined.drop(*[c for c in joined.columns if c.endswith("_right")])
+    return joined.execute()
 
 
 def stage_of(row: Any) -> str:
