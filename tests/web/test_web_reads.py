@@ -154,3 +154,30 @@ def test_each_worker_of_serve_serves_the_store_it_was_given(web_store: Path, mon
     monkeypatch.setenv(serve.STORE_VARIABLE, str(web_store))
     app = serve.app_from_environment()
     assert app.state.web.store_path == web_store and app.state.web.demo
+
+
+def test_a_scopes_client_ids_are_worked_out_once_per_snapshot(
+    web_store: Path, copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = _user(web_store, "caseworker")
+    asked: list[int] = []
+    query = Scope._client_query
+
+    def counted(scope: Scope) -> object:
+        asked.append(1)
+        return query(scope)
+
+    monkeypatch.setattr(Scope, "_client_query", counted)
+    reads = Snapshots(copy)
+    try:
+        for _ in range(2):
+            with reads.reading() as store:
+                mine = Scope(worker, store).clients().count().execute()
+        assert len(asked) == 1 and mine > 0  # the second request reused the ids of the same snapshot
+        with open_store(copy) as writer, writer.transaction() as con:
+            con.execute("UPDATE service_episode SET case_worker_id = NULL WHERE case_worker_id = ?", [worker.case_worker_id])
+        with reads.reading() as store:
+            assert Scope(worker, store).clients().count().execute() == 0  # a new snapshot: worked out again
+        assert len(asked) == 2
+    finally:
+        reads.close()

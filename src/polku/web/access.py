@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import ibis
 
@@ -127,7 +128,14 @@ class Scope:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
             return None
-        return frozenset(self._client_query().execute()["person_id"].astype(str))
+        memo: dict[Any, Any] | None = getattr(self.store, "memo", None)  # a kept-open snapshot's (polku.web.data)
+        key = ("client_ids", self.user.role, self.user.case_worker_id, self.user.team_id, self.user.provider_id)
+        if memo is not None and key in memo:
+            return memo[key]
+        ids = frozenset(self._client_query().execute()["person_id"].astype(str))
+        if memo is not None:
+            memo[key] = ids
+        return ids
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import ibis.expr.types as ir
@@ -76,6 +77,9 @@ class SnapshotStore(Store):
     """One thread's cursor on a kept-open snapshot: each table looked up once, as a snapshot never changes."""
 
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    """What is worked out from this snapshot alone, shared by every thread reading it (a scope's
+    client ids, `polku.web.access`); it goes when the snapshot is superseded."""
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
@@ -109,12 +113,13 @@ class _Generation:
         self._local = threading.local()
         self._stores: list[SnapshotStore] = []
         self._lock = threading.Lock()
+        self.memo: dict[Any, Any] = {}
 
     def store(self) -> SnapshotStore:
         found: SnapshotStore | None = getattr(self._local, "store", None)
         if found is None:
             with self._lock:
-                found = SnapshotStore(path=self.path, con=self.con.cursor())
+                found = SnapshotStore(path=self.path, con=self.con.cursor(), memo=self.memo)
                 self._stores.append(found)
             self._local.store = found
         return found
