@@ -147,8 +147,8 @@ def web_run(web_store: Path) -> Path:
     hand-made effects; the run's folder."""
     from polku.pipeline.settings import AnalysisContext, AnalysisSettings
     from polku.reports import header
-    from polku.reports.registry import sections
     from polku.reports.compute import ReportStore
+    from polku.reports.registry import sections
     from polku.runs import layout, provenance
     from polku.store.connection import store_target
     from polku.store.snapshots import open_snapshot
