@@ -17,7 +17,7 @@ requests that began while the import ran. Reported per phase: requests, errors (
 other than 200, or no answer), p50, p95 and max latency, and the same per route; targets
 p95 < 300 ms and no errors.
 
-    uv run --frozen python benchmarks/web.py [--clients 20000] [--users 20] [--requests 40] [--think 1] [--json]
+    uv run --frozen python benchmarks/web.py [--clients 20000] [--users 20] [--requests 40] [--think 1] [--workers 1] [--json]
     uv run --frozen python benchmarks/web.py --store polku-demo/store/polku.duckdb   # a demo store (copied first)
 
 Without --store it builds a demo area (`polku.demo.run_demo`, the same as `polku demo
@@ -117,21 +117,36 @@ def polku(*args: str) -> list[str]:
 SERVER_PID = [0]
 
 
+def _stat(pid: str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def server_cpu_seconds() -> float:
-    """Processor time the server process has used so far (Linux /proc; NaN elsewhere): a figure
-    that, unlike latency, does not grow with what else runs on the machine."""
+    """Processor time the server has used so far, its worker processes included (Linux /proc;
+    NaN elsewhere): a figure that, unlike latency, does not grow with what else runs on the machine."""
     try:
-        fields = Path(f"/proc/{SERVER_PID[0]}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        server = str(SERVER_PID[0])
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = _stat(entry.name)
+            except OSError:
+                continue  # ended meanwhile
+            if entry.name == server or fields[1] == server:  # the server, or a process it started (a worker)
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
 
 
 @contextmanager
-def server(store: Path, port: int, log: Path) -> Iterator[str]:
+def server(store: Path, port: int, log: Path, workers: int = 1) -> Iterator[str]:
     """`polku serve` as its own process until the block ends; its base address."""
+    command = polku("serve", "--store", str(store), "--port", str(port), "--workers", str(workers))
     with log.open("w") as out:
-        process = subprocess.Popen(polku("serve", "--store", str(store), "--port", str(port)), stdout=out, stderr=out)
+        process = subprocess.Popen(command, stdout=out, stderr=out)
     SERVER_PID[0] = process.pid
     base = f"http://127.0.0.1:{port}"
     try:
@@ -332,6 +347,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20, help="simulated users at once")
     parser.add_argument("--requests", type=int, default=40, help="requests per user in each phase")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between requests (0: none)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (`polku serve --workers`)")
     parser.add_argument("--no-import", action="store_true", help="skip the phase with an import running")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -339,7 +355,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="polku-web-bench-") as tmp:
         work = Path(tmp)
         area = demo_area(work, args.clients, args.store)
-        with server(area.store, free_port(), work / "server.log") as base:
+        with server(area.store, free_port(), work / "server.log", args.workers) as base:
             users = [log_in(base, MIX[i % len(MIX)]) for i in range(args.users)]
             plans = [(client, routes_for(client, MIX[i % len(MIX)])) for i, client in enumerate(users)]
             started, cpu = time.perf_counter(), server_cpu_seconds()

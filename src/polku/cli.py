@@ -1339,8 +1339,15 @@ def _store_for_web(store_path: Path | None) -> Path:
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind a reverse proxy)."
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Server processes (uvicorn workers), about one per core; sessions are shared (docs/web.md, Load).",
+)
 @STORE_OPTION
-def serve(host: str, port: int, store_path: Path | None) -> None:
+def serve(host: str, port: int, workers: int, store_path: Path | None) -> None:
     """Serve the web views of the store until interrupted (docs/web.md).
 
     Logins are local accounts (`polku user add`); put a reverse proxy with TLS in front
@@ -1348,7 +1355,7 @@ def serve(host: str, port: int, store_path: Path | None) -> None:
     """
     from polku.web.serve import serve as run_server
 
-    _run(lambda: run_server(_store_for_web(store_path), host, port))
+    _run(lambda: run_server(_store_for_web(store_path), host, port, workers))
 
 
 @main.group()

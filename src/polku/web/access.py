@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import ibis
 
@@ -95,20 +96,17 @@ def require(user: User, reads: Reads) -> None:
 class Scope:
     """A user's view of one open store: every table a query gets comes from here.
 
-    One Scope serves one request: its Ibis backend, base tables and client set are made once."""
+    One Scope serves one request: its base tables and client set are made once (on a kept-open
+    snapshot the client ids once per snapshot and user: `polku.web.data.SnapshotStore.memo`)."""
 
     user: User
     store: Store
     _tables: dict[str, ibis.Table] = field(default_factory=dict, compare=False, repr=False)
     _verified: set[uuid.UUID] = field(default_factory=set, compare=False, repr=False)
 
-    @cached_property
-    def _backend(self) -> ibis.BaseBackend:
-        return self.store.ibis
-
     def _base(self, name: str) -> ibis.Table:
         if name not in self._tables:
-            self._tables[name] = self._backend.table(name)
+            self._tables[name] = self.store.table(name)  # a kept-open snapshot's store keeps them between requests
         return self._tables[name]
 
     def may_see(self, name: str) -> bool:
@@ -131,7 +129,14 @@ class Scope:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
             return None
-        return frozenset(self._client_query().execute()["person_id"].astype(str))
+        memo: dict[Any, Any] | None = getattr(self.store, "memo", None)  # a kept-open snapshot's (polku.web.data)
+        key = ("client_ids", self.user.role, self.user.case_worker_id, self.user.team_id, self.user.provider_id)
+        if memo is not None and key in memo:
+            return memo[key]
+        ids = frozenset(self._client_query().execute()["person_id"].astype(str))
+        if memo is not None:
+            memo[key] = ids
+        return ids
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from polku.reports import queries
 from polku.web import trail
 from polku.web.access import POLICY, Denied, NotInScope, Reads, Scope, require
 from polku.web.accounts import Accounts, Session, User, path_for
-from polku.web.data import StoreBusy, read_source, reader
+from polku.web.data import Snapshots, StoreBusy, read_source, reader
 from polku.web.locale import Locale, language
 from polku.web.security import COOKIE, SecurityHeaders
 
@@ -51,6 +52,11 @@ class WebState:
     as_of_cache: dict[tuple[str, float], dt.date | None] = field(default_factory=dict)
     oidc: OidcProvider | None = None
     """The OIDC provider when OIDC login is configured (polku.web.oidc), else None."""
+    snapshots: Snapshots = field(init=False)
+    """The newest read snapshot, kept open between requests (`polku.web.data.Snapshots`)."""
+
+    def __post_init__(self) -> None:
+        self.snapshots = Snapshots(self.store_path)
 
     @property
     def demo(self) -> bool:
@@ -95,7 +101,7 @@ class View:
     """Returns the page's data (a dict), or a finished Response (a download)."""
     template: str
     store: bool = True
-    """Whether the handler reads the store (in a short read-only connection) or only analysis runs."""
+    """Whether the handler reads the store (its newest read snapshot) or only analysis runs."""
 
 
 def templates() -> Environment:
@@ -143,10 +149,10 @@ def _error(state: WebState, request: Request, locale: Locale, status: int, sessi
 
 
 def _run_view(view: View, ctx: Context) -> Any:
-    """The handler inside a short read-only connection (for views that read data)."""
+    """The handler on the newest read snapshot (for views that read data)."""
     if view.reads in (None, Reads.USERS) or not view.store:
         return view.handler(ctx)
-    with reader(ctx.state.store_path) as store:
+    with ctx.state.snapshots.reading() as store:
         ctx.scope = Scope(ctx.user, store)
         return view.handler(ctx)
 
@@ -204,6 +210,19 @@ def routes(views: list[View], forms: list[BaseRoute]) -> list[BaseRoute]:
     return found
 
 
+def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Close the kept-open read snapshot when the server stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            state.snapshots.close()
+
+    return lifespan
+
+
 def create_app(
     store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None, oidc: OidcProvider | None = None
 ) -> Starlette:
@@ -224,6 +243,6 @@ def create_app(
         oidc = oidc_module.OidcProvider(config)
     state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc)
     extra = forms.ROUTES + oidc_module.ROUTES + views.ROUTES
-    app = Starlette(routes=routes(views.VIEWS, extra), middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes(views.VIEWS, extra), middleware=[Middleware(SecurityHeaders)], lifespan=_lifespan(state))
     app.state.web = state
     return app

@@ -13,7 +13,6 @@ as everywhere (`polku.web.access`).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -60,14 +59,14 @@ def gather(read: Read, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ..
     found: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     for name, columns in COLUMNS.items():
         table = read(name)
-        picked = table.select("person_id", *columns)
+        picked = table.select(table.person_id.cast("string").name("person_id"), *columns)  # no UUID objects
         first = columns[0] if name != "measurement" else "measured_on"
         if name in ("contact", "measurement"):
             picked = picked.filter(picked[first] <= as_of)
         frame = picked.order_by(["person_id", first]).execute()
         by_person: dict[str, list[tuple[Any, ...]]] = {}
         cells = [[_cell(v) for v in frame[c].tolist()] for c in columns]
-        for person, *row in zip(frame["person_id"].astype(str).tolist(), *cells):
+        for person, *row in zip(frame["person_id"].tolist(), *cells):
             by_person.setdefault(person, []).append(tuple(row))
         found[name] = by_person
     return found
@@ -196,7 +195,21 @@ class Chances:
         return found
 
 
-def one_client(scope: Scope, person_id: uuid.UUID, base: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """The desk row of one client, read through `client_table` (no join over the whole scope)."""
-    data = gather(lambda name: scope.client_table(name, person_id), as_of)
-    return summary(_rows_of(data, str(person_id)), base, as_of, obliged=scope.may_see("contact"))
+def one_client(path: dict[str, list[dict[str, Any]]], base: dict[str, Any], as_of: dt.date, *, obliged: bool) -> dict[str, Any]:
+    """The desk row of one client from their timeline (`polku.web.clients.timeline`), which the
+    client page reads anyway: the rows `gather` would read, without querying the tables again."""
+    return summary(rows_from_timeline(path, as_of), base, as_of, obliged=obliged)
+
+
+def rows_from_timeline(path: dict[str, list[dict[str, Any]]], as_of: dt.date) -> Rows:
+    """One client's `gather` rows (the columns of `COLUMNS`, filtered and ordered alike) from their
+    timeline rows; a table the role may not see is absent from the timeline and empty here."""
+    mine: Rows = {}
+    for name, columns in COLUMNS.items():
+        first = columns[0] if name != "measurement" else "measured_on"
+        rows = path.get(name, [])
+        if name in ("contact", "measurement"):
+            rows = [r for r in rows if r[first] is not None and r[first] <= as_of]
+        ordered = sorted(rows, key=lambda r: (r[first] is None, r[first] if r[first] is not None else 0))
+        mine[name] = [tuple(r[c] for c in columns) for r in ordered]
+    return mine

@@ -102,8 +102,8 @@ def client_page(ctx: Context) -> dict[str, Any]:
     as_of = ctx.state.as_of(scope)
     path = clients.timeline(scope, person_id)
     ctx.read(rows={name: len(rows) for name, rows in path.items()} | {"person": 1})
-    base = clients.client_list(scope, as_of, person_id)[0]
-    summary = desk.one_client(scope, person_id, base, as_of)
+    base = clients.client_row(scope, path, as_of, person_id)
+    summary = desk.one_client(path, base, as_of, obliged=scope.may_see("contact"))
     services = _service_names(scope, ctx.locale.lang)
     chances = desk.Chances(ctx.state.store_path)
     summary["chance"] = _plain_chance(chances.for_clients(scope, [str(person_id)], as_of).get(str(person_id)))

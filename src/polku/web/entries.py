@@ -31,7 +31,7 @@ from polku.web.access import HEALTH_GOAL_DOMAINS, HEALTH_ITEMS, Denied, NotInSco
 from polku.web.accounts import Session, User
 from polku.web.app import Context, WebState, current_session, json_response, render, wants_json
 from polku.web.clients import plain_value
-from polku.web.data import StoreBusy, reader, writer
+from polku.web.data import StoreBusy, writer
 from polku.web.locale import Locale, language
 from polku.web.security import csrf_ok
 
@@ -94,7 +94,7 @@ def _write(state: WebState, user: User, client_id: str, table: str, form: dict[s
     """Check the client and the entry, then store it (or update the goal); problems stop it."""
     if user.role not in RECORDER:
         raise Denied(f"the role {user.role} does not enter data")
-    with reader(state.store_path) as store:
+    with state.snapshots.reading() as store:
         scope = Scope(user, store)
         person_id = scope.client(client_id)
         existing = _existing_goal(scope, person_id, form["goal_id"]) if table == "goal" and form.get("goal_id") else None
@@ -126,7 +126,7 @@ def problem_text(locale: Locale, problem: entry.Problem) -> str:
 def _page_with_errors(state: WebState, request: Request, session: Session, locale: Locale, errors: list[str]) -> Response:
     user = session.user
     assert user is not None
-    with reader(state.store_path) as store:
+    with state.snapshots.reading() as store:
         ctx = Context(request, state, session, user, locale, scope=Scope(user, store))
         ctx.form_errors = errors  # type: ignore[attr-defined]
         data = desk_views.client_page(ctx)

@@ -9,8 +9,10 @@ store, so that a typo cannot give a user an empty (or somebody else's) desk.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,15 +59,35 @@ def accounts_of(store_path: Path) -> Accounts:
     return Accounts(path_for(store_path))
 
 
-def serve(store_path: Path, host: str, port: int) -> None:
-    """Run the app until interrupted. uvicorn's access log is off (it would print query strings);
-    `polku.web.security` logs method, redacted path and status instead."""
+STORE_VARIABLE = "POLKU_WEB_STORE"
+"""How `serve` tells its worker processes which store to serve (uvicorn starts them from an import string)."""
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process of `serve --workers N`."""
+    from polku.web import create_app
+
+    return create_app(Path(os.environ[STORE_VARIABLE]))
+
+
+def serve(store_path: Path, host: str, port: int, workers: int = 1) -> None:
+    """Run the app until interrupted, in `workers` processes. uvicorn's access log is off (it
+    would print query strings); `polku.web.security` logs method, redacted path and status instead.
+
+    Several workers share the accounts file (sessions, throttling) and each keeps its own read
+    snapshot open; an analysis started from the web is followed by the process that started it."""
     import uvicorn
 
     from polku.web import create_app
 
-    app = create_app(store_path)
+    app = create_app(store_path)  # refuses a missing or foreign store before any worker starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""
-    click.echo(f"Polku serving {store_path} at http://{host}:{port}/{demo}", err=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)
+    processes = f" in {workers} processes" if workers > 1 else ""
+    click.echo(f"Polku serving {store_path} at http://{host}:{port}/{processes}{demo}", err=True)
+    options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_level": "warning", "proxy_headers": True}
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    os.environ[STORE_VARIABLE] = str(Path(store_path).resolve())
+    uvicorn.run("polku.web.serve:app_from_environment", factory=True, workers=workers, **options)
