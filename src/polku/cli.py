@@ -352,7 +352,8 @@ def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, sto
     from polku import sdc
     from polku.change.instrument import with_area_files
     from polku.change.measures import summaries
-    from polku.change.record import change_record, render_effects_text, render_text, run_effects
+    from polku.change.record import change_record, render_effects_text, render_text
+    from polku.runs.change import run_effects
     from polku.store import open_store
     from polku.store.connection import store_target
 
@@ -699,6 +700,10 @@ def analyse(
         started = time.perf_counter()
         if spark_remote and engine != "spark":
             raise UsageError("--spark-remote needs --engine spark", fix="add --engine spark, or leave --spark-remote out.")
+        if as_of is not None and not 1900 <= as_of.year <= 2200:
+            raise UsageError(
+                f"--as-of {as_of.date()} is outside the years 1900-2200", fix="give the data's end date, YYYY-MM-DD."
+            )
         settings = AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed)
         run = analyse_store(target, settings, engine=engine, spark_remote=spark_remote)
         audit.note(run_id=run.run_id)

@@ -15,15 +15,16 @@ from change_helpers import fill
 from click.testing import CliRunner
 
 from polku import sdc
-from polku.change import record as change_record_module
 from polku.change.effects import EFFECT_COLUMNS
 from polku.change.measures import typed_frame
-from polku.change.record import effects_record, run_effects
+from polku.change.record import effects_record
 from polku.change.work import WORK_COLUMNS
 from polku.cli import main
 from polku.reports.blocks import Table
 from polku.reports.context import ReportContext
 from polku.reports.sections import change_effects as section
+from polku.runs import change as run_change
+from polku.runs.change import run_effects
 from polku.store import open_store
 
 
@@ -111,12 +112,10 @@ def test_section_renders_from_the_run_tables(tmp_path: Path) -> None:
 
 def test_run_effects_reads_the_latest_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Views read runs: the newest run's tables, or an empty record without a run or tables."""
-    from polku.runs import read
-
-    monkeypatch.setattr(read, "list_runs", lambda path: [])
+    monkeypatch.setattr(run_change, "list_runs", lambda path: [])
     assert run_effects(tmp_path / "s.duckdb") == {"run_id": None, "effects": [], "work": []}
     run = SimpleNamespace(run_id="r1", tables=_tables([_effect(200, 150, 800, 300)], [_work(100, 40)]))
-    monkeypatch.setattr(read, "list_runs", lambda path: [run])
+    monkeypatch.setattr(run_change, "list_runs", lambda path: [run])
     record = run_effects(tmp_path / "s.duckdb")
     assert record["run_id"] == "r1" and record["effects"][0]["estimate"] == 0.4 and record["work"][0]["events"] == 40
     assert not any(isinstance(v, np.generic) for row in record["effects"] for v in row.values())
@@ -127,7 +126,7 @@ def test_cli_json_includes_the_gated_effects(monkeypatch: pytest.MonkeyPatch, tm
     with open_store(path) as store:
         fill(store)
     record = {"run_id": "r1"} | effects_record(_tables([_effect(200, 195, 800, 300)], [_work(100, 40)]))
-    monkeypatch.setattr(change_record_module, "run_effects", lambda store_path: record)
+    monkeypatch.setattr(run_change, "run_effects", lambda store_path: record)
     gated = CliRunner().invoke(main, ["change", "--json", "--store", str(path)])
     assert gated.exit_code == 0, gated.output
     data = json.loads(gated.stdout)

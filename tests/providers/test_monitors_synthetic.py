@@ -59,6 +59,6 @@ def test_honest_providers_of_the_default_area_are_not_flagged(tmp_path: Path) ->
     assert (table["refused"] == 0).all() and (table["never_served"] == 0).all()
 
 
-def test_only_the_behaviour_can_be_overridden() -> None:
-    with pytest.raises(KeyError, match="cannot be overridden"), overridden({"providers.list": {}}):
+def test_only_filed_parameters_can_be_overridden() -> None:
+    with pytest.raises(KeyError, match="cannot be overridden"), overridden({"providers.no_such_parameter": {}}):
         pass

@@ -20,10 +20,11 @@ import pytest
 from conftest import Oracle
 from polku.reports import queries
 from polku.store import Store, open_store, snapshots
+from polku.store.kept import SnapshotStore
 from polku.web import clients, desk
 from polku.web.access import Scope
 from polku.web.accounts import Accounts, User, path_for
-from polku.web.data import Snapshots, SnapshotStore, reader
+from polku.web.data import Snapshots, reader
 
 
 @pytest.fixture()

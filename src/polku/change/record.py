@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -136,15 +135,3 @@ def render_effects_text(record: Mapping[str, Any]) -> str:
     lines += ["", "Change and later open-market work: hazard ratio per point of change (landmark at 6 months)"]
     lines += [_work_line(r) for r in record["work"]] or ["  none in the analysis run"]
     return "\n".join(lines)
-
-
-def run_effects(store_path: Path) -> dict[str, Any]:
-    """The effects record of the store's latest analysis run (views read runs and never
-    fit), with its `run_id`; empty, with `run_id` None, when no run holds the tables."""
-    from polku.runs.read import list_runs
-
-    runs = list_runs(store_path)
-    run = runs[-1] if runs else None
-    if run is None or not {"change_effects", "change_work"} <= set(run.tables):
-        return {"run_id": None, "effects": [], "work": []}
-    return {"run_id": run.run_id} | effects_record(run.tables)

@@ -34,9 +34,10 @@ def national_tables(store: Store, *, seed: int = 0, end: dt.date | None = None) 
     try:
         end = end or data_end(store)
     except UsageError:  # a store with persons only (nothing dated yet): no area figures
-        return {"national_indicators": pd.DataFrame({"area": pd.Series([], dtype=str)}), "national_expected": pd.DataFrame()}
+        no_areas = pd.DataFrame({"area": pd.Series([], dtype=object)})
+        return {"national_indicators": no_areas, "national_expected": observed_expected(pd.DataFrame(), seed)}
     area = store_area(store)
     indicators = area_indicators(table, end, area).to_pandas()
     expected = observed_expected(entry_rows(table, end, area), seed)
-    indicators.insert(1, "data_end", pd.Timestamp(end))
+    indicators.insert(1, "data_end", pd.Series([pd.Timestamp(end).date()] * len(indicators), dtype=object))  # plain dates
     return {"national_indicators": indicators, "national_expected": expected}

@@ -18,9 +18,9 @@ model's chance of work without the service (p_i, `polku.providers.compare.expect
   mean, with many refusals, is creaming);
 - **trends** over contract periods (calendar years of the start).
 
-An action is a dated record of work with the client. Today these are measurements and
-goals (`ACTIVITY`); the contact records another part of Polku adds join the list by adding
-their table and date column there (the hook), nothing else changes.
+An action is a dated record of the provider's work with the client: measurements and goals
+(`ACTIVITY`). The `contact` records are not actions here: they are the employment office's
+meetings under the job-search model, which a parked client keeps having.
 """
 
 from __future__ import annotations
@@ -33,13 +33,10 @@ import pandas as pd
 from scipy import stats
 
 from polku.providers.compare import typed
-from polku.schema.tables import TABLES
 from polku.store import Store
 
 ACTIVITY: tuple[tuple[str, str], ...] = (("measurement", "measured_on"), ("goal", "set_on"))
 """(table, date column) of every kind of recorded action."""
-CONTACT_DATES = ("contact_date", "contacted_on", "date")
-"""The hook for contact records: the first of these columns a `contact` table has is its date."""
 LOW_DECILES = 3
 PARKING_FLAG = 0.25
 """A provider is flagged as parking when its share never served in the lowest deciles exceeds
@@ -94,16 +91,8 @@ TRENDS: dict[str, str] = {
 
 
 def activity_sources() -> list[tuple[str, str]]:
-    """The action tables present in the data model: measurements, goals and, once the data
-    model has it, contacts."""
-    sources = list(ACTIVITY)
-    contact = TABLES.get("contact")
-    if contact is not None:
-        names = {f.name for f in contact.fields}
-        date = next((c for c in CONTACT_DATES if c in names), None)
-        if date:
-            sources.append(("contact", date))
-    return sources
+    """The action tables: measurements and goals recorded during the episode."""
+    return list(ACTIVITY)
 
 
 def activity(store: Store, expected: pd.DataFrame, as_of: Any) -> pd.DataFrame:

@@ -97,7 +97,7 @@ class Scope:
     """A user's view of one open store: every table a query gets comes from here.
 
     One Scope serves one request: its base tables and client set are made once (on a kept-open
-    snapshot the client ids once per snapshot and user: `polku.web.data.SnapshotStore.memo`)."""
+    snapshot the client ids once per snapshot and user: `polku.store.kept.SnapshotStore.memo`)."""
 
     user: User
     store: Store

@@ -22,16 +22,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import ibis.expr.types as ir
 
 from polku.errors import UsageError
 from polku.store import Store, open_store, snapshots
 from polku.store.connection import StoreLocked
+from polku.store.kept import Generation
 
 READ_WAIT = 2.0
 """Seconds a request waits for a store another process is writing, before it answers 503."""
@@ -72,70 +70,12 @@ def writer(store_path: Path) -> Iterator[Store]:
         yield store
 
 
-@dataclass
-class SnapshotStore(Store):
-    """One thread's cursor on a kept-open snapshot: each table looked up once, as a snapshot never changes."""
-
-    _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
-    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
-    """What is worked out from this snapshot alone, shared by every thread reading it (a scope's
-    client ids, `polku.web.access`); it goes when the snapshot is superseded."""
-
-    def table(self, name: str) -> ir.Table:
-        if name not in self._tables:
-            self._tables[name] = self.ibis.table(name)
-        return self._tables[name]
-
-    def end_request(self) -> None:
-        """Leave the kept cursor as a new one: a result left half-read cancelled, and the in-memory
-        tables (a scope's client ids) the request registered dropped, which Ibis does only when
-        the process exits, so that on a cursor kept open they would pile up."""
-        self.con.abort()
-        backend = self.__dict__.get("ibis")
-        if backend is None:
-            return
-        for memtable in list(backend._memtables):
-            self.con.unregister(memtable.name)
-        backend._memtables.clear()
-
-
-class _Generation:
-    """One published snapshot, open read-only: a cursor (and its `SnapshotStore`) per thread.
-
-    DuckDB's connection objects are not for concurrent use, its cursors are: each thread of
-    the server's pool gets its own the first time it reads this snapshot."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.con = duckdb.connect(str(path), read_only=True)
-        self.users = 0
-        self.retired = False
-        self._local = threading.local()
-        self._stores: list[SnapshotStore] = []
-        self._lock = threading.Lock()
-        self.memo: dict[Any, Any] = {}
-
-    def store(self) -> SnapshotStore:
-        found: SnapshotStore | None = getattr(self._local, "store", None)
-        if found is None:
-            with self._lock:
-                found = SnapshotStore(path=self.path, con=self.con.cursor(), memo=self.memo)
-                self._stores.append(found)
-            self._local.store = found
-        return found
-
-    def close(self) -> None:
-        for store in self._stores:
-            store.con.close()
-        self.con.close()
-
-
 class Snapshots:
     """The newest read snapshot of one store, kept open between requests (see the module's docstring)."""
 
     def __init__(self, store_path: Path) -> None:
         self.store_path = store_path
-        self._current: _Generation | None = None
+        self._current: Generation | None = None
         self._lock = threading.Lock()
 
     @contextmanager
@@ -147,14 +87,14 @@ class Snapshots:
                 yield store
             return
         store = generation.store()
-        store.con.abort()  # whatever was left half-read on this thread's cursor
+        store.begin_request()
         try:
             yield store
         finally:
             store.end_request()
             self._release(generation)
 
-    def _acquire(self) -> _Generation | None:
+    def _acquire(self) -> Generation | None:
         for _ in range(_OPEN_ATTEMPTS):
             newest = snapshots.latest(self.store_path)
             if newest is None:
@@ -163,7 +103,7 @@ class Snapshots:
                 current = self._current
                 if current is None or current.path != newest:
                     try:
-                        current = _Generation(newest)
+                        current = Generation(newest)
                     except duckdb.IOException:
                         continue  # pruned between the look-up and the open: take the newer one
                     self._retire()
@@ -172,7 +112,7 @@ class Snapshots:
                 return current
         raise StoreBusy("the read snapshots changed while opening one", fix="try again.")
 
-    def _release(self, generation: _Generation) -> None:
+    def _release(self, generation: Generation) -> None:
         with self._lock:
             generation.users -= 1
             if generation.retired and generation.users == 0:
