@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from polku import settings
 from polku.errors import ValidationFailed
 from polku.groups.rules import CODE, CODELISTS, VARIABLES, Rule, RuleError, evaluate, parse_rule
 from polku.schema.codelists import codelist
-from polku.yamlio import load_yaml
+from polku.yamlio import read_mapping_file
 
 UNASSIGNED = "unassigned"
 LANGS = ("fi", "sv", "en")
@@ -122,13 +121,7 @@ def _group(path: Path, raw: Any, seen: set[str]) -> Group:
 def load_groups(path: Path | None = None) -> GroupConfig:
     """The configuration in `path` (default: the setting POLKU_GROUPS, else the shipped file)."""
     path = path or configured_path("POLKU_GROUPS", default_path())
-    try:
-        data = path.read_bytes()
-        raw = load_yaml(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise _refuse(path, f"cannot be read ({type(error).__name__})") from None
-    if not isinstance(raw, dict) or set(raw) != set(_TOP):
-        raise _refuse(path, f"the file needs exactly the keys {', '.join(_TOP)}")
+    raw, data = read_mapping_file(path, _TOP, _refuse)
     if not isinstance(raw["version"], int) or raw["version"] < 1:
         raise _refuse(path, "version must be a whole number from 1")
     if not isinstance(raw["groups"], list) or not raw["groups"]:

@@ -16,12 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from polku.errors import ValidationFailed
 from polku.groups.config import GroupConfig, configured_path
 from polku.groups.potential import GROUPS as BANDS
-from polku.yamlio import load_yaml
+from polku.yamlio import read_mapping_file
 
 ANY = "any"
 _TOP = ("name", "version", "groups", "description", "source", "checks", "services")
@@ -113,13 +111,7 @@ def load_menu(groups: GroupConfig, path: Path | None = None) -> Menu:
     """The menu in `path` (default: the setting POLKU_MENU, else the synthetic area's),
     checked against the client-group configuration it names."""
     path = path or configured_path("POLKU_MENU", default_path())
-    try:
-        data = path.read_bytes()
-        raw = load_yaml(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise _refuse(path, f"cannot be read ({type(error).__name__})") from None
-    if not isinstance(raw, dict) or set(raw) != set(_TOP):
-        raise _refuse(path, f"the file needs exactly the keys {', '.join(_TOP)}")
+    raw, data = read_mapping_file(path, _TOP, _refuse)
     if str(raw["groups"]) != groups.name:
         raise _refuse(path, f"it is written for the client groups '{raw['groups']}', but the groups in use are '{groups.name}'")
     if not isinstance(raw["version"], int) or raw["version"] < 1:
