@@ -116,3 +116,11 @@ def test_any_corruption_loads_or_fails_with_one_named_line(path: list[str], valu
     assert model.kind in ("rate_card", "outcome_share", "earnings_share")
     for rates in model.rates.values():
         assert rates.attachment.value >= 0 and (rates.attachment.source or rates.attachment.assumption)
+
+
+def test_a_binary_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Found by the CLI fuzz test: bytes that are not UTF-8 gave an internal error."""
+    path = tmp_path / "model.yaml"
+    path.write_bytes(b"\xff\xfe\x00model")
+    with pytest.raises(ValidationFailed, match="not UTF-8 text"):
+        load_model(path)

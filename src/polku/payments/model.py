@@ -258,6 +258,8 @@ def load_model(path: Path | str) -> PaymentModel:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValidationFailed(f"payment model: cannot read the file ({exc.strerror})", where=Location(str(p))) from None
+    except UnicodeDecodeError:
+        raise ValidationFailed("payment model: the file is not UTF-8 text", where=Location(str(p))) from None
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
