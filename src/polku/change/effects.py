@@ -40,7 +40,7 @@ import pandas as pd
 
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
+from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, services_with_episodes, window_days
 from polku.cohort.features import with_labour_market_terms
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
@@ -241,12 +241,23 @@ def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
 
 
 def service_effects(
-    store: Store, service_code: str, scales: list[ItemScale], values: pd.DataFrame, *, seed: int = 0, as_of: dt.date | None = None
+    store: Store,
+    service_code: str,
+    scales: list[ItemScale],
+    values: pd.DataFrame,
+    *,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+    cohort: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
     """The service's effect on every item's change at 6 and 12 months (`EFFECT_COLUMNS`), and
-    the analysis rows of each (item, months), for checks against a known truth."""
-    cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
+    the analysis rows of each (item, months), for checks against a known truth. `cohort`:
+    the service's cohort already built (the run's shared one, `CohortBuilder`), with at
+    least these windows."""
+    if cohort is None:
+        cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
     as_of = cohort.attrs["as_of"]
+    cohort = cohort.assign(person_id=cohort["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []
     frames: dict[tuple[str, int], pd.DataFrame] = {}
     for scale in scales:
@@ -264,14 +275,23 @@ def shipped_scales(chosen: dict[str, Instrument] | None = None) -> list[ItemScal
 
 
 def store_effects(
-    store: Store, *, seed: int = 0, as_of: dt.date | None = None, services: list[str] | None = None
+    store: Store,
+    *,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+    services: list[str] | None = None,
+    cohorts: CohortBuilder | None = None,
 ) -> pd.DataFrame:
-    """`service_effects` for every service with episodes (or `services`), one table."""
+    """`service_effects` for every service with episodes (or `services`), one table;
+    `cohorts`: the run's shared cohorts (built here when not given)."""
     values = measurements(store)
     scales = shipped_scales()
+    codes = services or services_with_episodes(store)
+    if codes and cohorts is None:
+        cohorts = CohortBuilder(store, seed=seed, as_of=as_of)
     tables = [
-        service_effects(store, code, scales, values, seed=seed, as_of=as_of)[0]
-        for code in services or services_with_episodes(store)
+        service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=cohorts.cohort(code) if cohorts else None)[0]
+        for code in codes
     ]
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
     return typed_frame(frame, EFFECT_COLUMNS)

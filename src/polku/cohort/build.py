@@ -69,9 +69,9 @@ from polku.cohort.draw import (
     RECURRENT_MONTHS_OF_36,
     UNEMPLOYMENT_BENEFITS,
     Tables,
-    at_risk,
     comparison_draw,
     draw_key,
+    draw_pool,
     has_native_sha256,
     participants,
 )
@@ -89,9 +89,11 @@ __all__ = [
     "WINDOWS",
     "CohortSpec",
     "analysis_rows",
+    "CohortBuilder",
     "build_cohort",
     "finished",
     "planned_cohort",
+    "service_categories",
     "cohort_table",
     "data_end",
     "services_with_episodes",
@@ -158,13 +160,18 @@ def data_end(store: Store) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def analysis_rows(table: Tables, spec: CohortSpec, category: str, as_of: dt.date, *, native: bool = True) -> ibis.Table:
+def analysis_rows(
+    table: Tables, spec: CohortSpec, category: str, as_of: dt.date, *, native: bool = True, pool: ibis.Table | None = None
+) -> ibis.Table:
     """The analysis rows: participants, then the comparison draw, numbered by (treated
-    first, date, person, episode) as `row_id`. `native`: the engine's SHA-256 for the draw key."""
+    first, date, person, episode) as `row_id`. `native`: the engine's SHA-256 for the draw
+    key; `pool`: a `draw_pool` shared by several services (on their start days, with
+    `spec.seed`), else one on this service's days."""
     rule = ELIGIBLE_ONLY.get(category) if spec.eligible_only else None
     starts = participants(table, spec.service_code, as_of)
-    rows = at_risk(table, starts, rule)
-    controls = comparison_draw(rows, spec.controls_per_participant, spec.seed, native=native)
+    if pool is None:
+        pool = draw_pool(table, starts, spec.seed, native=native)
+    controls = comparison_draw(table, starts, pool, spec.controls_per_participant, rule)
     order = [ibis.desc("treated"), "ref_date", "person_id", "episode_id"]
     return starts.union(controls).mutate(row_id=ibis.row_number().over(order_by=order))
 
@@ -238,23 +245,84 @@ def build_cohort(store: Store, spec: CohortSpec) -> pd.DataFrame:
     """One row per participant episode and per sampled comparison (person, reference date)."""
     if spec.controls_per_participant < 1:
         raise UsageError("controls_per_participant must be at least 1")
+    category = service_categories(store, spec.service_code)[spec.service_code]
+    rows, as_of, table = planned_cohort(store, spec, category)
+    return _run_cohort(store, rows, table, spec, as_of)
+
+
+def service_categories(store: Store, service_code: str | None = None) -> dict[str, str]:
+    """Each service code's category; a usage error naming the known codes when `service_code`
+    is not one of them."""
     services = store.table("service").select("service_code", "category").execute()
     known = dict(zip(services.service_code, services.category))
-    if spec.service_code not in known:
-        raise UsageError(f"unknown service '{spec.service_code}'", fix=f"use one of: {', '.join(sorted(known))}.")
-    rows, as_of, table = planned_cohort(store, spec, known[spec.service_code])
+    if service_code is not None and service_code not in known:
+        raise UsageError(f"unknown service '{service_code}'", fix=f"use one of: {', '.join(sorted(known))}.")
+    return known
+
+
+def _run_cohort(store: Store, rows: ibis.Table, table: Tables, spec: CohortSpec, as_of: dt.date) -> pd.DataFrame:
+    """Run the cohort of the analysis rows `rows` on the store, as pandas."""
     with rows.cache() as units:
         cohort = cohort_table(table, units, spec, as_of)
         frame = as_frame(cohort.to_pyarrow(), cohort.schema(), store.uuid_text_columns)
     return finished(frame, spec.service_code, as_of)
 
 
-def planned_cohort(store: Store, spec: CohortSpec, category: str) -> tuple[ibis.Table, dt.date, Tables]:
+def planned_cohort(
+    store: Store, spec: CohortSpec, category: str, pool: ibis.Table | None = None
+) -> tuple[ibis.Table, dt.date, Tables]:
     """The analysis rows of `spec` (not yet run), the data's end date and the table lookup
     the cohort's pieces share; `build_cohort` runs them, `polku.engine.distribute` on Spark."""
     as_of = spec.as_of or data_end(store)
     table = functools.cache(store.table)  # each lookup asks the engine for the schema
-    return analysis_rows(table, spec, category, as_of, native=has_native_sha256(store.ibis)), as_of, table
+    native = has_native_sha256(store.ibis)
+    return analysis_rows(table, spec, category, as_of, native=native, pool=pool), as_of, table
+
+
+class CohortBuilder:
+    """Every service's cohort of one analysis (the same controls, windows, seed and date),
+    built once each and on one shared comparison pool.
+
+    Why: the impact, change and other sections all stand on the same per-service cohorts,
+    and most of a cohort's cost is the draw's SHA-256 key for every person at risk on
+    every start day, which does not depend on the service (`polku.cohort.draw.draw_pool`).
+    The pool is computed once, on all services' start days, and kept in the engine while
+    the builder lives; each cohort is the same rows `build_cohort` gives."""
+
+    def __init__(self, store: Store, *, seed: int = 0, as_of: dt.date | None = None, controls_per_participant: int = 5) -> None:
+        self.store = store
+        self.seed, self.controls = seed, controls_per_participant
+        self.as_of = as_of or data_end(store)
+        self._categories: dict[str, str] | None = None
+        self._pool: ibis.Table | None = None
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def spec(self, service_code: str) -> CohortSpec:
+        """The spec every cohort of this builder is built with."""
+        return CohortSpec(service_code, self.controls, seed=self.seed, as_of=self.as_of)
+
+    def cohort(self, service_code: str) -> pd.DataFrame:
+        """The service's cohort (`build_cohort`'s frame), built on first use. The frame is
+        shared: callers copy before changing it."""
+        if service_code not in self._frames:
+            if self._categories is None:
+                self._categories = service_categories(self.store)
+            if service_code not in self._categories:
+                service_categories(self.store, service_code)  # the usage error naming the known codes
+            spec = self.spec(service_code)
+            rows, as_of, table = planned_cohort(self.store, spec, self._categories[service_code], self._shared_pool())
+            self._frames[service_code] = _run_cohort(self.store, rows, table, spec, as_of)
+        return self._frames[service_code]
+
+    def _shared_pool(self) -> ibis.Table:
+        """The draw pool on every service's start days up to the builder's date, cached in
+        the engine (a temporary table on DuckDB) for the builder's life."""
+        if self._pool is None:
+            table = functools.cache(self.store.table)
+            e = table("service_episode")
+            started = e.filter(e.start_date <= self.as_of, e.completion_status != "did_not_start").select(ref_date=e.start_date)
+            self._pool = draw_pool(table, started, self.seed, native=has_native_sha256(self.store.ibis)).cache()
+        return self._pool
 
 
 def finished(frame: pd.DataFrame, service_code: str, as_of: dt.date) -> pd.DataFrame:

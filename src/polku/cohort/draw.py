@@ -117,34 +117,53 @@ comparison people, and the estimate rested on the models' extrapolation from the
 (docs/methods.md section 7)."""
 
 
-def at_risk(table: Tables, starts: ibis.Table, rule: Callable[[Tables, ibis.Table], ibis.Table] | None) -> ibis.Table:
-    """(ref_date, starting, person_id): on each start date, the people registered that day
-    who have not started any service by then (and whom `rule` allows); `starting` is the
-    number of participants starting that day."""
-    dates = starts.group_by("ref_date").aggregate(starting=_.count())
+def start_dates(starts: ibis.Table) -> ibis.Table:
+    """(ref_date, starting): the days participants start, with how many start each day."""
+    return starts.group_by("ref_date").aggregate(starting=_.count())
+
+
+def at_risk(table: Tables, dates: ibis.Table) -> ibis.Table:
+    """(ref_date, person_id, spell_start, current_spell_months, months_unemployed_prev36): on
+    each date of `dates`, the people registered that day who have not started any service
+    by then."""
     r = table("registration_spell")
     open_ = dates.join(r, [r.start_date <= dates.ref_date, r.end_date.isnull() | (r.end_date >= dates.ref_date)])
     rows = open_.select(
         dates.ref_date,
-        dates.starting,
         r.person_id,
         spell_start=r.start_date,
         current_spell_months=r.current_spell_months,
         months_unemployed_prev36=r.months_unemployed_prev36,
     )
-    if rule is not None:
-        rows = rule(table, rows)
     first = first_service(table)
     rows = rows.left_join(first, "person_id").select(rows, first.first_start)
-    return rows.filter(rows.first_start.isnull() | (rows.first_start > rows.ref_date)).select("ref_date", "starting", "person_id")
+    return rows.filter(rows.first_start.isnull() | (rows.first_start > rows.ref_date)).drop("first_start")
 
 
-def comparison_draw(rows: ibis.Table, k: int, seed: int, *, native: bool = True) -> ibis.Table:
-    """The `k` x `starting` at-risk people of each date with the smallest `draw_key`s (ties by
-    person id), as comparison rows shaped like `participants`."""
+def draw_pool(table: Tables, dates: ibis.Table, seed: int, *, native: bool = True) -> ibis.Table:
+    """`at_risk` on `dates` (a table with `ref_date`) with each row's `key` (`draw_key`) and
+    its place `draw` (from 0) among the day's at-risk people in key order (ties by person id).
+
+    The key depends on the person, the day and the seed, never on the service, so one pool
+    on every service's start days serves every service's draw: it is most of a cohort's
+    cost (a SHA-256 per person at risk per day), paid once per analysis instead of once
+    per service."""
+    rows = at_risk(table, dates.select("ref_date").distinct())
     keyed = rows.mutate(key=draw_key_expr(rows.person_id, rows.ref_date, seed, native=native))
-    ranked = keyed.mutate(draw=ibis.row_number().over(group_by="ref_date", order_by=["key", "person_id"]))  # from 0
-    drawn = ranked.filter(ranked.draw < ranked.starting * k)
+    return keyed.mutate(draw=ibis.row_number().over(group_by="ref_date", order_by=["key", "person_id"]))
+
+
+def comparison_draw(
+    table: Tables, starts: ibis.Table, pool: ibis.Table, k: int, rule: Callable[[Tables, ibis.Table], ibis.Table] | None
+) -> ibis.Table:
+    """The `k` x `starting` at-risk people of each of `starts`' days with the smallest
+    `draw_key`s (ties by person id), among those `rule` allows, as comparison rows shaped
+    like `participants`. `pool`: `draw_pool` on (at least) those days, with the same seed."""
+    rows = pool.join(start_dates(starts), "ref_date")
+    if rule is not None:  # the place among the people the rule allows
+        rows = rule(table, rows)
+        rows = rows.mutate(draw=ibis.row_number().over(group_by="ref_date", order_by=["key", "person_id"]))
+    drawn = rows.filter(rows.draw < rows.starting * k)
     return drawn.select(
         "person_id",
         episode_id=ibis.null("string"),

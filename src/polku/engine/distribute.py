@@ -73,7 +73,7 @@ def distributed_groups(groups: list[Group], settings: AnalysisSettings, **views:
     with ExitStack() as stack:
         parts, plans, schema = [], {}, None
         for group in groups:
-            spec = CohortSpec(group.service_code, CONTROLS_PER_PARTICIPANT, seed=settings.seed)
+            spec = CohortSpec(group.service_code, CONTROLS_PER_PARTICIPANT, seed=settings.seed, as_of=settings.as_of)
             rows, end, table = planned_cohort(group.store, spec, categories[group.service_code])
             units = stack.enter_context(rows.cache())
             cohort = cohort_table(table, units, spec, end).mutate(**{GROUP: ibis.literal(group.key)})

@@ -15,6 +15,7 @@ before their own start.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -106,6 +107,7 @@ def service_estimates(
     settings: dict[str, Any] | None = None,
     by_provider: bool = True,
     cohort: pd.DataFrame | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[list[ServiceEstimate], pd.DataFrame]:
     """The service's effect on `outcome` overall, by client group and (unless `by_provider`
     is false) by provider, and the analysis rows they were estimated on: with
@@ -113,12 +115,13 @@ def service_estimates(
     `weight` (the estimate's case weight: the censoring weight, or 1 for every row when the
     doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`.
     `cohort`: the service's cohort already built (`build_cohort`'s frame; on Spark, each
-    service's estimate runs where its cohort's rows are, `polku.engine.distribute`)."""
+    service's estimate runs where its cohort's rows are, `polku.engine.distribute`), else
+    built here on the data up to `as_of` (default: the store's last date)."""
     months = _window(outcome)
     estimator_class(method)  # an unknown method stops before the cohort is built
     settings = {"random_state": seed, **(settings or {})}
     if cohort is None:
-        cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed))
+        cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed, as_of=as_of))
     frame = with_labour_market_terms(cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True))
     design = design_from_frame(frame, "treated", outcome, list(ADJUSTMENT), source=f"cohort {service_code}")
     too_small = size_note(design, MIN_PARTICIPANTS)

@@ -50,3 +50,16 @@ class AnalysisContext:
 
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     computed: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def cohorts(self, store: Any) -> Any:
+        """The run's per-service cohorts (`polku.cohort.build.CohortBuilder`), built once
+        for every section that estimates on them (impact, effects on change, ...)."""
+        if COHORTS not in self.computed:
+            from polku.cohort.build import CohortBuilder
+
+            self.computed[COHORTS] = CohortBuilder(store, seed=self.settings.seed, as_of=self.settings.as_of)
+        return self.computed[COHORTS]
+
+
+COHORTS = "cohorts"
+"""The analysis cache's key for the run's cohorts."""

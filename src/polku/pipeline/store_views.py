@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.cohort.build import data_end, days_after, services_with_episodes, window_days
+from polku.cohort.build import CohortBuilder, data_end, days_after, services_with_episodes, window_days
 from polku.cohort.features import ADJUSTMENT
 from polku.errors import UsageError
 from polku.groups import GROUPS
@@ -470,7 +470,9 @@ def service_view(
 ) -> ServiceView:
     """`service_estimates` and, when the service has an estimate, the views asked for
     (Kaplan-Meier curves only with `kaplan`; the report shows cumulative incidence)."""
-    rows, frame = service_estimates(store, service_code, outcome=outcome, method=method, seed=seed, settings=settings, **options)
+    rows, frame = service_estimates(
+        store, service_code, outcome=outcome, method=method, seed=seed, settings=settings, as_of=as_of, **options
+    )
     result = rows[0].result
     analysis = analysis_rows(frame, result)
     if analysis is None or result.suppressed:
@@ -497,11 +499,17 @@ def service_view(
     return ServiceView(service_code, rows, frame, found, curves, by_group, group_curves)
 
 
-def store_views(store: Store, *, services: list[str] | None = None, **options: Any) -> list[ServiceView]:
+def store_views(
+    store: Store, *, services: list[str] | None = None, cohorts: CohortBuilder | None = None, **options: Any
+) -> list[ServiceView]:
     """`service_view` for every service with participants (or those asked for); none for a
-    store without service episodes."""
+    store without service episodes. `cohorts`: the analysis's shared cohorts (built here
+    when not given, with the options' seed and controls)."""
     codes = services or services_with_episodes(store)
     if not codes:  # an empty store has no data end either
         return []
     as_of = options.pop("as_of", None) or data_end(store)
-    return [service_view(store, code, as_of=as_of, **options) for code in codes]
+    if cohorts is None:
+        controls = options.get("controls_per_participant", 5)
+        cohorts = CohortBuilder(store, seed=options.get("seed", 0), as_of=as_of, controls_per_participant=controls)
+    return [service_view(store, code, as_of=as_of, cohort=cohorts.cohort(code), **options) for code in codes]

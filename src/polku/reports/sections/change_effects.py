@@ -33,7 +33,7 @@ def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """Effects on change per service, item, window and client group; hazard ratios per item."""
     settings = analysis.settings
     return {
-        "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of),
+        "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=analysis.cohorts(store)),
         "change_work": store_work(store, as_of=settings.as_of),
     }
 

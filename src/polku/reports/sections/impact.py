@@ -46,7 +46,9 @@ def analysis_views(store: Store, analysis: AnalysisContext) -> list[ServiceView]
     every section that stores them (impact, cost-benefit)."""
     if VIEWS not in analysis.computed:
         s = analysis.settings
-        analysis.computed[VIEWS] = store_views(store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of)
+        analysis.computed[VIEWS] = store_views(
+            store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of, cohorts=analysis.cohorts(store)
+        )
     return analysis.computed[VIEWS]
 
 
