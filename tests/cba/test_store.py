@@ -76,6 +76,7 @@ def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.Monkey
 def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
     """The area's impact and cost-benefit tables as `polku analyse` computes them, how many
     times the impact views were fitted for them, and the number of services."""
+    from polku.pipeline import store_views as views_module
     from polku.pipeline.settings import AnalysisContext
     from polku.reports import queries
     from polku.reports.compute import ReportStore
@@ -83,9 +84,9 @@ def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
     from polku.reports.sections.cost_benefit import compute_cost_benefit
 
     calls: list[int] = []
-    real = impact.store_views
+    real = views_module.store_views
     mp = pytest.MonkeyPatch()
-    mp.setattr(impact, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
+    mp.setattr(views_module, "store_views", lambda store, **kw: calls.append(1) or real(store, **kw))
     try:
         with open_store(area.store_path, read_only=True) as store:
             report_store, analysis = ReportStore(store.path, store.con), AnalysisContext()

@@ -31,14 +31,13 @@ from polku.impact.refute import negative_control, placebo_treatment
 from polku.impact.survival import cumulative_incidence, kaplan_meier
 from polku.pipeline.by_service import service_estimates
 from polku.pipeline.store_views import (
-    MONTHS,
-    ServiceView,
     analysis_rows,
     att_scores,
     expected_by_group,
     refutation_checks,
     time_to_work,
 )
+from polku.pipeline.views import MONTHS, ServiceView
 from polku.store import Store, open_store
 
 SERVICE = "COACH"
@@ -274,18 +273,18 @@ def test_expected_and_observed_by_group_are_the_estimators(estimate: tuple[list,
 def report(area: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[ServiceView]]:
     """The English report of the area, and the views its impact section computed (for two
     services: coaching, and supported employment, whose small client groups are suppressed)."""
+    from polku.pipeline import store_views as views_module
     from polku.reports import build_report
-    from polku.reports.sections import impact
 
     seen: list[ServiceView] = []
-    original = impact.store_views
+    original = views_module.store_views
 
     def recording(store: Store, **options: Any) -> list[ServiceView]:
         seen.extend(original(store, services=[SERVICE, "IPS"], **options))
         return seen
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(impact, "store_views", recording)
+    mp.setattr(views_module, "store_views", recording)
     try:
         with open_store(area.store_path, read_only=True) as store:
             path = build_report(store, tmp_path_factory.mktemp("impact") / "en.html", lang="en")

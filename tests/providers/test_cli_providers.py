@@ -25,6 +25,7 @@ from polku.providers import compare
 from polku.reports import registry
 from polku.runs.record import analyse
 from polku.store import Store, open_store
+from polku.typed import typed_frame
 
 HEADER = "hetu,birth_year,birth_month,sex,mother_tongue_group,municipality_code,education_level,isced_level,"
 HEADER += "partial_work_ability\n"
@@ -40,7 +41,7 @@ def comparison() -> pd.DataFrame:
             "expected": [50.0, 2.5, 40.0],
         }
     )
-    return compare.typed(compare.rate_providers("COACH", data.set_index("provider_id"), dispersion="none"), compare.COMPARISON)
+    return typed_frame(compare.rate_providers("COACH", data.set_index("provider_id"), dispersion="none"), compare.COMPARISON)
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:

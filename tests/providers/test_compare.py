@@ -14,6 +14,7 @@ import pytest
 
 from polku.providers import compare, monitors
 from polku.providers.release import released_comparison
+from polku.typed import typed_frame
 
 
 def participants(seed: int = 1) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def participants(seed: int = 1) -> pd.DataFrame:
                     "expected": expected[i],
                 }
             )
-    return compare.typed(rows, compare.EXPECTATIONS)
+    return typed_frame(rows, compare.EXPECTATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def mixed_service() -> pd.DataFrame:
                 }
             )
         )
-    return compare.typed(pd.concat(frames, ignore_index=True), compare.EXPECTATIONS)
+    return typed_frame(pd.concat(frames, ignore_index=True), compare.EXPECTATIONS)
 
 
 def test_parking_provider_is_flagged_and_honest_ones_are_not() -> None:

@@ -17,6 +17,7 @@ from polku.providers import compare, monitors
 from polku.reports.blocks import Chart, Table
 from polku.reports.context import ReportContext
 from polku.reports.sections.providers import providers_section
+from polku.typed import typed_frame
 
 
 def results() -> dict[str, pd.DataFrame]:
@@ -24,8 +25,8 @@ def results() -> dict[str, pd.DataFrame]:
         {"participants": [120, 6, 80], "observed": [60.0, 3.0, 30.0], "expected": [50.0, 2.5, 40.0]},
         index=pd.Index(["A", "B", "C"], name="provider_id"),
     )
-    comparison = compare.typed(compare.rate_providers("COACH", per), compare.COMPARISON)
-    monitor = compare.typed(
+    comparison = typed_frame(compare.rate_providers("COACH", per), compare.COMPARISON)
+    monitor = typed_frame(
         [
             {
                 "service_code": "COACH",
@@ -50,12 +51,12 @@ def results() -> dict[str, pd.DataFrame]:
         ],
         monitors.MONITOR,
     )
-    deciles = compare.typed(
+    deciles = typed_frame(
         [{"service_code": "COACH", "provider_id": "A", "decile": 1, "participants": 12, "observed": 3.0, "expected": 2.0,
           "served": 12, "actions": 36, "median_days_to_first_action": 4.0}],
         monitors.DECILES,
     )  # fmt: skip
-    trends = compare.typed(
+    trends = typed_frame(
         [{"service_code": "COACH", "provider_id": "A", "period": "2023", "participants": 120, "observed": 60.0, "expected": 50.0,
           "never_served": 0}],
         monitors.TRENDS,

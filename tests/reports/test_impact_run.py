@@ -132,7 +132,6 @@ def test_render_never_touches_the_store_or_fits(run: Run, monkeypatch: pytest.Mo
 
     for target in ("polku.pipeline.store_views.store_views", "polku.pipeline.by_service.service_estimates"):
         monkeypatch.setattr(target, refuse)
-    monkeypatch.setattr(impact, "store_views", refuse)
     monkeypatch.setattr("polku.cba.store.cost_benefit_of", refuse)
     monkeypatch.setattr(cost_benefit, "cost_benefit_of", refuse)
     monkeypatch.setattr(ReportStore, "table", refuse)
@@ -145,7 +144,7 @@ def test_compute_twice_gives_identical_tables(run: Run, monkeypatch: pytest.Monk
     """Two services (one with estimates, checks and curves), computed afresh twice."""
     from polku.pipeline.store_views import store_views
 
-    monkeypatch.setattr(impact, "store_views", partial(store_views, services=["COACH", "IPS"]))
+    monkeypatch.setattr("polku.pipeline.store_views.store_views", partial(store_views, services=["COACH", "IPS"]))
     first = impact.compute_impact(run.store, AnalysisContext())
     again = AnalysisContext()
     second = {**impact.compute_impact(run.store, again), **cost_benefit.compute_cost_benefit(run.store, again)}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from polku import sdc
 from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence
-from polku.pipeline.store_views import ExpectedRow, GroupCurves, month_day
+from polku.pipeline.views import ExpectedRow, GroupCurves, month_day
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext
 from polku.reports.sections.impact_views import covariate_labeler, overlap_shares, protect_groups
@@ -226,7 +226,7 @@ def test_a_hidden_group_size_hides_expected_and_leaves_the_chart() -> None:
     its partner; showing medium's E beside E / n in the chart would give n (and high) back."""
     import pandas as pd
 
-    from polku.pipeline.store_views import ServiceView
+    from polku.pipeline.views import ServiceView
     from polku.reports.sections.impact_views import expected_blocks
 
     rows = [

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polku.impact.base import Z95
+from polku.impact.results import Z95
 from polku.yamlio import load_yaml
 
 ASSUMPTIONS_FILE = Path(__file__).parent / "assumptions.yaml"

@@ -40,7 +40,7 @@ import pandas as pd
 
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, services_with_episodes, window_days
+from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, cohorts_for, services_with_episodes, window_days
 from polku.cohort.features import with_labour_market_terms
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
@@ -122,9 +122,8 @@ class ItemScale:
 
 def measurements(store: Store) -> pd.DataFrame:
     """Every measurement: person_id (text), instrument, item, value, measured_on."""
-    m = store.table("measurement").select("person_id", "instrument", "item", "value", "measured_on")
-    frame = m.execute()
-    frame["person_id"] = frame["person_id"].astype(str)
+    m = store.table("measurement")
+    frame = m.select(m.person_id.cast("string").name("person_id"), "instrument", "item", "value", "measured_on").execute()
     frame["measured_on"] = pd.to_datetime(frame["measured_on"]).astype("datetime64[us]")
     return frame
 
@@ -287,11 +286,9 @@ def store_effects(
     values = measurements(store)
     scales = shipped_scales()
     codes = services or services_with_episodes(store)
-    if codes and cohorts is None:
-        cohorts = CohortBuilder(store, seed=seed, as_of=as_of)
-    tables = [
-        service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=cohorts.cohort(code) if cohorts else None)[0]
-        for code in codes
-    ]
+    with cohorts_for(store, cohorts, seed=seed, as_of=as_of) as built:
+        tables = [
+            service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=built.cohort(code))[0] for code in codes
+        ]
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
     return typed_frame(frame, EFFECT_COLUMNS)

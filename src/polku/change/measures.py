@@ -30,6 +30,7 @@ from ibis import _
 from polku.change.formulas import RELIABLE
 from polku.change.instrument import Instrument, item_parameters
 from polku.store import Store
+from polku.typed import typed_frame
 
 KEYS = ("person_id", "instrument", "item")
 START_WINDOW = 30
@@ -61,15 +62,6 @@ def mean_sd(n: pd.Series, s: pd.Series, ss: pd.Series) -> tuple[pd.Series, pd.Se
     mean = s / n.where(n > 0)
     var = ((ss - s * s / n.where(n > 0)) / (n - 1).where(n > 1)).clip(lower=0)
     return mean, var.pow(0.5)
-
-
-def typed_frame(rows: pd.DataFrame | list[dict[str, object]], schema: dict[str, str]) -> pd.DataFrame:
-    """Rows with exactly the columns and types of `schema`, so that an empty result keeps
-    its columns and the run's Parquet holds plain types (the rule of
-    polku.reports.frames.typed_frame, which this package may not import: the report
-    imports this package)."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(schema))
-    return frame.loc[:, list(schema)].astype(schema).reset_index(drop=True)
 
 
 def _order_key(m: ibis.Table) -> ibis.Value:

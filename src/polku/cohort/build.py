@@ -51,10 +51,13 @@ another Ibis backend, such as Spark, at national scale; `cohort_table` is the ex
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import numpy as np
@@ -286,16 +289,32 @@ class CohortBuilder:
     Why: the impact, change and other sections all stand on the same per-service cohorts,
     and most of a cohort's cost is the draw's SHA-256 key for every person at risk on
     every start day, which does not depend on the service (`polku.cohort.draw.draw_pool`).
-    The pool is computed once, on all services' start days, and kept in the engine while
-    the builder lives; each cohort is the same rows `build_cohort` gives."""
+    The pool is computed once, on all services' start days, and kept in the engine until
+    `release` (the run calls it when its sections are computed: a cached table left to the
+    garbage collector outlives a closed connection); each cohort is the same rows
+    `build_cohort` gives."""
 
     def __init__(self, store: Store, *, seed: int = 0, as_of: dt.date | None = None, controls_per_participant: int = 5) -> None:
         self.store = store
         self.seed, self.controls = seed, controls_per_participant
-        self.as_of = as_of or data_end(store)
+        self._as_of = as_of
         self._categories: dict[str, str] | None = None
         self._pool: ibis.Table | None = None
         self._frames: dict[str, pd.DataFrame] = {}
+
+    @property
+    def as_of(self) -> dt.date:
+        """The cohorts' date: the one given, else the store's data end, read on first use
+        (a store with no dated rows has none, and a run on it builds no cohort)."""
+        if self._as_of is None:
+            self._as_of = data_end(self.store)
+        return self._as_of
+
+    def release(self) -> None:
+        """Drop the shared pool from the engine; a later cohort computes it again."""
+        if self._pool is not None:
+            self.store.ibis._drop_cached_table(self._pool.get_name())
+            self._pool = None
 
     def spec(self, service_code: str) -> CohortSpec:
         """The spec every cohort of this builder is built with."""
@@ -315,14 +334,35 @@ class CohortBuilder:
         return self._frames[service_code]
 
     def _shared_pool(self) -> ibis.Table:
-        """The draw pool on every service's start days up to the builder's date, cached in
-        the engine (a temporary table on DuckDB) for the builder's life."""
+        """The draw pool on every service's start days up to the builder's date, kept in
+        the engine (a temporary table on DuckDB, a cached view on Spark) until `release` or
+        the connection's end.
+
+        Why not `Table.cache()`: its garbage-collection finalizer drops the table, and when
+        the connection was closed first (a run's store outlives no builder) that drop fails
+        as an unraisable error. The backend's own cache primitives, which `cache()` calls,
+        make the same table with no finalizer."""
         if self._pool is None:
             table = functools.cache(self.store.table)
             e = table("service_episode")
             started = e.filter(e.start_date <= self.as_of, e.completion_status != "did_not_start").select(ref_date=e.start_date)
-            self._pool = draw_pool(table, started, self.seed, native=has_native_sha256(self.store.ibis)).cache()
+            pool = draw_pool(table, started, self.seed, native=has_native_sha256(self.store.ibis))
+            self._pool = self.store.ibis._create_cached_table(f"polku_pool_{uuid.uuid4().hex}", pool)
         return self._pool
+
+
+@contextlib.contextmanager
+def cohorts_for(store: Store, given: CohortBuilder | None, **options: Any) -> Iterator[CohortBuilder]:
+    """The run's cohorts `given`, or a builder made with `options` for this call alone and
+    released when it ends (a caller outside a run, such as `polku change` or a test)."""
+    if given is not None:
+        yield given
+        return
+    builder = CohortBuilder(store, **options)
+    try:
+        yield builder
+    finally:
+        builder.release()
 
 
 def finished(frame: pd.DataFrame, service_code: str, as_of: dt.date) -> pd.DataFrame:

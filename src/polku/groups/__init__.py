@@ -8,6 +8,18 @@ finds the person-dates groups are decided on, `assign` groups them, `tables` mak
 run's `groups_*` tables, `record` and `text` show them.
 """
 
-from polku.groups.potential import GROUPS, HIGH, LOW, potential_groups
+from typing import Any
+
+from polku.groups.bands import GROUPS, HIGH, LOW
+
+
+def __getattr__(name: str) -> Any:
+    """`potential_groups` on first use: naming the bands must not load the model's libraries."""
+    if name == "potential_groups":
+        from polku.groups.potential import potential_groups
+
+        return potential_groups
+    raise AttributeError(f"module 'polku.groups' has no attribute {name!r}")
+
 
 __all__ = ["GROUPS", "HIGH", "LOW", "potential_groups"]

@@ -17,9 +17,7 @@ import pandas as pd
 from polku.cohort.features import ADJUSTMENT
 from polku.cohort.measures import window_days
 from polku.groups.config import GroupConfig, assign
-from polku.groups.potential import potential_groups
 from polku.groups.rows import EPISODE, variables
-from polku.impact.design import covariate_matrix
 
 RULE, SEED_MODEL = "rule", "seed_model"
 GROUPINGS = (RULE, SEED_MODEL)
@@ -46,6 +44,9 @@ def seed_model_bands(frame: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, np
     """(chance of work within 12 months without a service, band) for every row."""
     if frame.empty:
         return np.zeros(0), np.zeros(0, dtype=object)
+    from polku.groups.potential import potential_groups  # the model's libraries, only when it is fitted
+    from polku.impact.design import covariate_matrix
+
     X, _ = covariate_matrix(frame, list(ADJUSTMENT), "client groups")
     people = frame["person_id"].astype(str).to_numpy()
     return potential_groups(X, ~reference_rows(frame), employed_12m(frame), seed=seed, clusters=people)

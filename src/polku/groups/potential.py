@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from polku.groups.bands import GROUPS, HIGH, LOW
 from polku.impact.expected_model import make_model, predict
 from polku.impact.propensity import cross_fit_outcome, fit_weighted, folds
 
-HIGH = 0.55
-LOW = 0.30
-GROUPS = ("high", "medium", "low")
+__all__ = ["GROUPS", "HIGH", "LOW", "potential_groups"]
 
 
 def potential_groups(

@@ -12,30 +12,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from polku.cohort.measures import window_days
 from polku.groups.assign import GROUPINGS, employed_12m
+from polku.groups.bands import HIGH, LOW
 from polku.groups.config import GroupConfig
-from polku.groups.potential import HIGH, LOW
 from polku.groups.rows import CHECKPOINTS, at
+from polku.typed import typed_frame
 
 LEFT = "left"
 """The transition column of spells no longer open on the checkpoint."""
 EDUCATION = ("basic", "upper_secondary", "tertiary")
 PAYERS = ("kela", "unemployment_fund", "none")
 COLUMN = {"rule": "rule_group", "seed_model": "seed_model_group"}
-
-
-def typed_frame(rows: Sequence[Mapping[str, Any]], schema: dict[str, str]) -> pd.DataFrame:
-    """Rows as a table with exactly the columns and types of `schema`, also when empty (the
-    run's tables must keep their shape; `polku.reports.frames` cannot be imported here,
-    as the report imports the groups)."""
-    return pd.DataFrame(rows, columns=list(schema)).astype(schema).reset_index(drop=True)
 
 
 PROFILE = {

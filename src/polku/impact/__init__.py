@@ -10,14 +10,37 @@ with a 95 % interval and its diagnostics (see docs/methods.md). The estimates ov
 store (cohorts, client groups, curves) are in `polku.pipeline`.
 """
 
-from polku.impact.base import Estimator, ImpactEstimator
-from polku.impact.calibration import EntropyBalancing
-from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
-from polku.impact.expected import ExpectedVersusObserved
-from polku.impact.matching import Matching
-from polku.impact.registry import DEFAULT_METHOD, ESTIMATORS, estimator_class, make_estimator
-from polku.impact.results import BalanceRow, EffectEstimate, Overlap
-from polku.impact.weighting import AIPW, IPW
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "Estimator": "base",
+    "ImpactEstimator": "base",
+    "EntropyBalancing": "calibration",
+    "MIN_PARTICIPANTS": "design",
+    "Design": "design",
+    "design_from_frame": "design",
+    "ExpectedVersusObserved": "expected",
+    "Matching": "matching",
+    "DEFAULT_METHOD": "registry",
+    "ESTIMATORS": "registry",
+    "estimator_class": "registry",
+    "make_estimator": "registry",
+    "BalanceRow": "results",
+    "EffectEstimate": "results",
+    "Overlap": "results",
+    "AIPW": "weighting",
+    "IPW": "weighting",
+}
+"""Where each public name lives. Loaded on first use: reading a run's results (the report,
+the web) needs `polku.impact.results` but never the estimators and scikit-learn."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'polku.impact' has no attribute {name!r}")
+    return getattr(import_module(f"polku.impact.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "AIPW",

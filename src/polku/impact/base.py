@@ -42,9 +42,8 @@ from polku.errors import UsageError
 from polku.impact.balance import balance_table, overlap
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_arrays, naive_difference, size_note
 from polku.impact.propensity import trimming_mask
-from polku.impact.results import EffectEstimate
+from polku.impact.results import Z95, EffectEstimate
 
-Z95 = 1.959963984540054
 ESTIMANDS = ("att", "ate")
 
 

@@ -19,27 +19,14 @@ settings, unfitted) on the altered design and never refits the estimate itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import clone
 
 from polku.impact.base import Estimator
 from polku.impact.design import Design, is_binary
-from polku.impact.results import EffectEstimate
-
-
-@dataclass(frozen=True)
-class Refutation:
-    """One check: the new estimate beside the original (the estimate checked), and whether it passed."""
-
-    check: str
-    original: float | None
-    new: float | None
-    ci_low: float | None
-    ci_high: float | None
-    passed: bool
-    note: str
+from polku.impact.results import EffectEstimate, Refutation
 
 
 def _rr_e_value(rr: float) -> float:

@@ -12,6 +12,11 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
+Z95 = 1.959963984540054
+"""The standard normal's 97.5 % quantile: every 95 % interval of Polku is estimate +- Z95 x SE."""
+
 
 @dataclass(frozen=True)
 class BalanceRow:
@@ -122,3 +127,36 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class Refutation:
+    """One check: the new estimate beside the original (the estimate checked), and whether it passed."""
+
+    check: str
+    original: float | None
+    new: float | None
+    ci_low: float | None
+    ci_high: float | None
+    passed: bool
+    note: str
+
+
+WORK, OTHER_EXIT, CENSORED = 1, 2, 0
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A step curve over days with its pointwise 95 % band."""
+
+    label: str
+    days: np.ndarray
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: float
+
+    def at(self, day: float) -> float:
+        """The curve's value on `day` (the last step at or before it)."""
+        index = int(np.searchsorted(self.days, day, side="right")) - 1
+        return float(self.value[max(index, 0)])

@@ -21,29 +21,12 @@ assumptions as the weighting estimators).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-WORK, OTHER_EXIT, CENSORED = 1, 2, 0
+from polku.impact.results import CENSORED, OTHER_EXIT, WORK, Curve
 
-
-@dataclass(frozen=True)
-class Curve:
-    """A step curve over days with its pointwise 95 % band."""
-
-    label: str
-    days: np.ndarray
-    value: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    n: float
-
-    def at(self, day: float) -> float:
-        """The curve's value on `day` (the last step at or before it)."""
-        index = int(np.searchsorted(self.days, day, side="right")) - 1
-        return float(self.value[max(index, 0)])
+__all__ = ["CENSORED", "OTHER_EXIT", "WORK", "Curve", "cumulative_incidence", "kaplan_meier", "untie"]
 
 
 def kaplan_meier(duration: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, label: str = "") -> Curve:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from polku.errors import ValidationFailed
+from polku.groups.bands import GROUPS as BANDS
 from polku.groups.config import GroupConfig, configured_path
-from polku.groups.potential import GROUPS as BANDS
 from polku.yamlio import read_mapping_file
 
 ANY = "any"

@@ -16,7 +16,7 @@ before their own start.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,30 +32,10 @@ from polku.impact.calibration import InfeasibleBalance
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame, size_note
 from polku.impact.registry import DEFAULT_METHOD, estimator_class, make_estimator
 from polku.impact.results import EffectEstimate
+from polku.pipeline.views import ServiceEstimate
 from polku.store.connection import Store
 
 OUTCOMES = ("employed", "employed_hours", "days_employed", "earnings", "exit_education", "exit_out_of_labour_force")
-
-
-@dataclass(frozen=True)
-class ServiceEstimate:
-    """One row of the effects table."""
-
-    level: str  # service | service_group | service_provider
-    service_code: str
-    client_group: str | None
-    provider_id: str | None
-    outcome: str
-    result: EffectEstimate
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "service_code": self.service_code,
-            "client_group": self.client_group,
-            "provider_id": self.provider_id,
-            "outcome": self.outcome,
-        } | self.result.to_dict()
 
 
 def augments(outcome: str, method: str) -> bool:

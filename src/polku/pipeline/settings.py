@@ -60,6 +60,13 @@ class AnalysisContext:
             self.computed[COHORTS] = CohortBuilder(store, seed=self.settings.seed, as_of=self.settings.as_of)
         return self.computed[COHORTS]
 
+    def release(self) -> None:
+        """Free what the run keeps in the engine (the cohorts' shared pool); the computed
+        tables stay."""
+        builder = self.computed.get(COHORTS)
+        if builder is not None:
+            builder.release()
+
 
 COHORTS = "cohorts"
 """The analysis cache's key for the run's cohorts."""

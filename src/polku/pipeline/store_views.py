@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.cohort.build import CohortBuilder, data_end, days_after, services_with_episodes, window_days
+from polku.cohort.build import CohortBuilder, cohorts_for, data_end, days_after, services_with_episodes
 from polku.cohort.features import ADJUSTMENT
 from polku.errors import UsageError
 from polku.groups import GROUPS
@@ -51,16 +51,14 @@ from polku.impact.base import Z95
 from polku.impact.design import MIN_PARTICIPANTS, Design, count_note, covariate_matrix, is_binary
 from polku.impact.expected_model import make_model
 from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
-from polku.impact.refute import Refutation, e_value, negative_control, outcome_sd, placebo_treatment
+from polku.impact.refute import e_value, negative_control, outcome_sd, placebo_treatment
 from polku.impact.registry import DEFAULT_METHOD, make_estimator
 from polku.impact.results import EffectEstimate
-from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, Curve, cumulative_incidence, kaplan_meier
+from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier
 from polku.impact.weighting import _att_weights
-from polku.pipeline.by_service import ServiceEstimate, augmented_column, service_estimates
+from polku.pipeline.by_service import augmented_column, service_estimates
+from polku.pipeline.views import Checks, ExpectedRow, GroupCurves, ServiceView, SurvivalView
 from polku.store.connection import Store
-
-MONTHS = (3, 6, 12, 24)
-"""Months at which curves are read (the cohort's windows)."""
 
 NEGATIVE_CONTROL = "employed_before_12m"
 
@@ -113,15 +111,6 @@ def att_scores(analysis: Analysis, seed: int = 0, n_folds: int = 5) -> np.ndarra
 # --- refutation checks -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Checks:
-    """A service's refutation checks."""
-
-    negative_control: Refutation
-    placebo: Refutation
-    e_value: dict[str, float]
-
-
 def refutation_checks(
     analysis: Analysis,
     outcome: str,
@@ -162,107 +151,6 @@ def time_to_work(frame: pd.DataFrame, as_of: dt.date, horizon_days: int = 730) -
     event = np.where(first <= censor, np.where(job <= other, WORK, OTHER_EXIT), CENSORED)
     duration = np.where(event == CENSORED, censor, first)
     return pd.DataFrame({"duration": np.maximum(duration, 0.0), "event": event}, index=frame.index)
-
-
-@dataclass(frozen=True)
-class GroupCurves:
-    """One group's curves and the unweighted rows behind them (for disclosure control)."""
-
-    label: str
-    incidence: Curve
-    still_without: Curve | None  # Kaplan-Meier, when asked for
-    duration: np.ndarray = field(repr=False)
-    event: np.ndarray = field(repr=False)
-    effective_n: float  # Kish's effective size of the (weighted) rows
-
-    @property
-    def n(self) -> int:
-        return len(self.duration)
-
-    def at_risk(self, day: float) -> int:
-        """Rows still without an event and followed on `day`."""
-        return int((self.duration >= day).sum())
-
-    def events_by(self, day: float) -> int:
-        """Rows whose first work came on or before `day` (unweighted)."""
-        return int(((self.event == WORK) & (self.duration <= day)).sum())
-
-    def censored_before(self, day: float) -> int:
-        return int(((self.event == CENSORED) & (self.duration < day)).sum())
-
-    def read(self, day: float) -> tuple[float, float, float]:
-        """The share in work by `day` with its 95 % band (Aalen-Johansen)."""
-        return (
-            self.incidence.at(day),
-            _read(self.incidence.low, self.incidence, day),
-            _read(self.incidence.high, self.incidence, day),
-        )
-
-    def summary(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
-        """JSON-ready values at `months` (NaN, e.g. a band where nobody is at risk, as None)."""
-        days = {m: month_day(m) for m in months}
-        return {
-            "n": self.n,
-            "effective_n": self.effective_n,
-            "cumulative_incidence": {str(m): _finite(self.incidence.at(d)) for m, d in days.items()},
-            "ci_low": {str(m): _finite(_read(self.incidence.low, self.incidence, d)) for m, d in days.items()},
-            "ci_high": {str(m): _finite(_read(self.incidence.high, self.incidence, d)) for m, d in days.items()},
-            "employed_ignoring_competing_exits": None
-            if self.still_without is None
-            else {str(m): _finite(1.0 - self.still_without.at(d)) for m, d in days.items()},
-            "at_risk": {str(m): self.at_risk(d) for m, d in days.items()},
-            "events": {str(m): self.events_by(d) for m, d in days.items()},
-            "censored_before": {str(m): self.censored_before(d) for m, d in days.items()},
-        }
-
-
-def month_day(months: int) -> int:
-    """The last day of a window of `months` (days 0 .. window - 1), so that the share in
-    work by then matches the window outcome `employed_{months}m`."""
-    return window_days(months) - 1
-
-
-def _finite(value: float) -> float | None:
-    return value if np.isfinite(value) else None
-
-
-def _read(values: np.ndarray, curve: Curve, day: float) -> float:
-    index = int(np.searchsorted(curve.days, day, side="right")) - 1
-    return float(values[max(index, 0)])
-
-
-@dataclass(frozen=True)
-class SurvivalView:
-    """Time to open-market work for a service's participants and its weighted comparison group."""
-
-    service_code: str
-    as_of: dt.date
-    participants: GroupCurves
-    comparison: GroupCurves
-    n_trimmed: int
-    horizon_days: int
-    client_group: str | None = None  # None: all the service's rows
-
-    def to_dict(self, months: tuple[int, ...] = MONTHS) -> dict[str, Any]:
-        part, comp = self.participants.summary(months), self.comparison.summary(months)
-        difference = {
-            m: None
-            if part["cumulative_incidence"][m] is None or comp["cumulative_incidence"][m] is None
-            else part["cumulative_incidence"][m] - comp["cumulative_incidence"][m]
-            for m in part["cumulative_incidence"]
-        }
-        return {
-            "service_code": self.service_code,
-            "client_group": self.client_group,
-            "as_of": self.as_of.isoformat(),
-            "months": list(months),
-            "day_of_month": {str(m): month_day(m) for m in months},
-            "horizon_days": self.horizon_days,
-            "n_trimmed": self.n_trimmed,
-            "participants": part,
-            "comparison": comp,
-            "difference": difference,
-        }
 
 
 def _curves(label: str, duration: np.ndarray, event: np.ndarray, weights: np.ndarray | None, kaplan: bool) -> GroupCurves:
@@ -319,34 +207,6 @@ def survival_views(
 
 
 # --- expected versus observed by client group --------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExpectedRow:
-    """Observed and expected employment of one client group's participants (None: all).
-
-    `observed` is always filled (disclosure control needs it); `expected` and the interval
-    are None when the group has too few participants for an estimate (`note` says so)."""
-
-    client_group: str | None
-    n: int
-    observed: float | None = None
-    expected: float | None = None
-    ci_low: float | None = None  # interval of O - E (this cohort's additional employments)
-    ci_high: float | None = None
-    note: str = ""
-
-    @property
-    def suppressed(self) -> bool:
-        return self.expected is None
-
-    @property
-    def additional(self) -> float | None:
-        return None if self.expected is None or self.observed is None else self.observed - self.expected
-
-    @property
-    def ratio(self) -> float | None:
-        return None if not self.expected or self.observed is None else self.observed / self.expected
 
 
 @dataclass(frozen=True)
@@ -436,23 +296,6 @@ def expected_by_group(
 # --- one service, everything ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ServiceView:
-    """A service's estimates over the store with what the report shows beside them."""
-
-    service_code: str
-    rows: list[ServiceEstimate]
-    frame: pd.DataFrame = field(repr=False)
-    checks: Checks | None = None
-    survival: SurvivalView | None = None
-    expected: list[ExpectedRow] = field(default_factory=list)
-    group_survival: list[SurvivalView] = field(default_factory=list)
-
-    @property
-    def overall(self) -> ServiceEstimate:
-        return self.rows[0]
-
-
 def service_view(
     store: Store,
     service_code: str,
@@ -509,7 +352,6 @@ def store_views(
     if not codes:  # an empty store has no data end either
         return []
     as_of = options.pop("as_of", None) or data_end(store)
-    if cohorts is None:
-        controls = options.get("controls_per_participant", 5)
-        cohorts = CohortBuilder(store, seed=options.get("seed", 0), as_of=as_of, controls_per_participant=controls)
-    return [service_view(store, code, as_of=as_of, cohort=cohorts.cohort(code), **options) for code in codes]
+    controls = options.get("controls_per_participant", 5)
+    with cohorts_for(store, cohorts, seed=options.get("seed", 0), as_of=as_of, controls_per_participant=controls) as built:
+        return [service_view(store, code, as_of=as_of, cohort=built.cohort(code), **options) for code in codes]

@@ -30,6 +30,7 @@ from polku.impact.design import is_binary
 from polku.pipeline.by_service import augmented_column
 from polku.pipeline.store_views import ServiceView, analysis_rows, expected_model_fit
 from polku.providers import funnel
+from polku.typed import typed_frame
 
 RATE_AT = 0.998
 DISPERSION = "additive"
@@ -76,24 +77,18 @@ COMPARISON: dict[str, str] = {
 E; *_998 the 99.8 % ones; rating from the `rate_at` limits. naive_*: the same for O/n."""
 
 
-def typed(rows: list[dict[str, Any]] | pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
-    """Exactly `schema`'s columns and types (an empty frame too), for Parquet round trips."""
-    data = pd.DataFrame(rows, columns=list(schema)) if isinstance(rows, list) else rows[list(schema)].copy()
-    return data.astype(schema) if len(data) else pd.DataFrame({c: pd.Series(dtype=t) for c, t in schema.items()})
-
-
 def expectations(view: ServiceView, outcome: str, seed: int = 0) -> pd.DataFrame:
     """The service's participants with their outcome and seed-model chance p_i (none when
     the service has no estimate or the outcome is not 0/1)."""
     result = view.overall.result
     analysis = analysis_rows(view.frame, result) if "weight" in view.frame else None
     if analysis is None or result.suppressed:
-        return typed([], EXPECTATIONS)
+        return typed_frame([], EXPECTATIONS)
     if augmented_column(outcome) in view.frame:
         analysis = analysis_rows(view.frame, result, "censoring_weight") or analysis
     y = analysis.outcome(outcome)
     if not is_binary(y) or not analysis.t.any() or analysis.t.all():
-        return typed([], EXPECTATIONS)
+        return typed_frame([], EXPECTATIONS)
     p = expected_model_fit(analysis, y, seed).expected
     rows = analysis.frame.loc[analysis.t]
     data = pd.DataFrame(
@@ -107,7 +102,7 @@ def expectations(view: ServiceView, outcome: str, seed: int = 0) -> pd.DataFrame
             "expected": p,
         }
     )
-    return typed(data, EXPECTATIONS)
+    return typed_frame(data, EXPECTATIONS)
 
 
 def _funnel_columns(
@@ -180,4 +175,4 @@ def comparison(expected: pd.DataFrame, *, dispersion: str = DISPERSION, rate_at:
     rows: list[dict[str, Any]] = []
     for _, part in expected.groupby("service_code", sort=True):
         rows += _service_rows(part, dispersion, rate_at)
-    return typed(rows, COMPARISON)
+    return typed_frame(rows, COMPARISON)

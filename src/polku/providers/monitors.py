@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from polku.providers.compare import typed
 from polku.store import Store
+from polku.typed import typed_frame
 
 ACTIVITY: tuple[tuple[str, str], ...] = (("measurement", "measured_on"), ("goal", "set_on"))
 """(table, date column) of every kind of recorded action."""
@@ -98,7 +98,7 @@ def activity_sources() -> list[tuple[str, str]]:
 def activity(store: Store, expected: pd.DataFrame, as_of: Any) -> pd.DataFrame:
     """Actions during each participant's episode and the days from its start to the first."""
     if expected.empty:
-        return typed([], ACTIVITY_COLUMNS)
+        return typed_frame([], ACTIVITY_COLUMNS)
     episodes = store.table("service_episode").select("episode_id", "person_id", "start_date", "end_date")
     wanted = ibis.memtable(pd.DataFrame({"episode_id": expected["episode_id"].astype(str).unique()}))
     episodes = episodes.join(wanted, "episode_id")
@@ -111,7 +111,7 @@ def activity(store: Store, expected: pd.DataFrame, as_of: Any) -> pd.DataFrame:
     actions = ibis.union(*parts).group_by("episode_id").aggregate(actions=ibis._.count(), first=ibis._.days.min())
     frame = actions.execute()
     frame = expected[["episode_id"]].drop_duplicates().merge(frame, on="episode_id", how="left")
-    return typed(
+    return typed_frame(
         pd.DataFrame(
             {
                 "episode_id": frame["episode_id"].astype(str),
@@ -136,7 +136,7 @@ def with_deciles(expected: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:
 def deciles(data: pd.DataFrame) -> pd.DataFrame:
     """Per service, provider and decile: outcomes and activity (`DECILES`)."""
     if data.empty:
-        return typed([], DECILES)
+        return typed_frame([], DECILES)
     grouped = data.assign(served=data["actions"] > 0).groupby(["service_code", "provider_id", "decile"], sort=True)
     out = grouped.agg(
         participants=("observed", "size"),
@@ -146,13 +146,13 @@ def deciles(data: pd.DataFrame) -> pd.DataFrame:
         actions=("actions", "sum"),
         median_days_to_first_action=("days_to_first_action", "median"),
     ).reset_index()
-    return typed(out, DECILES)
+    return typed_frame(out, DECILES)
 
 
 def trends(data: pd.DataFrame) -> pd.DataFrame:
     """Per service, provider and contract period (calendar year of the start)."""
     if data.empty:
-        return typed([], TRENDS)
+        return typed_frame([], TRENDS)
     data = data.assign(period=pd.to_datetime(data["start_date"]).dt.year.astype(str), never=data["actions"] == 0)
     out = (
         data.groupby(["service_code", "provider_id", "period"], sort=True)
@@ -164,7 +164,7 @@ def trends(data: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    return typed(out, TRENDS)
+    return typed_frame(out, TRENDS)
 
 
 def referrals(store: Store) -> pd.DataFrame:
@@ -196,7 +196,7 @@ def monitor(data: pd.DataFrame, referred: pd.DataFrame) -> pd.DataFrame:
     creaming (refused referrals, mean p_i of accepted clients), each flagged only when it
     stands out from the service's other providers by more than chance (`_unusual`)."""
     if data.empty:
-        return typed([], MONITOR)
+        return typed_frame([], MONITOR)
     low = data["decile"] <= LOW_DECILES
     data = data.assign(never=data["actions"] == 0, low=low, low_never=(data["actions"] == 0) & low)
     per = (
@@ -235,4 +235,4 @@ def monitor(data: pd.DataFrame, referred: pd.DataFrame) -> pd.DataFrame:
                     "creaming_flag": bool(creaming),
                 }
             )
-    return typed(rows, MONITOR)
+    return typed_frame(rows, MONITOR)

@@ -18,6 +18,7 @@ from polku.cohort.build import data_end, services_with_episodes
 from polku.pipeline.store_views import ServiceView, service_view
 from polku.providers import compare, monitors
 from polku.store import Store
+from polku.typed import typed_frame
 
 TABLES = {
     "providers_comparison": compare.COMPARISON,
@@ -32,7 +33,7 @@ def participant_rows(views: Sequence[ServiceView], outcome: str, seed: int) -> p
     parts = [compare.expectations(view, outcome, seed) for view in views]
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return compare.typed([], compare.EXPECTATIONS)
+        return typed_frame([], compare.EXPECTATIONS)
     data = pd.concat(parts, ignore_index=True)
     return data[data["provider_id"].notna() & (data["provider_id"] != "None")].reset_index(drop=True)
 
@@ -43,7 +44,7 @@ def provider_tables(
     """The four providers_* tables of a run."""
     data = participant_rows(views, outcome, seed)
     if data.empty:  # no service with an estimate (or an empty store, which has no data end either)
-        return {name: compare.typed([], schema) for name, schema in TABLES.items()}
+        return {name: typed_frame([], schema) for name, schema in TABLES.items()}
     end = as_of or data_end(store)
     acts = monitors.activity(store, data, end)
     decided = monitors.with_deciles(data, acts)

@@ -41,9 +41,12 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
     if not isinstance(store, ReportStore):
         store = store.shared_as(ReportStore)
     tables: dict[str, pd.DataFrame] = header.compute_header(store)
-    for section in sections():
-        for name, frame in section.compute(store, analysis).items():
-            if name in tables:
-                raise ValueError(f"report table {name!r} is computed by two sections")
-            tables[name] = frame
+    try:
+        for section in sections():
+            for name, frame in section.compute(store, analysis).items():
+                if name in tables:
+                    raise ValueError(f"report table {name!r} is computed by two sections")
+                tables[name] = frame
+    finally:
+        analysis.release()
     return tables

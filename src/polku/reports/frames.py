@@ -8,12 +8,15 @@ section builds its tables with these helpers instead of converting dicts by hand
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TypeVar
 
 import pandas as pd
 
 from polku.errors import PolkuError
+from polku.typed import typed_frame
+
+__all__ = ["COUNT", "count_frame", "counts_of", "pairs_of", "table", "typed_frame"]
 
 COUNT = "count"
 """The column of counts in a count table; every other column is part of the key."""
@@ -43,16 +46,6 @@ def pairs_of(frame: pd.DataFrame) -> dict[tuple[str, str], int]:
     """A two-key count table back as {(row key, column key): count}."""
     first, second = [c for c in frame.columns if c != COUNT]
     return {(str(a), str(b)): int(n) for a, b, n in zip(frame[first], frame[second], frame[COUNT])}
-
-
-def typed_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
-    """Rows as a table with exactly the columns of `schema` (name -> dtype), in its order.
-
-    Why: an empty result must still have its columns and types, and a query engine's
-    integer or text types must not leak into the run (`object` holds text or None).
-    """
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(schema))
-    return frame.loc[:, list(schema)].astype(dict(schema)).reset_index(drop=True)
 
 
 def table(results: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:

@@ -206,7 +206,7 @@ TABLE_MONTHS = (3, 6, 12, 24)
 
 
 def _month_day(month: int) -> int:
-    from polku.pipeline.store_views import month_day
+    from polku.pipeline.views import month_day
 
     return month_day(month)
 

@@ -25,7 +25,7 @@ from polku.cba.analysis import CostBenefit, MonteCarlo
 from polku.cba.store import ServiceCostBenefit, cost_benefit_of
 from polku.errors import PolkuError
 from polku.pipeline.settings import AnalysisContext
-from polku.pipeline.store_views import ServiceView
+from polku.pipeline.views import ServiceView
 from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data
 from polku.reports.charts import forest_chart, tornado_chart
 from polku.reports.context import ReportContext

@@ -22,9 +22,8 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
-from polku.pipeline.by_service import ServiceEstimate
 from polku.pipeline.settings import AnalysisContext
-from polku.pipeline.store_views import ServiceView, store_views
+from polku.pipeline.views import ServiceEstimate, ServiceView
 from polku.reports.blocks import Block, Chart, Labeler, Note, Table, no_data, sdc_note
 from polku.reports.charts import forest_chart
 from polku.reports.context import ReportContext
@@ -45,6 +44,8 @@ def analysis_views(store: Store, analysis: AnalysisContext) -> list[ServiceView]
     """The services' estimates and views under the run's settings, fitted once per run for
     every section that stores them (impact, cost-benefit)."""
     if VIEWS not in analysis.computed:
+        from polku.pipeline.store_views import store_views  # the estimators: only when a run is computed
+
         s = analysis.settings
         analysis.computed[VIEWS] = store_views(
             store, outcome=s.outcome, method=s.method, seed=s.seed, as_of=s.as_of, cohorts=analysis.cohorts(store)

@@ -26,10 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from polku.impact.refute import Refutation
-from polku.impact.results import BalanceRow, EffectEstimate, Overlap
-from polku.pipeline.by_service import ServiceEstimate
-from polku.pipeline.store_views import Checks, ExpectedRow, ServiceView, month_day
+from polku.impact.results import BalanceRow, EffectEstimate, Overlap, Refutation
+from polku.pipeline.views import Checks, ExpectedRow, ServiceEstimate, ServiceView, month_day
 from polku.sdc.records import CURVE_MONTHS
 from polku.store import Store
 

@@ -24,7 +24,7 @@ from collections.abc import Set as AbstractSet
 
 from polku import sdc
 from polku.i18n import catalog
-from polku.pipeline.store_views import MONTHS, ExpectedRow
+from polku.pipeline.views import MONTHS, ExpectedRow
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, sdc_note
 from polku.reports.charts import curve_panels, expected_panels, love_plot, overlap_plot
 from polku.reports.context import ReportContext

@@ -19,7 +19,7 @@ import pandas as pd
 
 from polku import sdc
 from polku.pipeline.settings import AnalysisContext
-from polku.pipeline.store_views import Checks
+from polku.pipeline.views import Checks
 from polku.reports.blocks import Block, Note, Table, no_data
 from polku.reports.context import ReportContext
 from polku.reports.plain import months_of, plain_words
