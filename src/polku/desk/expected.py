@@ -30,13 +30,11 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from polku.cohort.build import data_end
 from polku.desk.features import Tables, design_terms, features, matrix, term_values
 from polku.errors import UsageError
 from polku.groups import HIGH, LOW
-from polku.impact.expected_model import held_out_quality, make_model
 from polku.store import Store
 
 TERMS_TABLE = "desk_expected_terms"
@@ -149,6 +147,10 @@ def fit_terms(rows: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
     """The terms, covariance and quality tables of the logistic seed model on the reference rows."""
     names = design_terms(rows)
     X, y = matrix(rows, names), rows["employed"].to_numpy(dtype=float)
+    from sklearn.base import clone  # the web applies stored terms and never needs scikit-learn
+
+    from polku.impact.expected_model import held_out_quality, make_model
+
     terms = _coefficients(clone(make_model("logistic", True, seed)).fit(X, y), names)
     quality = held_out_quality(X, y, "logistic", seed)
     dates = pd.to_datetime(rows["ref_date"])

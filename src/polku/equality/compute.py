@@ -30,6 +30,7 @@ import pandas as pd
 
 from polku import settings
 from polku.cohort.build import COVARIATES, data_end
+from polku.equality.record import SCHEMAS
 from polku.equality.significance import calibration, mantel_haenszel
 from polku.errors import ConfigurationError, PolkuError
 from polku.impact.design import MIN_PARTICIPANTS
@@ -43,26 +44,6 @@ AGE_BANDS = ((0, 25, "under 25"), (25, 30, "25-29"), (30, 55, "30-54"), (55, 200
 """Statistics Finland's bands for young and older job seekers (under 25, 55 and over)."""
 SERVED_WITHIN = 90
 OUTCOME = "employed_12m"
-TEST_COLUMNS = {"observed": "float64", "expected": "float64", "variance": "float64"}
-SCHEMAS: dict[str, dict[str, str]] = {
-    "equality_allocation": {
-        "attribute": "object",
-        "level": "object",
-        "service_code": "object",
-        "people": "int64",
-        **TEST_COLUMNS,
-    },
-    "equality_time": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS, "median_days": "float64"},
-    "equality_outcomes": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
-    "equality_calibration": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
-    "equality_effects": {
-        "attribute": "object",
-        "level": "object",
-        "service_code": "object",
-        "people": "int64",
-        **{f"{side}_{k}": "float64" for side in ("group", "rest") for k in ("estimate", "se", "lower", "upper")},
-    },
-}
 
 
 def attributes() -> tuple[str, ...]:

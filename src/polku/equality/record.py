@@ -20,6 +20,28 @@ import pandas as pd
 from polku.equality.significance import ALPHA, Test, difference, holm
 from polku.sdc.payments import release_rows
 
+TEST_COLUMNS = {"observed": "float64", "expected": "float64", "variance": "float64"}
+SCHEMAS: dict[str, dict[str, str]] = {
+    "equality_allocation": {
+        "attribute": "object",
+        "level": "object",
+        "service_code": "object",
+        "people": "int64",
+        **TEST_COLUMNS,
+    },
+    "equality_time": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS, "median_days": "float64"},
+    "equality_outcomes": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
+    "equality_calibration": {"attribute": "object", "level": "object", "people": "int64", **TEST_COLUMNS},
+    "equality_effects": {
+        "attribute": "object",
+        "level": "object",
+        "service_code": "object",
+        "people": "int64",
+        **{f"{side}_{k}": "float64" for side in ("group", "rest") for k in ("estimate", "se", "lower", "upper")},
+    },
+}
+"""The tables `polku.equality.compute.equality_tables` stores in a run, with their columns' dtypes."""
+
 MEASURES = ("allocation", "time", "outcomes", "calibration", "effects")
 TESTED = ("observed", "expected", "variance")
 

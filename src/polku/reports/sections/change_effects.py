@@ -15,9 +15,7 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
-from polku.change.effects import store_effects
 from polku.change.record import effects_record
-from polku.change.work import store_work
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
 from polku.reports.context import ReportContext
@@ -31,6 +29,9 @@ TABLES = ("change_effects", "change_work")
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """Effects on change per service, item, window and client group; hazard ratios per item."""
+    from polku.change.effects import store_effects  # the estimators load only when a run is computed
+    from polku.change.work import store_work
+
     settings = analysis.settings
     return {
         "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=analysis.cohorts(store)),

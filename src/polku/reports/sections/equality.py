@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from polku.equality.compute import SCHEMAS, equality_tables
-from polku.equality.record import equality_record, release_equality
+from polku.equality.record import SCHEMAS, equality_record, release_equality
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
 from polku.reports.context import ReportContext
@@ -32,6 +31,8 @@ TITLES = {
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """The `equality_*` tables from the services' views (fitted once per run)."""
+    from polku.equality.compute import equality_tables  # the estimators load only when a run is computed
+
     s = analysis.settings
     return equality_tables(store, analysis_views(store, analysis), s.method, s.seed)
 

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
-from polku.national.compute import national_tables
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data
 from polku.reports.context import ReportContext
@@ -27,6 +26,8 @@ SHARES = (("work_3m", "inflow"), ("work_6m", "inflow"), ("work_12m", "inflow"), 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """`national_indicators` and `national_expected` over the store's area."""
+    from polku.national.compute import national_tables  # the estimators load only when a run is computed
+
     return national_tables(store, seed=analysis.settings.seed, end=analysis.settings.as_of)
 
 

@@ -16,7 +16,6 @@ import dataclasses
 import pandas as pd
 
 from polku.payments.model import load_model, shipped_models
-from polku.payments.outcomes import expected_chances, payment_tables
 from polku.payments.record import payment_record, release_payments
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Heading, Note, Table, no_data, sdc_note
@@ -33,12 +32,16 @@ def expected_of(store: Store, analysis: AnalysisContext) -> dict[str, pd.Series]
     """Each service's participants' p_i under the seed model, fitted once per run for the
     payments and equality sections."""
     if "expected_chances" not in analysis.computed:
+        from polku.payments.outcomes import expected_chances  # the estimators load only when a run is computed
+
         analysis.computed["expected_chances"] = expected_chances(analysis_views(store, analysis), analysis.settings.seed)
     return analysis.computed["expected_chances"]
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """The `payments_*` tables from the services' views (fitted once per run)."""
+    from polku.payments.outcomes import payment_tables  # the estimators load only when a run is computed
+
     return payment_tables(store, analysis_views(store, analysis), expected_of(store, analysis))
 
 

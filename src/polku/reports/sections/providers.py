@@ -18,7 +18,6 @@ from polku.pipeline.settings import AnalysisContext
 from polku.providers import funnel
 from polku.providers.monitors import LOW_DECILES
 from polku.providers.release import released_comparison, released_share
-from polku.providers.tables import provider_tables
 from polku.reports import queries
 from polku.reports.blocks import Block, Chart, Heading, Labeler, Note, Table, no_data, sdc_note
 from polku.reports.charts import FunnelPanel, funnel_panels
@@ -36,6 +35,8 @@ MONITOR_COLUMNS = ("row", "never", "never_low", "actions_low", "refused", "mean"
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """Every provider with its type, episodes and clients (`providers_list`), and the
     comparison and monitor tables (`polku.providers.tables.TABLES`)."""
+    from polku.providers.tables import provider_tables  # the estimators load only when a run is computed
+
     s = analysis.settings
     tables = {"providers_list": queries.providers(store)}
     views = analysis_views(store, analysis)
