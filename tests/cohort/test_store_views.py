@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from polku.cli import main
-from polku.cli_text import print_survival as _print_survival
+from polku.cli.text import print_survival as _print_survival
 from polku.cohort.augmented import augmented_outcome
 from polku.cohort.build import data_end, window_days
 from polku.cohort.features import ADJUSTMENT

@@ -177,7 +177,7 @@ def test_cost_benefit_shows_no_money_on_few_employed() -> None:
 
 
 def test_survival_text_prints_the_released_record(capsys: pytest.CaptureFixture[str]) -> None:
-    from polku.cli_text import print_survival as _print_survival
+    from polku.cli.text import print_survival as _print_survival
 
     rng = np.random.default_rng(3)
     groups = [_view(rng, (150, 700), "high"), _view(rng, (146, 700), "medium"), _view(rng, (4, 100), "low")]

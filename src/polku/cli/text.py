@@ -1,6 +1,6 @@
 """The terminal text of `polku` commands' results: what the disclosure gate released (a
 hidden figure prints as `..`), laid out for a person. JSON goes out as the records
-themselves; these functions only lay them out, so `cli.py` keeps to options and calls."""
+themselves; these functions only lay them out, so the command modules keep to options and calls."""
 
 from __future__ import annotations
 

@@ -1,0 +1,117 @@
+"""The `polku` command group, and what its commands share: the store, run and exact
+options, JSON output and the disclosure gate. The commands live beside it, one module per
+kind of work (`polku.cli.area`, `analysis`, `results`, `estimate`, `money`, `privacy`, `web`).
+
+Exit codes: 0 ok, 1 validation failed (bad data: rows quarantined, invalid file content),
+2 usage error (bad options, missing files, missing or unsafe settings, a locked store),
+70 internal error (a bug in Polku), 130 interrupted: see `polku.command`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from polku import settings
+from polku.command import Finite, PolkuGroup, console
+from polku.errors import UsageError
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB store file (default: setting POLKU_STORE, else $POLKU_DATA_DIR/polku.duckdb).",
+)
+
+
+MAX_CLIENTS = 10_000_000
+"""Largest synthetic area `demo` and `generate` make (ten times the scale target): a typo
+with more digits is refused at once instead of filling the memory."""
+
+
+def emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+EXACT_OPTION = click.option(
+    "--exact",
+    is_flag=True,
+    help="Exact counts and estimates without disclosure control, for analysts with access to the store; each use is logged.",
+)
+"""The one way past the disclosure gate (docs/report.md); the same name on every command."""
+
+
+def gate(command: str, exact: bool, payload: Any, release: Callable[[Any], Any], store_path: Path | None = None) -> Any:
+    """What an output may show: the disclosure gate's release of `payload`, or, with
+    --exact, the payload itself, with the use logged (`sdc.log_exact_use`)."""
+    from polku import sdc
+
+    if not exact:
+        return release(payload)
+    sdc.log_exact_use(command, store=store_path)
+    console.print("exact output without disclosure control; this use is logged", highlight=False)
+    return payload
+
+
+@click.group(cls=PolkuGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="polku")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=0.0,
+    show_default=True,
+    type=Finite(0, 86400),
+    help="Seconds to keep retrying a store another process has locked.",
+)
+def main(debug: bool, wait_seconds: float) -> None:
+    """Polku: which employment services work, for whom, at what cost.
+
+    Start with `polku demo`: it generates a synthetic employment area, imports it,
+    runs every analysis and writes the report.
+    """
+    from polku.store.connection import LOCK_WAIT
+
+    LOCK_WAIT.set(wait_seconds)
+
+
+RUN_OPTION = click.option(
+    "--run", "run_ref", default="latest", show_default=True, help="The analysis run to read: its id (`polku runs`) or latest."
+)
+
+
+def existing_store(store_path: Path | None) -> Path:
+    """The store to change; erase and purge never create one."""
+    target = store_path or settings.store_path()
+    if not target.is_file():
+        raise UsageError(f"no store at {target}", fix="give the store with --store, or point POLKU_STORE at it.")
+    return target
+
+
+def compact(target: Path) -> None:
+    """Rewrite the store so that removed rows leave the file too (polku.privacy.compact)."""
+    from polku.privacy import compact
+    from polku.store.snapshots import replace_all
+
+    size = compact(target)
+    replace_all(target)  # the older read snapshots still hold the removed rows
+    console.print(
+        f"store rewritten ({size / 1e6:,.1f} MB), so that the removed rows leave the file as well; read snapshots replaced",
+        highlight=False,
+    )
+
+
+def run_record(
+    store_path: Path | None, run_ref: str, names: tuple[str, ...], build: Callable[[Any], dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """(run id, record) from the stored tables `names` of an analysis run; views never fit."""
+    from polku.reports.frames import table
+    from polku.runs.read import open_run
+
+    run = open_run(existing_store(store_path), run_ref)
+    return run.run_id, build({name: table(run.tables, name) for name in names})
