@@ -17,7 +17,9 @@ from typing import Any
 import click
 
 from polku import settings
+from polku.cli.text import out
 from polku.command import Finite, PolkuGroup, console
+from polku.command import run as _run
 from polku.errors import UsageError
 
 STORE_OPTION = click.option(
@@ -106,12 +108,35 @@ def compact(target: Path) -> None:
     )
 
 
-def run_record(
-    store_path: Path | None, run_ref: str, names: tuple[str, ...], build: Callable[[Any], dict[str, Any]]
-) -> tuple[str, dict[str, Any]]:
-    """(run id, record) from the stored tables `names` of an analysis run; views never fit."""
-    from polku.reports.frames import table
+def show_run(
+    command: str,
+    *,
+    store_path: Path | None,
+    run_ref: str,
+    exact: bool,
+    as_json: bool,
+    record: Callable[[Any], dict[str, Any]],
+    release: Callable[[Any], Any],
+    text: Callable[[dict[str, Any], str], str],
+) -> None:
+    """The one shape of a command that shows a run's results (`polku groups`, `menu`,
+    `equality`, `payments`): read the run, build the command's `record` from it, pass it
+    through the disclosure gate (or --exact, logged), and print it as JSON or as `text`.
+    Views never fit; the output names its run (`run_id`)."""
     from polku.runs.read import open_run
 
-    run = open_run(existing_store(store_path), run_ref)
-    return run.run_id, build({name: table(run.tables, name) for name in names})
+    def action() -> int:
+        target = existing_store(store_path)
+        run = open_run(target, run_ref)
+        shown = gate(command, exact, record(run), release, target) | {"run_id": run.run_id}
+        emit_json(shown) if as_json else out.print(text(shown, run.run_id), highlight=False)
+        return 0
+
+    _run(action)
+
+
+def stored_tables(run: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The run's tables `names`, typed as declared (`polku.reports.frames.table`)."""
+    from polku.reports.frames import table
+
+    return {name: table(run.tables, name) for name in names}

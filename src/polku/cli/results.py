@@ -15,7 +15,8 @@ from polku.cli.base import (
     existing_store,
     gate,
     main,
-    run_record,
+    show_run,
+    stored_tables,
 )
 from polku.cli.text import (
     out,
@@ -88,18 +89,12 @@ def payments_command(model_path: Path, run_ref: str, as_json: bool, exact: bool,
     """
     from polku.payments.model import load_model
     from polku.payments.record import payment_record, release_payments, render_text
-    from polku.runs.read import open_run
 
-    def action() -> int:
-        model = load_model(model_path)
-        target = existing_store(store_path)
-        run = open_run(target, run_ref)
-        record = payment_record(run.tables, model, run.run_id)
-        shown = gate("payments", exact, record, release_payments, target)
-        emit_json(shown) if as_json else out.print(render_text(shown), highlight=False)
-        return 0
-
-    _run(action)
+    show_run(
+        "payments", store_path=store_path, run_ref=run_ref, exact=exact, as_json=as_json,
+        record=lambda run: payment_record(run.tables, load_model(model_path), run.run_id), release=release_payments,
+        text=lambda shown, _: render_text(shown),
+    )  # fmt: skip
 
 
 @main.command("groups")
@@ -120,13 +115,10 @@ def groups_command(as_json: bool, run_ref: str, exact: bool, store_path: Path | 
     from polku.groups.text import groups_text
     from polku.sdc.groups import release_groups
 
-    def action() -> int:
-        run_id, record = run_record(store_path, run_ref, TABLES, groups_record)
-        shown = gate("groups", exact, record, release_groups, store_path) | {"run_id": run_id}
-        emit_json(shown) if as_json else out.print(groups_text(shown, run_id), highlight=False)
-        return 0
-
-    _run(action)
+    show_run(
+        "groups", store_path=store_path, run_ref=run_ref, exact=exact, as_json=as_json,
+        record=lambda run: groups_record(stored_tables(run, TABLES)), release=release_groups, text=groups_text,
+    )  # fmt: skip
 
 
 @main.command("equality")
@@ -143,17 +135,12 @@ def equality_command(run_ref: str, as_json: bool, exact: bool, store_path: Path 
     p-value is below 0.05 (docs/equality.md).
     """
     from polku.equality.record import equality_record, release_equality, render_text
-    from polku.runs.read import open_run
 
-    def action() -> int:
-        target = existing_store(store_path)
-        run = open_run(target, run_ref)
-        record = equality_record(run.tables, run.run_id)
-        shown = gate("equality", exact, record, release_equality, target)
-        emit_json(shown) if as_json else out.print(render_text(shown), highlight=False)
-        return 0
-
-    _run(action)
+    show_run(
+        "equality", store_path=store_path, run_ref=run_ref, exact=exact, as_json=as_json,
+        record=lambda run: equality_record(run.tables, run.run_id), release=release_equality,
+        text=lambda shown, _: render_text(shown),
+    )  # fmt: skip
 
 
 @main.command("menu")
@@ -174,19 +161,14 @@ def menu_command(as_json: bool, run_ref: str, exact: bool, store_path: Path | No
     from polku.menu.record import TABLES, menu_record
     from polku.sdc.groups import release_menu
 
-    def action() -> int:
-        run_id, record = run_record(store_path, run_ref, TABLES, menu_record)
-        shown = gate("menu", exact, record, release_menu, store_path) | {"run_id": run_id}
-        emit_json(shown) if as_json else out.print(menu_text(shown, run_id), highlight=False)
-        return 0
-
-    _run(action)
+    show_run(
+        "menu", store_path=store_path, run_ref=run_ref, exact=exact, as_json=as_json,
+        record=lambda run: menu_record(stored_tables(run, TABLES)), release=release_menu, text=menu_text,
+    )  # fmt: skip
 
 
 @main.command()
-@click.option(
-    "--run", "run_ref", default="latest", show_default=True, help="The analysis run to read: its id (`polku runs`) or latest."
-)
+@RUN_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one object per provider and service as JSON, gated unless --exact.")
 @EXACT_OPTION
 @STORE_OPTION
