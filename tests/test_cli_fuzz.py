@@ -63,8 +63,13 @@ SMALL = {
     ("generate", "clients"): st.sampled_from([*REFUSED_CLIENTS, 100]),
     ("demo", "clients"): st.sampled_from(REFUSED_CLIENTS),
     ("estimate", "bootstrap"): st.sampled_from([-1, 0, 2, 10**30]),
+    ("analyse", "engine"): st.sampled_from(["duckdb", "", "SPARK", "x" * 300]),
+    ("national", "engine"): st.sampled_from(["duckdb", "", "SPARK", "x" * 300]),
 }
-"""Options that would make a command slow, with the values it may get."""
+"""Options that would make a command slow, with the values it may get. A valid `--engine
+spark` starts a Spark session (a minute per example, and py4j's sockets left to the
+garbage collector): tests/engine/test_spark_parity.py runs that engine; here it meets only
+refused values."""
 
 
 def commands() -> list[tuple[str, click.Command]]:
