@@ -21,7 +21,7 @@ from polku.ingest import import_file
 from polku.pipeline.settings import AnalysisContext, AnalysisSettings
 from polku.reports import registry
 from polku.reports.header import compute_header
-from polku.runs import layout, list_runs, open_run, provenance
+from polku.runs import layout, list_runs, open_run, progress, provenance
 from polku.runs.record import analyse
 from polku.runs.tables import TableError, file_digest, results_digest
 from polku.store import audit, open_store
@@ -63,7 +63,8 @@ def test_the_run_is_an_owner_only_read_only_folder_named_by_a_sortable_unique_id
         "tables/runs_test_empty.parquet": 0o400,
     }
     assert run.folder.stat().st_mode & 0o777 == 0o500
-    assert [p.name for p in run.folder.parent.iterdir()] == [run.run_id]  # no partial folder left
+    beside = sorted(p.name for p in run.folder.parent.iterdir())
+    assert beside == [progress.FOLDER, run.run_id]  # no partial folder left; the progress files apart
 
 
 def test_provenance_names_the_imports_parameters_code_settings_times_and_user(store_path: Path, tmp_path: Path) -> None:
@@ -145,7 +146,7 @@ def test_a_table_that_cannot_be_stored_leaves_no_run(store_path: Path) -> None:
     with pytest.raises(TableError, match="runs_bad"):
         analyse(store_path)
     runs = layout.folder_of(store_path)
-    assert list(runs.iterdir()) == [] and list_runs(store_path) == []
+    assert [p.name for p in runs.iterdir()] == [progress.FOLDER] and list_runs(store_path) == []
 
 
 def test_tables_are_read_when_asked_and_a_changed_frame_does_not_change_the_run(store_path: Path) -> None:

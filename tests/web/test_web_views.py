@@ -16,15 +16,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
-from conftest import SERVICE, Oracle, TestClient
+from conftest import SERVICE, Oracle, TestClient, log_in
 from polku import sdc
 from polku.runs import open_run
 from polku.store import audit
-from polku.web import analysis, results
+from polku.web import analysis, create_app, results
 
 
 def _journal_since(store: Path, before: int) -> list[dict[str, object]]:
@@ -182,13 +183,29 @@ def _csrf(client: TestClient) -> str:
     return csrf_of(client.get("/runs").text)
 
 
+QUICK_ANALYSIS = (
+    "import sys, time; from pathlib import Path; from polku.runs.progress import Tracker; "
+    "t = Tracker(Path(sys.argv[1]), '2026-01-01T000000Z-0000abcd', total=2); time.sleep(0.6); t.step('impact'); "
+    "time.sleep(0.6); t.step('quality'); t.end()"
+)
+"""A stand-in for `polku analyse` (tested by the CLI's tests) that reports its progress the
+way the real one does, through `polku.runs.progress.Tracker`."""
+
+
+def _wait_while_running(client: TestClient) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while client.get("/api/runs/status").json()["job"]["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return dict(client.get("/api/runs/status").json()["job"])
+
+
 def test_an_analysis_starts_in_the_background(
     as_role: Callable[[str], TestClient], web_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """POST /runs/start (CSRF) runs the command in a child process; the status page polls it.
-    The command is replaced by a quick one: the real `polku analyse` is the CLI's, tested there."""
-    quick = 'import json, time; time.sleep(0.5); print(json.dumps({"run_id": "2026-01-01T000000Z-0000abcd"}))'
-    monkeypatch.setattr(analysis, "analyse_command", lambda store_path: [sys.executable, "-c", quick])
+    """POST /runs/start (CSRF) runs the command in a child process; the status page polls it,
+    with the sections done of all, and another server process (a second app on the same
+    store, as `polku serve --workers 2` has) sees the same state from the progress file."""
+    monkeypatch.setattr(analysis, "analyse_command", lambda store_path: [sys.executable, "-c", QUICK_ANALYSIS, str(store_path)])
     analyst = as_role("analyst")
     assert analyst.post("/runs/start", data={"csrf_token": "wrong"}).status_code == 403
     assert as_role("manager").post("/runs/start", data={"csrf_token": _csrf(analyst)}).status_code == 403
@@ -196,14 +213,38 @@ def test_an_analysis_starts_in_the_background(
     started = analyst.post("/runs/start", data={"csrf_token": _csrf(analyst)}, follow_redirects=False)
     assert started.status_code == 303 and started.headers["location"] == "/runs/status"
     assert 'http-equiv="refresh"' in analyst.get("/runs/status").text, "the page refreshes itself while running"
+    other_worker = log_in(TestClient(create_app(web_store)), "analyst")
     deadline = time.monotonic() + 30
-    while analyst.get("/api/runs/status").json()["job"]["state"] == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    job = analyst.get("/api/runs/status").json()["job"]
-    assert job["state"] == "done" and job["run_id"] == "2026-01-01T000000Z-0000abcd"
+    while other_worker.get("/api/runs/status").json()["job"].get("done") != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen = other_worker.get("/api/runs/status").json()["job"]
+    assert (seen["state"], seen["done"], seen["total"], seen["current"], seen["started_by"]) == (
+        "running",
+        1,
+        2,
+        "impact",
+        "analyst",
+    )
+    assert '<progress max="2" value="1">' in other_worker.get("/runs/status").text
+    job = _wait_while_running(analyst)
+    assert (job["state"], job["run_id"], job["done"], job["total"]) == ("done", "2026-01-01T000000Z-0000abcd", 2, 2)
+    assert other_worker.get("/api/runs/status").json()["job"] == job | {"seconds": job["seconds"]}
     assert 'id="new-run"' in analyst.get("/runs/status").text
     rows = _journal_since(web_store, before)
     assert ("analyst", "web analyse", "ok") in [(r["actor"], r["action"], r["outcome"]) for r in rows]
+
+
+def test_an_analysis_refused_before_it_began_shows_its_reason(
+    as_role: Callable[[str], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that stops before its progress file exists (here: exit 2 with polku's one-line
+    error) is shown failed with that line."""
+    refused = "import sys; print('error: the store holds no dated rows', file=sys.stderr); sys.exit(2)"
+    monkeypatch.setattr(analysis, "analyse_command", lambda store_path: [sys.executable, "-c", refused])
+    analyst = as_role("analyst")
+    analyst.post("/runs/start", data={"csrf_token": _csrf(analyst)}, follow_redirects=False)
+    job = _wait_while_running(analyst)
+    assert (job["state"], job["message"]) == ("failed", "error: the store holds no dated rows")
 
 
 def test_charts_are_images_not_inline_svg(as_role: Callable[[str], TestClient]) -> None:

@@ -9,6 +9,7 @@ the run holds the same tables whichever engine made it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -25,21 +26,26 @@ from polku.store.connection import Store
 
 
 def compute_on(
-    snapshot: Store, settings: AnalysisSettings, engine: str = DEFAULT_ENGINE, remote: str | None = None
+    snapshot: Store,
+    settings: AnalysisSettings,
+    engine: str = DEFAULT_ENGINE,
+    remote: str | None = None,
+    on_section: Callable[[str], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every section's tables over the open snapshot, on `engine` (`remote`: a Spark Connect address)."""
+    """Every section's tables over the open snapshot, on `engine` (`remote`: a Spark Connect
+    address); `on_section` hears of each section done."""
     from polku.reports.compute import ReportStore, compute_sections
     from polku.reports.sections.impact import VIEWS
 
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", fix=f"use one of: {', '.join(ENGINES)}.")
     if engine == "duckdb":
-        return compute_sections(snapshot.shared_as(ReportStore), AnalysisContext(settings))
+        return compute_sections(snapshot.shared_as(ReportStore), AnalysisContext(settings, on_section=on_section))
     from polku.engine.distribute import distributed_views
     from polku.engine.spark import backend, from_store, session
 
     store = from_store(snapshot, backend(session(remote)))
-    analysis = AnalysisContext(settings)
+    analysis = AnalysisContext(settings, on_section=on_section)
     analysis.computed[VIEWS] = distributed_views(store, settings)
     return compute_sections(store, analysis)
 

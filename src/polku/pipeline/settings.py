@@ -8,6 +8,7 @@ should import the others to agree on one small value object.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -50,6 +51,8 @@ class AnalysisContext:
 
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     computed: dict[str, Any] = field(default_factory=dict, repr=False)
+    on_section: Callable[[str], None] | None = field(default=None, repr=False)
+    """Called with each section's id once its tables are computed (`polku.runs.progress`)."""
 
     def cohorts(self, store: Any) -> Any:
         """The run's per-service cohorts (`polku.cohort.build.CohortBuilder`), built once

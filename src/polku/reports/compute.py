@@ -47,6 +47,8 @@ def compute_sections(store: Store, analysis: AnalysisContext) -> dict[str, pd.Da
                 if name in tables:
                     raise ValueError(f"report table {name!r} is computed by two sections")
                 tables[name] = frame
+            if analysis.on_section is not None:
+                analysis.on_section(section.id)
     finally:
         analysis.release()
     return tables

@@ -12,7 +12,8 @@ from pathlib import Path
 from polku.engine import DEFAULT_ENGINE
 from polku.engine.run import compute_on
 from polku.pipeline.settings import AnalysisSettings
-from polku.runs import layout, provenance, tables
+from polku.reports.registry import sections
+from polku.runs import layout, progress, provenance, tables
 from polku.runs.read import Run, read_run
 from polku.store.connection import store_target
 from polku.store.snapshots import describe, open_snapshot
@@ -33,19 +34,26 @@ def analyse(
     started = provenance.utc_now()
     run_id = layout.new_run_id(started)
     with open_snapshot(target) as snapshot:
-        frames = compute_on(snapshot, settings, engine, spark_remote)
-        read = provenance.imports(snapshot)
-        source = describe(snapshot.path)
-    record = provenance.provenance(
-        run_id=run_id,
-        store_path=target,
-        snapshot=source,
-        read=read,
-        settings=settings,
-        started=started,
-        finished=provenance.utc_now(),
-    ) | {"engine": engine}
-    return read_run(layout.publish(target, record, frames))
+        tracker = progress.Tracker(target, run_id, total=len(sections()))
+        try:
+            frames = compute_on(snapshot, settings, engine, spark_remote, on_section=tracker.step)
+            read = provenance.imports(snapshot)
+            source = describe(snapshot.path)
+            record = provenance.provenance(
+                run_id=run_id,
+                store_path=target,
+                snapshot=source,
+                read=read,
+                settings=settings,
+                started=started,
+                finished=provenance.utc_now(),
+            ) | {"engine": engine}
+            run = read_run(layout.publish(target, record, frames))
+        except BaseException as error:
+            tracker.end(error)
+            raise
+    tracker.end()
+    return run
 
 
 def analyse_register(

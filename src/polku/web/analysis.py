@@ -2,20 +2,21 @@
 
 A new run is `polku analyse --store S --json` in a child process: the very code path of the
 command line (its audit row included), and a fit that takes minutes does not hold the web
-server's interpreter. One analysis at a time per store; the page polls its state with a
-meta refresh (no script). Its output (the gated JSON summary) and its last message are kept
-in an owner-only temporary folder, never in the store.
+server's interpreter. The analysis reports its own progress, section by section, in a file
+beside the runs (`polku.runs.progress`), so every worker process of the server sees the
+same state, and an analysis started from the command line shows here too. One analysis at
+a time per store; the page polls its state with a meta refresh (no script). The child's
+output is kept in an owner-only temporary folder, never in the store.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from polku.redaction import redact_hetus
+from polku.runs import progress
 from polku.runs.read import list_runs
 from polku.web import results, trail
 from polku.web.access import Denied, NotInScope, Reads, require
@@ -35,72 +38,67 @@ def analyse_command(store_path: Path) -> list[str]:
     return [sys.executable, "-m", "polku", "analyse", "--store", str(store_path), "--json"]
 
 
-@dataclass
-class Job:
-    """One analysis started from the web."""
-
-    started_by: str
-    started_at: float
-    process: subprocess.Popen[bytes]
-    folder: Path
-    finished_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def state(self) -> str:
-        code = self.process.poll()
-        if code is None:
-            return "running"
-        if self.finished_at is None:
-            self.finished_at = time.time()
-        return "done" if code == 0 else "failed"
-
-    def summary(self) -> dict[str, Any]:
-        state = self.state()
-        out: dict[str, Any] = {
-            "state": state,
-            "started_by": self.started_by,
-            "seconds": round((self.finished_at or time.time()) - self.started_at),
-        }
-        if state == "done":
-            try:
-                out["run_id"] = json.loads((self.folder / "out.json").read_text(encoding="utf-8"))["run_id"]
-            except (OSError, ValueError, KeyError):
-                out["run_id"] = None
-        if state == "failed":
-            lines = (self.folder / "err.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            out["message"] = lines[-1][:300] if lines else ""
-        return out
-
-
-_jobs: dict[str, Job] = {}
+_children: dict[str, tuple[subprocess.Popen[bytes], float, str, Path]] = {}
+_exiting: list[subprocess.Popen[bytes]] = []
+"""Earlier children whose analysis has ended but whose process may still be exiting: kept
+until reaped, so that none is left a zombie or dropped while it runs."""
 _lock = threading.Lock()
 
 
-def start(store_path: Path, username: str) -> Job:
-    """Start an analysis of the store unless one started here is still running."""
+def start(store_path: Path, username: str) -> None:
+    """Start an analysis of the store unless one is running (started by any process)."""
     key = str(store_path)
     with _lock:
-        current = _jobs.get(key)
-        if current is not None and current.state() == "running":
-            return current
+        started = _started_here(key)
+        if progress.running(store_path) is not None or (started is not None and started["state"] == "running"):
+            return
+        if key in _children:
+            _exiting.append(_children[key][0])
         folder = Path(tempfile.mkdtemp(prefix="polku-analyse-"))
+        env = os.environ | {progress.STARTED_BY: username}
         with (folder / "out.json").open("wb") as out, (folder / "err.txt").open("wb") as err:
-            process = subprocess.Popen(analyse_command(store_path), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _jobs[key] = Job(username, time.time(), process, folder)
-        return _jobs[key]
+            child = subprocess.Popen(analyse_command(store_path), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        _children[key] = (child, time.time(), username, folder)
 
 
-def job_of(store_path: Path) -> Job | None:
+def _started_here(key: str) -> dict[str, Any] | None:
+    """The state of the child this process started for the store, while its progress file
+    does not yet tell (Python's start and the snapshot's opening, or a refusal before the
+    analysis began: then `failed` with the command's last line); None once the file tells."""
+    _exiting[:] = [child for child in _exiting if child.poll() is None]
+    entry = _children.get(key)
+    if entry is None:
+        return None
+    child, started, username, folder = entry
+    code = child.poll()  # first: it reaps an ended child
+    tracked = progress.latest(Path(key))
+    if tracked is not None and tracked.started_at >= started - 1:
+        return None
+    summary: dict[str, Any] = {"started_by": username, "seconds": round(time.time() - started), "done": 0, "total": None}
+    if code is None:
+        return summary | {"state": "running"}
+    if code == 0:
+        return None
+    lines = (folder / "err.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return summary | {"state": "failed", "message": redact_hetus(lines[-1][:300]) if lines else ""}
+
+
+def job_summary(store_path: Path) -> dict[str, Any] | None:
+    """The newest analysis of the store: running (with sections done of all), done (with the
+    new run's id) or failed (with its one-line reason); None when none is known."""
     with _lock:
-        return _jobs.get(str(store_path))
+        started = _started_here(str(store_path))
+    if started is not None:
+        return started
+    tracked = progress.latest(store_path)
+    return None if tracked is None else tracked.to_dict()
 
 
 def runs_page(ctx: Context) -> dict[str, Any]:
     """Every run (newest first) with its provenance summary, and the state of a started one."""
     ctx.require(Reads.RUNS)
     found = [run.summary() for run in reversed(list_runs(ctx.state.store_path))]
-    job = job_of(ctx.state.store_path)
-    return {"runs": found, "job": None if job is None else job.summary()}
+    return {"runs": found, "job": job_summary(ctx.state.store_path)}
 
 
 def run_detail(ctx: Context) -> dict[str, Any]:
@@ -113,10 +111,10 @@ def run_detail(ctx: Context) -> dict[str, Any]:
 
 
 def job_status(ctx: Context) -> dict[str, Any]:
-    """The started analysis: running, done (with the new run's id) or failed (with its last line)."""
+    """The newest analysis: running (sections done of all), done (with the new run's id) or
+    failed (with its one-line reason)."""
     ctx.require(Reads.RUNS)
-    job = job_of(ctx.state.store_path)
-    return {"job": None if job is None else job.summary()}
+    return {"job": job_summary(ctx.state.store_path)}
 
 
 async def start_run(request: Request) -> Response:
