@@ -97,6 +97,15 @@ AREA_PAGES = (
 )
 DOWNLOADS = tuple(f"/tables/area/area-transitions.{fmt}" for fmt in ("csv", "xlsx", "json"))
 QUALITY_DOWNLOADS = tuple(f"/tables/quality/quality-quarantine.{fmt}" for fmt in ("csv", "xlsx", "json"))
+GROUP_DOWNLOADS = tuple(
+    f"/tables/{t}.{fmt}" for t in ("groups/groups-profile-rule", "menu/menu-targeting") for fmt in ("csv", "json")
+)
+PLANNING_PAGES = ("/area/change", "/area/providers", "/area/equality", "/area/payments", "/area/national")
+PLANNING_DOWNLOADS = tuple(
+    f"/tables/{t}.{fmt}"
+    for t in ("providers/providers-comparison", "change_effects/change-effects-6", "national/national-expected")
+    for fmt in ("csv", "xlsx", "json")
+)
 
 
 def _twins(*paths: str) -> tuple[str, ...]:
@@ -113,6 +122,8 @@ VIEW_ROUTES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "team": (_twins("/team"), frozenset({"analyst", "teamlead"})),
     "provider": (_twins("/provider"), frozenset({"analyst", "provider"})),
     "analyst": (_twins("/quality", "/runs", "/runs/status") + QUALITY_DOWNLOADS, frozenset({"analyst"})),
+    "groups": (_twins("/area/groups") + GROUP_DOWNLOADS, frozenset({"analyst", "manager", "teamlead"})),
+    "planning": (_twins(*PLANNING_PAGES) + PLANNING_DOWNLOADS, frozenset({"analyst", "manager"})),
 }
 """The views' routes (issue 16) and the roles that may read each; every other role gets 403."""
 

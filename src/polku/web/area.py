@@ -24,18 +24,20 @@ FORMATS = ("csv", "xlsx", "json")
 
 @dataclass(frozen=True)
 class Page:
-    """An area page: its title, the report sections it shows and, for a drill-down, which tables."""
+    """An area page: its title, the report sections it shows, for a drill-down which tables,
+    and what it reads (`polku.web.access.POLICY` says which roles may)."""
 
     title_key: str
     sections: tuple[str, ...]
     tables: tuple[str, ...] | None = None
+    reads: Reads = Reads.OVERVIEW
 
 
 PAGES: dict[str, Page] = {
     "area": Page("web.area.title", ("summary", "area")),
     "impact": Page("web.impact.title", ("impact",)),
     "costs": Page("web.costs.title", ("cost_benefit",)),
-    "services": Page("web.services.title", ("services", "providers", "employment", "progress", "change")),
+    "services": Page("web.services.title", ("services", "employment", "progress", "change")),
     "drill_service": Page(
         "web.drill.service",
         ("area", "impact", "services", "cost_benefit"),
@@ -45,10 +47,23 @@ PAGES: dict[str, Page] = {
     "drill_municipality": Page(
         "web.drill.municipality", ("area", "clients"), ("area-municipalities", "clients-municipality_code")
     ),
-    "quality": Page("web.quality.title", ("quality",)),
+    "quality": Page("web.quality.title", ("quality",), reads=Reads.RUNS),
+    "groups": Page("web.groups.title", ("groups", "menu"), reads=Reads.GROUPS),
+    "change": Page("web.change.title", ("change_effects", "change"), reads=Reads.PLANNING),
+    "providers": Page("web.providers.title", ("providers",), reads=Reads.PLANNING),
+    "equality": Page("web.equality.title", ("equality",), reads=Reads.PLANNING),
+    "payments": Page("web.payments.title", ("payments",), reads=Reads.PLANNING),
+    "national": Page("web.national.title", ("national",), reads=Reads.PLANNING),
 }
-SECTION_READS = {"quality": Reads.RUNS}
-"""Sections that need more than `Reads.OVERVIEW` (data quality: the analyst's)."""
+"""Every provider's figures (section `providers`) are on the planning page only: a provider
+sees its own rows on `/provider` (`polku.web.provider`), never another provider's."""
+EVERY_PROVIDER = frozenset({"services-provider", "impact-providers"})
+"""Tables with a row per provider on pages every area role reads: shown (and downloaded) only
+to roles that compare providers (`Reads.PLANNING`), so that no provider sees another's."""
+
+
+def table_shown(ctx: Context, table_id: str) -> bool:
+    return table_id not in EVERY_PROVIDER or allowed(ctx.user, Reads.PLANNING)
 
 
 def exact_asked(ctx: Context) -> bool:
@@ -75,6 +90,7 @@ def page_view(name: str) -> Any:
             return base | no_run(ctx)
         rctx = results.context(run, ctx.locale.lang, exact)
         blocks = results.page_blocks(run, page.sections, rctx, for_json=wants_json(ctx.request), tables=page.tables)
+        blocks = [b for b in blocks if b["kind"] != "table" or table_shown(ctx, b["id"])]
         if exact:
             ctx.audited = {"access": "aggregates", "exact": True, "run": run.run_id, "page": name}
         return base | {"run": results.run_facts(run), "blocks": blocks}
@@ -84,12 +100,12 @@ def page_view(name: str) -> Any:
 
 
 def _section_allowed(ctx: Context, section_id: str) -> None:
-    known = {section for page in PAGES.values() for section in page.sections}
-    if section_id not in known:
+    """A section's tables download for whoever may see a page that shows it."""
+    reads = {page.reads for page in PAGES.values() if section_id in page.sections}
+    if not reads:
         raise NotInScope("no such table")
-    reads = SECTION_READS.get(section_id, Reads.OVERVIEW)
-    if not allowed(ctx.user, reads):
-        raise Denied(f"the role {ctx.user.role} may not read {reads.value}")
+    if not any(allowed(ctx.user, r) for r in reads):
+        raise Denied(f"the role {ctx.user.role} may not read {' or '.join(sorted(r.value for r in reads))}")
 
 
 def table_download(ctx: Context) -> Response:
@@ -102,6 +118,8 @@ def table_download(ctx: Context) -> Response:
     if fmt not in FORMATS or run is None:
         raise NotInScope("no such table")
     rctx = results.context(run, ctx.locale.lang, exact)
+    if not table_shown(ctx, stem):
+        raise Denied(f"the role {ctx.user.role} may not compare providers")
     table = results.find_table(run, section_id, stem, rctx)
     if table is None:
         raise NotInScope("no such table")
