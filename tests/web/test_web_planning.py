@@ -148,3 +148,16 @@ def test_a_provider_sees_its_own_comparison_and_no_other_provider(as_role: Calla
     assert 'id="provider-comparison"' in client.get("/provider").text
     assert client.get("/tables/services/services-provider.csv").status_code == 403
     assert 'id="services-provider"' in as_role("manager").get("/area/services").text, "the manager compares providers"
+
+
+def test_national_view_shows_observed_against_expected_and_the_area_funnel(
+    as_role: Callable[[str], TestClient], web_store: Path
+) -> None:
+    """The run's `national_expected` (one area: the store's) as stored, and the area funnel."""
+    stored = open_run(web_store).tables["national_expected"].iloc[0]
+    payload = as_role("analyst").get("/api/area/national").json()
+    (row,) = _table(payload, "national-expected")["rows"]
+    assert row[0] == stored.area and row[1:3] == [int(stored.n), int(stored.observed)]
+    assert row[3:] == [pytest.approx(round(float(stored.expected), 1)), pytest.approx(round(float(stored.ratio), 2))]
+    assert any(b["kind"] == "chart" and b["id"] == "national-funnel" for b in payload["blocks"])
+    assert 'id="national-indicators"' in as_role("manager").get("/area/national").text
