@@ -241,3 +241,16 @@ def test_an_exact_view_is_audited_and_a_gated_one_is_not(as_role: Callable[[str]
     rows = _journal_since(web_store, before)
     assert [(r["actor"], r["action"]) for r in rows] == [("analyst", "web overview")]
     assert '"exact": true' in str(rows[0]["data"])
+
+
+def test_the_matrix_covers_every_view() -> None:
+    """Every registered view (`polku.web.views.VIEWS`) is asked for above by every role: a new
+    route fails here until the matrix says who may read it."""
+    import re
+
+    from polku.web.views import VIEWS
+
+    asked = {route.split("?")[0].removeprefix("/api") for route in ANONYMOUS_ROUTES} | {"/runs/2026-01-01T000000Z-00000000"}
+    for view in VIEWS:
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", view.path) + "$")
+        assert any(pattern.match(route) for route in asked), f"the matrix does not cover {view.name} ({view.path})"
