@@ -161,3 +161,52 @@ def test_national_view_shows_observed_against_expected_and_the_area_funnel(
     assert row[3:] == [pytest.approx(round(float(stored.expected), 1)), pytest.approx(round(float(stored.ratio), 2))]
     assert any(b["kind"] == "chart" and b["id"] == "national-funnel" for b in payload["blocks"])
     assert 'id="national-indicators"' in as_role("manager").get("/area/national").text
+
+
+GAIN = 10_000.0
+"""The public gain of one employment in the hand-made `cba_results` (one year, no discounting)."""
+
+
+def _with_fiscal_gain(run: Any, folder: Path) -> Any:
+    """The web run with a hand-made `cba_results` for the service (the test run has no
+    cost-benefit fit): g = GAIN over a one-year horizon, so PV(1) = 1; the hand-made effects
+    get the `level` the impact section stores."""
+    import dataclasses
+
+    from polku.reports.sections.cba_tables import RESULTS
+    from polku.typed import typed_frame
+
+    row = {name: None for name in RESULTS} | {"service_code": SERVICE, "year": 2025, "has_result": True}
+    row |= {"has_effect": True, "has_assumptions": False, "employed": 0, "wages_imputed": 0, "costs_missing": 0}
+    row |= {"fallbacks": 0, "seed": 0, "gain_per_employment": GAIN, "horizon_years": 1, "persistence": 1.0}
+    row |= {"discount_rate": 0.0}
+    effects = run.tables["impact_effects"]
+    level = effects.provider_id.isna().map({True: "service", False: "service_provider"})  # as the impact section stores it
+    tables = dict(run.tables) | {"cba_results": typed_frame([row], RESULTS), "impact_effects": effects.assign(level=level)}
+    return dataclasses.replace(run, folder=folder / run.folder.name, tables=tables)
+
+
+def test_payments_value_added_is_effect_times_followed_times_gain(
+    as_role: Callable[[str], TestClient], web_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Value added per provider and service = the provider's AIPW effect (hand-made: +10.4 pp
+    for the demo provider in COACH) x its participants followed 12 months x the gain."""
+    from polku.payments.model import load_model, shipped_models
+    from polku.web import results
+
+    run = _with_fiscal_gain(open_run(web_store), tmp_path)
+    monkeypatch.setattr(results, "latest_run", lambda store_path: run)
+    provider = as_role("provider").get("/api/me").json()["provider_id"]
+    names = dict(zip(run.tables["providers_list"].provider_id, run.tables["providers_list"].name))
+    outcomes = run.tables["payments_outcomes"]
+    mine = outcomes[(outcomes.provider_id == provider) & (outcomes.service_code == SERVICE)]
+    followed = int(mine.followed_12m.sum())
+    payload = as_role("manager").get("/api/area/payments").json()
+    tables = [b for b in payload["blocks"] if b["kind"] == "table"]
+    models = [load_model(str(path)) for path in shipped_models()]
+    assert [t["caption"] for t in tables] == [m.name for m in models], "one table per shipped payment model"
+    for table, model in zip(tables, models):
+        years = int(model.horizon_years.value) if model.horizon_years else 1  # PV(H) = H: persistence 1, no discount
+        row = next(r for r in table["rows"] if r[0] == names[provider] and r[1] == "Työnhakuvalmennus")
+        assert row[4] == round(0.104 * followed * GAIN * years), table["caption"]
+    assert followed >= 10 and as_role("provider").get("/api/area/payments").status_code == 403
