@@ -210,3 +210,17 @@ def test_payments_value_added_is_effect_times_followed_times_gain(
         row = next(r for r in table["rows"] if r[0] == names[provider] and r[1] == "Työnhakuvalmennus")
         assert row[4] == round(0.104 * followed * GAIN * years), table["caption"]
     assert followed >= 10 and as_role("provider").get("/api/area/payments").status_code == 403
+
+
+NEW_PAGES = ("/area/groups", "/area/change", "/area/providers", "/area/equality", "/area/payments", "/area/national")
+
+
+@pytest.mark.parametrize("route", NEW_PAGES)
+def test_new_pages_are_linked_and_keep_the_csp(as_role: Callable[[str], TestClient], route: str) -> None:
+    """Each page is in the area menu of the manager, draws no inline script or style, and names its run."""
+    for query in ("", "?exact=1"):
+        response = as_role("analyst").get(route + query)
+        html = response.text
+        assert response.status_code == 200 and 'id="run-id"' in html, route + query
+        assert "<script" not in html and "style=" not in html and not re.search(r"\son[a-z]+=", html), route
+    assert f'href="{route}"' in as_role("manager").get("/area").text
