@@ -120,7 +120,10 @@ VIEW_ROUTES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         frozenset({"analyst"}),
     ),
     "team": (_twins("/team"), frozenset({"analyst", "teamlead"})),
-    "provider": (_twins("/provider"), frozenset({"analyst", "provider"})),
+    "provider": (
+        _twins("/provider") + tuple(f"/tables/provider/provider-comparison.{fmt}" for fmt in ("csv", "xlsx", "json")),
+        frozenset({"analyst", "provider"}),
+    ),
     "analyst": (_twins("/quality", "/runs", "/runs/status") + QUALITY_DOWNLOADS, frozenset({"analyst"})),
     "groups": (_twins("/area/groups") + GROUP_DOWNLOADS, frozenset({"analyst", "manager", "teamlead"})),
     "planning": (_twins(*PLANNING_PAGES) + PLANNING_DOWNLOADS, frozenset({"analyst", "manager"})),

@@ -7,6 +7,8 @@ The run is `conftest.web_run`: the fast sections' real tables over the 1,000-cli
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -224,3 +226,25 @@ def test_new_pages_are_linked_and_keep_the_csp(as_role: Callable[[str], TestClie
         assert response.status_code == 200 and 'id="run-id"' in html, route + query
         assert "<script" not in html and "style=" not in html and not re.search(r"\son[a-z]+=", html), route
     assert f'href="{route}"' in as_role("manager").get("/area").text
+
+
+def test_the_provider_downloads_its_own_comparison_only(as_role: Callable[[str], TestClient], web_store: Path) -> None:
+    """`/tables/provider/provider-comparison.{csv,xlsx,json}`: the page's table of the user's own
+    provider, whatever `?provider=` says; an analyst's choice; audited; the manager may not."""
+    client = as_role("provider")
+    provider = client.get("/api/me").json()["provider_id"]
+    (table,) = client.get("/api/provider").json()["blocks"]
+    assert table["id"] == "provider-comparison" and provider in table["caption"] and table["rows"]
+    before = len(audit.read_journal(web_store))
+    as_csv = client.get("/tables/provider/provider-comparison.csv?provider=LVP")
+    lines = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert lines[0] == table["header"] and len(lines) == len(table["rows"]) + 1
+    as_json = client.get("/tables/provider/provider-comparison.json?provider=LVP").json()
+    assert as_json["rows"] == table["rows"] and provider in as_json["caption"]
+    assert client.get("/tables/provider/provider-comparison.xlsx").status_code == 200
+    rows = audit.read_journal(web_store)[before:]
+    assert [(r["actor"], r["action"], r["outcome"]) for r in rows] == [("provider", "web table", "ok")] * 3
+    chosen = as_role("analyst").get("/tables/provider/provider-comparison.json?provider=LVP").json()
+    assert "LVP" in chosen["caption"] and chosen["rows"] != table["rows"]
+    assert as_role("manager").get("/tables/provider/provider-comparison.csv").status_code == 403
+    assert 'href="/tables/provider/provider-comparison.csv"' in client.get("/provider").text

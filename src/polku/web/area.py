@@ -15,7 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from polku import sdc
-from polku.web import results
+from polku.web import provider, results
 from polku.web.access import Denied, NotInScope, Reads, allowed
 from polku.web.app import Context, json_response, wants_json
 
@@ -99,8 +99,16 @@ def page_view(name: str) -> Any:
     return handler
 
 
+WEB_TABLES = {"provider": (provider.own_table, "providers")}
+"""Tables of the web's own pages (not report sections), by the page's name: a function that
+checks its own read and gives the table for this user (or None), and the report section
+whose title names the workbook's sheet."""
+
+
 def _section_allowed(ctx: Context, section_id: str) -> None:
     """A section's tables download for whoever may see a page that shows it."""
+    if section_id in WEB_TABLES:
+        return
     reads = {page.reads for page in PAGES.values() if section_id in page.sections}
     if not reads:
         raise NotInScope("no such table")
@@ -120,12 +128,13 @@ def table_download(ctx: Context) -> Response:
     rctx = results.context(run, ctx.locale.lang, exact)
     if not table_shown(ctx, stem):
         raise Denied(f"the role {ctx.user.role} may not compare providers")
-    table = results.find_table(run, section_id, stem, rctx)
+    own, sheet = WEB_TABLES.get(section_id, (None, section_id))
+    table = own(ctx, run, rctx, stem) if own else results.find_table(run, section_id, stem, rctx)
     if table is None:
         raise NotInScope("no such table")
     ctx.audited = {"access": "aggregates", "download": fmt, "table": stem, "run": run.run_id, "exact": exact}
     if fmt == "json":
         return json_response(results.block_data(table, rctx.lang, section_id, for_json=True) | {"run": results.run_facts(run)})
-    body, media = results.download(run, section_id, table, rctx, fmt)
+    body, media = results.download(run, sheet, table, rctx, fmt)
     name = f"polku-{stem}-{run.run_id}.{fmt}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -25,6 +25,7 @@ import pandas as pd
 
 from polku import sdc
 from polku.providers.release import released_comparison, released_share
+from polku.reports.blocks import Table
 from polku.reports.context import ReportContext
 from polku.runs.effects import effect_lines, estimate_records
 
@@ -131,6 +132,79 @@ def provider_comparison(tables: Mapping[str, pd.DataFrame], provider_id: str, t:
     return rows
 
 
+def _limits(rctx: ReportContext, low: float | None, high: float | None) -> str:
+    return sdc.MARKER if low is None or high is None else f"{rctx.num(low, 2)} – {rctx.num(high, 2)}"
+
+
+def _percent(rctx: ReportContext, value: float | None) -> str:
+    return sdc.MARKER if value is None else rctx.num(100 * value, 1)
+
+
+def _comparison_cells(rctx: ReportContext, service: str, r: Mapping[str, Any]) -> tuple[str, ...]:
+    flags = [rctx.t(f"providers.flag.{k}") for k in ("parking", "creaming") if r.get(f"{k}_flag")]
+    num = lambda key, digits=0: sdc.MARKER if r[key] is None else rctx.num(r[key], digits)  # noqa: E731
+    return (
+        service,
+        num("participants"),
+        num("observed"),
+        num("expected", 1),
+        num("ratio", 2),
+        _limits(rctx, r["lower"], r["upper"]),
+        _limits(rctx, r["lower_998"], r["upper_998"]),
+        rctx.t(f"providers.rating.{r['rating']}") if r["rating"] else sdc.MARKER,
+        rctx.t(f"web.provider.position.{r['position']}") if r["position"] else sdc.MARKER,
+        num("area_participants"),
+        num("area_ratio", 2),
+        _percent(rctx, r.get("never_served_share")),
+        _percent(rctx, r.get("refused_share")),
+        ", ".join(flags) or "–",
+    )
+
+
+HEADER = (
+    "services.service",
+    "web.provider.own_participants",
+    "providers.col.o",
+    "providers.col.e",
+    "providers.col.ratio",
+    "providers.col.limits",
+    "web.provider.limits998",
+    "providers.col.rating",
+    "web.provider.position",
+    "web.provider.area_participants",
+    "web.provider.area_ratio",
+    "providers.monitor.never",
+    "providers.monitor.refused",
+    "providers.monitor.flags",
+)
+
+
+def comparison_table(tables: Mapping[str, pd.DataFrame], provider_id: str, rctx: ReportContext) -> Table:
+    """The provider's own comparison as a report table (the page's, its downloads' and JSON's)."""
+    from polku.reports.sections.services import service_labeler
+
+    service = service_labeler(tables, rctx)
+    rows = provider_comparison(tables, provider_id, rctx.threshold)
+    return Table(
+        id="provider-comparison",
+        caption=rctx.t("web.provider.comparison_caption", provider=provider_id),
+        header=tuple(rctx.t(key) for key in HEADER),
+        rows=tuple(_comparison_cells(rctx, service(r["service_code"]), r) for r in rows),
+        note=rctx.t("web.provider.no_comparison") if not rows else None,
+    )
+
+
+def own_table(ctx: Any, run: Any, rctx: ReportContext, table_id: str) -> Table | None:
+    """A table of the provider page for `/tables/provider/...` downloads: the user's own
+    provider's (an analyst's `?provider=`), never another's for a provider user."""
+    from polku.web.access import Reads
+
+    ctx.require(Reads.PROVIDER)
+    if table_id != "provider-comparison":
+        return None
+    return comparison_table(run.tables, _pick(ctx, providers_in_run(run.tables)), rctx)
+
+
 def providers_in_run(tables: Mapping[str, pd.DataFrame]) -> list[str]:
     """The providers the run has estimates or a comparison for (the analyst picks one)."""
     found: set[str] = set()
@@ -179,7 +253,7 @@ def provider_page(ctx: Any) -> dict[str, Any]:
     ctx.require(Reads.PROVIDER)
     exact = exact_asked(ctx)
     run = results.latest_run(ctx.state.store_path)
-    empty: dict[str, Any] = {"providers": [], "rows": [], "comparison": [], "funnel": None, "exact": exact}
+    empty: dict[str, Any] = {"providers": [], "rows": [], "comparison": [], "blocks": [], "funnel": None, "exact": exact}
     if run is None:
         return {"provider_id": ctx.user.provider_id} | empty | no_run(ctx)
     choices = providers_in_run(run.tables)
@@ -187,14 +261,17 @@ def provider_page(ctx: Any) -> dict[str, Any]:
     t = 1 if exact else None
     rows = provider_results(run.tables, provider_id, t)
     comparison = provider_comparison(run.tables, provider_id, t)
+    rctx = results.context(run, ctx.locale.lang, exact)
+    own = comparison_table(run.tables, provider_id, rctx)
+    table = results.block_data(own, rctx.lang, "provider", for_json=wants_json(ctx.request))
     funnel = None
     if comparison and not wants_json(ctx.request):
         shown = {r["service_code"] for r in comparison if r["area_ratio"] is not None}
-        svg = own_funnel(run.tables, provider_id, results.context(run, ctx.locale.lang, exact), shown)
+        svg = own_funnel(run.tables, provider_id, rctx, shown)
         funnel = results.chart_src(svg) if svg else None
     if exact:
         ctx.audited = {"access": "aggregates", "exact": True, "run": run.run_id, "page": "provider"}
     mine = choices if ctx.user.role == "analyst" else []
     facts = {"run": results.run_facts(run), "threshold": sdc.threshold()}
     page = {"provider_id": provider_id, "providers": mine, "rows": rows, "comparison": comparison, "exact": exact}
-    return page | {"funnel": funnel, "positions": list(POSITIONS)} | facts
+    return page | {"blocks": [table], "funnel": funnel, "positions": list(POSITIONS)} | facts
