@@ -115,7 +115,10 @@ def oracle(web_store: Path) -> Oracle:
 
 # --- views (issue 16): an analysis run of the web store, so that the area pages have one ---
 
-FAST_SECTIONS = ("area", "clients", "benefits", "services", "providers", "employment", "progress", "change", "quality")
+FAST_SECTIONS = (
+    *("area", "clients", "benefits", "services", "providers", "employment", "progress", "change", "quality"),
+    *("groups", "menu", "change_effects", "equality", "payments", "national"),
+)
 """The sections the test run computes; the impact and cost-benefit fits (minutes) are left out,
 and `impact_effects` is a hand-made table of known figures instead (`effects_table`)."""
 SERVICE = "COACH"

@@ -97,6 +97,15 @@ AREA_PAGES = (
 )
 DOWNLOADS = tuple(f"/tables/area/area-transitions.{fmt}" for fmt in ("csv", "xlsx", "json"))
 QUALITY_DOWNLOADS = tuple(f"/tables/quality/quality-quarantine.{fmt}" for fmt in ("csv", "xlsx", "json"))
+GROUP_DOWNLOADS = tuple(
+    f"/tables/{t}.{fmt}" for t in ("groups/groups-profile-rule", "menu/menu-targeting") for fmt in ("csv", "json")
+)
+PLANNING_PAGES = ("/area/change", "/area/providers", "/area/equality", "/area/payments", "/area/national")
+PLANNING_DOWNLOADS = tuple(
+    f"/tables/{t}.{fmt}"
+    for t in ("providers/providers-comparison", "change_effects/change-effects-6", "national/national-expected")
+    for fmt in ("csv", "xlsx", "json")
+)
 
 
 def _twins(*paths: str) -> tuple[str, ...]:
@@ -111,8 +120,13 @@ VIEW_ROUTES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         frozenset({"analyst"}),
     ),
     "team": (_twins("/team"), frozenset({"analyst", "teamlead"})),
-    "provider": (_twins("/provider"), frozenset({"analyst", "provider"})),
+    "provider": (
+        _twins("/provider") + tuple(f"/tables/provider/provider-comparison.{fmt}" for fmt in ("csv", "xlsx", "json")),
+        frozenset({"analyst", "provider"}),
+    ),
     "analyst": (_twins("/quality", "/runs", "/runs/status") + QUALITY_DOWNLOADS, frozenset({"analyst"})),
+    "groups": (_twins("/area/groups") + GROUP_DOWNLOADS, frozenset({"analyst", "manager", "teamlead"})),
+    "planning": (_twins(*PLANNING_PAGES) + PLANNING_DOWNLOADS, frozenset({"analyst", "manager"})),
 }
 """The views' routes (issue 16) and the roles that may read each; every other role gets 403."""
 
@@ -230,3 +244,16 @@ def test_an_exact_view_is_audited_and_a_gated_one_is_not(as_role: Callable[[str]
     rows = _journal_since(web_store, before)
     assert [(r["actor"], r["action"]) for r in rows] == [("analyst", "web overview")]
     assert '"exact": true' in str(rows[0]["data"])
+
+
+def test_the_matrix_covers_every_view() -> None:
+    """Every registered view (`polku.web.views.VIEWS`) is asked for above by every role: a new
+    route fails here until the matrix says who may read it."""
+    import re
+
+    from polku.web.views import VIEWS
+
+    asked = {route.split("?")[0].removeprefix("/api") for route in ANONYMOUS_ROUTES} | {"/runs/2026-01-01T000000Z-00000000"}
+    for view in VIEWS:
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", view.path) + "$")
+        assert any(pattern.match(route) for route in asked), f"the matrix does not cover {view.name} ({view.path})"

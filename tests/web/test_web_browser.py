@@ -189,3 +189,33 @@ def _enter_a_measurement_and_set_a_goal(page: Any, client: str) -> None:
     assert "Tavoite tallennettiin" in page.inner_text("#saved")
     assert "30.6.2026" in page.inner_text("section#goal"), "the goal is on the client's path"
     assert page.locator("form.goal-update").count() >= 1, "a goal entered here can be updated here"
+
+
+def test_providers_compared_for_the_manager_and_own_results_for_the_provider(page: Any, base_url: str) -> None:
+    """The manager finds the provider comparison in the area's menu, with its funnel drawn; the
+    provider sees its own comparison and funnel, and neither the link nor the page of everyone's."""
+    for role in ("manager", "provider"):
+        context = page.context.browser.new_context(base_url=base_url)
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("console", lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None)
+        _log_in(tab, role)
+        tab.goto("/area")
+        subnav = set(tab.eval_on_selector_all("nav.subnav a", "links => links.map(a => a.getAttribute('href'))"))
+        if role == "manager":
+            assert {"/area/groups", "/area/change", "/area/providers", "/area/national"} <= subnav
+            tab.click("nav.subnav a[href='/area/providers']")
+            tab.wait_for_url(re.compile(r"/area/providers$"))
+            assert tab.inner_text("h1") == "Palveluntuottajien vertailu"
+            assert tab.locator("#providers-comparison tbody tr").count() >= 4
+            funnel = tab.locator("figure.chart img").first
+        else:
+            assert not subnav & {"/area/groups", "/area/providers"}
+            response = tab.goto("/area/providers")
+            assert response is not None and response.status == 403
+            tab.goto("/provider")
+            assert tab.locator("#provider-comparison tbody tr").count() >= 1
+            funnel = tab.locator("figure.chart img").first
+        assert funnel.evaluate("img => img.complete && img.naturalWidth > 0"), "the funnel plot is drawn"
+        assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
+        context.close()

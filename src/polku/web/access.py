@@ -48,13 +48,22 @@ class Reads(Enum):
     """A provider's results beside the area's, from the analysis run."""
     RUNS = "runs"
     """The analysis runs, their provenance, data quality, and starting a run."""
+    GROUPS = "groups"
+    """Client groups, the service menu and its targeting checks: area aggregates, gated. Team
+    leads too, since they steer which services their case workers offer to which groups."""
+    PLANNING = "planning"
+    """Area analyses for planning and procurement, gated: effects on change, every provider
+    compared (funnels, creaming and parking), equal treatment, payments, the national view.
+    Never a provider, who sees only their own rows (`PROVIDER`)."""
 
 
 POLICY: dict[str, frozenset[Reads]] = {
     "admin": frozenset({Reads.USERS}),
-    "analyst": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.EXACT, Reads.TEAM, Reads.PROVIDER, Reads.RUNS}),
-    "manager": frozenset({Reads.OVERVIEW}),
-    "teamlead": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.TEAM}),
+    "analyst": frozenset(
+        {Reads.CLIENTS, Reads.OVERVIEW, Reads.EXACT, Reads.TEAM, Reads.PROVIDER, Reads.RUNS, Reads.GROUPS, Reads.PLANNING}
+    ),
+    "manager": frozenset({Reads.OVERVIEW, Reads.GROUPS, Reads.PLANNING}),
+    "teamlead": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.TEAM, Reads.GROUPS}),
     "caseworker": frozenset({Reads.CLIENTS, Reads.OVERVIEW}),
     "provider": frozenset({Reads.CLIENTS, Reads.OVERVIEW, Reads.PROVIDER}),
 }

@@ -54,6 +54,31 @@ def users(ctx: Context) -> dict[str, Any]:
     return {"users": ctx.state.accounts.users()}
 
 
+AREA_PATHS = {
+    "area": "/area",
+    "impact": "/area/impact",
+    "costs": "/area/costs",
+    "services": "/area/services",
+    "drill_service": "/area/drill/service",
+    "drill_group": "/area/drill/group",
+    "drill_municipality": "/area/drill/municipality",
+    "quality": "/quality",
+    # issues 17, 18 and 19: client groups and the menu, effects on change, providers, equality, payments, national
+    "groups": "/area/groups",
+    "change": "/area/change",
+    "providers": "/area/providers",
+    "equality": "/area/equality",
+    "payments": "/area/payments",
+    "national": "/area/national",
+}
+"""The area pages (`polku.web.area.PAGES`) and their paths."""
+
+
+def area_view(name: str, path: str) -> View:
+    """An area page as a route: it reads what its page declares, from runs only."""
+    return View(name, path, area.PAGES[name].reads, area.page_view(name), "area.html", store=False)
+
+
 VIEWS = [
     View("clients", "/clients", Reads.CLIENTS, desk_views.client_list, "clients.html"),
     View("client", "/clients/{id}", Reads.CLIENTS, desk_views.client_page, "client.html"),
@@ -61,21 +86,7 @@ VIEWS = [
     View("me", "/me", None, me, "me.html"),
     View("users", "/users", Reads.USERS, users, "users.html"),
     # --- views (issue 16): the area pages read the latest analysis run, not the store ---
-    View("area", "/area", Reads.OVERVIEW, area.page_view("area"), "area.html", store=False),
-    View("impact", "/area/impact", Reads.OVERVIEW, area.page_view("impact"), "area.html", store=False),
-    View("costs", "/area/costs", Reads.OVERVIEW, area.page_view("costs"), "area.html", store=False),
-    View("services", "/area/services", Reads.OVERVIEW, area.page_view("services"), "area.html", store=False),
-    View("drill_service", "/area/drill/service", Reads.OVERVIEW, area.page_view("drill_service"), "area.html", store=False),
-    View("drill_group", "/area/drill/group", Reads.OVERVIEW, area.page_view("drill_group"), "area.html", store=False),
-    View(
-        "drill_municipality",
-        "/area/drill/municipality",
-        Reads.OVERVIEW,
-        area.page_view("drill_municipality"),
-        "area.html",
-        store=False,
-    ),
-    View("quality", "/quality", Reads.RUNS, area.page_view("quality"), "area.html", store=False),
+    *(area_view(name, path) for name, path in AREA_PATHS.items()),
     View("table", "/tables/{section}/{name}", Reads.OVERVIEW, area.table_download, "area.html", store=False),
     View("team", "/team", Reads.TEAM, team.team_page, "team.html"),
     View("provider", "/provider", Reads.PROVIDER, provider.provider_page, "provider.html", store=False),

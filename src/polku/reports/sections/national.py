@@ -4,19 +4,27 @@ tables hold one row per area, from `polku national`).
 
 Disclosure: every share and mean rests on the area's inflow, clients or open spells and
 is withheld by `polku.sdc` when that count or its complement is small; O and E are shown
-only when the inflow is at least T. The area funnel plot is drawn from
-`national_expected` by the general funnel-plot module.
+only when the inflow is at least T. The area funnel plot (`area_panel`): each shown area's
+O/E against its inflow, around 1 (the nation), with the 95 % and 99.8 % limits of
+`national_expected` (Spiegelhalter's normal limits of the risk-adjusted share around the
+national share, from the general funnel-plot module `polku.providers.funnel`) divided by the
+national share, so that they are limits of O/E; drawn by the report's one funnel chart
+(`polku.reports.charts.funnel_panels`), as the providers section draws its funnels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from polku import sdc
 from polku.pipeline.settings import AnalysisContext
-from polku.reports.blocks import Block, Note, Table, no_data
+from polku.providers import funnel
+from polku.reports.blocks import Block, Chart, Note, Table, no_data
+from polku.reports.charts import FunnelPanel, funnel_panels
 from polku.reports.context import ReportContext
 from polku.reports.registry import Results, register
 from polku.store import Store
@@ -51,8 +59,47 @@ def _indicator_row(ctx: ReportContext, r: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _shown(r: dict[str, Any], t: int) -> bool:
+    """An area's O and E are shown when its inflow is at least T and its observed count not small."""
+    return int(r["n"]) >= t and not sdc.is_sensitive(int(r["observed"]), t)
+
+
+def ratio_limits(national: float, volumes: Sequence[float]) -> list[tuple[float, float, float, float]]:
+    """The funnel's (lower 95, upper 95, lower 99.8, upper 99.8) limits of O/E at each inflow:
+    the normal limits of the share around the national share, over the national share."""
+    l95, u95 = funnel.limits("proportion", national, volumes, 0.95, method="normal")
+    l998, u998 = funnel.limits("proportion", national, volumes, 0.998, method="normal")
+    return [(a / national, b / national, c / national, d / national) for a, b, c, d in zip(l95, u95, l998, u998)]
+
+
+def area_panel(expected: pd.DataFrame, t: int, title: str) -> FunnelPanel | None:
+    """The areas' funnel: each shown area's O/E against its inflow, around 1; None when no
+    area is shown or nobody found work."""
+    rows = [r for r in expected.to_dict("records") if _shown(r, t) and pd.notna(r["ratio"])]
+    national = float(expected["national_share"].iloc[0]) if len(expected) else 0.0
+    if not rows or not 0 < national < 1:
+        return None
+    top = max(int(r["n"]) for r in rows) * 1.15
+    volumes = list(np.linspace(max(top / 60, 1.0), top, 60))
+    points = [(float(r["n"]), float(r["ratio"]), str(r["area"])) for r in rows]
+    return (title, 1.0, volumes, ratio_limits(national, volumes), points)
+
+
+def _funnel(ctx: ReportContext, expected: pd.DataFrame) -> Chart | None:
+    panel = area_panel(expected, ctx.threshold, ctx.t("national.funnel_panel"))
+    svg = funnel_panels(
+        "national-funnel",
+        ctx.t("national.funnel_title"),
+        [panel] if panel else [],
+        volume_label=ctx.t("national.funnel_volume"),
+        value_label=ctx.t("national.funnel_value"),
+        limit_labels=(ctx.t("providers.limit95"), ctx.t("providers.limit998")),
+    )
+    return None if svg is None else Chart(svg, ctx.t("national.funnel_caption"), id="national-funnel")
+
+
 def _expected_row(ctx: ReportContext, r: dict[str, Any]) -> tuple[str, ...]:
-    shown = int(r["n"]) >= ctx.threshold and not sdc.is_sensitive(int(r["observed"]), ctx.threshold)
+    shown = _shown(r, ctx.threshold)
     cells = (r["observed"], r["expected"], r["ratio"]) if shown else (None, None, None)
     return (
         str(r["area"]),
@@ -81,4 +128,7 @@ def national_section(results: Results, ctx: ReportContext) -> list[Block]:
         header = tuple(ctx.t(f"national.column.{k}") for k in ("area", "inflow", "observed", "expected", "ratio"))
         rows = tuple(_expected_row(ctx, r) for r in expected.to_dict("records"))
         blocks += [Table("national-expected", ctx.t("national.expected"), header, rows), Note(ctx.t("national.expected_note"))]
+        chart = _funnel(ctx, expected)
+        if chart is not None:
+            blocks.append(chart)
     return blocks

@@ -25,6 +25,7 @@ from polku.reports.context import ReportContext
 from polku.reports.frames import table
 from polku.reports.registry import Results, register
 from polku.reports.sections.impact import analysis_views, released_estimates
+from polku.reports.sections.impact_tables import TABLES as IMPACT_TABLES
 from polku.reports.sections.services import provider_labeler, service_labeler
 from polku.store import Store
 
@@ -81,7 +82,7 @@ def _share(ctx: ReportContext, count: int, n: int) -> str:
 def _aipw(results: Results, ctx: ReportContext) -> dict[tuple[str, str], str]:
     """The impact section's released AIPW effect per provider and service, as shown there."""
     cells: dict[tuple[str, str], str] = {}
-    if "impact_effects" not in results:
+    if any(name not in results for name in IMPACT_TABLES):  # a run without the impact section's fits
         return cells
     for r in released_estimates(results, ctx.threshold):
         if r.get("level") == "service_provider" and r.get("estimate") is not None:
@@ -120,7 +121,8 @@ def _comparison_table(records: list[dict], results: Results, ctx: ReportContext,
     )
 
 
-def _panels(records: list[dict], service: Labeler, provider: Labeler, dispersion: pd.DataFrame) -> list[FunnelPanel]:
+def comparison_panels(records: list[dict], service: Labeler, provider: Labeler, dispersion: pd.DataFrame) -> list[FunnelPanel]:
+    """One funnel per service of the released `records` (the provider's page passes its own alone)."""
     panels: list[FunnelPanel] = []
     for code in sorted({r["service_code"] for r in records}):
         shown = [r for r in records if r["service_code"] == code and r["ratio"] is not None]
@@ -197,7 +199,7 @@ def providers_section(results: Results, ctx: ReportContext) -> list[Block]:
     svg = funnel_panels(
         "providers-funnel",
         ctx.t("providers.funnel_title"),
-        _panels(records, service, provider, comparison),
+        comparison_panels(records, service, provider, comparison),
         volume_label=ctx.t("providers.funnel_volume"),
         value_label=ctx.t("providers.funnel_value"),
         limit_labels=(ctx.t("providers.limit95"), ctx.t("providers.limit998")),
