@@ -170,23 +170,25 @@ def measurement_weights(design: Design, measured: np.ndarray) -> np.ndarray:
     return np.where(measured, 1.0 / chance, 0.0)
 
 
-def _design(rows: pd.DataFrame, name: str) -> Design:
-    frame = with_labour_market_terms(rows).assign(outcome=rows["change"].fillna(0.0))
-    return design_from_frame(frame, "treated", "outcome", list(ADJUST_CHANGE), source=name)
+def outcome_design(rows: pd.DataFrame, name: str, outcome: str = "change", adjust: tuple[str, ...] = ADJUST_CHANGE) -> Design:
+    """The estimator's design of `rows`: `outcome` (0 where missing: such rows get weight 0)
+    adjusted for `adjust`."""
+    frame = with_labour_market_terms(rows).assign(outcome=rows[outcome].fillna(0.0))
+    return design_from_frame(frame, "treated", "outcome", list(adjust), source=name)
 
 
-def _fit(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
+def fit_effect(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
     estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
     return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
 
 
-def _figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
+def figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
     """The estimate, its interval (and standard error) as floats, NaN when withheld."""
     names = ("estimate", "ci_low", "ci_high") + (() if suffix else ("std_error",))
     return {f"{n}{suffix}": np.nan if getattr(result, n) is None else float(getattr(result, n)) for n in names}
 
 
-def _counts(rows: pd.DataFrame) -> dict[str, object]:
+def counts(rows: pd.DataFrame) -> dict[str, object]:
     t = rows["treated"].astype(bool).to_numpy()
     m = rows["measured"].to_numpy(bool)
     return {
@@ -201,16 +203,16 @@ def effect_row(rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: in
     """One table row: the weighted and the measured-only (unweighted) estimate."""
     people = rows["person_id"].to_numpy()
     measured = rows["measured"].to_numpy(bool)
-    weighted = _fit(design, weights, people, seed)
-    plain = _fit(design, measured.astype(float), people, seed)
+    weighted = fit_effect(design, weights, people, seed)
+    plain = fit_effect(design, measured.astype(float), people, seed)
     share = float(1.0 - measured[design.t].mean())
-    figures = _figures(weighted)
-    tipping = -figures["estimate"] / share if share > 0 else np.nan
+    shown = figures(weighted)
+    tipping = -shown["estimate"] / share if share > 0 else np.nan
     extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
-    return _counts(rows) | figures | _figures(plain, "_unweighted") | extra
+    return counts(rows) | shown | figures(plain, "_unweighted") | extra
 
 
-def _too_small(rows: pd.DataFrame) -> str:
+def too_small(rows: pd.DataFrame) -> str:
     t = rows["treated"].astype(bool) & rows["measured"]
     c = ~rows["treated"].astype(bool) & rows["measured"]
     if t.sum() < MIN_PARTICIPANTS or c.sum() < MIN_MEASURED_COMPARISON:
@@ -218,17 +220,22 @@ def _too_small(rows: pd.DataFrame) -> str:
     return ""
 
 
+def client_groups(rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(client group, its rows) for which effects are estimated: `all`, then `GROUPS`."""
+    pwa = rows["partial_work_ability"].astype(bool).to_numpy()
+    return [("all", np.ones(len(rows), bool))] + [(g, pwa == flag) for g, flag in GROUPS.items()]
+
+
 def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
     """The effect on one item's change for all rows and each client group in `GROUPS`."""
     out: list[dict[str, object]] = []
-    pwa = rows["partial_work_ability"].astype(bool).to_numpy()
-    for group, keep in [("all", np.ones(len(rows), bool))] + [(g, pwa == flag) for g, flag in GROUPS.items()]:
+    for group, keep in client_groups(rows):
         subset = rows[keep].reset_index(drop=True)
-        note = _too_small(subset)
+        note = too_small(subset)
         if note:
             out.append(_empty_row(subset) | {"client_group": group, "note": note})
             continue
-        design = _design(subset, name)
+        design = outcome_design(subset, name)
         weights = measurement_weights(design, subset["measured"].to_numpy(bool))
         out.append(effect_row(subset, weights, design, seed) | {"client_group": group})
     return out
@@ -236,7 +243,7 @@ def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, obj
 
 def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
     nothing: dict[str, object] = {name: np.nan for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
-    return nothing | _counts(rows)
+    return nothing | counts(rows)
 
 
 def service_effects(

@@ -10,7 +10,9 @@ domain and GAS level as a table with its margins.
 Effects on change (`release_change_effects`): each side's people and those of them measured
 as one line; an effect is withheld when fewer than T people of either side were measured.
 Hazard ratios: the people followed and those who found work as one line; the ratio is
-withheld when fewer than T found work or fewer than T did not.
+withheld when fewer than T found work or fewer than T did not. Effects on reaching goals
+(`goal_effects`): as effects on change, "measured" being those with a goal due, and the
+plain means and goal counts withheld with the estimate.
 """
 
 from __future__ import annotations
@@ -84,6 +86,18 @@ EFFECT_FIGURES = (
     "tipping_delta",
 )
 WORK_FIGURES = ("hazard_ratio", "ci_low", "ci_high", "p_value")
+GOAL_FIGURES = (
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "mean_participants",
+    "mean_comparison",
+    "share_missing",
+    "goals_participants",
+    "goals_comparison",
+)
+"""The figures of an effect on reaching goals, withheld like an effect on change."""
 
 
 def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
@@ -92,16 +106,17 @@ def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
     return line.total, line.column()["part"]
 
 
-def _effect_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
+def _effect_row(row: Mapping[str, Any], t: int, figures: tuple[str, ...] = EFFECT_FIGURES) -> dict[str, Any]:
     """Participants and comparison people, each with those measured as a line (measured +
     not measured = all); the estimates withheld when the measured of either side are
-    fewer than T or hidden, since an effect is a difference of their means."""
+    fewer than T or hidden, since an effect is a difference of their means. For an effect
+    on reaching goals, "measured" are those with a goal due (`GOAL_FIGURES`)."""
     participants, measured_p = _two_way(int(row["participants"]), int(row["measured_participants"]), t)
     comparison, measured_c = _two_way(int(row["comparison"]), int(row["measured_comparison"]), t)
     counts = {"participants": participants, "measured_participants": measured_p}
     counts |= {"comparison": comparison, "measured_comparison": measured_c}
     withheld = any(v is None or v < t for v in (measured_p, measured_c))
-    return dict(row) | counts | ({f: None for f in EFFECT_FIGURES} if withheld else {})
+    return dict(row) | counts | ({f: None for f in figures} if withheld else {})
 
 
 def _work_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
@@ -119,5 +134,6 @@ def release_change_effects(record: Mapping[str, Any], *, t: int | None = None) -
     return dict(record) | {
         "effects": [_effect_row(r, t) for r in record["effects"]],
         "work": [_work_row(r, t) for r in record["work"]],
+        "goal_effects": [_effect_row(r, t, GOAL_FIGURES) for r in record.get("goal_effects", [])],
         "threshold": t,
     }

@@ -3,11 +3,11 @@
 Every registered job seeker has an employment plan (työllistymissuunnitelma; an
 integration plan for immigrants): it is agreed `goals.plan_days` after registration and
 reviewed every `goals.review_days` while the registration spell runs, and each time one or
-two goals are set (domains by `goals.plan_domains`, due 3 or 6 months later). When a
-service starts, the plan is reviewed too: the service's goals (`services.goals`) are set on
-the start day, due on its planned end. So participants and non-participants alike have
-goals, and the effect of a service on reaching them can be estimated
-(`polku.change.goal_effects`).
+two goals are set (domains by `goals.plan_domains`, or the service's goal domains,
+`services.goals`, while a service runs), due 3 or 6 months later. So participants and
+non-participants alike have goals on the same schedule, and the effect of a service on
+reaching them can be estimated (`polku.change.goal_effects`); a service changes what the
+goals are about, not how many there are (a T-score depends on the number of goals).
 
 A goal is assessed on its due date, or on the day the client leaves the register if that
 is earlier (the plan ends; a share `goals.cancelled_when_left` of these goals is recorded
@@ -34,7 +34,6 @@ import pyarrow as pa
 
 from polku.synth import codes
 from polku.synth.area import Area
-from polku.synth.behaviour import served_episodes
 from polku.synth.csvout import dates, identifiers, labels, numbers
 from polku.synth.draw import categorical
 from polku.synth.draw import weights as shares
@@ -79,7 +78,8 @@ def _pick(g: np.random.Generator, name: str, n: int, code: tuple[str, ...] | Non
 
 
 def _plan_goals(area: Area) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(person, domain, set_on, due) of the goals set at the plan's start and reviews."""
+    """(person, domain, set_on, due) of the goals set at the plan's start and reviews, in the
+    service's domains while one runs."""
     r = area.regs
     g = rng(area.seed, "measurements", 10)
     stop = np.where(r.end == NO_DAY, area.timeline.horizon_end, r.end)
@@ -87,26 +87,26 @@ def _plan_goals(area: Area) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     review = int(value("goals.review_days"))
     reviews = np.clip(-((first - stop) // review), 0, _MAX_REVIEWS)  # set days first + k * review < stop
     spell, k = _expand(reviews)
-    review_row, _ = _expand(_pick(g, "goals.per_review", len(spell)))
+    review_row, nth = _expand(_pick(g, "goals.per_review", len(spell)))
     spell, set_on = spell[review_row], (first[spell] + k * review)[review_row]
     domain = _pick(g, "goals.plan_domains", len(spell), DOMAINS)
+    in_service = _service_domains(area, r.person[spell], set_on, nth)
     months = _pick(g, "goals.plan_months", len(spell))
     due = set_on + np.round(months * AVERAGE_MONTH_DAYS).astype(np.int64)
-    return r.person[spell], domain, set_on, due
+    return r.person[spell], np.where(in_service >= 0, in_service, domain), set_on, due
 
 
-def _service_goals(area: Area) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(person, domain, set_on, due) of the goals set when a service starts."""
-    s, person = area.services, served_episodes(area)  # parked clients get none (polku.synth.behaviour)
+def _service_domains(area: Area, person: np.ndarray, set_on: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The domain of each goal set while the client's service runs (the service's goals,
+    `services.goals`, in turn), -1 for the others."""
+    s = area.services
     table = value("services.goals")
     per = [[DOMAINS.index(d) for d in table[c]] for c in codes.SERVICES]
-    count = np.array([len(p) for p in per])[s.service[person]]
-    who, k = _expand(count)
-    padded = np.full((len(codes.SERVICES), max(map(len, per))), -1)
-    for i, p in enumerate(per):
-        padded[i, : len(p)] = p
-    domain = padded[s.service[person][who], k]
-    return person[who], domain, s.start_day[person][who], s.planned_end_day[person][who]
+    padded = np.array([[p[i % len(p)] for i in range(max(map(len, per)))] for p in per])
+    end = np.where(s.end_day[person] < 0, s.planned_end_day[person], s.end_day[person])
+    during = (s.service[person] >= 0) & ~s.parked[person].astype(bool) & (s.start_day[person] <= set_on) & (set_on <= end)
+    chosen = padded[np.maximum(s.service[person], 0), k % padded.shape[1]]
+    return np.where(during, chosen, -1)
 
 
 def _spell_end(area: Area, person: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -120,9 +120,8 @@ def _spell_end(area: Area, person: np.ndarray, day: np.ndarray) -> np.ndarray:
 
 
 def all_goals(area: Area) -> Goals:
-    """Every goal, plan and service goals together, ordered by client, set day and domain."""
-    parts = [_plan_goals(area), _service_goals(area)]
-    person, domain, set_on, due = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    """Every goal, ordered by client, set day, due day and domain."""
+    person, domain, set_on, due = _plan_goals(area)
     order = np.lexsort((domain, due, set_on, person))
     person, domain, set_on, due = person[order], domain[order], set_on[order], due[order]
     end = _spell_end(area, person, set_on)
