@@ -151,25 +151,30 @@ def _tables(goals: list[dict[str, object]]) -> dict[str, pd.DataFrame]:
 def test_gate_section_and_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """T = 10. Row 1: 150 of 200 participants and 300 comparison people with a goal due:
     shown, in percentage points in the report (12.5, 6.6 … 18.4). Row 2: 195 of 200: the 5
-    without are a small count, so the 195 hide and so does every figure resting on them."""
-    record = effects_record(_tables([_goal_row(150, 300), _goal_row(195, 300, "gas_t")]))
+    without are a small count, so the 195 hide, but the estimate rests on 195 and 300
+    people and is shown. Row 3: 8 comparison people with a goal due: every figure hides."""
+    rows = [_goal_row(150, 300), _goal_row(195, 300, "gas_t"), _goal_row(150, 8, "gas_t")]
+    record = effects_record(_tables(rows))
     shown = sdc.release_change_effects(record, t=10)
-    one, two = shown["goal_effects"]
+    one, two, three = shown["goal_effects"]
     assert (one["measured_participants"], one["estimate"], one["goals_participants"]) == (150, 0.125, 300)
-    assert two["measured_participants"] is None and two["estimate"] is None and two["mean_participants"] is None
+    assert two["measured_participants"] is None and two["estimate"] == 0.125 and two["participants"] == 200
+    assert three["measured_comparison"] is None and three["estimate"] is None and three["mean_comparison"] is None
     assert json.loads(json.dumps(shown)) == shown
     names = pd.DataFrame({"service_code": ["COACH"], "name_fi": ["V"], "name_sv": ["C"], "name_en": ["Coaching"]})
-    tables = _tables([_goal_row(150, 300), _goal_row(195, 300, "gas_t")]) | {"services_names": names}
+    tables = _tables(rows) | {"services_names": names}
     blocks = section.change_effects_section(tables, ReportContext("en", 10, datetime(2026, 1, 1)))
     goals = next(b for b in blocks if isinstance(b, Table) and b.id == "change-goal-effects-6")
     assert goals.rows[0] == ("Coaching: goals reached (percentage points)", "200", "150", "62.0", "48.0", "12.5", "6.6 … 18.4")
-    assert goals.rows[1][0] == "Coaching: GAS T-score" and goals.rows[1][2:] == (sdc.MARKER,) * 5
+    assert goals.rows[1][:3] == ("Coaching: GAS T-score", "200", sdc.MARKER)
+    assert goals.rows[1][5] == "0.1"  # T points, not percentage points
+    assert goals.rows[2][5:] == (sdc.MARKER, sdc.MARKER)
     path = tmp_path / "polku.duckdb"
     with open_store(path) as store:
         fill(store)
     monkeypatch.setattr(run_change, "run_effects", lambda store_path: {"run_id": "r1"} | record)
     data = json.loads(CliRunner().invoke(main, ["change", "--json", "--store", str(path)]).stdout)
-    assert data["goal_effects"][0]["estimate"] == 0.125 and data["goal_effects"][1]["estimate"] is None
+    assert data["goal_effects"][0]["estimate"] == 0.125 and data["goal_effects"][2]["estimate"] is None
     text = CliRunner().invoke(main, ["change", "--store", str(path)]).stdout
     assert "Effects of services on reaching plan goals" in text and "effect 0.125 [0.066, 0.184]" in text
 

@@ -11,8 +11,9 @@ Effects on change (`release_change_effects`): each side's people and those of th
 as one line; an effect is withheld when fewer than T people of either side were measured.
 Hazard ratios: the people followed and those who found work as one line; the ratio is
 withheld when fewer than T found work or fewer than T did not. Effects on reaching goals
-(`goal_effects`): as effects on change, "measured" being those with a goal due, and the
-plain means and goal counts withheld with the estimate.
+(`goal_effects`): as effects on change, "measured" being those with a goal due, withheld
+when fewer than T of either side had one (on the exact counts, even when the count with
+a goal hides), the plain means and goal counts with the estimate.
 """
 
 from __future__ import annotations
@@ -106,16 +107,22 @@ def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
     return line.total, line.column()["part"]
 
 
-def _effect_row(row: Mapping[str, Any], t: int, figures: tuple[str, ...] = EFFECT_FIGURES) -> dict[str, Any]:
+def _effect_row(
+    row: Mapping[str, Any], t: int, figures: tuple[str, ...] = EFFECT_FIGURES, *, on_exact: bool = False
+) -> dict[str, Any]:
     """Participants and comparison people, each with those measured as a line (measured +
     not measured = all); the estimates withheld when the measured of either side are
     fewer than T or hidden, since an effect is a difference of their means. For an effect
-    on reaching goals, "measured" are those with a goal due (`GOAL_FIGURES`)."""
+    on reaching goals, "measured" are those with a goal due (`GOAL_FIGURES`), and
+    `on_exact` withholds on the exact counts: nearly every participant has a goal due, so
+    the few without are a small count whose line hides the count with one, yet the
+    estimate rests on those with one (T or more) and shows nothing of the few."""
     participants, measured_p = _two_way(int(row["participants"]), int(row["measured_participants"]), t)
     comparison, measured_c = _two_way(int(row["comparison"]), int(row["measured_comparison"]), t)
     counts = {"participants": participants, "measured_participants": measured_p}
     counts |= {"comparison": comparison, "measured_comparison": measured_c}
-    withheld = any(v is None or v < t for v in (measured_p, measured_c))
+    basis = (int(row["measured_participants"]), int(row["measured_comparison"])) if on_exact else (measured_p, measured_c)
+    withheld = any(v is None or v < t for v in basis)
     return dict(row) | counts | ({f: None for f in figures} if withheld else {})
 
 
@@ -134,6 +141,6 @@ def release_change_effects(record: Mapping[str, Any], *, t: int | None = None) -
     return dict(record) | {
         "effects": [_effect_row(r, t) for r in record["effects"]],
         "work": [_work_row(r, t) for r in record["work"]],
-        "goal_effects": [_effect_row(r, t, GOAL_FIGURES) for r in record.get("goal_effects", [])],
+        "goal_effects": [_effect_row(r, t, GOAL_FIGURES, on_exact=True) for r in record.get("goal_effects", [])],
         "threshold": t,
     }
