@@ -33,6 +33,7 @@ def _effect(participants: int, measured: int, comparison: int, measured_c: int, 
     row: dict[str, object] = {name: 0.0 for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
     return row | {
         "service_code": "COACH",
+        "grouping": "all",
         "client_group": "all",
         "instrument": "client_change_meter",
         "item": "skills",

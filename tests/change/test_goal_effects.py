@@ -122,6 +122,7 @@ def test_the_outcome_by_hand() -> None:
 def _goal_row(measured: int, measured_c: int, outcome: str = "reached") -> dict[str, object]:
     return {
         "service_code": "COACH",
+        "grouping": "all",
         "client_group": "all",
         "outcome": outcome,
         "months": 6,

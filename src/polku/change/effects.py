@@ -38,9 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, cohorts_for, services_with_episodes, window_days
+from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
 from polku.cohort.features import with_labour_market_terms
 from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
@@ -58,6 +59,9 @@ MIN_MEASURED_COMPARISON = 100
 intervals resting on 80 or fewer held the truth 79 % of the time, on 80-120 90 %, on more
 91-96 % (docs/methods.md); the interval ignores that the outcome, propensity and
 measurement models were estimated, which matters most when the comparison is small."""
+FULL_GROUPINGS = ("all", "work_ability")
+"""Groupings whose rows also carry the measured-only estimate; the rule groups' and bands'
+rows give the weighted one alone (half the fitting time of the many group cells)."""
 MIN_RESPONSE = 0.05
 """The estimated chance of being measured is held at or above this (weights at most 20)."""
 ADJUST_CHANGE = (
@@ -85,11 +89,10 @@ differ, Lord's paradox, so what shaped the level must be adjusted for). The coho
 covariates (municipality, benefit, calendar quarter) are left out: with the few measured
 comparison people of an area they made the outcome model overfit (estimates beyond the
 scale in a 2,000-client area)."""
-GROUPS = {"partial_work_ability": True, "full_work_ability": False}
-"""Client groups for which effects are also estimated, by partial work ability."""
 
 EFFECT_COLUMNS = {
     "service_code": "object",
+    "grouping": "object",
     "client_group": "object",
     "instrument": "object",
     "item": "object",
@@ -199,17 +202,21 @@ def counts(rows: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def effect_row(rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int) -> dict[str, object]:
-    """One table row: the weighted and the measured-only (unweighted) estimate."""
+def effect_row(
+    rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int, *, unweighted: bool = True
+) -> dict[str, object]:
+    """One table row: the weighted and (unless `unweighted` is false, when its columns are
+    NaN) the measured-only estimate."""
     people = rows["person_id"].to_numpy()
     measured = rows["measured"].to_numpy(bool)
     weighted = fit_effect(design, weights, people, seed)
-    plain = fit_effect(design, measured.astype(float), people, seed)
+    skipped = {f"{n}_unweighted": np.nan for n in ("estimate", "ci_low", "ci_high")}
+    plain = figures(fit_effect(design, measured.astype(float), people, seed), "_unweighted") if unweighted else skipped
     share = float(1.0 - measured[design.t].mean())
     shown = figures(weighted)
     tipping = -shown["estimate"] / share if share > 0 else np.nan
     extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
-    return counts(rows) | shown | figures(plain, "_unweighted") | extra
+    return counts(rows) | shown | plain | extra
 
 
 def too_small(rows: pd.DataFrame) -> str:
@@ -220,24 +227,20 @@ def too_small(rows: pd.DataFrame) -> str:
     return ""
 
 
-def client_groups(rows: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
-    """(client group, its rows) for which effects are estimated: `all`, then `GROUPS`."""
-    pwa = rows["partial_work_ability"].astype(bool).to_numpy()
-    return [("all", np.ones(len(rows), bool))] + [(g, pwa == flag) for g, flag in GROUPS.items()]
-
-
 def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
-    """The effect on one item's change for all rows and each client group in `GROUPS`."""
+    """The effect on one item's change for all rows and each client group
+    (`polku.change.client_groups`), or the counts and why there is none."""
     out: list[dict[str, object]] = []
-    for group, keep in client_groups(rows):
+    for grouping, group, keep in client_groups(rows):
         subset = rows[keep].reset_index(drop=True)
+        key = {"grouping": grouping, "client_group": group}
         note = too_small(subset)
         if note:
-            out.append(_empty_row(subset) | {"client_group": group, "note": note})
+            out.append(_empty_row(subset) | key | {"note": note})
             continue
         design = outcome_design(subset, name)
         weights = measurement_weights(design, subset["measured"].to_numpy(bool))
-        out.append(effect_row(subset, weights, design, seed) | {"client_group": group})
+        out.append(effect_row(subset, weights, design, seed, unweighted=grouping in FULL_GROUPINGS) | key)
     return out
 
 
@@ -263,7 +266,7 @@ def service_effects(
     if cohort is None:
         cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
     as_of = cohort.attrs["as_of"]
-    cohort = cohort.assign(person_id=cohort["person_id"].astype(str))  # once, not per item and window
+    cohort = grouped(cohort, seed).assign(person_id=lambda f: f["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []
     frames: dict[tuple[str, int], pd.DataFrame] = {}
     for scale in scales:
@@ -286,14 +289,15 @@ def store_effects(
     seed: int = 0,
     as_of: dt.date | None = None,
     services: list[str] | None = None,
-    cohorts: CohortBuilder | None = None,
+    cohorts: Cohorts | None = None,
 ) -> pd.DataFrame:
     """`service_effects` for every service with episodes (or `services`), one table;
-    `cohorts`: the run's shared cohorts (built here when not given)."""
+    `cohorts`: the run's shared cohorts with their client groups
+    (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
     values = measurements(store)
     scales = shipped_scales()
     codes = services or services_with_episodes(store)
-    with cohorts_for(store, cohorts, seed=seed, as_of=as_of) as built:
+    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
         tables = [
             service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=built.cohort(code))[0] for code in codes
         ]

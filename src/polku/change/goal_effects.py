@@ -34,9 +34,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
 from polku.change.effects import (
     ADJUST_CHANGE,
-    client_groups,
     counts,
     figures,
     fit_effect,
@@ -45,7 +45,7 @@ from polku.change.effects import (
 )
 from polku.change.formulas import gas_t_scores
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortBuilder, cohorts_for, services_with_episodes, window_days
+from polku.cohort.build import services_with_episodes, window_days
 from polku.store import Store
 
 WINDOWS = (6, 12)
@@ -57,6 +57,7 @@ ADJUST_GOALS = tuple(c for c in ADJUST_CHANGE if c != "baseline_level")
 
 GOAL_EFFECT_COLUMNS = {
     "service_code": "object",
+    "grouping": "object",
     "client_group": "object",
     "outcome": "object",
     "months": "int64",
@@ -142,11 +143,12 @@ def _row(rows: pd.DataFrame, outcome: str, seed: int, name: str) -> dict[str, ob
 
 
 def window_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
-    """Both outcomes for all rows and each client group (`polku.change.effects.client_groups`)."""
+    """Both outcomes for all rows and each client group (`polku.change.client_groups`)."""
     out: list[dict[str, object]] = []
-    for group, keep in client_groups(rows):
+    for grouping, group, keep in client_groups(rows):
         subset = rows[keep].reset_index(drop=True)
-        out += [_row(subset, outcome, seed, name) | {"client_group": group, "outcome": outcome} for outcome in OUTCOMES]
+        key = {"grouping": grouping, "client_group": group}
+        out += [_row(subset, outcome, seed, name) | key | {"outcome": outcome} for outcome in OUTCOMES]
     return out
 
 
@@ -157,6 +159,7 @@ def service_goal_effects(
     and the analysis rows of each window, for checks against a known truth. `cohort`: the
     service's cohort (`build_cohort`'s frame, or the run's shared one)."""
     code, as_of = cohort.attrs["service_code"], cohort.attrs["as_of"]
+    cohort = grouped(cohort, seed)
     table: list[dict[str, object]] = []
     frames: dict[int, pd.DataFrame] = {}
     for months in WINDOWS:
@@ -172,13 +175,14 @@ def store_goal_effects(
     seed: int = 0,
     as_of: dt.date | None = None,
     services: list[str] | None = None,
-    cohorts: CohortBuilder | None = None,
+    cohorts: Cohorts | None = None,
 ) -> pd.DataFrame:
     """`service_goal_effects` for every service with episodes (or `services`), one table;
-    `cohorts`: the run's shared cohorts (built here when not given)."""
+    `cohorts`: the run's shared cohorts with their client groups
+    (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
     goals = plan_goals(store)
     codes = services or services_with_episodes(store)
-    with cohorts_for(store, cohorts, seed=seed, as_of=as_of) as built:
+    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
         tables = [service_goal_effects(built.cohort(code), goals, seed=seed)[0] for code in codes]
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(GOAL_EFFECT_COLUMNS))
     return typed_frame(frame, GOAL_EFFECT_COLUMNS)

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
+from polku.change.client_groups import GroupedCohorts
 from polku.change.effects import store_effects
 from polku.change.goal_effects import store_goal_effects
 from polku.change.record import effects_record
@@ -37,7 +38,7 @@ def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     """Effects on change per service, item, window and client group; effects on reaching
     goals per service, outcome, window and client group; hazard ratios per item."""
     settings = analysis.settings
-    cohorts = analysis.cohorts(store)
+    cohorts = GroupedCohorts(analysis.cohorts(store), settings.seed)  # grouped once for both
     return {
         "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
         "change_goal_effects": store_goal_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
