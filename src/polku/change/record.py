@@ -117,8 +117,14 @@ def effects_record(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     return {key: _plain_rows(tables, name) for key, name in names.items()}
 
 
+def _group(row: Mapping[str, Any]) -> str:
+    """`all`, or grouping/group (the same code can name a rule group and the work-ability split)."""
+    grouping = row.get("grouping") or "all"
+    return "all" if grouping == "all" else f"{grouping}/{row['client_group']}"
+
+
 def _effect_line(row: Mapping[str, Any]) -> str:
-    label = f"{row['service_code']} {row['client_group']}: {row['instrument']}: {row['item']}, {row['months']} months"
+    label = f"{row['service_code']} {_group(row)}: {row['instrument']}: {row['item']}, {row['months']} months"
     counts = f"participants {_num(row['participants'])} (measured {_num(row['measured_participants'])})"
     effect = f"effect {_num(row['estimate'], 2)} [{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}]"
     plain = f"measured only {_num(row['estimate_unweighted'], 2)}"
@@ -135,7 +141,7 @@ def _work_line(row: Mapping[str, Any]) -> str:
 
 
 def _goal_line(row: Mapping[str, Any]) -> str:
-    label = f"{row['service_code']} {row['client_group']}: {row['outcome']}, {row['months']} months"
+    label = f"{row['service_code']} {_group(row)}: {row['outcome']}, {row['months']} months"
     counts = f"participants {_num(row['participants'])} (with a goal due {_num(row['measured_participants'])})"
     effect = f"effect {_num(row['estimate'], 3)} [{_num(row['ci_low'], 3)}, {_num(row['ci_high'], 3)}]"
     means = f"mean {_num(row['mean_participants'], 3)} against {_num(row['mean_comparison'], 3)}"
