@@ -72,13 +72,15 @@ def _bands(cohort: pd.DataFrame, seed: int) -> np.ndarray:
     return band
 
 
-def client_groups(rows: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+def client_groups(rows: pd.DataFrame, *, detailed: bool = True) -> list[tuple[str, str, np.ndarray]]:
     """(grouping, group, its rows) for every group effects are estimated in: all rows, the
-    work-ability split, then, when the rows carry them, each rule group and potential band
-    present among the rows (in the file's and the bands' order)."""
+    work-ability split, then, when `detailed` and the rows carry them, each rule group and
+    potential band present among the rows (in the file's and the bands' order)."""
     pwa = rows["partial_work_ability"].astype(bool).to_numpy()
     out = [(ALL, ALL, np.ones(len(rows), bool))]
     out += [("work_ability", group, pwa == flag) for group, flag in WORK_ABILITY.items()]
+    if not detailed:
+        return out
     if "rule_group" in rows.columns:
         rule = rows["rule_group"].astype("category")
         codes = rule.to_numpy(dtype=object)

@@ -59,6 +59,10 @@ MIN_MEASURED_COMPARISON = 100
 intervals resting on 80 or fewer held the truth 79 % of the time, on 80-120 90 %, on more
 91-96 % (docs/methods.md); the interval ignores that the outcome, propensity and
 measurement models were estimated, which matters most when the comparison is small."""
+GROUP_WINDOWS = (6,)
+"""Windows whose effects on change are also estimated within each rule group and potential
+band: the 6-month one, which has the most measured people; the 12-month cells doubled the
+section's time on a 20,000-client area (docs/change.md)."""
 FULL_GROUPINGS = ("all", "work_ability")
 """Groupings whose rows also carry the measured-only estimate; the rule groups' and bands'
 rows give the weighted one alone (half the fitting time of the many group cells)."""
@@ -227,11 +231,12 @@ def too_small(rows: pd.DataFrame) -> str:
     return ""
 
 
-def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
+def item_effects(rows: pd.DataFrame, seed: int, name: str, *, by_group: bool = True) -> list[dict[str, object]]:
     """The effect on one item's change for all rows and each client group
-    (`polku.change.client_groups`), or the counts and why there is none."""
+    (`polku.change.client_groups`; the rule groups and bands only when `by_group`), or the
+    counts and why there is none."""
     out: list[dict[str, object]] = []
-    for grouping, group, keep in client_groups(rows):
+    for grouping, group, keep in client_groups(rows, detailed=by_group):
         subset = rows[keep].reset_index(drop=True)
         key = {"grouping": grouping, "client_group": group}
         note = too_small(subset)
@@ -274,7 +279,8 @@ def service_effects(
             rows = change_outcomes(cohort, values, scale, months, as_of)
             frames[(scale.item, months)] = rows
             key = {"service_code": service_code, "instrument": scale.instrument, "item": scale.item, "months": months}
-            table += [row | key for row in item_effects(rows, seed, f"change {service_code} {scale.item}")]
+            name = f"change {service_code} {scale.item}"
+            table += [row | key for row in item_effects(rows, seed, name, by_group=months in GROUP_WINDOWS)]
     return typed_frame(pd.DataFrame(table, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS), frames
 
 
