@@ -160,6 +160,7 @@ def test_gate_section_and_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     one, two, three = shown["goal_effects"]
     assert (one["measured_participants"], one["estimate"], one["goals_participants"]) == (150, 0.125, 300)
     assert two["measured_participants"] is None and two["estimate"] == 0.125 and two["participants"] == 200
+    assert two["share_missing"] is None and two["goals_participants"] is None  # they would give the 195 back
     assert three["measured_comparison"] is None and three["estimate"] is None and three["mean_comparison"] is None
     assert json.loads(json.dumps(shown)) == shown
     names = pd.DataFrame({"service_code": ["COACH"], "name_fi": ["V"], "name_sv": ["C"], "name_en": ["Coaching"]})

@@ -13,7 +13,9 @@ Hazard ratios: the people followed and those who found work as one line; the rat
 withheld when fewer than T found work or fewer than T did not. Effects on reaching goals
 (`goal_effects`): as effects on change, "measured" being those with a goal due, withheld
 when fewer than T of either side had one (on the exact counts, even when the count with
-a goal hides), the plain means and goal counts with the estimate.
+a goal hides), the plain means and goal counts with the estimate; when the count with a
+goal hides, so do the share without one and that side's goal count, which would give it
+back.
 """
 
 from __future__ import annotations
@@ -123,7 +125,19 @@ def _effect_row(
     counts |= {"comparison": comparison, "measured_comparison": measured_c}
     basis = (int(row["measured_participants"]), int(row["measured_comparison"])) if on_exact else (measured_p, measured_c)
     withheld = any(v is None or v < t for v in basis)
-    return dict(row) | counts | ({f: None for f in figures} if withheld else {})
+    return dict(row) | counts | ({f: None for f in figures} if withheld else _derived(measured_p, measured_c))
+
+
+def _derived(measured_p: int | None, measured_c: int | None) -> dict[str, None]:
+    """Figures that would give a hidden count back: the share of participants without a
+    follow-up (or a goal due) is participants minus measured over participants, and a side's
+    goals are counted with its measured people."""
+    hidden: dict[str, None] = {}
+    if measured_p is None:
+        hidden |= {"share_missing": None, "tipping_delta": None, "goals_participants": None}
+    if measured_c is None:
+        hidden |= {"goals_comparison": None}
+    return hidden
 
 
 def _work_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
