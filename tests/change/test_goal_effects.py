@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from change_helpers import fill
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from polku import sdc
 from polku.change.goal_effects import GOAL_EFFECT_COLUMNS, goal_outcomes, plan_goals, service_goal_effects
@@ -185,3 +187,34 @@ def test_the_table_keeps_its_types_through_parquet(tmp_path: Path) -> None:
     frame = typed_frame(pd.DataFrame([_goal_row(150, 300)], columns=list(GOAL_EFFECT_COLUMNS)), GOAL_EFFECT_COLUMNS)
     frame.to_parquet(tmp_path / "g.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "g.parquet"), frame)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    participants=st.integers(0, 60),
+    measured=st.integers(0, 60),
+    comparison=st.integers(0, 200),
+    measured_c=st.integers(0, 200),
+    t=st.integers(3, 20),
+)
+def test_no_goal_row_gives_a_small_count_back(participants: int, measured: int, comparison: int, measured_c: int, t: int) -> None:
+    """Whatever the counts, a released goal row shows no count of people from 1 to T-1, no
+    shown total minus its shown part from 1 to T-1, and no share without a goal beside a
+    hidden count (participants x share would give it back)."""
+    measured, measured_c = min(measured, participants), min(measured_c, comparison)
+    row = _goal_row(max(measured, 1), max(measured_c, 1)) | {
+        "participants": participants,
+        "comparison": comparison,
+        "measured_participants": measured,
+        "measured_comparison": measured_c,
+        "goals_participants": 2 * measured,
+        "goals_comparison": 2 * measured_c,
+    }
+    shown = sdc.release_change_effects({"effects": [], "work": [], "goal_effects": [row]}, t=t)["goal_effects"][0]
+    for key in ("participants", "comparison", "measured_participants", "measured_comparison", "goals_participants"):
+        assert shown[key] is None or not 0 < shown[key] < t, key
+    for total, part in (("participants", "measured_participants"), ("comparison", "measured_comparison")):
+        if shown[total] is not None and shown[part] is not None:
+            assert not 0 < shown[total] - shown[part] < t
+    if shown["measured_participants"] is None:
+        assert shown["share_missing"] is None and shown["goals_participants"] is None
