@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from polku import sdc
 from polku.change.effects import EFFECT_COLUMNS
+from polku.change.goal_effects import GOAL_EFFECT_COLUMNS
 from polku.change.measures import typed_frame
 from polku.change.record import effects_record
 from polku.change.work import WORK_COLUMNS
@@ -32,6 +33,7 @@ def _effect(participants: int, measured: int, comparison: int, measured_c: int, 
     row: dict[str, object] = {name: 0.0 for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
     return row | {
         "service_code": "COACH",
+        "grouping": "all",
         "client_group": "all",
         "instrument": "client_change_meter",
         "item": "skills",
@@ -64,10 +66,13 @@ def _work(people: int, events: int) -> dict[str, object]:
     }
 
 
-def _tables(effects: list[dict[str, object]], work: list[dict[str, object]]) -> dict[str, pd.DataFrame]:
+def _tables(
+    effects: list[dict[str, object]], work: list[dict[str, object]], goals: list[dict[str, object]] | None = None
+) -> dict[str, pd.DataFrame]:
     return {
         "change_effects": typed_frame(pd.DataFrame(effects, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS),
         "change_work": typed_frame(pd.DataFrame(work, columns=list(WORK_COLUMNS)), WORK_COLUMNS),
+        "change_goal_effects": typed_frame(pd.DataFrame(goals or [], columns=list(GOAL_EFFECT_COLUMNS)), GOAL_EFFECT_COLUMNS),
     }
 
 
@@ -113,7 +118,7 @@ def test_section_renders_from_the_run_tables(tmp_path: Path) -> None:
 def test_run_effects_reads_the_latest_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Views read runs: the newest run's tables, or an empty record without a run or tables."""
     monkeypatch.setattr(run_change, "list_runs", lambda path: [])
-    assert run_effects(tmp_path / "s.duckdb") == {"run_id": None, "effects": [], "work": []}
+    assert run_effects(tmp_path / "s.duckdb") == {"run_id": None, "effects": [], "work": [], "goal_effects": []}
     run = SimpleNamespace(run_id="r1", tables=_tables([_effect(200, 150, 800, 300)], [_work(100, 40)]))
     monkeypatch.setattr(run_change, "list_runs", lambda path: [run])
     record = run_effects(tmp_path / "s.duckdb")

@@ -1,11 +1,10 @@
 """GAS levels and weights in the goal table: optional for older files, validated when given,
-mapped from the Finnish export, and written coherently by the generator."""
+and mapped from the Finnish export (the generator's levels: tests/synth/test_goal_truth.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from polku.identity import PseudonymKey
@@ -13,7 +12,6 @@ from polku.ingest import import_file
 from polku.ingest.mapping import load_mapping
 from polku.schema.tables import table
 from polku.store import Store
-from polku.synth.goals import DOMAINS, STATUS, gas_levels
 
 KEY = PseudonymKey(bytes(range(32)), 1)
 OLD_HEADER = "goal_id,hetu,domain,baseline,target,set_on,due,status"
@@ -56,25 +54,6 @@ def test_schema_and_finnish_mapping() -> None:
     mapping = load_mapping(Path(__file__).parents[2] / "src" / "polku" / "ingest" / "mappings" / "finnish_export.yaml")
     columns = mapping.tables["goal"].columns
     assert (columns["gas_taso"], columns["gas_paino"]) == ("gas_level", "gas_weight")
-
-
-def test_generator_levels_by_hand() -> None:
-    """Baseline 2, target 3 (step 1): latest 1 -> -2, 2 -> -1, 3 -> 0, 3.5 -> +1, 4 -> +2;
-    an employment goal achieved -> 0, not achieved -> -1; open and cancelled goals, and a
-    measured goal without a measurement, have no level."""
-    skills, employment = DOMAINS.index("skills"), DOMAINS.index("employment")
-    achieved, not_achieved = STATUS.index("achieved"), STATUS.index("not_achieved")
-    nan = np.nan
-    g = {
-        "domain": np.array([skills] * 5 + [employment] * 2 + [skills] * 3),
-        "baseline": np.array([2, 2, 2, 2, 2, nan, nan, 2, 2, nan]),
-        "target": np.array([3, 3, 3, 3, 3, nan, nan, 3, 3, nan]),
-        "latest": np.array([1, 2, 3, 3.5, 4, nan, nan, 4, 4, nan]),
-        "status": np.array([not_achieved, 2, achieved, achieved, achieved, achieved, not_achieved, 0, 4, not_achieved]),
-    }
-    level, valid = gas_levels(g)
-    assert valid.tolist() == [True] * 7 + [False] * 3
-    assert level[:7].tolist() == [-2, -1, 0, 1, 2, 0, -1]
 
 
 def test_an_older_store_without_gas_columns(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from polku.schema.tables import IMPORT_ORDER, table
 from polku.synth import GenerateResult, generate
 from polku.synth.csvout import column_names
 
-GROUND_TRUTH = ("ground_truth_episodes", "ground_truth_effects", "ground_truth_change", "ground_truth_flaws")
+GROUND_TRUTH = (
+    "ground_truth_episodes",
+    "ground_truth_effects",
+    "ground_truth_change",
+    "ground_truth_goals",
+    "ground_truth_flaws",
+)
 
 
 def _digest(path: Path) -> str:

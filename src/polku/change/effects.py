@@ -38,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, cohorts_for, services_with_episodes, window_days
+from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
 from polku.cohort.features import with_labour_market_terms
-from polku.impact.design import MIN_PARTICIPANTS, Design, design_from_frame
+from polku.impact.design import MIN_MEASURED_COMPARISON, MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
 from polku.impact.registry import DEFAULT_METHOD, make_estimator
 from polku.impact.results import EffectEstimate
@@ -53,11 +54,13 @@ WINDOWS = (6, 12)
 WINDOW_DAYS = 45
 """Days either side of the start and of each follow-up in which a measurement may lie:
 half the three-month measuring interval, so a client measured every three months has one."""
-MIN_MEASURED_COMPARISON = 100
-"""Fewer measured comparison people give no estimate: in the first 50-area benchmark run,
-intervals resting on 80 or fewer held the truth 79 % of the time, on 80-120 90 %, on more
-91-96 % (docs/methods.md); the interval ignores that the outcome, propensity and
-measurement models were estimated, which matters most when the comparison is small."""
+GROUP_WINDOWS = (6,)
+"""Windows whose effects on change are also estimated within each rule group and potential
+band: the 6-month one, which has the most measured people; the 12-month cells doubled the
+section's time on a 20,000-client area (docs/change.md)."""
+FULL_GROUPINGS = ("all", "work_ability")
+"""Groupings whose rows also carry the measured-only estimate; the rule groups' and bands'
+rows give the weighted one alone (half the fitting time of the many group cells)."""
 MIN_RESPONSE = 0.05
 """The estimated chance of being measured is held at or above this (weights at most 20)."""
 ADJUST_CHANGE = (
@@ -85,11 +88,10 @@ differ, Lord's paradox, so what shaped the level must be adjusted for). The coho
 covariates (municipality, benefit, calendar quarter) are left out: with the few measured
 comparison people of an area they made the outcome model overfit (estimates beyond the
 scale in a 2,000-client area)."""
-GROUPS = {"partial_work_ability": True, "full_work_ability": False}
-"""Client groups for which effects are also estimated, by partial work ability."""
 
 EFFECT_COLUMNS = {
     "service_code": "object",
+    "grouping": "object",
     "client_group": "object",
     "instrument": "object",
     "item": "object",
@@ -170,23 +172,25 @@ def measurement_weights(design: Design, measured: np.ndarray) -> np.ndarray:
     return np.where(measured, 1.0 / chance, 0.0)
 
 
-def _design(rows: pd.DataFrame, name: str) -> Design:
-    frame = with_labour_market_terms(rows).assign(outcome=rows["change"].fillna(0.0))
-    return design_from_frame(frame, "treated", "outcome", list(ADJUST_CHANGE), source=name)
+def outcome_design(rows: pd.DataFrame, name: str, outcome: str = "change", adjust: tuple[str, ...] = ADJUST_CHANGE) -> Design:
+    """The estimator's design of `rows`: `outcome` (0 where missing: such rows get weight 0)
+    adjusted for `adjust`."""
+    frame = with_labour_market_terms(rows).assign(outcome=rows[outcome].fillna(0.0))
+    return design_from_frame(frame, "treated", "outcome", list(adjust), source=name)
 
 
-def _fit(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
+def fit_effect(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
     estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
     return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
 
 
-def _figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
+def figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
     """The estimate, its interval (and standard error) as floats, NaN when withheld."""
     names = ("estimate", "ci_low", "ci_high") + (() if suffix else ("std_error",))
     return {f"{n}{suffix}": np.nan if getattr(result, n) is None else float(getattr(result, n)) for n in names}
 
 
-def _counts(rows: pd.DataFrame) -> dict[str, object]:
+def counts(rows: pd.DataFrame) -> dict[str, object]:
     t = rows["treated"].astype(bool).to_numpy()
     m = rows["measured"].to_numpy(bool)
     return {
@@ -197,20 +201,24 @@ def _counts(rows: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def effect_row(rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int) -> dict[str, object]:
-    """One table row: the weighted and the measured-only (unweighted) estimate."""
+def effect_row(
+    rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int, *, unweighted: bool = True
+) -> dict[str, object]:
+    """One table row: the weighted and (unless `unweighted` is false, when its columns are
+    NaN) the measured-only estimate."""
     people = rows["person_id"].to_numpy()
     measured = rows["measured"].to_numpy(bool)
-    weighted = _fit(design, weights, people, seed)
-    plain = _fit(design, measured.astype(float), people, seed)
+    weighted = fit_effect(design, weights, people, seed)
+    skipped = {f"{n}_unweighted": np.nan for n in ("estimate", "ci_low", "ci_high")}
+    plain = figures(fit_effect(design, measured.astype(float), people, seed), "_unweighted") if unweighted else skipped
     share = float(1.0 - measured[design.t].mean())
-    figures = _figures(weighted)
-    tipping = -figures["estimate"] / share if share > 0 else np.nan
+    shown = figures(weighted)
+    tipping = -shown["estimate"] / share if share > 0 else np.nan
     extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
-    return _counts(rows) | figures | _figures(plain, "_unweighted") | extra
+    return counts(rows) | shown | plain | extra
 
 
-def _too_small(rows: pd.DataFrame) -> str:
+def too_small(rows: pd.DataFrame) -> str:
     t = rows["treated"].astype(bool) & rows["measured"]
     c = ~rows["treated"].astype(bool) & rows["measured"]
     if t.sum() < MIN_PARTICIPANTS or c.sum() < MIN_MEASURED_COMPARISON:
@@ -218,25 +226,27 @@ def _too_small(rows: pd.DataFrame) -> str:
     return ""
 
 
-def item_effects(rows: pd.DataFrame, seed: int, name: str) -> list[dict[str, object]]:
-    """The effect on one item's change for all rows and each client group in `GROUPS`."""
+def item_effects(rows: pd.DataFrame, seed: int, name: str, *, by_group: bool = True) -> list[dict[str, object]]:
+    """The effect on one item's change for all rows and each client group
+    (`polku.change.client_groups`; the rule groups and bands only when `by_group`), or the
+    counts and why there is none."""
     out: list[dict[str, object]] = []
-    pwa = rows["partial_work_ability"].astype(bool).to_numpy()
-    for group, keep in [("all", np.ones(len(rows), bool))] + [(g, pwa == flag) for g, flag in GROUPS.items()]:
+    for grouping, group, keep in client_groups(rows, detailed=by_group):
         subset = rows[keep].reset_index(drop=True)
-        note = _too_small(subset)
+        key = {"grouping": grouping, "client_group": group}
+        note = too_small(subset)
         if note:
-            out.append(_empty_row(subset) | {"client_group": group, "note": note})
+            out.append(_empty_row(subset) | key | {"note": note})
             continue
-        design = _design(subset, name)
+        design = outcome_design(subset, name)
         weights = measurement_weights(design, subset["measured"].to_numpy(bool))
-        out.append(effect_row(subset, weights, design, seed) | {"client_group": group})
+        out.append(effect_row(subset, weights, design, seed, unweighted=grouping in FULL_GROUPINGS) | key)
     return out
 
 
 def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
     nothing: dict[str, object] = {name: np.nan for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
-    return nothing | _counts(rows)
+    return nothing | counts(rows)
 
 
 def service_effects(
@@ -256,7 +266,7 @@ def service_effects(
     if cohort is None:
         cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
     as_of = cohort.attrs["as_of"]
-    cohort = cohort.assign(person_id=cohort["person_id"].astype(str))  # once, not per item and window
+    cohort = grouped(cohort, seed).assign(person_id=lambda f: f["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []
     frames: dict[tuple[str, int], pd.DataFrame] = {}
     for scale in scales:
@@ -264,7 +274,8 @@ def service_effects(
             rows = change_outcomes(cohort, values, scale, months, as_of)
             frames[(scale.item, months)] = rows
             key = {"service_code": service_code, "instrument": scale.instrument, "item": scale.item, "months": months}
-            table += [row | key for row in item_effects(rows, seed, f"change {service_code} {scale.item}")]
+            name = f"change {service_code} {scale.item}"
+            table += [row | key for row in item_effects(rows, seed, name, by_group=months in GROUP_WINDOWS)]
     return typed_frame(pd.DataFrame(table, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS), frames
 
 
@@ -279,14 +290,15 @@ def store_effects(
     seed: int = 0,
     as_of: dt.date | None = None,
     services: list[str] | None = None,
-    cohorts: CohortBuilder | None = None,
+    cohorts: Cohorts | None = None,
 ) -> pd.DataFrame:
     """`service_effects` for every service with episodes (or `services`), one table;
-    `cohorts`: the run's shared cohorts (built here when not given)."""
+    `cohorts`: the run's shared cohorts with their client groups
+    (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
     values = measurements(store)
     scales = shipped_scales()
     codes = services or services_with_episodes(store)
-    with cohorts_for(store, cohorts, seed=seed, as_of=as_of) as built:
+    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
         tables = [
             service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=built.cohort(code))[0] for code in codes
         ]

@@ -103,16 +103,28 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _plain_rows(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:
+    """The table's rows as JSON-ready dicts; none when the run has no such table (a run
+    made before it existed)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in _rows(tables[name])] if name in tables else []
+
+
 def effects_record(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
-    """The exact record of `change_effects` and `change_work` (polku.change.effects and
-    polku.change.work), before the gate (`polku.sdc.release_change_effects`)."""
-    effects = [{k: _plain(v) for k, v in row.items()} for row in _rows(tables["change_effects"])]
-    work = [{k: _plain(v) for k, v in row.items()} for row in _rows(tables["change_work"])]
-    return {"effects": effects, "work": work}
+    """The exact record of `change_effects`, `change_work` and `change_goal_effects`
+    (polku.change.effects, polku.change.work, polku.change.goal_effects), before the gate
+    (`polku.sdc.release_change_effects`)."""
+    names = {"effects": "change_effects", "work": "change_work", "goal_effects": "change_goal_effects"}
+    return {key: _plain_rows(tables, name) for key, name in names.items()}
+
+
+def _group(row: Mapping[str, Any]) -> str:
+    """`all`, or grouping/group (the same code can name a rule group and the work-ability split)."""
+    grouping = row.get("grouping") or "all"
+    return "all" if grouping == "all" else f"{grouping}/{row['client_group']}"
 
 
 def _effect_line(row: Mapping[str, Any]) -> str:
-    label = f"{row['service_code']} {row['client_group']}: {row['instrument']}: {row['item']}, {row['months']} months"
+    label = f"{row['service_code']} {_group(row)}: {row['instrument']}: {row['item']}, {row['months']} months"
     counts = f"participants {_num(row['participants'])} (measured {_num(row['measured_participants'])})"
     effect = f"effect {_num(row['estimate'], 2)} [{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}]"
     plain = f"measured only {_num(row['estimate_unweighted'], 2)}"
@@ -128,10 +140,21 @@ def _work_line(row: Mapping[str, Any]) -> str:
     )
 
 
+def _goal_line(row: Mapping[str, Any]) -> str:
+    label = f"{row['service_code']} {_group(row)}: {row['outcome']}, {row['months']} months"
+    counts = f"participants {_num(row['participants'])} (with a goal due {_num(row['measured_participants'])})"
+    effect = f"effect {_num(row['estimate'], 3)} [{_num(row['ci_low'], 3)}, {_num(row['ci_high'], 3)}]"
+    means = f"mean {_num(row['mean_participants'], 3)} against {_num(row['mean_comparison'], 3)}"
+    note = f"  ({row['note']})" if row.get("note") else ""
+    return f"  {label:<56} {counts}  {effect}  {means}{note}"
+
+
 def render_effects_text(record: Mapping[str, Any]) -> str:
-    """The effects on change and the hazard ratios as terminal text."""
+    """The effects on change, on reaching goals and the hazard ratios as terminal text."""
     lines = ["Effects of services on change (scale points; weighted for the chance of being measured)"]
     lines += [_effect_line(r) for r in record["effects"]] or ["  none in the analysis run"]
+    lines += ["", "Effects of services on reaching plan goals (reached: share of due goals; gas_t: T-score)"]
+    lines += [_goal_line(r) for r in record.get("goal_effects", [])] or ["  none in the analysis run"]
     lines += ["", "Change and later open-market work: hazard ratio per point of change (landmark at 6 months)"]
     lines += [_work_line(r) for r in record["work"]] or ["  none in the analysis run"]
     return "\n".join(lines)

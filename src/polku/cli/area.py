@@ -107,10 +107,10 @@ def generate(clients: int, seed: int, out_dir: Path, areas: int, fmt: str) -> No
     """Write a synthetic employment area in the import format, with its ground truth.
 
     One CSV per table of the data model, plus ground_truth_episodes.csv,
-    ground_truth_effects.csv, ground_truth_change.csv and manifest.json. With --format parquet: a national
-    register of --areas areas (different labour markets, clients, services and true
-    effects), written area by area as Parquet partitioned by area, with each area's
-    ground truth.
+    ground_truth_effects.csv, ground_truth_change.csv, ground_truth_goals.csv and
+    manifest.json. With --format parquet: a national register of --areas areas
+    (different labour markets, clients, services and true effects), written area by
+    area as Parquet partitioned by area, with each area's ground truth.
     """
     from polku.synth import generate as generate_area
     from polku.synth.national import generate_national

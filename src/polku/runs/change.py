@@ -20,5 +20,5 @@ def run_effects(store_path: Path) -> dict[str, Any]:
     runs = list_runs(store_path)
     run = runs[-1] if runs else None
     if run is None or not {"change_effects", "change_work"} <= set(run.tables):
-        return {"run_id": None, "effects": [], "work": []}
+        return {"run_id": None, "effects": [], "work": [], "goal_effects": []}
     return {"run_id": run.run_id} | effects_record(run.tables)

@@ -10,7 +10,12 @@ domain and GAS level as a table with its margins.
 Effects on change (`release_change_effects`): each side's people and those of them measured
 as one line; an effect is withheld when fewer than T people of either side were measured.
 Hazard ratios: the people followed and those who found work as one line; the ratio is
-withheld when fewer than T found work or fewer than T did not.
+withheld when fewer than T found work or fewer than T did not. Effects on reaching goals
+(`goal_effects`): as effects on change, "measured" being those with a goal due, withheld
+when fewer than T of either side had one (on the exact counts, even when the count with
+a goal hides), the plain means and goal counts with the estimate; when the count with a
+goal hides, so do the share without one and that side's goal count, which would give it
+back.
 """
 
 from __future__ import annotations
@@ -84,6 +89,18 @@ EFFECT_FIGURES = (
     "tipping_delta",
 )
 WORK_FIGURES = ("hazard_ratio", "ci_low", "ci_high", "p_value")
+GOAL_FIGURES = (
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "mean_participants",
+    "mean_comparison",
+    "share_missing",
+    "goals_participants",
+    "goals_comparison",
+)
+"""The figures of an effect on reaching goals, withheld like an effect on change."""
 
 
 def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
@@ -92,16 +109,35 @@ def _two_way(total: int, part: int, t: int) -> tuple[int | None, int | None]:
     return line.total, line.column()["part"]
 
 
-def _effect_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
+def _effect_row(
+    row: Mapping[str, Any], t: int, figures: tuple[str, ...] = EFFECT_FIGURES, *, on_exact: bool = False
+) -> dict[str, Any]:
     """Participants and comparison people, each with those measured as a line (measured +
     not measured = all); the estimates withheld when the measured of either side are
-    fewer than T or hidden, since an effect is a difference of their means."""
+    fewer than T or hidden, since an effect is a difference of their means. For an effect
+    on reaching goals, "measured" are those with a goal due (`GOAL_FIGURES`), and
+    `on_exact` withholds on the exact counts: nearly every participant has a goal due, so
+    the few without are a small count whose line hides the count with one, yet the
+    estimate rests on those with one (T or more) and shows nothing of the few."""
     participants, measured_p = _two_way(int(row["participants"]), int(row["measured_participants"]), t)
     comparison, measured_c = _two_way(int(row["comparison"]), int(row["measured_comparison"]), t)
     counts = {"participants": participants, "measured_participants": measured_p}
     counts |= {"comparison": comparison, "measured_comparison": measured_c}
-    withheld = any(v is None or v < t for v in (measured_p, measured_c))
-    return dict(row) | counts | ({f: None for f in EFFECT_FIGURES} if withheld else {})
+    basis = (int(row["measured_participants"]), int(row["measured_comparison"])) if on_exact else (measured_p, measured_c)
+    withheld = any(v is None or v < t for v in basis)
+    return dict(row) | counts | ({f: None for f in figures} if withheld else _derived(measured_p, measured_c))
+
+
+def _derived(measured_p: int | None, measured_c: int | None) -> dict[str, None]:
+    """Figures that would give a hidden count back: the share of participants without a
+    follow-up (or a goal due) is participants minus measured over participants, and a side's
+    goals are counted with its measured people."""
+    hidden: dict[str, None] = {}
+    if measured_p is None:
+        hidden |= {"share_missing": None, "tipping_delta": None, "goals_participants": None}
+    if measured_c is None:
+        hidden |= {"goals_comparison": None}
+    return hidden
 
 
 def _work_row(row: Mapping[str, Any], t: int) -> dict[str, Any]:
@@ -119,5 +155,6 @@ def release_change_effects(record: Mapping[str, Any], *, t: int | None = None) -
     return dict(record) | {
         "effects": [_effect_row(r, t) for r in record["effects"]],
         "work": [_work_row(r, t) for r in record["work"]],
+        "goal_effects": [_effect_row(r, t, GOAL_FIGURES, on_exact=True) for r in record.get("goal_effects", [])],
         "threshold": t,
     }

@@ -31,7 +31,7 @@ from polku.synth.params import NO_MISTARGETING, Targeting, value
 from polku.synth.paths import simulate
 from polku.synth.population import draw_population
 from polku.synth.timeline import Timeline
-from polku.synth.truth import change_table, effects_table, episodes_table
+from polku.synth.truth import change_table, effects_table, episodes_table, goals_table
 
 GENERATOR_VERSION = "1.1.0"
 Progress = Callable[[str, float], None]
@@ -98,6 +98,7 @@ def _write_truth(area: Area, out_dir: Path, flaws: list[Flaw], rows: dict, hashe
         ("ground_truth_episodes", episodes_table(area)),
         ("ground_truth_effects", effects_table(area)),
         ("ground_truth_change", change_table(area)),
+        ("ground_truth_goals", goals_table(area)),
     )
     for name, columns in truths:
         rows[name], hashes[f"{name}.csv"] = _write(out_dir / f"{name}.csv", columns, list(columns))

@@ -5,7 +5,8 @@ started: employed at some point within 3, 6, 12 and 24 months; days employed and
 in the first 12 and 24 months. "With" is the observed world; "without" is the world where
 that client's episode never started, run on the same random numbers. The simulation runs
 26 months past the extraction, so every window is complete even for the latest starts.
-`change_table` gives the measured levels' truth in the same way (issue 17 point 3).
+`change_table` gives the measured levels' truth in the same way (issue 17 point 3), and
+`goals_table` the truth of reaching the plan's goals.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from polku.change.formulas import gas_t_scores
 from polku.synth import codes
 from polku.synth.area import Area
 from polku.synth.core_tables import episode_ids, episode_status
 from polku.synth.csvout import dates, flags, labels, money, numbers
+from polku.synth.goals import all_goals, goal_levels
 from polku.synth.measurements import FOLLOW_UP_DAYS, ITEMS, change_truth
 from polku.synth.records import NO_DAY, Jobs
 from polku.synth.services import AVERAGE_MONTH_DAYS, providers
@@ -162,4 +165,54 @@ def change_table(area: Area) -> dict[str, pa.Array]:
         "months": numbers(months, integer=True),
         "change_with": numbers(np.round(truth["with"].ravel(), 1)),
         "change_without": numbers(np.round(truth["without"].ravel(), 1)),
+    }
+
+
+GOAL_WINDOWS = (6, 12)
+"""Months after the start within which goals fall due (`polku.change.goal_effects`)."""
+
+
+def goal_truth(area: Area) -> dict[str, np.ndarray]:
+    """Per exported episode and window W (`GOAL_WINDOWS`): the participant's goals that fall
+    due in (start, start + W months] and were not cancelled, the share of them reached
+    (GAS level >= 0) and their weighted GAS T-score, with and without the service on the
+    same noise (`polku.synth.goals.goal_levels`), whether or not due by the extraction."""
+    person, start = area.episodes, area.services.start_day[area.episodes]
+    goals = all_goals(area)
+    with_, without = goal_levels(area, goals)
+    at = np.minimum(np.searchsorted(person, goals.person), max(len(person) - 1, 0))
+    mine = np.isin(goals.person, person) & ~goals.cancelled
+    begin = start[at] if len(person) else np.zeros(len(at), dtype=np.int64)  # no episode: no goal is mine
+    names = ("months", "goals", "reached_with", "reached_without", "t_with", "t_without")
+    out: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    for months in GOAL_WINDOWS:
+        due = mine & (goals.due > begin) & (goals.due <= begin + _window_days(months))
+        group, n = at[due], len(person)
+        count = np.bincount(group, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for world, level in (("with", with_[due]), ("without", without[due])):
+                out[f"reached_{world}"].append(np.bincount(group, weights=level >= 0, minlength=n) / count)
+                out[f"t_{world}"].append(gas_t_scores(group, level, goals.weight[due], n))
+        out["months"].append(np.full(n, months))
+        out["goals"].append(count)
+    return {"person": np.tile(person, len(GOAL_WINDOWS))} | {k: np.concatenate(v) for k, v in out.items()}
+
+
+def goals_table(area: Area) -> dict[str, pa.Array]:
+    """ground_truth_goals.csv: for each participant episode and window (6 and 12 months
+    after the start), the goals due in it, the share reached and the GAS T-score with and
+    without the service (`goal_truth`); empty shares and scores where no goal fell due."""
+    truth = goal_truth(area)
+    person = truth["person"]
+    episode = np.searchsorted(area.episodes, person)
+    has = truth["goals"] > 0
+    return {
+        "episode_id": episode_ids(area.episodes).take(pa.array(episode)),
+        "service_code": labels(codes.SERVICES, area.services.service[person]),
+        "months": numbers(truth["months"], integer=True),
+        "goals": numbers(truth["goals"], integer=True),
+        **{
+            name: numbers(np.round(np.nan_to_num(truth[name]), 6), has)
+            for name in ("reached_with", "reached_without", "t_with", "t_without")
+        },
     }
