@@ -61,9 +61,14 @@ def client_list(ctx: Context) -> dict[str, Any]:
 
 
 def _service_names(scope: Scope, lang: str) -> dict[str, str]:
-    service = scope.table("service")
-    frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
-    return dict(zip(frame.service_code, frame.name))
+    """Service code -> name in `lang` (kept with the snapshot)."""
+
+    def read() -> dict[str, str]:
+        service = scope.table("service")
+        frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
+        return dict(zip(frame.service_code, frame.name))
+
+    return dict(scope.memo(("service_names", lang), read))
 
 
 def form_choices() -> dict[str, Any]:
