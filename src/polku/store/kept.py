@@ -77,6 +77,10 @@ class Memo:
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._values

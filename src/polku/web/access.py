@@ -96,6 +96,11 @@ def require(user: User, reads: Reads) -> None:
         raise Denied(f"the role {user.role} may not read {reads.value}")
 
 
+def identity(user: User) -> tuple[str, str | None, str | None, str | None]:
+    """What decides a user's clients, rows, fields and permissions: the role and the id it is tied to."""
+    return (user.role, user.case_worker_id, user.team_id, user.provider_id)
+
+
 @dataclass(frozen=True)
 class Scope:
     """A user's view of one open store: every table a query gets comes from here.
@@ -140,8 +145,7 @@ class Scope:
 
     @property
     def identity(self) -> tuple[str, str | None, str | None, str | None]:
-        """What decides this scope's clients, rows and fields: the role and the id it is tied to."""
-        return (self.user.role, self.user.case_worker_id, self.user.team_id, self.user.provider_id)
+        return identity(self.user)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()`, kept with the snapshot under `key` and this scope's identity (computed

@@ -66,7 +66,14 @@ def stage_of(row: Any) -> str:
 
 def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """The user's clients (or the one client) with stage, last service, latest measurement, and
-    the case worker where the role sees more than its own clients."""
+    the case worker where the role sees more than its own clients; the whole scope's list is
+    kept with the snapshot (the desk and the team page both start from it)."""
+    if person_id is None:
+        return list(scope.memo(("client_list", as_of), lambda: _client_list(scope, as_of, None)))
+    return _client_list(scope, as_of, person_id)
+
+
+def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
     frame = _flags(scope, as_of, person_id)
     owners = _owners(scope)
     rows = []
