@@ -10,6 +10,7 @@ per-client query compiled once gives exactly the rows the access layer's own que
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import threading
@@ -24,10 +25,13 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from conftest import Oracle
-from polku.runs import layout
+from polku.desk import expected
+from polku.pipeline.settings import AnalysisSettings
+from polku.reports import queries
+from polku.runs import layout, provenance
 from polku.store import audit, open_store, snapshots
 from polku.store.kept import Memo, Prepared
-from polku.web import cache, clients
+from polku.web import cache, clients, desk
 from polku.web.access import Reads, Scope
 from polku.web.accounts import User
 from polku.web.app import View
@@ -182,7 +186,9 @@ def _view(calls: list[Any]) -> View:
     return View("cached_test", "/area", Reads.OVERVIEW, handler, "area.html", store=False)
 
 
-def test_a_view_s_answer_is_kept_until_a_new_run_or_snapshot_and_per_language_and_scope(copy: Path) -> None:
+def test_a_view_s_answer_is_kept_until_a_new_run_or_snapshot_and_per_language_and_scope(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache.clear()
     calls: list[Any] = []
     view, manager = _view(calls), _user("manager")
@@ -192,6 +198,9 @@ def test_a_view_s_answer_is_kept_until_a_new_run_or_snapshot_and_per_language_an
     provider = _user("provider", provider_id="P1")
     assert cache.view_data(view, _ctx(copy, provider))["n"] == 3, "another scope never gets the manager's answer"
     assert cache.view_data(view, _ctx(copy, manager, query="format=json"))["n"] == 4, "the query is in the key"
+    monkeypatch.setenv("POLKU_MIN_CELL_SIZE", "60")
+    assert cache.view_data(view, _ctx(copy, manager))["n"] == 5, "the gate's threshold is in the key"
+    monkeypatch.delenv("POLKU_MIN_CELL_SIZE")
 
     _run(copy, "2026-12-07T120000Z-0000000a", "2026-12-07T12:00:00+00:00")
     assert cache.view_data(view, _ctx(copy, manager))["run"] == "2026-12-07T120000Z-0000000a", "a new run is read at once"
@@ -242,3 +251,43 @@ def test_a_kept_download_is_sent_whole_again(as_role: Callable[[str], TestClient
     assert first.status_code == second.status_code == 200
     assert first.content == second.content and len(first.content) > 100
     assert first.headers["content-disposition"] == second.headers["content-disposition"]
+
+
+def _seed_model_run(store_path: Path) -> None:
+    """A run holding only the desk's seed model, fitted as `polku analyse` fits it."""
+    with open_store(store_path, read_only=True) as store:
+        frames = expected.compute(store, None, 0)
+    now = dt.datetime.now(dt.UTC)
+    record = provenance.provenance(
+        run_id=layout.new_run_id(now), store_path=store_path, snapshot={}, read=[], settings=AnalysisSettings(),
+        started=now, finished=now,
+    )  # fmt: skip
+    layout.publish(store_path, record, frames)
+
+
+@pytest.mark.parametrize("role", ["caseworker", "analyst"])
+def test_a_client_s_chance_from_their_own_rows_is_the_one_the_desk_works_out(copy: Path, oracle: Oracle, role: str) -> None:
+    """The client page's one-person query (`Chances.for_client`) against the whole scope's (the desk's)."""
+    _seed_model_run(copy)
+    user, reads = _demo_user(copy, role), Snapshots(copy)
+    try:
+        with reads.reading() as store:
+            scope, chances = Scope(user, store), desk.Chances(copy)
+            as_of = queries.extraction_date(store)
+            assert as_of is not None and chances.available
+            people = sorted(oracle.by_role[role])[:12]
+            alone = {p: chances.for_client(scope, scope.client(p), as_of) for p in people}
+            assert scope.kept(("chances", chances.run.run_id, as_of)) is None, "no client page computes the scope's"  # type: ignore[union-attr]
+            whole = chances.for_clients(scope, people, as_of)
+            assert sum(v is not None for v in alone.values()) >= 3
+            for person, mine in alone.items():
+                if mine is None:
+                    assert person not in whole
+                    continue
+                assert mine["group"] == whole[person]["group"]
+                got, want = [mine[k] for k in ("chance", "low", "high")], [whole[person][k] for k in ("chance", "low", "high")]
+                assert got == pytest.approx(want, rel=1e-9)
+            kept = chances.for_client(scope, scope.client(people[0]), as_of)
+            assert kept == whole.get(people[0]), "once the desk has them, a client page reads the kept chance"
+    finally:
+        reads.close()

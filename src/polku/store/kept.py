@@ -2,9 +2,10 @@
 snapshot, a cursor per thread, each table's Ibis object looked up once, and what is worked out
 from the snapshot alone kept with it (`Memo`), so that it goes when the snapshot does.
 
-Why: a snapshot never changes, so anything computed from it alone (a scope's client ids, the
-SQL of a per-client query, a desk's rows) stays true until a newer snapshot is published;
-compiling an Ibis expression to SQL costs several times more than DuckDB takes to run it.
+Why: a snapshot never changes, so anything computed from it alone (a scope's client ids, a
+desk's rows) stays true until a newer snapshot is published; and compiling an Ibis expression
+to SQL costs several times more than DuckDB takes to run it, so a per-person query is compiled
+once per schema, with the person as a parameter (`person_rows`).
 
 Why in the store package: only `polku.store` and `polku.ingest` hold DuckDB connections
 (tests/test_import_graph.py); the web's `polku.web.data.Snapshots` decides which snapshot a
@@ -13,6 +14,7 @@ request reads and when an old one closes, and uses these for the connections the
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections import OrderedDict
@@ -77,6 +79,10 @@ class Memo:
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
 
+    def peek(self, key: Hashable) -> Any:
+        """The value kept under `key`, else None (nothing is computed)."""
+        return self._lookup(key)[1]
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
@@ -101,17 +107,31 @@ class Prepared:
     sql: str
 
     @classmethod
-    def compile(cls, store: Store, query: Callable[[uuid.UUID], ir.Table]) -> Prepared:
+    def compile(cls, store: Store, query: Callable[[uuid.UUID], ir.Table], *, person: bool = True) -> Prepared:
         """`query(person)` compiled with the stand-in person, which must appear in it as a
-        literal, and no in-memory table (those belong to one request's cursor)."""
+        literal (without `person`, a query of no one in particular), and no in-memory table
+        (those belong to one request's cursor)."""
         expr = query(PERSON)
         if expr.op().find(ops.InMemoryTable):
             raise ValueError("a prepared query may not read an in-memory table")
         sql = str(store.ibis.compile(expr))
         literal = f"'{PERSON}'"
-        if literal not in sql or "$1" in sql:
+        if person and (literal not in sql or "$1" in sql):
             raise ValueError("a prepared query must compare with the person it is given")
-        return cls(sql.replace(literal, "$1"))
+        return cls(sql.replace(literal, "$1") if person else sql)
+
+
+PREPARED_KEPT = 1024
+"""Per-person queries kept per process (a dozen per scope in use)."""
+_PREPARED = Memo(PREPARED_KEPT)
+
+
+def schema_of(store: Store) -> str:
+    """A digest of every table's columns and types: compiled SQL holds for any snapshot with the same."""
+    rows = store.con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() ORDER BY table_name, column_index"
+    ).fetchall()
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
 
 def memo_of(store: Store) -> Memo | None:
@@ -124,14 +144,25 @@ def person_rows(
     store: Store, key: Hashable, person_id: uuid.UUID, query: Callable[[uuid.UUID], ir.Table]
 ) -> list[dict[str, Any]]:
     """The rows of `query(person_id)` as plain dicts (DuckDB's own Python values: dates,
-    Decimals, UUIDs, None). On a kept-open snapshot its SQL is compiled once per `key`, which
-    must name everything the query depends on besides the person; on another store, each time."""
-    memo = memo_of(store)
-    compile_ = lambda: Prepared.compile(store, query)  # noqa: E731
-    prepared = compile_() if memo is None else memo.get(("prepared", key), compile_)
-    cursor = store.con.execute(prepared.sql, [str(person_id)])
+    Decimals, UUIDs, None). On a kept-open snapshot its SQL is compiled once per `key` and
+    schema (so a new snapshot of the same tables compiles nothing again); `key` must name
+    everything the query depends on besides the person and the data. On another store, each time."""
+    cursor = store.con.execute(_prepared(store, key, query, person=True).sql, [str(person_id)])
     names = [column[0] for column in cursor.description or ()]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def query_rows(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> list[tuple[Any, ...]]:
+    """The rows of `query()` as tuples, its SQL compiled once per `key` and schema as `person_rows`."""
+    return store.con.execute(_prepared(store, key, lambda _: query(), person=False).sql).fetchall()
+
+
+def _prepared(store: Store, key: Hashable, query: Callable[[uuid.UUID], ir.Table], *, person: bool) -> Prepared:
+    memo = memo_of(store)
+    compile_ = lambda: Prepared.compile(store, query, person=person)  # noqa: E731
+    if memo is None:
+        return compile_()
+    return _PREPARED.get((memo.get("schema", lambda: schema_of(store)), person, key), compile_)
 
 
 @dataclass

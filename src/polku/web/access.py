@@ -29,7 +29,7 @@ import ibis
 from polku.errors import PolkuError
 from polku.schema.tables import TABLES
 from polku.store import Store
-from polku.store.kept import memo_of, person_rows
+from polku.store.kept import memo_of, person_rows, query_rows
 from polku.web.accounts import User
 
 T = TypeVar("T")
@@ -141,11 +141,19 @@ class Scope:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
             return None
-        return self.memo("client_ids", lambda: frozenset(self._client_query().execute()["person_id"].astype(str)))
+        query = lambda: self._client_query().select(person_id=ibis._.person_id.cast("string"))  # noqa: E731
+        return self.memo(
+            "client_ids", lambda: frozenset(r[0] for r in query_rows(self.store, ("client_ids", self.identity), query))
+        )
 
     @property
     def identity(self) -> tuple[str, str | None, str | None, str | None]:
         return identity(self.user)
+
+    def kept(self, key: Any) -> Any:
+        """What `memo(key, ...)` keeps now, else None (nothing is computed)."""
+        memo = memo_of(self.store)
+        return None if memo is None else memo.peek(("scope", self.identity, key))
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()`, kept with the snapshot under `key` and this scope's identity (computed
@@ -198,17 +206,24 @@ class Scope:
             raise NotInScope("no such client in your scope")
 
         def query(person: uuid.UUID) -> ibis.Table:
-            table = self._one_client(name, person)
+            table = self.for_person(name, person)
             columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
             return table.select(*columns).order_by(order_by)
 
         return self.person_query(("client_rows", name, order_by), person_id, query)
 
     def person_query(self, key: Any, person_id: uuid.UUID, query: Callable[[uuid.UUID], ibis.Table]) -> list[dict[str, Any]]:
-        """The rows of `query(person_id)`, a query built from this scope's tables that depends on
-        nothing but the person and `key`, compiled once per snapshot, `key` and scope
-        (`polku.store.kept.person_rows`)."""
+        """The rows of `query(person_id)` for a client `client()` found in scope: a query built from
+        this scope's tables (`for_person`) that depends on nothing but the person, the data and
+        `key`, compiled once per schema, `key` and scope (`polku.store.kept.person_rows`)."""
+        if person_id not in self._verified:
+            raise NotInScope("no such client in your scope")
         return person_rows(self.store, ("scope", self.identity, key), person_id, query)
+
+    def for_person(self, name: str, person: uuid.UUID) -> ibis.Table:
+        """Table `name` for one person as this user may see it, to build a query for `person_query`
+        (which runs it only for a client in scope)."""
+        return self._one_client(name, person)
 
     def client_table(self, name: str, person_id: uuid.UUID) -> ibis.Table:
         """Table `name` for one client that `client()` found in scope: the same rows and fields as
@@ -254,8 +269,8 @@ class Scope:
             known = str(person_id) in ids
         else:
             person = self._base("person")
-            found = self.person_query("known", person_id, lambda p: person.filter(person.person_id == p).select("person_id"))
-            known = bool(found)
+            query = lambda p: person.filter(person.person_id == p).select("person_id")  # noqa: E731
+            known = bool(person_rows(self.store, ("scope", self.identity, "known"), person_id, query))
         if not known:
             raise NotInScope("no such client in your scope")
         self._verified.add(person_id)

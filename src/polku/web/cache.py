@@ -1,9 +1,9 @@
 """What the views that read an analysis run give, kept per request's meaning (issue 16, load).
 
 Why: such a view is a pure function of the latest run, the read snapshot, the user's scope
-(role and the id it is tied to), the language and the request's path and query (which holds
-`?exact=1` and `?format=json`), so the same request by a user with the same scope gets the
-same data. `view_data` keeps the handler's data under exactly that key, bounded, least
+(role and the id it is tied to), the language, the gate's threshold setting and the request's
+path and query (which holds `?exact=1` and `?format=json`), so the same request by a user
+with the same scope gets the same data. `view_data` keeps the handler's data under exactly that key, bounded, least
 recently used out first (`polku.store.kept.Memo`); a new run or a new snapshot makes a new
 key, so nothing stale is served, and old entries age out.
 
@@ -22,6 +22,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from polku import sdc
 from polku.store.kept import Memo
 from polku.web import results
 from polku.web.access import identity
@@ -45,8 +46,8 @@ class Kept:
 
 
 def key(view: View, ctx: Context) -> Hashable:
-    """Everything the view's answer depends on: the view, path and query, language, the user's
-    scope, the latest run and the read snapshot."""
+    """Everything the view's answer depends on: the view, path and query, language, the gate's
+    threshold, the user's scope, the latest run and the read snapshot."""
     request = ctx.request
     run = results.latest_run(ctx.state.store_path)
     return (
@@ -54,6 +55,7 @@ def key(view: View, ctx: Context) -> Hashable:
         request.url.path,
         tuple(sorted(request.query_params.multi_items())),
         ctx.locale.lang,
+        sdc.threshold(),
         identity(ctx.user),
         None if run is None else str(run.folder),
         str(read_source(ctx.state.store_path)),

@@ -13,6 +13,7 @@ as everywhere (`polku.web.access`).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,7 @@ import pandas as pd
 from polku import sdc
 from polku.change.instrument import Item, instruments
 from polku.desk import expected
-from polku.desk.features import features
+from polku.desk.features import derive, feature_query, features
 from polku.obligations import obligations
 from polku.runs.effects import effect_lines, estimate_records
 from polku.runs.read import Run
@@ -174,6 +175,31 @@ class Chances:
         assert self.run is not None
         everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
         return {i: everyone[i] for i in ids if i in everyone}
+
+    def for_client(self, scope: Scope, person_id: uuid.UUID, as_of: dt.date) -> dict[str, Any] | None:
+        """`for_clients` of one client `scope.client()` found: kept from the desk's when it has
+        been worked out on this snapshot, else from the client's own rows only (a query prepared
+        once per schema and scope), so a client page never waits for the whole scope's."""
+        if not self.available or "partial_work_ability" not in scope.columns("person"):
+            return None
+        assert self.run is not None
+        everyone = scope.kept(("chances", self.run.run_id, as_of))
+        if everyone is not None:  # the desk has worked out the whole scope's on this snapshot
+            kept: dict[str, Any] | None = everyone.get(str(person_id))
+            return kept
+
+        def query(person: uuid.UUID) -> ibis.Table:
+            one = scope.for_person("person", person)
+            days = one.select(one.person_id, ref_date=ibis.literal(as_of, type="date"))
+            return feature_query(lambda name: scope.for_person(name, person), days)
+
+        rows = scope.person_query(("features", as_of), person_id, query)
+        if not rows:
+            return None
+        tables = self.run.tables
+        covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
+        chance = expected.chances(tables[expected.TERMS_TABLE], covariance, derive(pd.DataFrame(rows)))
+        return chance.to_dict("records")[0] if len(chance) else None
 
     def _in_scope(self, scope: Scope, as_of: dt.date) -> dict[str, dict[str, Any]]:
         """The chance of every client of the scope, in one query (kept per snapshot, scope, run and

@@ -117,7 +117,7 @@ def client_page(ctx: Context) -> dict[str, Any]:
     summary = desk.one_client(path, base, as_of, obliged=scope.may_see("contact"))
     services = _service_names(scope, ctx.locale.lang)
     chances = desk.Chances(ctx.state.store_path)
-    summary["chance"] = _plain_chance(chances.for_clients(scope, [str(person_id)], as_of).get(str(person_id)))
+    summary["chance"] = _plain_chance(chances.for_client(scope, person_id, as_of))
     group = summary["chance"]["group"] if summary["chance"] else None
     effects = chances.effects(services).get(group, []) if group else []
     return {
