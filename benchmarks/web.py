@@ -361,11 +361,28 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def warm_up(plans: list[tuple[httpx.Client, list[str]]]) -> None:
+    """Every view but the client pages once per role (one user each, not counted): the server
+    renders each section of the latest run once per language and keeps it, which a running
+    server does once per new run; without it the first minute measures those renderings."""
+    started, seen = time.perf_counter(), set()
+    for (client, routes), role in zip(plans, MIX * len(plans)):
+        if role not in seen:
+            seen.add(role)
+            for route in routes:
+                if family(route) == route:
+                    client.get(route)
+    print(f"warm-up: every view once per role in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
 def measure(area: Area, work: Path, args: argparse.Namespace, source: Path | None, label: str) -> list[Phase]:
     """Both phases against one server (this checkout's Polku, or the reference `source`)."""
     with server(area.store, free_port(), work / "server.log", args.workers, source) as base:
         users = [log_in(base, MIX[i % len(MIX)]) for i in range(args.users)]
         plans = [(client, routes_for(client, MIX[i % len(MIX)])) for i, client in enumerate(users)]
+        if args.warm:
+            warm_up(plans)
+            label += "warm, "
         started, cpu, load_before = time.perf_counter(), server_cpu_seconds(), load_average()
         phases = [Phase(f"{label}server alone", load(plans, args.requests))]
         phases[0].seconds, phases[0].cpu_seconds = time.perf_counter() - started, server_cpu_seconds() - cpu
@@ -406,6 +423,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between requests (0: none)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (`polku serve --workers`)")
     parser.add_argument("--no-import", action="store_true", help="skip the phase with an import running")
+    parser.add_argument("--warm", action="store_true", help="first request every view once per role, not counted")
     parser.add_argument(
         "--reference",
         type=Path,
