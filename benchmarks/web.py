@@ -14,11 +14,16 @@ Phase 1 is the server alone; phase 2 repeats the loop while `polku import` impor
 of the area again (each a new export: its lines in reverse order, so each source is read,
 validated, pseudonymised and replaced while the clients stay the same), and counts only the
 requests that began while the import ran. Reported per phase: requests, errors (any status
-other than 200, or no answer), p50, p95 and max latency, and the same per route; targets
-p95 < 300 ms and no errors.
+other than 200, or no answer), p50, p95 and max latency, and the same per route, the server's
+processor time per request and the machine's load average at the phase's start and end;
+targets p95 < 300 ms and no errors. `--reference DIR` measures another Polku's source tree
+(`git archive <commit> src | tar -x -C DIR`) the same way right after, on a fresh copy of
+the same store, and prints the ratios: on a shared machine, a figure means most beside a
+reference measured in the same run.
 
     uv run --frozen python benchmarks/web.py [--clients 20000] [--users 20] [--requests 40] [--think 1] [--workers 1] [--json]
     uv run --frozen python benchmarks/web.py --store polku-demo/store/polku.duckdb   # a demo store (copied first)
+    uv run --frozen python benchmarks/web.py --store S --reference /tmp/ref   # and another Polku's source tree, with ratios
 
 Without --store it builds a demo area (`polku.demo.run_demo`, the same as `polku demo
 --no-serve`) in a temporary folder.
@@ -77,6 +82,8 @@ class Phase:
     note: str = ""
     cpu_seconds: float = float("nan")
     """The server's processor time during the phase."""
+    load: tuple[float, float] = (float("nan"), float("nan"))
+    """The machine's 1-minute load average when the phase began and ended (other work on it)."""
 
 
 # --- the store and the server -----------------------------------------------------------------
@@ -141,12 +148,22 @@ def server_cpu_seconds() -> float:
         return float("nan")
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average (NaN where the system has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return float("nan")
+
+
 @contextmanager
-def server(store: Path, port: int, log: Path, workers: int = 1) -> Iterator[str]:
-    """`polku serve` as its own process until the block ends; its base address."""
+def server(store: Path, port: int, log: Path, workers: int = 1, source: Path | None = None) -> Iterator[str]:
+    """`polku serve` as its own process until the block ends; its base address. With `source`, the
+    server runs the Polku of that source tree (its `src` first on the path): the reference."""
     command = polku("serve", "--store", str(store), "--port", str(port), "--workers", str(workers))
+    env = dict(os.environ) | ({"PYTHONPATH": str(source / "src")} if source is not None else {})
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=out)
+        process = subprocess.Popen(command, stdout=out, stderr=out, env=env)
     SERVER_PID[0] = process.pid
     base = f"http://127.0.0.1:{port}"
     try:
@@ -252,7 +269,7 @@ def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, ar
     """Phase 2: the users' loop while `polku import` imports every file again; only requests
     begun before the import ended count."""
     files = reexport(area.data_dir, work / "second-export")
-    cpu = server_cpu_seconds()
+    cpu, load_before = server_cpu_seconds(), load_average()
     done, result = threading.Event(), {}
     thread = threading.Thread(target=lambda: result.update(_import_files(area, files, done)))
     thread.start()
@@ -262,7 +279,9 @@ def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, ar
     seconds = result["ended"] - result["started"]
     note = f"{len(files)} files imported in {seconds:.1f} s (exit codes {sorted(set(result['exit_codes']))})"
     all_cpu = server_cpu_seconds() - cpu  # over every request of the phase, not only those inside
-    return Phase("during import", inside, seconds, note, all_cpu * len(inside) / max(1, len(samples)))
+    phase = Phase("during import", inside, seconds, note, all_cpu * len(inside) / max(1, len(samples)))
+    phase.load = (load_before, load_average())
+    return phase
 
 
 def _import_files(area: Area, files: list[tuple[str, Path]], done: threading.Event) -> dict[str, Any]:
@@ -313,6 +332,7 @@ def summary(phase: Phase) -> dict[str, Any]:
         "phase": phase.name,
         "seconds": round(phase.seconds, 1),
         "note": phase.note,
+        "load_average": list(phase.load),
         **overall,
         "server_cpu_ms_per_request": round(1000 * phase.cpu_seconds / max(1, len(phase.samples)), 1),
         "meets_target": ok,
@@ -334,10 +354,64 @@ def table(results: list[dict[str, Any]]) -> str:
         )
         for route, f in r["routes"].items():
             lines.append(f"  {route:<32}{f['requests']:>9}{f['errors']:>8}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['max_ms']:>9}")
-        lines.append(f"  server processor time {r['server_cpu_ms_per_request']} ms per request; {r['note']}")
+        load = "-".join(f"{x:.1f}" for x in r["load_average"])
+        lines.append(f"  server processor time {r['server_cpu_ms_per_request']} ms per request; load average {load}; {r['note']}")
         if r["error_statuses"]:
             lines.append(f"  error statuses {json.dumps(r['error_statuses'])}")
     return "\n".join(lines)
+
+
+def warm_up(plans: list[tuple[httpx.Client, list[str]]]) -> None:
+    """Every view but the client pages once per role (one user each, not counted): the server
+    renders each section of the latest run once per language and keeps it, which a running
+    server does once per new run; without it the first minute measures those renderings."""
+    started, seen = time.perf_counter(), set()
+    for (client, routes), role in zip(plans, MIX * len(plans)):
+        if role not in seen:
+            seen.add(role)
+            for route in routes:
+                if family(route) == route:
+                    client.get(route)
+    print(f"warm-up: every view once per role in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def measure(area: Area, work: Path, args: argparse.Namespace, source: Path | None, label: str) -> list[Phase]:
+    """Both phases against one server (this checkout's Polku, or the reference `source`)."""
+    with server(area.store, free_port(), work / "server.log", args.workers, source) as base:
+        users = [log_in(base, MIX[i % len(MIX)]) for i in range(args.users)]
+        plans = [(client, routes_for(client, MIX[i % len(MIX)])) for i, client in enumerate(users)]
+        if args.warm:
+            warm_up(plans)
+            label += "warm, "
+        started, cpu, load_before = time.perf_counter(), server_cpu_seconds(), load_average()
+        phases = [Phase(f"{label}server alone", load(plans, args.requests))]
+        phases[0].seconds, phases[0].cpu_seconds = time.perf_counter() - started, server_cpu_seconds() - cpu
+        phases[0].load = (load_before, load_average())
+        if not args.no_import:
+            phases.append(during_import(plans, args.requests, area, work))
+            phases[-1].name = label + phases[-1].name
+        for client in users:
+            client.close()
+    return phases
+
+
+def ratios(results: list[dict[str, Any]]) -> str:
+    """The reference's figures over this checkout's, phase by phase (same run, same machine)."""
+    ours = [r for r in results if not r["phase"].startswith(REFERENCE)]
+    theirs = [r for r in results if r["phase"].startswith(REFERENCE)]
+    lines = []
+    for mine, ref in zip(ours, theirs):
+        p95 = _ratio(ref["p95_ms"], mine["p95_ms"])
+        cpu = _ratio(ref["server_cpu_ms_per_request"], mine["server_cpu_ms_per_request"])
+        lines.append(f"{mine['phase']}: the reference's p95 is {p95:.1f}x, its processor time per request {cpu:.1f}x")
+    return "\n".join(lines)
+
+
+REFERENCE = "reference: "
+
+
+def _ratio(theirs: float, ours: float) -> float:
+    return theirs / ours if ours else float("nan")
 
 
 def main() -> None:
@@ -349,24 +423,33 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between requests (0: none)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (`polku serve --workers`)")
     parser.add_argument("--no-import", action="store_true", help="skip the phase with an import running")
+    parser.add_argument("--warm", action="store_true", help="first request every view once per role, not counted")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="a source tree of another Polku (e.g. `git archive <commit> src | tar -x -C DIR`): measured "
+        "after this one on a fresh copy of the same store, with the ratios",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     THINK[0] = args.think
     with tempfile.TemporaryDirectory(prefix="polku-web-bench-") as tmp:
         work = Path(tmp)
-        area = demo_area(work, args.clients, args.store)
-        with server(area.store, free_port(), work / "server.log", args.workers) as base:
-            users = [log_in(base, MIX[i % len(MIX)]) for i in range(args.users)]
-            plans = [(client, routes_for(client, MIX[i % len(MIX)])) for i, client in enumerate(users)]
-            started, cpu = time.perf_counter(), server_cpu_seconds()
-            phases = [Phase("server alone", load(plans, args.requests))]
-            phases[0].seconds, phases[0].cpu_seconds = time.perf_counter() - started, server_cpu_seconds() - cpu
-            if not args.no_import:
-                phases.append(during_import(plans, args.requests, area, work))
-            for client in users:
-                client.close()
+        area = demo_area(work / "this", args.clients, args.store)
+        pristine = args.store
+        if args.reference is not None and pristine is None:  # the built store as it was, for the reference
+            pristine = demo_area(work / "pristine", 0, area.store).store
+        phases = measure(area, work / "this", args, None, "")
+        if args.reference is not None:
+            assert pristine is not None
+            again = demo_area(work / "reference", 0, pristine)
+            again = Area(again.store, area.key, area.data_dir)
+            phases += measure(again, work / "reference", args, args.reference, REFERENCE)
     results = [summary(p) for p in phases]
     print(json.dumps(results, indent=2) if args.json else table(results))
+    if args.reference is not None and not args.json:
+        print(ratios(results))
 
 
 if __name__ == "__main__":

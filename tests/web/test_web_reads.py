@@ -160,15 +160,17 @@ def test_each_worker_of_serve_serves_the_store_it_was_given(web_store: Path, mon
 def test_a_scopes_client_ids_are_worked_out_once_per_snapshot(
     web_store: Path, copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from polku.web import access
+
     worker = _user(web_store, "caseworker")
     asked: list[int] = []
-    query = Scope._client_query
+    run = access.query_rows
 
-    def counted(scope: Scope) -> object:
+    def counted(*args: object) -> object:
         asked.append(1)
-        return query(scope)
+        return run(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Scope, "_client_query", counted)
+    monkeypatch.setattr(access, "query_rows", counted)
     reads = Snapshots(copy)
     try:
         for _ in range(2):

@@ -56,6 +56,11 @@ def _open_spells(table: Tables, days: ibis.Table) -> ibis.Table:
 def features(table: Tables, days: ibis.Table) -> pd.DataFrame:
     """The raw features of each (person_id, ref_date) in `days` with a registration open that
     day; one row each, ordered by person and day."""
+    return derive(feature_query(table, days).execute())
+
+
+def feature_query(table: Tables, days: ibis.Table) -> ibis.Table:
+    """The query of `features` before `derive` (the web runs it for one person as a prepared query)."""
     spells = _open_spells(table, days)
     person = table("person")
     eps = table("service_episode")
@@ -72,7 +77,7 @@ def features(table: Tables, days: ibis.Table) -> pd.DataFrame:
         person.birth_year, person.birth_month, person.sex, person.mother_tongue_group, person.education_level,
         person.partial_work_ability, prior_episodes=prior.prior_episodes.fill_null(0),
     )  # fmt: skip
-    return derive(picked.order_by(["person_id", "ref_date"]).execute())
+    return picked.order_by(["person_id", "ref_date"])
 
 
 def derive(frame: pd.DataFrame) -> pd.DataFrame:

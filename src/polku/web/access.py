@@ -18,17 +18,21 @@ Who sees which clients (`clients()`):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 
 from polku.errors import PolkuError
 from polku.schema.tables import TABLES
 from polku.store import Store
+from polku.store.kept import memo_of, person_rows, query_rows
 from polku.web.accounts import User
+
+T = TypeVar("T")
 
 
 class Reads(Enum):
@@ -101,12 +105,20 @@ def require(user: User, reads: Reads) -> None:
         raise Denied(f"the role {user.role} may not read {reads.value}")
 
 
+def identity(user: User) -> tuple[str, str | None, str | None, str | None]:
+    """What decides a user's clients, rows, fields and permissions: the role and the id it is tied to."""
+    return (user.role, user.case_worker_id, user.team_id, user.provider_id)
+
+
 @dataclass(frozen=True)
 class Scope:
     """A user's view of one open store: every table a query gets comes from here.
 
-    One Scope serves one request: its base tables and client set are made once (on a kept-open
-    snapshot the client ids once per snapshot and user: `polku.store.kept.SnapshotStore.memo`)."""
+    One Scope serves one request: its base tables and client set are made once. On a kept-open
+    snapshot, what depends only on the snapshot and this user's scope is kept with the snapshot
+    (`memo`, `polku.store.kept.Memo`) under a key that always holds the scope's `identity`, so
+    two users with different scopes never share a value: the client ids, the SQL of one
+    client's rows (`client_rows`), and whatever a view keeps through `memo`."""
 
     user: User
     store: Store
@@ -138,14 +150,26 @@ class Scope:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
             return None
-        memo: dict[Any, Any] | None = getattr(self.store, "memo", None)  # a kept-open snapshot's (polku.web.data)
-        key = ("client_ids", self.user.role, self.user.case_worker_id, self.user.team_id, self.user.provider_id)
-        if memo is not None and key in memo:
-            return memo[key]
-        ids = frozenset(self._client_query().execute()["person_id"].astype(str))
-        if memo is not None:
-            memo[key] = ids
-        return ids
+        query = lambda: self._client_query().select(person_id=ibis._.person_id.cast("string"))  # noqa: E731
+        return self.memo(
+            "client_ids", lambda: frozenset(r[0] for r in query_rows(self.store, ("client_ids", self.identity), query))
+        )
+
+    @property
+    def identity(self) -> tuple[str, str | None, str | None, str | None]:
+        return identity(self.user)
+
+    def kept(self, key: Any) -> Any:
+        """What `memo(key, ...)` keeps now, else None (nothing is computed)."""
+        memo = memo_of(self.store)
+        return None if memo is None else memo.peek(("scope", self.identity, key))
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()`, kept with the snapshot under `key` and this scope's identity (computed
+        each time on a store opened for one request). `key` names what else the value depends
+        on (the data's date, a run, a language); the snapshot itself is implied."""
+        memo = memo_of(self.store)
+        return compute() if memo is None else memo.get(("scope", self.identity, key), compute)
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role
@@ -178,11 +202,46 @@ class Scope:
         narrowed = base if self.user.role == "analyst" else base.semi_join(clients, base.person_id == clients.person_id)
         return self._provider_view(name, narrowed) if self.user.role == "provider" else narrowed
 
+    def columns(self, name: str) -> tuple[str, ...]:
+        """The fields of table `name` this user may see (`table(name).columns`, without building the scope's join)."""
+        base = self._readable(name)
+        return tuple((self._provider_view(name, base) if self.user.role == "provider" else base).columns)
+
+    def client_rows(self, name: str, person_id: uuid.UUID, order_by: str) -> list[dict[str, Any]]:
+        """`client_table(name, person_id)` without the lineage columns (`_import_id`, `_source`,
+        `_line`, `key_version`) and `person_id`, ordered by `order_by`, as plain dicts: its SQL
+        compiled once per snapshot, table and scope, the client given as a parameter."""
+        if person_id not in self._verified:
+            raise NotInScope("no such client in your scope")
+
+        def query(person: uuid.UUID) -> ibis.Table:
+            table = self.for_person(name, person)
+            columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
+            return table.select(*columns).order_by(order_by)
+
+        return self.person_query(("client_rows", name, order_by), person_id, query)
+
+    def person_query(self, key: Any, person_id: uuid.UUID, query: Callable[[uuid.UUID], ibis.Table]) -> list[dict[str, Any]]:
+        """The rows of `query(person_id)` for a client `client()` found in scope: a query built from
+        this scope's tables (`for_person`) that depends on nothing but the person, the data and
+        `key`, compiled once per schema, `key` and scope (`polku.store.kept.person_rows`)."""
+        if person_id not in self._verified:
+            raise NotInScope("no such client in your scope")
+        return person_rows(self.store, ("scope", self.identity, key), person_id, query)
+
+    def for_person(self, name: str, person: uuid.UUID) -> ibis.Table:
+        """Table `name` for one person as this user may see it, to build a query for `person_query`
+        (which runs it only for a client in scope)."""
+        return self._one_client(name, person)
+
     def client_table(self, name: str, person_id: uuid.UUID) -> ibis.Table:
         """Table `name` for one client that `client()` found in scope: the same rows and fields as
         `table(name)` has for them, without joining the whole scope again."""
         if person_id not in self._verified:
             raise NotInScope("no such client in your scope")
+        return self._one_client(name, person_id)
+
+    def _one_client(self, name: str, person_id: uuid.UUID) -> ibis.Table:
         base = self._readable(name)
         if name in ORGANISATION or not self.may_see(name):
             return base
@@ -219,7 +278,8 @@ class Scope:
             known = str(person_id) in ids
         else:
             person = self._base("person")
-            known = bool(person.filter(person.person_id == person_id).count().execute())
+            query = lambda p: person.filter(person.person_id == p).select("person_id")  # noqa: E731
+            known = bool(person_rows(self.store, ("scope", self.identity, "known"), person_id, query))
         if not known:
             raise NotInScope("no such client in your scope")
         self._verified.add(person_id)

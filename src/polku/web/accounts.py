@@ -58,6 +58,10 @@ SCHEMA = (
         created_at REAL NOT NULL)""",
 )
 
+TOUCH_SECONDS = 60.0
+"""A session's last request is written down at most this often, so that most requests only read
+the file: the idle time then ends up to this much sooner than the last request says, never later."""
+
 OIDC_FLOW_SECONDS = 600
 """Seconds an OIDC login may take at the provider before its state is forgotten."""
 
@@ -116,6 +120,7 @@ class Accounts:
         if os.name != "nt":
             self.path.chmod(0o600)
         with self._db() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer; one sync per write
             for statement in SCHEMA:
                 db.execute(statement)
 
@@ -178,11 +183,15 @@ class Accounts:
     def user(self, username: str) -> User | None:
         """The enabled account of that name, else None."""
         with self._db() as db:
-            row = db.execute(
-                "SELECT username, role, case_worker_id, team_id, provider_id, lang, demo FROM users"
-                " WHERE username = ? AND disabled = 0",
-                (username,),
-            ).fetchone()
+            return self._user(db, username)
+
+    @staticmethod
+    def _user(db: sqlite3.Connection, username: str) -> User | None:
+        row = db.execute(
+            "SELECT username, role, case_worker_id, team_id, provider_id, lang, demo FROM users"
+            " WHERE username = ? AND disabled = 0",
+            (username,),
+        ).fetchone()
         if row is None:
             return None
         name, role, worker, team, provider, lang, demo = row
@@ -239,18 +248,22 @@ class Accounts:
         return Session(token, csrf, user, lang)
 
     def session(self, token: str | None) -> Session | None:
-        """The live session of `token` (its idle time renewed), or None when unknown or idle too long."""
+        """The live session of `token` (its idle time renewed), or None when unknown or idle too long.
+
+        One connection, and a write only when the session's last renewal is `TOUCH_SECONDS` old
+        (then sessions idle too long are deleted too): most requests only read the file."""
         if not token:
             return None
         key, now = _token_hash(token), self.clock()
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE last_seen < ?", (now - self.idle_seconds,))
-            row = db.execute("SELECT username, csrf, lang FROM sessions WHERE token_hash = ?", (key,)).fetchone()
-            if row is not None:
+            query = "SELECT username, csrf, lang, last_seen FROM sessions WHERE token_hash = ? AND last_seen >= ?"
+            row = db.execute(query, (key, now - self.idle_seconds)).fetchone()
+            if row is not None and now - row[3] >= TOUCH_SECONDS:
+                db.execute("DELETE FROM sessions WHERE last_seen < ?", (now - self.idle_seconds,))
                 db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, key))
+            user = self._user(db, row[0]) if row is not None and row[0] else None
         if row is None:
             return None
-        user = self.user(row[0]) if row[0] else None
         if row[0] and user is None:
             self.end_session(token)  # disabled meanwhile
             return None

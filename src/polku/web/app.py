@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from polku import settings
 from polku.reports import queries
-from polku.web import trail
+from polku.web import cache, trail
 from polku.web.access import POLICY, Denied, NotInScope, Reads, Scope, require
 from polku.web.accounts import Accounts, Session, User, path_for
 from polku.web.data import Snapshots, StoreBusy, read_source, reader
@@ -102,6 +102,10 @@ class View:
     template: str
     store: bool = True
     """Whether the handler reads the store (its newest read snapshot) or only analysis runs."""
+    cache: bool = True
+    """For a view that reads only analysis runs (`store=False`): whether its answer is a pure
+    function of the request, the user's scope, language, latest run and snapshot, and so kept
+    (`polku.web.cache`). False for what shows anything else that changes (a started analysis)."""
 
 
 def templates() -> Environment:
@@ -149,7 +153,10 @@ def _error(state: WebState, request: Request, locale: Locale, status: int, sessi
 
 
 def _run_view(view: View, ctx: Context) -> Any:
-    """The handler on the newest read snapshot (for views that read data)."""
+    """The handler on the newest read snapshot (for views that read data); a view of analysis runs
+    kept per request's meaning (`polku.web.cache`)."""
+    if view.reads not in (None, Reads.USERS) and not view.store and view.cache:
+        return cache.view_data(view, ctx)
     if view.reads in (None, Reads.USERS) or not view.store:
         return view.handler(ctx)
     with ctx.state.snapshots.reading() as store:

@@ -66,7 +66,14 @@ def stage_of(row: Any) -> str:
 
 def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """The user's clients (or the one client) with stage, last service, latest measurement, and
-    the case worker where the role sees more than its own clients."""
+    the case worker where the role sees more than its own clients; the whole scope's list is
+    kept with the snapshot (the desk and the team page both start from it)."""
+    if person_id is None:
+        return list(scope.memo(("client_list", as_of), lambda: _client_list(scope, as_of, None)))
+    return _client_list(scope, as_of, person_id)
+
+
+def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
     frame = _flags(scope, as_of, person_id)
     owners = _owners(scope)
     rows = []
@@ -90,9 +97,16 @@ def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[uuid.UUID,
     """Responsible case worker per client (or of the one client), for the roles that see more than their own clients."""
     if scope.user.role not in ("teamlead", "analyst"):
         return None
-    owners = scope.responsible()
-    frame = (owners if person_id is None else owners.filter(owners.person_id == person_id)).execute()
+    if person_id is not None:
+        found = scope.person_query("owner", person_id, lambda p: _owner_of(scope, p))
+        return {row["person_id"]: row["case_worker_id"] for row in found}
+    frame = scope.responsible().execute()
     return dict(zip(frame.person_id, frame.case_worker_id))
+
+
+def _owner_of(scope: Scope, person_id: uuid.UUID) -> ibis.Table:
+    owners = scope.responsible()
+    return owners.filter(owners.person_id == person_id)
 
 
 def _open_row(row: dict[str, Any], as_of: dt.date) -> bool:
@@ -160,15 +174,12 @@ TIMELINE_TABLES: dict[str, tuple[str, str | None]] = {
 
 def timeline(scope: Scope, person_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
     """One client's rows per table, oldest first, with the lineage columns left out; a table the
-    role may not see is absent (so a page can tell "hidden" from "none")."""
+    role may not see is absent (so a page can tell "hidden" from "none"). Each table's query is
+    compiled once per snapshot and scope (`Scope.client_rows`): compiling cost more than running."""
     found: dict[str, list[dict[str, Any]]] = {}
     for name, (start, _) in TIMELINE_TABLES.items():
-        if not scope.may_see(name):
-            continue
-        table = scope.client_table(name, person_id)
-        columns = [c for c in table.columns if not c.startswith("_") and c not in ("person_id", "key_version")]
-        frame = table.select(*columns).order_by(start).execute()
-        found[name] = [{k: plain_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        if scope.may_see(name):
+            found[name] = [{k: plain_value(v) for k, v in row.items()} for row in scope.client_rows(name, person_id, start)]
     return found
 
 

@@ -13,6 +13,7 @@ as everywhere (`polku.web.access`).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -24,11 +25,10 @@ import pandas as pd
 from polku import sdc
 from polku.change.instrument import Item, instruments
 from polku.desk import expected
-from polku.desk.features import features, person_days
-from polku.errors import UsageError
+from polku.desk.features import derive, feature_query, features
 from polku.obligations import obligations
 from polku.runs.effects import effect_lines, estimate_records
-from polku.runs.read import Run, open_run
+from polku.runs.read import Run
 from polku.web import desk_rules
 from polku.web.access import Scope
 
@@ -154,11 +154,9 @@ class Chances:
     """The seed model's chance per client and the effects per client group, from the latest run."""
 
     def __init__(self, store_path: Path) -> None:
-        self.run: Run | None
-        try:
-            self.run = open_run(store_path)
-        except UsageError:
-            self.run = None
+        from polku.web.results import latest_run  # the run read once per process
+
+        self.run: Run | None = latest_run(store_path)
 
     @property
     def available(self) -> bool:
@@ -172,12 +170,45 @@ class Chances:
     def for_clients(self, scope: Scope, ids: list[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
         """id -> chance, low, high, group; empty without a model, or when the role may not see
         a field the model uses (partial work ability is hidden from providers)."""
-        if not self.available or not ids or "partial_work_ability" not in scope.table("person").columns:
+        if not self.available or not ids or "partial_work_ability" not in scope.columns("person"):
             return {}
+        assert self.run is not None
+        everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
+        return {i: everyone[i] for i in ids if i in everyone}
+
+    def for_client(self, scope: Scope, person_id: uuid.UUID, as_of: dt.date) -> dict[str, Any] | None:
+        """`for_clients` of one client `scope.client()` found: kept from the desk's when it has
+        been worked out on this snapshot, else from the client's own rows only (a query prepared
+        once per schema and scope), so a client page never waits for the whole scope's."""
+        if not self.available or "partial_work_ability" not in scope.columns("person"):
+            return None
+        assert self.run is not None
+        everyone = scope.kept(("chances", self.run.run_id, as_of))
+        if everyone is not None:  # the desk has worked out the whole scope's on this snapshot
+            kept: dict[str, Any] | None = everyone.get(str(person_id))
+            return kept
+
+        def query(person: uuid.UUID) -> ibis.Table:
+            one = scope.for_person("person", person)
+            days = one.select(one.person_id, ref_date=ibis.literal(as_of, type="date"))
+            return feature_query(lambda name: scope.for_person(name, person), days)
+
+        rows = scope.person_query(("features", as_of), person_id, query)
+        if not rows:
+            return None
+        tables = self.run.tables
+        covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
+        chance = expected.chances(tables[expected.TERMS_TABLE], covariance, derive(pd.DataFrame(rows)))
+        return chance.to_dict("records")[0] if len(chance) else None
+
+    def _in_scope(self, scope: Scope, as_of: dt.date) -> dict[str, dict[str, Any]]:
+        """The chance of every client of the scope, in one query (kept per snapshot, scope, run and
+        date by `for_clients`: a client page then costs no query of its own)."""
         assert self.run is not None
         tables = self.run.tables
         covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
-        frame = features(scope.table, person_days(ids, as_of))
+        people = scope.clients()
+        frame = features(scope.table, people.select(people.person_id, ref_date=ibis.literal(as_of, type="date")))
         found = expected.chances(tables[expected.TERMS_TABLE], covariance, frame)
         return {r["person_id"]: r for r in found.to_dict("records")}
 

@@ -6,6 +6,7 @@ decisions in `polku.web.access`, the forms in `polku.web.entries`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from polku.change.instrument import instruments
@@ -36,23 +37,28 @@ def _plain_chance(found: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"chance": float(found["chance"]), "low": float(found["low"]), "high": float(found["high"]), "group": found["group"]}
 
 
+def _desk_rows(scope: Scope, as_of: dt.date, chances: desk.Chances) -> tuple[dict[str, Any], ...]:
+    """Every client of the scope as the desk shows them (kept with the snapshot per scope, date and run)."""
+    rows = clients.client_list(scope, as_of)
+    found = chances.for_clients(scope, [r["id"] for r in rows], as_of)
+    return tuple(row | {"chance": _plain_chance(found.get(row["id"]))} for row in desk.desk(scope, rows, as_of))
+
+
 def client_list(ctx: Context) -> dict[str, Any]:
     """The own desk: the clients in scope with stage, contacts, change, goals, obligations,
-    flags and the seed model's chance of work without a service."""
+    flags and the seed model's chance of work without a service. Every request is audited;
+    the rows are worked out once per snapshot, scope, date and run."""
     scope = _scope(ctx)
     as_of = ctx.state.as_of(scope)
-    rows = clients.client_list(scope, as_of)
+    chances = desk.Chances(ctx.state.store_path)
+    run_id = chances.run.run_id if chances.run is not None else None
+    rows = scope.memo(("desk", as_of, run_id), lambda: _desk_rows(scope, as_of, chances))
     ctx.read(rows={"person": len(rows)})
     page, pages = _page(ctx, len(rows))
-    as_json = wants_json(ctx.request)
-    shown = desk.desk(scope, rows if as_json else rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], as_of)
-    chances = desk.Chances(ctx.state.store_path)
-    found = chances.for_clients(scope, [r["id"] for r in shown], as_of)
-    for row in shown:
-        row["chance"] = _plain_chance(found.get(row["id"]))
+    shown = rows if wants_json(ctx.request) else rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     return {
         "as_of": as_of,
-        "clients": shown,
+        "clients": [dict(row) for row in shown],
         "count": len(rows),
         "page": page,
         "pages": pages,
@@ -61,9 +67,14 @@ def client_list(ctx: Context) -> dict[str, Any]:
 
 
 def _service_names(scope: Scope, lang: str) -> dict[str, str]:
-    service = scope.table("service")
-    frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
-    return dict(zip(frame.service_code, frame.name))
+    """Service code -> name in `lang` (kept with the snapshot)."""
+
+    def read() -> dict[str, str]:
+        service = scope.table("service")
+        frame = service.select("service_code", name=service[f"name_{lang}"]).execute()
+        return dict(zip(frame.service_code, frame.name))
+
+    return dict(scope.memo(("service_names", lang), read))
 
 
 def form_choices() -> dict[str, Any]:
@@ -106,7 +117,7 @@ def client_page(ctx: Context) -> dict[str, Any]:
     summary = desk.one_client(path, base, as_of, obliged=scope.may_see("contact"))
     services = _service_names(scope, ctx.locale.lang)
     chances = desk.Chances(ctx.state.store_path)
-    summary["chance"] = _plain_chance(chances.for_clients(scope, [str(person_id)], as_of).get(str(person_id)))
+    summary["chance"] = _plain_chance(chances.for_client(scope, person_id, as_of))
     group = summary["chance"]["group"] if summary["chance"] else None
     effects = chances.effects(services).get(group, []) if group else []
     return {

@@ -6,15 +6,17 @@ same stored tables, through the same disclosure gate, and never fit anything. A 
 the web turns them into page data, JSON, CSV and XLSX. Exact figures are the same sections
 rendered with the threshold 1, at which the gate hides nothing (analysts only, audited).
 
-Rendering a section can take seconds (its charts), so each rendering is kept per run,
-section, language and threshold; a run never changes once published, so nothing goes stale.
+A run never changes once published, so what is read or worked out from one is kept per
+process, bounded, least recently used out first (`polku.store.kept.Memo`): each run's
+run.json and parsed tables (`latest_run` lists the runs' folders on every call, so a new run
+is seen at once), the report's context per run, language and gate, and each section's
+rendering per run, section, language and threshold (its charts can take seconds).
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,23 +30,32 @@ from polku.reports.csv_zip import table_csv
 from polku.reports.registry import Section, sections
 from polku.reports.render import RenderedSection, make_context
 from polku.reports.xlsx import ReportFacts, cell_value, workbook_bytes
-from polku.runs.read import Run, open_run
+from polku.runs import layout
+from polku.runs.read import Run, open_run, read_run
+from polku.store.kept import Memo
 
 EXACT_THRESHOLD = 1
 """The gate at 1 hides nothing (`sdc.is_sensitive`: 0 < n < 1): the analyst's exact view."""
 CACHE_SIZE = 96
+"""Section renderings kept (a few sections in three languages, gated and exact, of the latest runs)."""
+RUNS_KEPT = 64
+"""Runs kept open (their run.json, and each table once read); a store's runs beyond it are read again."""
 SVG_NAMESPACES = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
 
-_cache: dict[tuple[str, str, str, int], tuple[Block, ...]] = {}
-_lock = threading.Lock()
+_blocks = Memo(CACHE_SIZE)
+_runs = Memo(RUNS_KEPT)
+_contexts = Memo(CACHE_SIZE)
+
+
+def _run(folder: Path) -> Run:
+    return _runs.get(folder, lambda: read_run(folder))
 
 
 def latest_run(store_path: Path) -> Run | None:
-    """The store's latest analysis run, or None when there is none yet."""
-    try:
-        return open_run(store_path, "latest")
-    except UsageError:
-        return None
+    """The store's latest analysis run (the last to finish, as `polku.runs.read.open_run`), or
+    None when there is none yet; each run read once per process."""
+    found = [_run(folder) for folder in layout.run_folders(Path(store_path))]
+    return max(found, key=lambda run: (run.provenance["finished_at"], run.run_id), default=None)
 
 
 def run_by_id(store_path: Path, run_id: str) -> Run | None:
@@ -55,9 +66,14 @@ def run_by_id(store_path: Path, run_id: str) -> Run | None:
 
 
 def context(run: Run, lang: str, exact: bool) -> ReportContext:
-    """The report's context for `run` in `lang`; the threshold 1 when exact."""
-    ctx = make_context(run.tables, lang, run.header)
-    return dataclasses.replace(ctx, threshold=EXACT_THRESHOLD) if exact else ctx
+    """The report's context for `run` in `lang`; the threshold 1 when exact (kept per run,
+    language, exactness and the gate's setting: reading the data's date takes a table scan)."""
+
+    def make() -> ReportContext:
+        ctx = make_context(run.tables, lang, run.header)
+        return dataclasses.replace(ctx, threshold=EXACT_THRESHOLD) if exact else ctx
+
+    return _contexts.get((run.folder, lang, exact, sdc.threshold()), make)
 
 
 def section(section_id: str) -> Section:
@@ -69,19 +85,15 @@ def section(section_id: str) -> Section:
 
 def section_blocks(run: Run, section_id: str, ctx: ReportContext) -> tuple[Block, ...]:
     """One section's blocks from the run (kept); a run made before the section existed gets a note."""
-    key = (str(run.folder), section_id, ctx.lang, ctx.threshold)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    try:
-        blocks = tuple(section(section_id).render(run.tables, ctx))
-    except (PolkuError, KeyError) as missing:  # a run made before a section or table existed
-        blocks = (Note(ctx.t("web.run.missing_table", error=str(missing.args[0]) if missing.args else ""), tone="warning"),)
-    with _lock:
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = blocks
-    return blocks
+
+    def render() -> tuple[Block, ...]:
+        try:
+            return tuple(section(section_id).render(run.tables, ctx))
+        except (PolkuError, KeyError) as missing:  # a run made before a section or table existed
+            error = str(missing.args[0]) if missing.args else ""
+            return (Note(ctx.t("web.run.missing_table", error=error), tone="warning"),)
+
+    return _blocks.get((str(run.folder), section_id, ctx.lang, ctx.threshold), render)
 
 
 def chart_src(svg: str) -> str:

@@ -48,7 +48,12 @@ def _goals(scope: Scope) -> pd.DataFrame:
 
 
 def caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    """One row per client in scope: case worker, team, stage flags, goals and change."""
+    """One row per client in scope: case worker, team, stage flags, goals and change (worked out
+    once per snapshot, scope and date; a copy each time)."""
+    return scope.memo(("caseload", as_of), lambda: _caseload_frame(scope, as_of)).copy()
+
+
+def _caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     listed = pd.DataFrame(clients.client_list(scope, as_of))
     if listed.empty:
         return listed

@@ -90,8 +90,8 @@ VIEWS = [
     View("table", "/tables/{section}/{name}", Reads.OVERVIEW, area.table_download, "area.html", store=False),
     View("team", "/team", Reads.TEAM, team.team_page, "team.html"),
     View("provider", "/provider", Reads.PROVIDER, provider.provider_page, "provider.html", store=False),
-    View("runs", "/runs", Reads.RUNS, analysis.runs_page, "runs.html", store=False),
-    View("run_status", "/runs/status", Reads.RUNS, analysis.job_status, "run_status.html", store=False),
+    View("runs", "/runs", Reads.RUNS, analysis.runs_page, "runs.html", store=False, cache=False),
+    View("run_status", "/runs/status", Reads.RUNS, analysis.job_status, "run_status.html", store=False, cache=False),
     View("run", "/runs/{run_id}", Reads.RUNS, analysis.run_detail, "run.html", store=False),
 ]
 
