@@ -20,16 +20,13 @@ Per-replication rows go to `--csv` (default: a file in the temporary folder, pri
 
 from __future__ import annotations
 
-import argparse
-import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from impact_replications import KEY, run_areas
+from impact_replications import KEY, coverage_line, service_replications
 
 TARGET_BIAS = 0.05
 
@@ -107,7 +104,8 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
+def _show(table: pd.DataFrame) -> None:
+    summary = summarise(table)
     pd.set_option("display.width", 200)
     shown = summary.copy()
     for c in ("truth", "bias", "bias_se", "unweighted_bias"):
@@ -115,12 +113,7 @@ def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
     shown["coverage"] = (100 * shown["coverage"]).map(lambda v: f"{v:.0f} %")
     print("(scale points; bias = mean(estimate - truth on the same participants))")
     print(shown.to_string(index=False))
-    kept = table.dropna(subset=["estimate"])
-    covered = ((kept["ci_low"] <= kept["truth"]) & (kept["truth"] <= kept["ci_high"])).mean()
-    print(
-        f"\noverall 95 % interval coverage {100 * covered:.1f} % over {len(kept):,} estimates "
-        f"from {table['seed'].nunique()} areas (target 92-98 %); {len(table) - len(kept)} rows withheld as too small"
-    )
+    print("\n" + coverage_line(table))
     print(
         f"|bias| < {TARGET_BIAS} in {(summary['bias'].abs() < TARGET_BIAS).sum()} of {len(summary)} rows; "
         f"largest |bias| {summary['bias'].abs().max():.3f}; mean |bias| {summary['bias'].abs().mean():.3f}, "
@@ -129,26 +122,9 @@ def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=50)
-    parser.add_argument("--clients", type=int, default=2000)
-    parser.add_argument("--first-seed", type=int, default=3000)
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--services", default="COACH,REHAB,TRAIN", help="Services, comma-separated ('' for all).")
-    parser.add_argument("--csv", type=Path, default=None, help="Write per-replication rows here.")
-    parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an earlier --csv file.")
-    args = parser.parse_args()
-    if args.summarise:
-        table = pd.read_csv(args.summarise)
-        _print(summarise(table), table)
-        return
-    csv = args.csv or Path(tempfile.gettempdir()) / "polku_change_replications.csv"
-    seeds = range(args.first_seed, args.first_seed + args.replications)
-    started = time.perf_counter()
-    services = tuple(code for code in args.services.split(",") if code)
-    table = run_areas(replicate, seeds, args.jobs, csv, args.clients, services)
-    print(f"{args.replications} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {csv}")
-    _print(summarise(table), table)
+    service_replications(
+        __doc__ or "", replicate, _show, replications=50, first_seed=3000, services="COACH,REHAB,TRAIN", name="change"
+    )
 
 
 if __name__ == "__main__":

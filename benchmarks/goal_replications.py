@@ -16,16 +16,13 @@ holding the truth (target 92-98 %).
 
 from __future__ import annotations
 
-import argparse
-import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from impact_replications import KEY, run_areas
+from impact_replications import KEY, coverage_line, service_replications
 
 TRUTH = {"reached": "reached", "gas_t": "t"}
 """The truth file's column stem of each outcome."""
@@ -99,7 +96,8 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
-def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
+def _show(table: pd.DataFrame) -> None:
+    summary = summarise(table)
     pd.set_option("display.width", 200)
     shown = summary.copy()
     for c in ("truth", "bias", "bias_se"):
@@ -107,35 +105,11 @@ def _print(summary: pd.DataFrame, table: pd.DataFrame) -> None:
     shown["coverage"] = (100 * shown["coverage"]).map(lambda v: f"{v:.0f} %")
     print("(reached: share of due goals, 0-1; gas_t: T points; bias = mean(estimate - truth on the same participants))")
     print(shown.to_string(index=False))
-    kept = table.dropna(subset=["estimate"])
-    covered = ((kept["ci_low"] <= kept["truth"]) & (kept["truth"] <= kept["ci_high"])).mean()
-    print(
-        f"\noverall 95 % interval coverage {100 * covered:.1f} % over {len(kept):,} estimates "
-        f"from {table['seed'].nunique()} areas (target 92-98 %); {len(table) - len(kept)} rows withheld as too small"
-    )
+    print("\n" + coverage_line(table))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=20)
-    parser.add_argument("--clients", type=int, default=2000)
-    parser.add_argument("--first-seed", type=int, default=4000)
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--services", default="COACH,REHAB", help="Services, comma-separated ('' for all).")
-    parser.add_argument("--csv", type=Path, default=None, help="Write per-replication rows here.")
-    parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an earlier --csv file.")
-    args = parser.parse_args()
-    if args.summarise:
-        table = pd.read_csv(args.summarise)
-        _print(summarise(table), table)
-        return
-    csv = args.csv or Path(tempfile.gettempdir()) / "polku_goal_replications.csv"
-    seeds = range(args.first_seed, args.first_seed + args.replications)
-    started = time.perf_counter()
-    services = tuple(code for code in args.services.split(",") if code)
-    table = run_areas(replicate, seeds, args.jobs, csv, args.clients, services)
-    print(f"{args.replications} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {csv}")
-    _print(summarise(table), table)
+    service_replications(__doc__ or "", replicate, _show, replications=20, first_seed=4000, services="COACH,REHAB", name="goal")
 
 
 if __name__ == "__main__":

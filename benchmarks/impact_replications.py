@@ -169,6 +169,50 @@ def run_areas(replicate_one: Callable[..., list[dict]], seeds: range, jobs: int,
     return pd.DataFrame(rows)
 
 
+def coverage_line(table: pd.DataFrame) -> str:
+    """The overall 95 % interval coverage of a replication table and how many rows were withheld."""
+    kept = table.dropna(subset=["estimate"])
+    covered = ((kept["ci_low"] <= kept["truth"]) & (kept["truth"] <= kept["ci_high"])).mean()
+    return (
+        f"overall 95 % interval coverage {100 * covered:.1f} % over {len(kept):,} estimates "
+        f"from {table['seed'].nunique()} areas (target 92-98 %); {len(table) - len(kept)} rows withheld as too small"
+    )
+
+
+def service_replications(
+    doc: str,
+    replicate_one: Callable[..., list[dict]],
+    show: Callable[[pd.DataFrame], None],
+    *,
+    replications: int,
+    first_seed: int,
+    services: str,
+    name: str,
+) -> None:
+    """The command line of a replication over synthetic areas of `--clients` by service
+    (effects on change, on goals): run `replicate_one(seed, clients, services)` per area on
+    `--jobs` processes, or only `--summarise` an earlier CSV; `show` prints the table."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=replications)
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--first-seed", type=int, default=first_seed)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--services", default=services, help="Services, comma-separated ('' for all).")
+    parser.add_argument("--csv", type=Path, default=None, help="Write per-replication rows here.")
+    parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an earlier --csv file.")
+    args = parser.parse_args()
+    if args.summarise:
+        show(pd.read_csv(args.summarise))
+        return
+    csv = args.csv or Path(tempfile.gettempdir()) / f"polku_{name}_replications.csv"
+    seeds = range(args.first_seed, args.first_seed + args.replications)
+    started = time.perf_counter()
+    chosen = tuple(code for code in args.services.split(",") if code)
+    table = run_areas(replicate_one, seeds, args.jobs, csv, args.clients, chosen)
+    print(f"{args.replications} areas of {args.clients:,} clients; {time.perf_counter() - started:,.0f} s; rows in {csv}")
+    show(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=100)
