@@ -18,9 +18,10 @@ model's chance of work without the service (p_i, `polku.providers.compare.expect
   mean, with many refusals, is creaming);
 - **trends** over contract periods (calendar years of the start).
 
-An action is a dated record of the provider's work with the client: measurements and goals
+An action is a dated record of the provider's work with the client: a measurement
 (`ACTIVITY`). The `contact` records are not actions here: they are the employment office's
-meetings under the job-search model, which a parked client keeps having.
+meetings under the job-search model, which a parked client keeps having; nor are goals,
+which the office sets in every client's employment plan at its reviews, served or not.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from scipy import stats
 from polku.store import Store
 from polku.typed import typed_frame
 
-ACTIVITY: tuple[tuple[str, str], ...] = (("measurement", "measured_on"), ("goal", "set_on"))
+ACTIVITY: tuple[tuple[str, str], ...] = (("measurement", "measured_on"),)
 """(table, date column) of every kind of recorded action."""
 LOW_DECILES = 3
 PARKING_FLAG = 0.25
@@ -91,7 +92,7 @@ TRENDS: dict[str, str] = {
 
 
 def activity_sources() -> list[tuple[str, str]]:
-    """The action tables: measurements and goals recorded during the episode."""
+    """The action tables: measurements recorded during the episode."""
     return list(ACTIVITY)
 
 
