@@ -108,6 +108,12 @@ def update_row(store: Store, table: str, key: str, values: dict[str, Any], colum
     return len(changed)
 
 
+KEY_LETTERS = str.maketrans("0123456789abcdef", "ghjkmnpqrstvwxyz")
+"""Random hex digits written as letters: a key of digits and A-F could take the shape of an
+identity code (six digits, a separator such as A, three digits and a check character), which
+the entry's own check refuses as one."""
+
+
 def new_key(prefix: str) -> str:
-    """A key for an entered row that no export uses (`W` + a prefix + 12 hex digits)."""
-    return f"W{prefix}{uuid.uuid4().hex[:12]}"
+    """A key for an entered row that no export uses (`W` + a prefix + 12 random letters)."""
+    return f"W{prefix}{uuid.uuid4().hex[:12].translate(KEY_LETTERS)}"
