@@ -230,6 +230,10 @@ def test_an_analysis_starts_in_the_background(
     assert (job["state"], job["run_id"], job["done"], job["total"]) == ("done", "2026-01-01T000000Z-0000abcd", 2, 2)
     assert other_worker.get("/api/runs/status").json()["job"] == job | {"seconds": job["seconds"]}
     assert 'id="new-run"' in analyst.get("/runs/status").text
+    child = analysis._children[str(web_store)]
+    child.process.wait(timeout=30)  # the run is published just before the process exits
+    analyst.get("/api/runs/status")
+    assert child.code == 0 and not child.folder.exists(), "the child's output folder is removed once it ended"
     rows = _journal_since(web_store, before)
     assert ("analyst", "web analyse", "ok") in [(r["actor"], r["action"], r["outcome"]) for r in rows]
 
@@ -245,6 +249,8 @@ def test_an_analysis_refused_before_it_began_shows_its_reason(
     analyst.post("/runs/start", data={"csrf_token": _csrf(analyst)}, follow_redirects=False)
     job = _wait_while_running(analyst)
     assert (job["state"], job["message"]) == ("failed", "error: the store holds no dated rows")
+    child = next(iter(analysis._children.values()))
+    assert not child.folder.exists() and child.code == 2, "its folder is removed; the line is kept in memory"
 
 
 def test_charts_are_images_not_inline_svg(as_role: Callable[[str], TestClient]) -> None:

@@ -6,17 +6,20 @@ server's interpreter. The analysis reports its own progress, section by section,
 beside the runs (`polku.runs.progress`), so every worker process of the server sees the
 same state, and an analysis started from the command line shows here too. One analysis at
 a time per store; the page polls its state with a meta refresh (no script). The child's
-output is kept in an owner-only temporary folder, never in the store.
+output is kept in an owner-only temporary folder, never in the store, and removed once the
+child has ended.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,34 @@ def analyse_command(store_path: Path) -> list[str]:
     return [sys.executable, "-m", "polku", "analyse", "--store", str(store_path), "--json"]
 
 
-_children: dict[str, tuple[subprocess.Popen[bytes], float, str, Path]] = {}
-_exiting: list[subprocess.Popen[bytes]] = []
+@dataclass
+class _Child:
+    """An analysis this process started: its process and, once it has ended, how (the
+    folder with its output is removed then; a failure keeps its one redacted line)."""
+
+    process: subprocess.Popen[bytes]
+    started: float
+    username: str
+    folder: Path
+    code: int | None = None
+    message: str = ""
+
+    def settle(self) -> int | None:
+        """The exit code, reaping the process; on the first call after it ended, read the
+        failure's last line and remove the output folder."""
+        if self.code is None and (code := self.process.poll()) is not None:
+            if code != 0:
+                lines = (self.folder / "err.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                self.message = redact_hetus(lines[-1][:300]) if lines else ""
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.code = code
+        return self.code
+
+
+_children: dict[str, _Child] = {}
+_exiting: list[_Child] = []
 """Earlier children whose analysis has ended but whose process may still be exiting: kept
-until reaped, so that none is left a zombie or dropped while it runs."""
+until reaped (and their folder removed), so that none is left a zombie or dropped while it runs."""
 _lock = threading.Lock()
 
 
@@ -53,34 +80,37 @@ def start(store_path: Path, username: str) -> None:
         if progress.running(store_path) is not None or (started is not None and started["state"] == "running"):
             return
         if key in _children:
-            _exiting.append(_children[key][0])
+            _exiting.append(_children[key])
         folder = Path(tempfile.mkdtemp(prefix="polku-analyse-"))
         env = os.environ | {progress.STARTED_BY: username}
         with (folder / "out.json").open("wb") as out, (folder / "err.txt").open("wb") as err:
             child = subprocess.Popen(analyse_command(store_path), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        _children[key] = (child, time.time(), username, folder)
+        _children[key] = _Child(child, time.time(), username, folder)
 
 
 def _started_here(key: str) -> dict[str, Any] | None:
     """The state of the child this process started for the store, while its progress file
     does not yet tell (Python's start and the snapshot's opening, or a refusal before the
     analysis began: then `failed` with the command's last line); None once the file tells."""
-    _exiting[:] = [child for child in _exiting if child.poll() is None]
-    entry = _children.get(key)
-    if entry is None:
+    _exiting[:] = [child for child in _exiting if child.settle() is None]
+    child = _children.get(key)
+    if child is None:
         return None
-    child, started, username, folder = entry
-    code = child.poll()  # first: it reaps an ended child
+    code = child.settle()  # first: it reaps an ended child
     tracked = progress.latest(Path(key))
-    if tracked is not None and tracked.started_at >= started - 1:
+    if tracked is not None and tracked.started_at >= child.started - 1:
         return None
-    summary: dict[str, Any] = {"started_by": username, "seconds": round(time.time() - started), "done": 0, "total": None}
+    summary: dict[str, Any] = {
+        "started_by": child.username,
+        "seconds": round(time.time() - child.started),
+        "done": 0,
+        "total": None,
+    }
     if code is None:
         return summary | {"state": "running"}
     if code == 0:
         return None
-    lines = (folder / "err.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    return summary | {"state": "failed", "message": redact_hetus(lines[-1][:300]) if lines else ""}
+    return summary | {"state": "failed", "message": child.message}
 
 
 def job_summary(store_path: Path) -> dict[str, Any] | None:
