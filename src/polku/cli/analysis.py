@@ -12,11 +12,13 @@ import click
 from polku import settings
 from polku.cli.base import (
     EXACT_OPTION,
+    REGISTER_RUNS_OPTION,
     STORE_OPTION,
     emit_json,
     existing_store,
     gate,
     main,
+    runs_owner,
 )
 from polku.cli.text import (
     out,
@@ -146,15 +148,16 @@ def national(register: Path, seed: int, engine: str, spark_remote: str | None, i
 @main.command(name="runs")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @STORE_OPTION
-def runs_(as_json: bool, store_path: Path | None) -> None:
+@REGISTER_RUNS_OPTION
+def runs_(as_json: bool, store_path: Path | None, register: Path | None) -> None:
     """List the store's analysis runs in the order they finished: id, time, seed, data
     date, Polku version, user and the digest of the results (equal digests, equal results).
+    With --register, a national register's runs (`polku national`).
     """
     from polku.runs import list_runs
-    from polku.store.connection import store_target
 
     def action() -> int:
-        target = store_target(store_path)
+        target = runs_owner(store_path, register, must_exist=False)
         summaries = [run.summary() for run in list_runs(target)]
         emit_json(summaries) if as_json else print_runs(summaries, target)
         return 0
@@ -189,16 +192,21 @@ def runs_(as_json: bool, store_path: Path | None) -> None:
     help="The analysis run to render: its id (`polku runs`) or latest.",
 )
 @STORE_OPTION
-def report(out_path: Path, lang: str | None, fmt: str | None, run_ref: str, store_path: Path | None) -> None:
+@REGISTER_RUNS_OPTION
+def report(
+    out_path: Path, lang: str | None, fmt: str | None, run_ref: str, store_path: Path | None, register: Path | None
+) -> None:
     """Write the report of an analysis run (`polku analyse`): self-contained HTML, PDF, XLSX or CSV.
 
     The report reads the run's stored results and never fits; its header names the run.
+    With --register, the run is a national register's (`polku national`): the report holds
+    its national comparison only.
     """
     from polku.runs.report import run_report
     from polku.store import audit
 
     def action() -> int:
-        target = existing_store(store_path)
+        target = runs_owner(store_path, register)
         path, run = run_report(target, out_path, run=run_ref, lang=lang or settings.language(), fmt=fmt)
         audit.note(run_id=run.run_id)
         out.print(f"report of run {run.run_id} written to {path}", highlight=False)

@@ -87,6 +87,29 @@ RUN_OPTION = click.option(
 )
 
 
+REGISTER_RUNS_OPTION = click.option(
+    "--register",
+    "register",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A national register's folder: its runs (`polku national`) instead of a store's.",
+)
+
+
+def runs_owner(store_path: Path | None, register: Path | None, *, must_exist: bool = True) -> Path:
+    """Whose runs a command reads: the national register's folder when given (it must be a
+    register: `manifest.json` in it), else the store (`must_exist`: the file must be there)."""
+    if register is None:
+        from polku.store.connection import store_target
+
+        return existing_store(store_path) if must_exist else store_target(store_path)
+    if store_path is not None:
+        raise UsageError("--store and --register name two places", fix="give one of them.")
+    if not (register / "manifest.json").is_file():
+        raise UsageError(f"no national register at {register}", fix="give the folder `polku generate --format parquet` wrote.")
+    return register
+
+
 def existing_store(store_path: Path | None) -> Path:
     """The store to change; erase and purge never create one."""
     target = store_path or settings.store_path()

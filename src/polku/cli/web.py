@@ -10,6 +10,7 @@ from polku.cli.base import (
     STORE_OPTION,
     emit_json,
     main,
+    runs_owner,
 )
 from polku.cli.text import (
     out,
@@ -37,7 +38,14 @@ def _store_for_web(store_path: Path | None) -> Path:
     help="Server processes (uvicorn workers), about one per core; sessions are shared (docs/web.md, Load).",
 )
 @STORE_OPTION
-def serve(host: str, port: int, workers: int, store_path: Path | None) -> None:
+@click.option(
+    "--register",
+    "register",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A national register's folder: the national view shows its latest run (`polku national`).",
+)
+def serve(host: str, port: int, workers: int, store_path: Path | None, register: Path | None) -> None:
     """Serve the web views of the store until interrupted (docs/web.md).
 
     Logins are local accounts (`polku user add`); put a reverse proxy with TLS in front
@@ -45,7 +53,11 @@ def serve(host: str, port: int, workers: int, store_path: Path | None) -> None:
     """
     from polku.web.serve import serve as run_server
 
-    _run(lambda: run_server(_store_for_web(store_path), host, port, workers))
+    def action() -> None:
+        target = _store_for_web(store_path)
+        run_server(target, host, port, workers, None if register is None else runs_owner(None, register))
+
+    _run(action)
 
 
 @main.group()

@@ -22,6 +22,10 @@ class RunHeader:
     seed: int
     as_of: date | None
     polku_version: str
+    kind: str = "area"
+    """`area` or `register` (`polku.runs.layout`): which sections can render it."""
+    source: str = ""
+    """For a register's run, the register it read: its folder's name and its manifest's digest."""
 
 
 @dataclass(frozen=True)

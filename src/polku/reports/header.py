@@ -40,12 +40,18 @@ def compute_header(store: Store) -> dict[str, pd.DataFrame]:
     from polku.reports import queries
 
     latest = queries.extraction_date(store)
+    rows = [{k: v for k, v in asdict(e).items() if k in IMPORTS} for e in latest_imports(store)]
+    return compute_header_frames(queries.areas(store), latest, rows, IMPORTS)
+
+
+def compute_header_frames(
+    areas: list[str], latest: dt.date | None, imports: list[dict[str, object]], columns: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """The three header tables from their facts (a store's, or a national register's)."""
     return {
-        "report_areas": pd.DataFrame({"area_id": pd.Series(queries.areas(store), dtype=object)}),
+        "report_areas": pd.DataFrame({"area_id": pd.Series(areas, dtype=object)}),
         "report_extraction": pd.DataFrame({"extraction_date": pd.Series([latest] if latest else [], dtype=object)}),
-        "report_imports": typed_frame(
-            ({k: v for k, v in asdict(e).items() if k in IMPORTS} for e in latest_imports(store)), IMPORTS
-        ),
+        "report_imports": typed_frame(iter(imports), columns),
     }
 
 

@@ -39,24 +39,31 @@ class Section:
     order: int
     render: Renderer
     compute: Computer
+    kinds: tuple[str, ...] = ("area",)
+    """The kinds of run it renders (`polku.runs.layout`): an area's, and for the national
+    section also a national register's, which holds the national tables only."""
 
 
 _REGISTRY: dict[str, Section] = {}
 
 
-def register(id: str, title_key: str, order: int, compute: Computer) -> Callable[[Renderer], Renderer]:
+def register(
+    id: str, title_key: str, order: int, compute: Computer, kinds: tuple[str, ...] = ("area",)
+) -> Callable[[Renderer], Renderer]:
     """Decorator: register `render` as the section `id` (re-registering replaces it)."""
 
     def decorate(render: Renderer) -> Renderer:
-        _REGISTRY[id] = Section(id, title_key, order, render, compute)
+        _REGISTRY[id] = Section(id, title_key, order, render, compute, kinds)
         return render
 
     return decorate
 
 
-def sections() -> list[Section]:
-    """Every registered section in report order, after importing all section modules."""
+def sections(kind: str | None = None) -> list[Section]:
+    """Every registered section in report order, after importing all section modules; with
+    `kind`, those that render a run of that kind."""
     package = importlib.import_module("polku.reports.sections")
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.id))
+    found = sorted(_REGISTRY.values(), key=lambda s: (s.order, s.id))
+    return found if kind is None else [s for s in found if kind in s.kinds]

@@ -54,8 +54,10 @@ def make_context(results: Results, lang: str, run: RunHeader | None = None) -> R
 
 
 def render_sections(results: Results, ctx: ReportContext) -> list[RenderedSection]:
-    """Each section's blocks, from the run's tables alone."""
-    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(s.render(results, ctx))) for s in sections()]
+    """Each section's blocks, from the run's tables alone: the sections of the run's kind
+    (a national register's run holds only the national tables)."""
+    kind = ctx.run.kind if ctx.run is not None else "area"
+    return [RenderedSection(s.id, ctx.t(s.title_key), tuple(s.render(results, ctx))) for s in sections(kind)]
 
 
 def render_html(results: Results, lang: str, run: RunHeader | None = None) -> str:

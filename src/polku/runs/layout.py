@@ -32,6 +32,10 @@ TABLES = "tables"
 PARTIAL_PREFIX = ".partial-"
 FORMAT = 1
 """Version of the run's layout and of run.json's fields (docs/runs.md)."""
+AREA, REGISTER = "area", "register"
+"""A run's `kind` in run.json: an area's analysis (`polku analyse`; runs without the field
+are of this kind) or a national register's (`polku national`), which holds the national
+tables only and is rendered by the sections that read them."""
 
 RUN_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z-[0-9a-f]{8}$")
 """`2026-12-07T012345Z-1a2b3c4d`. The dashes in the date keep every run of digits shorter than

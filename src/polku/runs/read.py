@@ -78,8 +78,27 @@ class Run:
         from polku.reports.context import RunHeader
 
         return RunHeader(
-            self.run_id, self.finished_at, int(self.provenance["seed"]), self.as_of, self.provenance["polku_version"]
+            self.run_id,
+            self.finished_at,
+            int(self.provenance["seed"]),
+            self.as_of,
+            self.provenance["polku_version"],
+            self.kind,
+            self._source(),
         )
+
+    def _source(self) -> str:
+        """The register a register's run read (name, first 12 digits of its manifest's SHA-256)."""
+        if self.kind != layout.REGISTER:
+            return ""
+        snapshot = self.provenance.get("snapshot") or {}
+        digest = snapshot.get("manifest_sha256") or ""
+        return f"{snapshot.get('name', '')} ({digest[:12]})" if digest else str(snapshot.get("name", ""))
+
+    @property
+    def kind(self) -> str:
+        """An area's run or a national register's (`polku.runs.layout.AREA`, `REGISTER`)."""
+        return str(self.provenance.get("kind", layout.AREA))
 
     def summary(self) -> dict[str, Any]:
         """One line of `polku runs`: id, when it finished, seed, data date, version, user, digest."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from polku.engine import DEFAULT_ENGINE
 from polku.engine.run import compute_on
 from polku.pipeline.settings import AnalysisSettings
@@ -81,6 +83,7 @@ def analyse_register(
     if impact:  # every service in every area: the estimation spread by (area, service) on Spark
         views = area_views(store, settings, engine)
         frames["national_impact"] = impact_table(views, true_effects(store, settings.outcome))
+    frames |= register_header(frames["national_indicators"])
     manifest = folder / "manifest.json"
     source = {"name": folder.name, "manifest_sha256": tables.file_digest(manifest) if manifest.exists() else None}
     record = provenance.provenance(
@@ -91,5 +94,16 @@ def analyse_register(
         settings=settings,
         started=started,
         finished=provenance.utc_now(),
-    ) | {"engine": engine}
+    ) | {"engine": engine, "kind": layout.REGISTER}
     return read_run(layout.publish(folder, record, frames))
+
+
+def register_header(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The report header's tables for a register's run (`polku.reports.header`): its areas,
+    the data's last date over them, and no imports (a register is read as it stands; its
+    manifest's digest is in the provenance)."""
+    from polku.reports.header import IMPORTS, compute_header_frames
+
+    end = pd.to_datetime(indicators["data_end"]).max() if len(indicators) else None
+    areas = sorted(str(a) for a in indicators["area"])
+    return compute_header_frames(areas, None if end is None or pd.isna(end) else end.date(), [], IMPORTS)

@@ -52,6 +52,9 @@ class WebState:
     as_of_cache: dict[tuple[str, float], dt.date | None] = field(default_factory=dict)
     oidc: OidcProvider | None = None
     """The OIDC provider when OIDC login is configured (polku.web.oidc), else None."""
+    register_path: Path | None = None
+    """A national register's folder (`polku serve --register`): the national view shows its
+    latest run (`polku national`) instead of the store's own national section."""
     snapshots: Snapshots = field(init=False)
     """The newest read snapshot, kept open between requests (`polku.web.data.Snapshots`)."""
 
@@ -231,12 +234,18 @@ def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextMana
 
 
 def create_app(
-    store_path: Path | str, *, accounts: Accounts | None = None, demo: bool | None = None, oidc: OidcProvider | None = None
+    store_path: Path | str,
+    *,
+    accounts: Accounts | None = None,
+    demo: bool | None = None,
+    oidc: OidcProvider | None = None,
+    register: Path | None = None,
 ) -> Starlette:
     """The web app over the store at `store_path` (which must exist). Tests may give their own
     `accounts` (a file elsewhere, a fake clock) and `oidc` provider; `demo` overrides the
     demo-store check (`polku.web.demo.is_demo_store`). OIDC login is on when `oidc` is given or
-    configured (`polku.web.oidc.config_from_settings`)."""
+    configured (`polku.web.oidc.config_from_settings`). `register`: a national register whose
+    latest run the national view shows."""
     from polku.web import demo as demo_module
     from polku.web import forms, views
     from polku.web import oidc as oidc_module
@@ -248,7 +257,9 @@ def create_app(
         accounts = Accounts(path_for(path), idle_seconds=settings.web_idle_minutes() * 60)
     if oidc is None and (config := oidc_module.config_from_settings()) is not None:
         oidc = oidc_module.OidcProvider(config)
-    state = WebState(path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc)
+    state = WebState(
+        path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc, register_path=register
+    )
     extra = forms.ROUTES + oidc_module.ROUTES + views.ROUTES
     app = Starlette(routes=routes(views.VIEWS, extra), middleware=[Middleware(SecurityHeaders)], lifespan=_lifespan(state))
     app.state.web = state

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from polku import sdc
+from polku.runs.read import Run
 from polku.web import provider, results
 from polku.web.access import Denied, NotInScope, Reads, allowed
 from polku.web.app import Context, json_response, wants_json
@@ -62,6 +63,16 @@ EVERY_PROVIDER = frozenset({"services-provider", "impact-providers"})
 to roles that compare providers (`Reads.PLANNING`), so that no provider sees another's."""
 
 
+def run_for(ctx: Context, section_ids: tuple[str, ...]) -> Run | None:
+    """The run a page or download reads: with a national register served (`polku serve
+    --register`), its latest run for sections that render a register's run (the national
+    comparison), else the store's latest run."""
+    register = ctx.state.register_path
+    if register is not None and set(section_ids) <= results.register_sections():
+        return results.latest_run(register)
+    return results.latest_run(ctx.state.store_path)
+
+
 def table_shown(ctx: Context, table_id: str) -> bool:
     return table_id not in EVERY_PROVIDER or allowed(ctx.user, Reads.PLANNING)
 
@@ -85,7 +96,7 @@ def page_view(name: str) -> Any:
     def handler(ctx: Context) -> dict[str, Any]:
         exact = exact_asked(ctx)
         base = {"page": name, "title": ctx.locale.t(page.title_key), "exact": exact, "threshold": sdc.threshold()}
-        run = results.latest_run(ctx.state.store_path)
+        run = run_for(ctx, page.sections)
         if run is None:
             return base | no_run(ctx)
         rctx = results.context(run, ctx.locale.lang, exact)
@@ -122,7 +133,7 @@ def table_download(ctx: Context) -> Response:
     stem, _, fmt = ctx.request.path_params["name"].rpartition(".")
     _section_allowed(ctx, section_id)
     exact = exact_asked(ctx)
-    run = results.latest_run(ctx.state.store_path)
+    run = run_for(ctx, (section_id,))
     if fmt not in FORMATS or run is None:
         raise NotInScope("no such table")
     rctx = results.context(run, ctx.locale.lang, exact)

@@ -47,9 +47,11 @@ class Kept:
 
 def key(view: View, ctx: Context) -> Hashable:
     """Everything the view's answer depends on: the view, path and query, language, the gate's
-    threshold, the user's scope, the latest run and the read snapshot."""
+    threshold, the user's scope, the latest run (and a served register's) and the read snapshot."""
     request = ctx.request
     run = results.latest_run(ctx.state.store_path)
+    register = ctx.state.register_path
+    national = None if register is None else results.latest_run(register)
     return (
         view.name,
         request.url.path,
@@ -58,6 +60,7 @@ def key(view: View, ctx: Context) -> Hashable:
         sdc.threshold(),
         identity(ctx.user),
         None if run is None else str(run.folder),
+        None if national is None else str(national.folder),
         str(read_source(ctx.state.store_path)),
     )
 

@@ -58,6 +58,11 @@ def latest_run(store_path: Path) -> Run | None:
     return max(found, key=lambda run: (run.provenance["finished_at"], run.run_id), default=None)
 
 
+def register_sections() -> frozenset[str]:
+    """The sections that render a national register's run (`polku.runs.layout.REGISTER`)."""
+    return frozenset(s.id for s in sections(layout.REGISTER))
+
+
 def run_by_id(store_path: Path, run_id: str) -> Run | None:
     try:
         return open_run(store_path, run_id)

@@ -61,16 +61,19 @@ def accounts_of(store_path: Path) -> Accounts:
 
 STORE_VARIABLE = "POLKU_WEB_STORE"
 """How `serve` tells its worker processes which store to serve (uvicorn starts them from an import string)."""
+REGISTER_VARIABLE = "POLKU_WEB_REGISTER"
+"""And which national register's runs the national view shows, when one is given."""
 
 
 def app_from_environment() -> Any:
     """The app of one worker process of `serve --workers N`."""
     from polku.web import create_app
 
-    return create_app(Path(os.environ[STORE_VARIABLE]))
+    register = os.environ.get(REGISTER_VARIABLE)
+    return create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None)
 
 
-def serve(store_path: Path, host: str, port: int, workers: int = 1) -> None:
+def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Path | None = None) -> None:
     """Run the app until interrupted, in `workers` processes. uvicorn's access log is off (it
     would print query strings); `polku.web.security` logs method, redacted path and status instead.
 
@@ -80,7 +83,7 @@ def serve(store_path: Path, host: str, port: int, workers: int = 1) -> None:
 
     from polku.web import create_app
 
-    app = create_app(store_path)  # refuses a missing or foreign store before any worker starts
+    app = create_app(store_path, register=register)  # refuses a missing or foreign store before any worker starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""
     processes = f" in {workers} processes" if workers > 1 else ""
@@ -90,4 +93,6 @@ def serve(store_path: Path, host: str, port: int, workers: int = 1) -> None:
         uvicorn.run(app, **options)
         return
     os.environ[STORE_VARIABLE] = str(Path(store_path).resolve())
+    if register is not None:
+        os.environ[REGISTER_VARIABLE] = str(Path(register).resolve())
     uvicorn.run("polku.web.serve:app_from_environment", factory=True, workers=workers, **options)

@@ -110,7 +110,54 @@ def _expected_row(ctx: ReportContext, r: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-@register("national", "section.national", 80, compute=compute)
+def released_impact(impact: pd.DataFrame, t: int) -> list[dict[str, Any]]:
+    """`national_impact`'s rows as the gate lets them out: each (area, service) an estimate of
+    its own (no margins add up across areas), so small counts and the estimates on them are
+    withheld by `sdc.release_estimates`; the true effect (synthetic registers only) with its
+    estimate."""
+    records = [
+        {
+            "level": "area_service",
+            "service_code": r["service_code"],
+            "n_treated": r["participants"],
+            "n_control": r["comparison"],
+            "estimate": None if pd.isna(r["estimate"]) else float(r["estimate"]),
+            "ci_low": None if pd.isna(r["lower"]) else float(r["lower"]),
+            "ci_high": None if pd.isna(r["upper"]) else float(r["upper"]),
+            "note": r["note"] if isinstance(r["note"], str) else None,
+        }
+        for r in impact.to_dict("records")
+    ]
+    released = sdc.release_estimates(records, t=t)
+    return [
+        out | {"area": r["area"], "true_att": r["true_att"] if out["estimate"] is not None else None}
+        for out, r in zip(released, impact.to_dict("records"))
+    ]
+
+
+def _impact_table(ctx: ReportContext, impact: pd.DataFrame) -> Table:
+    """The effect of each service in each area on work within 12 months, with its interval."""
+    from polku.reports.sections.impact_views import percent_points, percent_points_interval
+
+    keys = ("area", "service", "participants", "effect", "interval", "truth")
+    rows = []
+    for r in released_impact(impact, ctx.threshold):
+        truth = r["true_att"]
+        effect = percent_points(ctx, r["estimate"]) if r["estimate"] is not None else ctx.t("impact.too_few")
+        rows.append(
+            (
+                str(r["area"]),
+                str(r["service_code"]),
+                ctx.num(r["n_treated"]),
+                effect,
+                percent_points_interval(ctx, r["ci_low"], r["ci_high"]),
+                "–" if truth is None or pd.isna(truth) else percent_points(ctx, float(truth)),
+            )
+        )
+    return Table("national-impact", ctx.t("national.impact"), tuple(ctx.t(f"national.column.{k}") for k in keys), tuple(rows))
+
+
+@register("national", "section.national", 80, compute=compute, kinds=("area", "register"))
 def national_section(results: Results, ctx: ReportContext) -> list[Block]:
     """Indicators per area and observed against expected per area."""
     indicators, expected = results.get("national_indicators"), results.get("national_expected")
@@ -131,4 +178,7 @@ def national_section(results: Results, ctx: ReportContext) -> list[Block]:
         chart = _funnel(ctx, expected)
         if chart is not None:
             blocks.append(chart)
+    impact = results.get("national_impact")
+    if impact is not None and not impact.empty:
+        blocks += [_impact_table(ctx, impact), Note(ctx.t("national.impact_note"))]
     return blocks
