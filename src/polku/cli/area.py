@@ -25,16 +25,22 @@ from polku.command import run as _run
 from polku.errors import UsageError
 from polku.progress import progress_bar
 
-
-@main.command()
-@click.option(
+CLIENTS_OPTION = click.option(
     "--clients",
     default=20000,
     show_default=True,
     type=click.IntRange(min=100, max=MAX_CLIENTS),
     help="Number of synthetic clients.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
+SEED_OPTION = click.option(
+    "--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files."
+)
+"""The options `polku generate` and `polku demo` share."""
+
+
+@main.command()
+@CLIENTS_OPTION
+@SEED_OPTION
 @click.option(
     "--out",
     "out_dir",
@@ -77,14 +83,8 @@ def demo(clients: int, seed: int, out_dir: Path, lang: str | None, serve: bool) 
 
 
 @main.command()
-@click.option(
-    "--clients",
-    default=20000,
-    show_default=True,
-    type=click.IntRange(min=100, max=MAX_CLIENTS),
-    help="Number of synthetic clients.",
-)
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
+@CLIENTS_OPTION
+@SEED_OPTION
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files to."
 )

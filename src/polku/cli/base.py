@@ -87,13 +87,12 @@ RUN_OPTION = click.option(
 )
 
 
-REGISTER_RUNS_OPTION = click.option(
-    "--register",
-    "register",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A national register's folder: its runs (`polku national`) instead of a store's.",
-)
+def register_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--register DIR`: a national register's folder, whose runs (`polku national`) a command reads."""
+    return click.option("--register", "register", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
+
+
+REGISTER_RUNS_OPTION = register_option("A national register's folder: its runs (`polku national`) instead of a store's.")
 
 
 def runs_owner(store_path: Path | None, register: Path | None, *, must_exist: bool = True) -> Path:

@@ -10,6 +10,7 @@ from polku.cli.base import (
     STORE_OPTION,
     emit_json,
     main,
+    register_option,
     runs_owner,
 )
 from polku.cli.text import (
@@ -38,13 +39,7 @@ def _store_for_web(store_path: Path | None) -> Path:
     help="Server processes (uvicorn workers), about one per core; sessions are shared (docs/web.md, Load).",
 )
 @STORE_OPTION
-@click.option(
-    "--register",
-    "register",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A national register's folder: the national view shows its latest run (`polku national`).",
-)
+@register_option("A national register's folder: the national view shows its latest run (`polku national`).")
 def serve(host: str, port: int, workers: int, store_path: Path | None, register: Path | None) -> None:
     """Serve the web views of the store until interrupted (docs/web.md).
 
