@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from polku.ingest.decoding import line_count_if_simple
 from polku.ingest.lines import guess_delimiter, scan_records
-from polku.ingest.read import _line_count_if_simple, _parsed
+from polku.ingest.read import _parsed
 
 
 def test_quoted_newlines_blank_lines_and_field_counts() -> None:
@@ -66,7 +67,7 @@ def test_fast_line_numbers_are_kept_only_when_the_parser_confirms_them(rows: lis
     empty lines and rows with too few or too many fields occur.
     """
     data = (ending.join(",".join(r) for r in [["h", "i"], *rows]) + (ending if final else "")).encode()
-    count = _line_count_if_simple(data)
+    count = line_count_if_simple(data)
     if count is None:
         return
     table = _parsed(data, ("h", "i"), ",", quoted=False)

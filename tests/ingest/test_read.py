@@ -13,8 +13,8 @@ from ingest_helpers import FIXTURES, header, quarantine_rows, row, write_csv
 from polku.errors import UsageError, ValidationFailed
 from polku.identity import PseudonymKey
 from polku.ingest import import_file
+from polku.ingest.decoding import decode
 from polku.ingest.mapping import FileOptions
-from polku.ingest.read import decode
 from polku.store import Store
 
 ERRORS = FIXTURES / "errors"

@@ -34,7 +34,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from polku.errors import Location, UsageError, ValidationFailed
+from polku.errors import UsageError, ValidationFailed
+from polku.ingest.decoding import (
+    as_utf8,
+    content_error,
+    line_count_if_simple,
+    uniform_line_endings,
+)
 from polku.ingest.lines import Records, containing, guess_delimiter, lone_carriage_returns, nul_bytes, scan_records
 from polku.ingest.mapping import FileOptions
 from polku.ingest.reasons import ROW_REASONS
@@ -115,71 +121,11 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def _content_error(
-    path: Path, what: str, why: str, fix: str, line: int | None = None, column: str | None = None
-) -> ValidationFailed:
-    return ValidationFailed(what, where=Location(str(path), line, column), why=why, fix=fix)
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-SINGLE_BYTE = ("latin-1", "windows-1252")
-UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def _looks_like_utf8(data: bytes) -> bool:
-    """A BOM, or non-ASCII bytes that form valid UTF-8: real Latin-1 text almost never does
-    (ä is one byte 0xE4 there, which UTF-8 cannot read on its own)."""
-    if data.startswith(UTF8_BOM):
-        return True
-    if data.isascii():
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _candidates(encoding: str) -> list[str]:
-    """Decoders to try. The label latin-1 is read as Windows-1252, as the WHATWG Encoding
-    Standard does: their printable characters agree, and the bytes 0x80-0x9F that differ are
-    control characters in Latin-1 that real text never holds (€, – and ” in Windows-1252)."""
-    if encoding == "auto":
-        return ["utf-8", "windows-1252", "latin-1"]
-    return ["windows-1252", "latin-1"] if encoding in SINGLE_BYTE else [encoding]
-
-
-def decode(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
-    """(text, encoding used). 'auto' takes UTF-8 when the bytes are valid, else Windows-1252."""
-    if encoding in SINGLE_BYTE and _looks_like_utf8(data):
-        raise _content_error(
-            path,
-            f"the file looks like UTF-8, but the mapping says {encoding}",
-            "reading UTF-8 as a single-byte encoding would store every ä, ö and å as two wrong characters.",
-            "set `file: {encoding: auto}` (or utf-8) in the mapping.",
-        )
-    for name in _candidates(encoding):
-        try:
-            return data.decode("utf-8-sig" if name == "utf-8" else name), name
-        except UnicodeDecodeError as error:
-            failure = error
-    raise _content_error(
-        path,
-        f"the file is not readable as {encoding}",
-        f"the byte 0x{data[failure.start]:02X} at offset {failure.start} cannot be decoded, so text values would be corrupted.",
-        "save the file as UTF-8, or set `file: {encoding: auto}` (or latin-1, windows-1252) in the mapping.",
-        line=_line_of(data, failure.start),
-    )
-
-
 def _csv_header(text_head: str, path: Path, delimiter: str) -> tuple[str, ...]:
     try:
         return _header(next(csv.reader(io.StringIO(text_head), delimiter=delimiter), []), path)
     except csv.Error as error:
-        raise _content_error(
+        raise content_error(
             path, "the header line cannot be read", str(error), "export the file again with a plain header line.", line=1
         ) from None
 
@@ -188,7 +134,7 @@ def _header(row: Any, path: Path) -> tuple[str, ...]:
     """Column names of a header row; an error for a missing, empty or repeated name."""
     names = tuple("" if name is None else str(name).strip() for name in row)
     if not names or all(not n for n in names):
-        raise _content_error(
+        raise content_error(
             path,
             "the file is empty",
             "there is no header row naming the columns.",
@@ -197,7 +143,7 @@ def _header(row: Any, path: Path) -> tuple[str, ...]:
         )
     for position, name in enumerate(names, start=1):
         if not name:
-            raise _content_error(
+            raise content_error(
                 path,
                 f"column {position} of the header has no name",
                 "every column must be named so it can be mapped.",
@@ -205,7 +151,7 @@ def _header(row: Any, path: Path) -> tuple[str, ...]:
                 line=1,
             )
         if names.count(name) > 1:
-            raise _content_error(
+            raise content_error(
                 path,
                 f"the column '{name}' appears twice in the header",
                 "a value could then come from either column.",
@@ -218,55 +164,6 @@ def _header(row: Any, path: Path) -> tuple[str, ...]:
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _line_count_if_simple(data: bytes) -> int | None:
-    """Lines after the header of a file without quotes, NUL bytes or stray carriage
-    returns, else None (then every record is scanned).
-
-    This is a claim that each line is one row; `read_csv` keeps it only when the parser
-    returns exactly that many rows. An empty line or a malformed row makes it return
-    fewer, and then the careful record scan numbers the lines. Counting by byte search
-    costs 0.04 s for 80 MB.
-    """
-    if b'"' in data or b"\0" in data or _has_lone_carriage_return(data):
-        return None
-    return data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
-
-
-def _has_lone_carriage_return(data: bytes) -> bool:
-    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n") + data.endswith(b"\r")
-
-
-def _as_utf8(data: bytes, path: Path, encoding: str) -> bytes:
-    """The bytes as UTF-8, transcoded in memory (never written to disk: the file holds
-    identity codes). ASCII bytes read the same in every supported encoding, so they skip
-    decoding (0.07 s per 80 MB)."""
-    if data.isascii():
-        return data
-    text, used = decode(data, path, encoding)
-    if not text or text.isspace():
-        raise _content_error(
-            path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1
-        )
-    return data if used == "utf-8" else text.encode("utf-8")
-
-
-def _uniform_line_endings(utf8: bytes) -> bytes:
-    """LF line endings, in memory, when the lines could not be counted as they are.
-
-    A file that mixes CRLF and LF lines (files joined from two exports) gets LF
-    throughout, so that a CR is either part of every line end or of none; a file
-    with more lone CRs than LFs (old Mac exports) has each CR read as a line end.
-    Otherwise line numbers count LF, so they do not change. A CR alone inside a line of
-    an LF or CRLF file is left as it is: the record scan sets that line apart
-    (`stray_carriage_return`)."""
-    if b"\r" not in utf8:
-        return utf8
-    crlf, lf = utf8.count(b"\r\n"), utf8.count(b"\n")
-    if utf8.count(b"\r") - crlf > lf:  # more lone CRs than LFs: CR ends lines
-        return utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return utf8 if crlf == lf else utf8.replace(b"\r\n", b"\n")
 
 
 class InMemory:
@@ -355,7 +252,7 @@ def _problems(records: Records, utf8: bytes, expected: int) -> np.ndarray:
 
 def _refuse_bad_header(path: Path, code: str) -> None:
     if code and code != "wrong_field_count":
-        raise _content_error(
+        raise content_error(
             path,
             "the header line cannot be read",
             ROW_REASONS[code].format(fields="", expected=""),
@@ -434,10 +331,10 @@ def read_csv(path: Path, data: bytes, options: FileOptions, memory: InMemory) ->
     file has quotes) the record scan finds each record's line and sets the unreadable ones
     apart.
     """
-    utf8 = _uniform_line_endings(_as_utf8(data, path, options.encoding))
+    utf8 = uniform_line_endings(as_utf8(data, path, options.encoding))
     first_line = utf8[: max(utf8.find(b"\n"), 0) or len(utf8)].removeprefix(b"\xef\xbb\xbf")
     delimiter = guess_delimiter(first_line) if options.delimiter == "auto" else options.delimiter
-    lines = _line_count_if_simple(utf8)
+    lines = line_count_if_simple(utf8)
     columns = _csv_header(_head(utf8, lines is not None), path, delimiter)
     raw = RawFile(path, "csv", "", columns, "", 0, (), spaces=_has_spaces(utf8))
     if lines is not None:
@@ -450,7 +347,7 @@ def read_csv(path: Path, data: bytes, options: FileOptions, memory: InMemory) ->
 def quoting_error(path: Path, expected: int, read: int, line: int | None) -> ValidationFailed:
     """The CSV parser split the readable records differently from the record scan: no row
     may be lost or joined, so the file is refused."""
-    return _content_error(
+    return content_error(
         path,
         "the file's quoting could not be read consistently",
         f"{expected} rows were expected from the line structure but {read} were read; a quote is probably unbalanced.",
@@ -479,14 +376,14 @@ def _sheet_rows(path: Path, options: FileOptions) -> Any:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise _content_error(
+        raise content_error(
             path,
             "the file is not a readable Excel workbook",
             type(error).__name__,
             "save it again as .xlsx from Excel or LibreOffice.",
         ) from None
     if options.sheet is not None and options.sheet not in book.sheetnames:
-        raise _content_error(
+        raise content_error(
             path,
             f"the workbook has no sheet '{options.sheet}'",
             f"it has: {', '.join(book.sheetnames)}.",
@@ -544,7 +441,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOption
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as error:
-        raise _content_error(
+        raise content_error(
             path,
             "the file is not a readable Parquet file",
             str(error).splitlines()[0][:200],
@@ -578,7 +475,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions
     data = path.read_bytes()
     digest = _sha256_beside(data)
     if not data or data.isspace():
-        raise _content_error(
+        raise content_error(
             path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1
         )
     if fmt == "csv":
