@@ -11,7 +11,7 @@ import pandas as pd
 
 from polku.cohort.build import data_end
 from polku.errors import UsageError
-from polku.national.expected import entry_rows, observed_expected
+from polku.national.expected import LABOUR_MARKET, entry_rows, observed_expected
 from polku.national.indicators import area_indicators
 from polku.store.connection import Store
 
@@ -28,6 +28,15 @@ def store_area(store: Store) -> str:
     return str(values.iloc[0]) if len(values) else STORE_AREA
 
 
+def labour_market(store: Store) -> pd.DataFrame | None:
+    """Each area's published unemployment rate, when the register holds it (`LABOUR_MARKET`)."""
+    try:
+        rates = store.table(LABOUR_MARKET)
+    except Exception:  # no such table: a store's one area, or a register without it (each engine says so its own way)
+        return None
+    return rates.select("area", "unemployment_rate").order_by("area").to_pandas()
+
+
 def national_tables(store: Store, *, seed: int = 0, end: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """The indicators per area and observed against expected per area."""
     table = functools.cache(store.table)
@@ -38,6 +47,6 @@ def national_tables(store: Store, *, seed: int = 0, end: dt.date | None = None) 
         return {"national_indicators": no_areas, "national_expected": observed_expected(pd.DataFrame(), seed)}
     area = store_area(store)
     indicators = area_indicators(table, end, area).to_pandas()
-    expected = observed_expected(entry_rows(table, end, area), seed)
+    expected = observed_expected(entry_rows(table, end, area), seed, labour_market(store))
     indicators.insert(1, "data_end", pd.Series([pd.Timestamp(end).date()] * len(indicators), dtype=object))  # plain dates
     return {"national_indicators": indicators, "national_expected": expected}

@@ -13,7 +13,9 @@ Areas differ, each by a profile drawn from the seed (`area_profile`): labour mar
 re-employment hazard's intercept), client mix (foreign-language and male shares, and the
 share of people with partial work ability through its odds), service mix (each service's
 referral rate) and true effects (each service's effect after it). Sizes are uneven, as the
-real areas' are (lognormal weights). Each area's ground truth is written beside its data.
+real areas' are (lognormal weights). Each area's ground truth is written beside its data,
+and its published unemployment rate (`area_labour_market.parquet`, `labour_market_rows`):
+what an analysis may know of the labour market, which the latent term itself is not.
 """
 
 from __future__ import annotations
@@ -180,6 +182,37 @@ def _write_area(out_dir: Path, profile: AreaProfile, seed: int, first: bool) -> 
     return rows
 
 
+LABOUR_MARKET_TABLE = "area_labour_market"
+BASE_UNEMPLOYMENT_RATE = 9.0
+"""Per cent: about mainland Finland's unemployment rate in 2024-2025 (Statistics Finland,
+Labour Force Survey, trend 8.5-9.8 %)."""
+RATE_PER_LABOUR_MARKET = 1.2
+"""How strongly an area's published unemployment rate follows its labour market (the log
+rate falls by 1.2 per unit of the re-employment log-odds shift): an assumption that puts the
+register's areas between about 6 % and 14 %, the spread of the ELY centres' areas in the
+Ministry's employment bulletins (Työllisyyskatsaus)."""
+RATE_NOISE = 0.05
+"""The published rate is not the labour market itself: 5 % noise on the log scale."""
+
+
+def labour_market_rows(profiles: list[AreaProfile], seed: int) -> pa.Table:
+    """Each area's unemployment rate as a statistics office publishes it for the area: the
+    observable trace of its labour market (the generator's latent `labour_market`, which no
+    analysis reads), so that a national comparison can adjust for it, as jobindsats does."""
+    g = np.random.default_rng([seed, 77])
+    rates = [
+        round(BASE_UNEMPLOYMENT_RATE * float(np.exp(-RATE_PER_LABOUR_MARKET * p.labour_market + g.normal(0.0, RATE_NOISE))), 1)
+        for p in profiles
+    ]
+    return pa.table(
+        {
+            "area": pa.array([p.area for p in profiles], pa.string()),
+            "unemployment_rate": pa.array(rates, pa.float64()),
+            "source": pa.array(["synthetic: polku.synth.national.labour_market_rows"] * len(profiles), pa.string()),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class NationalResult:
     out_dir: Path
@@ -209,7 +242,9 @@ def generate_national(*, areas: int, clients: int, seed: int, out_dir: Path, pro
     (out_dir / FOLDER_MANIFEST).write_text(json.dumps(stub) + "\n", encoding="utf-8")
     totals: dict[str, int] = {}
     written = []
-    for i, profile in enumerate(profiles(areas, clients, seed)):
+    drawn = list(profiles(areas, clients, seed))
+    pq.write_table(labour_market_rows(drawn, seed), out_dir / f"{LABOUR_MARKET_TABLE}.parquet", compression="zstd")
+    for i, profile in enumerate(drawn):
         report(f"area {profile.area}", i / areas)
         for name, count in _write_area(out_dir, profile, seed, first=i == 0).items():
             totals[name] = totals.get(name, 0) + count
@@ -221,7 +256,7 @@ def generate_national(*, areas: int, clients: int, seed: int, out_dir: Path, pro
         "clients": clients,
         "areas": written,
         "rows": totals,
-        "tables": tables,
+        "tables": [*tables, LABOUR_MARKET_TABLE],
         "extraction_date": value("period.extraction_date"),
     }
     (out_dir / FOLDER_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -98,16 +98,22 @@ def _funnel(ctx: ReportContext, expected: pd.DataFrame) -> Chart | None:
     return None if svg is None else Chart(svg, ctx.t("national.funnel_caption"), id="national-funnel")
 
 
-def _expected_row(ctx: ReportContext, r: dict[str, Any]) -> tuple[str, ...]:
+def _expected_row(ctx: ReportContext, r: dict[str, Any], labour: bool) -> tuple[str, ...]:
     shown = _shown(r, ctx.threshold)
-    cells = (r["observed"], r["expected"], r["ratio"]) if shown else (None, None, None)
-    return (
+    cells = (r["observed"], r["expected"], r["ratio"], r.get("ratio_clients")) if shown else (None,) * 4
+    row = (
         str(r["area"]),
         ctx.num(int(r["n"]) if int(r["n"]) >= ctx.threshold else None),
         ctx.num(cells[0]),
         ctx.num(cells[1], 1),
         ctx.num(cells[2], 2),
     )
+    return (*row, ctx.num(cells[3], 2)) if labour else row
+
+
+def _labour_adjusted(expected: pd.DataFrame) -> bool:
+    """Whether E is given the areas' labour market too (a register with published rates)."""
+    return "labour_market_adjusted" in expected and bool(expected["labour_market_adjusted"].fillna(False).all())
 
 
 def released_impact(impact: pd.DataFrame, t: int) -> list[dict[str, Any]]:
@@ -172,9 +178,14 @@ def national_section(results: Results, ctx: ReportContext) -> list[Block]:
     )
     blocks: list[Block] = [Note(ctx.t("national.definitions")), table]
     if expected is not None and not expected.empty:
-        header = tuple(ctx.t(f"national.column.{k}") for k in ("area", "inflow", "observed", "expected", "ratio"))
-        rows = tuple(_expected_row(ctx, r) for r in expected.to_dict("records"))
-        blocks += [Table("national-expected", ctx.t("national.expected"), header, rows), Note(ctx.t("national.expected_note"))]
+        labour = _labour_adjusted(expected)
+        keys = ("area", "inflow", "observed", "expected", "ratio", *(("ratio_clients",) if labour else ()))
+        header = tuple(ctx.t(f"national.column.{k}") for k in keys)
+        rows = tuple(_expected_row(ctx, r, labour) for r in expected.to_dict("records"))
+        title, note = ("national.expected", "national.expected_note")
+        if labour:
+            title, note = ("national.expected_labour", "national.expected_labour_note")
+        blocks += [Table("national-expected", ctx.t(title), header, rows), Note(ctx.t(note))]
         chart = _funnel(ctx, expected)
         if chart is not None:
             blocks.append(chart)
