@@ -40,8 +40,10 @@ class Section:
     render: Renderer
     compute: Computer
     kinds: tuple[str, ...] = ("area",)
-    """The kinds of run it renders (`polku.runs.layout`): an area's, and for the national
-    section also a national register's, which holds the national tables only."""
+    """The kinds of run it renders, as run.json names them (`polku.runs.layout.AREA`,
+    `REGISTER`; spelled here, since runs depend on reports and not the other way): an area's,
+    and for the national section also a national register's, which holds the national
+    tables only."""
 
 
 _REGISTRY: dict[str, Section] = {}
