@@ -13,8 +13,10 @@ as everywhere (`polku.web.access`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,11 @@ import pandas as pd
 from polku import sdc
 from polku.change.instrument import Item, instruments
 from polku.desk import expected
-from polku.desk.features import derive, feature_query, features
+from polku.desk.features import derive, feature_query
 from polku.obligations import obligations
 from polku.runs.effects import effect_lines, estimate_records
 from polku.runs.read import Run
+from polku.store.kept import Memo
 from polku.web import desk_rules
 from polku.web.access import Scope
 
@@ -53,23 +56,47 @@ def _cell(value: Any) -> Any:
     return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
 
 
+def _gather_query(read: Read, name: str, as_of: dt.date) -> ibis.Table:
+    """The rows of table `name` the desk needs, up to `as_of`, by person and oldest first."""
+    columns = COLUMNS[name]
+    table = read(name)
+    picked = table.select(table.person_id.cast("string").name("person_id"), *columns)  # no UUID objects
+    first = columns[0] if name != "measurement" else "measured_on"
+    if name in ("contact", "measurement"):
+        picked = picked.filter(picked[first] <= as_of)
+    return picked.order_by(["person_id", first])
+
+
+def _by_person(rows: Iterable[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]:
+    by_person: dict[str, list[tuple[Any, ...]]] = {}
+    for person, *row in rows:
+        by_person.setdefault(person, []).append(tuple(row))
+    return by_person
+
+
 def gather(read: Read, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
     """Per table and person: the rows the desk needs, up to `as_of`, oldest first (plain tuples,
     so that a caseload of a few hundred clients is summarised without pandas per client)."""
-    found: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    found = {}
     for name, columns in COLUMNS.items():
-        table = read(name)
-        picked = table.select(table.person_id.cast("string").name("person_id"), *columns)  # no UUID objects
-        first = columns[0] if name != "measurement" else "measured_on"
-        if name in ("contact", "measurement"):
-            picked = picked.filter(picked[first] <= as_of)
-        frame = picked.order_by(["person_id", first]).execute()
-        by_person: dict[str, list[tuple[Any, ...]]] = {}
+        frame = _gather_query(read, name, as_of).execute()
         cells = [[_cell(v) for v in frame[c].tolist()] for c in columns]
-        for person, *row in zip(frame["person_id"].tolist(), *cells):
-            by_person.setdefault(person, []).append(tuple(row))
-        found[name] = by_person
+        found[name] = _by_person(zip(frame["person_id"].tolist(), *cells))
     return found
+
+
+def gather_scope(scope: Scope, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """`gather(scope.table, as_of)` over the whole scope, each table's query compiled once per
+    schema, scope and date and its rows read as DuckDB's own values (no pandas)."""
+    found = {}
+    for name in COLUMNS:
+        query = functools.partial(_table_query, name=name, as_of=as_of)
+        found[name] = _by_person(scope.scope_rows(("gather", name, as_of), query)[1])
+    return found
+
+
+def _table_query(scope: Scope, *, name: str, as_of: dt.date) -> ibis.Table:
+    return _gather_query(scope.table, name, as_of)
 
 
 def _open_spell(regs: list[tuple[Any, ...]], as_of: dt.date) -> dt.date | None:
@@ -143,11 +170,39 @@ def _rows_of(data: dict[str, dict[str, list[tuple[Any, ...]]]], person: str) -> 
     return {name: by_person.get(person, []) for name, by_person in data.items()}
 
 
+SCOPES_CARRIED = 64
+"""Scopes whose last desk is kept per process, to carry unchanged clients' rows to a new snapshot."""
+_last_desk: Memo = Memo(SCOPES_CARRIED)
+
+
+def _inputs_digest(mine: Rows, base: dict[str, Any], as_of: dt.date, obliged: bool) -> bytes:
+    """Everything `summary` reads, as a digest: `repr` of dates, numbers, text and None is exact,
+    so equal digests mean equal inputs (a collision of BLAKE2b-128 aside)."""
+    text = repr((as_of, obliged, sorted(base.items()), sorted(mine.items())))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
-    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds."""
-    data = gather(scope.table, as_of)
+    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds.
+
+    `summary` is a pure function of a client's rows, desk row, date and `obliged`, and most
+    clients' are the same on the next snapshot (an import of one table, an entry for one
+    client), so a client's row is carried from this scope's last desk when the digest of all
+    of these is equal, and worked out again otherwise."""
+    data = gather_scope(scope, as_of)
     obliged = scope.may_see("contact")
-    return [summary(_rows_of(data, r["id"]), r, as_of, obliged=obliged) for r in rows]
+    before: dict[str, tuple[bytes, dict[str, Any]]] = _last_desk.peek(scope.identity) or {}
+    now: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    found = []
+    for base in rows:
+        mine = _rows_of(data, base["id"])
+        digest = _inputs_digest(mine, base, as_of, obliged)
+        kept = before.get(base["id"])
+        row = kept[1] if kept is not None and kept[0] == digest else summary(mine, base, as_of, obliged=obliged)
+        now[base["id"]] = (digest, row)
+        found.append(row)
+    _last_desk.put(scope.identity, now)
+    return found
 
 
 class Chances:
@@ -207,8 +262,15 @@ class Chances:
         assert self.run is not None
         tables = self.run.tables
         covariance = tables[expected.COVARIANCE_TABLE] if expected.COVARIANCE_TABLE in tables else None
-        people = scope.clients()
-        frame = features(scope.table, people.select(people.person_id, ref_date=ibis.literal(as_of, type="date")))
+
+        def query(inline: Scope) -> ibis.Table:
+            people = inline.clients()
+            days = people.select(person_id=people.person_id, ref_date=ibis.literal(as_of, type="date"))
+            rows = feature_query(inline.table, days)
+            return rows.mutate(person_id=rows.person_id.cast("string"))
+
+        names, rows = scope.scope_rows(("features", as_of), query)
+        frame = derive(pd.DataFrame.from_records(rows, columns=names))
         found = expected.chances(tables[expected.TERMS_TABLE], covariance, frame)
         return {r["person_id"]: r for r in found.to_dict("records")}
 
