@@ -163,7 +163,9 @@ def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
     Sound when `compute` reads the store only through tables that are noted (`note_read`: the
     snapshot's `table`, `polku.web.access.Scope`, and nested values of `carried`, whose reads count as the
     outer value's) and is a function of those tables' rows and `key` alone: the same inputs then
-    give the same value, and the same tables read. On a store opened for one request, `compute()`."""
+    give the same value, and the same tables read. A value that noted no read at all is not
+    carried (it may have read the store some other way). On a store opened for one request,
+    `compute()`."""
     memo = memo_of(store)
     if memo is None:
         return compute()
@@ -177,8 +179,9 @@ def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
         with tracking() as seen:
             value = compute()
         entry = Carried(value, frozenset(seen))
-        _CARRIED.put((key, _versions(store, entry.reads)), entry)
-        _READ_SETS.put(key, entry.reads)
+        if entry.reads:  # a value that noted no read is kept with this snapshot only, to be safe
+            _CARRIED.put((key, _versions(store, entry.reads)), entry)
+            _READ_SETS.put(key, entry.reads)
         return entry
 
     entry = memo.get(("carried", key), on_this_snapshot)
