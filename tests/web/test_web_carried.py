@@ -10,6 +10,7 @@ request is audited, carried or not.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,12 +21,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import Oracle, log_in
+from polku.reports import queries
 from polku.store import audit, open_store
 from polku.store.kept import forget_carried, table_digest
 from polku.web import create_app, desk, desk_views
 from polku.web.access import Scope
 from polku.web.accounts import Accounts, User, path_for
-from polku.web.data import Snapshots, read_source
+from polku.web.data import Snapshots, data_date, read_source
 
 
 @pytest.fixture()
@@ -207,3 +209,13 @@ def test_the_desk_is_carried_per_client_never_stale_and_audited_on_every_request
 
 def _desk_audits(store_path: Path) -> list[dict[str, Any]]:
     return [row for row in audit.rows(store_path) if row["action"] == "web clients" and row["actor"] == "caseworker"]
+
+
+def test_the_data_s_date_is_the_report_s_and_follows_a_new_snapshot(copy: Path, reads: Snapshots) -> None:
+    with reads.reading() as store:
+        first = data_date(store)
+        assert first is not None and first == queries.extraction_date(store)
+    later = first + dt.timedelta(days=9)
+    _write(copy, "UPDATE contact SET contact_date = ? WHERE contact_id = (SELECT min(contact_id) FROM contact)", later)
+    with reads.reading() as store:
+        assert data_date(store) == later == queries.extraction_date(store)

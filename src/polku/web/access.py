@@ -29,7 +29,7 @@ import ibis
 from polku.errors import PolkuError
 from polku.schema.tables import TABLES
 from polku.store import Store
-from polku.store.kept import carried, kept_value, note_read, person_rows, query_result, query_rows, tracking
+from polku.store.kept import carried, kept_value, memo_of, note_read, person_rows, query_result, query_rows, tracking
 from polku.web.accounts import User
 
 T = TypeVar("T")
@@ -179,6 +179,11 @@ class Scope:
     @property
     def identity(self) -> tuple[str, str | None, str | None, str | None]:
         return identity(self.user)
+
+    @property
+    def keeps(self) -> bool:
+        """Whether `memo` keeps values (on a kept-open snapshot), or computes each time."""
+        return memo_of(self.store) is not None
 
     def kept(self, key: Any) -> Any:
         """What `memo(key, ...)` keeps for this snapshot, else None (nothing is computed)."""

@@ -232,14 +232,16 @@ class Chances:
         return {i: everyone[i] for i in ids if i in everyone}
 
     def for_client(self, scope: Scope, person_id: uuid.UUID, as_of: dt.date) -> dict[str, Any] | None:
-        """`for_clients` of one client `scope.client()` found: kept from the desk's when it has
-        been worked out on this snapshot, else from the client's own rows only (a query prepared
-        once per schema and scope), so a client page never waits for the whole scope's."""
+        """`for_clients` of one client `scope.client()` found: the whole scope's, worked out once
+        per snapshot and carried while the tables they read do not change (one query of the
+        scope's features costs DuckDB about as much as one client's: 30-50 ms against 25 ms on
+        the 2,000-client demo); on a store opened for one request, from the client's own rows
+        only (a query prepared once per schema and scope)."""
         if not self.available or "partial_work_ability" not in scope.columns("person"):
             return None
         assert self.run is not None
-        everyone = scope.kept(("chances", self.run.run_id, as_of))
-        if everyone is not None:  # the desk has worked out the whole scope's on this snapshot
+        if scope.keeps:
+            everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
             kept: dict[str, Any] | None = everyone.get(str(person_id))
             return kept
 
