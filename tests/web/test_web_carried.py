@@ -195,16 +195,22 @@ def test_the_desk_is_carried_per_client_never_stale_and_audited_on_every_request
         _write(copy, "UPDATE benefit_spell SET _line = _line + 1000000")  # the desk never reads it
         assert _desk(client) == first and len(built) == 1, "the whole desk carried"
 
+        fetched = _counting(monkeypatch, desk, "_by_person")
+        _write(copy, "UPDATE contact SET _line = _line + 1000000")  # as a re-export of the same contacts
+        assert _desk(client) == first and len(built) == 2, "a table it reads changed: worked out again"
+        assert len(summaries) == len(first) and not fetched, "the same rows in its columns: nothing fetched, no client again"
+
         person = next(p for p, row in sorted(first.items()) if len(row["changes"]) >= 2)
         item = first[person]["changes"][0]["item"]
         _write(copy, "UPDATE measurement SET value = value - 0.5 WHERE person_id = ? AND item = ?", person, item)
         again = _desk(client)
-        assert len(built) == 2, "measurement changed: the desk is worked out again"
+        assert len(built) == 3, "measurement changed: the desk is worked out again"
+        assert len(fetched) == 1, "the measurements fetched again, the other tables' rows kept"
         assert len(summaries) - len(first) == 1, "only the client whose rows changed"
         assert again[person]["changes"][0]["latest"] == first[person]["changes"][0]["latest"] - 0.5
         assert {p: r for p, r in again.items() if p != person} == {p: r for p, r in first.items() if p != person}
 
-        assert len(_desk_audits(copy)) == audited + 3, "every request audited, carried or not"
+        assert len(_desk_audits(copy)) == audited + 4, "every request audited, carried or not"
 
 
 def _desk_audits(store_path: Path) -> list[dict[str, Any]]:

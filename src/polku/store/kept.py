@@ -286,6 +286,17 @@ def query_result(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> 
     return [column[0] for column in cursor.description or ()], cursor.fetchall()
 
 
+def result_digest(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> tuple[int, int, int]:
+    """What `query_result(store, key, query)` would give, as `table_digest` gives a table's (its
+    rows, and the sum and XOR of a 64-bit hash of each row), worked out by DuckDB without
+    fetching a row: so a caller can tell that a result is the same as one it holds."""
+    prepared = _prepared(store, key, lambda _: query(), person=False)
+    note_read(*prepared.reads)
+    sql = f"SELECT count(*), coalesce(sum(hash(q)::HUGEINT), 0), coalesce(bit_xor(hash(q)), 0) FROM ({prepared.sql}) AS q"
+    rows, total, xor = store.con.execute(sql).fetchall()[0]
+    return int(rows), int(total), int(xor)
+
+
 def _prepared(store: Store, key: Hashable, query: Callable[[uuid.UUID], ir.Table], *, person: bool) -> Prepared:
     memo = memo_of(store)
     compile_ = lambda: Prepared.compile(store, query, person=person)  # noqa: E731

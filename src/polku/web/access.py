@@ -29,7 +29,17 @@ import ibis
 from polku.errors import PolkuError
 from polku.schema.tables import TABLES
 from polku.store import Store
-from polku.store.kept import carried, kept_value, memo_of, note_read, person_rows, query_result, query_rows, tracking
+from polku.store.kept import (
+    carried,
+    kept_value,
+    memo_of,
+    note_read,
+    person_rows,
+    query_result,
+    query_rows,
+    result_digest,
+    tracking,
+)
 from polku.web.accounts import User
 
 T = TypeVar("T")
@@ -254,6 +264,12 @@ class Scope:
         (`polku.store.kept.query_result`); `key` names what else the query depends on (a date)."""
         inline = replace(self, inline=True, _tables=self._tables, _verified=self._verified)
         return query_result(self.store, ("scope", self.identity, key), lambda: query(inline))
+
+    def scope_digest(self, key: Any, query: Callable[[Scope], ibis.Table]) -> tuple[int, int, int]:
+        """The digest of `scope_rows(key, query)`'s rows, worked out by DuckDB without fetching
+        them (`polku.store.kept.result_digest`)."""
+        inline = replace(self, inline=True, _tables=self._tables, _verified=self._verified)
+        return result_digest(self.store, ("scope", self.identity, key), lambda: query(inline))
 
     def person_query(self, key: Any, person_id: uuid.UUID, query: Callable[[uuid.UUID], ibis.Table]) -> list[dict[str, Any]]:
         """The rows of `query(person_id)` for a client `client()` found in scope: a query built from
