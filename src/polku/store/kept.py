@@ -142,17 +142,18 @@ def table_digest(store: Store, name: str) -> tuple[int, int, int]:
 
 
 CARRIED_SIZE = 512
-"""Values carried between snapshots per process (a few per user's scope), least recently used out first."""
+"""Values carried between snapshots per process, the latest of each key (a few per user's scope),
+least recently used out first."""
 _CARRIED = Memo(CARRIED_SIZE)
-_READ_SETS = Memo(CARRIED_SIZE)
 
 
 @dataclass(frozen=True)
 class Carried:
-    """A value worked out from a snapshot, with the store tables it read."""
+    """A value worked out from a snapshot, with the store tables it read and their digests there."""
 
     value: Any
     reads: frozenset[str]
+    versions: tuple[tuple[str, tuple[int, int, int]], ...] = ()
 
 
 def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
@@ -171,17 +172,15 @@ def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
         return compute()
 
     def on_this_snapshot() -> Carried:
-        reads = _READ_SETS.peek(key)
-        if reads is not None:
-            found = _CARRIED.peek((key, _versions(store, reads)))
-            if isinstance(found, Carried):
-                return found
+        last = _CARRIED.peek(key)
+        if isinstance(last, Carried) and last.versions == _versions(store, last.reads):
+            return last
         with tracking() as seen:
             value = compute()
-        entry = Carried(value, frozenset(seen))
-        if entry.reads:  # a value that noted no read is kept with this snapshot only, to be safe
-            _CARRIED.put((key, _versions(store, entry.reads)), entry)
-            _READ_SETS.put(key, entry.reads)
+        reads = frozenset(seen)
+        entry = Carried(value, reads, _versions(store, reads))
+        if reads:  # a value that noted no read is kept with this snapshot only, to be safe
+            _CARRIED.put(key, entry)
         return entry
 
     entry = memo.get(("carried", key), on_this_snapshot)
@@ -206,7 +205,6 @@ def _versions(store: Store, reads: frozenset[str]) -> tuple[tuple[str, tuple[int
 def forget_carried() -> None:
     """Forget every value carried between snapshots (tests)."""
     _CARRIED.clear()
-    _READ_SETS.clear()
 
 
 PERSON = uuid.UUID("8c1f5bd6-3f0e-4b7a-9d2c-0a7e61f4c5a9")
