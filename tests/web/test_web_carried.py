@@ -40,6 +40,7 @@ def copy(web_store: Path, tmp_path: Path) -> Path:
     with open_store(target) as store:
         store.publish_snapshot()
     forget_carried()
+    desk.forget()
     return target
 
 

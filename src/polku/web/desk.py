@@ -221,6 +221,12 @@ def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[
     return found
 
 
+def forget() -> None:
+    """Forget every scope's last desk and kept rows (tests)."""
+    _last_desk.clear()
+    _gathered.clear()
+
+
 @dataclass(frozen=True)
 class _LastDesk:
     """A scope's last desk: the digest of all its inputs, and per client the digest of theirs and their row."""
