@@ -100,14 +100,16 @@ def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> l
 
 
 def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[str, str] | None:
-    """Responsible case worker per client id (or of the one client), for the roles that see more than their own clients."""
+    """Responsible case worker per client id, for the roles that see more than their own clients:
+    on a kept-open snapshot everyone's at once, kept and carried with it (one query, where a
+    client page would make one of its own); else of the one client (`person_id`), or everyone's."""
     if scope.user.role not in ("teamlead", "analyst"):
         return None
-    if person_id is not None:
+    if person_id is not None and not scope.keeps:
         found = scope.person_query("owner", person_id, lambda p: _owner_of(scope, p))
         return {str(row["person_id"]): row["case_worker_id"] for row in found}
     query = lambda s: s.responsible().select(person_id=ibis._.person_id.cast("string"), worker=ibis._.case_worker_id)  # noqa: E731
-    return dict(scope.scope_rows("owners", query)[1])
+    return scope.memo("owners", lambda: dict(scope.scope_rows("owners", query)[1]))
 
 
 def _owner_of(scope: Scope, person_id: uuid.UUID) -> ibis.Table:

@@ -86,6 +86,10 @@ def gather(read: Read, as_of: dt.date) -> dict[str, dict[str, list[tuple[Any, ..
     return found
 
 
+EFFECTS_KEPT = 32
+"""Released effects per client group kept per process (per run, gate setting and language)."""
+_effects = Memo(EFFECTS_KEPT)
+
 GATHERED_KEPT = 256
 """Tables' desk rows kept per process, by scope and digest (a few per scope in use)."""
 _gathered = Memo(GATHERED_KEPT)
@@ -314,14 +318,20 @@ class Chances:
         """Client group -> the released effects of the services on that group (percentage points)."""
         if self.run is None:
             return {}
-        lines = effect_lines(sdc.release_estimates(estimate_records(self.run.tables)))
-        found: dict[str, list[dict[str, Any]]] = {}
-        for line in lines:
-            if line["level"] == "service_group" and line["client_group"]:
-                found.setdefault(line["client_group"], []).append(
-                    line | {"name": names.get(line["service_code"], line["service_code"])}
-                )
-        return found
+        run = self.run
+
+        def released() -> dict[str, list[dict[str, Any]]]:
+            lines = effect_lines(sdc.release_estimates(estimate_records(run.tables)))
+            found: dict[str, list[dict[str, Any]]] = {}
+            for line in lines:
+                if line["level"] == "service_group" and line["client_group"]:
+                    found.setdefault(line["client_group"], []).append(
+                        line | {"name": names.get(line["service_code"], line["service_code"])}
+                    )
+            return found
+
+        # a run never changes: kept per run, the gate's setting and the names (a client page asked it each time)
+        return _effects.get((str(run.folder), sdc.threshold(), tuple(sorted(names.items()))), released)
 
 
 def one_client(path: dict[str, list[dict[str, Any]]], base: dict[str, Any], as_of: dt.date, *, obliged: bool) -> dict[str, Any]:
