@@ -6,7 +6,8 @@ area again (each a new export, its lines in reverse order, as in `benchmarks/web
 each file, on the snapshot it published, the values the first requests of each user would
 work out: the data's date, and for the case worker, team lead, provider and analyst their
 desk (client ids, client list, chances, rows), and for the team lead and the analyst the
-team's caseload. Reported per imported table: processor and wall time, and the total.
+team's caseload. Reported per imported table: processor and wall time, and the total; and the
+process's peak resident memory after the first snapshot and after the import.
 `--source DIR` runs another Polku's source tree the same way (`git archive <commit> src | tar
 -x -C DIR`), to compare in the same run.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,6 +71,7 @@ def measure(store: Path) -> None:
 
     try:
         values()  # the first snapshot: everything compiled and worked out once, not counted
+        print(json.dumps({"rss_mb_before": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
         for table, path in bench.reexport(area.data_dir, work / "second"):
             command = bench.polku("import", table, str(path), "--store", str(area.store), *key)
             subprocess.run(command, capture_output=True, check=False)
@@ -76,6 +79,7 @@ def measure(store: Path) -> None:
             values()
             cpu_ms, wall_ms = 1000 * (time.process_time() - cpu), 1000 * (time.perf_counter() - wall)
             print(json.dumps({"table": table, "cpu_ms": cpu_ms, "wall_ms": wall_ms}), flush=True)
+        print(json.dumps({"rss_mb_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -86,6 +90,12 @@ def run(store: Path, source: Path | None) -> list[dict[str, float]]:
         [sys.executable, __file__, "--store", str(store), "--child"], env=env, capture_output=True, text=True, check=True
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def memory(rows: list[dict[str, float]]) -> str:
+    """The child's peak resident memory after the first snapshot and after the import."""
+    found = {k: v for row in rows for k, v in row.items() if k.startswith("rss_")}
+    return f"{found.get('rss_mb_before', float('nan')):.0f} -> {found.get('rss_mb_after', float('nan')):.0f} MB"
 
 
 def main() -> None:
@@ -99,6 +109,11 @@ def main() -> None:
         return
     runs = {"this": run(args.store, None)} | ({"reference": run(args.store, args.source)} if args.source else {})
     print(f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        "peak resident memory, after the first snapshot -> after the import: "
+        + "; ".join(f"{n} {memory(r)}" for n, r in runs.items())
+    )
+    runs = {name: [row for row in rows if "table" in row] for name, rows in runs.items()}
     print(f"{'imported table':<20}" + "".join(f"{name + ' cpu ms':>18}{name + ' wall ms':>19}" for name in runs))
     for i, row in enumerate(runs["this"]):
         cells = "".join(f"{r[i]['cpu_ms']:>18.0f}{r[i]['wall_ms']:>19.0f}" for r in runs.values())
