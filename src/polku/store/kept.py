@@ -188,16 +188,6 @@ def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
     return entry.value
 
 
-def kept_value(store: Store, key: Hashable) -> Any:
-    """The value `carried(store, key, ...)` holds for this snapshot, else None (nothing is computed)."""
-    memo = memo_of(store)
-    entry = None if memo is None else memo.peek(("carried", key))
-    if entry is None:
-        return None
-    note_read(*entry.reads)
-    return entry.value
-
-
 def _versions(store: Store, reads: frozenset[str]) -> tuple[tuple[str, tuple[int, int, int]], ...]:
     return tuple((name, table_digest(store, name)) for name in sorted(reads))
 

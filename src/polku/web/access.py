@@ -31,7 +31,6 @@ from polku.schema.tables import TABLES
 from polku.store import Store
 from polku.store.kept import (
     carried,
-    kept_value,
     memo_of,
     note_read,
     person_rows,
@@ -194,10 +193,6 @@ class Scope:
     def keeps(self) -> bool:
         """Whether `memo` keeps values (on a kept-open snapshot), or computes each time."""
         return memo_of(self.store) is not None
-
-    def kept(self, key: Any) -> Any:
-        """What `memo(key, ...)` keeps for this snapshot, else None (nothing is computed)."""
-        return kept_value(self.store, ("scope", self.identity, key))
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()`, kept with the snapshot under `key` and this scope's identity (computed
