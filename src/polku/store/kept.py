@@ -18,7 +18,9 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +81,10 @@ class Memo:
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
 
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep `value` under `key` (replacing what was kept)."""
+        self._keep(key, value)
+
     def peek(self, key: Hashable) -> Any:
         """The value kept under `key`, else None (nothing is computed)."""
         return self._lookup(key)[1]
@@ -96,6 +102,101 @@ class Memo:
             return len(self._values)
 
 
+# --- what a value read, and values carried to the next snapshot ---------------------------------
+
+_READING: ContextVar[tuple[set[str], ...]] = ContextVar("polku_reading", default=())
+"""The read sets of the values being worked out on this thread, innermost last."""
+
+
+def note_read(*names: str) -> None:
+    """Record that the values being worked out read the store tables `names` (`tracking`)."""
+    for found in _READING.get():
+        found.update(names)
+
+
+@contextmanager
+def tracking() -> Iterator[set[str]]:
+    """The names of the tables read (`note_read`) while the block runs, nested blocks included."""
+    found: set[str] = set()
+    token = _READING.set((*_READING.get(), found))
+    try:
+        yield found
+    finally:
+        _READING.reset(token)
+
+
+def table_digest(store: Store, name: str) -> tuple[int, int, int]:
+    """What table `name` holds, in three numbers: its rows, and the sum and the XOR of a 64-bit
+    hash of each whole row (every column, lineage included), worked out by DuckDB. Equal digests
+    mean the same rows (in any order), but for a chance of about 2^-64 per changed table; kept
+    with the snapshot, so each table is read once per snapshot at most."""
+
+    def digest() -> tuple[int, int, int]:
+        quoted = '"' + name.replace('"', '""') + '"'
+        sql = f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0), coalesce(bit_xor(hash(t)), 0) FROM {quoted} AS t"
+        rows, total, xor = store.con.execute(sql).fetchall()[0]
+        return int(rows), int(total), int(xor)
+
+    memo = memo_of(store)
+    return digest() if memo is None else memo.get(("table digest", name), digest)
+
+
+CARRIED_SIZE = 512
+"""Values carried between snapshots per process, the latest of each key (a few per user's scope),
+least recently used out first."""
+_CARRIED = Memo(CARRIED_SIZE)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A value worked out from a snapshot, with the store tables it read and their digests there."""
+
+    value: Any
+    reads: frozenset[str]
+    versions: tuple[tuple[str, tuple[int, int, int]], ...] = ()
+
+
+def carried(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` kept with the snapshot (`Memo`), and carried to a newer snapshot whose tables
+    the value read hold the same rows (`table_digest`), so that an import of one table does not
+    make the server work out again what never read it.
+
+    Sound when `compute` reads the store only through tables that are noted (`note_read`: the
+    snapshot's `table`, `polku.web.access.Scope`, and nested values of `carried`, whose reads count as the
+    outer value's) and is a function of those tables' rows and `key` alone: the same inputs then
+    give the same value, and the same tables read. A value that noted no read at all is not
+    carried (it may have read the store some other way). On a store opened for one request,
+    `compute()`."""
+    memo = memo_of(store)
+    if memo is None:
+        return compute()
+
+    def on_this_snapshot() -> Carried:
+        last = _CARRIED.peek(key)
+        if isinstance(last, Carried) and last.versions == _versions(store, last.reads):
+            return last
+        with tracking() as seen:
+            value = compute()
+        reads = frozenset(seen)
+        entry = Carried(value, reads, _versions(store, reads))
+        if reads:  # a value that noted no read is kept with this snapshot only, to be safe
+            _CARRIED.put(key, entry)
+        return entry
+
+    entry = memo.get(("carried", key), on_this_snapshot)
+    note_read(*entry.reads)
+    return entry.value
+
+
+def _versions(store: Store, reads: frozenset[str]) -> tuple[tuple[str, tuple[int, int, int]], ...]:
+    return tuple((name, table_digest(store, name)) for name in sorted(reads))
+
+
+def forget_carried() -> None:
+    """Forget every value carried between snapshots (tests)."""
+    _CARRIED.clear()
+
+
 PERSON = uuid.UUID("8c1f5bd6-3f0e-4b7a-9d2c-0a7e61f4c5a9")
 """The stand-in person a per-person query is compiled with, then replaced by a parameter."""
 
@@ -105,20 +206,24 @@ class Prepared:
     """A per-person query compiled once: its SQL with the person as the parameter `$1`."""
 
     sql: str
+    reads: frozenset[str] = frozenset()
+    """The store tables the query reads: noted on each run (`note_read`), compiled or not."""
 
     @classmethod
     def compile(cls, store: Store, query: Callable[[uuid.UUID], ir.Table], *, person: bool = True) -> Prepared:
         """`query(person)` compiled with the stand-in person, which must appear in it as a
         literal (without `person`, a query of no one in particular), and no in-memory table
         (those belong to one request's cursor)."""
-        expr = query(PERSON)
+        with tracking() as noted:
+            expr = query(PERSON)
         if expr.op().find(ops.InMemoryTable):
             raise ValueError("a prepared query may not read an in-memory table")
+        reads = frozenset(noted) | {table.name for table in expr.op().find(ops.DatabaseTable)}
         sql = str(store.ibis.compile(expr))
         literal = f"'{PERSON}'"
         if person and (literal not in sql or "$1" in sql):
             raise ValueError("a prepared query must compare with the person it is given")
-        return cls(sql.replace(literal, "$1") if person else sql)
+        return cls(sql.replace(literal, "$1") if person else sql, reads)
 
 
 PREPARED_KEPT = 1024
@@ -147,14 +252,37 @@ def person_rows(
     Decimals, UUIDs, None). On a kept-open snapshot its SQL is compiled once per `key` and
     schema (so a new snapshot of the same tables compiles nothing again); `key` must name
     everything the query depends on besides the person and the data. On another store, each time."""
-    cursor = store.con.execute(_prepared(store, key, query, person=True).sql, [str(person_id)])
+    prepared = _prepared(store, key, query, person=True)
+    note_read(*prepared.reads)
+    cursor = store.con.execute(prepared.sql, [str(person_id)])
     names = [column[0] for column in cursor.description or ()]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def query_rows(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> list[tuple[Any, ...]]:
     """The rows of `query()` as tuples, its SQL compiled once per `key` and schema as `person_rows`."""
-    return store.con.execute(_prepared(store, key, lambda _: query(), person=False).sql).fetchall()
+    return query_result(store, key, query)[1]
+
+
+def query_result(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and rows (tuples of DuckDB's own Python values) of `query()`, its SQL
+    compiled once per `key` and schema as `person_rows`: no pandas, and DuckDB runs it without
+    holding the interpreter, so other requests go on meanwhile."""
+    prepared = _prepared(store, key, lambda _: query(), person=False)
+    note_read(*prepared.reads)
+    cursor = store.con.execute(prepared.sql)
+    return [column[0] for column in cursor.description or ()], cursor.fetchall()
+
+
+def result_digest(store: Store, key: Hashable, query: Callable[[], ir.Table]) -> tuple[int, int, int]:
+    """What `query_result(store, key, query)` would give, as `table_digest` gives a table's (its
+    rows, and the sum and XOR of a 64-bit hash of each row), worked out by DuckDB without
+    fetching a row: so a caller can tell that a result is the same as one it holds."""
+    prepared = _prepared(store, key, lambda _: query(), person=False)
+    note_read(*prepared.reads)
+    sql = f"SELECT count(*), coalesce(sum(hash(q)::HUGEINT), 0), coalesce(bit_xor(hash(q)), 0) FROM ({prepared.sql}) AS q"
+    rows, total, xor = store.con.execute(sql).fetchall()[0]
+    return int(rows), int(total), int(xor)
 
 
 def _prepared(store: Store, key: Hashable, query: Callable[[uuid.UUID], ir.Table], *, person: bool) -> Prepared:
@@ -175,6 +303,7 @@ class SnapshotStore(Store):
     client ids, `polku.web.access`); it goes when the snapshot is superseded."""
 
     def table(self, name: str) -> ir.Table:
+        note_read(name)
         if name not in self._tables:
             self._tables[name] = self.ibis.table(name)
         return self._tables[name]

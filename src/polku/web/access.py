@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from typing import Any, TypeVar
@@ -29,7 +29,16 @@ import ibis
 from polku.errors import PolkuError
 from polku.schema.tables import TABLES
 from polku.store import Store
-from polku.store.kept import memo_of, person_rows, query_rows
+from polku.store.kept import (
+    carried,
+    memo_of,
+    note_read,
+    person_rows,
+    query_result,
+    query_rows,
+    result_digest,
+    tracking,
+)
 from polku.web.accounts import User
 
 T = TypeVar("T")
@@ -124,8 +133,12 @@ class Scope:
     store: Store
     _tables: dict[str, ibis.Table] = field(default_factory=dict, compare=False, repr=False)
     _verified: set[uuid.UUID] = field(default_factory=set, compare=False, repr=False)
+    inline: bool = False
+    """Whether `clients()` is the scope's own query of the base tables rather than the ids fetched
+    once: the form a query compiled once per schema needs (`scope_rows`)."""
 
     def _base(self, name: str) -> ibis.Table:
+        note_read(name)  # what a kept value read (`polku.store.kept.carried`)
         if name not in self._tables:
             self._tables[name] = self.store.table(name)  # a kept-open snapshot's store keeps them between requests
         return self._tables[name]
@@ -134,42 +147,60 @@ class Scope:
         return not (self.user.role == "provider" and name in PROVIDER_NO_TABLES)
 
     def clients(self) -> ibis.Table:
-        """The person ids this user may see (one column, `person_id`), worked out once per request."""
-        return self._clients
+        """The person ids this user may see (one column, `person_id`), worked out once per request;
+        each use counts as a read of the tables they come from (`polku.store.kept.note_read`)."""
+        table, reads = self._clients
+        note_read(*reads)
+        return table
 
     @cached_property
-    def _clients(self) -> ibis.Table:
-        if self._client_ids is None:
-            return self._base("person").select("person_id")
-        ids = sorted(self._client_ids)
-        return ibis.memtable({"person_id": ids}, schema={"person_id": "string"}).select(person_id=ibis._.person_id.cast("uuid"))
+    def _clients(self) -> tuple[ibis.Table, frozenset[str]]:
+        with tracking() as reads:
+            if self.inline:
+                require(self.user, Reads.CLIENTS)
+                table = self._base("person").select("person_id") if self.user.role == "analyst" else self._client_query()
+            elif (ids := self._client_ids) is None:
+                table = self._base("person").select("person_id")
+            else:
+                found = {"person_id": sorted(ids)}
+                table = ibis.memtable(found, schema={"person_id": "string"}).select(person_id=ibis._.person_id.cast("uuid"))
+        return table, frozenset(reads)
 
-    @cached_property
+    @property
     def _client_ids(self) -> frozenset[str] | None:
         """The ids of a narrowed scope, fetched once (None for the analyst, who sees every client)."""
+        ids, reads = self._ids_read
+        note_read(*reads)
+        return ids
+
+    @cached_property
+    def _ids_read(self) -> tuple[frozenset[str] | None, frozenset[str]]:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
-            return None
+            return None, frozenset()
         query = lambda: self._client_query().select(person_id=ibis._.person_id.cast("string"))  # noqa: E731
-        return self.memo(
-            "client_ids", lambda: frozenset(r[0] for r in query_rows(self.store, ("client_ids", self.identity), query))
-        )
+        with tracking() as reads:
+            ids = self.memo(
+                "client_ids", lambda: frozenset(r[0] for r in query_rows(self.store, ("client_ids", self.identity), query))
+            )
+        return ids, frozenset(reads)
 
     @property
     def identity(self) -> tuple[str, str | None, str | None, str | None]:
         return identity(self.user)
 
-    def kept(self, key: Any) -> Any:
-        """What `memo(key, ...)` keeps now, else None (nothing is computed)."""
-        memo = memo_of(self.store)
-        return None if memo is None else memo.peek(("scope", self.identity, key))
+    @property
+    def keeps(self) -> bool:
+        """Whether `memo` keeps values (on a kept-open snapshot), or computes each time."""
+        return memo_of(self.store) is not None
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()`, kept with the snapshot under `key` and this scope's identity (computed
-        each time on a store opened for one request). `key` names what else the value depends
-        on (the data's date, a run, a language); the snapshot itself is implied."""
-        memo = memo_of(self.store)
-        return compute() if memo is None else memo.get(("scope", self.identity, key), compute)
+        each time on a store opened for one request), and carried to a newer snapshot where the
+        tables it read hold the same rows (`polku.store.kept.carried`). `key` names what else
+        the value depends on (the data's date, a run, a language); `compute` reads the data only
+        through this scope."""
+        return carried(self.store, ("scope", self.identity, key), compute)
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role
@@ -220,6 +251,20 @@ class Scope:
             return table.select(*columns).order_by(order_by)
 
         return self.person_query(("client_rows", name, order_by), person_id, query)
+
+    def scope_rows(self, key: Any, query: Callable[[Scope], ibis.Table]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of `query(scope)` over the whole scope, `scope` being this one
+        with its clients as a query of the base tables (`inline`), so that its SQL is compiled
+        once per schema, `key` and scope identity and holds for every snapshot
+        (`polku.store.kept.query_result`); `key` names what else the query depends on (a date)."""
+        inline = replace(self, inline=True, _tables=self._tables, _verified=self._verified)
+        return query_result(self.store, ("scope", self.identity, key), lambda: query(inline))
+
+    def scope_digest(self, key: Any, query: Callable[[Scope], ibis.Table]) -> tuple[int, int, int]:
+        """The digest of `scope_rows(key, query)`'s rows, worked out by DuckDB without fetching
+        them (`polku.store.kept.result_digest`)."""
+        inline = replace(self, inline=True, _tables=self._tables, _verified=self._verified)
+        return result_digest(self.store, ("scope", self.identity, key), lambda: query(inline))
 
     def person_query(self, key: Any, person_id: uuid.UUID, query: Callable[[uuid.UUID], ibis.Table]) -> list[dict[str, Any]]:
         """The rows of `query(person_id)` for a client `client()` found in scope: a query built from

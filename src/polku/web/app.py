@@ -27,11 +27,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from polku import settings
-from polku.reports import queries
 from polku.web import cache, trail
 from polku.web.access import POLICY, Denied, NotInScope, Reads, Scope, require
 from polku.web.accounts import Accounts, Session, User, path_for
-from polku.web.data import Snapshots, StoreBusy, read_source, reader
+from polku.web.data import Snapshots, StoreBusy, data_date, reader
 from polku.web.locale import Locale, language
 from polku.web.security import COOKIE, SecurityHeaders
 
@@ -49,7 +48,6 @@ class WebState:
     accounts: Accounts
     demo_store: bool
     templates: Environment
-    as_of_cache: dict[tuple[str, float], dt.date | None] = field(default_factory=dict)
     oidc: OidcProvider | None = None
     """The OIDC provider when OIDC login is configured (polku.web.oidc), else None."""
     register_path: Path | None = None
@@ -66,13 +64,8 @@ class WebState:
         return self.demo_store or self.accounts.has_demo_users()
 
     def as_of(self, scope: Scope) -> dt.date:
-        """The data's own date (latest recorded date), cached per version of the file read."""
-        source = read_source(self.store_path)
-        key = (str(source), source.stat().st_mtime)
-        if key not in self.as_of_cache:
-            self.as_of_cache.clear()
-            self.as_of_cache[key] = queries.extraction_date(scope.store)
-        return self.as_of_cache[key] or dt.date.today()
+        """The data's own date (latest recorded date) of the snapshot the request reads (`data_date`)."""
+        return data_date(scope.store) or dt.date.today()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -30,10 +31,9 @@ def _open_on(table: ibis.Table, as_of: dt.date) -> ibis.Value:
     return (table.start_date <= as_of) & (table.end_date.isnull() | (table.end_date >= as_of))
 
 
-def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.DataFrame:
-    """Per client in scope (or the one client): the stage flags, the last service's end and the latest measurement date."""
+def _flag_query(read: Callable[[str], ibis.Table], people: ibis.Table, as_of: dt.date) -> ibis.Table:
+    """Per person of `people`: the stage flags, the last service's end and the latest measurement date."""
     names = ("registration_spell", "service_episode", "employment_spell", "measurement")
-    read = scope.table if person_id is None else (lambda name: scope.client_table(name, person_id))
     regs, eps, emp, meas = (read(n) for n in names)
     any_of = lambda cond: cond.cast("int").max()  # noqa: E731
     started = eps.filter(eps.start_date <= as_of)
@@ -47,21 +47,28 @@ def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> pd.Data
         emp.group_by("person_id").aggregate(employed=any_of(_open_on(emp, as_of))),
         meas.filter(meas.measured_on <= as_of).group_by("person_id").aggregate(latest_measured_on=meas.measured_on.max()),
     ]
-    one = ibis.memtable({"person_id": [str(person_id)]}, schema={"person_id": "string"})
-    people = scope.clients() if person_id is None else one.select(person_id=one.person_id.cast("uuid"))
     joined = people
     for part in parts:  # one query, not one per part: compiling each costs more than running it
         joined = joined.left_join(part, "person_id")
         joined = joined.drop(*[c for c in joined.columns if c.endswith("_right")])
-    return joined.execute()
+    return joined.mutate(person_id=joined.person_id.cast("string"))
 
 
-def stage_of(row: Any) -> str:
-    for stage in STAGES[:-1]:
-        value = getattr(row, stage)
-        if value == value and value:  # NaN (no rows) is not a flag
-            return stage
-    return "ended"
+def _flags(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    """Per client in scope (or the one client): `_flag_query`'s rows as dicts. The whole scope's
+    query is compiled once per schema, scope and date (`Scope.scope_rows`), without pandas."""
+    if person_id is None:
+        names, rows = scope.scope_rows(("flags", as_of), lambda s: _flag_query(s.table, s.clients(), as_of))
+        return [dict(zip(names, row)) for row in rows]
+    one = ibis.memtable({"person_id": [str(person_id)]}, schema={"person_id": "string"})
+    people = one.select(person_id=one.person_id.cast("uuid"))
+    frame = _flag_query(lambda name: scope.client_table(name, person_id), people, as_of).execute()
+    return [{k: None if v is None or v != v else v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def stage_of(row: dict[str, Any]) -> str:
+    """The first stage of `STAGES` whose flag is set (no rows: not set)."""
+    return next((stage for stage in STAGES[:-1] if row[stage]), "ended")
 
 
 def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
@@ -74,34 +81,35 @@ def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None
 
 
 def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
-    frame = _flags(scope, as_of, person_id)
-    owners = _owners(scope)
+    owners = _owners(scope, person_id)
     rows = []
-    for row in frame.itertuples(index=False):
-        last = _date(row.last_service)
+    for row in _flags(scope, as_of, person_id):
+        last = _date(row["last_service"])
         rows.append(
             {
-                "id": str(row.person_id),
+                "id": row["person_id"],
                 "stage": stage_of(row),
                 "last_service_end": last,
                 "days_since_service": None if last is None else (as_of - last).days,
-                "latest_measured_on": _date(row.latest_measured_on),
+                "latest_measured_on": _date(row["latest_measured_on"]),
             }
-            | ({"case_worker_id": owners.get(row.person_id)} if owners is not None else {})
+            | ({"case_worker_id": owners.get(row["person_id"])} if owners is not None else {})
         )
     order = {stage: i for i, stage in enumerate(DESK_ORDER)}
     return sorted(rows, key=lambda r: (order[r["stage"]], -(r["days_since_service"] or 0), r["id"]))
 
 
-def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[uuid.UUID, str] | None:
-    """Responsible case worker per client (or of the one client), for the roles that see more than their own clients."""
+def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[str, str] | None:
+    """Responsible case worker per client id, for the roles that see more than their own clients:
+    on a kept-open snapshot everyone's at once, kept and carried with it (one query, where a
+    client page would make one of its own); else of the one client (`person_id`), or everyone's."""
     if scope.user.role not in ("teamlead", "analyst"):
         return None
-    if person_id is not None:
+    if person_id is not None and not scope.keeps:
         found = scope.person_query("owner", person_id, lambda p: _owner_of(scope, p))
-        return {row["person_id"]: row["case_worker_id"] for row in found}
-    frame = scope.responsible().execute()
-    return dict(zip(frame.person_id, frame.case_worker_id))
+        return {str(row["person_id"]): row["case_worker_id"] for row in found}
+    query = lambda s: s.responsible().select(person_id=ibis._.person_id.cast("string"), worker=ibis._.case_worker_id)  # noqa: E731
+    return scope.memo("owners", lambda: dict(scope.scope_rows("owners", query)[1]))
 
 
 def _owner_of(scope: Scope, person_id: uuid.UUID) -> ibis.Table:
@@ -136,7 +144,7 @@ def client_row(scope: Scope, path: dict[str, list[dict[str, Any]]], as_of: dt.da
         "last_service_end": last,
         "days_since_service": None if last is None else (as_of - last).days,
         "latest_measured_on": max(measured, default=None),
-    } | ({"case_worker_id": owners.get(person_id)} if owners is not None else {})
+    } | ({"case_worker_id": owners.get(str(person_id))} if owners is not None else {})
 
 
 def _date(value: Any) -> dt.date | None:

@@ -19,17 +19,21 @@ An import or analysis holding the store answers 503 with a clear message after a
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import ibis
 
 from polku.errors import UsageError
+from polku.reports import queries
+from polku.schema.tables import TABLES
 from polku.store import Store, open_store, snapshots
 from polku.store.connection import StoreLocked
-from polku.store.kept import Generation
+from polku.store.kept import Generation, carried, query_rows
 
 READ_WAIT = 2.0
 """Seconds a request waits for a store another process is writing, before it answers 503."""
@@ -68,6 +72,24 @@ def writer(store_path: Path) -> Iterator[Store]:
         raise StoreBusy(error.what, fix="an import or analysis is writing the store: try again in a moment.") from None
     with store:
         yield store
+
+
+def data_date(store: Store) -> dt.date | None:
+    """The data's own date, `polku.reports.queries.extraction_date` (the latest recorded date,
+    planned dates left out), as one query compiled once per schema, kept with the snapshot and
+    carried to the next while no table changes (`polku.store.kept.carried`)."""
+
+    def query() -> ibis.Table:
+        parts = []
+        for spec in TABLES.values():
+            columns = [f.name for f in spec.fields if f.kind == "date" and f.name not in queries.PLANNED_DATES]
+            if columns:
+                table = store.table(spec.name)
+                parts.append(table.aggregate(latest=ibis.greatest(*[table[c].max().cast("date") for c in columns])))
+        union = ibis.union(*parts)
+        return union.aggregate(latest=union.latest.max())
+
+    return carried(store, "data date", lambda: query_rows(store, "data date", query)[0][0])
 
 
 class Snapshots:

@@ -15,8 +15,10 @@ latest day (mean over the items measured on both), out of those measured twice o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from polku import sdc
@@ -28,23 +30,33 @@ CLOSED_GOALS = ("achieved", "partly_achieved", "not_achieved")
 COUNTS = ("clients", "in_service", "waiting", "no_service_3m", "goals_closed", "goals_achieved", "measured", "improved")
 
 
-def _improved(scope: Scope) -> pd.DataFrame:
-    """Per client measured on two days or more: whether the mean change first -> latest is above 0."""
-    meas = scope.table("measurement").select("person_id", "item", "value", "measured_on").execute()
-    if meas.empty:
-        return pd.DataFrame({"person_id": [], "improved": []})
-    meas = meas.sort_values(["person_id", "item", "measured_on"])
-    ends = meas.groupby(["person_id", "item"]).value.agg(["first", "last", "count"]).reset_index()
-    ends = ends[ends["count"] >= 2]
-    change = (ends["last"].astype(float) - ends["first"].astype(float)).groupby(ends.person_id).mean()
-    return pd.DataFrame({"person_id": change.index.astype(str), "improved": (change > 0).to_numpy()})
+def _improved_query(scope: Scope) -> ibis.Table:
+    """Per client measured twice or more on an item: whether the mean change first -> latest
+    (by date, over the items measured twice or more) is above 0."""
+    meas = scope.table("measurement")
+    order = [meas.measured_on, meas.measurement_id]
+    ends = meas.group_by(["person_id", "item"]).aggregate(
+        first=meas.value.first(order_by=order), last=meas.value.last(order_by=order), n=meas.count()
+    )
+    ends = ends.filter(ends.n >= 2)
+    change = ends.group_by("person_id").aggregate(change=(ends["last"] - ends["first"]).mean())
+    return change.select(id=change.person_id.cast("string"), improved=change.change > 0)
 
 
-def _goals(scope: Scope) -> pd.DataFrame:
-    goals = scope.table("goal").select("person_id", "status").execute()
-    closed = goals[goals.status.isin(CLOSED_GOALS)]
-    per = closed.groupby("person_id").status.agg(closed="count", achieved=lambda s: int((s == "achieved").sum()))
-    return per.reset_index().assign(person_id=lambda f: f.person_id.astype(str))
+def _goals_query(scope: Scope) -> ibis.Table:
+    """Per client with a closed goal: goals closed, and achieved."""
+    goal = scope.table("goal")
+    closed = goal.filter(goal.status.isin(CLOSED_GOALS))
+    per = closed.group_by("person_id").aggregate(
+        closed=closed.count(), achieved=(closed.status == "achieved").cast("int64").sum()
+    )
+    return per.select(id=per.person_id.cast("string"), closed=per.closed, achieved=per.achieved)
+
+
+def _frame(scope: Scope, key: str, query: Callable[[Scope], ibis.Table]) -> pd.DataFrame:
+    """`query`'s rows over the scope as a frame (its SQL compiled once per schema and scope)."""
+    names, rows = scope.scope_rows(key, query)
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 def caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
@@ -57,10 +69,10 @@ def _caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     listed = pd.DataFrame(clients.client_list(scope, as_of))
     if listed.empty:
         return listed
-    owners = scope.responsible().execute().assign(person_id=lambda f: f.person_id.astype(str))
-    frame = listed.merge(owners.rename(columns={"person_id": "id"}), on="id", how="left", suffixes=("_listed", ""))
-    frame = frame.merge(_goals(scope).rename(columns={"person_id": "id"}), on="id", how="left")
-    return frame.merge(_improved(scope).rename(columns={"person_id": "id"}), on="id", how="left")
+    owners = _frame(scope, "owners_teams", lambda s: s.responsible().mutate(id=ibis._.person_id.cast("string")).drop("person_id"))
+    frame = listed.merge(owners, on="id", how="left", suffixes=("_listed", ""))
+    frame = frame.merge(_frame(scope, "closed_goals", _goals_query), on="id", how="left")
+    return frame.merge(_frame(scope, "improved", _improved_query), on="id", how="left")
 
 
 def _counts(group: pd.DataFrame) -> dict[str, int]:
