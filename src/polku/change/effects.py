@@ -38,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
+from polku.change.client_groups import Cohorts, client_groups, grouped, per_service
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
+from polku.cohort.build import CohortSpec, build_cohort, window_days
 from polku.cohort.features import with_labour_market_terms
+from polku.errors import UsageError
 from polku.impact.design import MIN_MEASURED_COMPARISON, MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
 from polku.impact.registry import DEFAULT_METHOD, make_estimator
@@ -184,6 +185,16 @@ def fit_effect(design: Design, weights: np.ndarray, people: np.ndarray, seed: in
     return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
 
 
+def refit_estimate(design: Design, measured: np.ndarray, persons: np.ndarray, seed: int) -> float | None:
+    """The weighted estimate refitted from scratch on one bootstrap draw: the measurement
+    model, then the estimator (`polku.change.intervals.bootstrap_interval`); None when the
+    draw leaves the estimator too few people (e.g. fewer persons than cross-fitting folds)."""
+    try:
+        return fit_effect(design, measurement_weights(design, measured), persons, seed).estimate
+    except UsageError:
+        return None
+
+
 def figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
     """The estimate, its interval (and standard error) as floats, NaN when withheld."""
     names = ("estimate", "ci_low", "ci_high") + (() if suffix else ("std_error",))
@@ -295,12 +306,9 @@ def store_effects(
     """`service_effects` for every service with episodes (or `services`), one table;
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
-    values = measurements(store)
-    scales = shipped_scales()
-    codes = services or services_with_episodes(store)
-    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
-        tables = [
-            service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=built.cohort(code))[0] for code in codes
-        ]
-    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
-    return typed_frame(frame, EFFECT_COLUMNS)
+    values, scales = measurements(store), shipped_scales()
+
+    def table_of(code: str, cohort: pd.DataFrame) -> pd.DataFrame:
+        return service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=cohort)[0]
+
+    return per_service(store, table_of, EFFECT_COLUMNS, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
