@@ -104,3 +104,15 @@ def test_few_comparison_people_like_the_participants_get_the_bootstrap() -> None
     fine = next(r for r in item_effects(frame, 0, "fine", by_group=False, bootstrap=100) if r["client_group"] == "all")
     assert fine["effective_comparison"] > MIN_EFFECTIVE_COMPARISON and fine["interval"] == INFLUENCE
     assert fine["ci_low"] < truth < fine["ci_high"]
+
+
+def test_a_row_at_the_size_rule_keeps_its_draws() -> None:
+    """The weak cohort cut to exactly 60 measured participants (the size rule's minimum):
+    about half of its draws hold fewer than 60, yet each draw is estimated
+    (`DRAW_MINIMUM` = 10), so the row has a bootstrap interval, not `bootstrap_failed`."""
+    frame, _ = _cohort(1500, 3, comparison_pwa=0.015)
+    extra = frame.index[(frame["treated"] & frame["measured"]).to_numpy()][60:]
+    cut = frame.drop(extra).reset_index(drop=True)
+    row = next(r for r in item_effects(cut, 0, "cut", by_group=False, bootstrap=100) if r["client_group"] == "all")
+    assert row["measured_participants"] == 60 and row["interval"] == PERSON_BOOTSTRAP
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]

@@ -70,6 +70,9 @@ MIN_EFFECTIVE_COMPARISON = 10.0
 person bootstrap, not the influence function: over synthetic areas the influence-function
 interval held the truth 97 % of the time at effective sizes 10-60 and 17-76 % below 10
 (docs/methods.md section 11)."""
+DRAW_MINIMUM = 10
+"""Fewest measured participants and comparison people a bootstrap draw is estimated with
+(`refit_estimate`); a draw from a row the size rule let through is practically never below."""
 INFLUENCE = "influence"
 PERSON_BOOTSTRAP = "bootstrap"
 BOOTSTRAP_FAILED = "bootstrap_failed"
@@ -192,17 +195,23 @@ def outcome_design(rows: pd.DataFrame, name: str, outcome: str = "change", adjus
     return design_from_frame(frame, "treated", "outcome", list(adjust), source=name)
 
 
-def fit_effect(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
-    estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
+def fit_effect(
+    design: Design, weights: np.ndarray, people: np.ndarray, seed: int, min_participants: int = MIN_PARTICIPANTS
+) -> EffectEstimate:
+    estimator = make_estimator(DEFAULT_METHOD, random_state=seed, min_participants=min_participants)
     return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
 
 
 def refit_estimate(design: Design, measured: np.ndarray, persons: np.ndarray, seed: int) -> float | None:
     """The weighted estimate refitted from scratch on one bootstrap draw: the measurement
     model, then the estimator (`polku.change.intervals.bootstrap_interval`); None when the
-    draw leaves the estimator too few people (e.g. fewer persons than cross-fitting folds)."""
+    draw leaves the estimator too few people (fewer persons than cross-fitting folds). The
+    size rule decided on the sample whether the row is estimated; a draw is not held to it
+    (a row of exactly 60 measured participants would lose about half its draws, and the
+    percentiles of the rest would describe a different estimator)."""
     try:
-        return fit_effect(design, measurement_weights(design, measured), persons, seed).estimate
+        weights = measurement_weights(design, measured)
+        return fit_effect(design, weights, persons, seed, min_participants=DRAW_MINIMUM).estimate
     except UsageError:
         return None
 
