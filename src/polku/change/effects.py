@@ -21,7 +21,9 @@ of "has a follow-up" on the cohort's covariates, the baseline level and the trea
 The weights are the case weights of the one estimator contract (`sample_weight`; a row of
 weight 0, the unmeasured, is left out by the estimator). The estimator is the registry's
 default (AIPW), with the baseline level among the covariates, intervals clustered by
-person.
+person: the influence function's where the weighted comparison group is worth at least
+10 people (Kish), else a person bootstrap that refits the measurement model with the
+estimator (`interval_figures`, `polku.change.intervals`; docs/methods.md section 11).
 
 Sensitivity (delta adjustment, a pattern-mixture model; Carpenter and Kenward 2013): if
 the unmeasured participants' change were delta points below what the model predicts for
