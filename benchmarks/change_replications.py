@@ -75,6 +75,8 @@ def replicate(seed: int, clients: int, services: tuple[str, ...]) -> list[dict]:
                             "ci_low": row.ci_low,
                             "ci_high": row.ci_high,
                             "unweighted": row.estimate_unweighted,
+                            "interval": row.interval,
+                            "effective_comparison": row.effective_comparison,
                         }
                     )
     return out
@@ -104,6 +106,23 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def by_interval(table: pd.DataFrame) -> pd.DataFrame:
+    """Coverage by the method that gave the interval (`polku.change.effects.interval_figures`),
+    with the median effective comparison size (Kish) of its rows."""
+    table = table.dropna(subset=["estimate"]).copy()
+    table["covered"] = (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"])
+    grouped = table.groupby("interval", sort=True)
+    out = pd.DataFrame(
+        {
+            "intervals": grouped.size(),
+            "coverage": grouped["covered"].mean().map(lambda v: f"{100 * v:.1f} %"),
+            "median_width": (table["ci_high"] - table["ci_low"]).groupby(table["interval"]).median().round(3),
+            "median_effective_comparison": grouped["effective_comparison"].median().round(1),
+        }
+    )
+    return out.reset_index()
+
+
 def _show(table: pd.DataFrame) -> None:
     summary = summarise(table)
     pd.set_option("display.width", 200)
@@ -114,6 +133,8 @@ def _show(table: pd.DataFrame) -> None:
     print("(scale points; bias = mean(estimate - truth on the same participants))")
     print(shown.to_string(index=False))
     print("\n" + coverage_line(table))
+    if "interval" in table.columns:
+        print(by_interval(table).to_string(index=False))
     print(
         f"|bias| < {TARGET_BIAS} in {(summary['bias'].abs() < TARGET_BIAS).sum()} of {len(summary)} rows; "
         f"largest |bias| {summary['bias'].abs().max():.3f}; mean |bias| {summary['bias'].abs().mean():.3f}, "

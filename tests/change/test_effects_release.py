@@ -48,6 +48,8 @@ def _effect(participants: int, measured: int, comparison: int, measured_c: int, 
         "estimate_unweighted": estimate + 0.1,
         "share_missing": 1 - measured / participants,
         "tipping_delta": -estimate / (1 - measured / participants),
+        "effective_comparison": 120.0,
+        "interval": "influence",
         "note": "",
     }
 
@@ -88,6 +90,7 @@ def test_gate_by_hand() -> None:
     one, two, three = shown["effects"]
     assert (one["participants"], one["measured_participants"], one["estimate"]) == (200, 150, 0.4)
     assert two["measured_participants"] is None and two["estimate"] is None and two["ci_low"] is None
+    assert two["effective_comparison"] is None and one["effective_comparison"] == 120.0  # withheld with the estimate
     assert two["participants"] == 200
     assert (three["measured_comparison"], three["estimate"]) == (12, 0.4)
     hidden, open_ = shown["work"]

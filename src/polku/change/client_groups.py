@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from polku.cohort.build import cohorts_for
+from polku.cohort.build import cohorts_for, services_with_episodes
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.groups.config import UNASSIGNED, GroupConfig, assign, load_groups
 from polku.groups.rows import PAYERS, variables
 from polku.store import Store
+from polku.typed import typed_frame
 
 ALL = "all"
 WORK_ABILITY = {"partial_work_ability": True, "full_work_ability": False}
@@ -128,3 +129,23 @@ def run_cohorts(store: Store, given: Cohorts | None, *, seed: int = 0, as_of: dt
         return
     with cohorts_for(store, None, seed=seed, as_of=as_of) as built:
         yield GroupedCohorts(built, seed)
+
+
+def per_service(
+    store: Store,
+    table_of: Callable[[str, pd.DataFrame], pd.DataFrame],
+    columns: dict[str, str],
+    *,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+    services: list[str] | None = None,
+    cohorts: Cohorts | None = None,
+) -> pd.DataFrame:
+    """`table_of(service_code, cohort)` for every service with episodes (or `services`), on
+    the run's cohorts (`cohorts`, or built for this call), as one table typed by `columns`:
+    what the effects on change and on reaching goals both do over a store."""
+    codes = services or services_with_episodes(store)
+    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
+        tables = [table_of(code, built.cohort(code)) for code in codes]
+    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(columns))
+    return typed_frame(frame, columns)

@@ -21,7 +21,9 @@ of "has a follow-up" on the cohort's covariates, the baseline level and the trea
 The weights are the case weights of the one estimator contract (`sample_weight`; a row of
 weight 0, the unmeasured, is left out by the estimator). The estimator is the registry's
 default (AIPW), with the baseline level among the covariates, intervals clustered by
-person.
+person: the influence function's where the weighted comparison group is worth at least
+10 people (Kish), else a person bootstrap that refits the measurement model with the
+estimator (`interval_figures`, `polku.change.intervals`; docs/methods.md section 11).
 
 Sensitivity (delta adjustment, a pattern-mixture model; Carpenter and Kenward 2013): if
 the unmeasured participants' change were delta points below what the model predicts for
@@ -38,11 +40,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
+from polku.change.client_groups import Cohorts, client_groups, grouped, per_service
 from polku.change.instrument import Instrument, item_parameters
+from polku.change.intervals import BOOTSTRAP, bootstrap_interval, persons_of
 from polku.change.measures import typed_frame
-from polku.cohort.build import CohortSpec, build_cohort, services_with_episodes, window_days
+from polku.cohort.build import CohortSpec, build_cohort, window_days
 from polku.cohort.features import with_labour_market_terms
+from polku.errors import UsageError
 from polku.impact.design import MIN_MEASURED_COMPARISON, MIN_PARTICIPANTS, Design, design_from_frame
 from polku.impact.propensity import fit_propensity
 from polku.impact.registry import DEFAULT_METHOD, make_estimator
@@ -63,6 +67,18 @@ FULL_GROUPINGS = ("all", "work_ability")
 rows give the weighted one alone (half the fitting time of the many group cells)."""
 MIN_RESPONSE = 0.05
 """The estimated chance of being measured is held at or above this (weights at most 20)."""
+MIN_EFFECTIVE_COMPARISON = 10.0
+"""Below this effective size (Kish) of the comparison weights, the interval comes from the
+person bootstrap, not the influence function: over synthetic areas the influence-function
+interval held the truth 97 % of the time at effective sizes 10-60 and 17-76 % below 10
+(docs/methods.md section 11)."""
+DRAW_MINIMUM = 10
+"""Fewest measured participants and comparison people a bootstrap draw is estimated with
+(`refit_estimate`); a draw from a row the size rule let through is practically never below."""
+INFLUENCE = "influence"
+PERSON_BOOTSTRAP = "bootstrap"
+BOOTSTRAP_FAILED = "bootstrap_failed"
+"""The `interval` column: which method gave `ci_low` and `ci_high` (`interval_figures`)."""
 ADJUST_CHANGE = (
     "baseline_level",
     "age",
@@ -109,6 +125,8 @@ EFFECT_COLUMNS = {
     "ci_high_unweighted": "float64",
     "share_missing": "float64",
     "tipping_delta": "float64",
+    "effective_comparison": "float64",
+    "interval": "object",
     "note": "object",
 }
 
@@ -179,9 +197,25 @@ def outcome_design(rows: pd.DataFrame, name: str, outcome: str = "change", adjus
     return design_from_frame(frame, "treated", "outcome", list(adjust), source=name)
 
 
-def fit_effect(design: Design, weights: np.ndarray, people: np.ndarray, seed: int) -> EffectEstimate:
-    estimator = make_estimator(DEFAULT_METHOD, random_state=seed)
+def fit_effect(
+    design: Design, weights: np.ndarray, people: np.ndarray, seed: int, min_participants: int = MIN_PARTICIPANTS
+) -> EffectEstimate:
+    estimator = make_estimator(DEFAULT_METHOD, random_state=seed, min_participants=min_participants)
     return estimator.fit(design.X, design.t, design.y, design.covariates, sample_weight=weights, clusters=people).result_
+
+
+def refit_estimate(design: Design, measured: np.ndarray, persons: np.ndarray, seed: int) -> float | None:
+    """The weighted estimate refitted from scratch on one bootstrap draw: the measurement
+    model, then the estimator (`polku.change.intervals.bootstrap_interval`); None when the
+    draw leaves the estimator too few people (fewer persons than cross-fitting folds). The
+    size rule decided on the sample whether the row is estimated; a draw is not held to it
+    (a row of exactly 60 measured participants would lose about half its draws, and the
+    percentiles of the rest would describe a different estimator)."""
+    try:
+        weights = measurement_weights(design, measured)
+        return fit_effect(design, weights, persons, seed, min_participants=DRAW_MINIMUM).estimate
+    except UsageError:
+        return None
 
 
 def figures(result: EffectEstimate, suffix: str = "") -> dict[str, float]:
@@ -201,19 +235,41 @@ def counts(rows: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def effect_row(
-    rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int, *, unweighted: bool = True
+def interval_figures(
+    result: EffectEstimate, design: Design, measured: np.ndarray, persons: np.ndarray, seed: int, bootstrap: int
 ) -> dict[str, object]:
-    """One table row: the weighted and (unless `unweighted` is false, when its columns are
-    NaN) the measured-only estimate."""
-    people = rows["person_id"].to_numpy()
+    """The weighted estimate's figures with `effective_comparison` (Kish's size of the
+    comparison weights) and `interval` (the method of ci_low, ci_high and std_error): the
+    influence function's where the weighted comparison group is worth at least
+    `MIN_EFFECTIVE_COMPARISON` people, else the person bootstrap that refits the
+    measurement model with the estimator (`polku.change.intervals`, `bootstrap`
+    replicates; 0 keeps the influence function's). Why this split: docs/methods.md
+    section 11."""
+    shown: dict[str, object] = figures(result) | {"interval": INFLUENCE}
+    ess = np.nan if result.overlap is None or result.overlap.ess_control is None else result.overlap.ess_control
+    shown["effective_comparison"] = ess
+    if result.estimate is None or not ess < MIN_EFFECTIVE_COMPARISON or bootstrap <= 0:
+        return shown
+    boot = bootstrap_interval(design, measured, persons, refit_estimate, replications=bootstrap, seed=seed)
+    if boot is None:  # too many draws without an estimate: no interval is honest here
+        return shown | {"ci_low": np.nan, "ci_high": np.nan, "std_error": np.nan, "interval": BOOTSTRAP_FAILED}
+    return shown | {"ci_low": boot.ci_low, "ci_high": boot.ci_high, "std_error": boot.std_error, "interval": PERSON_BOOTSTRAP}
+
+
+def effect_row(
+    rows: pd.DataFrame, weights: np.ndarray, design: Design, seed: int, *, unweighted: bool = True, bootstrap: int = BOOTSTRAP
+) -> dict[str, object]:
+    """One table row: the weighted estimate with its interval (`interval_figures`) and
+    (unless `unweighted` is false, when its columns are NaN) the measured-only estimate."""
+    people = persons_of(rows)
     measured = rows["measured"].to_numpy(bool)
     weighted = fit_effect(design, weights, people, seed)
     skipped = {f"{n}_unweighted": np.nan for n in ("estimate", "ci_low", "ci_high")}
     plain = figures(fit_effect(design, measured.astype(float), people, seed), "_unweighted") if unweighted else skipped
     share = float(1.0 - measured[design.t].mean())
-    shown = figures(weighted)
-    tipping = -shown["estimate"] / share if share > 0 else np.nan
+    shown = interval_figures(weighted, design, measured, people, seed, bootstrap)
+    estimate = np.nan if weighted.estimate is None else weighted.estimate
+    tipping = -estimate / share if share > 0 else np.nan
     extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
     return counts(rows) | shown | plain | extra
 
@@ -226,10 +282,13 @@ def too_small(rows: pd.DataFrame) -> str:
     return ""
 
 
-def item_effects(rows: pd.DataFrame, seed: int, name: str, *, by_group: bool = True) -> list[dict[str, object]]:
+def item_effects(
+    rows: pd.DataFrame, seed: int, name: str, *, by_group: bool = True, bootstrap: int = BOOTSTRAP
+) -> list[dict[str, object]]:
     """The effect on one item's change for all rows and each client group
     (`polku.change.client_groups`; the rule groups and bands only when `by_group`), or the
-    counts and why there is none."""
+    counts and why there is none; `bootstrap`: replicates of the interval where the
+    influence function's is not to be trusted (`interval_figures`)."""
     out: list[dict[str, object]] = []
     for grouping, group, keep in client_groups(rows, detailed=by_group):
         subset = rows[keep].reset_index(drop=True)
@@ -240,13 +299,14 @@ def item_effects(rows: pd.DataFrame, seed: int, name: str, *, by_group: bool = T
             continue
         design = outcome_design(subset, name)
         weights = measurement_weights(design, subset["measured"].to_numpy(bool))
-        out.append(effect_row(subset, weights, design, seed, unweighted=grouping in FULL_GROUPINGS) | key)
+        full = grouping in FULL_GROUPINGS
+        out.append(effect_row(subset, weights, design, seed, unweighted=full, bootstrap=bootstrap) | key)
     return out
 
 
 def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
     nothing: dict[str, object] = {name: np.nan for name, kind in EFFECT_COLUMNS.items() if kind == "float64"}
-    return nothing | counts(rows)
+    return nothing | counts(rows) | {"interval": ""}
 
 
 def service_effects(
@@ -258,11 +318,12 @@ def service_effects(
     seed: int = 0,
     as_of: dt.date | None = None,
     cohort: pd.DataFrame | None = None,
+    bootstrap: int = BOOTSTRAP,
 ) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
     """The service's effect on every item's change at 6 and 12 months (`EFFECT_COLUMNS`), and
     the analysis rows of each (item, months), for checks against a known truth. `cohort`:
     the service's cohort already built (the run's shared one, `CohortBuilder`), with at
-    least these windows."""
+    least these windows; `bootstrap`: as in `item_effects`."""
     if cohort is None:
         cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
     as_of = cohort.attrs["as_of"]
@@ -275,7 +336,8 @@ def service_effects(
             frames[(scale.item, months)] = rows
             key = {"service_code": service_code, "instrument": scale.instrument, "item": scale.item, "months": months}
             name = f"change {service_code} {scale.item}"
-            table += [row | key for row in item_effects(rows, seed, name, by_group=months in GROUP_WINDOWS)]
+            cells = item_effects(rows, seed, name, by_group=months in GROUP_WINDOWS, bootstrap=bootstrap)
+            table += [row | key for row in cells]
     return typed_frame(pd.DataFrame(table, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS), frames
 
 
@@ -291,16 +353,14 @@ def store_effects(
     as_of: dt.date | None = None,
     services: list[str] | None = None,
     cohorts: Cohorts | None = None,
+    bootstrap: int = BOOTSTRAP,
 ) -> pd.DataFrame:
     """`service_effects` for every service with episodes (or `services`), one table;
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
-    values = measurements(store)
-    scales = shipped_scales()
-    codes = services or services_with_episodes(store)
-    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
-        tables = [
-            service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=built.cohort(code))[0] for code in codes
-        ]
-    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(EFFECT_COLUMNS))
-    return typed_frame(frame, EFFECT_COLUMNS)
+    values, scales = measurements(store), shipped_scales()
+
+    def table_of(code: str, cohort: pd.DataFrame) -> pd.DataFrame:
+        return service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=cohort, bootstrap=bootstrap)[0]
+
+    return per_service(store, table_of, EFFECT_COLUMNS, seed=seed, as_of=as_of, services=services, cohorts=cohorts)

@@ -34,7 +34,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from polku.change.client_groups import Cohorts, client_groups, grouped, run_cohorts
+from polku.change.client_groups import Cohorts, client_groups, grouped, per_service
 from polku.change.effects import (
     ADJUST_CHANGE,
     counts,
@@ -45,7 +45,7 @@ from polku.change.effects import (
 )
 from polku.change.formulas import gas_t_scores
 from polku.change.measures import typed_frame
-from polku.cohort.build import services_with_episodes, window_days
+from polku.cohort.build import window_days
 from polku.store import Store
 
 WINDOWS = (6, 12)
@@ -181,8 +181,5 @@ def store_goal_effects(
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
     goals = plan_goals(store)
-    codes = services or services_with_episodes(store)
-    with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
-        tables = [service_goal_effects(built.cohort(code), goals, seed=seed)[0] for code in codes]
-    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(GOAL_EFFECT_COLUMNS))
-    return typed_frame(frame, GOAL_EFFECT_COLUMNS)
+    table_of = lambda _code, cohort: service_goal_effects(cohort, goals, seed=seed)[0]  # noqa: E731
+    return per_service(store, table_of, GOAL_EFFECT_COLUMNS, seed=seed, as_of=as_of, services=services, cohorts=cohorts)

@@ -87,6 +87,7 @@ EFFECT_FIGURES = (
     "ci_high_unweighted",
     "share_missing",
     "tipping_delta",
+    "effective_comparison",
 )
 WORK_FIGURES = ("hazard_ratio", "ci_low", "ci_high", "p_value")
 GOAL_FIGURES = (

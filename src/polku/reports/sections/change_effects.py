@@ -13,6 +13,7 @@ ratio of later open-market work per point of change at a 6-month landmark
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -52,10 +53,13 @@ def _item(ctx: ReportContext, row: dict[str, Any]) -> str:
     return f"{ctx.label('instrument', row['instrument'])}: {ctx.label('measurement_item', row['item'])}"
 
 
-def _interval(ctx: ReportContext, row: dict[str, Any], low: str, high: str) -> str:
-    if row.get(low) is None or row.get(high) is None:
+def _interval(ctx: ReportContext, row: dict[str, Any], shown: Callable[[str], str] | None = None) -> str:
+    """The row's `ci_low` … `ci_high`, each figure formatted by `shown(column)` (default: two
+    decimals), or the withheld marker."""
+    if row.get("ci_low") is None or row.get("ci_high") is None:
         return sdc.MARKER
-    return f"{ctx.num(row[low], 2)} … {ctx.num(row[high], 2)}"
+    shown = shown or (lambda name: ctx.num(row[name], 2))
+    return f"{shown('ci_low')} … {shown('ci_high')}"
 
 
 def _effects_table(ctx: ReportContext, results: Results, rows: list[dict[str, Any]], months: int) -> Table:
@@ -66,7 +70,7 @@ def _effects_table(ctx: ReportContext, results: Results, rows: list[dict[str, An
             ctx.num(r["participants"]),
             ctx.num(r["measured_participants"]),
             ctx.num(r["estimate"], 2),
-            _interval(ctx, r, "ci_low", "ci_high"),
+            _interval(ctx, r),
             ctx.num(r["estimate_unweighted"], 2),
             ctx.num(r["tipping_delta"], 2),
         )
@@ -91,9 +95,7 @@ def _goal_effect(ctx: ReportContext, row: dict[str, Any], name: str) -> str:
 
 
 def _goal_interval(ctx: ReportContext, row: dict[str, Any]) -> str:
-    if row.get("ci_low") is None or row.get("ci_high") is None:
-        return sdc.MARKER
-    return f"{_goal_effect(ctx, row, 'ci_low')} … {_goal_effect(ctx, row, 'ci_high')}"
+    return _interval(ctx, row, lambda name: _goal_effect(ctx, row, name))
 
 
 def _goals_table(ctx: ReportContext, results: Results, rows: list[dict[str, Any]], months: int) -> Table:
@@ -155,7 +157,7 @@ def _by_group_table(ctx: ReportContext, results: Results, rows: list[dict[str, A
         figures = (
             (_goal_effect(ctx, r, "estimate"), _goal_interval(ctx, r))
             if goals
-            else (ctx.num(r["estimate"], 2), _interval(ctx, r, "ci_low", "ci_high"))
+            else (ctx.num(r["estimate"], 2), _interval(ctx, r))
         )
         body.append((f"{service(r['service_code'])}: {what}", _group_label(ctx, names, r), ctx.num(r["participants"]),
                      ctx.num(r["measured_participants"]), *figures, _why(ctx, r)))  # fmt: skip
@@ -177,7 +179,7 @@ def _work_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> Table:
             ctx.num(r["people"]),
             ctx.num(r["events"]),
             ctx.num(r["hazard_ratio"], 2),
-            _interval(ctx, r, "ci_low", "ci_high"),
+            _interval(ctx, r),
         )
         for r in rows
     )
