@@ -143,3 +143,27 @@ def test_cli_json_includes_the_gated_effects(monkeypatch: pytest.MonkeyPatch, tm
     assert json.loads(exact.stdout)["effects"][0]["measured_participants"] == 195
     text = CliRunner().invoke(main, ["change", "--store", str(path)])
     assert text.exit_code == 0 and "Effects of services on change" in text.stdout and "HR 1.30" in text.stdout
+
+
+def test_a_cell_on_a_comparison_worth_fewer_than_ten_says_why(tmp_path: Path) -> None:
+    """A rule-group cell whose weighted comparison was worth 4 people, in a run without the
+    bootstrap: no estimate, no interval, and the group table says why (in the report's
+    language, not the stored English note)."""
+    small = _effect(200, 150, 800, 300) | {
+        "grouping": "rule",
+        "client_group": "g1",
+        "estimate": float("nan"),
+        "ci_low": float("nan"),
+        "ci_high": float("nan"),
+        "effective_comparison": 4.0,
+        "interval": "withheld_small_comparison",
+        "note": "the weighted comparison group is worth fewer than 10 people",
+    }
+    tables = _tables([_effect(200, 150, 800, 300), small], [_work(100, 40)])
+    names = pd.DataFrame({"service_code": ["COACH"], "name_fi": ["Valmennus"], "name_sv": ["C"], "name_en": ["Coaching"]})
+    for lang, words in (("en", "fewer than 10 people like these"), ("fi", "alle kymmentä")):
+        blocks = section.change_effects_section(tables | {"services_names": names}, ReportContext(lang, 10, datetime(2026, 1, 1)))
+        groups = next(b for b in blocks if isinstance(b, Table) and b.id == "change-effects-groups-6")
+        (row,) = [r for r in groups.rows if r[1].endswith("g1")]
+        assert row[4:6] == (sdc.MARKER, sdc.MARKER)
+        assert words in row[-1] and "--change-bootstrap" in row[-1]

@@ -179,7 +179,9 @@ def _run(store: Path, run_id: str, finished: str) -> None:
 
 def _ctx(store: Path, user: User, lang: str = "fi", path: str = "/area", query: str = "") -> Any:
     request = Request({"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": []})
-    return SimpleNamespace(request=request, state=SimpleNamespace(store_path=store, register_path=None), locale=Locale(lang), user=user, audited=None)
+    return SimpleNamespace(
+        request=request, state=SimpleNamespace(store_path=store, register_path=None), locale=Locale(lang), user=user, audited=None
+    )
 
 
 def _view(calls: list[Any]) -> View:

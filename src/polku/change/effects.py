@@ -44,6 +44,7 @@ from polku.change.client_groups import Cohorts, client_groups, grouped, per_serv
 from polku.change.instrument import Instrument, item_parameters
 from polku.change.intervals import BOOTSTRAP, bootstrap_interval, persons_of
 from polku.change.measures import typed_frame
+from polku.change.record import WITHHELD_SMALL
 from polku.cohort.build import CohortSpec, build_cohort, window_days
 from polku.cohort.features import with_labour_market_terms
 from polku.errors import UsageError
@@ -78,7 +79,12 @@ DRAW_MINIMUM = 10
 INFLUENCE = "influence"
 PERSON_BOOTSTRAP = "bootstrap"
 BOOTSTRAP_FAILED = "bootstrap_failed"
-"""The `interval` column: which method gave `ci_low` and `ci_high` (`interval_figures`)."""
+SMALL_COMPARISON_NOTE = (
+    "the weighted comparison group is worth fewer than 10 people like the participants: no honest interval without the "
+    "person bootstrap (polku analyse --change-bootstrap 200)"
+)
+"""The `interval` column: which method gave `ci_low` and `ci_high` (`interval_figures`), or
+why there is none (also `polku.change.record.WITHHELD_SMALL`)."""
 ADJUST_CHANGE = (
     "baseline_level",
     "age",
@@ -243,13 +249,17 @@ def interval_figures(
     influence function's where the weighted comparison group is worth at least
     `MIN_EFFECTIVE_COMPARISON` people, else the person bootstrap that refits the
     measurement model with the estimator (`polku.change.intervals`, `bootstrap`
-    replicates; 0 keeps the influence function's). Why this split: docs/methods.md
-    section 11."""
+    replicates; with 0 such a cell's estimate and interval are withheld, since the influence
+    function's interval held the truth only 17-76 % of the time there). Why this split:
+    docs/methods.md section 11."""
     shown: dict[str, object] = figures(result) | {"interval": INFLUENCE}
     ess = np.nan if result.overlap is None or result.overlap.ess_control is None else result.overlap.ess_control
     shown["effective_comparison"] = ess
-    if result.estimate is None or not ess < MIN_EFFECTIVE_COMPARISON or bootstrap <= 0:
+    if result.estimate is None or not ess < MIN_EFFECTIVE_COMPARISON:
         return shown
+    if bootstrap <= 0:
+        withheld = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "std_error": np.nan}
+        return shown | withheld | {"interval": WITHHELD_SMALL}
     boot = bootstrap_interval(design, measured, persons, refit_estimate, replications=bootstrap, seed=seed)
     if boot is None:  # too many draws without an estimate: no interval is honest here
         return shown | {"ci_low": np.nan, "ci_high": np.nan, "std_error": np.nan, "interval": BOOTSTRAP_FAILED}
@@ -268,9 +278,12 @@ def effect_row(
     plain = figures(fit_effect(design, measured.astype(float), people, seed), "_unweighted") if unweighted else skipped
     share = float(1.0 - measured[design.t].mean())
     shown = interval_figures(weighted, design, measured, people, seed, bootstrap)
-    estimate = np.nan if weighted.estimate is None else weighted.estimate
-    tipping = -estimate / share if share > 0 else np.nan
-    extra = {"share_missing": share, "tipping_delta": tipping, "note": weighted.note or ""}
+    note = weighted.note or ""
+    if shown["interval"] == WITHHELD_SMALL:  # the measured-only estimate rests on the same few
+        plain, note = skipped, SMALL_COMPARISON_NOTE
+    estimate = float(shown["estimate"])  # type: ignore[arg-type]
+    tipping = -estimate / share if share > 0 and not np.isnan(estimate) else np.nan
+    extra = {"share_missing": share, "tipping_delta": tipping, "note": note}
     return counts(rows) | shown | plain | extra
 
 

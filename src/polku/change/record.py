@@ -16,6 +16,11 @@ import pandas as pd
 
 from polku.change.measures import CLASSES, GAS_BANDS
 
+WITHHELD_SMALL = "withheld_small_comparison"
+"""`interval` of an effect on change withheld because its weighted comparison group is worth
+fewer than 10 people and the run made no bootstrap (`polku.change.effects.interval_figures`);
+here, light, for the report section that says why."""
+
 Z95 = 1.96
 
 

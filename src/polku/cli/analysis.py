@@ -63,10 +63,25 @@ from polku.errors import UsageError
     metavar="sc://HOST:PORT",
     help="With --engine spark: a Spark Connect server to run on (default: Spark in local mode, local[2]).",
 )
+@click.option(
+    "--change-bootstrap",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 2000),
+    help="Person-bootstrap replicates for effects on change whose weighted comparison is worth fewer than 10 people"
+    " (about 9 s a cell at 200); 0 withholds those cells (docs/change.md).",
+)
 @EXACT_OPTION
 @STORE_OPTION
 def analyse(
-    as_of: Any, seed: int, as_json: bool, engine: str, spark_remote: str | None, exact: bool, store_path: Path | None
+    as_of: Any,
+    seed: int,
+    as_json: bool,
+    engine: str,
+    spark_remote: str | None,
+    change_bootstrap: int,
+    exact: bool,
+    store_path: Path | None,
 ) -> None:
     """Compute everything the report shows and store it as one analysis run.
 
@@ -90,7 +105,7 @@ def analyse(
             raise UsageError(
                 f"--as-of {as_of.date()} is outside the years 1900-2200", fix="give the data's end date, YYYY-MM-DD."
             )
-        settings = AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed)
+        settings = AnalysisSettings(as_of=as_of.date() if as_of else None, seed=seed, change_bootstrap=change_bootstrap)
         run = analyse_store(target, settings, engine=engine, spark_remote=spark_remote)
         audit.note(run_id=run.run_id)
         records = gate("analyse", exact, estimate_records(run.tables), sdc.release_estimates, target)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from polku import sdc
-from polku.change.record import effects_record
+from polku.change.record import WITHHELD_SMALL, effects_record
 from polku.impact.design import MIN_MEASURED_COMPARISON, MIN_PARTICIPANTS
 from polku.pipeline.settings import AnalysisContext
 from polku.reports.blocks import Block, Note, Table, no_data, sdc_note
@@ -43,7 +43,9 @@ def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
     settings = analysis.settings
     cohorts = GroupedCohorts(analysis.cohorts(store), settings.seed)  # grouped once for both
     return {
-        "change_effects": store_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
+        "change_effects": store_effects(
+            store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts, bootstrap=settings.change_bootstrap
+        ),
         "change_goal_effects": store_goal_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
         "change_work": store_work(store, as_of=settings.as_of),
     }
@@ -135,6 +137,8 @@ def _group_names(results: Results, ctx: ReportContext) -> dict[str, str]:
 def _why(ctx: ReportContext, row: dict[str, Any]) -> str:
     """Why a group's effect is not shown: too few for an estimate, or the disclosure gate."""
     note = str(row.get("note") or "")
+    if row.get("interval") == WITHHELD_SMALL:
+        return ctx.t("change_effects.why_small_comparison")
     if note.startswith("fewer than"):
         return ctx.t("change_effects.why_size", participants=MIN_PARTICIPANTS, comparison=MIN_MEASURED_COMPARISON)
     if note:
