@@ -10,6 +10,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from national_helpers import inflow_frame
 
 from polku.national.expected import observed_expected
 from polku.national.indicators import area_indicators
@@ -101,19 +102,7 @@ def test_employment_and_contract_coefficients(rows: dict[str, dict[str, object]]
 def test_observed_against_expected_adds_up_and_has_the_funnel_limits() -> None:
     g = np.random.default_rng(0)
     n = 3000
-    frame = pd.DataFrame(
-        {
-            "area": np.where(g.random(n) < 0.3, "A01", "A02"),
-            "age": g.uniform(18, 64, n),
-            "sex": g.choice(["female", "male"], n),
-            "mother_tongue_group": "fi",
-            "education_level": g.choice(["basic", "tertiary"], n),
-            "partial_work_ability": g.random(n) < 0.1,
-            "activity_before": "work",
-            "months_unemployed_prev36": g.integers(0, 36, n),
-            "current_spell_months": 0,
-        }
-    )
+    frame = inflow_frame(g, {"A01": 900, "A02": 2100})
     frame["worked"] = g.random(n) < 1 / (1 + np.exp(-(0.5 - 0.03 * (frame["age"] - 40))))
     out = observed_expected(frame).set_index("area")
     assert out["n"].sum() == n and out["observed"].sum() == frame["worked"].sum()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from national_helpers import inflow_frame
 
 from polku.errors import UsageError
 from polku.national.expected import observed_expected
@@ -20,20 +21,8 @@ def _inflow(seed: int = 0, n_per_area: int = 4000) -> pd.DataFrame:
     """Three areas with the same clients whose chance of work falls with the area's log
     unemployment rate, -1.0 on the log-odds per unit (6 % against 13.5 %: 0.81 apart)."""
     g = np.random.default_rng(seed)
-    n = n_per_area * len(RATES)
-    frame = pd.DataFrame(
-        {
-            "area": np.repeat(list(RATES), n_per_area),
-            "age": g.uniform(18, 64, n),
-            "sex": g.choice(["female", "male"], n),
-            "mother_tongue_group": "fi",
-            "education_level": g.choice(["basic", "tertiary"], n),
-            "partial_work_ability": g.random(n) < 0.1,
-            "activity_before": "work",
-            "months_unemployed_prev36": g.integers(0, 36, n),
-            "current_spell_months": 0,
-        }
-    )
+    frame = inflow_frame(g, {area: n_per_area for area in RATES})
+    n = len(frame)
     log_rate = np.log(frame["area"].map(RATES).to_numpy(dtype=float))
     logit = 2.0 - 1.0 * log_rate - 0.03 * (frame["age"] - 40)
     frame["worked"] = g.random(n) < 1 / (1 + np.exp(-logit))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from national_helpers import inflow_frame
 
 from polku.national.expected import observed_expected
 from polku.reports.blocks import Chart
@@ -22,21 +23,8 @@ from polku.reports.sections.national import area_panel, national_section, ratio_
 
 def _inflow(areas: dict[str, int], seed: int = 0) -> pd.DataFrame:
     g = np.random.default_rng(seed)
-    n = sum(areas.values())
-    frame = pd.DataFrame(
-        {
-            "area": np.repeat(list(areas), list(areas.values())),
-            "age": g.uniform(18, 64, n),
-            "sex": g.choice(["female", "male"], n),
-            "mother_tongue_group": "fi",
-            "education_level": g.choice(["basic", "tertiary"], n),
-            "partial_work_ability": g.random(n) < 0.1,
-            "activity_before": "work",
-            "months_unemployed_prev36": g.integers(0, 36, n),
-            "current_spell_months": 0,
-        }
-    )
-    frame["worked"] = g.random(n) < 1 / (1 + np.exp(-(0.3 - 0.03 * (frame["age"] - 40))))
+    frame = inflow_frame(g, areas)
+    frame["worked"] = g.random(len(frame)) < 1 / (1 + np.exp(-(0.3 - 0.03 * (frame["age"] - 40))))
     return frame
 
 
