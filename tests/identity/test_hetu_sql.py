@@ -23,7 +23,9 @@ from polku.identity import (
     sex_sql,
 )
 
-PROPERTY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""300 lists of up to 120 codes: each list is one SQL round trip, which was the test's time (55 s
+for 1,000 lists of up to 30 codes, under 10 s now), and longer lists check more codes per trip."""
 SIGNS_BY_CENTURY = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
 NEAR_ALPHABET = "0123456789" + CHECK_CHARACTERS + "GIOQZ+-a/ äÅ\n"
 
@@ -94,13 +96,13 @@ random_strings = st.one_of(
 
 
 @PROPERTY
-@given(st.lists(random_strings, min_size=1, max_size=30))
+@given(st.lists(random_strings, min_size=1, max_size=120))
 def test_sql_agrees_with_python_on_random_strings(con: duckdb.DuckDBPyConnection, codes: list[str | None]) -> None:
     _assert_agrees(con, codes)
 
 
 @PROPERTY
-@given(st.lists(near_valid_codes(), min_size=1, max_size=30))
+@given(st.lists(near_valid_codes(), min_size=1, max_size=120))
 def test_sql_agrees_with_python_on_near_valid_codes(con: duckdb.DuckDBPyConnection, codes: list[str]) -> None:
     _assert_agrees(con, codes)
 
