@@ -22,10 +22,11 @@ interval from so few people is too wide to guide a decision, and small groups ri
 disclosure."""
 MIN_MEASURED_COMPARISON = 100
 """Effects on change (`polku.change.effects`): fewer measured comparison people give no
-estimate: in the first 50-area benchmark run,
-intervals resting on 80 or fewer held the truth 79 % of the time, on 80-120 90 %, on more
-91-96 % (docs/methods.md); the interval ignores that the outcome, propensity and
-measurement models were estimated, which matters most when the comparison is small."""
+estimate: in the first 50-area benchmark run, intervals resting on 80 or fewer held the
+truth 79 % of the time, on 80-120 90 %, on more 91-96 % (docs/methods.md section 11).
+What decides an interval's honesty is how many comparison people are like the participants
+(the effective comparison size of the weights), which this count only bounds: below 10 of
+them a cell is withheld or bootstrapped (`polku.change.effects.MIN_EFFECTIVE_COMPARISON`)."""
 
 
 @dataclass(frozen=True)
