@@ -18,6 +18,7 @@ from polku.cli.base import (
     existing_store,
     gate,
     main,
+    register_option,
     runs_owner,
 )
 from polku.cli.text import (
@@ -117,13 +118,7 @@ def analyse(
 
 
 @main.command()
-@click.option(
-    "--register",
-    "register",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the national Parquet register (`polku generate --format parquet`).",
-)
+@register_option("Folder of the national Parquet register (`polku generate --format parquet`).", required=True)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the expected model's fit.")
 @click.option(
     "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True, help="Engine of the queries."

@@ -15,6 +15,7 @@ from polku.cli.base import (
     STORE_OPTION,
     emit_json,
     gate,
+    gated_json_option,
     main,
 )
 from polku.cli.text import (
@@ -236,7 +237,7 @@ def _print_import(report: Any, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (under disclosure control unless --exact).")
+@gated_json_option("summary")
 @EXACT_OPTION
 @STORE_OPTION
 def status(as_json: bool, exact: bool, store_path: Path | None) -> None:

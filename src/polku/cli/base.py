@@ -87,9 +87,17 @@ RUN_OPTION = click.option(
 )
 
 
-def register_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--register DIR`: a national register's folder, whose runs (`polku national`) a command reads."""
-    return click.option("--register", "register", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
+def gated_json_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--json` of a command whose figures pass the disclosure gate unless `--exact`."""
+    help = f"Print the {what} as JSON (under disclosure control unless --exact)."
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def register_option(help: str, *, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--register DIR`: a national register's folder (`polku generate --format parquet`), which
+    `polku national` reads and whose runs the report, the runs list and the web read."""
+    folder = click.Path(file_okay=False, path_type=Path)
+    return click.option("--register", "register", type=folder, required=required, help=help)
 
 
 REGISTER_RUNS_OPTION = register_option("A national register's folder: its runs (`polku national`) instead of a store's.")

@@ -14,6 +14,7 @@ from polku.cli.base import (
     emit_json,
     existing_store,
     gate,
+    gated_json_option,
     main,
     show_run,
     stored_tables,
@@ -25,7 +26,7 @@ from polku.command import run as _run
 
 
 @main.command("change")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@gated_json_option("figures")
 @click.option(
     "--instruments",
     "instruments_dir",
@@ -76,7 +77,7 @@ def change_command(as_json: bool, instruments_dir: Path | None, exact: bool, sto
     help="The payment model file (YAML; examples in polku/payments/models, docs/payments.md).",
 )
 @RUN_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the payments as JSON (under disclosure control unless --exact).")
+@gated_json_option("payments")
 @EXACT_OPTION
 @STORE_OPTION
 def payments_command(model_path: Path, run_ref: str, as_json: bool, exact: bool, store_path: Path | None) -> None:
@@ -98,7 +99,7 @@ def payments_command(model_path: Path, run_ref: str, as_json: bool, exact: bool,
 
 
 @main.command("groups")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@gated_json_option("figures")
 @RUN_OPTION
 @EXACT_OPTION
 @STORE_OPTION
@@ -123,7 +124,7 @@ def groups_command(as_json: bool, run_ref: str, exact: bool, store_path: Path | 
 
 @main.command("equality")
 @RUN_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the comparisons as JSON (under disclosure control unless --exact).")
+@gated_json_option("comparisons")
 @EXACT_OPTION
 @STORE_OPTION
 def equality_command(run_ref: str, as_json: bool, exact: bool, store_path: Path | None) -> None:
@@ -144,7 +145,7 @@ def equality_command(run_ref: str, as_json: bool, exact: bool, store_path: Path 
 
 
 @main.command("menu")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (under disclosure control unless --exact).")
+@gated_json_option("figures")
 @RUN_OPTION
 @EXACT_OPTION
 @STORE_OPTION
