@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 
 import pandas as pd
 
@@ -29,12 +30,11 @@ def store_area(store: Store) -> str:
 
 
 def labour_market(store: Store) -> pd.DataFrame | None:
-    """Each area's published unemployment rate, when the register holds it (`LABOUR_MARKET`)."""
-    try:
-        rates = store.table(LABOUR_MARKET)
-    except Exception:  # no such table: a store's one area, or a register without it (each engine says so its own way)
+    """Each area's published unemployment rate, when the store is a national register that
+    holds it (`LABOUR_MARKET`, a file in the register's folder); None for a store's one area."""
+    if not (Path(store.path) / f"{LABOUR_MARKET}.parquet").is_file():
         return None
-    return rates.select("area", "unemployment_rate").order_by("area").to_pandas()
+    return store.table(LABOUR_MARKET).select("area", "unemployment_rate").order_by("area").to_pandas()
 
 
 def national_tables(store: Store, *, seed: int = 0, end: dt.date | None = None) -> dict[str, pd.DataFrame]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,10 @@ def latest_run(store_path: Path) -> Run | None:
     return max(found, key=lambda run: (run.provenance["finished_at"], run.run_id), default=None)
 
 
+@functools.cache
 def register_sections() -> frozenset[str]:
-    """The sections that render a national register's run (`polku.runs.layout.REGISTER`)."""
+    """The sections that render a national register's run (`polku.runs.layout.REGISTER`);
+    worked out once per process, since listing the sections reads the package's folder."""
     return frozenset(s.id for s in sections(layout.REGISTER))
 
 
