@@ -265,32 +265,34 @@ def reexport(data_dir: Path, out: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, area: Area, work: Path) -> Phase:
+def during_import(users: list[tuple[httpx.Client, list[str]]], requests: int, area: Area, work: Path, nice: int = 0) -> Phase:
     """Phase 2: the users' loop while `polku import` imports every file again; only requests
-    begun before the import ended count."""
+    begun before the import ended count. `nice`: the import's niceness (`nice -n`), as
+    docs/operations.md advises for imports on a machine that also serves."""
     files = reexport(area.data_dir, work / "second-export")
     cpu, load_before = server_cpu_seconds(), load_average()
     done, result = threading.Event(), {}
-    thread = threading.Thread(target=lambda: result.update(_import_files(area, files, done)))
+    thread = threading.Thread(target=lambda: result.update(_import_files(area, files, done, nice)))
     thread.start()
     samples = load(users, requests, until=done)
     thread.join()
     inside = [s for s in samples if result["started"] <= s.started < result["ended"]]
     seconds = result["ended"] - result["started"]
-    note = f"{len(files)} files imported in {seconds:.1f} s (exit codes {sorted(set(result['exit_codes']))})"
+    note = f"{len(files)} files imported in {seconds:.1f} s at niceness {nice} (exit codes {sorted(set(result['exit_codes']))})"
     all_cpu = server_cpu_seconds() - cpu  # over every request of the phase, not only those inside
     phase = Phase("during import", inside, seconds, note, all_cpu * len(inside) / max(1, len(samples)))
     phase.load = (load_before, load_average())
     return phase
 
 
-def _import_files(area: Area, files: list[tuple[str, Path]], done: threading.Event) -> dict[str, Any]:
+def _import_files(area: Area, files: list[tuple[str, Path]], done: threading.Event, nice: int) -> dict[str, Any]:
     key_args = ["--key-file", str(area.key)] if area.key else []
     codes, started = [], time.perf_counter()
     try:
         for table, path in files:
             args = polku("import", table, str(path), "--store", str(area.store), *key_args)
-            codes.append(subprocess.run(args, capture_output=True, check=False).returncode)
+            lower = (lambda: os.nice(nice)) if nice else None
+            codes.append(subprocess.run(args, capture_output=True, check=False, preexec_fn=lower).returncode)
     finally:
         done.set()
     return {"started": started, "ended": time.perf_counter(), "exit_codes": codes}
@@ -388,7 +390,7 @@ def measure(area: Area, work: Path, args: argparse.Namespace, source: Path | Non
         phases[0].seconds, phases[0].cpu_seconds = time.perf_counter() - started, server_cpu_seconds() - cpu
         phases[0].load = (load_before, load_average())
         if not args.no_import:
-            phases.append(during_import(plans, args.requests, area, work))
+            phases.append(during_import(plans, args.requests, area, work, args.import_nice))
             phases[-1].name = label + phases[-1].name
         for client in users:
             client.close()
@@ -423,6 +425,12 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between requests (0: none)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (`polku serve --workers`)")
     parser.add_argument("--no-import", action="store_true", help="skip the phase with an import running")
+    parser.add_argument(
+        "--import-nice",
+        type=int,
+        default=0,
+        help="niceness of the import in phase 2 (`nice -n`; docs/operations.md: 10 for imports beside a live server)",
+    )
     parser.add_argument("--warm", action="store_true", help="first request every view once per role, not counted")
     parser.add_argument(
         "--reference",

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import AalenJohansenFitter
 
-from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier
+from polku.impact.survival import (
+    CENSORED,
+    OTHER_EXIT,
+    WORK,
+    VectorisedAalenJohansen,
+    cumulative_incidence,
+    kaplan_meier,
+    untie,
+)
 from polku.pipeline.store_views import time_to_work
 
 # days 1..5: work, other exit, work, censored, work
@@ -69,3 +81,30 @@ def test_ties_are_spread_deterministically_within_a_day() -> None:
 
     spread = untie(np.array([3.0, 3.0, 1.0, 3.0, 2.0]), np.array([WORK, OTHER_EXIT, WORK, CENSORED, WORK]))
     assert spread.tolist() == pytest.approx([3.0, 3.000001, 1.0, 3.0, 2.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(3, 400),
+    seed=st.integers(0, 2**32 - 1),
+    weighted=st.booleans(),
+)
+def test_vectorised_band_equals_lifelines(size: int, seed: int, weighted: bool) -> None:
+    """The Aalen-Johansen band by cumulative sums (`VectorisedAalenJohansen`) is lifelines'
+    own loop's (Collett's Greenwood variance, log(-log) band): the same variance and limits on
+    any data, ties and weights included, to rounding in the last bit."""
+    rng = np.random.default_rng(seed)
+    duration = rng.integers(1, 60, size).astype(float)
+    event = rng.choice([CENSORED, WORK, OTHER_EXIT], size, p=[0.3, 0.5, 0.2])
+    weights = rng.uniform(0.1, 5.0, size) if weighted else None
+    fits = []
+    for fitter in (AalenJohansenFitter(alpha=0.05, seed=0), VectorisedAalenJohansen(alpha=0.05, seed=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # lifelines divides by 0 where all at risk have the event
+            fitter.fit(untie(duration, event), event, event_of_interest=WORK, weights=weights, label="cif")
+        fits.append(fitter)
+    theirs, ours = fits
+    assert list(ours.confidence_interval_.columns) == list(theirs.confidence_interval_.columns)
+    assert ours.variance_.index.equals(theirs.variance_.index)
+    np.testing.assert_allclose(ours.variance_.to_numpy(), theirs.variance_.to_numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(ours.confidence_interval_.to_numpy(), theirs.confidence_interval_.to_numpy(), rtol=1e-12)

@@ -170,16 +170,16 @@ def change_outcomes(cohort: pd.DataFrame, values: pd.DataFrame, scale: ItemScale
     `baseline_level`, `change` (NaN when missing) and `measured` (see the module docstring)."""
     mine = values[(values["instrument"] == scale.instrument) & (values["item"] == scale.item)]
     mine = mine[["person_id", "value", "measured_on"]]
-    ref = pd.to_datetime(cohort["ref_date"])
+    ref = pd.to_datetime(cohort["ref_date"], cache=False)
     due = ref + pd.Timedelta(days=window_days(months) + WINDOW_DAYS) <= pd.Timestamp(as_of)
     rows = cohort[due.to_numpy()].assign(person_id=lambda f: f["person_id"].astype(str)).reset_index(drop=True)
     rows["row"] = np.arange(len(rows))
-    ref = pd.to_datetime(rows["ref_date"])
+    ref = pd.to_datetime(rows["ref_date"], cache=False)
     base = _nearest(rows, mine, ref, "baseline_level")
     follow = _nearest(rows, mine, ref + pd.Timedelta(days=window_days(months)), "follow")
     rows = rows.join(base, on="row").join(follow, on="row")
     rows = rows[rows["baseline_level"].notna()].copy()
-    later_service = pd.to_datetime(rows["first_service_after"])
+    later_service = pd.to_datetime(rows["first_service_after"], cache=False)
     contaminated = ~rows["treated"].astype(bool) & later_service.notna() & (later_service <= rows["follow_on"])
     measured = rows["follow"].notna() & (rows["follow_on"] > rows["baseline_level_on"]) & ~contaminated
     rows["measured"] = measured.to_numpy()
@@ -343,9 +343,11 @@ def service_effects(
     cohort = grouped(cohort, seed).assign(person_id=lambda f: f["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []
     frames: dict[tuple[str, int], pd.DataFrame] = {}
+    by_item = dict(iter(values.groupby(["instrument", "item"], sort=False)))  # one pass, not one per item and window
     for scale in scales:
+        mine = by_item.get((scale.instrument, scale.item), values.iloc[:0])
         for months in WINDOWS:
-            rows = change_outcomes(cohort, values, scale, months, as_of)
+            rows = change_outcomes(cohort, mine, scale, months, as_of)
             frames[(scale.item, months)] = rows
             key = {"service_code": service_code, "instrument": scale.instrument, "item": scale.item, "months": months}
             name = f"change {service_code} {scale.item}"

@@ -56,6 +56,7 @@ form; the other outcomes keep the censoring weights.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from polku.cohort.build import DAYS_PER_MONTH, window_days
-from polku.cohort.censoring import clock_of, person_months, settling, truncation_cap
+from polku.cohort.censoring import PersonMonths, clock_of, settling, truncation_cap
 
 MIN_EXPOSURE = 0.5 / DAYS_PER_MONTH
 """Exposure of a month settled on its first day (half a day): an event needs some time at risk."""
@@ -115,34 +116,44 @@ def augmented_outcome(
     spell_end = s.spell_end[controls]
     spell_end = np.where(spell_end >= (at_risk - 1) * DAYS_PER_MONTH, np.inf, spell_end)
     width = int(np.ceil(window_days(months) / DAYS_PER_MONTH))  # months the window touches
-    features, owner, month = person_months(X[controls], np.full(len(controls), width), spell_end, clock_of(frame.iloc[controls]))
+    expanded = PersonMonths(X[controls], np.full(len(controls), width), spell_end, clock_of(frame.iloc[controls]))
+    fit = expanded.fit_persons()
+    features, owner, month = expanded.build(fit)
+    owner = fit[owner]  # persons of the whole comparison group
     seen = month < at_risk[owner]
     settling_month = month == at_risk[owner] - 1
     exposure = np.where(settling_month, np.maximum(share[owner], MIN_EXPOSURE), 1.0)[seen]
-    fit = lambda event, model: _fitted_rates(features[seen], event[seen], exposure, features, model).reshape(-1, width)  # noqa: E731
-    rate_c = fit(
-        settling_month & s.censored[controls][owner], default_censoring_model() if censoring_model is None else censoring_model
-    )
-    rate_j = fit(settling_month & s.job_first[controls][owner], default_job_model() if job_model is None else job_model)
+    models = [
+        _rate_model(features[seen], (settling_month & event[controls][owner])[seen], exposure, chosen)
+        for event, chosen in (
+            (s.censored, default_censoring_model() if censoring_model is None else censoring_model),
+            (s.job_first, default_job_model() if job_model is None else job_model),
+        )
+    ]
+    del features
+    rate_c, rate_j = (np.empty((len(controls), width)) for _ in models)
+    for persons, chunk in expanded.chunks():
+        rate_c[persons], rate_j[persons] = (rate(chunk).reshape(-1, width) for rate in models)
     in_window = np.clip(window_days(months) / DAYS_PER_MONTH - np.arange(width), 0.0, 1.0)
     limit = _inverse_k_limit(int(s.treated.sum()), rate_c, at_risk, share, s.censored[controls])
     y[controls] = pseudo_outcome(rate_c, rate_j, in_window, at_risk, share, s.censored[controls], y[controls], limit)
     return y
 
 
-def _fitted_rates(features: np.ndarray, event: np.ndarray, exposure: np.ndarray, at: np.ndarray, model: Any) -> np.ndarray:
-    """Events per month at `at`, from `model` fitted on events per unit of exposure (a
-    Poisson likelihood with the exposure as case weight equals one with log-exposure as
-    offset); the pooled rate when no month or every month ends in the event."""
+def _rate_model(features: np.ndarray, event: np.ndarray, exposure: np.ndarray, model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """Events per month at any person-months, from `model` fitted on events per unit of
+    exposure (a Poisson likelihood with the exposure as case weight equals one with
+    log-exposure as offset); the pooled rate when no month or every month ends in the event."""
     if not event.any():
-        return np.zeros(len(at))
+        return lambda at: np.zeros(len(at))
     if event.all():
-        return np.full(len(at), event.sum() / exposure.sum())
+        pooled = event.sum() / exposure.sum()
+        return lambda at: np.full(len(at), pooled)
     model = clone(model)
     last = model.steps[-1][0] if hasattr(model, "steps") else None
     weight = {f"{last}__sample_weight" if last else "sample_weight": exposure}
     model.fit(features, event / exposure, **weight)
-    return np.maximum(model.predict(at), 0.0)
+    return lambda at: np.maximum(model.predict(at), 0.0)
 
 
 def _inverse_k_limit(n_treated: int, rate_c: np.ndarray, at_risk: np.ndarray, share: np.ndarray, censored: np.ndarray) -> float:

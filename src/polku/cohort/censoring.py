@@ -45,6 +45,7 @@ client groups, the time-to-work curves and expected versus observed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,11 +110,14 @@ def censoring_weights(frame: pd.DataFrame, X: np.ndarray, months: int, model: An
     if len(controls) == 0:
         return np.ones(len(frame))
     censored = s.censored[controls]
-    features, owner, month = person_months(
-        X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls])
-    )
-    event = (month == s.months_at_risk[controls][owner] - 1) & censored[owner]
-    h = monthly_hazard(features, event, features, model)
+    expanded = PersonMonths(X[controls], s.months_at_risk[controls], s.spell_end[controls], clock_of(frame.iloc[controls]))
+    fit = expanded.fit_persons()
+    features, owner, month = expanded.build(fit)
+    event = (month == expanded.at_risk[fit][owner] - 1) & censored[fit][owner]
+    hazard = hazard_model(features, event, model)
+    del features
+    owner = np.repeat(np.arange(len(controls)), expanded.at_risk)
+    h = np.concatenate([hazard(chunk) for _, chunk in expanded.chunks()])
     # survival through every month at risk; of the settling month only the part before the
     # outcome was settled (a job on day 3 of a month was exposed to 3/30 of that month's risk)
     log_keep = np.log1p(-np.clip(h, 0, 1 - 1e-9))
@@ -192,7 +196,54 @@ def monthly_hazard(features: np.ndarray, event: np.ndarray, at: np.ndarray, mode
     """P(event in the month) at the person-months `at`, from `model` (default: the pooled
     logistic regression) fitted on `features` and `event`; the observed share when every
     month or none ends in the event."""
+    return hazard_model(features, event, model)(at)
+
+
+def hazard_model(features: np.ndarray, event: np.ndarray, model: Any | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """`monthly_hazard`'s model, fitted once: P(event in the month) at any person-months."""
     if event.all() or not event.any():
-        return np.full(len(at), float(event.mean()) if len(event) else 0.0)
+        share = float(event.mean()) if len(event) else 0.0
+        return lambda at: np.full(len(at), share)
     fitted = clone(model if model is not None else default_propensity_model()).fit(features, event)
-    return fitted.predict_proba(at)[:, 1]
+    return lambda at: fitted.predict_proba(at)[:, 1]
+
+
+FIT_MONTHS = 1_000_000
+"""Person-months above which a hazard model is fitted on a random subset of the persons
+(all months of each): a hazard model of a million person-months is as good as it gets
+for the correction, while the months of a national-size cohort would not fit in memory.
+Below it (every area up to about 150,000 clients) every person-month is used."""
+
+PREDICT_PERSONS = 20_000
+"""Persons whose months are built and predicted at once: the months' features are the
+largest array of an analysis (persons x months x covariates)."""
+
+
+@dataclass(frozen=True)
+class PersonMonths:
+    """The person-months of `person_months`, built a slice of persons at a time."""
+
+    X: np.ndarray
+    at_risk: np.ndarray
+    spell_end: np.ndarray
+    clock: np.ndarray | None
+
+    def build(self, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`person_months` of these persons (owners index into `persons`)."""
+        clock = None if self.clock is None else self.clock[persons]
+        return person_months(self.X[persons], self.at_risk[persons], self.spell_end[persons], clock)
+
+    def fit_persons(self, cap: int = FIT_MONTHS) -> np.ndarray:
+        """Every person when their months number at most `cap`; else a random subset of
+        persons (a fixed seed: the same data give the same subset) with at most `cap` months,
+        in their order."""
+        if self.at_risk.sum() <= cap:
+            return np.arange(len(self.at_risk))
+        order = np.random.default_rng(0).permutation(len(self.at_risk))
+        return np.sort(order[: np.searchsorted(np.cumsum(self.at_risk[order]), cap, side="right")])
+
+    def chunks(self, size: int = PREDICT_PERSONS) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(persons, their months' features) for consecutive slices of `size` persons."""
+        for start in range(0, len(self.at_risk), size):
+            persons = np.arange(start, min(start + size, len(self.at_risk)))
+            yield persons, self.build(persons)[0]

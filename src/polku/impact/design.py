@@ -104,9 +104,9 @@ def covariate_matrix(frame: pd.DataFrame, covariates: list[str], source: str = "
             parts.append(column.to_numpy(dtype=float)[:, None])
             names.append(name)
             continue
-        levels = sorted(column.astype(str).unique())
-        for level in levels[1:]:
-            parts.append((column.astype(str) == level).to_numpy(dtype=float)[:, None])
+        levels, codes = np.unique(column.astype(str).to_numpy(dtype=object), return_inverse=True)  # sorted, as text
+        for index, level in enumerate(levels[1:], start=1):
+            parts.append((codes.ravel() == index).astype(float)[:, None])
             names.append(f"{name}={level}")
     if not parts:
         return np.empty((len(frame), 0)), ()
