@@ -104,9 +104,10 @@ def null_draws(table: pd.DataFrame, draws: int, seed: int = 18) -> pd.DataFrame:
     return pd.concat(copies, ignore_index=True)
 
 
-def rule_row(rows: pd.DataFrame, null: pd.DataFrame, column: str = "rating") -> dict[str, object]:
+def rule_row(rows: pd.DataFrame, null: pd.DataFrame | None, column: str = "rating") -> dict[str, object]:
     """One rule's counts: right and wrong ratings by true side, providers and cells rated, and
-    the share rated when no provider differs."""
+    the share rated when no provider differs (none for the naive rate: there the providers'
+    clients still differ)."""
     side, rating = rows["true_side"], rows[column]
     flagged, cells = rating != "moderate", ["seed", "service_code"]
     return {
@@ -116,7 +117,7 @@ def rule_row(rows: pd.DataFrame, null: pd.DataFrame, column: str = "rating") -> 
         "below rated high": int(((side == "below") & (rating == "high")).sum()),
         "rated": f"{int(flagged.sum())} of {len(rows)}",
         "cells rated": f"{rows[flagged].groupby(cells).ngroups} of {rows.groupby(cells).ngroups}",
-        "rated under no difference": f"{100 * (null[column] != 'moderate').mean():.1f} %",
+        "rated under no difference": "–" if null is None else f"{100 * (null[column] != 'moderate').mean():.1f} %",
     }
 
 
@@ -133,7 +134,7 @@ def rules(table: pd.DataFrame, draws: int) -> pd.DataFrame:
             rows, null_rows = rated(table, dispersion, rate_at), rated(null, dispersion, rate_at)
             out[name] = rule_row(rows, null_rows)
             if (dispersion, rate_at) == (DISPERSION, RATE_AT):
-                out[f"{name}, naive (O/n)"] = rule_row(rows, null_rows, "naive_rating")
+                out[f"{name}, naive (O/n)"] = rule_row(rows, None, "naive_rating")
     return pd.DataFrame.from_dict(out, orient="index")
 
 
