@@ -34,7 +34,7 @@ f = I - G degrees of freedom (I units in G cells; cells of one unit carry no inf
 on the spread between units and are left out):
 
 - multiplicative: phi = Q / f, limits theta +/- z sqrt(phi) s(n) when Q > f (phi 1 otherwise);
-- additive (DerSimonian-Laird random effect): tau^2 = (Q - f) / sum_g (W_g - sum_g w_i^2 / W_g),
+- additive (DerSimonian-Laird random effect): tau^2 = (Q - f) / sum_g (W_g - sum_{i in g} w_i^2 / W_g),
   w_i = theta_g^2 / s_i^2 and W_g the sum of cell g's w_i, tau^2 = 0 when Q <= f, and limits
   theta +/- z sqrt(s(n)^2 + theta^2 tau^2).
 
@@ -150,8 +150,8 @@ def limits(
     z = _z(level)
     if dispersion.adds_spread or method == "normal":
         s2 = null_se(indicator, target, volume) ** 2
-        relative = dispersion.tau2 * target**2  # tau^2 is relative to the target
-        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + relative)
+        between = dispersion.tau2 * target**2  # tau^2 is relative to the target
+        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + between)
         lower, upper = target - z * spread, target + z * spread
     else:
         pairs = [_exact(indicator, target, float(v), level) for v in volume]
