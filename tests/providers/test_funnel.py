@@ -29,6 +29,7 @@ from scipy import stats
 
 from polku.errors import UsageError
 from polku.providers import funnel
+from polku.providers.funnel import LEVELS
 
 BASELINE = 80.642448 / 100
 # population, lower 95 %, upper 95 %, lower 99.8 %, upper 99.8 % (percent)
@@ -187,6 +188,20 @@ def test_pooled_overdispersion_properties(units: tuple, shuffle: object, kind: s
     assert (lonely.phi, lonely.tau2, lonely.units) == (found.phi, found.tau2, found.units)
     flat = funnel.estimate_dispersion("ratio", targets, targets, volumes, kind, cells)
     assert (flat.phi, flat.tau2) == (1.0, 0.0) and not flat.adds_spread
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.5, 500), st.floats(0, 0.2), st.sampled_from(["additive", "multiplicative"]), st.sampled_from(LEVELS))
+def test_overdispersion_never_narrows_the_funnel(volume: float, extra: float, kind: str, level: float) -> None:
+    """At E = 2 the normal limit with a little tau^2 (1 + 1.96 sqrt(0.5 + tau^2), about 2.39)
+    falls inside the skewed exact Poisson one (2.83): the limits with an allowance for
+    spread are never inside those of chance alone, at any volume."""
+    spread = funnel.Dispersion(kind, 1 + 50 * extra, extra, 10)
+    plain_low, plain_up = funnel.limits("ratio", 1.0, [volume], level)
+    low, up = funnel.limits("ratio", 1.0, [volume], level, dispersion=spread)
+    assert low[0] <= plain_low[0] and up[0] >= plain_up[0]
+    _, small = funnel.limits("ratio", 1.0, [2.0], 0.95, dispersion=funnel.Dispersion("additive", 1.0, 1e-4, 10))
+    assert small[0] == pytest.approx(funnel.limits("ratio", 1.0, [2.0], 0.95)[1][0]) and small[0] > 2.7
 
 
 def test_ratings_only_outside_the_rating_limits() -> None:

@@ -42,7 +42,9 @@ tau^2 is the variance of the units' true values relative to their cell's target 
 so that one tau^2 serves cells whose targets differ; to first order it is the between-unit
 variance of log y, the scale of NHS Digital's SHMI. With one cell this is Spiegelhalter's
 estimator with I - 1 degrees of freedom. When either adds spread, the limits are normal ones
-with the larger variance: the exact limits describe chance alone.
+with the larger variance (the exact limits describe chance alone), but never inside the
+limits of chance alone: at a small volume the normal limit can fall inside the skewed exact
+one, and an allowance for more spread must not narrow the funnel.
 """
 
 from __future__ import annotations
@@ -148,14 +150,16 @@ def limits(
     _check(indicator, method)
     volume = np.asarray(volume, dtype=float)
     z = _z(level)
-    if dispersion.adds_spread or method == "normal":
-        s2 = null_se(indicator, target, volume) ** 2
-        between = dispersion.tau2 * target**2  # tau^2 is relative to the target
-        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + between)
-        lower, upper = target - z * spread, target + z * spread
+    s2 = null_se(indicator, target, volume) ** 2
+    if method == "normal":
+        lower, upper = target - z * np.sqrt(s2), target + z * np.sqrt(s2)
     else:
         pairs = [_exact(indicator, target, float(v), level) for v in volume]
         lower, upper = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    if dispersion.adds_spread:  # never inside chance alone's limits
+        between = dispersion.tau2 * target**2  # tau^2 is relative to the target
+        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + between)
+        lower, upper = np.minimum(lower, target - z * spread), np.maximum(upper, target + z * spread)
     top = 1.0 if indicator == "proportion" else np.inf
     return np.clip(lower, 0.0, top), np.clip(upper, 0.0, top)
 
