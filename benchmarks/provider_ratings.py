@@ -11,11 +11,18 @@ A provider is "above the median" when its true effect exceeds the median of its 
 providers' true effects in that area, "below" when it is under it (a provider on the
 median, the middle one of an odd number, counts as neither). The confusion table counts
 ratings (high, moderate, low) by that truth, for the risk-adjusted and the naive funnels.
-Issue 18's targets: P(low | above median) < 5 % and P(high | below median) < 5 %.
+Issue 18's targets: P(low | above median) < 5 % and P(high | below median) < 5 %. Each area
+is rated at once, as a run rates it: the overdispersion is the area's, from all its providers.
+
+A second table gives every rule (overdispersion none, multiplicative or additive, rated at
+95 % or 99.8 %) on the same rows: right ratings (above the median rated high, below rated
+low), wrong ones each way, providers and (area, service) cells rated, and the share rated
+when no provider differs: each area drawn again `--null-draws` times with every O Poisson
+around its service's O/E times E.
 
     OMP_NUM_THREADS=1 uv run --frozen python benchmarks/provider_ratings.py [--replications 50]
-        [--clients 20000] [--jobs 2] [--first-seed 2000] [--dispersion additive] [--rate-at 0.998]
-        [--csv FILE] [--summarise FILE]
+        [--clients 20000] [--jobs 2] [--first-seed 2000] [--dispersion additive] [--rate-at 0.95]
+        [--null-draws 10] [--csv FILE] [--summarise FILE]
 
 Per-provider rows go to `--csv` (default: a file in the temporary folder), so a long run
 can be summarised again with `--summarise FILE` under other settings of the rating rule
@@ -32,6 +39,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 KEY = bytes.fromhex("6e" * 32)
@@ -64,22 +72,70 @@ def replicate(seed: int, clients: int) -> list[dict]:
 
 
 def rated(table: pd.DataFrame, dispersion: str, rate_at: float) -> pd.DataFrame:
-    """The rows with their ratings (risk-adjusted and naive) and truth label, per area and service."""
+    """The rows of services with two or more providers, with their ratings (risk-adjusted and
+    naive, each area rated at once as a run rates it) and truth label."""
     from polku.providers.compare import rate_providers
 
     out = []
-    for (_seed, service), part in table.groupby(["seed", "service_code"], sort=True):
-        if len(part) < 2:
-            continue
-        median = part["truth"].median()
-        part = part.set_index("provider_id")
-        ratings = pd.DataFrame(rate_providers(str(service), part, dispersion=dispersion, rate_at=rate_at))
-        ratings = ratings.set_index("provider_id")
-        part["rating"] = ratings["rating"]
-        part["naive_rating"] = ratings["naive_rating"]
-        part["true_side"] = ["above" if t > median else "below" if t < median else "median" for t in part["truth"]]
-        out.append(part.reset_index())
+    for seed, area in table.groupby("seed", sort=True):
+        ratings = pd.DataFrame(rate_providers(area, dispersion=dispersion, rate_at=rate_at))
+        ratings = ratings.set_index(["service_code", "provider_id"])[["rating", "naive_rating", "tau2"]]
+        area = area.join(ratings, on=["service_code", "provider_id"])
+        for _service, part in area.groupby("service_code", sort=True):
+            if len(part) < 2:
+                continue
+            median = part["truth"].median()
+            part = part.assign(true_side=["above" if t > median else "below" if t < median else "median" for t in part["truth"]])
+            out.append(part.assign(seed=seed))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def null_draws(table: pd.DataFrame, draws: int, seed: int = 18) -> pd.DataFrame:
+    """`draws` copies of every area in which no provider differs from its service: each O
+    drawn again as Poisson(theta E), theta the service's O/E (the funnel's own model of chance;
+    a sum of 0/1 outcomes varies less, so this counts at least the false ratings of chance)."""
+    rng = np.random.default_rng(seed)
+    by = table.groupby(["seed", "service_code"])
+    theta = by["observed"].transform("sum") / by["expected"].transform("sum")
+    copies = []
+    for d in range(draws):
+        copy = table.assign(observed=rng.poisson(theta * table["expected"]).astype(float), seed=table["seed"] * 1000 + d)
+        copies.append(copy)
+    return pd.concat(copies, ignore_index=True)
+
+
+def rule_row(rows: pd.DataFrame, null: pd.DataFrame | None, column: str = "rating") -> dict[str, object]:
+    """One rule's counts: right and wrong ratings by true side, providers and cells rated, and
+    the share rated when no provider differs (none for the naive rate: there the providers'
+    clients still differ)."""
+    side, rating = rows["true_side"], rows[column]
+    flagged, cells = rating != "moderate", ["seed", "service_code"]
+    return {
+        "above rated high": int(((side == "above") & (rating == "high")).sum()),
+        "below rated low": int(((side == "below") & (rating == "low")).sum()),
+        "above rated low": int(((side == "above") & (rating == "low")).sum()),
+        "below rated high": int(((side == "below") & (rating == "high")).sum()),
+        "rated": f"{int(flagged.sum())} of {len(rows)}",
+        "cells rated": f"{rows[flagged].groupby(cells).ngroups} of {rows.groupby(cells).ngroups}",
+        "rated under no difference": "–" if null is None else f"{100 * (null[column] != 'moderate').mean():.1f} %",
+    }
+
+
+def rules(table: pd.DataFrame, draws: int) -> pd.DataFrame:
+    """Every rating rule (overdispersion x level) on the same rows, and the naive funnel under
+    the default rule."""
+    from polku.providers.compare import DISPERSION, RATE_AT
+
+    null = null_draws(table, draws)
+    out = {}
+    for dispersion in ("additive", "multiplicative", "none"):
+        for rate_at in (0.95, 0.998):
+            name = f"{dispersion}, {100 * rate_at:g} %" + (" (default)" if (dispersion, rate_at) == (DISPERSION, RATE_AT) else "")
+            rows, null_rows = rated(table, dispersion, rate_at), rated(null, dispersion, rate_at)
+            out[name] = rule_row(rows, null_rows)
+            if (dispersion, rate_at) == (DISPERSION, RATE_AT):
+                out[f"{name}, naive (O/n)"] = rule_row(rows, None, "naive_rating")
+    return pd.DataFrame.from_dict(out, orient="index")
 
 
 def confusion(rows: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -96,6 +152,14 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
+def markdown_rules(table: pd.DataFrame) -> str:
+    """The rules' table as a Markdown table (docs/providers.md)."""
+    head = "| rule | " + " | ".join(table.columns) + " |"
+    rule = "|---|" + "---:|" * len(table.columns)
+    body = [f"| {name} | " + " | ".join(str(v) for v in row) + " |" for name, row in zip(table.index, table.to_numpy())]
+    return "\n".join([head, rule, *body])
+
+
 def _print(rows: pd.DataFrame) -> None:
     for column, name in (("rating", "risk-adjusted (O/E)"), ("naive_rating", "naive (employed share)")):
         table = confusion(rows, column)
@@ -108,13 +172,16 @@ def _print(rows: pd.DataFrame) -> None:
 
 
 def main() -> None:
+    from polku.providers.compare import DISPERSION, RATE_AT
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=50)
     parser.add_argument("--clients", type=int, default=20_000)
     parser.add_argument("--first-seed", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--dispersion", default="additive", choices=["none", "multiplicative", "additive"])
-    parser.add_argument("--rate-at", type=float, default=0.998, choices=[0.95, 0.998])
+    parser.add_argument("--dispersion", default=DISPERSION, choices=["none", "multiplicative", "additive"])
+    parser.add_argument("--rate-at", type=float, default=RATE_AT, choices=[0.95, 0.998])
+    parser.add_argument("--null-draws", type=int, default=10, help="Copies of each area with no provider differences.")
     parser.add_argument("--csv", type=Path, default=None)
     parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an earlier --csv file.")
     args = parser.parse_args()
@@ -135,6 +202,8 @@ def main() -> None:
     print(f"{len(result)} provider ratings in {result['seed'].nunique()} areas", end="")
     print(f" (dispersion {args.dispersion}, rated at {args.rate_at})")
     _print(result)
+    print(f"\nEvery rule on the same rows; 'rated under no difference': {args.null_draws} Poisson redraws of each area")
+    print(markdown_rules(rules(table, args.null_draws)))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def comparison() -> pd.DataFrame:
             "expected": [50.0, 2.5, 40.0],
         }
     )
-    return typed_frame(compare.rate_providers("COACH", data.set_index("provider_id"), dispersion="none"), compare.COMPARISON)
+    return typed_frame(compare.rate_providers(data, dispersion="none"), compare.COMPARISON)
 
 
 def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:

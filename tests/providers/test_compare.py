@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polku.providers import compare, monitors
+from polku.providers import compare, funnel, monitors
 from polku.providers.release import released_comparison
 from polku.typed import typed_frame
 
@@ -68,6 +68,30 @@ def test_overdispersion_widens_limits(data: pd.DataFrame) -> None:
     wide = compare.comparison(data, dispersion="additive")
     assert wide["tau2"].iloc[0] > 0
     assert (wide["upper_998"] > plain["upper_998"]).all()
+
+
+def area_providers() -> pd.DataFrame:
+    """Service S: three providers at E = 100 with O = 70, 100 and 130 (ratios 0.7, 1, 1.3);
+    service T: five providers at E = 100, every O = 100 (all on target 1)."""
+    rows = [("S", f"S{i}", o) for i, o in enumerate((70.0, 100.0, 130.0))] + [("T", f"T{i}", 100.0) for i in range(5)]
+    frame = pd.DataFrame(rows, columns=["service_code", "provider_id", "observed"])
+    return frame.assign(participants=250, expected=100.0)
+
+
+def test_one_overdispersion_per_area_rates_what_one_service_would_hide() -> None:
+    """S alone: z = -3, 0, 3, winsorised to -2.4, 0, 2.4, Q = 11.52 on 2 degrees of freedom,
+    tau^2 = 9.52 / (300 - 100) = 0.0476: its 95 % limits 1 +/- 1.96 sqrt(0.01 + 0.0476) =
+    0.53 .. 1.47 hold all three. Over the area's eight providers the z-scores (-3, 3 and six
+    0) are winsorised at -0.9 and 0.9: Q = 1.62 <= 8 - 2, so tau^2 = 0 and S's exact Poisson
+    limits at E = 100 (0.804 .. 1.206) rate S0 low and S2 high."""
+    per = area_providers()
+    alone = pd.DataFrame(compare.rate_providers(per[per["service_code"] == "S"]))
+    assert alone["tau2"].iloc[0] == pytest.approx(0.0476) and set(alone["rating"]) == {"moderate"}
+    table = pd.DataFrame(compare.rate_providers(per)).set_index("provider_id")
+    assert (table["tau2"] == 0).all() and (table["phi"] == 1).all()
+    assert table["rating"].to_dict() == {"S0": "low", "S1": "moderate", "S2": "high"} | {f"T{i}": "moderate" for i in range(5)}
+    assert table.loc["S0", "lower"] == pytest.approx(funnel.limits("ratio", 1.0, [100.0], 0.95)[0][0])
+    assert table["rate_at"].eq(0.95).all() and table["dispersion"].eq("additive").all()
 
 
 def test_release_withholds_small_providers() -> None:

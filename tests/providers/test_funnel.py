@@ -29,6 +29,7 @@ from scipy import stats
 
 from polku.errors import UsageError
 from polku.providers import funnel
+from polku.providers.funnel import LEVELS
 
 BASELINE = 80.642448 / 100
 # population, lower 95 %, upper 95 %, lower 99.8 %, upper 99.8 % (percent)
@@ -112,17 +113,95 @@ def test_no_overdispersion_when_units_vary_by_chance_only() -> None:
 def test_additive_overdispersion_by_hand() -> None:
     """Five units, ratio target 1, volumes E = 100 (s_i = 0.1), values 0.7, 0.9, 1.0, 1.1, 1.3:
     z = -3, -1, 0, 1, 3; winsorised at the 10th/90th percentiles (numpy's linear rule: -2.2
-    and 2.2) z = -2.2, -1, 0, 1, 2.2, phi = (4.84 + 1 + 0 + 1 + 4.84) / 5 = 2.336;
-    w_i = 100, tau^2 = (5 x 2.336 - 4) / (500 - 50000 / 500) = 7.68 / 400 = 0.0192."""
+    and 2.2) z = -2.2, -1, 0, 1, 2.2, Q = 4.84 + 1 + 0 + 1 + 4.84 = 11.68 on f = 5 - 1 = 4
+    degrees of freedom (the target is the units' mean), phi = 11.68 / 4 = 2.92;
+    w_i = 100, tau^2 = (11.68 - 4) / (500 - 50000 / 500) = 7.68 / 400 = 0.0192."""
     found = funnel.estimate_dispersion("ratio", 1.0, [0.7, 0.9, 1.0, 1.1, 1.3], [100.0] * 5, "additive")
-    assert found.phi == pytest.approx(2.336)
+    assert found.phi == pytest.approx(2.92)
     assert found.tau2 == pytest.approx(0.0192)
     lower, upper = funnel.limits("ratio", 1.0, [100.0], 0.95, dispersion=found)
     half = stats.norm.ppf(0.975) * np.sqrt(0.01 + 0.0192)
     assert (lower[0], upper[0]) == pytest.approx((1 - half, 1 + half))
     multiplicative = funnel.estimate_dispersion("ratio", 1.0, [0.7, 0.9, 1.0, 1.1, 1.3], [100.0] * 5, "multiplicative")
     lower, _ = funnel.limits("ratio", 1.0, [100.0], 0.95, dispersion=multiplicative)
-    assert lower[0] == pytest.approx(1 - stats.norm.ppf(0.975) * np.sqrt(2.336) * 0.1)
+    assert lower[0] == pytest.approx(1 - stats.norm.ppf(0.975) * np.sqrt(2.92) * 0.1)
+
+
+# Three cells of an area (services), O/E with volume E: cell A four units at E = 100 around
+# target 1, cell B two units at E = 50 around target 2, cell C one unit (left out).
+POOLED_VALUES = [0.7, 0.9, 1.1, 1.3, 1.6, 2.4, 5.0]
+POOLED_VOLUMES = [100.0, 100, 100, 100, 50, 50, 10]
+POOLED_TARGETS = [1.0, 1, 1, 1, 2, 2, 5]
+POOLED_CELLS = ["A", "A", "A", "A", "B", "B", "C"]
+
+
+def test_pooled_overdispersion_by_hand() -> None:
+    """One tau^2 from two cells with different targets. A: s = sqrt(1 / 100) = 0.1, z = -3, -1,
+    1, 3; B: s = sqrt(2 / 50) = 0.2, z = (1.6 - 2) / 0.2 = -2 and 2; C: one unit, no
+    information. Over the six z-scores (-3, -2, -1, 1, 2, 3) the 10th and 90th percentiles are
+    -2.5 and 2.5 (numpy's linear rule: 0.5 of the way from -3 to -2), so Q = 6.25 + 1 + 1 +
+    6.25 + 4 + 4 = 22.5 on f = 6 units - 2 cells = 4, phi = 22.5 / 4 = 5.625. Weights on the
+    relative scale w = theta^2 / s^2: A 1 / 0.01 = 100 each (W = 400, sum w^2 / W = 100), B
+    4 / 0.04 = 100 each (W = 200, 100); tau^2 = (22.5 - 4) / (300 + 100) = 0.04625. B's 95 %
+    limits at E = 50: 2 +/- 1.959964 sqrt(0.04 + 2^2 x 0.04625) = 2 +/- 1.959964 x 0.474342 = 2 +/- 0.929693."""
+    pooled = (POOLED_TARGETS, POOLED_VALUES, POOLED_VOLUMES)
+    found = funnel.estimate_dispersion("ratio", *pooled, "additive", POOLED_CELLS)
+    assert (found.units, found.phi, found.tau2) == (6, pytest.approx(5.625), pytest.approx(0.04625))
+    lower, upper = funnel.limits("ratio", 2.0, [50.0], 0.95, dispersion=found)
+    assert (lower[0], upper[0]) == pytest.approx((2 - 0.929693, 2 + 0.929693), abs=1e-6)
+    multiplicative = funnel.estimate_dispersion("ratio", *pooled, "multiplicative", POOLED_CELLS)
+    lower, _ = funnel.limits("ratio", 2.0, [50.0], 0.95, dispersion=multiplicative)
+    assert lower[0] == pytest.approx(2 - stats.norm.ppf(0.975) * np.sqrt(5.625) * 0.2)
+
+
+@st.composite
+def area(draw: st.DrawFn) -> tuple[list[float], list[float], list[float], list[int]]:
+    """Units in 1 to 4 cells of 2 to 6 units, each cell's target the E-weighted mean of its ratios."""
+    values: list[float] = []
+    volumes: list[float] = []
+    targets: list[float] = []
+    cells: list[int] = []
+    for cell in range(draw(st.integers(1, 4))):
+        size = draw(st.integers(2, 6))
+        e = draw(st.lists(st.floats(5, 2000), min_size=size, max_size=size))
+        r = draw(st.lists(st.floats(0.05, 5), min_size=size, max_size=size))
+        theta = float(np.dot(e, r) / np.sum(e))
+        values, volumes, targets, cells = values + r, volumes + e, targets + [theta] * size, cells + [cell] * size
+    return values, volumes, targets, cells
+
+
+@settings(max_examples=60, deadline=None)
+@given(area(), st.randoms(use_true_random=False), st.sampled_from(["additive", "multiplicative"]))
+def test_pooled_overdispersion_properties(units: tuple, shuffle: object, kind: str) -> None:
+    """tau^2 >= 0 and phi >= 1; the same whatever the order of the units; a one-unit cell
+    changes nothing; no overdispersion when every unit is on its cell's target."""
+    values, volumes, targets, cells = units
+    found = funnel.estimate_dispersion("ratio", targets, values, volumes, kind, cells)
+    assert found.tau2 >= 0 and found.phi >= 1 and found.units == len(values)
+    order = list(range(len(values)))
+    shuffle.shuffle(order)  # type: ignore[attr-defined]
+    again = funnel.estimate_dispersion(
+        "ratio", *([x[i] for i in order] for x in (targets, values, volumes)), kind, [cells[i] for i in order]
+    )
+    assert (again.phi, again.tau2) == (pytest.approx(found.phi, rel=1e-9), pytest.approx(found.tau2, rel=1e-9, abs=1e-15))
+    lonely = funnel.estimate_dispersion("ratio", [*targets, 3.0], [*values, 9.0], [*volumes, 40.0], kind, [*cells, -1])
+    assert (lonely.phi, lonely.tau2, lonely.units) == (found.phi, found.tau2, found.units)
+    flat = funnel.estimate_dispersion("ratio", targets, targets, volumes, kind, cells)
+    assert (flat.phi, flat.tau2) == (1.0, 0.0) and not flat.adds_spread
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.5, 500), st.floats(0, 0.2), st.sampled_from(["additive", "multiplicative"]), st.sampled_from(LEVELS))
+def test_overdispersion_never_narrows_the_funnel(volume: float, extra: float, kind: str, level: float) -> None:
+    """At E = 2 the normal limit with a little tau^2 (1 + 1.96 sqrt(0.5 + tau^2), about 2.39)
+    falls inside the skewed exact Poisson one (2.83): the limits with an allowance for
+    spread are never inside those of chance alone, at any volume."""
+    spread = funnel.Dispersion(kind, 1 + 50 * extra, extra, 10)
+    plain_low, plain_up = funnel.limits("ratio", 1.0, [volume], level)
+    low, up = funnel.limits("ratio", 1.0, [volume], level, dispersion=spread)
+    assert low[0] <= plain_low[0] and up[0] >= plain_up[0]
+    _, small = funnel.limits("ratio", 1.0, [2.0], 0.95, dispersion=funnel.Dispersion("additive", 1.0, 1e-4, 10))
+    assert small[0] == pytest.approx(funnel.limits("ratio", 1.0, [2.0], 0.95)[1][0]) and small[0] > 2.7
 
 
 def test_ratings_only_outside_the_rating_limits() -> None:

@@ -22,10 +22,15 @@ from polku.typed import typed_frame
 
 def results() -> dict[str, pd.DataFrame]:
     per = pd.DataFrame(
-        {"participants": [120, 6, 80], "observed": [60.0, 3.0, 30.0], "expected": [50.0, 2.5, 40.0]},
-        index=pd.Index(["A", "B", "C"], name="provider_id"),
+        {
+            "service_code": "COACH",
+            "provider_id": ["A", "B", "C"],
+            "participants": [120, 6, 80],
+            "observed": [60.0, 3.0, 30.0],
+            "expected": [50.0, 2.5, 40.0],
+        }
     )
-    comparison = typed_frame(compare.rate_providers("COACH", per), compare.COMPARISON)
+    comparison = typed_frame(compare.rate_providers(per), compare.COMPARISON)
     monitor = typed_frame(
         [
             {

@@ -178,7 +178,7 @@ def providers(run_ref: str, as_json: bool, exact: bool, store_path: Path | None)
 
     Reads an analysis run (`polku analyse`): for each provider and service, clients,
     observed (O) and expected (E) employment from the seed model, O/E with its 95 % funnel
-    limits, and the rating (high, moderate or low, read at the 99.8 % limits), beside the
+    limits, and the rating (high, moderate or low, read at these 95 % limits), beside the
     naive employment rate (docs/providers.md). Rows are in the order of service and
     provider, never ranked.
     """

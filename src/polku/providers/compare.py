@@ -14,16 +14,18 @@ service's average effect), on a funnel with volume E_k (`polku.providers.funnel`
 funnel around the service's rate with volume n_k: a provider with easier clients looks
 better there and not on the risk-adjusted funnel.
 
-Ratings: High above the upper and Low below the lower 99.8 % limit of the overdispersed
-funnel (additive random effect by default), Moderate otherwise; the 95 % limits are shown
-as a warning line. Rows are ordered by service and provider id, never by rank.
+Ratings: High above the upper and Low below the lower 95 % limit of the overdispersed
+funnel, Moderate otherwise; the 99.8 % limits are shown beside them. The overdispersion
+(additive random effect by default) is estimated once per area from all its providers of
+services with two or more, not per service: a service has two to eight providers, too few to
+tell unexplained case-mix from the very differences a rating is for (docs/providers.md,
+section 4). Rows are ordered by service and provider id, never by rank.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from polku.impact.design import is_binary
@@ -32,7 +34,7 @@ from polku.pipeline.store_views import ServiceView, analysis_rows, expected_mode
 from polku.providers import funnel
 from polku.typed import typed_frame
 
-RATE_AT = 0.998
+RATE_AT = 0.95
 DISPERSION = "additive"
 
 EXPECTATIONS: dict[str, str] = {
@@ -74,7 +76,8 @@ COMPARISON: dict[str, str] = {
     "rate_at": "float64",
 }
 """One row per provider and service. lower/upper: the 95 % limits of O/E at the provider's
-E; *_998 the 99.8 % ones; rating from the `rate_at` limits. naive_*: the same for O/n."""
+E; *_998 the 99.8 % ones; rating from the `rate_at` limits. naive_*: the same for O/n. phi
+and tau2 (relative to the target) are the area's, the same on every row of a run."""
 
 
 def expectations(view: ServiceView, outcome: str, seed: int = 0) -> pd.DataFrame:
@@ -105,54 +108,62 @@ def expectations(view: ServiceView, outcome: str, seed: int = 0) -> pd.DataFrame
     return typed_frame(data, EXPECTATIONS)
 
 
-def _funnel_columns(
-    indicator: str, values: np.ndarray, volume: np.ndarray, target: float, dispersion: str, rate_at: float
-) -> tuple[list[funnel.Position], funnel.Dispersion]:
-    spread = funnel.estimate_dispersion(indicator, target, values, volume, dispersion)
-    return funnel.place(indicator, target, values, volume, dispersion=spread, rate_at=rate_at), spread
+def _funnel(
+    indicator: str, per: pd.DataFrame, value: str, volume: str, target: str, dispersion: str, rate_at: float
+) -> tuple[dict[tuple[str, str], funnel.Position], funnel.Dispersion]:
+    """Every row of `per` placed on its service's funnel, with one overdispersion estimated
+    from all the rows (all the area's providers of services with two or more)."""
+    spread = funnel.estimate_dispersion(indicator, per[target], per[value], per[volume], dispersion, per["service_code"])
+    placed: dict[tuple[str, str], funnel.Position] = {}
+    for code, part in per.groupby("service_code", sort=True):
+        at = funnel.place(indicator, float(part[target].iloc[0]), part[value], part[volume], dispersion=spread, rate_at=rate_at)
+        placed |= {(str(code), str(pid)): position for pid, position in zip(part["provider_id"], at)}
+    return placed, spread
 
 
-def _service_rows(part: pd.DataFrame, dispersion: str, rate_at: float) -> list[dict[str, Any]]:
-    per = part.groupby("provider_id", sort=True).agg(
-        participants=("observed", "size"), observed=("observed", "sum"), expected=("expected", "sum")
-    )
-    return rate_providers(str(part["service_code"].iloc[0]), per, dispersion=dispersion, rate_at=rate_at)
+def _with_targets(per: pd.DataFrame) -> pd.DataFrame:
+    """The providers with a positive E, their ratio and naive rate, and their service's targets
+    (the service's O/E and employed share, kept inside the funnels' domains)."""
+    per = per[per["expected"] > 0].copy()
+    by = per.groupby("service_code")
+    per["target"] = by["observed"].transform("sum") / by["expected"].transform("sum")
+    per["naive_target"] = by["observed"].transform("sum") / by["participants"].transform("sum")
+    per["ratio"], per["naive_rate"] = per["observed"] / per["expected"], per["observed"] / per["participants"]
+    per["funnel_target"] = per["target"].clip(lower=1e-9)
+    per["naive_funnel_target"] = per["naive_target"].clip(1e-9, 1 - 1e-9)
+    per["volume"] = per["participants"].astype(float)
+    return per
 
 
-def rate_providers(
-    service_code: str, per: pd.DataFrame, *, dispersion: str = DISPERSION, rate_at: float = RATE_AT
-) -> list[dict[str, Any]]:
-    """One service's providers (`per`: participants, observed and expected, indexed by
-    provider id) placed on both funnels (`COMPARISON`'s columns)."""
-    per = per[per["expected"] > 0]
+def rate_providers(per: pd.DataFrame, *, dispersion: str = DISPERSION, rate_at: float = RATE_AT) -> list[dict[str, Any]]:
+    """An area's providers (`per`: one row each per service with service_code, provider_id,
+    participants, observed and expected) placed on their services' funnels (`COMPARISON`'s
+    columns), with the overdispersion of the whole area."""
+    per = _with_targets(per.sort_values(["service_code", "provider_id"]))
     if per.empty:
         return []
-    target = float(per["observed"].sum() / per["expected"].sum())
-    naive_target = float(per["observed"].sum() / per["participants"].sum())
-    ratio, rate = (per["observed"] / per["expected"]).to_numpy(), (per["observed"] / per["participants"]).to_numpy()
-    adjusted, spread = _funnel_columns("ratio", ratio, per["expected"].to_numpy(), max(target, 1e-9), dispersion, rate_at)
-    naive, naive_spread = _funnel_columns(
-        "proportion", rate, per["participants"].to_numpy(dtype=float), min(max(naive_target, 1e-9), 1 - 1e-9), dispersion, rate_at
-    )
+    adjusted, spread = _funnel("ratio", per, "ratio", "expected", "funnel_target", dispersion, rate_at)
+    naive, naive_spread = _funnel("proportion", per, "naive_rate", "volume", "naive_funnel_target", dispersion, rate_at)
     rows = []
-    for i, (provider, row) in enumerate(per.iterrows()):
-        a, b = adjusted[i], naive[i]
+    for row in per.to_dict("records"):
+        key = (str(row["service_code"]), str(row["provider_id"]))
+        a, b = adjusted[key], naive[key]
         rows.append(
             {
-                "service_code": service_code,
-                "provider_id": str(provider),
+                "service_code": key[0],
+                "provider_id": key[1],
                 "participants": int(row["participants"]),
                 "observed": float(row["observed"]),
                 "expected": float(row["expected"]),
                 "ratio": a.value,
-                "target": target,
+                "target": float(row["target"]),
                 "lower": a.lower95,
                 "upper": a.upper95,
                 "lower_998": a.lower998,
                 "upper_998": a.upper998,
                 "rating": a.rating,
                 "naive_rate": b.value,
-                "naive_target": naive_target,
+                "naive_target": float(row["naive_target"]),
                 "naive_lower": b.lower95,
                 "naive_upper": b.upper95,
                 "naive_lower_998": b.lower998,
@@ -172,7 +183,7 @@ def rate_providers(
 def comparison(expected: pd.DataFrame, *, dispersion: str = DISPERSION, rate_at: float = RATE_AT) -> pd.DataFrame:
     """Every provider of every service on the risk-adjusted and the naive funnel, in order of
     service and provider id."""
-    rows: list[dict[str, Any]] = []
-    for _, part in expected.groupby("service_code", sort=True):
-        rows += _service_rows(part, dispersion, rate_at)
-    return typed_frame(rows, COMPARISON)
+    per = expected.groupby(["service_code", "provider_id"], sort=True, as_index=False).agg(
+        participants=("observed", "size"), observed=("observed", "sum"), expected=("expected", "sum")
+    )
+    return typed_frame(rate_providers(per, dispersion=dispersion, rate_at=rate_at), COMPARISON)

@@ -25,14 +25,26 @@ Limits at two-sided level 1 - a (95 % and 99.8 %, Spiegelhalter 2005, Stat Med
   tabulated and what the tests check).
 
 Overdispersion (Spiegelhalter 2005, section 6): units differ by more than chance when
-indicators are compared over many of them. With z_i = (y_i - target) / s_i, s_i the
-null standard error at unit i's volume, and the z-scores winsorised at their 10th and
-90th percentiles, phi = sum z_i^2 / I. Multiplicative: limits target +/- z sqrt(phi) s(n)
-when I phi > I - 1 (phi otherwise 1). Additive (DerSimonian-Laird random effect):
-tau^2 = (I phi - (I - 1)) / (sum w_i - sum w_i^2 / sum w_i), w_i = 1 / s_i^2, tau^2 = 0
-when I phi <= I - 1, and limits target +/- z sqrt(s(n)^2 + tau^2). When either adds
-spread, the limits are normal ones with the larger variance: the exact limits describe
-chance alone.
+indicators are compared over many of them. One phi and one tau^2 are estimated from all the
+units compared at once, which may fall into several cells g (the services of an area), each
+with its own target theta_g estimated from its units (their inverse-variance weighted mean).
+With z_i = (y_i - theta_g) / s_i, s_i the null standard error at unit i's volume, the
+z-scores winsorised at their 10th and 90th percentiles over all units, Q = sum z_i^2 and
+f = I - G degrees of freedom (I units in G cells; cells of one unit carry no information
+on the spread between units and are left out):
+
+- multiplicative: phi = Q / f, limits theta +/- z sqrt(phi) s(n) when Q > f (phi 1 otherwise);
+- additive (DerSimonian-Laird random effect): tau^2 = (Q - f) / sum_g (W_g - sum_{i in g} w_i^2 / W_g),
+  w_i = theta_g^2 / s_i^2 and W_g the sum of cell g's w_i, tau^2 = 0 when Q <= f, and limits
+  theta +/- z sqrt(s(n)^2 + theta^2 tau^2).
+
+tau^2 is the variance of the units' true values relative to their cell's target (y / theta),
+so that one tau^2 serves cells whose targets differ; to first order it is the between-unit
+variance of log y, the scale of NHS Digital's SHMI. With one cell this is Spiegelhalter's
+estimator with I - 1 degrees of freedom. When either adds spread, the limits are normal ones
+with the larger variance (the exact limits describe chance alone), but never inside the
+limits of chance alone: at a small volume the normal limit can fall inside the skewed exact
+one, and an allowance for more spread must not narrow the funnel.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special, stats
 
 from polku.errors import UsageError
@@ -54,7 +67,8 @@ WINSOR = 0.10
 
 @dataclass(frozen=True)
 class Dispersion:
-    """The overdispersion found among the units: phi (multiplicative) and tau^2 (additive)."""
+    """The overdispersion found among the units: phi (multiplicative) and tau^2 (additive,
+    relative to the target), estimated from `units` units."""
 
     kind: str
     phi: float
@@ -76,7 +90,7 @@ def _check(indicator: str, method: str) -> None:
         raise UsageError(f"unknown funnel method '{method}'", fix=f"use one of: {', '.join(METHODS)}.")
 
 
-def null_se(indicator: str, target: float, volume: np.ndarray) -> np.ndarray:
+def null_se(indicator: str, target: float | np.ndarray, volume: np.ndarray) -> np.ndarray:
     """The indicator's standard error at `volume` if every unit were on target."""
     volume = np.asarray(volume, dtype=float)
     if indicator == "proportion":
@@ -136,37 +150,49 @@ def limits(
     _check(indicator, method)
     volume = np.asarray(volume, dtype=float)
     z = _z(level)
-    if dispersion.adds_spread or method == "normal":
-        s2 = null_se(indicator, target, volume) ** 2
-        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + dispersion.tau2)
-        lower, upper = target - z * spread, target + z * spread
+    s2 = null_se(indicator, target, volume) ** 2
+    if method == "normal":
+        lower, upper = target - z * np.sqrt(s2), target + z * np.sqrt(s2)
     else:
         pairs = [_exact(indicator, target, float(v), level) for v in volume]
         lower, upper = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    if dispersion.adds_spread:  # never inside chance alone's limits
+        between = dispersion.tau2 * target**2  # tau^2 is relative to the target
+        spread = np.sqrt(dispersion.phi * s2) if dispersion.kind == "multiplicative" else np.sqrt(s2 + between)
+        lower, upper = np.minimum(lower, target - z * spread), np.maximum(upper, target + z * spread)
     top = 1.0 if indicator == "proportion" else np.inf
     return np.clip(lower, 0.0, top), np.clip(upper, 0.0, top)
 
 
 def estimate_dispersion(
-    indicator: str, target: float, values: Sequence[float] | np.ndarray, volume: Sequence[float] | np.ndarray, kind: str
+    indicator: str,
+    target: float | Sequence[float] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    volume: Sequence[float] | np.ndarray,
+    kind: str,
+    cells: Sequence[object] | np.ndarray | None = None,
 ) -> Dispersion:
-    """phi and tau^2 from the units' winsorised z-scores (see the module docstring)."""
+    """One phi and tau^2 from all the units (see the module docstring). `target` is one value
+    or each unit's cell target, `cells` each unit's cell (one cell when None)."""
     if kind not in DISPERSIONS:
         raise UsageError(f"unknown overdispersion adjustment '{kind}'", fix=f"use one of: {', '.join(DISPERSIONS)}.")
     y, v = np.asarray(values, dtype=float), np.asarray(volume, dtype=float)
-    units = len(y)
-    if kind == "none" or units < 2:
+    theta = np.broadcast_to(np.asarray(target, dtype=float), y.shape)
+    cell = pd.factorize(pd.Series(np.zeros(len(y)) if cells is None else list(cells)))[0]
+    shared = np.bincount(cell)[cell] > 1  # a cell of one unit is its own target: no information
+    y, v, theta, cell = y[shared], v[shared], theta[shared], pd.factorize(cell[shared])[0]
+    units, free = len(y), len(y) - len(np.unique(cell))
+    if kind == "none" or free < 1:
         return Dispersion(kind, 1.0, 0.0, units)
-    s = null_se(indicator, target, v)
-    z = (y - target) / s
-    low, high = np.quantile(z, [WINSOR, 1 - WINSOR])
-    z = np.clip(z, low, high)
-    phi = float(np.mean(z**2))
-    if units * phi <= units - 1:
+    s = null_se(indicator, theta, v)
+    z = np.clip((y - theta) / s, *np.quantile((y - theta) / s, [WINSOR, 1 - WINSOR]))
+    q = float(np.sum(z**2))
+    if q <= free:
         return Dispersion(kind, 1.0, 0.0, units)
-    w = 1 / s**2
-    tau2 = (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())
-    return Dispersion(kind, phi, float(max(tau2, 0.0)), units)
+    w = (theta / s) ** 2  # weights on the relative scale y / theta
+    total = np.bincount(cell, weights=w)
+    trace = float(np.sum(total - np.bincount(cell, weights=w**2) / total))
+    return Dispersion(kind, q / free, (q - free) / trace, units)
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,8 @@ def provider_results(tables: Mapping[str, pd.DataFrame], provider_id: str, t: in
 
 
 POSITIONS = ("above_998", "above_95", "within", "below_95", "below_998")
-"""Where a provider's O/E lies on its service's funnel: outside the 99.8 % limits (the rating's
-High or Low), between the 95 % and 99.8 % ones (a warning), or within the 95 % limits."""
+"""Where a provider's O/E lies on its service's funnel: outside the 99.8 % limits, between the
+95 % and 99.8 % ones, or within the 95 % limits (outside them the rating is High or Low)."""
 
 
 def funnel_position(record: Mapping[str, Any]) -> str | None:
