@@ -150,7 +150,8 @@ TARGET_GROUP_CONTROLS = 20
 (`own_target_group`): within supported employment's target group few are measured twice
 like its participants (about 1 in 9 of those with partial work ability, against about half
 of the participants), and with five per participant the weighted comparison was still worth
-2-7 people; with 20 it was worth 11-31 in every cell (docs/methods.md section 11)."""
+a median 5-7 people; with 20, a median 18 on the three areas 20 was chosen on and 17 on the
+benchmark's twelve, where the influence function's interval holds (docs/methods.md section 11)."""
 
 
 def own_target_group(category: str) -> bool:
