@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from change_cohorts import cohort_frame
 
 from polku.change.effects import ItemScale, change_outcomes, item_effects, measurement_weights
 from polku.impact.design import Design
@@ -62,33 +63,14 @@ def test_change_outcomes_by_hand() -> None:
 
 
 def _constructed(n: int, seed: int) -> tuple[pd.DataFrame, float]:
-    """A cohort with a known effect: participants gain 0.6 points, or 0.1 with partial work
-    ability (pwa); pwa people are more often participants, and are measured at follow-up
-    with chance 0.3 against 0.9. The truth is the participants' mean effect, measured or not."""
+    """A cohort with a known effect (`change_cohorts.cohort_frame`): pwa people (40 %) are
+    more often participants (30 % against 15 %), and are measured at follow-up with chance
+    0.3 against 0.9."""
     g = np.random.default_rng(seed)
     pwa = g.random(n) < 0.4
     age = g.uniform(20, 62, n)
     treated = g.random(n) < np.where(pwa, 0.3, 0.15)
-    baseline = np.clip(np.round(3.0 - 0.6 * pwa + 0.6 * g.standard_normal(n)), 1, 5)
-    effect = np.where(pwa, 0.1, 0.6)
-    change = 0.05 - 0.3 * (baseline - 3) + treated * effect + 0.5 * g.standard_normal(n)
-    measured = g.random(n) < np.where(pwa, 0.3, 0.9)
-    frame = pd.DataFrame(
-        {
-            "person_id": [f"p{i}" for i in range(n)],
-            "treated": treated,
-            "baseline_level": baseline,
-            "age": age,
-            "sex": np.where(g.random(n) < 0.5, "female", "male"),
-            "education_level": np.where(g.random(n) < 0.5, "basic", "upper_secondary"),
-            "partial_work_ability": pwa,
-            "months_unemployed_prev36": g.integers(0, 36, n),
-            "spell_months": g.integers(0, 48, n),
-            "measured": measured,
-            "change": np.where(measured, change, np.nan),
-        }
-    )
-    return frame, float(effect[treated].mean())
+    return cohort_frame(g, treated, pwa, measured_chance=(0.3, 0.9), age=age)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from change_cohorts import cohort_frame
 
 from polku.change.effects import INFLUENCE, MIN_EFFECTIVE_COMPARISON, PERSON_BOOTSTRAP, WITHHELD_SMALL, item_effects
 from polku.change.intervals import bootstrap_interval, person_draws
@@ -58,32 +59,13 @@ def test_too_many_failed_draws_give_no_interval() -> None:
 
 
 def _cohort(n: int, seed: int, comparison_pwa: float) -> tuple[pd.DataFrame, float]:
-    """Participants gain 0.6 points, or 0.1 with partial work ability (pwa); 90 % of the
-    participants have pwa, `comparison_pwa` of the comparison people. The pwa are measured at
-    follow-up with chance 0.4, the others 0.9. Truth: the participants' mean effect."""
+    """A cohort with a known effect (`change_cohorts.cohort_frame`): 90 % of the
+    participants have pwa, `comparison_pwa` of the comparison people; pwa lowers the change
+    by 0.2 and the chance of a follow-up to 0.4 (0.9 without)."""
     g = np.random.default_rng(seed)
     treated = g.random(n) < 0.2
     pwa = g.random(n) < np.where(treated, 0.9, comparison_pwa)
-    baseline = np.clip(np.round(3.0 - 0.6 * pwa + 0.6 * g.standard_normal(n)), 1, 5)
-    effect = np.where(pwa, 0.1, 0.6)
-    change = 0.05 - 0.3 * (baseline - 3) - 0.2 * pwa + treated * effect + 0.5 * g.standard_normal(n)
-    measured = g.random(n) < np.where(pwa, 0.4, 0.9)
-    frame = pd.DataFrame(
-        {
-            "person_id": [f"p{i}" for i in range(n)],
-            "treated": treated,
-            "baseline_level": baseline,
-            "age": g.uniform(20, 62, n),
-            "sex": np.where(g.random(n) < 0.5, "female", "male"),
-            "education_level": np.where(g.random(n) < 0.5, "basic", "upper_secondary"),
-            "partial_work_ability": pwa,
-            "months_unemployed_prev36": g.integers(0, 36, n),
-            "spell_months": g.integers(0, 48, n),
-            "measured": measured,
-            "change": np.where(measured, change, np.nan),
-        }
-    )
-    return frame, float(effect[treated].mean())
+    return cohort_frame(g, treated, pwa, measured_chance=(0.4, 0.9), pwa_change=-0.2)
 
 
 def test_few_comparison_people_like_the_participants_get_the_bootstrap() -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from polku.change.effects import measurements, service_effects, shipped_scales
+from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort
 from polku.identity import PseudonymKey
 from polku.ingest import import_folder
 from polku.store import Store, open_store
@@ -47,3 +48,31 @@ def test_coaching_effects_hold_the_truth(area: tuple[Store, pd.DataFrame]) -> No
         assert abs(row.estimate - effect) < 3 * row.std_error, (row.item, row.estimate, effect)
         errors.append(row.estimate - effect)
     assert len(errors) == 6 and abs(sum(errors) / 6) < 0.1
+
+
+def test_supported_employment_is_compared_within_its_target_group(area: tuple[Store, pd.DataFrame]) -> None:
+    """Supported employment's target group is people with partial work ability or long
+    unemployed (THL's IPS criteria as seed 000 applies them): the generator refers no one
+    else, so every participant is in it on their start day, and the change cohort draws
+    every comparison person within it too, by the cohort's own columns, and draws more of
+    them (`TARGET_GROUP_CONTROLS` = 20 per participant, against 5); the impact's draw among
+    everyone at risk does not keep to it. Coaching has no such rule: the same cohort."""
+    store, _ = area
+
+    def in_target_group(cohort: pd.DataFrame) -> pd.Series:
+        long_term = (cohort.spell_months >= 12) | (cohort.months_unemployed_prev36 >= 24)
+        return cohort.partial_work_ability.astype(bool) | long_term
+
+    drawn = build_cohort(store, CohortSpec("IPS", seed=SEED, target_group=True))
+    everyone = build_cohort(store, CohortSpec("IPS", seed=SEED))
+    assert in_target_group(drawn).all() and drawn.treated.sum() == everyone.treated.sum()
+    assert in_target_group(everyone[~everyone.treated]).mean() < 0.7
+    pwa = [c.loc[~c.treated, "partial_work_ability"].astype(bool).mean() for c in (everyone, drawn)]
+    assert pwa[1] > 1.5 * pwa[0]
+    assert (~drawn.treated).sum() > 3 * (~everyone.treated).sum()
+    builder = CohortBuilder(store, seed=SEED)
+    try:
+        assert builder.cohort("COACH", target_group=True) is builder.cohort("COACH")
+        pd.testing.assert_frame_equal(builder.cohort("IPS", target_group=True), drawn)
+    finally:
+        builder.release()

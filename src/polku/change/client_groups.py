@@ -98,12 +98,20 @@ class Cohorts(Protocol):
     def cohort(self, service_code: str) -> pd.DataFrame: ...
 
 
+class Builder(Protocol):
+    """What `GroupedCohorts` needs of the run's cohorts (`polku.cohort.build.CohortBuilder`):
+    each service's frame, drawn within its target group if asked."""
+
+    def cohort(self, service_code: str, *, target_group: bool = False) -> pd.DataFrame: ...
+
+
 class GroupedCohorts:
-    """The run's cohorts (`polku.cohort.build.CohortBuilder`) with their client groups,
+    """The run's cohorts (`polku.cohort.build.CohortBuilder`) drawn within each service's
+    target group (`polku.cohort.draw.TARGET_GROUP_ONLY`), with their client groups,
     grouped once per service for the effects on change and on reaching goals alike (the
     potential model is fitted once per cohort)."""
 
-    def __init__(self, cohorts: Cohorts, seed: int = 0, config: GroupConfig | None = None) -> None:
+    def __init__(self, cohorts: Builder, seed: int = 0, config: GroupConfig | None = None) -> None:
         self.cohorts, self.seed, self.config = cohorts, seed, config
         self._frames: dict[str, pd.DataFrame] = {}
 
@@ -111,7 +119,8 @@ class GroupedCohorts:
         """The service's cohort with `rule_group` and `seed_model_group`, made on first use."""
         if service_code not in self._frames:
             self.config = self.config or load_groups()
-            self._frames[service_code] = with_client_groups(self.cohorts.cohort(service_code), self.config, self.seed)
+            cohort = self.cohorts.cohort(service_code, target_group=True)
+            self._frames[service_code] = with_client_groups(cohort, self.config, self.seed)
         return self._frames[service_code]
 
 

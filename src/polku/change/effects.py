@@ -3,7 +3,10 @@
 Design (docs/change.md, "Effects on change"): the cohort of `polku.cohort.build` (each
 participant on their start day, five comparison people per participant drawn on the same
 day from registered job seekers who had not started a service), so comparison people are
-measured from a pseudo-start drawn exactly like the participants' starts. For each row and
+measured from a pseudo-start drawn exactly like the participants' starts; drawn within the
+service's target group (`CohortSpec.target_group`: for supported employment, people with
+partial work ability or long unemployed), since few others are measured like its
+participants. For each row and
 item of an instrument:
 
 - baseline: the measurement nearest the (pseudo-)start within `WINDOW_DAYS` either side;
@@ -338,7 +341,7 @@ def service_effects(
     the service's cohort already built (the run's shared one, `CohortBuilder`), with at
     least these windows; `bootstrap`: as in `item_effects`."""
     if cohort is None:
-        cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of))
+        cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of, target_group=True))
     as_of = cohort.attrs["as_of"]
     cohort = grouped(cohort, seed).assign(person_id=lambda f: f["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []

@@ -8,7 +8,10 @@ a SHA-256 key of person, date and seed, `draw_key`, which any engine can compute
 comparison person is measured on a reference date drawn exactly like the participants'
 start dates, with the same unemployment-duration clock, and never on information from
 after that date. For a service the law reserves for some job seekers (`ELIGIBLE_ONLY`,
-rehabilitative work activity) they are drawn only among those the rule allows that day.
+rehabilitative work activity) they are drawn only among those the rule allows that day;
+a cohort drawn within the services' target groups (`target_group`, the effects on change)
+also keeps supported employment's comparison people to its target group
+(`TARGET_GROUP_ONLY`).
 
 The estimand this design supports is "starting the service now versus not starting it now":
 comparison people may start a service later, as real job seekers do. A comparison person
@@ -70,12 +73,15 @@ from polku.cohort.draw import (
     ELIGIBLE_ONLY,
     LONG_TERM_MONTHS,
     RECURRENT_MONTHS_OF_36,
+    TARGET_GROUP_CONTROLS,
+    TARGET_GROUP_ONLY,
     UNEMPLOYMENT_BENEFITS,
     Tables,
     comparison_draw,
     draw_key,
     draw_pool,
     has_native_sha256,
+    own_target_group,
     participants,
 )
 from polku.cohort.measures import DAYS_PER_MONTH, window_days
@@ -137,6 +143,9 @@ class CohortSpec:
     as_of: dt.date | None = None
     seed: int = 0
     eligible_only: bool = True  # comparison people only among those the service's rule allows (`ELIGIBLE_ONLY`)
+    target_group: bool = False
+    """With `eligible_only`, draw within the service's target group (`TARGET_GROUP_ONLY`),
+    and where that adds a rule to the law's, `TARGET_GROUP_CONTROLS` per participant at least."""
 
 
 def days_after(later: pd.Series, ref: pd.Series) -> np.ndarray:
@@ -172,11 +181,13 @@ def analysis_rows(
     first, date, person, episode) as `row_id`. `native`: the engine's SHA-256 for the draw
     key; `pool`: a `draw_pool` shared by several services (on their start days, with
     `spec.seed`), else one on this service's days."""
-    rule = ELIGIBLE_ONLY.get(category) if spec.eligible_only else None
+    own = spec.eligible_only and spec.target_group and own_target_group(category)
+    rule = (TARGET_GROUP_ONLY if own else ELIGIBLE_ONLY).get(category) if spec.eligible_only else None
+    k = max(spec.controls_per_participant, TARGET_GROUP_CONTROLS) if own else spec.controls_per_participant
     starts = participants(table, spec.service_code, as_of)
     if pool is None:
         pool = draw_pool(table, starts, spec.seed, native=native)
-    controls = comparison_draw(table, starts, pool, spec.controls_per_participant, rule)
+    controls = comparison_draw(table, starts, pool, k, rule)
     order = [ibis.desc("treated"), "ref_date", "person_id", "episode_id"]
     return starts.union(controls).mutate(row_id=ibis.row_number().over(order_by=order))
 
@@ -318,22 +329,27 @@ class CohortBuilder:
             self.store.ibis._drop_cached_table(self._pool.get_name())
             self._pool = None
 
-    def spec(self, service_code: str) -> CohortSpec:
+    def spec(self, service_code: str, *, target_group: bool = False) -> CohortSpec:
         """The spec every cohort of this builder is built with."""
-        return CohortSpec(service_code, self.controls, seed=self.seed, as_of=self.as_of)
+        return CohortSpec(service_code, self.controls, seed=self.seed, as_of=self.as_of, target_group=target_group)
 
-    def cohort(self, service_code: str) -> pd.DataFrame:
-        """The service's cohort (`build_cohort`'s frame), built on first use. The frame is
+    def cohort(self, service_code: str, *, target_group: bool = False) -> pd.DataFrame:
+        """The service's cohort (`build_cohort`'s frame), built on first use; with
+        `target_group`, drawn within the service's target group (`CohortSpec.target_group`),
+        the same frame where the target group adds no rule to the law's. The frame is
         shared: callers copy before changing it."""
-        if service_code not in self._frames:
-            if self._categories is None:
-                self._categories = service_categories(self.store)
-            if service_code not in self._categories:
-                service_categories(self.store, service_code)  # the usage error naming the known codes
-            spec = self.spec(service_code)
-            rows, as_of, table = planned_cohort(self.store, spec, self._categories[service_code], self._shared_pool())
-            self._frames[service_code] = _run_cohort(self.store, rows, table, spec, as_of)
-        return self._frames[service_code]
+        if self._categories is None:
+            self._categories = service_categories(self.store)
+        if service_code not in self._categories:
+            service_categories(self.store, service_code)  # the usage error naming the known codes
+        category = self._categories[service_code]
+        own = target_group and own_target_group(category)
+        key = f"{service_code}:target_group" if own else service_code
+        if key not in self._frames:
+            spec = self.spec(service_code, target_group=own)
+            rows, as_of, table = planned_cohort(self.store, spec, category, self._shared_pool())
+            self._frames[key] = _run_cohort(self.store, rows, table, spec, as_of)
+        return self._frames[key]
 
     def _shared_pool(self) -> ibis.Table:
         """The draw pool on every service's start days up to the builder's date, kept in
