@@ -60,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
         "--allow-shrink` (a whole number from 0 to 100; 0 turns the check off).",
     ),
     Setting(
+        "POLKU_READ_MEMORY_MB",
+        "4096",
+        "Memory (MB) DuckDB may hold on a read-only connection (an analysis, a report, the web) before it spills to a temporary "
+        "folder beside the read snapshot; 0 leaves DuckDB's own limit (80 % of the machine's memory). Read-only connections see "
+        "pseudonyms only.",
+    ),
+    Setting(
         "POLKU_HISTORY_VERSIONS",
         "3",
         "How many earlier versions of each source the store keeps as history for `polku import --rollback` (0 keeps none).",
@@ -187,6 +194,13 @@ def shrink_limit() -> int:
         100,
         "it is the share of a source's rows a new export must keep to replace it without --allow-shrink.",
     )
+
+
+def read_memory_mb() -> int:
+    """DuckDB's memory limit on read-only connections, in MB; 0 for DuckDB's own
+    (`polku.store.connection`). Why a limit: an analysis's comparison pool on a national-size
+    store grew DuckDB to 9 GB at 300,000 clients (docs/scale.md)."""
+    return _whole_number("POLKU_READ_MEMORY_MB", 0, None, "it is the memory DuckDB may use before spilling to disk.")
 
 
 def history_versions() -> int:

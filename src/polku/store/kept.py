@@ -29,6 +29,7 @@ import duckdb
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
+from polku.store import snapshots
 from polku.store.connection import Store
 
 T = TypeVar("T")
@@ -333,7 +334,7 @@ class Generation:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.con = duckdb.connect(str(path), read_only=True)
+        self.con = duckdb.connect(str(path), read_only=True, config=snapshots.read_config())
         self.users = 0
         self.retired = False
         self._local = threading.local()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from polku import settings
 from polku.errors import UsageError
 from polku.files import private_folders
 
@@ -35,6 +36,13 @@ KEEP = 2
 """Snapshots kept after a write: the new one and the one before it, which a reader may still be opening."""
 _NAME_DIGITS = 8
 _OPEN_ATTEMPTS = 5
+
+
+def read_config() -> dict[str, str | bool | int | float | list[str]]:
+    """Config of a read-only connection: DuckDB's memory limit (`POLKU_READ_MEMORY_MB`); past
+    it DuckDB spills to `<database>.tmp` beside the file it reads, which holds pseudonyms only."""
+    limit = settings.read_memory_mb()
+    return {"memory_limit": f"{limit}MB"} if limit else {}
 
 
 def folder_of(store_path: Path) -> Path:
@@ -167,7 +175,7 @@ def open_snapshot(store_path: Path | str | None = None) -> Store:
             with open_store(target) as store:
                 snapshot = store.publish_snapshot()
         try:
-            con = duckdb.connect(str(snapshot), read_only=True)
+            con = duckdb.connect(str(snapshot), read_only=True, config=read_config())
         except duckdb.IOException:
             if snapshot.exists():
                 raise UsageError(
