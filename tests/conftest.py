@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # One OpenMP thread per test process: the suite runs two pytest-xdist workers on a
 # two-core machine, and scikit-learn's gradient boosting with a thread per core in each
@@ -15,6 +15,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import duckdb
 import pytest
+
+from synthetic_areas import Area, build_area
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,3 +37,18 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def shared_area(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int], Area]:
+    """shared_area(clients, seed): the synthetic area of that size and seed, generated and
+    imported once per test process and shared by every folder that asks for it. Tests only
+    read it; one that writes takes `synthetic_areas.copy_area` of it."""
+    built: dict[tuple[int, int], Area] = {}
+
+    def get(clients: int, seed: int) -> Area:
+        if (clients, seed) not in built:
+            built[clients, seed] = build_area(tmp_path_factory.mktemp(f"area-{clients}-{seed}"), clients, seed)
+        return built[clients, seed]
+
+    return get
