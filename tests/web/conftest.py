@@ -9,6 +9,7 @@ lead has someone outside their team. The imports are untouched, so it stays a de
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pytest
 from polku.identity import create_key_file
 from polku.ingest import import_folder
 from polku.store import open_store
+from polku.store.kept import forget_carried
 from polku.synth import generate
 from polku.web import create_app
 from polku.web.accounts import Accounts, path_for
@@ -70,6 +72,19 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _move_smallest_case_worker(store_path)
     create_demo_users(store_path)
     return store_path
+
+
+@pytest.fixture()
+def store_copy(web_store: Path, tmp_path: Path) -> Path:
+    """A copy of the web store's file for a test that writes to it, with one published snapshot
+    of its own and no run; the original stays as other tests read it."""
+    target = tmp_path / "store" / web_store.name
+    target.parent.mkdir()
+    shutil.copy(web_store, target)
+    with open_store(target) as store:
+        store.publish_snapshot()
+    forget_carried()  # the same rows as another test's copy would carry its values (rightly, but not what is tested)
+    return target
 
 
 @dataclass(frozen=True)
