@@ -18,6 +18,28 @@ import pytest
 
 from synthetic_areas import Area, build_area
 
+HEAVY_FIRST = (
+    "tests/engine/test_spark_parity.py",
+    "tests/cohort/test_store_views.py",
+    "tests/sdc/test_gate_property.py",
+    "tests/cohort/test_augmented.py",
+    "tests/sdc/test_gate_findings.py",
+    "tests/impact/test_expected.py",
+    "tests/test_demo.py",
+    "tests/test_no_identity_on_disk.py",
+)
+"""The longest test files, longest first (from `pytest --durations`). pytest-xdist hands
+whole files (`--dist loadfile`) to the two workers in collection order
+(`--no-loadscope-reorder`), and a long file handed out last keeps one worker busy after the
+other has finished; started first, the short files fill in around them."""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of HEAVY_FIRST first, in its order; the rest keep theirs (a stable sort)."""
+    rank = {path: i for i, path in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
