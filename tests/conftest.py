@@ -16,7 +16,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import duckdb
 import pytest
 
-from synthetic_areas import Area, build_area
+from synthetic_areas import Area, build_area, built_once, copy_area
 
 HEAVY_FIRST = (
     "tests/engine/test_spark_parity.py",
@@ -64,13 +64,16 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.fixture(scope="session")
 def shared_area(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int], Area]:
     """shared_area(clients, seed): the synthetic area of that size and seed, generated and
-    imported once per test process and shared by every folder that asks for it. Tests only
-    read it; one that writes takes `synthetic_areas.copy_area` of it."""
+    imported once per test run, copied once per worker and shared by every folder that asks
+    for it. Tests only read it; one that writes takes `synthetic_areas.copy_area` of it."""
     built: dict[tuple[int, int], Area] = {}
 
     def get(clients: int, seed: int) -> Area:
         if (clients, seed) not in built:
-            built[clients, seed] = build_area(tmp_path_factory.mktemp(f"area-{clients}-{seed}"), clients, seed)
+            name = f"area-{clients}-{seed}"
+            source = built_once(tmp_path_factory, name, lambda root: build_area(root, clients, seed))
+            original = Area(source / "synthetic", source / "store" / "polku.duckdb")
+            built[clients, seed] = copy_area(original, tmp_path_factory.mktemp(name))
         return built[clients, seed]
 
     return get
