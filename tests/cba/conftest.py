@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from polku.demo import DemoResult, run_demo
+from synthetic_areas import Area
 
 
 @pytest.fixture(scope="package")
-def area(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("POLKU_PSEUDONYM_KEY", "5e" * 32)
-    try:
-        return run_demo(tmp_path_factory.mktemp("area") / "out", clients=3000, seed=11)
-    finally:
-        mp.undo()
+def area(shared_area: Callable[[int, int], Area]) -> Area:
+    """3,000 clients, seed 11 (the cohort tests' area), imported with the fixed key."""
+    return shared_area(3000, 11)

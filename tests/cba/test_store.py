@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from polku.cba.store import daily_wage_from_allowance, service_cost_benefit
 from polku.cli import main
-from polku.demo import DemoResult
 from polku.fiscal.legislation import legislation
 from polku.fiscal.rules import run
 from polku.fiscal.rules.unemployment import DAILY
 from polku.pipeline.by_service import service_estimates
 from polku.store import open_store
+from synthetic_areas import Area
 
 
 def test_daily_wage_is_recovered_from_the_allowance_paid() -> None:
@@ -40,7 +40,7 @@ def test_daily_wage_is_recovered_from_the_allowance_paid() -> None:
     assert np.isnan(daily_wage_from_allowance(np.array([np.nan]), p)[0])
 
 
-def test_service_analysis_adds_up_from_the_store(area: DemoResult) -> None:
+def test_service_analysis_adds_up_from_the_store(area: Area) -> None:
     with open_store(area.store_path, read_only=True) as store:
         row = service_cost_benefit(store, "COACH", seed=0)
         estimates, frame = service_estimates(store, "COACH", outcome="employed_12m", seed=0, by_provider=False)
@@ -61,7 +61,7 @@ def test_service_analysis_adds_up_from_the_store(area: DemoResult) -> None:
     ) == pytest.approx(row.result.gain_per_employment_with_pension)
 
 
-def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cba_command_over_the_store(area: Area, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLKU_STORE", str(area.store_path))
     result = CliRunner().invoke(main, ["cba", "--service", "COACH", "--service", "REHAB", "--json"])
     assert result.exit_code == 0, result.output
@@ -73,7 +73,7 @@ def test_cba_command_over_the_store(area: DemoResult, monkeypatch: pytest.Monkey
 
 
 @pytest.fixture(scope="module")
-def run_tables(area: DemoResult) -> tuple[dict, list[int], int]:
+def run_tables(area: Area) -> tuple[dict, list[int], int]:
     """The area's impact and cost-benefit tables as `polku analyse` computes them, how many
     times the impact views were fitted for them, and the number of services."""
     from polku.pipeline import store_views as views_module

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pytest
 
-from polku.demo import DemoResult, run_demo
 from polku.store import Store, open_store
+from synthetic_areas import Area
 
 
 @pytest.fixture(scope="package")
-def area(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("POLKU_PSEUDONYM_KEY", "5e" * 32)  # fixed pseudonyms: the comparison draws are reproducible
-    try:
-        return run_demo(tmp_path_factory.mktemp("area") / "out", clients=3000, seed=11)
-    finally:
-        mp.undo()
+def area(shared_area: Callable[[int, int], Area]) -> Area:
+    """3,000 clients, seed 11, imported with the fixed key: the comparison draws are reproducible."""
+    return shared_area(3000, 11)
 
 
 @pytest.fixture()
-def store(area: DemoResult) -> Iterator[Store]:
+def store(area: Area) -> Iterator[Store]:
     with open_store(area.store_path, read_only=True) as opened:
         yield opened
 
 
 @pytest.fixture(scope="package")
-def truth(area: DemoResult) -> pd.DataFrame:
+def truth(area: Area) -> pd.DataFrame:
     return pd.read_csv(area.data_dir / "ground_truth_episodes.csv")

@@ -22,7 +22,6 @@ from polku.cli.text import print_survival as _print_survival
 from polku.cohort.augmented import augmented_outcome
 from polku.cohort.build import data_end, window_days
 from polku.cohort.features import ADJUSTMENT
-from polku.demo import DemoResult
 from polku.groups import GROUPS
 from polku.impact import AIPW, Design, ExpectedVersusObserved
 from polku.impact.balance import kish_ess
@@ -39,6 +38,7 @@ from polku.pipeline.store_views import (
 )
 from polku.pipeline.views import MONTHS, ServiceView
 from polku.store import Store, open_store
+from synthetic_areas import Area
 
 SERVICE = "COACH"
 OUTCOME = "employed_12m"
@@ -46,7 +46,7 @@ ESTIMATED = "employed_12m_augmented"  # the doubly robust pseudo-outcome the est
 
 
 @pytest.fixture(scope="module")
-def estimate(area: DemoResult) -> tuple[list, pd.DataFrame]:
+def estimate(area: Area) -> tuple[list, pd.DataFrame]:
     with open_store(area.store_path, read_only=True) as store:
         return service_estimates(store, SERVICE, outcome=OUTCOME)
 
@@ -179,7 +179,7 @@ def _expected_curves(d: dict[str, Any], as_of: Any, client_group: str | None = N
 
 
 def test_cli_survival_json_equals_the_survival_functions(
-    area: DemoResult, censoring_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    area: Area, censoring_rows: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = CliRunner().invoke(
         main, ["estimate", "--store", str(area.store_path), "--service", SERVICE, "--survival", "--json", "--exact"]
@@ -208,7 +208,7 @@ def test_cli_survival_json_equals_the_survival_functions(
 
 
 def test_cli_survival_gives_each_client_group_with_an_estimate_its_curves(
-    area: DemoResult,
+    area: Area,
     weighted_rows: dict[str, Any],
     censoring_rows: dict[str, Any],
 ) -> None:
@@ -235,7 +235,7 @@ def test_survival_is_refused_with_a_flat_file(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--survival" in result.stderr
 
 
-def test_survival_is_refused_with_later_services_kept(area: DemoResult) -> None:
+def test_survival_is_refused_with_later_services_kept(area: Area) -> None:
     """The curves censor comparison people at a later start; without the weights for it they would be biased."""
     result = CliRunner().invoke(main, ["estimate", "--store", str(area.store_path), "--survival", "--keep-later-services"])
     assert result.exit_code == 2 and "--keep-later-services" in result.stderr
@@ -270,7 +270,7 @@ def test_expected_and_observed_by_group_are_the_estimators(estimate: tuple[list,
 
 
 @pytest.fixture(scope="module")
-def report(area: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[ServiceView]]:
+def report(area: Area, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[ServiceView]]:
     """The English report of the area, and the views its impact section computed (for two
     services: coaching, and supported employment, whose small client groups are suppressed)."""
     from polku.pipeline import store_views as views_module
@@ -368,7 +368,7 @@ def _beside_effects(html: str, n: int, threshold: int = 10) -> bool:
 
 
 def test_report_survival_table_holds_the_curves(
-    report: tuple[str, list[ServiceView]], censoring_rows: dict[str, Any], area: DemoResult
+    report: tuple[str, list[ServiceView]], censoring_rows: dict[str, Any], area: Area
 ) -> None:
     html, _ = report
     with open_store(area.store_path, read_only=True) as store:

@@ -9,6 +9,7 @@ lead has someone outside their team. The imports are untouched, so it stays a de
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,10 +22,12 @@ import pytest
 from polku.identity import create_key_file
 from polku.ingest import import_folder
 from polku.store import open_store
+from polku.store.kept import forget_carried
 from polku.synth import generate
 from polku.web import create_app
 from polku.web.accounts import Accounts, path_for
 from polku.web.demo import DEMO_PASSWORD, create_demo_users
+from synthetic_areas import built_once, copy_folder
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2, which the lock file does not hold; httpx works the same here.
@@ -58,10 +61,7 @@ def _move_smallest_case_worker(store_path: Path) -> None:
         store.publish_snapshot()  # the web reads the newest snapshot, as after any writer
 
 
-@pytest.fixture(scope="session")
-def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo store of 1,000 synthetic clients in two teams, with the six demo users."""
-    root = tmp_path_factory.mktemp("web")
+def _build_web_store(root: Path) -> None:
     generate(clients=CLIENTS, seed=SEED, out_dir=root / "synthetic")
     key = create_key_file(root / "secrets" / "pseudonym.key")
     store_path = root / "store" / "polku.duckdb"
@@ -69,7 +69,26 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         import_folder(store, root / "synthetic", key=key)
     _move_smallest_case_worker(store_path)
     create_demo_users(store_path)
-    return store_path
+
+
+@pytest.fixture(scope="session")
+def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo store of 1,000 synthetic clients in two teams, with the six demo users (built
+    once per test run; this worker's copy, beside its synthetic files and key)."""
+    return copy_folder(built_once(tmp_path_factory, "web", _build_web_store), tmp_path_factory, "web") / "store" / "polku.duckdb"
+
+
+@pytest.fixture()
+def store_copy(web_store: Path, tmp_path: Path) -> Path:
+    """A copy of the web store's file for a test that writes to it, with one published snapshot
+    of its own and no run; the original stays as other tests read it."""
+    target = tmp_path / "store" / web_store.name
+    target.parent.mkdir()
+    shutil.copy(web_store, target)
+    with open_store(target) as store:
+        store.publish_snapshot()
+    forget_carried()  # the same rows as another test's copy would carry its values (rightly, but not what is tested)
+    return target
 
 
 @dataclass(frozen=True)

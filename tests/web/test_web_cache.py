@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from polku.pipeline.settings import AnalysisSettings
 from polku.reports import queries
 from polku.runs import layout, provenance
 from polku.store import audit, open_store, snapshots
-from polku.store.kept import Memo, Prepared, forget_carried
+from polku.store.kept import Memo, Prepared
 from polku.web import cache, clients, desk
 from polku.web.access import Reads, Scope
 from polku.web.accounts import User
@@ -76,24 +75,12 @@ def test_the_memo_is_bounded_least_recently_used_first_and_keeps_no_error() -> N
 # --- per snapshot and scope ---------------------------------------------------------------------
 
 
-@pytest.fixture()
-def copy(web_store: Path, tmp_path: Path) -> Path:
-    """A copy of the web store (with one published snapshot and no run); the original stays as other tests read it."""
-    target = tmp_path / "store" / web_store.name
-    target.parent.mkdir()
-    shutil.copy(web_store, target)
-    with open_store(target) as store:
-        store.publish_snapshot()
-    forget_carried()  # the same rows as another test's copy would carry its values (rightly, but not what is tested)
-    return target
-
-
 def _user(role: str, **ties: str) -> User:
     return User(role, role, **ties)
 
 
-def test_two_scopes_never_share_a_kept_value_and_a_new_snapshot_starts_afresh(copy: Path, oracle: Oracle) -> None:
-    reads = Snapshots(copy)
+def test_two_scopes_never_share_a_kept_value_and_a_new_snapshot_starts_afresh(store_copy: Path, oracle: Oracle) -> None:
+    reads = Snapshots(store_copy)
     workers = sorted(set(oracle.owner.values()))
     one, other = _user("caseworker", case_worker_id=workers[0]), _user("caseworker", case_worker_id=workers[1])
     try:
@@ -102,7 +89,7 @@ def test_two_scopes_never_share_a_kept_value_and_a_new_snapshot_starts_afresh(co
             assert Scope(one, store).memo("x", lambda: "first") == "first"
             assert Scope(other, store).memo("x", lambda: "second") == "second", "another scope, another value"
             assert Scope(one, store).memo("x", lambda: "again") == "first", "kept for the same scope"
-        with open_store(copy) as writer, writer.transaction() as con:
+        with open_store(store_copy) as writer, writer.transaction() as con:
             con.execute("DELETE FROM goal WHERE false")  # a commit: closing publishes a new snapshot
         with reads.reading() as store:
             assert Scope(one, store).memo("x", lambda: "new snapshot") == "new snapshot"
@@ -111,9 +98,11 @@ def test_two_scopes_never_share_a_kept_value_and_a_new_snapshot_starts_afresh(co
 
 
 @pytest.mark.parametrize("role", ["analyst", "teamlead", "caseworker", "provider"])
-def test_a_client_s_rows_compiled_once_are_the_rows_of_the_access_layer_s_query(copy: Path, oracle: Oracle, role: str) -> None:
-    user = _demo_user(copy, role)
-    reads = Snapshots(copy)
+def test_a_client_s_rows_compiled_once_are_the_rows_of_the_access_layer_s_query(
+    store_copy: Path, oracle: Oracle, role: str
+) -> None:
+    user = _demo_user(store_copy, role)
+    reads = Snapshots(store_copy)
     try:
         for person in sorted(oracle.by_role[role])[:2]:
             with reads.reading() as store:
@@ -157,8 +146,8 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def test_a_prepared_query_refuses_one_that_does_not_name_the_person(copy: Path) -> None:
-    with open_store(copy, read_only=True) as store:
+def test_a_prepared_query_refuses_one_that_does_not_name_the_person(store_copy: Path) -> None:
+    with open_store(store_copy, read_only=True) as store:
         goal = store.table("goal")
         with pytest.raises(ValueError, match="compare with the person"):
             Prepared.compile(store, lambda person: goal)
@@ -198,42 +187,42 @@ def _view(calls: list[Any]) -> View:
 
 
 def test_a_view_s_answer_is_kept_until_a_new_run_or_snapshot_and_per_language_and_scope(
-    copy: Path, monkeypatch: pytest.MonkeyPatch
+    store_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache.clear()
     calls: list[Any] = []
     view, manager = _view(calls), _user("manager")
-    first = cache.view_data(view, _ctx(copy, manager))
-    assert cache.view_data(view, _ctx(copy, manager)) is first and len(calls) == 1, "the same request is kept"
-    assert cache.view_data(view, _ctx(copy, manager, "sv"))["lang"] == "sv" and len(calls) == 2, "language is in the key"
+    first = cache.view_data(view, _ctx(store_copy, manager))
+    assert cache.view_data(view, _ctx(store_copy, manager)) is first and len(calls) == 1, "the same request is kept"
+    assert cache.view_data(view, _ctx(store_copy, manager, "sv"))["lang"] == "sv" and len(calls) == 2, "language is in the key"
     provider = _user("provider", provider_id="P1")
-    assert cache.view_data(view, _ctx(copy, provider))["n"] == 3, "another scope never gets the manager's answer"
-    assert cache.view_data(view, _ctx(copy, manager, query="format=json"))["n"] == 4, "the query is in the key"
+    assert cache.view_data(view, _ctx(store_copy, provider))["n"] == 3, "another scope never gets the manager's answer"
+    assert cache.view_data(view, _ctx(store_copy, manager, query="format=json"))["n"] == 4, "the query is in the key"
     monkeypatch.setenv("POLKU_MIN_CELL_SIZE", "60")
-    assert cache.view_data(view, _ctx(copy, manager))["n"] == 5, "the gate's threshold is in the key"
+    assert cache.view_data(view, _ctx(store_copy, manager))["n"] == 5, "the gate's threshold is in the key"
     monkeypatch.delenv("POLKU_MIN_CELL_SIZE")
 
-    _run(copy, "2026-12-07T120000Z-0000000a", "2026-12-07T12:00:00+00:00")
-    assert cache.view_data(view, _ctx(copy, manager))["run"] == "2026-12-07T120000Z-0000000a", "a new run is read at once"
-    _run(copy, "2026-12-07T130000Z-0000000b", "2026-12-07T13:00:00+00:00")
-    assert cache.view_data(view, _ctx(copy, manager))["run"] == "2026-12-07T130000Z-0000000b"
+    _run(store_copy, "2026-12-07T120000Z-0000000a", "2026-12-07T12:00:00+00:00")
+    assert cache.view_data(view, _ctx(store_copy, manager))["run"] == "2026-12-07T120000Z-0000000a", "a new run is read at once"
+    _run(store_copy, "2026-12-07T130000Z-0000000b", "2026-12-07T13:00:00+00:00")
+    assert cache.view_data(view, _ctx(store_copy, manager))["run"] == "2026-12-07T130000Z-0000000b"
     before = len(calls)
-    with open_store(copy) as writer:
+    with open_store(store_copy) as writer:
         writer.publish_snapshot()
-    assert snapshots.latest(copy) is not None
-    assert cache.view_data(view, _ctx(copy, manager))["n"] == before + 1, "a new snapshot is a new key"
+    assert snapshots.latest(store_copy) is not None
+    assert cache.view_data(view, _ctx(store_copy, manager))["n"] == before + 1, "a new snapshot is a new key"
 
 
-def test_an_audited_view_is_audited_on_every_request_kept_or_not(copy: Path) -> None:
+def test_an_audited_view_is_audited_on_every_request_kept_or_not(store_copy: Path) -> None:
     cache.clear()
     calls: list[Any] = []
     view, analyst = _view(calls), _user("analyst")
     for _ in range(3):
-        ctx = _ctx(copy, analyst, query="exact=1")
+        ctx = _ctx(store_copy, analyst, query="exact=1")
         cache.view_data(view, ctx)
         assert ctx.audited == {"access": "aggregates", "exact": True}
     assert len(calls) == 1
-    ctx = _ctx(copy, analyst)
+    ctx = _ctx(store_copy, analyst)
     cache.view_data(view, ctx)
     assert ctx.audited is None, "the gated view is not audited"
 
@@ -277,15 +266,15 @@ def _seed_model_run(store_path: Path) -> None:
 
 
 @pytest.mark.parametrize("role", ["caseworker", "analyst"])
-def test_a_client_s_chance_from_their_own_rows_is_the_one_the_desk_works_out(copy: Path, oracle: Oracle, role: str) -> None:
+def test_a_client_s_chance_from_their_own_rows_is_the_one_the_desk_works_out(store_copy: Path, oracle: Oracle, role: str) -> None:
     """The client page's one-person query (`Chances.for_client` on a store opened for one request)
     against the whole scope's (the desk's, which a client page on a kept-open snapshot reads)."""
-    _seed_model_run(copy)
-    user, reads = _demo_user(copy, role), Snapshots(copy)
-    chances = desk.Chances(copy)
+    _seed_model_run(store_copy)
+    user, reads = _demo_user(store_copy, role), Snapshots(store_copy)
+    chances = desk.Chances(store_copy)
     people = sorted(oracle.by_role[role])[:60]  # pseudonyms are new each session: enough to hold 3 registered
     try:
-        with reader(copy) as one_request:
+        with reader(store_copy) as one_request:
             alone_scope = Scope(user, one_request)
             as_of = queries.extraction_date(one_request)
             assert as_of is not None and chances.available and not alone_scope.keeps

@@ -20,23 +20,11 @@ import pytest
 from conftest import Oracle
 from polku.reports import queries
 from polku.store import Store, open_store, snapshots
-from polku.store.kept import SnapshotStore, forget_carried
+from polku.store.kept import SnapshotStore
 from polku.web import clients, desk
 from polku.web.access import Scope
 from polku.web.accounts import Accounts, User, path_for
 from polku.web.data import Snapshots, reader
-
-
-@pytest.fixture()
-def copy(web_store: Path, tmp_path: Path) -> Path:
-    """A copy of the web store with one published snapshot (the original stays as other tests read it)."""
-    target = tmp_path / "store" / web_store.name
-    target.parent.mkdir()
-    shutil.copy(web_store, target)
-    with open_store(target) as store:
-        store.publish_snapshot()
-    forget_carried()  # the same rows as another test's copy would carry its values (rightly, but not what is tested)
-    return target
 
 
 def _goals(store: object) -> int:
@@ -44,17 +32,17 @@ def _goals(store: object) -> int:
     return int(store.table("goal").count().execute())
 
 
-def test_a_new_snapshot_is_read_at_once_and_the_old_one_closes_after_its_last_request(copy: Path) -> None:
-    reads = Snapshots(copy)
+def test_a_new_snapshot_is_read_at_once_and_the_old_one_closes_after_its_last_request(store_copy: Path) -> None:
+    reads = Snapshots(store_copy)
     try:
         with reads.reading() as first:
-            assert first.path == snapshots.latest(copy)
+            assert first.path == snapshots.latest(store_copy)
             before = _goals(first)
             assert before > 0
-            with open_store(copy) as writer, writer.transaction() as con:
+            with open_store(store_copy) as writer, writer.transaction() as con:
                 con.execute("DELETE FROM goal")  # closing the writer publishes a new snapshot
             with reads.reading() as second:
-                assert second.path == snapshots.latest(copy) != first.path
+                assert second.path == snapshots.latest(store_copy) != first.path
                 assert _goals(second) == 0  # the next request sees the write at once
             assert _goals(first) == before  # a request still reading the old snapshot keeps it
         with pytest.raises(duckdb.ConnectionException):
@@ -63,8 +51,8 @@ def test_a_new_snapshot_is_read_at_once_and_the_old_one_closes_after_its_last_re
         reads.close()
 
 
-def test_one_cursor_per_thread_kept_between_requests(copy: Path) -> None:
-    reads = Snapshots(copy)
+def test_one_cursor_per_thread_kept_between_requests(store_copy: Path) -> None:
+    reads = Snapshots(store_copy)
     seen: list[object] = []
 
     def read() -> None:
@@ -98,9 +86,9 @@ def _memtable_views(store: Store) -> int:
     return int(found[0]) if found else 0
 
 
-def test_a_narrowed_scope_leaves_nothing_on_the_kept_cursor(web_store: Path, copy: Path) -> None:
+def test_a_narrowed_scope_leaves_nothing_on_the_kept_cursor(web_store: Path, store_copy: Path) -> None:
     worker = _user(web_store, "caseworker")
-    reads = Snapshots(copy)
+    reads = Snapshots(store_copy)
     try:
         for _ in range(2):
             with reads.reading() as store:
@@ -113,12 +101,12 @@ def test_a_narrowed_scope_leaves_nothing_on_the_kept_cursor(web_store: Path, cop
         reads.close()
 
 
-def test_before_any_snapshot_a_request_reads_the_store_and_lets_it_go(copy: Path) -> None:
-    shutil.rmtree(snapshots.folder_of(copy))
-    reads = Snapshots(copy)
+def test_before_any_snapshot_a_request_reads_the_store_and_lets_it_go(store_copy: Path) -> None:
+    shutil.rmtree(snapshots.folder_of(store_copy))
+    reads = Snapshots(store_copy)
     with reads.reading() as store:
-        assert store.path == copy
-    with open_store(copy):  # the store is not held: a writer opens it at once
+        assert store.path == store_copy
+    with open_store(store_copy):  # the store is not held: a writer opens it at once
         pass
 
 
@@ -159,7 +147,7 @@ def test_each_worker_of_serve_serves_the_store_it_was_given(web_store: Path, mon
 
 
 def test_a_scopes_client_ids_are_worked_out_once_per_snapshot(
-    web_store: Path, copy: Path, monkeypatch: pytest.MonkeyPatch
+    web_store: Path, store_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from polku.web import access
 
@@ -172,13 +160,13 @@ def test_a_scopes_client_ids_are_worked_out_once_per_snapshot(
         return run(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(access, "query_rows", counted)
-    reads = Snapshots(copy)
+    reads = Snapshots(store_copy)
     try:
         for _ in range(2):
             with reads.reading() as store:
                 mine = Scope(worker, store).clients().count().execute()
         assert len(asked) == 1 and mine > 0  # the second request reused the ids of the same snapshot
-        with open_store(copy) as writer, writer.transaction() as con:
+        with open_store(store_copy) as writer, writer.transaction() as con:
             con.execute("UPDATE service_episode SET case_worker_id = NULL WHERE case_worker_id = ?", [worker.case_worker_id])
         with reads.reading() as store:
             assert Scope(worker, store).clients().count().execute() == 0  # a new snapshot: worked out again
