@@ -260,7 +260,7 @@ def _connect(target: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConne
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
-            return duckdb.connect(str(target), read_only=read_only, config=snapshots.read_config() if read_only else NO_SPILL)
+            return snapshots.connect_read_only(target) if read_only else duckdb.connect(str(target), config=NO_SPILL)
         except duckdb.IOException as error:
             holder = lock_holder(str(error))
             if holder is None:

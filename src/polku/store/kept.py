@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
@@ -334,7 +333,7 @@ class Generation:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.con = duckdb.connect(str(path), read_only=True, config=snapshots.read_config())
+        self.con = snapshots.connect_read_only(path)
         self.users = 0
         self.retired = False
         self._local = threading.local()

@@ -38,11 +38,18 @@ _NAME_DIGITS = 8
 _OPEN_ATTEMPTS = 5
 
 
-def read_config() -> dict[str, str | bool | int | float | list[str]]:
-    """Config of a read-only connection: DuckDB's memory limit (`POLKU_READ_MEMORY_MB`); past
-    it DuckDB spills to `<database>.tmp` beside the file it reads, which holds pseudonyms only."""
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to `path`, with DuckDB's memory limit set to
+    `POLKU_READ_MEMORY_MB` (0: DuckDB's own, 80 % of the machine); past it DuckDB spills to
+    `<database>.tmp` beside the file, which holds pseudonyms only. Why a limit: the comparison
+    pool of a 300,000-client analysis grew DuckDB to 9 GB (docs/scale.md). Set after
+    connecting rather than as connect-time config: DuckDB refuses a second connection to a
+    file open in the process with another config, and readers of one snapshot meet."""
+    con = duckdb.connect(str(path), read_only=True)
     limit = settings.read_memory_mb()
-    return {"memory_limit": f"{limit}MB"} if limit else {}
+    if limit:
+        con.execute(f"SET memory_limit = '{limit}MB'")
+    return con
 
 
 def folder_of(store_path: Path) -> Path:
@@ -175,7 +182,7 @@ def open_snapshot(store_path: Path | str | None = None) -> Store:
             with open_store(target) as store:
                 snapshot = store.publish_snapshot()
         try:
-            con = duckdb.connect(str(snapshot), read_only=True, config=read_config())
+            con = connect_read_only(snapshot)
         except duckdb.IOException:
             if snapshot.exists():
                 raise UsageError(
