@@ -252,11 +252,14 @@ def test_a_missing_chromium_is_one_line_naming_the_package(
 
 
 def test_a_printer_that_hangs_is_stopped_with_its_children() -> None:
+    """A duration no other process is likely to sleep, matched as a whole command line: a
+    substring would also match another program's `sleep 300` on the same machine."""
     started = time.monotonic()
     with pytest.raises(PolkuError, match="did not print the PDF within 1 s"):
-        pdf._run(["sh", "-c", "sleep 30 & sleep 30"], timeout=1)
+        pdf._run(["sh", "-c", "sleep 30.417 & sleep 30.417"], timeout=1)
     assert time.monotonic() - started < 10
-    assert "sleep 30" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    commands = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert "sleep 30.417" not in [line.strip() for line in commands]
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed")
