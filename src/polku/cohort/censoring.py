@@ -192,15 +192,10 @@ def _terms_in_month(clock: np.ndarray, month: np.ndarray, months_registered: np.
     return np.column_stack([now[list(TERMS)].to_numpy(dtype=float), long_term, long_term[:, None] * flags])
 
 
-def monthly_hazard(features: np.ndarray, event: np.ndarray, at: np.ndarray, model: Any | None = None) -> np.ndarray:
-    """P(event in the month) at the person-months `at`, from `model` (default: the pooled
-    logistic regression) fitted on `features` and `event`; the observed share when every
-    month or none ends in the event."""
-    return hazard_model(features, event, model)(at)
-
-
 def hazard_model(features: np.ndarray, event: np.ndarray, model: Any | None = None) -> Callable[[np.ndarray], np.ndarray]:
-    """`monthly_hazard`'s model, fitted once: P(event in the month) at any person-months."""
+    """P(event in the month) at any person-months, from `model` (default: the pooled logistic
+    regression) fitted once on `features` and `event`; the observed share when every month or
+    none ends in the event."""
     if event.all() or not event.any():
         share = float(event.mean()) if len(event) else 0.0
         return lambda at: np.full(len(at), share)
