@@ -2,4 +2,5 @@
 
 from polku.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process of the analysis starts (spawn imports this module)
+    main()

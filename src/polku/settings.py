@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
         "pseudonyms only.",
     ),
     Setting(
+        "POLKU_ANALYSIS_WORKERS",
+        "1",
+        "Processes an analysis fits its services' estimates in, beside its own (each builds no cohort and holds one service's "
+        "rows); the results are the same for any number. 1 fits them in the analysis's own process.",
+    ),
+    Setting(
         "POLKU_HISTORY_VERSIONS",
         "3",
         "How many earlier versions of each source the store keeps as history for `polku import --rollback` (0 keeps none).",
@@ -201,6 +207,13 @@ def read_memory_mb() -> int:
     (`polku.store.connection`). Why a limit: an analysis's comparison pool on a national-size
     store grew DuckDB to 9 GB at 300,000 clients (docs/scale.md)."""
     return _whole_number("POLKU_READ_MEMORY_MB", 0, None, "it is the memory DuckDB may use before spilling to disk.")
+
+
+def analysis_workers() -> int:
+    """Processes the per-service fits of an analysis run in (`polku.pipeline.workers`); 1: none
+    beside the analysis. Why a setting and not a run choice: the results do not depend on it,
+    only the time and the memory do (docs/scale.md)."""
+    return _whole_number("POLKU_ANALYSIS_WORKERS", 1, 64, "it is the number of processes an analysis fits services in.")
 
 
 def history_versions() -> int:

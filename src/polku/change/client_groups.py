@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -33,6 +34,7 @@ from polku.cohort.build import cohorts_for, services_with_episodes
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
 from polku.groups.config import UNASSIGNED, GroupConfig, assign, load_groups
 from polku.groups.rows import PAYERS, variables
+from polku.pipeline.workers import map_in_order
 from polku.store import Store
 from polku.typed import typed_frame
 
@@ -142,19 +144,37 @@ def run_cohorts(store: Store, given: Cohorts | None, *, seed: int = 0, as_of: dt
 
 def per_service(
     store: Store,
-    table_of: Callable[[str, pd.DataFrame], pd.DataFrame],
+    table_of: Callable[[str, pd.DataFrame, pd.DataFrame], pd.DataFrame],
     columns: dict[str, str],
+    data: pd.DataFrame,
     *,
     seed: int = 0,
     as_of: dt.date | None = None,
     services: list[str] | None = None,
     cohorts: Cohorts | None = None,
 ) -> pd.DataFrame:
-    """`table_of(service_code, cohort)` for every service with episodes (or `services`), on
-    the run's cohorts (`cohorts`, or built for this call), as one table typed by `columns`:
-    what the effects on change and on reaching goals both do over a store."""
+    """`table_of(service_code, cohort, rows)` for every service with episodes (or
+    `services`), on the run's cohorts (`cohorts`, or built for this call), as one table typed
+    by `columns`: what the effects on change and on reaching goals both do over a store.
+    `rows` are the rows of `data` (measurements, goals; a text `person_id`) of the cohort's
+    persons, so that a worker process (`polku.pipeline.workers`) is sent only those;
+    `table_of` must be a module-level function or a `functools.partial` of one."""
     codes = services or services_with_episodes(store)
+    fit = functools.partial(_apply, table_of)
     with run_cohorts(store, cohorts, seed=seed, as_of=as_of) as built:
-        tables = [table_of(code, built.cohort(code)) for code in codes]
+        items = ((code, cohort, of_persons(data, cohort)) for code in codes for cohort in [built.cohort(code)])
+        tables = list(map_in_order(fit, items))
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(columns))
     return typed_frame(frame, columns)
+
+
+def of_persons(data: pd.DataFrame, cohort: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `data` whose `person_id` (text) is one of the cohort's persons, in their
+    order: all a service's estimates read of it (they join it to the cohort by person)."""
+    return data[data["person_id"].isin(cohort["person_id"].astype(str).unique())]
+
+
+def _apply(
+    table_of: Callable[[str, pd.DataFrame, pd.DataFrame], pd.DataFrame], item: tuple[str, pd.DataFrame, pd.DataFrame]
+) -> pd.DataFrame:
+    return table_of(*item)

@@ -38,7 +38,9 @@ the effect to zero.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -376,9 +378,20 @@ def store_effects(
     """`service_effects` for every service with episodes (or `services`), one table;
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
-    values, scales = measurements(store), shipped_scales()
+    table_of = functools.partial(_effects_table, scales=shipped_scales(), seed=seed, as_of=as_of, bootstrap=bootstrap)
+    values = measurements(store)
+    return per_service(store, table_of, EFFECT_COLUMNS, values, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
 
-    def table_of(code: str, cohort: pd.DataFrame) -> pd.DataFrame:
-        return service_effects(store, code, scales, values, seed=seed, as_of=as_of, cohort=cohort, bootstrap=bootstrap)[0]
 
-    return per_service(store, table_of, EFFECT_COLUMNS, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
+def _effects_table(
+    code: str,
+    cohort: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    scales: list[ItemScale],
+    seed: int,
+    as_of: dt.date | None,
+    bootstrap: int,
+) -> pd.DataFrame:
+    """`service_effects`' table of a cohort already built: what a worker process fits."""
+    return service_effects(cast(Store, None), code, scales, values, seed=seed, as_of=as_of, cohort=cohort, bootstrap=bootstrap)[0]

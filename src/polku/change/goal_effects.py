@@ -30,6 +30,7 @@ the effects on change (`polku.change.effects.too_small`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
@@ -180,6 +181,10 @@ def store_goal_effects(
     """`service_goal_effects` for every service with episodes (or `services`), one table;
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
+    table_of = functools.partial(_goal_table, seed=seed)
     goals = plan_goals(store)
-    table_of = lambda _code, cohort: service_goal_effects(cohort, goals, seed=seed)[0]  # noqa: E731
-    return per_service(store, table_of, GOAL_EFFECT_COLUMNS, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
+    return per_service(store, table_of, GOAL_EFFECT_COLUMNS, goals, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
+
+
+def _goal_table(_code: str, cohort: pd.DataFrame, goals: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    return service_goal_effects(cohort, goals, seed=seed)[0]

@@ -37,7 +37,7 @@ import datetime as dt
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,7 @@ from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_inciden
 from polku.impact.weighting import _att_weights
 from polku.pipeline.by_service import augmented_column, service_estimates
 from polku.pipeline.views import Checks, ExpectedRow, GroupCurves, ServiceView, SurvivalView
+from polku.pipeline.workers import map_in_order
 from polku.store.connection import Store
 
 NEGATIVE_CONTROL = "employed_before_12m"
@@ -355,5 +356,13 @@ def store_views(
         return []
     as_of = options.pop("as_of", None) or data_end(store)
     controls = options.get("controls_per_participant", 5)
+    fit = functools.partial(_cohort_view, as_of=as_of, options=options)
     with cohorts_for(store, cohorts, seed=options.get("seed", 0), as_of=as_of, controls_per_participant=controls) as built:
-        return [service_view(store, code, as_of=as_of, cohort=built.cohort(code), **options) for code in codes]
+        return list(map_in_order(fit, ((code, built.cohort(code)) for code in codes)))
+
+
+def _cohort_view(item: tuple[str, pd.DataFrame], *, as_of: dt.date, options: dict[str, Any]) -> ServiceView:
+    """`service_view` of a service's cohort already built: what a worker process fits
+    (`polku.pipeline.workers`), without the store."""
+    code, cohort = item
+    return service_view(cast(Store, None), code, cohort=cohort, as_of=as_of, **options)
