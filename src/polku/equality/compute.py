@@ -231,7 +231,8 @@ def spell_frame(store: Store) -> pd.DataFrame:
     first = j.group_by(["person_id", "start_date"]).aggregate(first=j.service_start.min(where=inside))
     person = store.table("person")
     cols = ["sex", "mother_tongue_group", "municipality_code", "partial_work_ability", "birth_year", "birth_month"]
-    frame = first.join(person.select("person_id", *cols), "person_id").execute()
+    joined = first.join(person.select("person_id", *cols), "person_id")
+    frame = joined.order_by(["person_id", "start_date"]).execute()  # in a fixed order: the sums below must not vary by a bit
     start = pd.to_datetime(frame["start_date"])
     frame["age"] = start.dt.year - frame["birth_year"] + (start.dt.month - frame["birth_month"]) / 12.0
     frame["days"] = (pd.to_datetime(frame["first"]) - start).dt.days
