@@ -21,6 +21,7 @@ from synthetic_areas import Area, build_area, built_once, copy_area
 HEAVY_FIRST = (
     "tests/engine/test_spark_parity.py",
     "tests/cohort/test_store_views.py",
+    "tests/pipeline/test_workers.py",
     "tests/sdc/test_gate_property.py",
     "tests/sdc/test_gate_findings.py",
     "tests/test_demo.py",

@@ -4,7 +4,8 @@ Why processes: the estimators are Python and numpy (cross-fitting, bootstraps, t
 models), so threads would wait on each other for the interpreter; each service's fit is
 independent of the others. The parent keeps the engine's connection and builds each
 service's cohort (DuckDB, itself multi-threaded) while the workers fit the ones before, and
-at most `workers` items are in flight, so memory holds a few cohorts, not all of them.
+at most `workers` + 1 items are in flight, so only a few pickled copies of cohorts exist at
+once (the run's `CohortBuilder` keeps each cohort for the sections that reuse it).
 
 The results do not depend on the number of workers: each item runs the same code on the
 same rows with the same seed, in a fresh process that reads no global state, and the
@@ -35,8 +36,8 @@ def map_in_order(fn: Callable[[Item], Result], items: Iterable[Item], workers: i
     """`fn(item)` for each item, in the items' order, in `workers` processes (default
     `analysis_workers()`). `fn` must be a module-level function (or a `functools.partial` of
     one) and items and results picklable. The items are drawn from the iterable only as a
-    worker frees, so a generator that builds each item (a cohort) holds at most `workers`
-    + 1 of them at once (the next is built while the workers fit). With one worker everything runs here, without a process."""
+    worker frees: at most `workers` + 1 are built and sent at once (the next is built while
+    the workers fit). With one worker everything runs here, without a process."""
     count = analysis_workers() if workers is None else workers
     if count <= 1:
         yield from map(fn, items)
