@@ -30,7 +30,7 @@ import ibis
 
 from polku.errors import UsageError
 from polku.reports import queries
-from polku.schema.tables import TABLES
+from polku.schema.tables import TABLES, Table
 from polku.store import Store, open_store, snapshots
 from polku.store.connection import StoreLocked
 from polku.store.kept import Generation, carried, query_rows
@@ -76,20 +76,27 @@ def writer(store_path: Path) -> Iterator[Store]:
 
 def data_date(store: Store) -> dt.date | None:
     """The data's own date, `polku.reports.queries.extraction_date` (the latest recorded date,
-    planned dates left out), as one query compiled once per schema, kept with the snapshot and
-    carried to the next while no table changes (`polku.store.kept.carried`)."""
+    planned dates left out): the latest of each table's, each one query compiled once per
+    schema, kept with the snapshot and carried to the next while its table does not change
+    (`polku.store.kept.carried`), so an import of one table reads that table alone."""
 
-    def query() -> ibis.Table:
-        parts = []
+    def latest(spec: Table, columns: list[str]) -> dt.date | None:
+        def query() -> ibis.Table:
+            table = store.table(spec.name)
+            return table.aggregate(latest=ibis.greatest(*[table[c].max().cast("date") for c in columns]))
+
+        key = ("data date", spec.name)
+        return carried(store, key, lambda: query_rows(store, key, query)[0][0])
+
+    def compute() -> dt.date | None:
+        found = []
         for spec in TABLES.values():
             columns = [f.name for f in spec.fields if f.kind == "date" and f.name not in queries.PLANNED_DATES]
-            if columns:
-                table = store.table(spec.name)
-                parts.append(table.aggregate(latest=ibis.greatest(*[table[c].max().cast("date") for c in columns])))
-        union = ibis.union(*parts)
-        return union.aggregate(latest=union.latest.max())
+            if columns and (day := latest(spec, columns)) is not None:
+                found.append(day)
+        return max(found, default=None)
 
-    return carried(store, "data date", lambda: query_rows(store, "data date", query)[0][0])
+    return carried(store, "data date", compute)
 
 
 class Snapshots:

@@ -13,7 +13,7 @@ from polku.change.instrument import instruments
 from polku.schema.codelists import codelist
 from polku.web import clients, desk, desk_chart
 from polku.web.access import Scope
-from polku.web.app import Context, wants_json
+from polku.web.app import Context, encode_json, wants_json
 
 PAGE_SIZE = 200
 """Clients per HTML page; the JSON twin gives the whole list."""
@@ -41,7 +41,8 @@ def _desk_rows(scope: Scope, as_of: dt.date, chances: desk.Chances) -> tuple[dic
     """Every client of the scope as the desk shows them (kept with the snapshot per scope, date and run)."""
     rows = clients.client_list(scope, as_of)
     found = chances.for_clients(scope, [r["id"] for r in rows], as_of)
-    return tuple(row | {"chance": _plain_chance(found.get(row["id"]))} for row in desk.desk(scope, rows, as_of))
+    summaries = desk.desk(scope, rows, as_of, clients.client_list_digest(scope, as_of))
+    return tuple(row | {"chance": _plain_chance(found.get(row["id"]))} for row in summaries)
 
 
 def client_list(ctx: Context) -> dict[str, Any]:
@@ -55,10 +56,13 @@ def client_list(ctx: Context) -> dict[str, Any]:
     rows = scope.memo(("desk", as_of, run_id), lambda: _desk_rows(scope, as_of, chances))
     ctx.read(rows={"person": len(rows)})
     page, pages = _page(ctx, len(rows))
-    shown = rows if wants_json(ctx.request) else rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if wants_json(ctx.request):  # the whole desk, encoded once per snapshot (an analyst's: 33 MB, 0.7 s, on 20,000 clients)
+        shown: Any = scope.memo(("desk json", as_of, run_id), lambda: encode_json([dict(row) for row in rows]))
+    else:
+        shown = [dict(row) for row in rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
     return {
         "as_of": as_of,
-        "clients": [dict(row) for row in shown],
+        "clients": shown,
         "count": len(rows),
         "page": page,
         "pages": pages,
