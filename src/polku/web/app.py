@@ -56,8 +56,12 @@ class WebState:
     snapshots: Snapshots = field(init=False)
     """The newest read snapshot, kept open between requests (`polku.web.data.Snapshots`)."""
 
+    prepare: bool = False
+    """Whether a new snapshot is prepared in the background before requests read it
+    (`polku.web.data.Snapshots`; `polku serve` does), or read at once."""
+
     def __post_init__(self) -> None:
-        self.snapshots = Snapshots(self.store_path)
+        self.snapshots = Snapshots(self.store_path, prepare=self.prepare)
 
     @property
     def demo(self) -> bool:
@@ -253,12 +257,14 @@ def create_app(
     demo: bool | None = None,
     oidc: OidcProvider | None = None,
     register: Path | None = None,
+    prepare: bool = False,
 ) -> Starlette:
     """The web app over the store at `store_path` (which must exist). Tests may give their own
     `accounts` (a file elsewhere, a fake clock) and `oidc` provider; `demo` overrides the
     demo-store check (`polku.web.demo.is_demo_store`). OIDC login is on when `oidc` is given or
     configured (`polku.web.oidc.config_from_settings`). `register`: a national register whose
-    latest run the national view shows."""
+    latest run the national view shows. `prepare`: new snapshots are prepared in the background
+    before requests read them (`polku.web.data.Snapshots`; `polku serve` does)."""
     from polku.web import demo as demo_module
     from polku.web import forms, views
     from polku.web import oidc as oidc_module
@@ -271,7 +277,13 @@ def create_app(
     if oidc is None and (config := oidc_module.config_from_settings()) is not None:
         oidc = oidc_module.OidcProvider(config)
     state = WebState(
-        path, accounts, demo_module.is_demo_store(path) if demo is None else demo, templates(), oidc=oidc, register_path=register
+        path,
+        accounts,
+        demo_module.is_demo_store(path) if demo is None else demo,
+        templates(),
+        oidc=oidc,
+        register_path=register,
+        prepare=prepare,
     )
     extra = forms.ROUTES + oidc_module.ROUTES + views.ROUTES
     app = Starlette(routes=routes(views.VIEWS, extra), middleware=[Middleware(SecurityHeaders)], lifespan=_lifespan(state))

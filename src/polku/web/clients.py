@@ -95,11 +95,11 @@ def rows_digest_of(rows: list[dict[str, Any]]) -> bytes:
 
 
 def _listed(scope: Scope, as_of: dt.date) -> tuple[tuple[dict[str, Any], ...], bytes]:
-    def compute() -> tuple[tuple[dict[str, Any], ...], bytes]:
+    def compute(scope: Scope) -> tuple[tuple[dict[str, Any], ...], bytes]:
         rows = _client_list(scope, as_of, None)
         return tuple(rows), rows_digest_of(rows)
 
-    return scope.memo(("client_list", as_of), compute)
+    return scope.prepared(("client_list", as_of), compute)
 
 
 def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
@@ -131,7 +131,7 @@ def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[str, str] 
         found = scope.person_query("owner", person_id, lambda p: _owner_of(scope, p))
         return {str(row["person_id"]): row["case_worker_id"] for row in found}
     query = lambda s: s.responsible().select(person_id=ibis._.person_id.cast("string"), worker=ibis._.case_worker_id)  # noqa: E731
-    return scope.memo("owners", lambda: dict(scope.scope_rows("owners", query)[1]))
+    return scope.prepared("owners", lambda s: dict(s.scope_rows("owners", query)[1]))
 
 
 def _owner_of(scope: Scope, person_id: uuid.UUID) -> ibis.Table:

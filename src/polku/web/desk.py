@@ -278,7 +278,7 @@ class Chances:
         if not self.available or not ids or "partial_work_ability" not in scope.columns("person"):
             return {}
         assert self.run is not None
-        everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
+        everyone = scope.prepared(("chances", self.run.run_id, as_of), lambda s: self._in_scope(s, as_of))
         return {i: everyone[i] for i in ids if i in everyone}
 
     def for_client(self, scope: Scope, person_id: uuid.UUID, as_of: dt.date) -> dict[str, Any] | None:
@@ -291,7 +291,7 @@ class Chances:
             return None
         assert self.run is not None
         if scope.keeps:
-            everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
+            everyone = scope.prepared(("chances", self.run.run_id, as_of), lambda s: self._in_scope(s, as_of))
             kept: dict[str, Any] | None = everyone.get(str(person_id))
             return kept
 

@@ -71,7 +71,7 @@ def app_from_environment() -> Any:
     from polku.web import create_app
 
     register = os.environ.get(REGISTER_VARIABLE)
-    app = create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None)
+    app = create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None, prepare=True)
     settle()
     return app
 
@@ -95,7 +95,7 @@ def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Pa
 
     from polku.web import create_app
 
-    app = create_app(store_path, register=register)  # refuses a missing or foreign store before any worker starts
+    app = create_app(store_path, register=register, prepare=True)  # refuses a missing or foreign store before any worker starts
     settle()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""

@@ -62,7 +62,7 @@ def _frame(scope: Scope, key: str, query: Callable[[Scope], ibis.Table]) -> pd.D
 def caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """One row per client in scope: case worker, team, stage flags, goals and change (worked out
     once per snapshot, scope and date; a copy each time)."""
-    return scope.memo(("caseload", as_of), lambda: _caseload_frame(scope, as_of)).copy()
+    return scope.prepared(("caseload", as_of), lambda s: _caseload_frame(s, as_of)).copy()
 
 
 def _caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
