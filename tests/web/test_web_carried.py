@@ -44,6 +44,7 @@ def copy(web_store: Path, tmp_path: Path) -> Path:
         store.publish_snapshot()
     forget_carried()
     desk.forget()
+    desk_views.forget()
     return target
 
 
@@ -300,3 +301,19 @@ def test_the_desk_s_json_kept_per_snapshot_is_the_desk(copy: Path, reads: Snapsh
     expected = json.loads(json_response({"clients": [dict(row) for row in rows]}).body)["clients"]
     assert whole["clients"] == expected and whole["as_of"] == as_of.isoformat()
     assert all(row["id"] in html for row in expected[: desk_views.PAGE_SIZE]), "the page shows the same clients"
+
+
+def test_the_desk_s_json_encodes_again_only_the_rows_that_changed(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(copy)
+    with TestClient(app) as client:
+        log_in(client, "caseworker")
+        encoded = _counting(monkeypatch, desk_views, "encode_json")
+        first = _desk(client)
+        assert len(encoded) == len(first), "each row encoded once"
+        person = next(p for p, row in sorted(first.items()) if len(row["changes"]) >= 2)
+        item = first[person]["changes"][0]["item"]
+        _write(copy, "UPDATE measurement SET value = value - 0.5 WHERE person_id = ? AND item = ?", person, item)
+        again = _desk(client)
+        assert len(encoded) == len(first) + 1, "only the changed client's row encoded again"
+        assert again[person]["changes"][0]["latest"] == first[person]["changes"][0]["latest"] - 0.5
+        assert {p: r for p, r in again.items() if p != person} == {p: r for p, r in first.items() if p != person}
