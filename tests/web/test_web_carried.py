@@ -11,9 +11,11 @@ request is audited, carried or not.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import shutil
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -317,3 +319,30 @@ def test_the_desk_s_json_encodes_again_only_the_rows_that_changed(copy: Path, mo
         assert len(encoded) == len(first) + 1, "only the changed client's row encoded again"
         assert again[person]["changes"][0]["latest"] == first[person]["changes"][0]["latest"] - 0.5
         assert {p: r for p, r in again.items() if p != person} == {p: r for p, r in first.items() if p != person}
+
+
+def _desk_on(reads: Snapshots, user: User) -> None:
+    with reads.reading() as store:
+        scope = Scope(user, store)
+        as_of = data_date(store)
+        assert as_of is not None
+        scope.prepared(("desk", as_of, None), lambda s: desk_views._desk_rows(s, as_of, desk.Chances(s.store.path)))
+
+
+def test_a_superseded_snapshot_and_its_values_are_freed_without_the_cycle_collector(copy: Path, reads: Snapshots) -> None:
+    """What makes `gc.freeze` after each prepared snapshot safe (`polku.web.data._settle`): the
+    values kept with a snapshot are freed by reference counting alone once it is let go."""
+    user = _user(copy, "teamlead")
+    _desk_on(reads, user)
+    generation = reads._current
+    assert generation is not None and len(generation.memo) > 3
+    kept = [weakref.ref(generation), weakref.ref(generation.memo), *(weakref.ref(s) for s in generation._stores)]
+    del generation
+    gc.collect()
+    gc.disable()
+    try:
+        _write(copy, "UPDATE goal SET _line = _line + 1000000")
+        _desk_on(reads, user)
+        assert all(ref() is None for ref in kept), "freed when the last request on it ended"
+    finally:
+        gc.enable()
