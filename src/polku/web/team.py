@@ -119,7 +119,12 @@ def team_page(ctx: Any) -> dict[str, Any]:
     exact = exact_asked(ctx)
     scope = ctx.scope
     as_of = ctx.state.as_of(scope)
-    frame = caseload_frame(scope, as_of)
-    rows = caseload(frame, exact=exact)
-    ctx.read(rows={"person": len(frame)}, exact=exact)
+    key = ("caseload rows", as_of, exact, sdc.threshold())  # the gate's setting: its released rows
+
+    def released(scope: Any) -> tuple[list[dict[str, Any]], int]:
+        frame = caseload_frame(scope, as_of)
+        return caseload(frame, exact=exact), len(frame)
+
+    rows, clients_read = scope.prepared(key, released)  # gated and counted once per snapshot, scope and setting
+    ctx.read(rows={"person": clients_read}, exact=exact)
     return {"as_of": as_of, "rows": rows, "exact": exact, "threshold": sdc.threshold(), "columns": list(COUNTS)}
