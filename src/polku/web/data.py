@@ -112,7 +112,7 @@ class Snapshots:
     unchanged (`polku.store.kept.carried`); meanwhile requests keep reading the current
     snapshot, and they move to the new one when it is ready: no request waits for a new
     snapshot's values, and each is worked out once, off the request path. The data a request
-    sees is then at most one preparation old (under a second on the 20,000-client demo); an
+    sees is then at most one preparation old (0.1-1.4 s on the 20,000-client demo); an
     entry made in the web moves this process to its snapshot at once (`adopt`), so it shows on
     the next page. Without `prepare`, every request reads the newest snapshot at once."""
 
