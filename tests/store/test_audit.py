@@ -4,11 +4,14 @@ locked (through the journal), and never updated or deleted by any code path."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import duckdb
 
 from polku.store import audit, open_store
 
@@ -114,3 +117,42 @@ def test_no_code_path_updates_or_deletes_audit_rows() -> None:
     ]
     assert offenders == []
     assert "audit" in (SRC / "store" / "ddl.py").read_text(encoding="utf-8")  # the scan looks at the right tree
+
+
+class _Appending:
+    """A write connection whose batch insert of journal rows first checks that the journal is
+    not locked, and appends one more row meanwhile (as a web page read during an import)."""
+
+    def __init__(self, con: object, store_path: Path) -> None:
+        self.con, self.store_path, self.inserted = con, store_path, 0
+
+    def execute(self, *args: object) -> object:
+        return self.con.execute(*args)  # type: ignore[attr-defined]
+
+    def executemany(self, sql: str, rows: list[list[object]]) -> object:
+        with audit.journal_path(self.store_path).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the drain held the lock
+        audit.append_journal(self.store_path, entry(actor="meanwhile"))
+        self.inserted += len(rows)
+        return self.con.executemany(sql, rows)  # type: ignore[attr-defined]
+
+
+def test_the_journal_is_drained_without_holding_its_lock_and_keeps_rows_appended_meanwhile(store_path: Path) -> None:
+    open_store(store_path).close()
+    for n in range(3):
+        audit.append_journal(store_path, entry(actor=f"reader{n}"))
+    with open_store(store_path, read_only=True):
+        pass  # a reader drains nothing
+    assert len(audit.read_journal(store_path)) == 3
+    con = duckdb.connect(str(store_path))
+    try:
+        appending = _Appending(con, store_path)
+        assert audit.drain_journal(appending, store_path) == 3  # type: ignore[arg-type]
+        assert appending.inserted == 3
+    finally:
+        con.close()
+    assert sorted(str(r["actor"]) for r in stored(store_path)) == ["reader0", "reader1", "reader2"]
+    assert [r["actor"] for r in audit.read_journal(store_path)] == ["meanwhile"], "the row appended meanwhile waits"
+    open_store(store_path).close()
+    assert sorted(str(r["actor"]) for r in stored(store_path)) == ["meanwhile", "reader0", "reader1", "reader2"]
+    assert audit.read_journal(store_path) == []

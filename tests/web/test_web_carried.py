@@ -11,7 +11,11 @@ request is audited, carried or not.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import shutil
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from polku.store.kept import forget_carried, table_digest
 from polku.web import create_app, desk, desk_views
 from polku.web.access import Scope
 from polku.web.accounts import Accounts, User, path_for
+from polku.web.app import json_response
 from polku.web.data import Snapshots, data_date, read_source
 
 
@@ -41,6 +46,7 @@ def copy(web_store: Path, tmp_path: Path) -> Path:
         store.publish_snapshot()
     forget_carried()
     desk.forget()
+    desk_views.forget()
     return target
 
 
@@ -226,3 +232,117 @@ def test_the_data_s_date_is_the_report_s_and_follows_a_new_snapshot(copy: Path, 
     _write(copy, "UPDATE contact SET contact_date = ? WHERE contact_id = (SELECT min(contact_id) FROM contact)", later)
     with reads.reading() as store:
         assert data_date(store) == later == queries.extraction_date(store)
+
+
+# --- a new snapshot prepared before requests read it (`polku serve`) ------------------------------
+
+
+def _prepared(app: Any, store_path: Path) -> None:
+    """Wait until the server reads the newest snapshot (its preparation done)."""
+    snapshots = app.state.web.snapshots
+    deadline = time.monotonic() + 60
+    while snapshots._current is None or snapshots._current.path != read_source(store_path) or snapshots._preparing:
+        assert time.monotonic() < deadline, "the new snapshot was never adopted"
+        time.sleep(0.05)
+
+
+def test_prepared_a_new_snapshot_is_read_once_its_values_are_worked_out_off_the_request_path(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(copy, prepare=True)
+    with TestClient(app) as client:
+        log_in(client, "caseworker")
+        first = _desk(client)
+        person = next(p for p, row in sorted(first.items()) if len(row["changes"]) >= 2)
+        page = client.get(f"/api/clients/{person}").json()
+        item = first[person]["changes"][0]["item"]
+        built = _counting(monkeypatch, desk_views, "_desk_rows")
+        summaries = _counting(monkeypatch, desk, "summary")
+        old = app.state.web.snapshots._current
+        _write(copy, "UPDATE measurement SET value = value - 0.5 WHERE person_id = ? AND item = ?", person, item)
+
+        assert _desk(client) == first, "until the new snapshot is ready, requests read the one before"
+        _prepared(app, copy)
+        assert len(built) == 1 and len(summaries) == 1, "the desk worked out once, by the preparation, for the one client"
+        assert old.retired, "the snapshot before is let go"
+        again = _desk(client)
+        assert len(built) == 1, "the request found the desk ready"
+        assert again[person]["changes"][0]["latest"] == first[person]["changes"][0]["latest"] - 0.5
+        assert {p: r for p, r in again.items() if p != person} == {p: r for p, r in first.items() if p != person}
+        later = client.get(f"/api/clients/{person}").json()
+        assert later["summary"]["changes"][0]["latest"] == page["summary"]["changes"][0]["latest"] - 0.5
+
+
+def test_prepared_an_entry_shows_on_the_next_page_at_once(copy: Path) -> None:
+    app = create_app(copy, prepare=True)
+    with TestClient(app) as client:
+        log_in(client, "caseworker")
+        person = sorted(_desk(client))[0]
+        token = client.get("/me").text.split('name="csrf_token" value="')[1].split('"')[0]
+        data = {"csrf_token": token, "item": "job_search", "value": "4.5", "measured_on": "2026-03-02"}
+        assert client.post(f"/clients/{person}/measurements", data=data, follow_redirects=False).status_code == 303
+        assert app.state.web.snapshots._current.path == read_source(copy), "this process reads the entry's snapshot"
+        page = client.get(f"/api/clients/{person}").json()
+        chart = next(c for c in page["charts"] if c["item"] == "job_search")
+        assert ["2026-03-02", 4.5] in [[d, v] for d, v in chart["points"]]
+
+
+def test_the_desk_s_json_kept_per_snapshot_is_the_desk(copy: Path, reads: Snapshots) -> None:
+    app = create_app(copy)
+    with TestClient(app) as client:
+        log_in(client, "teamlead")
+        whole = client.get("/api/clients").json()
+        assert whole["count"] == len(whole["clients"]) > 10
+        assert client.get("/api/clients").json() == whole, "the kept encoding, asked again"
+        html = client.get("/clients").text
+    with reads.reading() as store:
+        scope = Scope(_user(copy, "teamlead"), store)
+        as_of = data_date(store)
+        assert as_of is not None
+        rows = desk_views._desk_rows(scope, as_of, desk.Chances(copy))
+    expected = json.loads(json_response({"clients": [dict(row) for row in rows]}).body)["clients"]
+    assert whole["clients"] == expected and whole["as_of"] == as_of.isoformat()
+    assert all(row["id"] in html for row in expected[: desk_views.PAGE_SIZE]), "the page shows the same clients"
+
+
+def test_the_desk_s_json_encodes_again_only_the_rows_that_changed(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(copy)
+    with TestClient(app) as client:
+        log_in(client, "caseworker")
+        encoded = _counting(monkeypatch, desk_views, "encode_json")
+        first = _desk(client)
+        assert len(encoded) == len(first), "each row encoded once"
+        person = next(p for p, row in sorted(first.items()) if len(row["changes"]) >= 2)
+        item = first[person]["changes"][0]["item"]
+        _write(copy, "UPDATE measurement SET value = value - 0.5 WHERE person_id = ? AND item = ?", person, item)
+        again = _desk(client)
+        assert len(encoded) == len(first) + 1, "only the changed client's row encoded again"
+        assert again[person]["changes"][0]["latest"] == first[person]["changes"][0]["latest"] - 0.5
+        assert {p: r for p, r in again.items() if p != person} == {p: r for p, r in first.items() if p != person}
+
+
+def _desk_on(reads: Snapshots, user: User) -> None:
+    with reads.reading() as store:
+        scope = Scope(user, store)
+        as_of = data_date(store)
+        assert as_of is not None
+        scope.prepared(("desk", as_of, None), lambda s: desk_views._desk_rows(s, as_of, desk.Chances(s.store.path)))
+
+
+def test_a_superseded_snapshot_and_its_values_are_freed_without_the_cycle_collector(copy: Path, reads: Snapshots) -> None:
+    """What makes `gc.freeze` after each prepared snapshot safe (`polku.web.data._settle`): the
+    values kept with a snapshot are freed by reference counting alone once it is let go."""
+    user = _user(copy, "teamlead")
+    _desk_on(reads, user)
+    generation = reads._current
+    assert generation is not None and len(generation.memo) > 3
+    kept = [weakref.ref(generation), weakref.ref(generation.memo), *(weakref.ref(s) for s in generation._stores)]
+    del generation
+    gc.collect()
+    gc.disable()
+    try:
+        _write(copy, "UPDATE goal SET _line = _line + 1000000")
+        _desk_on(reads, user)
+        assert all(ref() is None for ref in kept), "freed when the last request on it ended"
+    finally:
+        gc.enable()

@@ -239,6 +239,44 @@ def schema_of(store: Store) -> str:
     return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
 
+RECIPES_KEPT = 256
+"""Values a snapshot remembers how to work out again on the next one (a few per scope in use)."""
+
+
+class Recipes:
+    """How to work out again, on another snapshot, the values asked of this one (`remember`),
+    in the order first asked, at most `RECIPES_KEPT`, the least recently asked out first: what
+    `polku.web.data.Snapshots` works out on a new snapshot before requests move to it."""
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[Hashable, Callable[[Store], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: Hashable, recipe: Callable[[Store], Any]) -> None:
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+            self._found[key] = recipe
+            while len(self._found) > RECIPES_KEPT:
+                self._found.popitem(last=False)
+
+    def __iter__(self) -> Iterator[Callable[[Store], Any]]:
+        with self._lock:
+            return iter(list(self._found.values()))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._found)
+
+
+def remember(store: Store, key: Hashable, recipe: Callable[[Store], Any]) -> None:
+    """Note that `recipe(store)` works out the value `key` on any snapshot, so that the next
+    snapshot gets it before a request asks (`Recipes`); nothing on a store opened for one request."""
+    recipes = getattr(store, "recipes", None)
+    if isinstance(recipes, Recipes):
+        recipes.add(key, recipe)
+
+
 def memo_of(store: Store) -> Memo | None:
     """The memo of a kept-open snapshot's store; None for a store opened for one request."""
     memo = getattr(store, "memo", None)
@@ -301,6 +339,8 @@ class SnapshotStore(Store):
     memo: Memo = field(default_factory=Memo, repr=False)
     """What is worked out from this snapshot alone, shared by every thread reading it (a scope's
     client ids, `polku.web.access`); it goes when the snapshot is superseded."""
+    recipes: Recipes = field(default_factory=Recipes, repr=False)
+    """How to work out again on the next snapshot what was asked of this one (`remember`)."""
 
     def table(self, name: str) -> ir.Table:
         note_read(name)
@@ -340,12 +380,13 @@ class Generation:
         self._stores: list[SnapshotStore] = []
         self._lock = threading.Lock()
         self.memo = Memo()
+        self.recipes = Recipes()
 
     def store(self) -> SnapshotStore:
         found: SnapshotStore | None = getattr(self._local, "store", None)
         if found is None:
             with self._lock:
-                found = SnapshotStore(path=self.path, con=self.con.cursor(), memo=self.memo)
+                found = SnapshotStore(path=self.path, con=self.con.cursor(), memo=self.memo, recipes=self.recipes)
                 self._stores.append(found)
             self._local.store = found
         return found

@@ -36,6 +36,7 @@ from polku.store.kept import (
     person_rows,
     query_result,
     query_rows,
+    remember,
     result_digest,
     tracking,
 )
@@ -178,10 +179,14 @@ class Scope:
         require(self.user, Reads.CLIENTS)
         if self.user.role == "analyst":
             return None, frozenset()
-        query = lambda: self._client_query().select(person_id=ibis._.person_id.cast("string"))  # noqa: E731
+
+        def query_of(scope: Scope) -> Callable[[], ibis.Table]:
+            return lambda: scope._client_query().select(person_id=ibis._.person_id.cast("string"))
+
         with tracking() as reads:
-            ids = self.memo(
-                "client_ids", lambda: frozenset(r[0] for r in query_rows(self.store, ("client_ids", self.identity), query))
+            ids = self.prepared(
+                "client_ids",
+                lambda scope: frozenset(r[0] for r in query_rows(scope.store, ("client_ids", scope.identity), query_of(scope))),
             )
         return ids, frozenset(reads)
 
@@ -201,6 +206,20 @@ class Scope:
         the value depends on (the data's date, a run, a language); `compute` reads the data only
         through this scope."""
         return carried(self.store, ("scope", self.identity, key), compute)
+
+    def prepared(self, key: Any, compute: Callable[[Scope], T]) -> T:
+        """`memo(key, lambda: compute(self))`, and remembered as a recipe of this scope's user,
+        so that on the next snapshot it is worked out before requests move there
+        (`polku.store.kept.remember`, `polku.web.data.Snapshots`): for the values a page waits
+        for (a desk, a team's caseload). `compute` reads the data only through the scope it is given."""
+        user = self.user
+
+        def again(store: Store) -> T:
+            scope = Scope(user, store)
+            return scope.memo(key, lambda: compute(scope))
+
+        remember(self.store, ("scope", self.identity, key), again)
+        return self.memo(key, lambda: compute(self))
 
     def _client_query(self) -> ibis.Table:
         role = self.user.role

@@ -13,6 +13,7 @@ the service not started yet), registered (a registration spell open), ended (non
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -76,8 +77,29 @@ def client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None = None
     the case worker where the role sees more than its own clients; the whole scope's list is
     kept with the snapshot (the desk and the team page both start from it)."""
     if person_id is None:
-        return list(scope.memo(("client_list", as_of), lambda: _client_list(scope, as_of, None)))
+        return list(_listed(scope, as_of)[0])
     return _client_list(scope, as_of, person_id)
+
+
+def client_list_digest(scope: Scope, as_of: dt.date) -> bytes:
+    """The digest of `client_list(scope, as_of)` (`rows_digest_of`), worked out
+    once with the list, so the desk can tell that it is unchanged without reading 20,000 rows."""
+    return _listed(scope, as_of)[1]
+
+
+def rows_digest_of(rows: list[dict[str, Any]]) -> bytes:
+    """A digest of the client list's rows (BLAKE2b of their `repr`: exact for the dates, numbers,
+    text and None they hold; a row's keys come in the order the code puts them, so equal rows
+    give equal digests)."""
+    return hashlib.blake2b(repr(rows).encode("utf-8"), digest_size=16).digest()
+
+
+def _listed(scope: Scope, as_of: dt.date) -> tuple[tuple[dict[str, Any], ...], bytes]:
+    def compute(scope: Scope) -> tuple[tuple[dict[str, Any], ...], bytes]:
+        rows = _client_list(scope, as_of, None)
+        return tuple(rows), rows_digest_of(rows)
+
+    return scope.prepared(("client_list", as_of), compute)
 
 
 def _client_list(scope: Scope, as_of: dt.date, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
@@ -109,7 +131,7 @@ def _owners(scope: Scope, person_id: uuid.UUID | None = None) -> dict[str, str] 
         found = scope.person_query("owner", person_id, lambda p: _owner_of(scope, p))
         return {str(row["person_id"]): row["case_worker_id"] for row in found}
     query = lambda s: s.responsible().select(person_id=ibis._.person_id.cast("string"), worker=ibis._.case_worker_id)  # noqa: E731
-    return scope.memo("owners", lambda: dict(scope.scope_rows("owners", query)[1]))
+    return scope.prepared("owners", lambda s: dict(s.scope_rows("owners", query)[1]))
 
 
 def _owner_of(scope: Scope, person_id: uuid.UUID) -> ibis.Table:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import uuid
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +34,7 @@ from polku.runs.read import Run
 from polku.store.kept import Memo
 from polku.web import desk_rules
 from polku.web.access import Scope
+from polku.web.clients import rows_digest_of
 
 Read = Callable[[str], ibis.Table]
 COLUMNS = {
@@ -46,7 +46,7 @@ COLUMNS = {
 }
 
 
-Rows = dict[str, list[tuple[Any, ...]]]
+Rows = dict[str, Sequence[tuple[Any, ...]]]
 """Per table: the rows of one client, each a tuple in the order of `COLUMNS`."""
 
 
@@ -95,27 +95,39 @@ GATHERED_KEPT = 256
 _gathered = Memo(GATHERED_KEPT)
 
 
-def gather_scope(scope: Scope, as_of: dt.date) -> tuple[dict[str, dict[str, list[tuple[Any, ...]]]], Hashable]:
+def gather_scope(scope: Scope, as_of: dt.date) -> tuple[dict[str, dict[str, Sequence[tuple[Any, ...]]]], Hashable]:
     """`gather(scope.table, as_of)` over the whole scope, and a digest of it. Each table's query
     is compiled once per schema, scope and date; DuckDB works out the digest of its rows first
     (`Scope.scope_digest`), and they are fetched (as DuckDB's own values, no pandas) only when
     no rows of that digest are kept: an import that replaced a table with the same rows in
     these columns (a re-export, new lineage) or changed another table costs no fetch."""
-    found, digests = {}, []
+    found: dict[str, dict[str, Sequence[tuple[Any, ...]]]] = {}
+    digests = []
     for name in COLUMNS:
-        query = functools.partial(_table_query, name=name, as_of=as_of)
-        digest = scope.scope_digest(("gather", name, as_of), query)
-        fetch = lambda query=query, name=name: _by_person(scope.scope_rows(("gather", name, as_of), query)[1])  # noqa: E731
-        found[name] = _gathered.get((scope.identity, name, as_of, digest), fetch)
+        digest, found[name] = scope.memo(("gather", name, as_of), functools.partial(_gather_table, scope, name, as_of))
         digests.append(digest)
     return found, tuple(digests)
+
+
+def _gather_table(scope: Scope, name: str, as_of: dt.date) -> tuple[tuple[int, int, int], dict[str, Sequence[tuple[Any, ...]]]]:
+    """One table's part of `gather_scope`, with the digest of its rows: kept with the snapshot
+    and carried to the next while the tables it read (this one, and those the scope's clients
+    come from) hold the same rows, so an import of another table costs no query here at all."""
+    query = functools.partial(_table_query, name=name, as_of=as_of)
+    digest = scope.scope_digest(("gather", name, as_of), query)
+
+    def fetch() -> dict[str, Sequence[tuple[Any, ...]]]:
+        # tuples, not lists: kept for a while, and the garbage collector skips a tuple of plain values
+        return {p: tuple(rows) for p, rows in _by_person(scope.scope_rows(("gather", name, as_of), query)[1]).items()}
+
+    return digest, _gathered.get((scope.identity, name, as_of, digest), fetch)
 
 
 def _table_query(scope: Scope, *, name: str, as_of: dt.date) -> ibis.Table:
     return _gather_query(scope.table, name, as_of)
 
 
-def _open_spell(regs: list[tuple[Any, ...]], as_of: dt.date) -> dt.date | None:
+def _open_spell(regs: Sequence[tuple[Any, ...]], as_of: dt.date) -> dt.date | None:
     """Start of the latest registration spell open on `as_of`."""
     open_ = [start for start, end in regs if start <= as_of <= (end or as_of)]
     return max(open_) if open_ else None
@@ -126,7 +138,7 @@ def _items() -> dict[str, Item]:
     return {code: item for inst in instruments().values() for code, item in inst.items.items()}
 
 
-def _changes(meas: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[str]]:
+def _changes(meas: Sequence[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Each item's change since entry, and the items falling (see `desk_rules`)."""
     dated: dict[str, list[tuple[dt.date, float]]] = {}
     for _instrument, item, day, value in meas:
@@ -182,7 +194,7 @@ def summary(mine: Rows, base: dict[str, Any], as_of: dt.date, *, obliged: bool =
     }
 
 
-def _rows_of(data: dict[str, dict[str, list[tuple[Any, ...]]]], person: str) -> Rows:
+def _rows_of(data: dict[str, dict[str, Sequence[tuple[Any, ...]]]], person: str) -> Rows:
     return {name: by_person.get(person, []) for name, by_person in data.items()}
 
 
@@ -191,37 +203,39 @@ SCOPES_CARRIED = 64
 _last_desk: Memo = Memo(SCOPES_CARRIED)
 
 
-def _inputs_digest(mine: Rows, base: dict[str, Any], as_of: dt.date, obliged: bool) -> bytes:
-    """Everything `summary` reads, as a digest: `repr` of dates, numbers, text and None is exact,
-    so equal digests mean equal inputs (a collision of BLAKE2b-128 aside)."""
-    text = repr((as_of, obliged, sorted(base.items()), sorted(mine.items())))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
-def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
-    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds.
+def desk(scope: Scope, rows: list[dict[str, Any]], as_of: dt.date, rows_digest: bytes | None = None) -> list[dict[str, Any]]:
+    """The desk rows of `rows` (from `clients.client_list`) with everything the desk adds;
+    `rows_digest`: `rows_digest_of(rows)` when the caller has it (`polku.web.clients.client_list_digest`).
 
     `summary` is a pure function of a client's rows, desk row, date and `obliged`, and most
     clients' are the same on the next snapshot (an import of one table, an entry for one
-    client), so a client's row is carried from this scope's last desk when the digest of all
-    of these is equal, and worked out again otherwise."""
+    client), so a client's row is carried from this scope's last desk when their inputs are
+    equal, and worked out again otherwise. Equal is told cheaply: a table whose digest did not
+    change gives the very rows kept before (`gather_scope`), so only the tables that changed are
+    compared, client by client (tuples of dates, numbers, text and None: `==` is exact for the
+    values of one column type), with the client's desk row."""
     data, digest = gather_scope(scope, as_of)
     obliged = scope.may_see("contact")
-    whole = (digest, as_of, obliged, _rows_digest(rows))
+    whole = (digest, as_of, obliged, rows_digest_of(rows) if rows_digest is None else rows_digest)
     last: _LastDesk | None = _last_desk.peek(scope.identity)
     if last is not None and last.inputs == whole:  # every input the same: the same rows
         return [row for _, row in last.rows.values()]
-    before = last.rows if last is not None else {}
-    now: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    same_terms = last is not None and last.inputs[1:3] == (as_of, obliged)
+    before = last.rows if last is not None and same_terms else {}
+    kept_data = last.data if last is not None else {}
+    changed = [(data[name], kept_data.get(name, {})) for name in data if kept_data.get(name) is not data[name]]
+    now: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     found = []
     for base in rows:
-        mine = _rows_of(data, base["id"])
-        digest = _inputs_digest(mine, base, as_of, obliged)
-        kept = before.get(base["id"])
-        row = kept[1] if kept is not None and kept[0] == digest else summary(mine, base, as_of, obliged=obliged)
-        now[base["id"]] = (digest, row)
+        person = base["id"]
+        kept = before.get(person)
+        if kept is not None and kept[0] == base and all(new.get(person) == old.get(person) for new, old in changed):
+            row = kept[1]
+        else:
+            row = summary(_rows_of(data, person), base, as_of, obliged=obliged)
+        now[person] = (base, row)
         found.append(row)
-    _last_desk.put(scope.identity, _LastDesk(whole, now))
+    _last_desk.put(scope.identity, _LastDesk(whole, data, now))
     return found
 
 
@@ -233,14 +247,12 @@ def forget() -> None:
 
 @dataclass(frozen=True)
 class _LastDesk:
-    """A scope's last desk: the digest of all its inputs, and per client the digest of theirs and their row."""
+    """A scope's last desk: the digest of all its inputs, the rows it read, and per client their desk row and summary."""
 
-    inputs: Hashable
-    rows: dict[str, tuple[bytes, dict[str, Any]]]
-
-
-def _rows_digest(rows: list[dict[str, Any]]) -> bytes:
-    return hashlib.blake2b(repr([sorted(r.items()) for r in rows]).encode("utf-8"), digest_size=16).digest()
+    inputs: tuple[Hashable, ...]
+    data: dict[str, dict[str, Any]]
+    """Per table, the rows of each client the desk was worked out from (`gather_scope`)."""
+    rows: dict[str, tuple[dict[str, Any], dict[str, Any]]]
 
 
 class Chances:
@@ -266,7 +278,7 @@ class Chances:
         if not self.available or not ids or "partial_work_ability" not in scope.columns("person"):
             return {}
         assert self.run is not None
-        everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
+        everyone = scope.prepared(("chances", self.run.run_id, as_of), lambda s: self._in_scope(s, as_of))
         return {i: everyone[i] for i in ids if i in everyone}
 
     def for_client(self, scope: Scope, person_id: uuid.UUID, as_of: dt.date) -> dict[str, Any] | None:
@@ -279,7 +291,7 @@ class Chances:
             return None
         assert self.run is not None
         if scope.keeps:
-            everyone = scope.memo(("chances", self.run.run_id, as_of), lambda: self._in_scope(scope, as_of))
+            everyone = scope.prepared(("chances", self.run.run_id, as_of), lambda s: self._in_scope(s, as_of))
             kept: dict[str, Any] | None = everyone.get(str(person_id))
             return kept
 

@@ -108,6 +108,7 @@ def _write(state: WebState, user: User, client_id: str, table: str, form: dict[s
             entry.store_row(store, table, values, user.username)
         elif not entry.update_row(store, table, str(texts["goal_id"]), values, list(GOAL_UPDATES), user.username):
             return Outcome(problems=[entry.Problem("goal_id", "imported_goal", "only goals entered here can be updated here")])
+    state.snapshots.adopt()  # the snapshot the writer published, read from the next page on
     return Outcome(key=str(texts[entry_key(table)]))
 
 

@@ -8,6 +8,7 @@ store, so that a typo cannot give a user an empty (or somebody else's) desk.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -70,7 +71,18 @@ def app_from_environment() -> Any:
     from polku.web import create_app
 
     register = os.environ.get(REGISTER_VARIABLE)
-    return create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None)
+    app = create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None, prepare=True)
+    settle()
+    return app
+
+
+def settle() -> None:
+    """Leave what the server has loaded at its start (modules, functions, classes: some 140,000
+    objects, which live as long as the process) out of Python's full garbage collections:
+    each such collection holds every request, and went through them all (0.1 s of the 0.3-0.8 s
+    pauses measured while an import made the server work out new values, docs/web.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Path | None = None) -> None:
@@ -83,7 +95,8 @@ def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Pa
 
     from polku.web import create_app
 
-    app = create_app(store_path, register=register)  # refuses a missing or foreign store before any worker starts
+    app = create_app(store_path, register=register, prepare=True)  # refuses a missing or foreign store before any worker starts
+    settle()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""
     processes = f" in {workers} processes" if workers > 1 else ""

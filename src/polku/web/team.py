@@ -62,7 +62,7 @@ def _frame(scope: Scope, key: str, query: Callable[[Scope], ibis.Table]) -> pd.D
 def caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """One row per client in scope: case worker, team, stage flags, goals and change (worked out
     once per snapshot, scope and date; a copy each time)."""
-    return scope.memo(("caseload", as_of), lambda: _caseload_frame(scope, as_of)).copy()
+    return scope.prepared(("caseload", as_of), lambda s: _caseload_frame(s, as_of)).copy()
 
 
 def _caseload_frame(scope: Scope, as_of: dt.date) -> pd.DataFrame:
@@ -119,7 +119,12 @@ def team_page(ctx: Any) -> dict[str, Any]:
     exact = exact_asked(ctx)
     scope = ctx.scope
     as_of = ctx.state.as_of(scope)
-    frame = caseload_frame(scope, as_of)
-    rows = caseload(frame, exact=exact)
-    ctx.read(rows={"person": len(frame)}, exact=exact)
+    key = ("caseload rows", as_of, exact, sdc.threshold())  # the gate's setting: its released rows
+
+    def released(scope: Any) -> tuple[list[dict[str, Any]], int]:
+        frame = caseload_frame(scope, as_of)
+        return caseload(frame, exact=exact), len(frame)
+
+    rows, clients_read = scope.prepared(key, released)  # gated and counted once per snapshot, scope and setting
+    ctx.read(rows={"person": clients_read}, exact=exact)
     return {"as_of": as_of, "rows": rows, "exact": exact, "threshold": sdc.threshold(), "columns": list(COUNTS)}
