@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_areas import Area
 
 from polku.change.effects import store_effects
 from polku.change.goal_effects import store_goal_effects
@@ -19,6 +18,7 @@ from polku.equality.compute import _effect_rows, attributes
 from polku.pipeline.store_views import store_views
 from polku.pipeline.workers import map_in_order
 from polku.store.snapshots import open_snapshot
+from synthetic_areas import Area
 
 SERVICES = ["COACH", "TRAIN"]
 
