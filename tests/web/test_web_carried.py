@@ -330,7 +330,7 @@ def _desk_on(reads: Snapshots, user: User) -> None:
 
 
 def test_a_superseded_snapshot_and_its_values_are_freed_without_the_cycle_collector(copy: Path, reads: Snapshots) -> None:
-    """What makes `gc.freeze` after each prepared snapshot safe (`polku.web.data._settle`): the
+    """What makes `gc.freeze` after each prepared snapshot safe (`polku.web.data.settle`): the
     values kept with a snapshot are freed by reference counting alone once it is let go."""
     user = _user(copy, "teamlead")
     _desk_on(reads, user)

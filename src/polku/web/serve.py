@@ -8,7 +8,6 @@ store, so that a typo cannot give a user an empty (or somebody else's) desk.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -20,7 +19,7 @@ import click
 from polku.errors import UsageError
 from polku.store import Store
 from polku.web.accounts import TIES, Accounts, User, check_role_ties, path_for
-from polku.web.data import reader
+from polku.web.data import reader, settle
 
 TIE_TABLES = {"case_worker_id": "case_worker", "team_id": "team", "provider_id": "provider"}
 
@@ -68,21 +67,18 @@ REGISTER_VARIABLE = "POLKU_WEB_REGISTER"
 
 def app_from_environment() -> Any:
     """The app of one worker process of `serve --workers N`."""
+    register = os.environ.get(REGISTER_VARIABLE)
+    return served_app(Path(os.environ[STORE_VARIABLE]), Path(register) if register else None)
+
+
+def served_app(store_path: Path, register: Path | None) -> Any:
+    """The app as `polku serve` runs it: new snapshots prepared in the background, and what it
+    loaded at its start (living as long as the process) left out of full collections."""
     from polku.web import create_app
 
-    register = os.environ.get(REGISTER_VARIABLE)
-    app = create_app(Path(os.environ[STORE_VARIABLE]), register=Path(register) if register else None, prepare=True)
+    app = create_app(store_path, register=register, prepare=True)  # refuses a missing or foreign store
     settle()
     return app
-
-
-def settle() -> None:
-    """Leave what the server has loaded at its start (modules, functions, classes: some 140,000
-    objects, which live as long as the process) out of Python's full garbage collections:
-    each such collection holds every request, and went through them all (0.1 s of the 0.3-0.8 s
-    pauses measured while an import made the server work out new values, docs/web.md)."""
-    gc.collect()
-    gc.freeze()
 
 
 def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Path | None = None) -> None:
@@ -93,10 +89,7 @@ def serve(store_path: Path, host: str, port: int, workers: int = 1, register: Pa
     snapshot open; an analysis started from the web is followed by the process that started it."""
     import uvicorn
 
-    from polku.web import create_app
-
-    app = create_app(store_path, register=register, prepare=True)  # refuses a missing or foreign store before any worker starts
-    settle()
+    app = served_app(store_path, register)  # before any worker starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     demo = " (demo store: demo logins are the role names, password polku-demo)" if app.state.web.demo else ""
     processes = f" in {workers} processes" if workers > 1 else ""
