@@ -76,6 +76,7 @@ from polku.cohort.draw import (
     TARGET_GROUP_CONTROLS,
     TARGET_GROUP_ONLY,
     UNEMPLOYMENT_BENEFITS,
+    Rule,
     Tables,
     comparison_draw,
     draw_key,
@@ -85,6 +86,7 @@ from polku.cohort.draw import (
     participants,
 )
 from polku.cohort.measures import DAYS_PER_MONTH, window_days
+from polku.cohort.pool import WHOLE_DAY, Demand, short_days, thin_pool, threshold_table
 from polku.errors import UsageError
 from polku.store.connection import Store
 
@@ -181,15 +183,21 @@ def analysis_rows(
     first, date, person, episode) as `row_id`. `native`: the engine's SHA-256 for the draw
     key; `pool`: a `draw_pool` shared by several services (on their start days, with
     `spec.seed`), else one on this service's days."""
-    own = spec.eligible_only and spec.target_group and own_target_group(category)
-    rule = (TARGET_GROUP_ONLY if own else ELIGIBLE_ONLY).get(category) if spec.eligible_only else None
-    k = max(spec.controls_per_participant, TARGET_GROUP_CONTROLS) if own else spec.controls_per_participant
+    rule, k = draw_plan(spec, category)
     starts = participants(table, spec.service_code, as_of)
     if pool is None:
         pool = draw_pool(table, starts, spec.seed, native=native)
     controls = comparison_draw(table, starts, pool, k, rule)
     order = [ibis.desc("treated"), "ref_date", "person_id", "episode_id"]
     return starts.union(controls).mutate(row_id=ibis.row_number().over(order_by=order))
+
+
+def draw_plan(spec: CohortSpec, category: str) -> tuple[Rule | None, int]:
+    """The rule the comparison people must meet and how many are drawn per participant."""
+    own = spec.eligible_only and spec.target_group and own_target_group(category)
+    rule = (TARGET_GROUP_ONLY if own else ELIGIBLE_ONLY).get(category) if spec.eligible_only else None
+    k = max(spec.controls_per_participant, TARGET_GROUP_CONTROLS) if own else spec.controls_per_participant
+    return rule, k
 
 
 def cohort_table(table: Tables, units: ibis.Table, spec: CohortSpec, as_of: dt.date) -> ibis.Table:
@@ -352,9 +360,10 @@ class CohortBuilder:
         return self._frames[key]
 
     def _shared_pool(self) -> ibis.Table:
-        """The draw pool on every service's start days up to the builder's date, kept in
-        the engine (a temporary table on DuckDB, a cached view on Spark) until `release` or
-        the connection's end.
+        """The draw pool on every service's start days up to the builder's date, thinned to
+        the keys the services' draws can reach (`polku.cohort.pool`), kept in the engine (a
+        temporary table on DuckDB, a cached view on Spark) until `release` or the
+        connection's end.
 
         Why not `Table.cache()`: its garbage-collection finalizer drops the table, and when
         the connection was closed first (a run's store outlives no builder) that drop fails
@@ -362,11 +371,34 @@ class CohortBuilder:
         make the same table with no finalizer."""
         if self._pool is None:
             table = functools.cache(self.store.table)
-            e = table("service_episode")
-            started = e.filter(e.start_date <= self.as_of, e.completion_status != "did_not_start").select(ref_date=e.start_date)
-            pool = draw_pool(table, started, self.seed, native=has_native_sha256(self.store.ibis))
-            self._pool = self.store.ibis._create_cached_table(f"polku_pool_{uuid.uuid4().hex}", pool)
+            demands = self._demands(table)
+            native = has_native_sha256(self.store.ibis)
+            pool, thresholds = thin_pool(table, demands, self.seed, native=native)
+            self._pool = self._kept(pool)
+            short = short_days(table, self._pool, demands, thresholds)
+            if short:  # about once in a million draw-days: take those days whole
+                whole = thresholds[thresholds.ref_date.isin(short)].assign(below=WHOLE_DAY)
+                rest = self._pool.filter(~self._pool.ref_date.isin(short))
+                whole_days = draw_pool(table, threshold_table(whole), self.seed, native=native)
+                thinner, self._pool = self._pool, self._kept(rest.union(whole_days))
+                self.store.ibis._drop_cached_table(thinner.get_name())
         return self._pool
+
+    def _kept(self, pool: ibis.Table) -> ibis.Table:
+        return self.store.ibis._create_cached_table(f"polku_pool_{uuid.uuid4().hex}", pool)
+
+    def _demands(self, table: Tables) -> list[Demand]:
+        """Every draw a cohort of this builder may make: each service's, and where its
+        target group adds a rule, the target-group draw too."""
+        if self._categories is None:
+            self._categories = service_categories(self.store)
+        demands = []
+        for code, category in sorted(self._categories.items()):
+            starts = participants(table, code, self.as_of)
+            for variant in (False, True) if own_target_group(category) else (False,):
+                rule, k = draw_plan(self.spec(code, target_group=variant), category)
+                demands.append(Demand(starts, k, rule))
+        return demands
 
 
 @contextlib.contextmanager

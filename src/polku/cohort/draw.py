@@ -189,9 +189,14 @@ def draw_pool(table: Tables, dates: ibis.Table, seed: int, *, native: bool = Tru
     The key depends on the person, the day and the seed, never on the service, so one pool
     on every service's start days serves every service's draw: it is most of a cohort's
     cost (a SHA-256 per person at risk per day), paid once per analysis instead of once
-    per service."""
-    rows = at_risk(table, dates.select("ref_date").distinct())
+    per service. Where `dates` also has `below` (one row per day, `polku.cohort.pool`), only
+    the rows whose key sorts below the day's `below` are kept: a prefix of the day's key
+    order, so each kept row's `draw` is its place among all of the day's people."""
+    days = dates.select("ref_date", "below") if "below" in dates.columns else dates.select("ref_date").distinct()
+    rows = at_risk(table, days.select("ref_date"))
     keyed = rows.mutate(key=draw_key_expr(rows.person_id, rows.ref_date, seed, native=native))
+    if "below" in days.columns:
+        keyed = keyed.join(days, "ref_date").filter(_.key < _.below).drop("below")
     return keyed.mutate(draw=ibis.row_number().over(group_by="ref_date", order_by=["key", "person_id"]))
 
 
