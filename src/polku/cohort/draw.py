@@ -100,11 +100,11 @@ def _long_term_on_basic_support(table: Tables, at_risk: ibis.Table) -> ibis.Tabl
     first = paid.group_by("person_id", "spell_start").aggregate(
         first_start=_.benefit_start.min(), first_type=_.benefit_type.argmin(_.benefit_start)
     )
-    joined = at_risk.left_join(first, ["person_id", "spell_start"]).select(at_risk, first.first_start, first.first_type)
-    long_term = _long_term(joined)
+    long_term = at_risk.filter(_long_term(at_risk))  # first: it needs no join, and keeps about a third
+    joined = long_term.left_join(first, ["person_id", "spell_start"]).select(long_term, first.first_start, first.first_type)
     on_support = tuple(b for b in BASIC_SUPPORT if b != "none")
     basic = joined.first_start.isnull() | (joined.first_start >= joined.ref_date) | joined.first_type.isin(on_support)
-    return joined.filter(long_term & basic).drop("first_start", "first_type")
+    return joined.filter(basic).drop("first_start", "first_type")
 
 
 def _long_term(rows: ibis.Table) -> ibis.Value:
