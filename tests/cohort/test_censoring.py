@@ -71,3 +71,18 @@ def test_referral_hazard_follows_eligibility_for_long_term_unemployed_on_basic_s
     assert abs(rate(without_flags) - truth) > 0.013
     assert abs(weight_sum_ratio(with_flags) - 1) < 0.03
     assert weight_sum_ratio(without_flags) < 0.95
+
+
+def test_hazard_models_are_fitted_on_at_most_fit_months() -> None:
+    """30,000 persons of 13 months each (390,000) are all used; 40,000 (520,000 months) give
+    a fixed random subset of whole persons with at most FIT_MONTHS (400,000) months."""
+    from polku.cohort.censoring import FIT_MONTHS, PersonMonths
+
+    def persons(n: int) -> PersonMonths:
+        return PersonMonths(np.zeros((n, 1)), np.full(n, 13), np.full(n, np.inf), None)
+
+    assert FIT_MONTHS == 400_000
+    np.testing.assert_array_equal(persons(30_000).fit_persons(), np.arange(30_000))
+    chosen = persons(40_000).fit_persons()
+    assert len(chosen) == FIT_MONTHS // 13 and np.all(np.diff(chosen) > 0)
+    np.testing.assert_array_equal(chosen, persons(40_000).fit_persons())

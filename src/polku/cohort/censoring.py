@@ -203,11 +203,14 @@ def hazard_model(features: np.ndarray, event: np.ndarray, model: Any | None = No
     return lambda at: fitted.predict_proba(at)[:, 1]
 
 
-FIT_MONTHS = 1_000_000
+FIT_MONTHS = 400_000
 """Person-months above which a hazard model is fitted on a random subset of the persons
-(all months of each): a hazard model of a million person-months is as good as it gets
-for the correction, while the months of a national-size cohort would not fit in memory.
-Below it (every area up to about 150,000 clients) every person-month is used."""
+(all months of each). Below it every person-month is used: every area up to about 30,000
+clients (the 20,000-client demo and the replications' areas among them; a cohort of 16,000
+comparison people at 24 months). Above it the models are fitted on about 400,000
+person-months, which hold some 20,000 service starts for the boosted referral model; at
+1,000,000 clients a fit on 1,000,000 took 173 s of the 518 s of coaching's estimates
+(docs/scale.md), and only one of the two models need be right for the correction."""
 
 PREDICT_PERSONS = 20_000
 """Persons whose months are built and predicted at once: the months' features are the
