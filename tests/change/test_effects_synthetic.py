@@ -72,7 +72,7 @@ def test_supported_employment_is_compared_within_its_target_group(area: tuple[St
     assert (~drawn.treated).sum() > 3 * (~everyone.treated).sum()
     builder = CohortBuilder(store, seed=SEED)
     try:
-        assert builder.cohort("COACH", target_group=True) is builder.cohort("COACH")
+        pd.testing.assert_frame_equal(builder.cohort("COACH", target_group=True), builder.cohort("COACH"))
         pd.testing.assert_frame_equal(builder.cohort("IPS", target_group=True), drawn)
     finally:
         builder.release()

@@ -32,6 +32,7 @@ import pandas as pd
 
 from polku.cohort.build import cohorts_for, services_with_episodes
 from polku.cohort.features import ADJUSTMENT, with_labour_market_terms
+from polku.cohort.shelf import Shelf
 from polku.groups.config import UNASSIGNED, GroupConfig, assign, load_groups
 from polku.groups.rows import PAYERS, variables
 from polku.pipeline.workers import map_in_order
@@ -115,15 +116,20 @@ class GroupedCohorts:
 
     def __init__(self, cohorts: Builder, seed: int = 0, config: GroupConfig | None = None) -> None:
         self.cohorts, self.seed, self.config = cohorts, seed, config
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._frames = Shelf()
 
     def cohort(self, service_code: str) -> pd.DataFrame:
-        """The service's cohort with `rule_group` and `seed_model_group`, made on first use."""
+        """The service's cohort with `rule_group` and `seed_model_group`, made on first use
+        and kept on a shelf (`polku.cohort.shelf`) until `release`."""
         if service_code not in self._frames:
             self.config = self.config or load_groups()
             cohort = self.cohorts.cohort(service_code, target_group=True)
-            self._frames[service_code] = with_client_groups(cohort, self.config, self.seed)
-        return self._frames[service_code]
+            self._frames.put(service_code, with_client_groups(cohort, self.config, self.seed))
+        return self._frames.get(service_code)
+
+    def release(self) -> None:
+        """Remove the grouped cohorts from the shelf."""
+        self._frames.clear()
 
 
 def grouped(cohort: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

@@ -87,6 +87,7 @@ from polku.cohort.draw import (
 )
 from polku.cohort.measures import DAYS_PER_MONTH, window_days
 from polku.cohort.pool import WHOLE_DAY, Demand, short_days, thin_pool, threshold_table
+from polku.cohort.shelf import Shelf
 from polku.errors import UsageError
 from polku.store.connection import Store
 
@@ -321,7 +322,7 @@ class CohortBuilder:
         self._as_of = as_of
         self._categories: dict[str, str] | None = None
         self._pool: ibis.Table | None = None
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._frames = Shelf()
 
     @property
     def as_of(self) -> dt.date:
@@ -332,7 +333,9 @@ class CohortBuilder:
         return self._as_of
 
     def release(self) -> None:
-        """Drop the shared pool from the engine; a later cohort computes it again."""
+        """Drop the shared pool from the engine and the cohorts from the shelf; a later
+        cohort computes them again."""
+        self._frames.clear()
         if self._pool is not None:
             self.store.ibis._drop_cached_table(self._pool.get_name())
             self._pool = None
@@ -344,8 +347,8 @@ class CohortBuilder:
     def cohort(self, service_code: str, *, target_group: bool = False) -> pd.DataFrame:
         """The service's cohort (`build_cohort`'s frame), built on first use; with
         `target_group`, drawn within the service's target group (`CohortSpec.target_group`),
-        the same frame where the target group adds no rule to the law's. The frame is
-        shared: callers copy before changing it."""
+        the same frame where the target group adds no rule to the law's. Each call reads
+        the frame anew from the builder's shelf (`polku.cohort.shelf`)."""
         if self._categories is None:
             self._categories = service_categories(self.store)
         if service_code not in self._categories:
@@ -356,8 +359,8 @@ class CohortBuilder:
         if key not in self._frames:
             spec = self.spec(service_code, target_group=own)
             rows, as_of, table = planned_cohort(self.store, spec, category, self._shared_pool())
-            self._frames[key] = _run_cohort(self.store, rows, table, spec, as_of)
-        return self._frames[key]
+            self._frames.put(key, _run_cohort(self.store, rows, table, spec, as_of))
+        return self._frames.get(key)
 
     def _shared_pool(self) -> ibis.Table:
         """The draw pool on every service's start days up to the builder's date, thinned to

@@ -42,13 +42,16 @@ def compute(store: Store, analysis: AnalysisContext) -> dict[str, pd.DataFrame]:
 
     settings = analysis.settings
     cohorts = GroupedCohorts(analysis.cohorts(store), settings.seed)  # grouped once for both
-    return {
-        "change_effects": store_effects(
-            store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts, bootstrap=settings.change_bootstrap
-        ),
-        "change_goal_effects": store_goal_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
-        "change_work": store_work(store, as_of=settings.as_of),
-    }
+    try:
+        return {
+            "change_effects": store_effects(
+                store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts, bootstrap=settings.change_bootstrap
+            ),
+            "change_goal_effects": store_goal_effects(store, seed=settings.seed, as_of=settings.as_of, cohorts=cohorts),
+            "change_work": store_work(store, as_of=settings.as_of),
+        }
+    finally:
+        cohorts.release()
 
 
 def _item(ctx: ReportContext, row: dict[str, Any]) -> str:
