@@ -45,6 +45,7 @@ class Survey:
     def __init__(self) -> None:
         self._sha256 = hashlib.sha256()
         self.size = 0
+        self._start = b""  # the file's first bytes, for its byte-order mark
         self.bom = False
         self.ascii = True
         self.blank = True  # nothing but ASCII white space (or no byte at all)
@@ -60,7 +61,9 @@ class Survey:
         if not block:
             return
         self._sha256.update(block)
-        self.bom = self.bom or (self.size == 0 and block.startswith(UTF8_BOM))
+        if self.size < len(UTF8_BOM):
+            self._start = (self._start + block)[: len(UTF8_BOM)]
+            self.bom = self._start == UTF8_BOM
         plain = block.isascii()
         self.ascii &= plain
         self.blank &= block.isspace()
