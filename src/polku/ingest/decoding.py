@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +57,14 @@ class Survey:
         self.utf8_error: tuple[int, int, int] | None = None  # (offset, byte, line) of the first invalid UTF-8
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
 
+    def hash(self, block: bytes) -> None:
+        """Add the block to the SHA-256 (apart from `add`, so it can run in a thread beside it)."""
+        self._sha256.update(block)
+
     def add(self, block: bytes) -> None:
-        """Account for the next block of the file."""
+        """Account for the next block of the file (all but its SHA-256: `hash`)."""
         if not block:
             return
-        self._sha256.update(block)
         if self.size < len(UTF8_BOM):
             self._start = (self._start + block)[: len(UTF8_BOM)]
             self.bom = self._start == UTF8_BOM
@@ -72,8 +76,10 @@ class Survey:
             self.cp1252 = self.cp1252 and not any(b in block for b in CP1252_UNDEFINED)
         if self.utf8_error is None and not (plain and not self._utf8.getstate()[0]):
             self._check_utf8(block)
-        self.carriage_returns += block.count(b"\r")
-        self.crlf += block.count(b"\r\n") + (self.ends_with_cr and block.startswith(b"\n"))
+        if b"\r" in block:  # a byte search; counting costs ten times more
+            self.carriage_returns += block.count(b"\r")
+            self.crlf += block.count(b"\r\n")
+        self.crlf += self.ends_with_cr and block.startswith(b"\n")
         self.newlines += block.count(b"\n")
         self.ends_with_cr = block.endswith(b"\r")
         self.size += len(block)
@@ -104,10 +110,14 @@ class Survey:
 
 
 def survey(blocks: Iterable[bytes]) -> Survey:
-    """The survey of a file given as its blocks, in order."""
+    """The survey of a file given as its blocks, in order. The SHA-256 of each block is
+    computed in a thread beside its other checks (hashlib releases the GIL)."""
     found = Survey()
-    for block in blocks:
-        found.add(block)
+    with ThreadPoolExecutor(1) as hashing:
+        for block in blocks:
+            hashed = hashing.submit(found.hash, block)
+            found.add(block)
+            hashed.result()
     return found.finish()
 
 

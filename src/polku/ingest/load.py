@@ -254,7 +254,9 @@ def _other_sources(con: duckdb.DuckDBPyConnection, job: Job) -> bool:
     return bool(con.execute(f"SELECT count(*) > 0 FROM {quote(job.table)} WHERE _source <> ?", [job.source]).fetchall()[0][0])
 
 
-def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int, other: bool) -> RawFile:
+def _stage(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int, other: bool, inserted: int
+) -> RawFile:
     """Validate and convert every row of one part into the temporary STAGED table of the
     staging connection (see `validate`); a key repeating a line of this part or of an
     earlier one is a duplicate."""
@@ -267,19 +269,22 @@ def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnP
     if "$hmac_ipad" in sql:  # identity checked inline (person table)
         params.update(job.key.sql_parameters())
     stage.execute(sql, params)
-    _mark_duplicates(con, job, raw, plan, import_id)
+    _mark_duplicates(con, job, raw, plan, import_id, inserted)
     return raw
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int) -> None:
+def _mark_duplicates(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int, inserted: int
+) -> None:
     """Mark the part's rows whose key repeats an earlier line: of this part, of an earlier
-    part's rejected rows (SEEN), or of the rows this import inserted (looked up on `con`,
-    the only connection that sees them, for this part's keys only)."""
+    part's rejected rows (SEEN), or of the `inserted` rows of earlier parts (looked up on
+    `con`, the only connection that sees them, for this part's keys only)."""
     mapping, stage = job.table_mapping, job.stage
     stage.execute(seen_sql(mapping))
-    keys = stage.sql(part_keys_sql(mapping)).to_arrow_table()
-    earlier = select_rows(con, keys, earlier_sql(mapping, PASSED, import_id))
-    insert_rows(stage, SEEN, ", ".join(map(quote, earlier.column_names)), earlier)
+    if inserted:
+        keys = stage.sql(part_keys_sql(mapping)).to_arrow_table()
+        earlier = select_rows(con, keys, earlier_sql(mapping, PASSED, import_id))
+        insert_rows(stage, SEEN, ", ".join(map(quote, earlier.column_names)), earlier)
     stage.execute(duplicates_sql(mapping))
     if stage.execute(f"SELECT count(*) FROM {DUPS}").fetchall()[0][0]:
         stage.execute(mark_duplicates_sql(mapping, plan, raw.relation))
@@ -351,10 +356,10 @@ def _plan(job: Job, raw: RawFile) -> ColumnPlan:
     )
 
 
-def _load_part(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, import_id: int, other: bool) -> Counts:
+def _load_part(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, import_id: int, other: bool, inserted: int) -> Counts:
     """Validate, insert and quarantine one part; its temporary tables are dropped after it."""
     plan = _plan(job, raw)
-    raw = _stage(con, job, raw, plan, import_id, other)
+    raw = _stage(con, job, raw, plan, import_id, other, inserted)
     accepted = _insert_accepted(con, job, import_id)
     quarantined = _quarantine(con, job, raw, plan, import_id)
     for name in PART_TEMPORARIES:
@@ -370,7 +375,7 @@ def _load(
     other = _other_sources(con, job)
     counts = Counts()
     for raw in source.parts():
-        counts += _load_part(con, job, raw, import_id, other)
+        counts += _load_part(con, job, raw, import_id, other, counts.accepted)
         job.progress(f"validated and written {counts.read:,} rows", 0.1 + 0.8 * raw.read)
     _check_no_loss(counts.records, counts.accepted, counts.quarantined, job)
     _refuse_shrinking(job, replaced, counts.accepted, counts.read)
