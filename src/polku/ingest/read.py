@@ -271,8 +271,9 @@ def _parsed(
     header: bool = True,
 ) -> pa.Table | None:
     """The records after the header (all of them in a part without it) as a table of
-    text, or None if pyarrow cannot split them. A row of the wrong width is skipped (its number noted in `invalid`): the row
-    count then differs from the count of records, which the caller checks. Quoted line
+    text, or None if pyarrow cannot split them. A row of the wrong width is skipped (its
+    number noted in `invalid`): the row count then differs from the count of records,
+    which the caller checks. Quoted line
     breaks are looked for only in a file with quotes (faster without); a record must fit
     in one of the parser's blocks, so a block holds the `longest` record. Empty values and
     empty quoted values are missing (NULL), as in every other reader of Polku."""
@@ -482,8 +483,8 @@ def _text_parts(csv_file: _Csv) -> Iterator[tuple[bytes, float]]:
                 continue
             cut = settled_end(pending, csv_file.delimiter, expected) if b'"' in pending else len(pending)
             if cut:
-                yield pending[:cut], file.tell() / max(csv_file.size, 1)
-                pending, expected = pending[cut:], len(csv_file.columns)
+                part, pending, expected = [pending[:cut]], pending[cut:], len(csv_file.columns)
+                yield part.pop(), file.tell() / max(csv_file.size, 1)  # popped: only the reader holds the part
         if pending:
             yield pending, 1.0
 
