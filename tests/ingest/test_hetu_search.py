@@ -34,7 +34,7 @@ def test_the_reader_knows_each_columns_longest_value_in_bytes(store: Store, tmp_
     rows = [row("employment_spell", 1), row("employment_spell", 2, employer_sector="Jyväskylä", end_date="2024-01-31")]
     path = write_csv(tmp_path / "spells.csv", "employment_spell", rows)
     with InMemory(store.con) as memory:
-        raw = read_source(store.con, path, SPELLS.file, memory)
+        (raw,) = read_source(store.con, path, SPELLS.file, memory).parts()
     assert raw.longest is not None
     assert raw.longest["hetu"] == 11 and raw.longest["start_date"] == 10 and raw.longest["end_date"] == 10
     assert raw.longest["employer_sector"] == len("Jyväskylä".encode()) == 11

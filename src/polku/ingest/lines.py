@@ -18,12 +18,20 @@ independent of the parser that splits the fields.
 
 The bytes must be ASCII-compatible (UTF-8, Latin-1, Windows-1252): newline, quote and
 delimiter are then single bytes that never occur inside a multi-byte character.
+
+A file is read in parts, so the scan also says where a part may end (`settled_end`): a
+window of whole lines is scanned as if the file went on after it, and every record the
+walk settles before the first record that reaches the window's end is exactly the record
+the whole file's scan finds there. Nothing in the walk looks back before a record's start,
+and the quote parity at a record's start is the phase the walk reads it in, so the next
+window starts there in phase 0 and the parts' records join to the file's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,7 +113,7 @@ def _owner(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, positions, side="right") - 1
 
 
-def _phase(scan: _Bytes, phase: int) -> _Phase:
+def _phase(scan: _Bytes, phase: int, final: bool) -> _Phase:
     inside = scan.newline_parity != phase
     terminators = scan.newlines[~inside]
     starts = np.concatenate(([0], terminators + 1))
@@ -114,7 +122,8 @@ def _phase(scan: _Bytes, phase: int) -> _Phase:
     fields = np.bincount(_owner(starts, delimiters), minlength=len(starts))[: len(starts)] + 1
     broken = np.zeros(len(starts), dtype=bool)
     broken[_owner(starts, scan.misplaced_quotes(phase))] = True
-    broken[-1] |= len(scan.quotes) % 2 != phase  # the last record's quote never closes
+    if final:
+        broken[-1] |= len(scan.quotes) % 2 != phase  # the last record's quote never closes
     first_break = np.full(len(starts), -1, dtype=np.int64)
     breaks = scan.newlines[inside]
     owners, first = np.unique(_owner(starts, breaks), return_index=True)
@@ -131,22 +140,37 @@ def _swallowing(scan: _Bytes, part: _Phase, expected: int) -> np.ndarray:
     return swallows
 
 
-def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, int]]]:
-    """Runs of good records (phase, first, past-last) and the unbalanced lines (start, end).
+class _Walk(NamedTuple):
+    runs: list[tuple[_Phase, int, int]]  # good records: (phase, first, past-last)
+    unbalanced: list[tuple[int, int]]  # lines set apart: (start, end)
+    settled: int  # offset up to which the records are those of the whole file
+
+
+def _walk(scan: _Bytes, expected: int | None, final: bool) -> _Walk:
+    """Runs of good records and the unbalanced lines, up to where they are settled.
 
     Reading stays in one phase until an unbalanced record; then its first line is set apart
-    and reading resumes after that line in the phase it has. One step per stray quote."""
-    phases = {0: _phase(scan, 0)}
-    expected = int(phases[0].fields[np.argmax(phases[0].ends > phases[0].starts)])  # the header: first non-empty record
+    and reading resumes after that line in the phase it has. One step per stray quote.
+    `expected` is the header's field count (None: the first non-empty record is the header).
+    Not `final`: the window ends with a line end and the file may go on; the walk stops at
+    the first record reaching the window's end unless that record is unbalanced whatever
+    follows (`_unbalanced_records`)."""
+    phases = {0: _phase(scan, 0, final)}
+    if expected is None:
+        expected = int(phases[0].fields[np.argmax(phases[0].ends > phases[0].starts)])  # the header: first non-empty record
     runs: list[tuple[_Phase, int, int]] = []
     unbalanced: list[tuple[int, int]] = []
     part, index = phases[0], 0
-    bad = _unbalanced_records(scan, part, expected)
+    bad = _unbalanced_records(scan, part, expected, final)
     while True:
         stop = bad[np.searchsorted(bad, index)] if np.searchsorted(bad, index) < len(bad) else len(part.starts)
+        last = len(part.starts) - 1
+        if not final and stop > last:  # the last record may go on past the window
+            runs.append((part, index, last))
+            return _Walk(runs, unbalanced, int(part.starts[last]))
         runs.append((part, index, int(stop)))
         if stop == len(part.starts):
-            return runs, unbalanced
+            return _Walk(runs, unbalanced, len(scan.buf))
         line_end = int(part.first_break[stop])
         if line_end < 0:  # a single line: set it apart, the parity after it is unchanged
             unbalanced.append((int(part.starts[stop]), int(part.ends[stop])))
@@ -155,17 +179,24 @@ def _walk(scan: _Bytes) -> tuple[list[tuple[_Phase, int, int]], list[tuple[int, 
         unbalanced.append((int(part.starts[stop]), line_end))
         phase = int(scan.newline_parity[np.searchsorted(scan.newlines, line_end)])
         if phase not in phases:
-            phases[phase] = _phase(scan, phase)
+            phases[phase] = _phase(scan, phase, final)
         part, index = phases[phase], int(np.searchsorted(phases[phase].starts, line_end + 1))
-        bad = _unbalanced_records(scan, part, expected)
+        bad = _unbalanced_records(scan, part, expected, final)
 
 
-def _unbalanced_records(scan: _Bytes, part: _Phase, expected: int) -> np.ndarray:
+def _unbalanced_records(scan: _Bytes, part: _Phase, expected: int, final: bool) -> np.ndarray:
     """Indexes of records with a stray quote: misplaced or unclosed, or a quoted line break
     in a record of the wrong width (a real multi-line value keeps the header's width), or
     a quoted line break followed by a line that is a plain record of its own (a value
-    spanning lines does not hold a whole row: more likely two stray quotes joined rows)."""
-    return np.flatnonzero(part.broken | _swallowing(scan, part, expected) | ((part.first_break >= 0) & (part.fields != expected)))
+    spanning lines does not hold a whole row: more likely two stray quotes joined rows).
+
+    Not `final`, the last record may go on past the window: it counts as unbalanced only
+    for what more bytes cannot undo (a misplaced quote, a swallowed record, already too
+    many fields); an unclosed quote or too few fields may yet be right."""
+    wrong = part.fields != expected
+    if not final:
+        wrong[-1] = part.fields[-1] > expected
+    return np.flatnonzero(part.broken | _swallowing(scan, part, expected) | ((part.first_break >= 0) & wrong))
 
 
 def _not_empty(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -175,11 +206,12 @@ def _not_empty(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndar
     return (length > 0) & ~lone_cr
 
 
-def scan_records(data: bytes, delimiter: str) -> Records:
+def scan_records(data: bytes, delimiter: str, expected: int | None = None) -> Records:
     """Start line, field count and byte span of every record in `data`; unbalanced lines
-    are records of their own, flagged in `unbalanced` (the header's width is the norm)."""
+    are records of their own, flagged in `unbalanced` (the header's width is the norm:
+    `expected` fields, or those of the first record, the header, when None)."""
     scan = _Bytes(data, delimiter)
-    runs, unbalanced = _walk(scan)
+    runs, unbalanced, _ = _walk(scan, expected, final=True)
     spans = [(p.starts[a:b], p.ends[a:b], p.fields[a:b]) for p, a, b in runs]
     cut = np.array(unbalanced, dtype=np.int64).reshape(-1, 2)
     starts = np.concatenate([s for s, _, _ in spans] + [cut[:, 0]])
@@ -192,6 +224,15 @@ def scan_records(data: bytes, delimiter: str) -> Records:
     starts, ends, fields, flags = starts[keep], ends[keep], fields[keep], flags[keep]
     lines = np.searchsorted(scan.newlines, starts) + 1
     return Records(lines.astype(np.int64), fields.astype(np.int64), starts, ends, flags)
+
+
+def settled_end(data: bytes, delimiter: str, expected: int | None = None) -> int:
+    """Where a part of the file may end: the offset of the first record of `data` (whole
+    lines, more may follow) that the rest of the file could still change; 0 when even the
+    first one could. The records before it are those the whole file's scan finds."""
+    if not data.endswith(b"\n"):
+        raise ValueError("a window must end with a line end")
+    return _walk(_Bytes(data, delimiter), expected, final=False).settled
 
 
 def containing(records: Records, positions: np.ndarray) -> np.ndarray:

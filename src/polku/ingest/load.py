@@ -1,12 +1,13 @@
 """Import a file into the store: read, validate, pseudonymise, load, in one transaction.
 
-First, outside the transaction: open the file as text and stop if its columns do not fit
-the mapping. Then, in one transaction: if the same file (same SHA-256, mapping and key
-version) is already the current import of this source, log an 'unchanged' import and write
-nothing else; otherwise move the source's current rows and quarantine into history
-(replacement, `history.py`), validate and convert every row in SQL, insert the accepted rows
-and quarantine the rest, check that no row was lost and that the source did not shrink
-below the limit, count what changed, and log the import. Any error or a killed process
+First, outside the transaction: survey the file (its SHA-256 and text form) and stop if its
+columns do not fit the mapping. Then, in one transaction: if the same file (same SHA-256,
+mapping and key version) is already the current import of this source, log an 'unchanged'
+import and write nothing else; otherwise move the source's current rows and quarantine into
+history (replacement, `history.py`), then part by part (`read.Source.parts`) validate and
+convert every row in SQL, insert the accepted rows and quarantine the rest, so that only one
+part's rows are in memory at a time; then check that no row was lost and that the source did
+not shrink below the limit, count what changed, and log the import. Any error or a killed process
 leaves the store exactly as it was. `rollback` puts the newest kept version back.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +27,37 @@ from polku.identity import PseudonymKey
 from polku.ingest import history, read, validate
 from polku.ingest.history import Changes
 from polku.ingest.mapping import Mapping, TableMapping, load_mapping
-from polku.ingest.quarantine import insert_malformed, quarantine_sql
-from polku.ingest.read import InMemory, RawFile, column_rules, file_format, materialise, read_source
+from polku.ingest.quarantine import COLUMNS, insert_malformed, quarantine_sql
+from polku.ingest.read import (
+    PASSED,
+    InMemory,
+    RawFile,
+    Source,
+    column_rules,
+    file_format,
+    insert_rows,
+    materialise,
+    read_source,
+    select_rows,
+)
 from polku.ingest.report import ImportReport
-from polku.ingest.rules import quote
+from polku.ingest.rules import literal, quote
 from polku.ingest.validate import (
     DUPS,
+    PART_TEMPORARIES,
+    SEEN,
     STAGED,
     ColumnPlan,
     duplicates_sql,
+    earlier_sql,
     identities_sql,
     mark_duplicates_sql,
+    part_keys_sql,
     per_distinct_code,
     plan_columns,
     refuse_codes_in_names,
+    remember_rejected_sql,
+    seen_sql,
     staged_sql,
 )
 from polku.progress import ProgressCallback
@@ -68,6 +86,19 @@ class Previous:
 
 
 @dataclass(frozen=True)
+class Counts:
+    """What the parts of one file added up to."""
+
+    records: int = 0  # records counted from the bytes
+    read: int = 0  # rows read plus records set apart by the reader
+    accepted: int = 0
+    quarantined: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+
+@dataclass(frozen=True)
 class Job:
     """One import's fixed inputs, passed between the steps."""
 
@@ -78,6 +109,17 @@ class Job:
     key: PseudonymKey
     progress: ProgressCallback
     allow_shrink: bool = False
+    staging: duckdb.DuckDBPyConnection | None = None
+    """The connection that reads and validates the parts, outside the import's transaction
+    (a cursor of the store's connection, autocommitting): DuckDB keeps whatever a
+    transaction drops until it ends, so staging inside it would hold every part to the
+    commit. Its temporary tables hold raw codes and never leave memory (no spill)."""
+
+    @property
+    def stage(self) -> duckdb.DuckDBPyConnection:
+        if self.staging is None:
+            raise RuntimeError("the import's staging connection is not open")
+        return self.staging
 
     @property
     def table_mapping(self) -> TableMapping:
@@ -122,7 +164,7 @@ def _by_reason(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]
 
 
 def _log(
-    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, report: ImportReport, started: dt.datetime, version: int
+    con: duckdb.DuckDBPyConnection, job: Job, source: Source, report: ImportReport, started: dt.datetime, version: int
 ) -> None:
     """Log an import; `version` is the import whose rows are the source's current version after it."""
     key_version = job.key.version if job.table_mapping.table.identity_field else None
@@ -133,8 +175,8 @@ def _log(
             "table_name": job.table,
             "source": job.source,
             "file_path": str(job.file),
-            "file_sha256": raw.sha256,
-            "file_format": raw.format,
+            "file_sha256": source.sha256,
+            "file_format": source.format,
             "mapping": job.mapping.label,
             "key_version": key_version,
             "started_at": started,
@@ -169,12 +211,14 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _is_unchanged(previous: Previous, job: Job, raw: RawFile) -> bool:
+def _is_unchanged(previous: Previous, job: Job, source: Source) -> bool:
     key_version = job.key.version if job.table_mapping.table.identity_field else None
-    return (previous.sha256, previous.mapping, previous.key_version) == (raw.sha256, job.mapping.label, key_version)
+    return (previous.sha256, previous.mapping, previous.key_version) == (source.sha256, job.mapping.label, key_version)
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous: Previous, started: dt.datetime) -> ImportReport:
+def _unchanged(
+    con: duckdb.DuckDBPyConnection, job: Job, source: Source, previous: Previous, started: dt.datetime
+) -> ImportReport:
     """Log a repeated import of the current file; the data tables are not touched."""
     read, accepted, quarantined, file_records = con.execute(
         "SELECT rows_read, rows_accepted, rows_quarantined, file_records FROM import_log WHERE import_id = ?",
@@ -192,10 +236,10 @@ def _unchanged(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, previous:
         0,
         _by_reason(con, previous.import_id),
         mapping=job.mapping.label,
-        file_sha256=raw.sha256,
+        file_sha256=source.sha256,
         file_records=file_records,
     )
-    _log(con, job, raw, report, started, previous.import_id)
+    _log(con, job, source, report, started, previous.import_id)
     return report
 
 
@@ -205,42 +249,67 @@ def _replace(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous, impor
     return history.push(con, job.table, job.source, previous.import_id, import_id, at)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> RawFile:
-    """Validate and convert every row into the temporary STAGED table (see `validate`)."""
-    mapping = job.table_mapping
-    raw = materialise(con, raw, column_rules(mapping.table, plan.sources))
+def _other_sources(con: duckdb.DuckDBPyConnection, job: Job) -> bool:
+    """The table holds rows of other sources, whose keys a new row must not repeat."""
+    return bool(con.execute(f"SELECT count(*) > 0 FROM {quote(job.table)} WHERE _source <> ?", [job.source]).fetchall()[0][0])
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int, other: bool, inserted: int
+) -> RawFile:
+    """Validate and convert every row of one part into the temporary STAGED table of the
+    staging connection (see `validate`); a key repeating a line of this part or of an
+    earlier one is a duplicate."""
+    mapping, stage = job.table_mapping, job.stage
+    raw = materialise(stage, raw, column_rules(mapping.table, plan.sources))
     if per_distinct_code(mapping):
-        con.execute(identities_sql(mapping, plan, raw.relation), job.key.sql_parameters())
-    other = bool(con.execute(f"SELECT count(*) > 0 FROM {quote(job.table)} WHERE _source <> ?", [job.source]).fetchall()[0][0])
+        stage.execute(identities_sql(mapping, plan, raw.relation), job.key.sql_parameters())
     sql = staged_sql(mapping, plan, raw.relation, other_sources=other)
     params: dict[str, Any] = {"source": job.source} if other else {}
     if "$hmac_ipad" in sql:  # identity checked inline (person table)
         params.update(job.key.sql_parameters())
-    con.execute(sql, params)
-    con.execute(duplicates_sql(mapping))
-    if con.execute(f"SELECT count(*) FROM {DUPS}").fetchall()[0][0]:
-        con.execute(mark_duplicates_sql(mapping, plan, raw.relation))
+    stage.execute(sql, params)
+    _mark_duplicates(con, job, raw, plan, import_id, inserted)
     return raw
 
 
+def _mark_duplicates(
+    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int, inserted: int
+) -> None:
+    """Mark the part's rows whose key repeats an earlier line: of this part, of an earlier
+    part's rejected rows (SEEN), or of the `inserted` rows of earlier parts (looked up on
+    `con`, the only connection that sees them, for this part's keys only)."""
+    mapping, stage = job.table_mapping, job.stage
+    stage.execute(seen_sql(mapping))
+    if inserted:
+        keys = stage.sql(part_keys_sql(mapping)).to_arrow_table()
+        earlier = select_rows(con, keys, earlier_sql(mapping, PASSED, import_id))
+        insert_rows(stage, SEEN, ", ".join(map(quote, earlier.column_names)), earlier)
+    stage.execute(duplicates_sql(mapping))
+    if stage.execute(f"SELECT count(*) FROM {DUPS}").fetchall()[0][0]:
+        stage.execute(mark_duplicates_sql(mapping, plan, raw.relation))
+    stage.execute(remember_rejected_sql(mapping))
+
+
 def _insert_accepted(con: duckdb.DuckDBPyConnection, job: Job, import_id: int) -> int:
+    """Insert the part's accepted rows (typed, pseudonymised) into the table on `con`."""
     names = [name for name, _ in column_definitions(job.table_mapping.table)]
-    values = [quote(f.name) for f in job.table_mapping.table.fields]
+    fields = [quote(f.name) for f in job.table_mapping.table.fields]
+    values = list(fields)
     if "key_version" in names:
         values.append(str(job.key.version))
-    values += [str(import_id), "$source", "_line"]
-    sql = (
-        f"INSERT INTO {quote(job.table)} ({', '.join(map(quote, names))}) SELECT {', '.join(values)} FROM {STAGED} WHERE NOT _bad"
-    )
-    return int(con.execute(sql, {"source": job.source}).fetchall()[0][0])
+    values += [str(import_id), literal(job.source), "_line"]
+    rows = job.stage.sql(f"SELECT {', '.join(fields)}, _line FROM {STAGED} WHERE NOT _bad").to_arrow_table()
+    return insert_rows(con, quote(job.table), ", ".join(map(quote, names)), rows, ", ".join(values))
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, import_id: int) -> int:
-    """Write every problem to quarantine; the number of rows (not problems) rejected."""
+    """Write every problem of the part to quarantine; the number of rows (not problems) rejected."""
     params = job.params(import_id)
-    con.execute(quarantine_sql(job.table_mapping, plan), params | job.key.sql_parameters())
+    problems = job.stage.sql(quarantine_sql(job.table_mapping, plan), params=params | job.key.sql_parameters())
+    insert_rows(con, "quarantine", COLUMNS, problems.to_arrow_table())
     insert_malformed(con, raw.malformed, len(raw.columns), params)
-    bad = con.execute(f"SELECT count(*) FROM {STAGED} WHERE _bad").fetchall()[0][0]
+    bad = job.stage.execute(f"SELECT count(*) FROM {STAGED} WHERE _bad").fetchall()[0][0]
     return int(bad) + len(raw.malformed)
 
 
@@ -278,36 +347,55 @@ def _refuse_shrinking(job: Job, stored: int, kept: int, read: int) -> None:
     )
 
 
+def _plan(job: Job, raw: RawFile) -> ColumnPlan:
+    """The columns' plan for one part: its own spaces and longest values decide which
+    checks can be skipped (skipping never changes a result, `rules.converts_without_codes`)."""
+    mapping = job.table_mapping
+    return plan_columns(
+        raw.columns, mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces, longest=raw.longest
+    )
+
+
+def _load_part(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, import_id: int, other: bool, inserted: int) -> Counts:
+    """Validate, insert and quarantine one part; its temporary tables are dropped after it."""
+    plan = _plan(job, raw)
+    raw = _stage(con, job, raw, plan, import_id, other, inserted)
+    accepted = _insert_accepted(con, job, import_id)
+    quarantined = _quarantine(con, job, raw, plan, import_id)
+    for name in PART_TEMPORARIES:
+        job.stage.execute(f"DROP TABLE IF EXISTS {name}")
+    return Counts(raw.records, raw.rows + len(raw.malformed), accepted, quarantined)
+
+
 def _load(
-    con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan, previous: Previous | None, started: dt.datetime
+    con: duckdb.DuckDBPyConnection, job: Job, source: Source, previous: Previous | None, started: dt.datetime
 ) -> ImportReport:
     import_id = _next_import_id(con)
     replaced = _replace(con, job, previous, import_id, started) if previous is not None else 0
-    job.progress(f"validating {raw.rows:,} rows", 0.3)
-    raw = _stage(con, job, raw, plan)
-    job.progress("writing accepted rows", 0.6)
-    accepted = _insert_accepted(con, job, import_id)
-    quarantined = _quarantine(con, job, raw, plan, import_id)
-    read = raw.rows + len(raw.malformed)
-    _check_no_loss(raw.records, accepted, quarantined, job)
-    _refuse_shrinking(job, replaced, accepted, read)
+    other = _other_sources(con, job)
+    counts = Counts()
+    for raw in source.parts():
+        counts += _load_part(con, job, raw, import_id, other, counts.accepted)
+        job.progress(f"validated and written {counts.read:,} rows", 0.1 + 0.8 * raw.read)
+    _check_no_loss(counts.records, counts.accepted, counts.quarantined, job)
+    _refuse_shrinking(job, replaced, counts.accepted, counts.read)
     report = ImportReport(
         job.table,
         job.source,
         str(job.file),
         import_id,
         "replaced" if previous else "imported",
-        read,
-        accepted,
-        quarantined,
+        counts.read,
+        counts.accepted,
+        counts.quarantined,
         replaced,
         _by_reason(con, import_id),
         mapping=job.mapping.label,
-        file_sha256=raw.sha256,
-        file_records=raw.records,
-        changes=_changes(con, job, previous, import_id, accepted),
+        file_sha256=source.sha256,
+        file_records=counts.records,
+        changes=_changes(con, job, previous, import_id, counts.accepted),
     )
-    _log(con, job, raw, report, started, import_id)
+    _log(con, job, source, report, started, import_id)
     history.prune(con, job.table, job.source, settings.history_versions())
     return report
 
@@ -320,15 +408,15 @@ def _changes(con: duckdb.DuckDBPyConnection, job: Job, previous: Previous | None
     return history.changes(con, table, HISTORY_PREFIX + job.table, job.table, job.source, (previous.import_id, import_id))
 
 
-def _write(con: duckdb.DuckDBPyConnection, job: Job, raw: RawFile, plan: ColumnPlan) -> ImportReport:
+def _write(con: duckdb.DuckDBPyConnection, job: Job, source: Source) -> ImportReport:
     """Everything that changes the store; runs inside the import's transaction."""
     started = _utc_now()
     bind_key(con, job.key, _next_import_id(con), started)
     previous = _current(con, job.table, job.source)
-    if previous is not None and _is_unchanged(previous, job, raw):
-        report = _unchanged(con, job, raw, previous, started)
+    if previous is not None and _is_unchanged(previous, job, source):
+        report = _unchanged(con, job, source, previous, started)
     else:
-        report = _load(con, job, raw, plan, previous, started)
+        report = _load(con, job, source, previous, started)
     job.progress("committing", 0.95)
     return report
 
@@ -339,8 +427,10 @@ def _run(store: Store, job: Job) -> ImportReport:
     Temporary tables and in-memory copies are removed whether the import succeeds or not.
     """
     job.progress(f"reading {job.file.name}", 0.0)
+    staging = store.con.cursor()
+    job = replace(job, staging=staging)
     try:
-        with InMemory(store.con) as memory:
+        with InMemory(staging) as memory:
             return _read_and_write(store, job, memory)
     except duckdb.OutOfMemoryException:
         raise UsageError(
@@ -353,16 +443,15 @@ def _run(store: Store, job: Job) -> ImportReport:
         ) from None
     finally:
         for name in read.TEMPORARIES + validate.TEMPORARIES:
-            store.con.execute(f"DROP TABLE IF EXISTS {name}")
+            staging.execute(f"DROP TABLE IF EXISTS {name}")
+        staging.close()
 
 
 def _read_and_write(store: Store, job: Job, memory: InMemory) -> ImportReport:
-    raw = read_source(store.con, job.file, job.table_mapping.file, memory)
-    plan = plan_columns(
-        raw.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path, trim=raw.spaces, longest=raw.longest
-    )
+    source = read_source(job.stage, job.file, job.table_mapping.file, memory)
+    plan_columns(source.columns, job.table_mapping, file=str(job.file), mapping_path=job.mapping.path)  # column errors first
     with store.transaction() as con:
-        return _write(con, job, raw, plan)
+        return _write(con, job, source)
 
 
 def import_file(

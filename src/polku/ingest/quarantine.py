@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from polku.identity import code_hash_sql, hetu_problem_sql, pseudonym_sql
 from polku.ingest.mapping import TableMapping
+from polku.ingest.read import insert_rows
 from polku.ingest.reasons import (
     ERASED,
     ERASED_REASON,
@@ -148,8 +149,9 @@ def _person_sql(mapping: TableMapping) -> tuple[str, str]:
 
 
 def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
-    """INSERT of every problem of every bad staged row. Parameters: import_id, table, source,
-    file, and the key's `sql_parameters()` (for `person_pseudonym` and `code_hash`).
+    """SELECT of every problem of every bad staged row, in the order of COLUMNS. Parameters:
+    import_id, table, source, file, and the key's `sql_parameters()` (for
+    `person_pseudonym` and `code_hash`).
 
     STAGED keeps the source texts of bad rows, so values and `record` show what the file
     said, with every code redacted. A row whose person is on the suppression list (by the
@@ -161,7 +163,6 @@ def quarantine_sql(mapping: TableMapping, plan: ColumnPlan) -> str:
     found = f"SELECT *, {person} AS _person, {hashed} AS _hash FROM ({strays})"
     erased = "coalesce(_person IN (SELECT person_pseudonym FROM erased_person), false)"
     return (
-        f"INSERT INTO quarantine ({COLUMNS}) "
         f"WITH found AS (SELECT *, {erased} AS _gone FROM ({found})), "
         f"bad AS (SELECT *, {_record_sql(mapping, plan)} AS _record FROM found WHERE NOT _gone), "
         f"gone AS (SELECT * FROM found WHERE _gone) "
@@ -192,12 +193,6 @@ def insert_malformed(
             "reason": pa.array([texts[k] for k in zip(codes, columns, numbers)], pa.string()),
         }
     )
-    con.register("_polku_malformed", table)
-    try:
-        con.execute(
-            f"INSERT INTO quarantine ({COLUMNS}) SELECT $import_id, $table, $source, $file, line, column_name, NULL, "
-            f"code, reason, NULL, NULL, NULL FROM _polku_malformed ORDER BY line",
-            params,
-        )
-    finally:
-        con.unregister("_polku_malformed")
+    import_id, table_name, source, file = (literal(str(params[k])) for k in ("import_id", "table", "source", "file"))
+    values = f"{import_id}::BIGINT, {table_name}, {source}, {file}, line, column_name, NULL, code, reason, NULL, NULL, NULL"
+    insert_rows(con, "quarantine", COLUMNS, table.sort_by("line"), values)

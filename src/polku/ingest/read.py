@@ -6,6 +6,13 @@ later in SQL, where each bad value can be sent to quarantine with its line and c
 is parsed in memory by pyarrow and read by DuckDB in place as an Arrow table; XLSX goes
 through openpyxl (read-only) and Parquet through DuckDB into temporary tables.
 
+A CSV file is never held whole. `read_source` reads it once in blocks for what concerns the
+whole file (its SHA-256, encoding, line endings, header: `decoding.Survey`), and then
+`Source.parts` reads it again part by part, about `PART_BYTES` of whole records at a time,
+each part parsed, validated and loaded before the next is read: the import's memory follows
+the part, not the file. A part ends where the record scan has settled the records before it
+(`lines.settled_end`), so the parts' records, lines and fates are those of the whole file.
+
 The file's records are counted from its bytes (`lines.scan_records`), not by the parser
 that splits the fields: a record the parser could not read safely (a stray quote, a NUL
 byte, a stray carriage return, the wrong number of fields, an over-long value, a line
@@ -13,22 +20,21 @@ break in a key) is set apart with its line and a reason code, and the rest is re
 without it. So records = rows read + rows set apart, always. A transcoded or cleaned
 copy of a file exists only in memory (`InMemory`): it holds every identity code.
 
-The result is a `RawFile`: an SQL relation with the source columns plus `_line` (header =
-line 1), the number of rows it must yield, the records set apart, the number of records
-in the file, and the file's SHA-256 for idempotent re-imports.
+The result is a `Source` (the file's SHA-256 for idempotent re-imports, its format and
+columns) whose parts are `RawFile`s: an SQL relation with the source columns plus `_line`
+(header = line 1), the number of rows it must yield, the records set apart, and the number
+of records in the part.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import threading
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import duckdb
 import numpy as np
@@ -36,12 +42,23 @@ import pyarrow as pa
 
 from polku.errors import UsageError, ValidationFailed
 from polku.ingest.decoding import (
-    as_utf8,
+    Survey,
+    TextForm,
     content_error,
+    file_blocks,
     line_count_if_simple,
-    uniform_line_endings,
+    survey,
+    text_form,
 )
-from polku.ingest.lines import Records, containing, guess_delimiter, lone_carriage_returns, nul_bytes, scan_records
+from polku.ingest.lines import (
+    Records,
+    containing,
+    guess_delimiter,
+    lone_carriage_returns,
+    nul_bytes,
+    scan_records,
+    settled_end,
+)
 from polku.ingest.mapping import FileOptions
 from polku.ingest.reasons import ROW_REASONS
 from polku.schema.tables import Table
@@ -50,6 +67,14 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 RAW = "_polku_raw"
 CUT = "_polku_cut"
 TEMPORARIES = (f"{RAW}_parquet", CUT)
+
+PART_BYTES = 64 << 20
+"""Bytes of CSV text read, parsed, validated and loaded at a time. A part's rows take about
+five times its bytes at their peak (text, Arrow table, staged values), so 64 MiB keeps an
+import near 0.5 GiB above the store's own, while the per-part overhead (a few statements)
+stays small next to the work."""
+SURVEY_BYTES = 16 << 20
+"""Bytes read at a time by the first pass (SHA-256, encoding, line endings)."""
 
 FIELD_LIMITS = {"identity": 64, "code": 200, "text": 1000, "integer": 40, "number": 40, "money": 40, "date": 40, "boolean": 40}
 """Most characters a value of each field kind may hold (`field_too_long`). Each is far
@@ -68,23 +93,35 @@ class SetApart(NamedTuple):
 
 @dataclass(frozen=True)
 class RawFile:
-    """A source file as an SQL relation of text plus `_line`, ready for validation."""
+    """One part of a source file (all of an XLSX or Parquet file) as an SQL relation of
+    text plus `_line`, ready for validation."""
 
     path: Path
     format: str
-    digest: str | Future[str]  # the file's SHA-256, or its computation running beside the reading
     columns: tuple[str, ...]
     relation: str
     rows: int
     malformed: tuple[SetApart, ...]  # records set apart by the reader
     spaces: bool = True  # a value may start or end with a space or hold a no-break space
-    records: int = 0  # data records in the file, counted from its bytes (rows + set apart)
-    breaks: bool = True  # a value may hold a line break (not in a CSV file without quotes)
+    records: int = 0  # data records in the part, counted from its bytes (rows + set apart)
+    breaks: bool = True  # a value may hold a line break (not in a CSV part without quotes)
     longest: dict[str, int] | None = None  # bytes of each column's longest value (CSV), else unknown
+    read: float = 1.0  # share of the file's bytes read up to the end of this part
 
-    @property
-    def sha256(self) -> str:
-        return self.digest if isinstance(self.digest, str) else self.digest.result()
+
+@dataclass(frozen=True)
+class Source:
+    """A file to import: what holds for the whole of it, and its rows part by part.
+
+    `parts` yields the parts in file order; each part's relation stays readable until the
+    next part is asked for (it is then unregistered), so a part is validated and loaded
+    while only it is in memory."""
+
+    path: Path
+    format: str
+    sha256: str
+    columns: tuple[str, ...]
+    parts: Callable[[], Iterator[RawFile]]
 
 
 @dataclass(frozen=True)
@@ -172,7 +209,9 @@ class InMemory:
     A transcoded or cleaned copy of a source holds every identity code of the file, so it
     must never be a file on disk, not even for a moment. The bytes are parsed in memory by
     pyarrow's CSV reader and DuckDB reads the Arrow table in place (a registered view):
-    nothing is left behind, whatever kills the process.
+    nothing is left behind, whatever kills the process. The tables are registered on the
+    import's staging connection, which runs outside the import's transaction, so a part's
+    table is freed as soon as it is released.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -192,13 +231,49 @@ class InMemory:
         self._names.append(name)
         return name
 
+    def release(self, name: str) -> None:
+        """Unregister one table now (a part that is done), so its memory is freed."""
+        if name in self._names:
+            self._names.remove(name)
+            self.con.complete()
+            self.con.unregister(name)
+
+
+PASSED = "_polku_passed"
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: str, rows: pa.Table, values: str = "*") -> int:
+    """INSERT `rows` (Arrow, made on the staging connection) into `table` on `con`, inside
+    the import's transaction; `values` selects from them as PASSED. The rows are read in
+    place, never registered: a registration is a catalog entry, and DuckDB keeps it (and
+    the rows) until the transaction ends, so every part would stay in memory to the commit."""
+    if rows.num_rows:
+        con.from_arrow(rows).query(PASSED, f"INSERT INTO {table} ({columns}) SELECT {values} FROM {PASSED}")
+    return rows.num_rows
+
+
+def select_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table, sql: str) -> pa.Table:
+    """The result of the SELECT `sql` on `con`, reading `rows` in place as PASSED (not
+    registered, as in `insert_rows`)."""
+    result = con.from_arrow(rows).query(PASSED, sql)
+    if result is None:
+        raise ValueError("select_rows runs a SELECT")
+    return result.to_arrow_table()
+
 
 def _parsed(
-    utf8: bytes, columns: tuple[str, ...], delimiter: str, quoted: bool, longest: int = 0, invalid: list[int] | None = None
+    utf8: bytes,
+    columns: tuple[str, ...],
+    delimiter: str,
+    quoted: bool,
+    longest: int = 0,
+    invalid: list[int] | None = None,
+    header: bool = True,
 ) -> pa.Table | None:
-    """The records after the header as a table of text, or None if pyarrow cannot split
-    them. A row of the wrong width is skipped (its number noted in `invalid`): the row
-    count then differs from the count of records, which the caller checks. Quoted line
+    """The records after the header (all of them in a part without it) as a table of
+    text, or None if pyarrow cannot split them. A row of the wrong width is skipped (its
+    number noted in `invalid`): the row count then differs from the count of records,
+    which the caller checks. Quoted line
     breaks are looked for only in a file with quotes (faster without); a record must fit
     in one of the parser's blocks, so a block holds the `longest` record. Empty values and
     empty quoted values are missing (NULL), as in every other reader of Polku."""
@@ -213,7 +288,10 @@ def _parsed(
         return pacsv.read_csv(
             pa.BufferReader(utf8),
             read_options=pacsv.ReadOptions(
-                column_names=list(columns), skip_rows=1, use_threads=invalid is None, block_size=max(1 << 20, longest + 2)
+                column_names=list(columns),
+                skip_rows=int(header),
+                use_threads=invalid is None,
+                block_size=max(1 << 20, longest + 2),
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
@@ -262,47 +340,60 @@ def _refuse_bad_header(path: Path, code: str) -> None:
 
 
 def _without(utf8: bytes, records: Records, drop: np.ndarray) -> bytes:
-    """The bytes without the dropped records and their line ends, built in memory."""
+    """The bytes without the dropped records and their line ends, built in memory from the
+    spans between them (no per-byte mask: that took eight bytes of memory per byte)."""
     if not drop.any():
         return utf8
-    buf = np.frombuffer(utf8, dtype=np.uint8)
-    marks = np.zeros(len(buf) + 2, dtype=np.int32)
-    np.add.at(marks, records.starts[drop], 1)
-    np.add.at(marks, records.ends[drop] + 1, -1)
-    return buf[np.cumsum(marks[: len(buf)]) == 0].tobytes()
+    view = memoryview(utf8)
+    keep_from = np.concatenate(([0], np.minimum(records.ends[drop] + 1, len(utf8))))
+    keep_to = np.concatenate((records.starts[drop], [len(utf8)]))
+    return b"".join(view[a:b] for a, b in zip(keep_from.tolist(), keep_to.tolist()) if b > a)
 
 
-def _scanned(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory) -> RawFile:
+def _scanned(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory, first_line: int) -> RawFile:
     """The careful reading: every record found by the scan, the unreadable ones set apart.
 
     Only the records the scan found readable are parsed (a copy without the others, in
-    memory, when there are any), so the n-th row parsed is the n-th good record.
+    memory, when there are any), so the n-th row parsed is the n-th good record. The part
+    starting on line 1 holds the header; a later part holds records only.
     """
-    records = scan_records(utf8, delimiter)
+    header = first_line == 1
+    records = scan_records(utf8, delimiter, None if header else len(raw.columns))
+    records = replace(records, lines=records.lines + (first_line - 1))
     codes = _problems(records, utf8, len(raw.columns))
-    _refuse_bad_header(raw.path, str(codes[0]))
-    codes[0] = ""
+    if header:
+        _refuse_bad_header(raw.path, str(codes[0]))
+        codes[0] = ""
     good = codes == ""
     clean = _without(utf8, records, ~good)
-    longest = int((records.ends - records.starts).max())
-    table = _parsed(clean, raw.columns, delimiter, quoted=True, longest=longest)
+    longest = int((records.ends - records.starts).max(initial=0))
+    table = _parsed(clean, raw.columns, delimiter, quoted=True, longest=longest, header=header) if clean else None
     lines = records.lines[good]
-    if table is None or table.num_rows != len(lines) - 1:
+    rows = len(lines) - header
+    if (table is None and rows) or (table is not None and table.num_rows != rows):
         raise quoting_error(
             raw.path,
-            len(lines) - 1,
+            rows,
             0 if table is None else table.num_rows,
-            _disagreement(clean, raw.columns, delimiter, lines, longest),
+            _disagreement(clean, raw.columns, delimiter, lines, longest, header),
         )
     bad = np.flatnonzero(~good)
     malformed = tuple(SetApart(int(records.lines[i]), str(codes[i]), None, int(records.fields[i])) for i in bad)
-    return replace(_registered(raw, table, lines[1:], memory), records=len(records) - 1, malformed=malformed)
+    table = table if table is not None else _empty(raw.columns)
+    return replace(_registered(raw, table, lines[int(header) :], memory), records=len(records) - header, malformed=malformed)
 
 
-def _disagreement(clean: bytes, columns: tuple[str, ...], delimiter: str, lines: np.ndarray, longest: int) -> int | None:
+def _empty(columns: tuple[str, ...]) -> pa.Table:
+    """No rows: a part of nothing but set-apart records or empty lines."""
+    return pa.table({c: pa.array([], pa.string()) for c in columns})
+
+
+def _disagreement(
+    clean: bytes, columns: tuple[str, ...], delimiter: str, lines: np.ndarray, longest: int, header: bool
+) -> int | None:
     """The line of the first record the CSV parser could not split as the scan did."""
     invalid: list[int] = []
-    _parsed(clean, columns, delimiter, quoted=True, longest=longest, invalid=invalid)
+    _parsed(clean, columns, delimiter, quoted=True, longest=longest, invalid=invalid, header=header)
     numbers = [n for n in invalid if n is not None and 0 < n <= len(lines)]
     return int(lines[numbers[0] - 1]) if numbers else None
 
@@ -322,26 +413,92 @@ def _head(data: bytes, simple: bool) -> str:
     return data[: end if end >= 0 else 1 << 16].decode("utf-8-sig", errors="replace")
 
 
-def read_csv(path: Path, data: bytes, options: FileOptions, memory: InMemory) -> RawFile:
-    """The file's rows as text with each row's line, parsed in memory.
+def _csv_part(raw: RawFile, utf8: bytes, delimiter: str, memory: InMemory, first_line: int) -> RawFile:
+    """One part's rows as text with each row's line, parsed in memory.
 
-    For a file without quotes, NUL bytes or stray carriage returns, every line is claimed
-    to be one row (line = row number + 1); the claim stands when the parser returns that
-    many rows. Otherwise (an empty line or a malformed row makes it return fewer, or the
-    file has quotes) the record scan finds each record's line and sets the unreadable ones
-    apart.
+    For a part without quotes, NUL bytes or stray carriage returns, every line is claimed
+    to be one row (line = its place in the part); the claim stands when the parser returns
+    that many rows. Otherwise (an empty line or a malformed row makes it return fewer, or
+    the part has quotes) the record scan finds each record's line and sets the unreadable
+    ones apart.
     """
-    utf8 = uniform_line_endings(as_utf8(data, path, options.encoding))
-    first_line = utf8[: max(utf8.find(b"\n"), 0) or len(utf8)].removeprefix(b"\xef\xbb\xbf")
-    delimiter = guess_delimiter(first_line) if options.delimiter == "auto" else options.delimiter
-    lines = line_count_if_simple(utf8)
-    columns = _csv_header(_head(utf8, lines is not None), path, delimiter)
-    raw = RawFile(path, "csv", "", columns, "", 0, (), spaces=_has_spaces(utf8))
+    header = first_line == 1
+    raw = replace(raw, spaces=_has_spaces(utf8))
+    lines = line_count_if_simple(utf8, header)
     if lines is not None:
-        table = _parsed(utf8, columns, delimiter, quoted=False)
+        table = _parsed(utf8, raw.columns, delimiter, quoted=False, header=header) if lines else _empty(raw.columns)
         if table is not None and table.num_rows == lines:
-            return replace(_registered(raw, table, np.arange(2, lines + 2), memory), records=lines, breaks=False)
-    return _scanned(raw, utf8, delimiter, memory)
+            numbers = np.arange(first_line + header, first_line + header + lines)
+            return replace(_registered(raw, table, numbers, memory), records=lines, breaks=False)
+    return _scanned(raw, utf8, delimiter, memory, first_line)
+
+
+@dataclass(frozen=True)
+class _Csv:
+    """What every part of a CSV file is read with, found from the whole file and its header."""
+
+    path: Path
+    form: TextForm
+    delimiter: str
+    columns: tuple[str, ...]
+    size: int
+
+
+def _open_csv(path: Path, found: Survey, options: FileOptions) -> _Csv:
+    """The file's text form, delimiter and header, from the survey and the first part's
+    first lines (errors for an unreadable or empty file, or a bad header)."""
+    form = text_form(found, path, options.encoding, lambda: file_blocks(path, SURVEY_BYTES))
+    with path.open("rb") as file:
+        head = next(_line_blocks(file, form, 1 << 16), b"")
+    first_line = head[: max(head.find(b"\n"), 0) or len(head)].removeprefix(b"\xef\xbb\xbf")
+    delimiter = guess_delimiter(first_line) if options.delimiter == "auto" else options.delimiter
+    columns = _csv_header(_head(head, line_count_if_simple(head) is not None), path, delimiter)
+    return _Csv(path, form, delimiter, columns, found.size)
+
+
+def _line_blocks(file: BinaryIO, form: TextForm, size: int) -> Iterator[bytes]:
+    """The file's text, as UTF-8 with LF line ends, in blocks of whole lines of about
+    `size` bytes (the last block is whatever follows the last line end)."""
+    carry = b""
+    while chunk := file.read(size):
+        data = carry + chunk
+        end = form.line_end(data)
+        if end:
+            yield form.utf8(data[:end])
+        carry = data[end:]
+    if carry:
+        yield form.utf8(carry)
+
+
+def _text_parts(csv_file: _Csv) -> Iterator[tuple[bytes, float]]:
+    """The file's text in parts of whole records, about PART_BYTES each, with the share of
+    the file read. A part ends where the record scan has settled the records before it; a
+    record that the window cannot settle waits for the next block, so a part holds at
+    least one whole record however long."""
+    pending, expected = b"", None  # the first window's scan reads the header's width itself
+    with csv_file.path.open("rb") as file:
+        for block in _line_blocks(file, csv_file.form, PART_BYTES):
+            pending += block
+            if not pending.endswith(b"\n"):  # the file's last line, without a line end
+                continue
+            cut = settled_end(pending, csv_file.delimiter, expected) if b'"' in pending else len(pending)
+            if cut:
+                part, pending, expected = [pending[:cut]], pending[cut:], len(csv_file.columns)
+                yield part.pop(), file.tell() / max(csv_file.size, 1)  # popped: only the reader holds the part
+        if pending:
+            yield pending, 1.0
+
+
+def _csv_parts(csv_file: _Csv, memory: InMemory) -> Iterator[RawFile]:
+    """The file's parts as relations, each released when the next is asked for."""
+    raw = RawFile(csv_file.path, "csv", csv_file.columns, "", 0, ())
+    first_line = 1
+    for utf8, share in _text_parts(csv_file):
+        part = replace(_csv_part(raw, utf8, csv_file.delimiter, memory, first_line), read=share)
+        first_line += utf8.count(b"\n")
+        del utf8
+        yield part
+        memory.release(part.relation)
 
 
 def quoting_error(path: Path, expected: int, read: int, line: int | None) -> ValidationFailed:
@@ -418,7 +575,7 @@ def read_xlsx(path: Path, options: FileOptions, memory: InMemory) -> RawFile:
     book.close()
     arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)}, "_line": pa.array(lines, pa.int64())})
     relation = memory.register(f"{RAW}_xlsx", arrow)
-    return RawFile(path, "xlsx", "", columns, relation, len(lines), tuple(malformed), records=len(lines) + len(malformed))
+    return RawFile(path, "xlsx", columns, relation, len(lines), tuple(malformed), records=len(lines) + len(malformed))
 
 
 def _parquet_text(name: str, sql_type: str, options: FileOptions) -> str:
@@ -453,45 +610,38 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: FileOption
     numbered = f"read_parquet({_sql_text(str(path))}, file_row_number=true)"
     con.execute(f"CREATE TEMP TABLE {RAW}_parquet AS SELECT {texts}, file_row_number + 2 AS _line FROM {numbered}")
     rows = con.execute(f"SELECT count(*) FROM {RAW}_parquet").fetchall()[0][0]
-    return RawFile(path, "parquet", "", columns, f"{RAW}_parquet", rows, (), records=rows)
+    return RawFile(path, "parquet", columns, f"{RAW}_parquet", rows, (), records=rows)
 
 
-def _sha256_beside(data: bytes) -> Future[str]:
-    """The SHA-256 of `data`, computed in a thread while DuckDB reads and validates (hashlib
-    releases the GIL): 0.2 s per 80 MB that no longer adds to the import's time."""
-    future: Future[str] = Future()
-    threading.Thread(target=lambda: future.set_result(hashlib.sha256(data).hexdigest()), daemon=True).start()
-    return future
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, memory: InMemory) -> Source:
+    """Any supported file as a `Source`: its SHA-256 and columns now, its rows by part.
 
-
-def read_source(con: duckdb.DuckDBPyConnection, path: Path, options: FileOptions, memory: InMemory) -> RawFile:
-    """A relation of text with line numbers over any supported file.
-
-    `memory` holds in-memory copies (a UTF-8 copy of a Latin-1 file) until the import ends.
+    The file is read once in blocks first (`decoding.Survey`): its digest decides whether
+    the import has anything to do, and its encoding and line endings are decisions about
+    the whole file. A CSV file's rows are then read part by part (`Source.parts`); an XLSX
+    or Parquet file is one part, read here. `memory` holds the in-memory tables (a part's
+    Arrow table, a UTF-8 copy of a Latin-1 part) until the part or the import ends.
     """
     if not path.is_file():
         raise UsageError("the file to import does not exist", where=str(path), fix="check the path and the file name.")
     fmt = file_format(path)
-    data = path.read_bytes()
-    digest = _sha256_beside(data)
-    if not data or data.isspace():
+    found = survey(file_blocks(path, SURVEY_BYTES))
+    if found.blank:
         raise content_error(
             path, "the file is empty", "there is no header row and no data.", "export the file again with a header row.", line=1
         )
     if fmt == "csv":
-        raw = read_csv(path, data, options, memory)
-    elif fmt == "xlsx":
-        raw = read_xlsx(path, options, memory)
-    else:
-        raw = read_parquet(con, path, options)
-    return replace(raw, digest=digest)
+        csv_file = _open_csv(path, found, options)
+        return Source(path, fmt, found.sha256, csv_file.columns, lambda: _csv_parts(csv_file, memory))
+    raw = read_xlsx(path, options, memory) if fmt == "xlsx" else read_parquet(con, path, options)
+    return Source(path, fmt, found.sha256, raw.columns, lambda: iter((raw,)))
 
 
 def materialise(con: duckdb.DuckDBPyConnection, raw: RawFile, rules: tuple[ColumnRule, ...] = ()) -> RawFile:
     """The relation validation reads, without the rows that break a column rule (any format).
 
-    Every reader has already put the rows in memory (an Arrow table for CSV, temporary
-    tables for XLSX and Parquet), so the rows are read once.
+    Every reader has already put the part's rows in memory (an Arrow table for CSV,
+    temporary tables for XLSX and Parquet), so the rows are read once.
     """
     return _set_apart(con, raw, rules)
 

@@ -12,6 +12,12 @@ a column is unknown or a required one is missing. Then, each statement one pass:
    keys already stored from other sources (`_other`), and `_bad` for rows that go to
    quarantine. Every expression sits in its own layer, so each runs once per row.
 3. `DUPS`: lines whose key repeats an earlier line; they are marked in STAGED.
+
+A file is validated part by part (`polku.ingest.read.Source.parts`): the statements run on
+one part at a time, on the import's staging connection (outside its transaction, so each
+part's tables are freed when dropped), and a key is compared with the earlier parts' lines
+through `SEEN` (the keys of rows they rejected, and of rows inserted under this import that
+this part's keys repeat).
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ from polku.redaction import MIN_LENGTH, has_hetu
 IDS = "_polku_ids"
 STAGED = "_polku_staged"
 DUPS = "_polku_dups"
-TEMPORARIES = (IDS, STAGED, DUPS)
+SEEN = "_polku_seen"
+PART_TEMPORARIES = (IDS, STAGED, DUPS)
+"""Dropped after each part; SEEN lives as long as the import."""
+TEMPORARIES = (*PART_TEMPORARIES, SEEN)
 DERIVATIONS = {"birth_year": birth_year_sql, "birth_month": birth_month_sql, "sex": sex_sql}
 
 
@@ -270,15 +279,56 @@ def text_columns(mapping: TableMapping, plan: ColumnPlan) -> list[str]:
     return [text_col(f.name) for f in mapping.table.fields if plan.source_of(f.name) is not None]
 
 
-def duplicates_sql(mapping: TableMapping) -> str:
-    """CREATE DUPS: lines whose key repeats an earlier line of the file.
+def seen_sql(mapping: TableMapping) -> str:
+    """CREATE SEEN (once per import, empty): keys and lines of earlier parts that a later
+    part's key may repeat."""
+    keys = ", ".join(quote(k) for k in mapping.table.key)
+    return f"CREATE TEMP TABLE IF NOT EXISTS {SEEN} AS SELECT {keys}, _line FROM {STAGED} LIMIT 0"
 
-    Keys are compared as stored (text, or the pseudonym, which is equal exactly when the
-    code is); a key that failed its own check is already quarantined.
-    """
+
+def part_keys_sql(mapping: TableMapping) -> str:
+    """SELECT the part's distinct keys, to look up in the rows already inserted (`earlier_sql`)."""
+    keys = [quote(k) for k in mapping.table.key]
+    return f"SELECT DISTINCT {', '.join(keys)} FROM {STAGED} WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}"
+
+
+def earlier_sql(mapping: TableMapping, part_keys: str, import_id: int) -> str:
+    """SELECT, on the import's own connection, the first line of each of the part's keys
+    among the rows this import inserted from earlier parts (uncommitted, so only that
+    connection sees them)."""
+    keys = [quote(k) for k in mapping.table.key]
+    match = " AND ".join(f"t.{k} = p.{k}" for k in keys)
+    return (
+        f"SELECT {', '.join(f't.{k}' for k in keys)}, min(t._line) AS _line FROM {quote(mapping.table.name)} t "
+        f"SEMI JOIN {part_keys} p ON {match} WHERE t._import_id = {int(import_id)} GROUP BY ALL"
+    )
+
+
+def remember_rejected_sql(mapping: TableMapping) -> str:
+    """INSERT INTO SEEN the part's rejected rows with a key, for the later parts' duplicates
+    (its accepted rows are found in the table itself, `earlier_sql`)."""
     keys = [quote(k) for k in mapping.table.key]
     present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    group = f"SELECT {', '.join(keys)}, min(_line) AS _first FROM {STAGED} WHERE {present} GROUP BY ALL HAVING count(*) > 1"
+    return f"INSERT INTO {SEEN} SELECT {', '.join(keys)}, _line FROM {STAGED} WHERE _bad AND {present}"
+
+
+def duplicates_sql(mapping: TableMapping) -> str:
+    """CREATE DUPS: lines of the part whose key repeats an earlier line of the file.
+
+    Keys are compared as stored (text, or the pseudonym, which is equal exactly when the
+    code is); a key that failed its own check is already quarantined. The earlier lines are
+    the part's own and, in SEEN, those of earlier parts: the rejected rows' keys, and the
+    first inserted line of each of this part's keys (`earlier_sql`). Only the part's keys
+    are looked up, so the aggregation is as large as the part, not the file.
+    """
+    keys = [quote(k) for k in mapping.table.key]
+    names = ", ".join(keys)
+    present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    match = " AND ".join(f"e.{k} = p.{k}" for k in keys)
+    lines = (
+        f"SELECT {names}, _line FROM {STAGED} WHERE {present} UNION ALL SELECT e.* FROM {SEEN} e SEMI JOIN {STAGED} p ON {match}"
+    )
+    group = f"SELECT {names}, min(_line) AS _first FROM ({lines}) GROUP BY ALL HAVING count(*) > 1"
     on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
     return (
         f"CREATE TEMP TABLE {DUPS} AS SELECT s._line, d._first FROM {STAGED} s JOIN ({group}) d ON {on} WHERE s._line > d._first"
