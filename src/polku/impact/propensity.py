@@ -50,12 +50,13 @@ CLIP = 1e-6
 """Propensities are kept inside [CLIP, 1 - CLIP] so that no weight is infinite."""
 
 FIT_ROWS = 250_000
-"""Rows above which the cross-fitted nuisance models learn from a fixed random subset of at
-most this many rows (each fold from the subset's rows outside it), while every row still
-gets its out-of-fold prediction and enters the estimate. Below it (every cohort of an area up
+"""Rows above which the nuisance models (propensity, outcome, and `fit_propensity`'s, such
+as the measurement model of the effects on change) learn from a fixed random subset of at
+most this many rows, each cross-fitted fold from the subset's rows outside it, while every
+row still gets its prediction and enters the estimate. Below it (every cohort of an area up
 to about 300,000 clients) all rows are used, as before. A logistic model of some 80
-covariates is as good on 250,000 rows as on a million; at 1,000,000 clients the
-cross-fits took 110 s of coaching's 518 s of estimates (docs/scale.md)."""
+covariates is as good on 250,000 rows as on a million; at 1,000,000 clients the cross-fits
+took 110 s of coaching's 518 s of estimates (docs/scale.md)."""
 
 
 def fitted_on(n: int, fit_rows: np.ndarray | None = None) -> np.ndarray | None:
@@ -71,8 +72,12 @@ def fitted_on(n: int, fit_rows: np.ndarray | None = None) -> np.ndarray | None:
 
 
 def fit_propensity(X: np.ndarray, t: np.ndarray, model: Any | None = None, w: np.ndarray | None = None) -> np.ndarray:
-    """In-sample propensity scores (the classic choice for weighting and matching)."""
-    fitted = fit_weighted(clone(model if model is not None else default_propensity_model()), with_intercept_only(X), t, w)
+    """In-sample propensity scores (the classic choice for weighting and matching), from a
+    model fitted on at most `FIT_ROWS` rows (`fitted_on`)."""
+    subset = fitted_on(len(t))
+    rows = slice(None) if subset is None else subset
+    chosen = clone(model if model is not None else default_propensity_model())
+    fitted = fit_weighted(chosen, with_intercept_only(X)[rows], t[rows], None if w is None else w[rows])
     return np.clip(fitted.predict_proba(with_intercept_only(X))[:, 1], CLIP, 1 - CLIP)
 
 
