@@ -43,7 +43,7 @@ def _truth(rows: pd.DataFrame, truth: pd.DataFrame, item: str, months: int) -> f
 
 def replicate(seed: int, clients: int, services: tuple[str, ...]) -> list[dict]:
     """One synthetic area: each service's all-clients rows against the truth."""
-    from polku.change.effects import measurements, service_effects, shipped_scales
+    from polku.change.effects import change_cohort, measurements, service_effects, shipped_scales
     from polku.identity import PseudonymKey
     from polku.ingest import import_folder
     from polku.store import open_store
@@ -58,7 +58,9 @@ def replicate(seed: int, clients: int, services: tuple[str, ...]) -> list[dict]:
             import_folder(store, data, key=PseudonymKey(KEY, 1))
             values = measurements(store)
             for service in sorted(set(truth["service_code"]) & set(services or truth["service_code"])):
-                table, frames = service_effects(store, service, shipped_scales(), values, seed=seed)
+                table, frames = service_effects(
+                    change_cohort(store, service, seed=seed), service, shipped_scales(), values, seed=seed
+                )
                 for row in table[table["client_group"] == "all"].itertuples():
                     rows = frames[(row.item, row.months)]
                     out.append(

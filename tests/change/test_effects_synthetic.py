@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from polku.change.effects import measurements, service_effects, shipped_scales
+from polku.change.effects import change_cohort, measurements, service_effects, shipped_scales
 from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort
 from polku.identity import PseudonymKey
 from polku.ingest import import_folder
@@ -37,7 +37,9 @@ def test_coaching_effects_hold_the_truth(area: tuple[Store, pd.DataFrame]) -> No
     the mean error over the six items is under 0.1 points (the benchmark's 50 areas, in
     docs/methods.md, give the bias at finer precision)."""
     store, truth = area
-    table, frames = service_effects(store, "COACH", shipped_scales(), measurements(store), seed=SEED)
+    table, frames = service_effects(
+        change_cohort(store, "COACH", seed=SEED), "COACH", shipped_scales(), measurements(store), seed=SEED
+    )
     errors = []
     for row in table[(table["client_group"] == "all") & (table["months"] == 6)].itertuples():
         part = frames[(row.item, 6)]

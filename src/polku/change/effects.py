@@ -40,7 +40,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -327,23 +326,25 @@ def _empty_row(rows: pd.DataFrame) -> dict[str, object]:
     return nothing | counts(rows) | {"interval": ""}
 
 
+def change_cohort(store: Store, service_code: str, *, seed: int = 0, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The cohort the effects on change stand on, built from the store: drawn within the
+    service's target group, with every window (a run uses its shared one instead)."""
+    return build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of, target_group=True))
+
+
 def service_effects(
-    store: Store,
+    cohort: pd.DataFrame,
     service_code: str,
     scales: list[ItemScale],
     values: pd.DataFrame,
     *,
     seed: int = 0,
-    as_of: dt.date | None = None,
-    cohort: pd.DataFrame | None = None,
     bootstrap: int = BOOTSTRAP,
 ) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
     """The service's effect on every item's change at 6 and 12 months (`EFFECT_COLUMNS`), and
     the analysis rows of each (item, months), for checks against a known truth. `cohort`:
-    the service's cohort already built (the run's shared one, `CohortBuilder`), with at
+    the service's cohort (`change_cohort`, or the run's shared one, `CohortBuilder`), with at
     least these windows; `bootstrap`: as in `item_effects`."""
-    if cohort is None:
-        cohort = build_cohort(store, CohortSpec(service_code, windows=WINDOWS, seed=seed, as_of=as_of, target_group=True))
     as_of = cohort.attrs["as_of"]
     cohort = grouped(cohort, seed).assign(person_id=lambda f: f["person_id"].astype(str))  # once, not per item and window
     table: list[dict[str, object]] = []
@@ -378,20 +379,13 @@ def store_effects(
     """`service_effects` for every service with episodes (or `services`), one table;
     `cohorts`: the run's shared cohorts with their client groups
     (`polku.change.client_groups.GroupedCohorts`; built here when not given)."""
-    table_of = functools.partial(_effects_table, scales=shipped_scales(), seed=seed, as_of=as_of, bootstrap=bootstrap)
+    table_of = functools.partial(_effects_table, scales=shipped_scales(), seed=seed, bootstrap=bootstrap)
     values = measurements(store)
     return per_service(store, table_of, EFFECT_COLUMNS, values, seed=seed, as_of=as_of, services=services, cohorts=cohorts)
 
 
 def _effects_table(
-    code: str,
-    cohort: pd.DataFrame,
-    values: pd.DataFrame,
-    *,
-    scales: list[ItemScale],
-    seed: int,
-    as_of: dt.date | None,
-    bootstrap: int,
+    code: str, cohort: pd.DataFrame, values: pd.DataFrame, *, scales: list[ItemScale], seed: int, bootstrap: int
 ) -> pd.DataFrame:
     """`service_effects`' table of a cohort already built: what a worker process fits."""
-    return service_effects(cast(Store, None), code, scales, values, seed=seed, as_of=as_of, cohort=cohort, bootstrap=bootstrap)[0]
+    return service_effects(cohort, code, scales, values, seed=seed, bootstrap=bootstrap)[0]

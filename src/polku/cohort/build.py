@@ -388,6 +388,9 @@ class CohortBuilder:
         return self._pool
 
     def _kept(self, pool: ibis.Table) -> ibis.Table:
+        """`pool` computed and kept in the engine. Its thresholds are an in-memory table,
+        which Spark's cache primitive does not register by itself as an execution does."""
+        self.store.ibis._run_pre_execute_hooks(pool)
         return self.store.ibis._create_cached_table(f"polku_pool_{uuid.uuid4().hex}", pool)
 
     def _demands(self, table: Tables) -> list[Demand]:

@@ -2,7 +2,7 @@
 Spark (the same Ibis expressions as on DuckDB) and its estimate fitted where its rows are.
 
 Why this shape: the cohorts are joins over the whole register, which Spark spreads; the
-estimators (`polku.impact`, through `polku.pipeline.store_views.service_view`) are plain
+estimators (`polku.impact`, through `polku.pipeline.store_views.cohort_view`) are plain
 Python over one service's rows, so they run unchanged inside `groupBy(...).applyInArrow`,
 one group per (area, service). Each group returns its `ServiceView` pickled, the driver
 unpickles them, and the report's sections store the same tables from them as on DuckDB
@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from polku.cohort.build import CohortSpec, as_frame, cohort_table, data_end, finished, planned_cohort, services_with_episodes
 from polku.pipeline.settings import AnalysisSettings
-from polku.pipeline.store_views import ServiceView, service_view
+from polku.pipeline.store_views import ServiceView, cohort_view
 from polku.store.connection import Store
 
 GROUP = "_group"
@@ -49,7 +49,7 @@ def _dataframe(backend: Any, expr: ibis.Table) -> Any:
 
 
 ESTIMATE_ONLY = {"checks": False, "survival": False, "expected": False}
-"""`service_view` options for the estimates alone (the national impact per area and service)."""
+"""`cohort_view` options for the estimates alone (the national impact per area and service)."""
 
 
 def _fit_group(schema: ibis.Schema, uuids: frozenset[str], plans: dict[str, Any], rows: pa.Table) -> pa.Table:
@@ -58,13 +58,13 @@ def _fit_group(schema: ibis.Schema, uuids: frozenset[str], plans: dict[str, Any]
     code, end, as_of, options = plans[key]
     ordered = rows.drop_columns([GROUP]).sort_by("row_id").cast(schema.to_pyarrow())  # Spark's types as Ibis reads them
     cohort = finished(as_frame(ordered, schema, uuids), code, end)
-    view = service_view(cast(Store, None), code, cohort=cohort, as_of=as_of, **options)
+    view = cohort_view(cohort, code, as_of=as_of, **options)
     return pa.table({GROUP: [key], "view": [pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)]})
 
 
 def distributed_groups(groups: list[Group], settings: AnalysisSettings, **views: bool) -> dict[str, ServiceView]:
     """Each group's `ServiceView` under the run's settings, fitted on Spark's workers
-    (`views`: `service_view`'s choice of checks, curves and expected, e.g. `ESTIMATE_ONLY`)."""
+    (`views`: `cohort_view`'s choice of checks, curves and expected, e.g. `ESTIMATE_ONLY`)."""
     if not groups:
         return {}
     first = groups[0].store

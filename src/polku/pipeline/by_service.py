@@ -79,29 +79,40 @@ def service_estimates(
     store: Store,
     service_code: str,
     *,
+    controls_per_participant: int = 5,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+    method: str = DEFAULT_METHOD,
+    **options: Any,
+) -> tuple[list[ServiceEstimate], pd.DataFrame]:
+    """`cohort_estimates` of the service's cohort, built here on the data up to `as_of`
+    (default: the store's last date)."""
+    estimator_class(method)  # an unknown method stops before the cohort is built
+    cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed, as_of=as_of))
+    return cohort_estimates(cohort, service_code, seed=seed, method=method, **options)
+
+
+def cohort_estimates(
+    cohort: pd.DataFrame,
+    service_code: str,
+    *,
     outcome: str = "employed_12m",
     method: str = DEFAULT_METHOD,
     censor_later_services: bool = True,
-    controls_per_participant: int = 5,
     seed: int = 0,
     settings: dict[str, Any] | None = None,
     by_provider: bool = True,
-    cohort: pd.DataFrame | None = None,
-    as_of: dt.date | None = None,
 ) -> tuple[list[ServiceEstimate], pd.DataFrame]:
     """The service's effect on `outcome` overall, by client group and (unless `by_provider`
     is false) by provider, and the analysis rows they were estimated on: with
     `client_group`, `potential`, `censoring_weight` (inverse probability of censoring),
     `weight` (the estimate's case weight: the censoring weight, or 1 for every row when the
     doubly robust correction is used) and then the pseudo-outcome in `<outcome>_augmented`.
-    `cohort`: the service's cohort already built (`build_cohort`'s frame; on Spark, each
-    service's estimate runs where its cohort's rows are, `polku.engine.distribute`), else
-    built here on the data up to `as_of` (default: the store's last date)."""
+    `cohort`: the service's cohort (`build_cohort`'s frame; the run's shared one; on Spark,
+    each service's estimate runs where its cohort's rows are, `polku.engine.distribute`)."""
     months = _window(outcome)
-    estimator_class(method)  # an unknown method stops before the cohort is built
+    estimator_class(method)
     settings = {"random_state": seed, **(settings or {})}
-    if cohort is None:
-        cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed, as_of=as_of))
     frame = with_labour_market_terms(cohort[cohort[f"followed_{months}m"].fillna(False).astype(bool)].reset_index(drop=True))
     design = design_from_frame(frame, "treated", outcome, list(ADJUSTMENT), source=f"cohort {service_code}")
     too_small = size_note(design, MIN_PARTICIPANTS)

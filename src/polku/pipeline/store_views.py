@@ -37,13 +37,13 @@ import datetime as dt
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from polku.cohort.build import CohortBuilder, cohorts_for, data_end, days_after, services_with_episodes
+from polku.cohort.build import CohortBuilder, CohortSpec, build_cohort, cohorts_for, data_end, days_after, services_with_episodes
 from polku.cohort.features import ADJUSTMENT
 from polku.errors import UsageError
 from polku.groups import GROUPS
@@ -53,11 +53,11 @@ from polku.impact.design import MIN_PARTICIPANTS, Design, count_note, covariate_
 from polku.impact.expected_model import make_model
 from polku.impact.propensity import cross_fit_propensity, fit_weighted, folds, trimming_mask
 from polku.impact.refute import e_value, negative_control, outcome_sd, placebo_treatment
-from polku.impact.registry import DEFAULT_METHOD, make_estimator
+from polku.impact.registry import DEFAULT_METHOD, estimator_class, make_estimator
 from polku.impact.results import EffectEstimate
 from polku.impact.survival import CENSORED, OTHER_EXIT, WORK, cumulative_incidence, kaplan_meier
 from polku.impact.weighting import _att_weights
-from polku.pipeline.by_service import augmented_column, service_estimates
+from polku.pipeline.by_service import augmented_column, cohort_estimates
 from polku.pipeline.views import Checks, ExpectedRow, GroupCurves, ServiceView, SurvivalView
 from polku.pipeline.workers import map_in_order
 from polku.store.connection import Store
@@ -303,6 +303,24 @@ def service_view(
     store: Store,
     service_code: str,
     *,
+    controls_per_participant: int = 5,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+    method: str = DEFAULT_METHOD,
+    **options: Any,
+) -> ServiceView:
+    """`cohort_view` of the service's cohort, built here on the data up to `as_of`
+    (default: the store's last date)."""
+    estimator_class(method)  # an unknown method stops before the cohort is built
+    as_of = as_of or data_end(store)
+    cohort = build_cohort(store, CohortSpec(service_code, controls_per_participant, seed=seed, as_of=as_of))
+    return cohort_view(cohort, service_code, seed=seed, as_of=as_of, method=method, **options)
+
+
+def cohort_view(
+    cohort: pd.DataFrame,
+    service_code: str,
+    *,
     outcome: str = "employed_12m",
     method: str = DEFAULT_METHOD,
     seed: int = 0,
@@ -314,11 +332,10 @@ def service_view(
     kaplan: bool = False,
     **options: Any,
 ) -> ServiceView:
-    """`service_estimates` and, when the service has an estimate, the views asked for
-    (Kaplan-Meier curves only with `kaplan`; the report shows cumulative incidence)."""
-    rows, frame = service_estimates(
-        store, service_code, outcome=outcome, method=method, seed=seed, settings=settings, as_of=as_of, **options
-    )
+    """`cohort_estimates` of a service's cohort and, when the service has an estimate, the
+    views asked for (Kaplan-Meier curves only with `kaplan`; the report shows cumulative
+    incidence); the curves end at `as_of`, by default the cohort's own date."""
+    rows, frame = cohort_estimates(cohort, service_code, outcome=outcome, method=method, seed=seed, settings=settings, **options)
     result = rows[0].result
     analysis = analysis_rows(frame, result)
     if analysis is None or result.suppressed:
@@ -334,7 +351,7 @@ def service_view(
         estimated = [r.client_group for r in rows if r.level == "service_group" and not r.result.suppressed and r.client_group]
         curves, group_curves = survival_views(
             weighted,
-            as_of or frame.attrs.get("as_of") or data_end(store),
+            as_of or cohort.attrs["as_of"],
             scores,
             groups=estimated,
             service_code=service_code,
@@ -362,7 +379,7 @@ def store_views(
 
 
 def _cohort_view(item: tuple[str, pd.DataFrame], *, as_of: dt.date, options: dict[str, Any]) -> ServiceView:
-    """`service_view` of a service's cohort already built: what a worker process fits
+    """`cohort_view` of a service's cohort already built: what a worker process fits
     (`polku.pipeline.workers`), without the store."""
     code, cohort = item
-    return service_view(cast(Store, None), code, cohort=cohort, as_of=as_of, **options)
+    return cohort_view(cohort, code, as_of=as_of, **options)
