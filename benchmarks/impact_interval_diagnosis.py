@@ -43,7 +43,10 @@ def _codes(labels: np.ndarray) -> np.ndarray:
 
 
 def two_way_se(influence: np.ndarray, person: np.ndarray, period: np.ndarray) -> float:
-    """sqrt(V_person + V_period - V_both), at least the person-clustered SE."""
+    """sqrt(V_person + V_period - V_both), at least the person-clustered SE (each V the
+    cluster-robust variance of `polku.impact.design.influence_se`). By hand: influence
+    (1, -1, 2, 0), persons (a, a, b, c), periods (m1, m2, m1, m2): V_person = 3/2 * 4 / 16,
+    V_period = 2 * 10 / 16, V_both = 4/3 * 6 / 16, so the SE is sqrt(18) / 4 = 1.0607."""
     from polku.impact.design import influence_se
 
     one = influence_se(influence, _codes(person))
