@@ -41,16 +41,22 @@ def test_a_threshold_keeps_its_fraction_of_keys(fraction: float, prefix: int) ->
     assert below == thin.WHOLE_DAY if kept == 16**8 else abs(int(below, 16) / 16**8 - fraction) <= 16**-8
 
 
-def _cohorts(builder: CohortBuilder, store: Store) -> dict[tuple[str, bool], pd.DataFrame]:
+def _variants(store: Store) -> list[tuple[str, bool]]:
+    """Every service's draw, and the target-group draw where a target group adds a rule."""
     categories = service_categories(store)
-    variants = [(code, False) for code in categories] + [(c, True) for c, cat in categories.items() if own_target_group(cat)]
-    return {(code, target): builder.cohort(code, target_group=target) for code, target in sorted(variants)}
+    return sorted([(code, False) for code in categories] + [(c, True) for c, cat in categories.items() if own_target_group(cat)])
 
 
-def _builder_cohorts(store: Store) -> tuple[dict[tuple[str, bool], pd.DataFrame], int]:
+# the draws with no rule, with the law's rule, and with a target group's own rule
+RULED = [("COACH", False), ("REHAB", False), ("IPS", True)]
+
+
+def _builder_cohorts(
+    store: Store, variants: list[tuple[str, bool]] | None = None
+) -> tuple[dict[tuple[str, bool], pd.DataFrame], int]:
     builder = CohortBuilder(store, seed=SEED)
     try:
-        cohorts = _cohorts(builder, store)
+        cohorts = {(code, target): builder.cohort(code, target_group=target) for code, target in variants or _variants(store)}
         return cohorts, int(builder._shared_pool().count().execute())
     finally:
         builder.release()
@@ -90,6 +96,6 @@ def test_a_day_that_falls_short_is_taken_whole(store: Store, monkeypatch: pytest
     monkeypatch.setattr(thin, "SPARE_ROWS", 0)
     monkeypatch.setattr(thin.kept_fraction, "__defaults__", (-3.0,))
     monkeypatch.setattr("polku.cohort.build.short_days", counted)
-    cohorts, _ = _builder_cohorts(store)
+    cohorts, _ = _builder_cohorts(store, RULED)  # the pool serves every draw; three kinds of rule are checked
     assert found and found[0] > 10
     _assert_same_as_whole_pool(store, cohorts)
