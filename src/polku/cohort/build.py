@@ -86,7 +86,7 @@ from polku.cohort.draw import (
     participants,
 )
 from polku.cohort.measures import DAYS_PER_MONTH, window_days
-from polku.cohort.pool import WHOLE_DAY, Demand, short_days, thin_pool, threshold_table
+from polku.cohort.pool import WHOLE_DAY, Demand, demand_needs, short_days, thin_pool, threshold_table
 from polku.cohort.shelf import Shelf
 from polku.errors import UsageError
 from polku.store.connection import Store
@@ -376,9 +376,10 @@ class CohortBuilder:
             table = functools.cache(self.store.table)
             demands = self._demands(table)
             native = has_native_sha256(self.store.ibis)
-            pool, thresholds = thin_pool(table, demands, self.seed, native=native)
+            needs = demand_needs(demands)
+            pool, thresholds = thin_pool(table, demands, needs, self.seed, native=native)
             self._pool = self._kept(pool)
-            short = short_days(table, self._pool, demands, thresholds)
+            short = short_days(table, self._pool, demands, needs, thresholds)
             if short:  # about once in a million draw-days: take those days whole
                 whole = thresholds[thresholds.ref_date.isin(short)].assign(below=WHOLE_DAY)
                 rest = self._pool.filter(~self._pool.ref_date.isin(short))

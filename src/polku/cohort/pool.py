@@ -63,9 +63,9 @@ def key_below(fraction: float) -> str:
     return WHOLE_DAY if kept >= 16**KEY_DIGITS else format(kept, f"0{KEY_DIGITS}x")
 
 
-def day_thresholds(table: Tables, demands: Sequence[Demand]) -> pd.DataFrame:
-    """(ref_date, below): each start day's threshold, the widest any demand needs."""
-    needs = _needs(demands)
+def day_thresholds(table: Tables, demands: Sequence[Demand], needs: pd.DataFrame) -> pd.DataFrame:
+    """(ref_date, below): each start day's threshold, the widest any demand needs
+    (`needs`: `demand_needs` of `demands`)."""
     if needs.empty:
         return pd.DataFrame({"ref_date": pd.Series(dtype="object"), "below": pd.Series(dtype="object")})
     days = ibis.memtable(needs[["ref_date"]].drop_duplicates(), schema={"ref_date": "date"})
@@ -80,10 +80,11 @@ def day_thresholds(table: Tables, demands: Sequence[Demand]) -> pd.DataFrame:
     return pd.DataFrame({"ref_date": widest.ref_date, "below": [key_below(f) for f in widest.fraction]})
 
 
-def short_days(table: Tables, pool: ibis.Table, demands: Sequence[Demand], thresholds: pd.DataFrame) -> list[object]:
+def short_days(
+    table: Tables, pool: ibis.Table, demands: Sequence[Demand], needs: pd.DataFrame, thresholds: pd.DataFrame
+) -> list[object]:
     """The thinned days (`thresholds`) on which some demand's rule allows fewer of the pool's
     rows than it needs (on a whole day, fewer allowed people than the need is no shortfall)."""
-    needs = _needs(demands)
     thinned = set(thresholds.ref_date[thresholds.below != WHOLE_DAY])
     short: set[object] = set()
     for i, demand in enumerate(demands):
@@ -95,10 +96,12 @@ def short_days(table: Tables, pool: ibis.Table, demands: Sequence[Demand], thres
     return sorted(short)  # type: ignore[type-var]
 
 
-def thin_pool(table: Tables, demands: Sequence[Demand], seed: int, *, native: bool = True) -> tuple[ibis.Table, pd.DataFrame]:
+def thin_pool(
+    table: Tables, demands: Sequence[Demand], needs: pd.DataFrame, seed: int, *, native: bool = True
+) -> tuple[ibis.Table, pd.DataFrame]:
     """`draw_pool` on the demands' start days, kept below each day's threshold (the
     expression, and the thresholds it uses)."""
-    thresholds = day_thresholds(table, demands)
+    thresholds = day_thresholds(table, demands, needs)
     return draw_pool(table, threshold_table(thresholds), seed, native=native), thresholds
 
 
@@ -107,8 +110,9 @@ def threshold_table(thresholds: pd.DataFrame) -> ibis.Table:
     return ibis.memtable(thresholds, schema={"ref_date": "date", "below": "string"})
 
 
-def _needs(demands: Sequence[Demand]) -> pd.DataFrame:
-    """(demand, ref_date, need): each demand's comparison people per start day."""
+def demand_needs(demands: Sequence[Demand]) -> pd.DataFrame:
+    """(demand, ref_date, need): each demand's comparison people per start day (one query
+    per demand, made once for the thresholds and the check)."""
     frames = []
     for i, demand in enumerate(demands):
         days = start_dates(demand.starts).to_pandas()
